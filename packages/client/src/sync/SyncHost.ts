@@ -1,0 +1,45 @@
+/**
+ * The narrow surface the sync client needs from the local database.
+ *
+ * Why an interface and not the `Database` class: the sync client must not know about
+ * collections, indexes or storage adapters, and tests can drive it with a tiny in-memory host.
+ * `Database` (packages/client) implements it; see docs/internals.md, "Client ↔ sync".
+ *
+ * Types come from the wire (`unknown` JSON) on purpose: the sync client never interprets CRDT
+ * state, it hands documents to the host, which merges them with core.
+ */
+export interface SyncHost {
+  /** Stable id of this replica; sent with pushes so the server can log who wrote what. */
+  readonly replicaId: string;
+  /**
+   * Persisted outbox of local changes not yet acknowledged by the server.
+   * Why persisted: a change whose local write resolved must survive a restart until acked.
+   */
+  readonly outbox: SyncOutbox;
+  /**
+   * Merge documents received from the server (each is core's `docToJSON` output) into the
+   * local store WITHOUT queuing them in the outbox (they came from the server; re-pushing
+   * them would loop).
+   */
+  applyRemote(docs: readonly unknown[]): Promise<void>;
+  /** Remove documents that left this user's scope (server "gone" records). */
+  evict(ids: readonly string[]): Promise<void>;
+  /** Small persisted key/value store for sync metadata (the pull cursor). */
+  getMeta(key: string): Promise<string | undefined>;
+  setMeta(key: string, value: string): Promise<void>;
+}
+
+/** The persisted queue of local changes, oldest first. */
+export interface SyncOutbox {
+  /** Oldest `n` changes still pending (not acked, not rejected), in the order they were made. */
+  peek(n: number): Promise<unknown[]>;
+  /** The server stored these (or already had them): drop them from the queue. */
+  ack(ids: readonly string[]): Promise<void>;
+  /**
+   * The server permanently refused this change: move it aside (kept, visible to the app)
+   * so it never blocks the changes behind it.
+   */
+  reject(id: string, reason: string): Promise<void>;
+  /** Number of pending changes (for `status.pending`). */
+  count(): Promise<number>;
+}
