@@ -1,0 +1,93 @@
+/**
+ * The storage engine contract shared by SQLite and PostgreSQL.
+ *
+ * Why this shape: the engine owns the transaction and the sequence, the caller owns the merge.
+ * `commit` loads what the merge needs (known change ids, current doc states) inside the write
+ * transaction, hands it to a synchronous `plan` callback (core's CRDT merge, validation,
+ * permission checks) and writes the result with freshly assigned sequence numbers before
+ * committing. Writers are serialized, so sequence numbers become visible in commit order: a
+ * reader that has seen sequence N has seen every sequence below N (no cursor holes).
+ */
+
+/** One document as stored: its CRDT state (core `docToJSON`) and its materialized view. */
+export interface StoredDoc {
+  id: string;
+  type: string;
+  /** Server-assigned sequence of the last accepted write to this document (the cursor). */
+  seq: number;
+  deleted: boolean;
+  /** core `docToJSON(doc)` — what clients merge. Kept as a JSON string to avoid re-encoding. */
+  state: string;
+  /** core `materialize(doc)` — what read/write rules and partial-sync filters look at. */
+  view: string;
+}
+
+/** What the merge step decided to write. */
+export interface CommitPlan {
+  docs: Array<Omit<StoredDoc, 'seq'>>;
+  /** Accepted change ids, each with the document it updated (for idempotency). */
+  changes: Array<{ id: string; doc: string }>;
+}
+
+/** State loaded inside the write transaction for the merge step. */
+export interface LoadedState {
+  /** Change ids of the request that this tenant already stored (duplicates). */
+  known: ReadonlySet<string>;
+  /** Current stored state of the requested documents (absent = new document). */
+  docs: ReadonlyMap<string, StoredDoc>;
+}
+
+export interface CommitRequest {
+  tenant: string;
+  changeIds: readonly string[];
+  docIds: readonly string[];
+}
+
+/** A committed write, as seen by realtime listeners. Sequences `from..to` belong to it. */
+export interface CommittedBatch {
+  tenant: string;
+  from: number;
+  to: number;
+  /** The written documents when this process made the write; absent for writes by other processes. */
+  docs?: StoredDoc[];
+}
+
+export interface CommitResult {
+  /** Written documents with their assigned sequences (empty when nothing changed). */
+  docs: StoredDoc[];
+  /** Highest sequence of this write, or the previous head when nothing was written. */
+  cursor: number;
+}
+
+export interface PullQuery {
+  since: number;
+  limit: number;
+  /** Only these types (partial sync). */
+  types?: readonly string[];
+  /** Inclusive upper bound (used by realtime fan-out to read exactly one committed batch). */
+  upTo?: number;
+}
+
+export interface PullPage {
+  docs: StoredDoc[];
+  /** Resume point: the sequence of the last row examined. */
+  cursor: number;
+  /** More rows exist after `cursor`. */
+  more: boolean;
+}
+
+export interface StorageEngine {
+  readonly kind: 'sqlite' | 'postgres';
+  init(): Promise<void>;
+  commit(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): Promise<CommitResult>;
+  pull(tenant: string, query: PullQuery): Promise<PullPage>;
+  getDoc(tenant: string, id: string): Promise<StoredDoc | undefined>;
+  /** Highest committed sequence (all tenants). */
+  head(): Promise<number>;
+  /**
+   * Committed writes, delivered in sequence order — including writes made by other server
+   * processes sharing the same database when the engine supports it (PostgreSQL LISTEN/NOTIFY).
+   */
+  onCommit(listener: (batch: CommittedBatch) => void): () => void;
+  close(): Promise<void>;
+}

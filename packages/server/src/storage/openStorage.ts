@@ -1,0 +1,10 @@
+import { join } from 'node:path';
+import { PostgresEngine } from './PostgresEngine.js';
+import { SqliteEngine } from './SqliteEngine.js';
+import type { StorageEngine } from './StorageEngine.js';
+
+/** `{ postgres: url }` selects PostgreSQL; otherwise SQLite in `data` (default `./data`). */
+export function openStorage(o: { postgres?: string; schema?: string; data?: string }): StorageEngine {
+  if (o.postgres) return new PostgresEngine({ url: o.postgres, ...(o.schema ? { schema: o.schema } : {}) });
+  return new SqliteEngine({ file: join(o.data ?? './data', 'fieldsync.sqlite') });
+}

@@ -1,0 +1,180 @@
+import { describe, expect, it, beforeEach, afterEach } from 'vitest';
+import type { CommittedBatch, StorageEngine, StoredDoc } from '../src/storage/StorageEngine.js';
+
+/** Storage engines must pass this same suite (SQLite and PostgreSQL). */
+export interface EngineFactory {
+  /** A fresh, empty engine. */
+  create(): Promise<StorageEngine>;
+  /** A second engine on the same data (another process, or a restart). */
+  reopen(): Promise<StorageEngine>;
+  cleanup(): Promise<void>;
+}
+
+const doc = (id: string, n: number, type = 'note'): Omit<StoredDoc, 'seq'> => ({
+  id,
+  type,
+  deleted: false,
+  state: JSON.stringify({ id, n }),
+  view: JSON.stringify({ id, n }),
+});
+
+/** Writes docs as one commit, with one change id per doc. */
+async function put(e: StorageEngine, tenant: string, docs: Array<Omit<StoredDoc, 'seq'>>, changePrefix = 'c') {
+  return e.commit({ tenant, changeIds: docs.map((d) => `${changePrefix}-${d.id}`), docIds: docs.map((d) => d.id) }, () => ({
+    docs,
+    changes: docs.map((d) => ({ id: `${changePrefix}-${d.id}`, doc: d.id })),
+  }));
+}
+
+export function storageSuite(name: string, factory: () => EngineFactory): void {
+  describe(`storage engine: ${name}`, () => {
+    let f: EngineFactory;
+    let e: StorageEngine;
+    const extra: StorageEngine[] = [];
+    beforeEach(async () => {
+      f = factory();
+      e = await f.create();
+      await e.init();
+    });
+    afterEach(async () => {
+      for (const x of extra.splice(0)) await x.close();
+      await e.close();
+      await f.cleanup();
+    });
+
+    it('assigns increasing sequences in commit order and returns the cursor', async () => {
+      const a = await put(e, 't1', [doc('a', 1), doc('b', 1)]);
+      const b = await put(e, 't1', [doc('a', 2)], 'd');
+      expect(a.docs.map((d) => d.seq)).toEqual([1, 2]);
+      expect(a.cursor).toBe(2);
+      expect(b.docs[0]?.seq).toBe(3);
+      expect(await e.head()).toBe(3);
+      const stored = await e.getDoc('t1', 'a');
+      expect(stored?.seq).toBe(3);
+      expect(JSON.parse(stored?.state ?? '{}')).toEqual({ id: 'a', n: 2 });
+    });
+
+    it('hands the plan the known change ids and the current doc states', async () => {
+      await put(e, 't1', [doc('a', 1)]);
+      let seen: { known: string[]; docs: string[] } | undefined;
+      await e.commit({ tenant: 't1', changeIds: ['c-a', 'c-new'], docIds: ['a', 'zzz'] }, (loaded) => {
+        seen = { known: [...loaded.known], docs: [...loaded.docs.keys()] };
+        return { docs: [], changes: [] };
+      });
+      expect(seen).toEqual({ known: ['c-a'], docs: ['a'] });
+    });
+
+    it('an empty plan writes nothing and does not advance the sequence', async () => {
+      await put(e, 't1', [doc('a', 1)]);
+      const r = await e.commit({ tenant: 't1', changeIds: [], docIds: [] }, () => ({ docs: [], changes: [] }));
+      expect(r).toEqual({ docs: [], cursor: 1 });
+      expect(await e.head()).toBe(1);
+    });
+
+    it('a plan that throws rolls back everything', async () => {
+      await put(e, 't1', [doc('a', 1)]);
+      await expect(
+        e.commit({ tenant: 't1', changeIds: ['x'], docIds: ['a'] }, () => {
+          throw new Error('boom');
+        }),
+      ).rejects.toThrow('boom');
+      // A write that fails in the database (duplicate change id) rolls back its docs too.
+      await expect(
+        e.commit({ tenant: 't1', changeIds: [], docIds: ['b'] }, () => ({ docs: [doc('b', 1)], changes: [{ id: 'c-a', doc: 'b' }] })),
+      ).rejects.toThrow();
+      expect(await e.getDoc('t1', 'b')).toBeUndefined();
+      expect(await e.head()).toBe(1);
+      const ok = await put(e, 't1', [doc('c', 1)]);
+      expect(ok.cursor).toBe(2);
+    });
+
+    it('pulls pages in sequence order with a resumable cursor, latest state only', async () => {
+      await put(e, 't1', [doc('a', 1), doc('b', 1), doc('c', 1)]);
+      await put(e, 't1', [doc('a', 2)], 'd');
+      const p1 = await e.pull('t1', { since: 0, limit: 2 });
+      expect(p1.docs.map((d) => d.id)).toEqual(['b', 'c']);
+      expect(p1.more).toBe(true);
+      const p2 = await e.pull('t1', { since: p1.cursor, limit: 2 });
+      expect(p2.docs.map((d) => d.id)).toEqual(['a']);
+      expect(p2.more).toBe(false);
+      const p3 = await e.pull('t1', { since: p2.cursor, limit: 2 });
+      expect(p3).toEqual({ docs: [], cursor: p2.cursor, more: false });
+    });
+
+    it('filters by type and bounds by upTo', async () => {
+      await put(e, 't1', [doc('a', 1, 'note'), doc('b', 1, 'task'), doc('c', 1, 'note')]);
+      const notes = await e.pull('t1', { since: 0, limit: 10, types: ['note'] });
+      expect(notes.docs.map((d) => d.id)).toEqual(['a', 'c']);
+      const upTo = await e.pull('t1', { since: 0, limit: 10, upTo: 2 });
+      expect(upTo.docs.map((d) => d.id)).toEqual(['a', 'b']);
+    });
+
+    it('isolates tenants: same ids and change ids are separate documents', async () => {
+      await put(e, 'acme', [doc('a', 1)]);
+      await put(e, 'evil', [doc('a', 666)]);
+      expect(JSON.parse((await e.getDoc('acme', 'a'))?.state ?? '')).toEqual({ id: 'a', n: 1 });
+      expect((await e.pull('acme', { since: 0, limit: 10 })).docs.map((d) => JSON.parse(d.state) as unknown)).toEqual([{ id: 'a', n: 1 }]);
+      let known: string[] = [];
+      await e.commit({ tenant: 'other', changeIds: ['c-a'], docIds: [] }, (l) => {
+        known = [...l.known];
+        return { docs: [], changes: [] };
+      });
+      expect(known).toEqual([]);
+    });
+
+    it('notifies committed batches in sequence order', async () => {
+      const seen: CommittedBatch[] = [];
+      e.onCommit((b) => seen.push(b));
+      await put(e, 't1', [doc('a', 1), doc('b', 1)]);
+      await put(e, 't2', [doc('c', 1)]);
+      await waitFor(() => seen.length === 2);
+      expect(seen.map((b) => [b.tenant, b.from, b.to])).toEqual([
+        ['t1', 1, 2],
+        ['t2', 3, 3],
+      ]);
+      expect(seen[0]?.docs?.map((d) => d.id)).toEqual(['a', 'b']);
+    });
+
+    it('keeps committed data across a reopen', async () => {
+      await put(e, 't1', [doc('a', 1)]);
+      await e.close();
+      e = await f.reopen();
+      await e.init();
+      expect((await e.getDoc('t1', 'a'))?.seq).toBe(1);
+      expect((await put(e, 't1', [doc('b', 1)])).cursor).toBe(2);
+    });
+
+    it('concurrent writers through two engines never leave a cursor hole for a reader', async () => {
+      const e2 = await f.reopen();
+      await e2.init();
+      extra.push(e2);
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 40; i++) writes.push(put(i % 2 ? e : e2, 't1', [doc(`d${i}`, i)], `w${i}`));
+      // A reader pulling while writes commit must eventually see all 40 docs with its cursor
+      // (a skipped sequence would be lost forever).
+      const got = new Set<string>();
+      let cursor = 0;
+      const done = Promise.all(writes);
+      let finished = false;
+      void done.then(() => (finished = true));
+      for (let rounds = 0; rounds < 10_000; rounds++) {
+        const wasFinished = finished;
+        const p = await e.pull('t1', { since: cursor, limit: 7 });
+        for (const d of p.docs) got.add(d.id);
+        cursor = p.cursor;
+        if (wasFinished && !p.more) break;
+      }
+      await done;
+      expect(got.size).toBe(40);
+      expect(await e.head()).toBe(40);
+    });
+  });
+}
+
+async function waitFor(cond: () => boolean, ms = 5000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
