@@ -1,1 +1,24 @@
-export {};
+/** Public API of @fieldsync/server. */
+export { startServer, createContext, type ServerOptions, type RunningServer } from './server.js';
+export { createApp, PROTOCOL_VERSION } from './http/createApp.js';
+export { DEFAULT_LIMITS, type Limits, type ServerContext } from './http/context.js';
+export { HttpError } from './http/HttpError.js';
+export { hmacVerifier, signToken, DEV_SECRET, type TokenClaims } from './auth/jwt.js';
+export type { User, TokenVerifier } from './auth/User.js';
+export type { Permissions, TypeRules, Predicate, DocView } from './auth/rules.js';
+export type {
+  StorageEngine,
+  StoredDoc,
+  CommitPlan,
+  CommitRequest,
+  CommitResult,
+  CommittedBatch,
+  LoadedState,
+  PullPage,
+  PullQuery,
+} from './storage/StorageEngine.js';
+export { SqliteEngine, type SqliteEngineOptions } from './storage/SqliteEngine.js';
+export { PostgresEngine, type PostgresEngineOptions } from './storage/PostgresEngine.js';
+export { openStorage } from './storage/openStorage.js';
+export type { ChangeResult } from './sync/applyPush.js';
+export type { SyncFilter } from './sync/SyncFilter.js';

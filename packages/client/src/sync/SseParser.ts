@@ -1,0 +1,70 @@
+/** One server-sent event. */
+export interface SseMessage {
+  event: string;
+  data: string;
+  /** The `id` field, if the event had one (our server: the cursor). */
+  id: string | undefined;
+}
+
+/**
+ * Incremental parser for `text/event-stream` (WHATWG HTML, "Parsing an event stream").
+ *
+ * Why our own: Node 20 has no `EventSource`, and the browser's cannot send an Authorization
+ * header. Reading the stream with `fetch` and parsing it here works in both, with headers.
+ * Chunks may split lines, fields and even CRLF pairs anywhere; the parser keeps the remainder.
+ */
+export class SseParser {
+  #buffer = '';
+  #event = '';
+  #data: string[] = [];
+  #id: string | undefined;
+  #pendingCR = false;
+  readonly #onMessage: (m: SseMessage) => void;
+
+  constructor(onMessage: (m: SseMessage) => void) {
+    this.#onMessage = onMessage;
+  }
+
+  /** Feeds decoded text; dispatches every complete event. */
+  push(text: string): void {
+    let s = text;
+    if (this.#pendingCR) {
+      this.#pendingCR = false;
+      if (s.startsWith('\n')) s = s.slice(1);
+    }
+    this.#buffer += s;
+    let start = 0;
+    const buf = this.#buffer;
+    for (let i = 0; i < buf.length; i++) {
+      const ch = buf.charCodeAt(i);
+      if (ch !== 10 && ch !== 13) continue;
+      this.#line(buf.slice(start, i));
+      if (ch === 13) {
+        if (i + 1 < buf.length) {
+          if (buf.charCodeAt(i + 1) === 10) i++;
+        } else this.#pendingCR = true;
+      }
+      start = i + 1;
+    }
+    this.#buffer = buf.slice(start);
+  }
+
+  #line(line: string): void {
+    if (line === '') {
+      if (this.#data.length > 0) {
+        this.#onMessage({ event: this.#event || 'message', data: this.#data.join('\n'), id: this.#id });
+      }
+      this.#event = '';
+      this.#data = [];
+      return;
+    }
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
+    const field = colon === -1 ? line : line.slice(0, colon);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
+    if (field === 'event') this.#event = value;
+    else if (field === 'data') this.#data.push(value);
+    else if (field === 'id' && !value.includes('\0')) this.#id = value;
+  }
+}

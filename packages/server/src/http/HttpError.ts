@@ -1,0 +1,21 @@
+/**
+ * An error that becomes a 4xx/5xx response with a JSON body `{ error: { code, message, path? } }`.
+ * `code` is stable for programs, `message` names the problem for people, `path` points into
+ * the request (e.g. `changes[3].stamp`).
+ */
+export class HttpError extends Error {
+  readonly status: 400 | 401 | 403 | 404 | 409 | 413 | 415 | 422 | 429 | 500 | 503;
+  readonly code: string;
+  readonly path: string | undefined;
+  constructor(status: HttpError['status'], code: string, message: string, path?: string) {
+    super(message);
+    this.name = 'HttpError';
+    this.status = status;
+    this.code = code;
+    this.path = path;
+  }
+
+  toJSON(): { error: { code: string; message: string; path?: string } } {
+    return { error: { code: this.code, message: this.message, ...(this.path !== undefined ? { path: this.path } : {}) } };
+  }
+}

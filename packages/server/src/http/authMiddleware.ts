@@ -1,0 +1,27 @@
+import type { MiddlewareHandler } from 'hono';
+import type { AppEnv, ServerContext } from './context.js';
+import { HttpError } from './HttpError.js';
+
+/**
+ * Bearer-token authentication, then the per-token rate limit (429 with Retry-After).
+ * A bad token is a 401 whose message says why (expired, bad signature, missing claim).
+ */
+export function authMiddleware(ctx: ServerContext): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('authorization');
+    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+    if (!m?.[1]) throw new HttpError(401, 'unauthorized', 'missing "Authorization: Bearer <token>" header');
+    const token = m[1];
+    try {
+      c.set('user', await ctx.verifier(token));
+    } catch (e) {
+      throw new HttpError(401, 'bad_token', `invalid token: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const wait = ctx.rate.take(token);
+    if (wait > 0) {
+      c.header('Retry-After', String(wait));
+      throw new HttpError(429, 'rate_limited', `too many requests for this token; retry in ${wait} s`);
+    }
+    await next();
+  };
+}

@@ -1,0 +1,49 @@
+import { Hono } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { authMiddleware } from './authMiddleware.js';
+import type { AppEnv, ServerContext } from './context.js';
+import { eventsRoute } from './eventsRoute.js';
+import { HttpError } from './HttpError.js';
+import { pullRoute } from './pullRoute.js';
+import { pushRoute } from './pushRoute.js';
+import { typesRoute } from './typesRoute.js';
+
+/** Version of the wire protocol served under `/v1` (docs/protocol.md). */
+export const PROTOCOL_VERSION = 1;
+
+/**
+ * The HTTP application. Hono because it is built on web-standard Request/Response/ReadableStream:
+ * the same app runs on Node (@hono/node-server), Bun, Deno or workers, SSE is just a stream body,
+ * and tests can call `app.request()` without a socket. Every error leaves as JSON.
+ */
+export function createApp(ctx: ServerContext): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.onError((err, c) => {
+    if (err instanceof HttpError) return c.json(err.toJSON(), err.status);
+    console.error('[fieldsync] unexpected error', err);
+    return c.json({ error: { code: 'internal', message: 'internal server error; nothing was acknowledged' } }, 500);
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+
+  app.get('/v1/health', async (c) => {
+    const head = await ctx.storage.head();
+    return c.json({ ok: true, protocol: PROTOCOL_VERSION, engine: ctx.storage.kind, cursor: head, streams: ctx.hub.size });
+  });
+
+  app.use(
+    '/v1/*',
+    bodyLimit({
+      maxSize: ctx.limits.maxBodyBytes,
+      onError: () => {
+        throw new HttpError(413, 'body_too_large', `request body exceeds ${ctx.limits.maxBodyBytes} bytes`);
+      },
+    }),
+  );
+  app.use('/v1/*', authMiddleware(ctx));
+  pushRoute(app, ctx);
+  pullRoute(app, ctx);
+  eventsRoute(app, ctx);
+  typesRoute(app, ctx);
+  return app;
+}

@@ -1,0 +1,107 @@
+import type { CommittedBatch, StorageEngine, StoredDoc } from '../storage/StorageEngine.js';
+import { deltaJSON, renderDelta } from '../sync/renderDelta.js';
+import type { Visibility } from '../sync/SyncFilter.js';
+import { sseComment, sseEvent } from './sseFormat.js';
+
+/** One connected SSE stream. */
+export interface Subscriber {
+  tenant: string;
+  visibility: Visibility;
+  /** Highest sequence already delivered to this stream (rows at or below are skipped). */
+  cursor: number;
+  /** Writes a chunk; returns false when the stream is too far behind (it is then dropped). */
+  write(chunk: string): boolean;
+  close(): void;
+  /** Batches that arrived while the stream was catching up from storage. */
+  pending?: Array<{ to: number; rows: StoredDoc[] }>;
+}
+
+/**
+ * Fans committed writes out to SSE streams, in sequence order, applying each reader's rules.
+ *
+ * Batches are processed one at a time through a promise chain: a batch written by another
+ * process must be read from storage, and it must still reach every stream before the batches
+ * committed after it — otherwise an event id (the cursor) could run ahead of a missing write.
+ */
+export class SseHub {
+  readonly #storage: StorageEngine;
+  readonly #byTenant = new Map<string, Set<Subscriber>>();
+  readonly #timer: NodeJS.Timeout;
+  #chain: Promise<void> = Promise.resolve();
+  readonly #unlisten: () => void;
+
+  constructor(storage: StorageEngine, heartbeatMs: number) {
+    this.#storage = storage;
+    this.#unlisten = storage.onCommit((b) => {
+      this.#chain = this.#chain.then(() => this.#dispatch(b)).catch((e: unknown) => console.error('[fieldsync] realtime fan-out failed', e));
+    });
+    this.#timer = setInterval(() => this.#heartbeat(), heartbeatMs);
+    this.#timer.unref();
+  }
+
+  get size(): number {
+    let n = 0;
+    for (const s of this.#byTenant.values()) n += s.size;
+    return n;
+  }
+
+  add(s: Subscriber): void {
+    let set = this.#byTenant.get(s.tenant);
+    if (!set) this.#byTenant.set(s.tenant, (set = new Set()));
+    set.add(s);
+  }
+
+  remove(s: Subscriber): void {
+    const set = this.#byTenant.get(s.tenant);
+    set?.delete(s);
+    if (set?.size === 0) this.#byTenant.delete(s.tenant);
+  }
+
+  /** Ends the catch-up phase: delivers what arrived meanwhile, then the stream is live. */
+  goLive(s: Subscriber): void {
+    const pending = s.pending ?? [];
+    delete s.pending;
+    for (const p of pending) this.#deliver(s, p.to, p.rows);
+  }
+
+  async #dispatch(b: CommittedBatch): Promise<void> {
+    const subs = this.#byTenant.get(b.tenant);
+    if (!subs || subs.size === 0) return;
+    let rows = b.docs;
+    if (!rows) {
+      const page = await this.#storage.pull(b.tenant, { since: b.from - 1, upTo: b.to, limit: b.to - b.from + 1 });
+      rows = page.docs;
+    }
+    for (const s of subs) {
+      if (s.pending) s.pending.push({ to: b.to, rows });
+      else this.#deliver(s, b.to, rows);
+    }
+  }
+
+  #deliver(s: Subscriber, to: number, rows: StoredDoc[]): void {
+    if (to <= s.cursor) return;
+    const delta = renderDelta(rows, s.visibility, true, s.cursor);
+    s.cursor = to;
+    if (delta.docs.length === 0 && delta.gone.length === 0 && delta.types.length === 0) return;
+    if (!s.write(sseEvent('sync', to, deltaJSON(delta, to)))) this.#drop(s);
+  }
+
+  /** A stream too slow to keep up is closed; the client reconnects with Last-Event-ID and catches up. */
+  #drop(s: Subscriber): void {
+    this.remove(s);
+    s.close();
+  }
+
+  #heartbeat(): void {
+    const ping = sseComment('ping');
+    for (const set of this.#byTenant.values()) for (const s of set) if (!s.write(ping)) this.#drop(s);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.#timer);
+    this.#unlisten();
+    await this.#chain;
+    for (const set of this.#byTenant.values()) for (const s of set) s.close();
+    this.#byTenant.clear();
+  }
+}

@@ -1,0 +1,83 @@
+import { serve, type ServerType } from '@hono/node-server';
+import { HybridLogicalClock, type TypeDef } from '@fieldsync/core';
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { hmacVerifier } from './auth/jwt.js';
+import type { Permissions } from './auth/rules.js';
+import type { TokenVerifier } from './auth/User.js';
+import { DEFAULT_LIMITS, type Limits, type ServerContext } from './http/context.js';
+import { createApp } from './http/createApp.js';
+import { RateLimiter } from './limits/RateLimiter.js';
+import { SseHub } from './realtime/SseHub.js';
+import type { StorageEngine } from './storage/StorageEngine.js';
+import { TypeRegistry } from './sync/TypeRegistry.js';
+
+export interface ServerOptions {
+  storage: StorageEngine;
+  /** Bearer-token verifier; default HMAC JWT with `secret`. */
+  verifier?: TokenVerifier;
+  /** HS256 secret for the default verifier (required when `verifier` is not given). */
+  secret?: string;
+  permissions?: Permissions;
+  /** Types known to every tenant in addition to each tenant's `_types` collection. */
+  types?: TypeDef[];
+  limits?: Partial<Limits>;
+  /** SSE heartbeat interval. Default 15 s (below common 30–60 s proxy idle timeouts). */
+  heartbeatMs?: number;
+  /** Clock drift bound for incoming stamps (ms). Default: core's (5 minutes). */
+  maxDrift?: number;
+  port?: number;
+  /** Default 127.0.0.1; pass `0.0.0.0` to accept other machines. */
+  host?: string;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  context: ServerContext;
+  close(): Promise<void>;
+}
+
+/** Builds the server context (storage initialised, hub listening) without opening a socket. */
+export async function createContext(o: ServerOptions): Promise<ServerContext> {
+  await o.storage.init();
+  const verifier = o.verifier ?? (o.secret ? hmacVerifier(o.secret) : undefined);
+  if (!verifier) throw new Error('a token verifier or an HMAC secret is required');
+  const limits: Limits = { ...DEFAULT_LIMITS, ...o.limits };
+  return {
+    storage: o.storage,
+    types: new TypeRegistry(o.storage, o.types),
+    clock: new HybridLogicalClock({
+      replica: `server-${randomBytes(6).toString('hex')}`,
+      ...(o.maxDrift !== undefined ? { maxDrift: o.maxDrift } : {}),
+    }),
+    verifier,
+    permissions: o.permissions,
+    limits,
+    rate: new RateLimiter(limits.rate),
+    hub: new SseHub(o.storage, o.heartbeatMs ?? 15_000),
+  };
+}
+
+/** Starts the HTTP server. Resolves once it listens; `close()` ends streams, then storage. */
+export async function startServer(o: ServerOptions): Promise<RunningServer> {
+  const ctx = await createContext(o);
+  const app = createApp(ctx);
+  const server = await new Promise<ServerType>((resolve) => {
+    const s = serve({ fetch: app.fetch, port: o.port ?? 8787, hostname: o.host ?? '127.0.0.1' }, () => resolve(s));
+  });
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://${o.host ?? '127.0.0.1'}:${port}`,
+    port,
+    context: ctx,
+    async close() {
+      await ctx.hub.close();
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await ctx.storage.close();
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { HttpError } from '../http/HttpError.js';
+import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
+import type { User } from '../auth/User.js';
+
+/**
+ * Partial sync: what a client asked to replicate. The server's read rules are applied on top,
+ * so a filter can only narrow what the user may see, never widen it.
+ */
+export interface SyncFilter {
+  /** Only these types (undefined = all). */
+  types?: readonly string[];
+  /** Field conditions, all must hold: `{ site: 's1' }` or `{ site: { $in: ['s1', 's2'] } }`. */
+  where?: Readonly<Record<string, unknown>>;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Parses `?types=a,b&where={json}` into a filter; throws a 400 naming the problem. */
+export function parseFilter(types: string | undefined, where: string | undefined): SyncFilter {
+  const filter: SyncFilter = {};
+  if (types !== undefined && types !== '') filter.types = types.split(',').filter((t) => t !== '');
+  if (where !== undefined && where !== '') {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(where);
+    } catch {
+      throw new HttpError(400, 'bad_filter', '"where" is not valid JSON', 'where');
+    }
+    if (!isRecord(parsed)) throw new HttpError(400, 'bad_filter', '"where" must be a JSON object of field conditions', 'where');
+    for (const [k, cond] of Object.entries(parsed)) {
+      if (isRecord(cond)) {
+        const keys = Object.keys(cond);
+        if (keys.length !== 1 || keys[0] !== '$in' || !Array.isArray(cond['$in'])) {
+          throw new HttpError(400, 'bad_filter', `condition on "${k}" must be a value or { "$in": [values] }`, `where.${k}`);
+        }
+      }
+    }
+    filter.where = parsed;
+  }
+  return filter;
+}
+
+const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' && JSON.stringify(a) === JSON.stringify(b));
+
+function matchesWhere(where: Readonly<Record<string, unknown>>, view: DocView): boolean {
+  for (const [k, cond] of Object.entries(where)) {
+    const v = view[k];
+    if (isRecord(cond)) {
+      if (!(cond['$in'] as unknown[]).some((x) => same(x, v))) return false;
+    } else if (!same(cond, v)) return false;
+  }
+  return true;
+}
+
+/** Decides, per stored document, what one reader gets: the document, a `gone` record, or nothing. */
+export class Visibility {
+  readonly #user: User;
+  readonly #filter: SyncFilter;
+  readonly #perms: Permissions | undefined;
+  readonly #types: ReadonlySet<string> | undefined;
+
+  constructor(user: User, filter: SyncFilter, perms: Permissions | undefined) {
+    this.#user = user;
+    this.#filter = filter;
+    this.#perms = perms;
+    this.#types = filter.types ? new Set(filter.types) : undefined;
+  }
+
+  /** Whether the doc's type is replicated at all by this reader (outside: neither doc nor gone). */
+  wantsType(type: string): boolean {
+    return this.#types === undefined || this.#types.has(type);
+  }
+
+  /** Whether evaluating a doc needs its materialized view (skips JSON parsing when not). */
+  needsView(type: string): boolean {
+    return this.#filter.where !== undefined || rulesFor(this.#perms, type).read !== undefined;
+  }
+
+  /** The reader may see this doc and asked for it. `view` is parsed lazily by the caller. */
+  visible(type: string, view: () => DocView): boolean {
+    if (!this.wantsType(type)) return false;
+    if (!this.needsView(type)) return true;
+    const v = view();
+    const read = rulesFor(this.#perms, type).read;
+    if (read && !read(this.#user, v)) return false;
+    return this.#filter.where === undefined || matchesWhere(this.#filter.where, v);
+  }
+}

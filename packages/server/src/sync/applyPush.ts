@@ -1,0 +1,193 @@
+import {
+  ClockDriftError,
+  FieldsyncError,
+  ValidationError,
+  applyChange,
+  docFromJSON,
+  docToJSON,
+  isDeleted,
+  isStamp,
+  materialize,
+  type Change,
+  type DocState,
+  type HybridLogicalClock,
+  type TypeDef,
+} from '@fieldsync/core';
+import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
+import type { User } from '../auth/User.js';
+import type { StorageEngine, StoredDoc, CommitPlan } from '../storage/StorageEngine.js';
+import type { TypeRegistry } from './TypeRegistry.js';
+import { TYPES_COLLECTION } from './renderDelta.js';
+
+/** Outcome of one pushed change. */
+export interface ChangeResult {
+  id: string;
+  /** `ok`: merged and committed; `duplicate`: already stored earlier (idempotent retry). */
+  status: 'ok' | 'duplicate' | 'rejected';
+  error?: { code: string; message: string; path?: string };
+}
+
+export interface PushContext {
+  storage: StorageEngine;
+  types: TypeRegistry;
+  clock: HybridLogicalClock;
+  permissions: Permissions | undefined;
+}
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Envelope check before anything else: a malformed entry is rejected, its neighbours proceed. */
+function envelopeProblem(c: unknown): { message: string; path: string } | undefined {
+  if (!isRecord(c)) return { message: 'a change must be a JSON object', path: '' };
+  for (const k of ['id', 'doc', 'type'] as const) {
+    if (typeof c[k] !== 'string' || c[k] === '') return { message: `"${k}" must be a non-empty string`, path: k };
+  }
+  if (!isStamp(c['stamp'])) return { message: '"stamp" is not a valid HLC stamp', path: 'stamp' };
+  if (typeof c['v'] !== 'number') return { message: '"v" (type version) must be a number', path: 'v' };
+  if (c['ops'] === undefined || c['ops'] === null) return { message: '"ops" is missing', path: 'ops' };
+  return undefined;
+}
+
+interface Working {
+  type: string;
+  def: TypeDef;
+  doc: DocState;
+  /** The stored row before this push (for the "before" write check and the tombstone flag). */
+  before: StoredDoc | undefined;
+  touched: boolean;
+}
+
+const reject = (id: string, code: string, message: string, path?: string): ChangeResult => ({
+  id,
+  status: 'rejected',
+  error: path === undefined ? { code, message } : { code, message, path },
+});
+
+/**
+ * Merges a batch of changes into stored document states in ONE storage transaction.
+ *
+ * Each change is validated (envelope, known type, clock drift, write rules, core schema
+ * validation inside `applyChange`) and either merged or rejected with a reason; a rejected change
+ * leaves its document exactly as it was (core validates before it mutates; a write-rule failure
+ * after the merge restores the previous state), so one bad change never drops or half-applies
+ * another. The caller answers only after `commit` resolved, i.e. after the transaction committed.
+ */
+export async function applyPush(
+  ctx: PushContext,
+  user: User,
+  changes: readonly unknown[],
+): Promise<{ results: ChangeResult[]; cursor: number }> {
+  const results: (ChangeResult | undefined)[] = new Array(changes.length);
+  const valid: Array<{ i: number; c: Change; def: TypeDef }> = [];
+  const defs = new Map<string, TypeDef | undefined>();
+  for (let i = 0; i < changes.length; i++) {
+    const raw = changes[i];
+    const problem = envelopeProblem(raw);
+    const id = isRecord(raw) && typeof raw['id'] === 'string' ? raw['id'] : `#${i}`;
+    if (problem) {
+      results[i] = reject(id, 'bad_change', problem.message, `changes[${i}]${problem.path ? '.' + problem.path : ''}`);
+      continue;
+    }
+    const c = raw as unknown as Change;
+    if (c.type === TYPES_COLLECTION || c.type.startsWith('_')) {
+      results[i] = reject(c.id, 'reserved_type', `"${c.type}" is a system collection; define types with PUT /v1/types/:name`, `changes[${i}].type`);
+      continue;
+    }
+    if (!defs.has(c.type)) defs.set(c.type, await ctx.types.get(user.tenant, c.type));
+    const def = defs.get(c.type);
+    if (!def) {
+      results[i] = reject(c.id, 'unknown_type', `type "${c.type}" is not defined`, `changes[${i}].type`);
+      continue;
+    }
+    try {
+      ctx.clock.receive(c.stamp);
+    } catch (e) {
+      if (e instanceof ClockDriftError) {
+        results[i] = reject(c.id, 'clock_drift', e.message, `changes[${i}].stamp`);
+        continue;
+      }
+      throw e;
+    }
+    valid.push({ i, c, def });
+  }
+
+  const commit = await ctx.storage.commit(
+    { tenant: user.tenant, changeIds: valid.map((x) => x.c.id), docIds: [...new Set(valid.map((x) => x.c.doc))] },
+    (loaded): CommitPlan => {
+      // The plan may run again if the engine retries; start from a clean slate each time.
+      for (const { i } of valid) results[i] = undefined;
+      const seen = new Set<string>();
+      const work = new Map<string, Working>();
+      const accepted: Array<{ id: string; doc: string }> = [];
+      for (const { i, c, def } of valid) {
+        if (loaded.known.has(c.id) || seen.has(c.id)) {
+          results[i] = { id: c.id, status: 'duplicate' };
+          continue;
+        }
+        const res = mergeOne(ctx.permissions, user, work, loaded.docs.get(c.doc), c, def, i);
+        results[i] = res;
+        if (res.status === 'ok') {
+          seen.add(c.id);
+          accepted.push({ id: c.id, doc: c.doc });
+        }
+      }
+      const docs: CommitPlan['docs'] = [];
+      for (const [id, w] of work) {
+        if (!w.touched) continue;
+        docs.push({
+          id,
+          type: w.type,
+          deleted: isDeleted(w.doc),
+          state: JSON.stringify(docToJSON(w.doc)),
+          view: JSON.stringify(materialize(w.doc, w.def)),
+        });
+      }
+      return { docs, changes: accepted };
+    },
+  );
+  return { results: results.map((r, i) => r ?? reject(`#${i}`, 'internal', 'change was not processed')), cursor: commit.cursor };
+}
+
+function mergeOne(
+  perms: Permissions | undefined,
+  user: User,
+  work: Map<string, Working>,
+  stored: StoredDoc | undefined,
+  c: Change,
+  def: TypeDef,
+  i: number,
+): ChangeResult {
+  let w = work.get(c.doc);
+  if (!w && stored) {
+    w = { type: stored.type, def, doc: docFromJSON(JSON.parse(stored.state)), before: stored, touched: false };
+    work.set(c.doc, w);
+  }
+  if (w && w.type !== c.type) {
+    return reject(c.id, 'type_mismatch', `document "${c.doc}" is a "${w.type}", not a "${c.type}"`, `changes[${i}].type`);
+  }
+  const writeRule = rulesFor(perms, c.type).write;
+  if (writeRule && w?.before && !writeRule(user, JSON.parse(w.before.view) as DocView)) {
+    return reject(c.id, 'forbidden', `not allowed to change document "${c.doc}"`, `changes[${i}]`);
+  }
+  // docToJSON shares field objects with the live state, so the snapshot must be a string.
+  const snapshot = writeRule && w ? JSON.stringify(docToJSON(w.doc)) : undefined;
+  let next: DocState;
+  try {
+    next = applyChange(w?.doc, c, def);
+  } catch (e) {
+    if (e instanceof ValidationError) return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`);
+    if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
+    throw e;
+  }
+  if (writeRule && !writeRule(user, materialize(next, def) as DocView)) {
+    if (w && snapshot !== undefined) w.doc = docFromJSON(JSON.parse(snapshot));
+    return reject(c.id, 'forbidden', `the change would put document "${c.doc}" outside what you may write`, `changes[${i}]`);
+  }
+  if (w) {
+    w.doc = next;
+    w.touched = true;
+  } else {
+    work.set(c.doc, { type: c.type, def, doc: next, before: undefined, touched: true });
+  }
+  return { id: c.id, status: 'ok' };
+}
