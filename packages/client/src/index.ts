@@ -1,1 +1,34 @@
-export {};
+// Public API of @fieldsync/client. SQLite storage is a separate entry: @fieldsync/client/sqlite.
+
+// Database
+export { createDatabase } from './database/createDatabase.js';
+export type { DatabaseOptions, SyncPlugin } from './database/createDatabase.js';
+export { Database } from './database/Database.js';
+export { DatabaseClosedError } from './database/errors.js';
+
+// Collections and queries
+export { Collection } from './collection/Collection.js';
+export { Cursor } from './collection/Cursor.js';
+export type { Explain } from './collection/Cursor.js';
+export { NotFoundError } from './collection/errors.js';
+export type { Doc, FindOptions, Projection, Selector, SortSpec } from './query/types.js';
+export { ModifierError, QueryError } from './query/errors.js';
+export { compileSelector } from './query/compileSelector.js';
+export type { Predicate } from './query/compileSelector.js';
+export { compareValues } from './query/compareValues.js';
+
+// Indexes
+export { HashIndex } from './index/HashIndex.js';
+export { OrderedIndex } from './index/OrderedIndex.js';
+export type { IndexSpec } from './index/indexKey.js';
+
+// Live queries
+export type { QueryListener, ResultChange } from './live/ResultChange.js';
+
+// Storage
+export type { CommitBatch, LoadedState, StorageAdapter, StoredChange, StoredDoc } from './storage/StorageAdapter.js';
+export { MemoryStorage } from './storage/memory/MemoryStorage.js';
+export { IndexedDbStorage } from './storage/indexeddb/IndexedDbStorage.js';
+
+// Sync
+export type { SyncHost, SyncOutbox } from './sync/SyncHost.js';

@@ -1,0 +1,205 @@
+import type { DocState, Intent, Superseded, TypeDef } from '@fieldsync/core';
+import { conflicts, createDocId, isDeleted, materialize } from '@fieldsync/core';
+import { HashIndex } from '../index/HashIndex.js';
+import type { IndexSpec } from '../index/indexKey.js';
+import { OrderedIndex } from '../index/OrderedIndex.js';
+import type { SecondaryIndex } from '../index/planner.js';
+import { LiveQuery } from '../live/LiveQuery.js';
+import { LiveRegistry } from '../live/LiveRegistry.js';
+import { isPlainObject } from '../query/compileSelector.js';
+import { ModifierError } from '../query/errors.js';
+import { parseModifier } from '../query/parseModifier.js';
+import type { Doc, FindOptions, Selector } from '../query/types.js';
+import { Cursor } from './Cursor.js';
+import type { QuerySource } from './runQuery.js';
+import { NotFoundError } from './errors.js';
+
+/** What a collection needs from its database: the one write path every local write takes. */
+export interface WriteHost {
+  /** The collection's type; throws a `SchemaError` when none is defined (writes need one). */
+  typeOf(collection: string): TypeDef;
+  /** The type if defined (documents of unknown types received by sync still materialize). */
+  typeFor(collection: string): TypeDef | undefined;
+  /**
+   * Validates, builds the core change, applies it in memory and queues it for storage. Throws
+   * (synchronously, before any change) on invalid input.
+   */
+  write(collection: Collection, id: string, intents: Intent[]): void;
+  /** Resolves when everything written so far is durable. */
+  durable(): Promise<void>;
+  /** Runs `fn` with notifications deferred to its end (one notification per query). */
+  batch<T>(fn: () => T): T;
+  /** Like `batch`, and undoes every write of `fn` if it throws. */
+  transaction(fn: () => void): Promise<void>;
+}
+
+/**
+ * A named set of documents of one type (the collection name is the type name). Holds the CRDT
+ * state and the materialized document of each id, the secondary indexes and the live queries;
+ * all of them are updated through `applyState`, whatever the origin of the write.
+ */
+export class Collection implements QuerySource {
+  readonly states = new Map<string, DocState>();
+  readonly docs = new Map<string, Doc>();
+  readonly indexes: SecondaryIndex[] = [];
+  readonly live: LiveRegistry;
+  /** While > 0, index maintenance is suspended (bulk load) and indexes are rebuilt at the end. */
+  private bulk = 0;
+
+  constructor(
+    readonly name: string,
+    private readonly host: WriteHost,
+  ) {
+    this.live = new LiveRegistry((q) => this.routeField(q));
+  }
+
+  /** Inserts a document; `id` is generated if absent. Resolves once durable. */
+  async insert(doc: Record<string, unknown>): Promise<string> {
+    const { id, intents } = this.insertIntents(doc);
+    this.host.write(this, id, intents);
+    await this.host.durable();
+    return id;
+  }
+
+  /**
+   * Inserts many documents as one batch (one storage commit, one notification). Indexes are
+   * rebuilt once at the end instead of being updated per document when the batch is large.
+   */
+  async insertMany(docs: readonly Record<string, unknown>[]): Promise<string[]> {
+    const prepared = docs.map((d) => this.insertIntents(d));
+    const ids = new Set(prepared.map((p) => p.id));
+    if (ids.size !== prepared.length) throw new ModifierError('insertMany got the same id twice', 'id');
+    const bulk = prepared.length > 1000 && prepared.length > this.docs.size;
+    // A transaction: one bad document and none of them is written.
+    await this.host.transaction(() => {
+      if (bulk) this.bulk++;
+      try {
+        for (const { id, intents } of prepared) this.host.write(this, id, intents);
+      } finally {
+        // Rebuilt before the transaction notifies, so listeners that query see complete indexes.
+        if (bulk && --this.bulk === 0) for (const index of this.indexes) index.build(this.docs.values());
+      }
+    });
+    return prepared.map((p) => p.id);
+  }
+
+  /** Applies a Mongo-style modifier (`$set $unset $inc $push $addToSet $pull`). */
+  async update(id: string, modifier: Record<string, unknown>): Promise<void> {
+    const current = this.docs.get(id);
+    if (!current) throw new NotFoundError(this.name, id);
+    const intents = parseModifier(modifier, this.host.typeOf(this.name).fields, current);
+    this.host.write(this, id, intents);
+    await this.host.durable();
+  }
+
+  /** Deletes with a stamped tombstone (so a late remote update cannot resurrect it silently). */
+  async remove(id: string): Promise<void> {
+    if (!this.docs.has(id)) throw new NotFoundError(this.name, id);
+    this.host.write(this, id, [{ op: 'delete' }]);
+    await this.host.durable();
+  }
+
+  findOne(idOrSelector: string | Selector): Doc | undefined {
+    if (typeof idOrSelector === 'string') return this.docs.get(idOrSelector);
+    return new Cursor(this, idOrSelector, { limit: 1 }).fetch()[0];
+  }
+
+  /** A cursor; the selector and options are validated now (a `QueryError` throws here). */
+  find(selector?: Selector, options?: FindOptions): Cursor {
+    return new Cursor(this, selector, options);
+  }
+
+  /** Superseded values of a field (conflict losers kept by core), newest first. */
+  conflicts(id: string, field: string): Superseded[] {
+    const state = this.states.get(id);
+    if (!state) throw new NotFoundError(this.name, id);
+    return conflicts(state, field.split('.'));
+  }
+
+  /** Creates a secondary index over the current documents; idempotent per name. */
+  createIndex(fields: string | string[], options: { kind?: 'hash' | 'ordered'; name?: string } = {}): SecondaryIndex {
+    const list = Array.isArray(fields) ? fields : [fields];
+    if (list.length === 0 || list.some((f) => typeof f !== 'string' || f === '' || f.startsWith('$'))) {
+      throw new ModifierError('index fields must be non-empty field paths', 'fields');
+    }
+    const spec: IndexSpec = { fields: list, kind: options.kind ?? 'hash', ...(options.name ? { name: options.name } : {}) };
+    const index = spec.kind === 'hash' ? new HashIndex(spec) : new OrderedIndex(spec);
+    const existing = this.indexes.find((i) => i.name === index.name);
+    if (existing) return existing;
+    index.build(this.docs.values());
+    this.indexes.push(index);
+    return index;
+  }
+
+  /**
+   * The single place where a document's state changes in memory: materializes it, updates the
+   * indexes and feeds the live queries. Local writes, remote merges, other tabs' writes, evictions
+   * and rollbacks all come through here.
+   */
+  applyState(id: string, next: DocState | undefined): void {
+    const before = this.docs.get(id);
+    let after: Doc | undefined;
+    if (next === undefined) this.states.delete(id);
+    else {
+      this.states.set(id, next);
+      if (!isDeleted(next)) after = Object.freeze(materialize(next, this.host.typeFor(this.name))) as Doc;
+    }
+    if (after) this.docs.set(id, after);
+    else if (before) this.docs.delete(id);
+    if (this.bulk === 0) {
+      for (const index of this.indexes) {
+        if (before && after && !index.affected(before, after)) continue;
+        if (before) index.remove(before);
+        if (after) index.add(after);
+      }
+    }
+    if (this.live.size > 0 && (before || after)) this.live.write(id, before, after);
+  }
+
+  /** Re-materializes every document (the type changed: defaults or declared fields differ). */
+  rematerialize(): void {
+    for (const [id, state] of this.states) this.applyState(id, state);
+  }
+
+  /** Registers a live query for a cursor (called by `Cursor.subscribe`). */
+  openLive(cursor: Cursor): LiveQuery {
+    const q = new LiveQuery(cursor.query, this);
+    this.live.add(q);
+    return q;
+  }
+
+  closeLive(q: LiveQuery): void {
+    this.live.delete(q);
+  }
+
+  private insertIntents(doc: Record<string, unknown>): { id: string; intents: Intent[] } {
+    if (!isPlainObject(doc)) throw new ModifierError('a document must be a plain object', '');
+    const id = doc.id === undefined ? createDocId() : doc.id;
+    if (typeof id !== 'string') throw new ModifierError('id must be a string', 'id');
+    if (this.states.has(id)) throw new ModifierError(`a document with id "${id}" already exists`, 'id');
+    const intents: Intent[] = [];
+    for (const key in doc) {
+      if (key === 'id') continue;
+      const value = doc[key];
+      if (value !== undefined) intents.push({ op: 'set', path: [key], value });
+    }
+    return { id, intents };
+  }
+
+  /** Routes a live query on its most selective equality field (smallest hash bucket). */
+  private routeField(q: LiveQuery): string | undefined {
+    let best: string | undefined;
+    let bestSize = Infinity;
+    for (const [field, c] of q.query.constraints) {
+      if (!c.equals || field.includes('.')) continue;
+      let size = this.docs.size;
+      const index = this.indexes.find((i) => i.kind === 'hash' && i.fields.length === 1 && i.fields[0] === field) as HashIndex | undefined;
+      if (index) size = c.equals.reduce((n: number, v) => n + (index.lookup([v])?.size ?? 0), 0);
+      if (size < bestSize) {
+        best = field;
+        bestSize = size;
+      }
+    }
+    return best;
+  }
+}

@@ -1,0 +1,80 @@
+import type { LiveQuery } from '../live/LiveQuery.js';
+import type { QueryListener } from '../live/ResultChange.js';
+import type { CompiledQuery } from '../query/compileQuery.js';
+import { compileQuery } from '../query/compileQuery.js';
+import type { Doc, FindOptions } from '../query/types.js';
+import type { Collection } from './Collection.js';
+import { runQuery } from './runQuery.js';
+
+/** What `cursor.explain()` reports: the chosen plan, the alternatives and the work done. */
+export interface Explain {
+  plan: 'scan' | 'hash' | 'ordered';
+  index: string | null;
+  detail: string;
+  /** The index already yields the requested order (no sort step; `limit` stops early). */
+  sortedByIndex: boolean;
+  examined: number;
+  returned: number;
+  candidates: Array<{ plan: string; index: string | null; cost: number }>;
+}
+
+/**
+ * A query over one collection. Compiled once at creation; `fetch` plans and runs it against the
+ * current documents; `subscribe` keeps it live (one maintained query per cursor, shared by its
+ * listeners).
+ */
+export class Cursor {
+  readonly query: CompiledQuery;
+  private live: LiveQuery | undefined;
+
+  constructor(
+    private readonly collection: Collection,
+    selector: unknown,
+    options?: FindOptions,
+  ) {
+    this.query = compileQuery(selector, options);
+  }
+
+  fetch(): Doc[] {
+    const { docs } = runQuery(this.collection, this.query, true);
+    const { skip, project } = this.query;
+    const page = skip > 0 ? docs.slice(skip) : docs;
+    return project ? page.map((d) => project(d) as Doc) : page;
+  }
+
+  /** Number of results, honouring skip and limit. */
+  count(): number {
+    const { docs } = runQuery(this.collection, this.query, true);
+    return Math.max(0, docs.length - this.query.skip);
+  }
+
+  explain(): Explain {
+    const run = runQuery(this.collection, this.query, true);
+    return {
+      plan: run.plan.kind,
+      index: run.plan.index?.name ?? null,
+      detail: run.plan.detail,
+      sortedByIndex: run.plan.sorted,
+      examined: run.examined,
+      returned: Math.max(0, run.docs.length - this.query.skip),
+      candidates: run.candidates.map((c) => ({ plan: c.kind, index: c.index?.name ?? null, cost: c.cost })),
+    };
+  }
+
+  /**
+   * Calls `listener` now with the current results, then once per commit that changes them, with
+   * the new results and what changed. Returns the function that stops it.
+   */
+  subscribe(listener: QueryListener): () => void {
+    this.live ??= this.collection.openLive(this);
+    const live = this.live;
+    live.addListener(listener);
+    return () => {
+      live.removeListener(listener);
+      if (live.listenerCount === 0 && this.live === live) {
+        this.collection.closeLive(live);
+        this.live = undefined;
+      }
+    };
+  }
+}

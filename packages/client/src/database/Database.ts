@@ -1,0 +1,304 @@
+import type { DocState, Intent, TypeDef } from '@fieldsync/core';
+import { applyChange, createChange, createDocId, docFromJSON, docToJSON, HybridLogicalClock, mergeDocs, SchemaError, validateType } from '@fieldsync/core';
+import { Collection } from '../collection/Collection.js';
+import type { WriteHost } from '../collection/Collection.js';
+import type { CommitBatch, LoadedState, StorageAdapter } from '../storage/StorageAdapter.js';
+import type { SyncHost } from '../sync/SyncHost.js';
+import type { TabMessage } from '../tab/TabChannel.js';
+import { TabChannel } from '../tab/TabChannel.js';
+import { CommitQueue } from './CommitQueue.js';
+import { DatabaseClosedError } from './errors.js';
+import { Outbox } from './Outbox.js';
+
+const META_REPLICA = 'replicaId';
+const META_CLOCK = 'clock';
+const META_TYPES = 'types';
+const META_SYNC = 'sync:';
+
+interface Undo {
+  collection: Collection;
+  id: string;
+  /** The state before the transaction first touched the document (a private copy). */
+  before: unknown;
+}
+
+export interface DatabaseInit {
+  name: string;
+  storage: StorageAdapter;
+  loaded: LoadedState;
+  replicaId: string | undefined;
+  now: (() => number) | undefined;
+}
+
+/**
+ * The local database: collections of typed documents, every local write going through one path
+ * (validate → core change → memory → outbox + state + clock in one durable batch), and the
+ * `SyncHost` surface the sync client drives. Create it with `createDatabase`.
+ */
+export class Database implements SyncHost, WriteHost {
+  readonly name: string;
+  readonly replicaId: string;
+  readonly clock: HybridLogicalClock;
+  readonly outbox: Outbox;
+  private readonly storage: StorageAdapter;
+  private readonly queue: CommitQueue;
+  private readonly types = new Map<string, TypeDef>();
+  private readonly collections = new Map<string, Collection>();
+  private readonly meta: Map<string, string>;
+  private readonly tabs: TabChannel | undefined;
+  private batchDepth = 0;
+  private notifying = false;
+  private undo: Undo[] | undefined;
+  private undoChanges: string[] = [];
+  private readonly undoKeys = new Set<string>();
+  private closed = false;
+  /** Called by `close()`; set by `createDatabase` when a sync client is attached. */
+  onClose: Array<() => void | Promise<void>> = [];
+
+  constructor(init: DatabaseInit) {
+    const { loaded } = init;
+    this.name = init.name;
+    this.storage = init.storage;
+    this.meta = loaded.meta;
+    this.queue = new CommitQueue(init.storage, (c, id) => this.serialize(c, id), (b) => this.announce(b));
+    let base = init.replicaId ?? loaded.meta.get(META_REPLICA);
+    if (base === undefined) {
+      base = createDocId();
+      this.queue.setMeta(META_REPLICA, base);
+    }
+    // Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
+    // the same stamp (= the same change id) in the same millisecond.
+    this.replicaId = init.storage.sharedName ? `${base}-${createDocId().slice(0, 8)}` : base;
+    const last = loaded.meta.get(META_CLOCK);
+    this.clock = new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}), ...(init.now ? { now: init.now } : {}) });
+    for (const t of JSON.parse(loaded.meta.get(META_TYPES) ?? '[]') as TypeDef[]) this.types.set(t.name, t);
+    for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, docFromJSON(d.state));
+    this.outbox = new Outbox(() => this.queue, loaded.outbox);
+    this.tabs = init.storage.sharedName ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m)) : undefined;
+  }
+
+  /** Registers (or replaces) a type; the collection of the same name holds its documents. */
+  defineType(type: TypeDef): Promise<void> {
+    this.assertOpen();
+    validateType(type);
+    this.types.set(type.name, type);
+    this.queue.setMeta(META_TYPES, JSON.stringify([...this.types.values()]));
+    const c = this.collections.get(type.name);
+    if (c) this.batch(() => c.rematerialize());
+    return this.queue.durable();
+  }
+
+  collection(name: string): Collection {
+    let c = this.collections.get(name);
+    if (!c) this.collections.set(name, (c = new Collection(name, this)));
+    return c;
+  }
+
+  typeOf(name: string): TypeDef {
+    const t = this.types.get(name);
+    if (!t) throw new SchemaError('', 'unknown-type', `no type "${name}" is defined; call db.defineType first`);
+    return t;
+  }
+
+  typeFor(name: string): TypeDef | undefined {
+    return this.types.get(name);
+  }
+
+  /**
+   * The one local write path, synchronous: validation errors throw before anything changes;
+   * memory, indexes and live queries are updated at once (reads are instant); the change, the
+   * new state and the clock are queued as one storage batch, and `durable()` resolves when it
+   * is on disk. Collection methods await that before resolving.
+   */
+  write(collection: Collection, id: string, intents: Intent[]): void {
+    this.assertOpen();
+    const type = this.typeOf(collection.name);
+    const prev = collection.states.get(id);
+    const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
+    if (this.undo) {
+      const key = `${collection.name}\u0000${id}`;
+      if (!this.undoKeys.has(key)) {
+        this.undoKeys.add(key);
+        this.undo.push({ collection, id, before: prev ? structuredClone(docToJSON(prev)) : undefined });
+      }
+    }
+    const next = applyChange(prev, change, type);
+    collection.applyState(id, next);
+    this.outbox.push(change.id, change);
+    if (this.undo) this.undoChanges.push(change.id);
+    this.queue.putDoc(collection.name, id);
+    this.queue.setMeta(META_CLOCK, this.clock.last as string);
+    this.notify();
+  }
+
+  durable(): Promise<void> {
+    return this.queue.durable();
+  }
+
+  /** Runs `fn` (synchronously); live queries are notified once, at the end. */
+  batch<T>(fn: () => T): T {
+    this.batchDepth++;
+    try {
+      return fn();
+    } finally {
+      this.batchDepth--;
+      this.notify();
+    }
+  }
+
+  /**
+   * All-or-nothing: if `fn` throws, every write it made is undone in memory and never reaches
+   * storage or the outbox, and subscribers see nothing. `fn` must be synchronous (like an
+   * IndexedDB transaction). Resolves when all its writes are durable.
+   */
+  transaction(fn: () => void): Promise<void> {
+    this.assertOpen();
+    if (this.undo) {
+      fn();
+      return this.queue.durable();
+    }
+    this.undo = [];
+    this.undoChanges = [];
+    try {
+      this.batch(() => {
+        try {
+          fn();
+        } catch (e) {
+          this.rollback(this.undo ?? []);
+          throw e;
+        }
+      });
+    } finally {
+      this.undo = undefined;
+      this.undoKeys.clear();
+      this.undoChanges = [];
+    }
+    return this.queue.durable();
+  }
+
+  /** Changes the server refused for good, with reasons (they never block the queue). */
+  rejectedChanges(): Array<{ id: string; change: unknown; reason: string }> {
+    return this.outbox.rejected();
+  }
+
+  // ---- SyncHost -------------------------------------------------------------------------
+
+  async applyRemote(docs: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    const parsed = docs.map((d) => docFromJSON(d)); // validates all before touching anything
+    this.batch(() => {
+      for (const incoming of parsed) {
+        const c = this.collection(incoming.type);
+        const prev = c.states.get(incoming.id);
+        c.applyState(incoming.id, prev ? mergeDocs(prev, incoming) : incoming);
+        this.queue.putDoc(c.name, incoming.id);
+      }
+    });
+    await this.queue.durable();
+  }
+
+  async evict(ids: readonly string[]): Promise<void> {
+    this.assertOpen();
+    this.batch(() => {
+      for (const id of ids) {
+        for (const c of this.collections.values()) {
+          if (!c.states.has(id)) continue;
+          c.applyState(id, undefined);
+          this.queue.deleteDoc(c.name, id);
+        }
+      }
+    });
+    await this.queue.durable();
+  }
+
+  async getMeta(key: string): Promise<string | undefined> {
+    return this.meta.get(META_SYNC + key);
+  }
+
+  async setMeta(key: string, value: string): Promise<void> {
+    this.assertOpen();
+    this.meta.set(META_SYNC + key, value);
+    this.queue.setMeta(META_SYNC + key, value);
+    await this.queue.durable();
+  }
+
+  /** Waits for pending writes, then closes storage, tab channel and sync. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    for (const f of this.onClose) await f();
+    this.closed = true;
+    await this.queue.drain();
+    this.tabs?.close();
+    await this.storage.close();
+  }
+
+  // ---- internals ------------------------------------------------------------------------
+
+  private notify(): void {
+    if (this.batchDepth > 0 || this.notifying) return;
+    this.notifying = true;
+    try {
+      // Listeners may write; those writes are delivered in a following round, never nested.
+      let again = true;
+      while (again) {
+        again = false;
+        for (const c of this.collections.values()) {
+          if (c.live.hasPending) {
+            c.live.flush();
+            again = true;
+          }
+        }
+      }
+    } finally {
+      this.notifying = false;
+    }
+  }
+
+  private rollback(undo: Undo[]): void {
+    for (const u of undo.reverse()) {
+      u.collection.applyState(u.id, u.before === undefined ? undefined : docFromJSON(u.before));
+    }
+    for (const id of this.undoChanges) this.outbox.drop(id);
+    this.undoChanges = [];
+  }
+
+  private serialize(collection: string, id: string): unknown {
+    const state = this.collections.get(collection)?.states.get(id);
+    return state ? docToJSON(state) : undefined;
+  }
+
+  private announce(batch: CommitBatch): void {
+    this.tabs?.post({ batch, clock: this.clock.last });
+  }
+
+  /** Another tab committed: merge its states into memory (already persisted by that tab). */
+  private receiveTab(msg: TabMessage): void {
+    if (this.closed) return;
+    const { batch } = msg;
+    if (msg.clock) {
+      try {
+        this.clock.receive(msg.clock);
+      } catch {
+        // A skewed tab clock must not stop us from showing its data.
+      }
+    }
+    this.batch(() => {
+      for (const d of batch.docs ?? []) {
+        const incoming: DocState = docFromJSON(d.state);
+        const c = this.collection(d.collection);
+        const prev = c.states.get(d.id);
+        c.applyState(d.id, prev ? mergeDocs(prev, incoming) : incoming);
+        // Two tabs may have written the same document concurrently; the last put wins in
+        // IndexedDB, so store the merged state if ours adds something to theirs.
+        if (prev && JSON.stringify(docToJSON(c.states.get(d.id) as DocState)) !== JSON.stringify(d.state)) this.queue.putDoc(c.name, d.id);
+      }
+      for (const d of batch.deleteDocs ?? []) this.collections.get(d.collection)?.applyState(d.id, undefined);
+    });
+    this.outbox.mirror(batch.outboxAdd ?? [], batch.outboxRemove ?? [], batch.outboxReject ?? []);
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new DatabaseClosedError();
+    if (this.queue.failed !== undefined) throw new DatabaseClosedError(`storage failed: ${String(this.queue.failed)}`);
+  }
+}

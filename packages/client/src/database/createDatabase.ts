@@ -1,0 +1,41 @@
+import { MemoryStorage } from '../storage/memory/MemoryStorage.js';
+import type { StorageAdapter } from '../storage/StorageAdapter.js';
+import type { SyncHost } from '../sync/SyncHost.js';
+import { Database } from './Database.js';
+
+/** A sync client attached to the database; started after open, stopped by `db.close()`. */
+export type SyncPlugin = (host: SyncHost) => { close(): void | Promise<void> };
+
+export interface DatabaseOptions {
+  /**
+   * Database name. With IndexedDB storage this names the browser database, so make it per
+   * user: two accounts on one device must never share local data.
+   */
+  name: string;
+  /** Where documents, the outbox and the clock are persisted. Default: in memory (not durable). */
+  storage?: StorageAdapter;
+  /**
+   * Fixed replica id (tests, or a device id the app manages). Default: generated once and
+   * persisted, so stamps stay unique and monotonic across restarts.
+   */
+  replicaId?: string;
+  /** Sync client factory (see `packages/client/src/sync`). */
+  sync?: SyncPlugin;
+  /** Wall clock for the hybrid logical clock; injectable for tests. */
+  now?: () => number;
+}
+
+/**
+ * Opens (or creates) a local database and restores documents, outbox and clock from storage
+ * before resolving, so the first read already sees everything the last session wrote.
+ */
+export async function createDatabase(options: DatabaseOptions): Promise<Database> {
+  const storage = options.storage ?? new MemoryStorage();
+  const loaded = await storage.open();
+  const db = new Database({ name: options.name, storage, loaded, replicaId: options.replicaId, now: options.now });
+  if (options.sync) {
+    const client = options.sync(db);
+    db.onClose.push(() => client.close());
+  }
+  return db;
+}

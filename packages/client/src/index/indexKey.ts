@@ -1,0 +1,46 @@
+import { compileReader } from '../query/path.js';
+
+/** How a collection index is declared: `collection.createIndex(['status', 'site'], { kind: 'hash' })`. */
+export interface IndexSpec {
+  fields: string[];
+  /** `hash` answers equality / `$in`; `ordered` also answers ranges and can provide a sort. */
+  kind: 'hash' | 'ordered';
+  name?: string;
+}
+
+/**
+ * Returns the index keys a document contributes, reading paths exactly as the selector matcher
+ * does: one tuple per combination of values and array elements (multikey), so `{ tags: 'x' }` and
+ * `{ 'lines.sku': 'x' }` can be answered from an index. Missing values are keyed as `null`,
+ * matching the selector rule that `{ f: null }` matches missing fields.
+ */
+export function compileKeys(fields: string[]): (doc: Record<string, unknown>) => unknown[][] {
+  const simple = fields.every((f) => !f.includes('.'));
+  const readers = fields.map(compileReader);
+  return (doc) => {
+    let tuples: unknown[][] = [[]];
+    for (let i = 0; i < fields.length; i++) {
+      const options = simple ? valuesOf(doc[fields[i] as string]) : flatten((readers[i] as (d: unknown) => unknown[])(doc));
+      if (options.length === 1) {
+        for (const t of tuples) t.push(options[0]);
+      } else {
+        const next: unknown[][] = [];
+        for (const t of tuples) for (const o of options) next.push([...t, o]);
+        tuples = next;
+      }
+    }
+    return tuples;
+  };
+}
+
+function valuesOf(v: unknown): unknown[] {
+  if (v === undefined) return [null];
+  if (!Array.isArray(v)) return [v];
+  return v.length === 0 ? [null] : [...new Set(v)];
+}
+
+function flatten(values: unknown[]): unknown[] {
+  const out = new Set<unknown>();
+  for (const v of values) for (const x of valuesOf(v)) out.add(x);
+  return [...out];
+}

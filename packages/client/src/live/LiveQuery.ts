@@ -1,0 +1,126 @@
+import type { QuerySource } from '../collection/runQuery.js';
+import { runQuery } from '../collection/runQuery.js';
+import type { CompiledQuery } from '../query/compileQuery.js';
+import type { Doc } from '../query/types.js';
+import { diffResults } from './diffResults.js';
+import type { QueryListener, ResultChange } from './ResultChange.js';
+
+/**
+ * One maintained query. It keeps every match in result order and applies each write with a
+ * binary search (no re-run of the query), then, once per commit, publishes the visible window
+ * (`skip`/`limit`) and how it changed.
+ */
+export class LiveQuery {
+  private matched: Doc[];
+  private readonly members = new Set<string>();
+  private visible: readonly Doc[];
+  private output: readonly Doc[];
+  private readonly touched = new Set<string>();
+  private readonly listeners = new Set<QueryListener>();
+
+  constructor(
+    readonly query: CompiledQuery,
+    source: QuerySource,
+  ) {
+    this.matched = runQuery(source, query, false).docs;
+    for (const d of this.matched) this.members.add(d.id);
+    this.visible = this.window();
+    this.output = this.project(this.visible);
+  }
+
+  /** The current results (projected), the same array until the next change. */
+  get results(): readonly Doc[] {
+    return this.output;
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  /** Adds a listener and calls it at once with the current results (all reported as added). */
+  addListener(listener: QueryListener): void {
+    this.listeners.add(listener);
+    listener(
+      this.output,
+      this.output.map((doc, index): ResultChange => ({ type: 'added', doc, index })),
+    );
+  }
+
+  removeListener(listener: QueryListener): void {
+    this.listeners.delete(listener);
+  }
+
+  /** Applies one document write; `before`/`after` are undefined for insert/removal. */
+  apply(id: string, before: Doc | undefined, after: Doc | undefined): void {
+    const was = before !== undefined && this.members.has(id);
+    const is = after !== undefined && this.query.predicate(after);
+    if (!was && !is) return;
+    if (was) {
+      const at = this.find(before);
+      if (at >= 0) this.matched.splice(at, 1);
+      this.members.delete(id);
+    }
+    if (is) {
+      this.matched.splice(this.insertionPoint(after), 0, after);
+      this.members.add(id);
+    }
+    this.touched.add(id);
+  }
+
+  /** Publishes the accumulated writes (once per commit). Returns true if listeners were called. */
+  flush(): boolean {
+    if (this.touched.size === 0) return false;
+    const next = this.window();
+    const changes = diffResults(this.visible, next, this.touched);
+    this.touched.clear();
+    if (changes.length === 0) return false;
+    this.visible = next;
+    this.output = this.project(next);
+    const { project } = this.query;
+    const out = project
+      ? changes.map((c) => (c.type === 'added' || c.type === 'changed' ? { ...c, doc: project(c.doc) as Doc } : c))
+      : changes;
+    for (const l of [...this.listeners]) {
+      try {
+        l(this.output, out);
+      } catch (e) {
+        // One failing listener must not starve the others; surface it asynchronously.
+        queueMicrotask(() => {
+          throw e;
+        });
+      }
+    }
+    return true;
+  }
+
+  private window(): readonly Doc[] {
+    const { skip, limit } = this.query;
+    if (skip === 0 && limit === undefined) return this.matched.slice();
+    return this.matched.slice(skip, limit === undefined ? undefined : skip + limit);
+  }
+
+  private project(docs: readonly Doc[]): readonly Doc[] {
+    const p = this.query.project;
+    return Object.freeze(p ? docs.map((d) => p(d) as Doc) : docs);
+  }
+
+  private insertionPoint(doc: Doc): number {
+    let lo = 0;
+    let hi = this.matched.length;
+    const cmp = this.query.compare;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cmp(this.matched[mid] as Doc, doc) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  }
+
+  private find(doc: Doc): number {
+    const i = this.insertionPoint(doc);
+    if (this.matched[i]?.id === doc.id) return i;
+    // The stored copy compares equal to `before` by construction; fall back to a scan if a
+    // caller handed a different object with the same order.
+    return this.matched.findIndex((d) => d.id === doc.id);
+  }
+}

@@ -1,0 +1,55 @@
+/** One document's persisted CRDT state (core's `docToJSON` output), keyed by collection and id. */
+export interface StoredDoc {
+  collection: string;
+  id: string;
+  state: unknown;
+}
+
+/** A local change waiting for the server; `rejected` is set once the server refused it for good. */
+export interface StoredChange {
+  id: string;
+  change: unknown;
+  rejected?: string;
+}
+
+/** Everything a database needs to resume exactly where it stopped. */
+export interface LoadedState {
+  docs: StoredDoc[];
+  /** Ordered by change id (stamps of one replica sort in creation order). */
+  outbox: StoredChange[];
+  meta: Map<string, string>;
+}
+
+/**
+ * One atomic unit of persistence. A local write puts the new document state, its change in the
+ * outbox and the clock (`meta`) in a single batch, so after a crash either all of a write is
+ * there or none of it.
+ */
+export interface CommitBatch {
+  docs?: StoredDoc[];
+  /** Documents to forget (evicted: left the user's scope). */
+  deleteDocs?: Array<{ collection: string; id: string }>;
+  outboxAdd?: StoredChange[];
+  outboxRemove?: string[];
+  outboxReject?: Array<{ id: string; reason: string }>;
+  meta?: Array<[string, string]>;
+}
+
+/**
+ * The single interface every storage backend implements. The database keeps all live
+ * documents in memory (reads are instant) and uses the adapter only to load at open and to
+ * make each commit durable before the write's promise resolves.
+ *
+ * Adapters own the objects passed to `commit` (the database never mutates them afterwards).
+ */
+export interface StorageAdapter {
+  open(): Promise<LoadedState>;
+  /** Atomic and durable: resolves only when the whole batch would survive a process kill. */
+  commit(batch: CommitBatch): Promise<void>;
+  close(): Promise<void>;
+  /**
+   * Set by adapters whose data other tabs/processes can open at the same time (IndexedDB), so
+   * the database announces its commits to them (see `tab/TabChannel`).
+   */
+  readonly sharedName?: string;
+}

@@ -1,0 +1,152 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import type { QuerySource } from '../src/collection/runQuery.js';
+import { runQuery } from '../src/collection/runQuery.js';
+import { HashIndex } from '../src/index/HashIndex.js';
+import { OrderedIndex } from '../src/index/OrderedIndex.js';
+import type { SecondaryIndex } from '../src/index/planner.js';
+import { SortedList } from '../src/index/SortedList.js';
+import { compileQuery } from '../src/query/compileQuery.js';
+import { compareValues } from '../src/query/compareValues.js';
+import type { Doc } from '../src/query/types.js';
+
+// Seeded: a failure prints the seed and path that reproduce it.
+const SEED = 4242;
+
+describe('SortedList', () => {
+  it('matches a sorted-array model under random inserts, removes and range scans', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 3000 }),
+        fc.integer({ min: 0, max: 50 }),
+        fc.integer({ min: 0, max: 50 }),
+        (ops, a, b) => {
+          const list = new SortedList();
+          const model = new Map<string, number>();
+          for (const [insert, key, n] of ops) {
+            const id = `id${n}`;
+            if (insert && !model.has(id)) {
+              list.insert(key, id);
+              model.set(id, key);
+            } else if (!insert && model.has(id)) {
+              expect(list.remove(model.get(id), id)).toBe(true);
+              model.delete(id);
+            }
+          }
+          expect(list.size).toBe(model.size);
+          const lo = Math.min(a, b);
+          const hi = Math.max(a, b);
+          const expected = [...model]
+            .filter(([, k]) => k > lo && k <= hi)
+            .sort(([i1, k1], [i2, k2]) => k1 - k2 || (i1 < i2 ? -1 : i1 > i2 ? 1 : 0))
+            .map(([id]) => id);
+          const lower = { value: lo, inclusive: false };
+          const upper = { value: hi, inclusive: true };
+          expect([...list.range(lower, upper)]).toEqual(expected);
+          expect([...list.range(lower, upper, true)]).toEqual([...expected].reverse());
+          expect(list.estimate(lower, upper)).toBeGreaterThanOrEqual(expected.length);
+        },
+      ),
+      { seed: SEED, numRuns: 60 },
+    );
+  });
+});
+
+function source(docs: Doc[], specs: Array<[kind: 'hash' | 'ordered', fields: string[]]>): QuerySource {
+  const map = new Map(docs.map((d) => [d.id, d]));
+  const indexes: SecondaryIndex[] = specs.map(([kind, fields]) => (kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields })));
+  for (const i of indexes) i.build(map.values());
+  return { docs: map, indexes };
+}
+
+const STATUSES = ['open', 'assigned', 'done', 'cancelled'];
+const docArb = fc.record({
+  status: fc.constantFrom(...STATUSES),
+  priority: fc.integer({ min: 0, max: 4 }),
+  site: fc.constantFrom('s1', 's2', 's3'),
+  updatedAt: fc.integer({ min: 0, max: 100 }),
+  tags: fc.array(fc.constantFrom('a', 'b', 'c'), { maxLength: 3 }),
+});
+
+const queries: Array<[selector: Record<string, unknown>, options: Record<string, unknown>]> = [
+  [{ status: 'open', site: 's2' }, {}],
+  [{ status: { $in: ['open', 'done'] }, site: 's1' }, { sort: { updatedAt: -1 } }],
+  [{ priority: { $gte: 3 } }, { sort: { updatedAt: -1 }, limit: 5 }],
+  [{ priority: { $gt: 1, $lte: 3 } }, { sort: { priority: 1 }, skip: 2, limit: 4 }],
+  [{ status: 'done' }, { sort: { updatedAt: 1 }, limit: 3 }],
+  [{ tags: 'b' }, { sort: { updatedAt: 1 } }],
+  [{ tags: { $in: ['a', 'c'] }, priority: { $lt: 2 } }, {}],
+  [{ status: 'open', updatedAt: { $gte: 50 } }, { sort: { updatedAt: -1 }, limit: 2 }],
+  [{ $or: [{ status: 'open' }, { priority: 4 }] }, { limit: 7 }],
+];
+
+describe('indexes answer exactly like a full scan', () => {
+  it('for random collections and every index layout', () => {
+    fc.assert(
+      fc.property(fc.array(docArb, { maxLength: 300 }), (raw) => {
+        const docs: Doc[] = raw.map((d, i) => ({ id: `d${String(i).padStart(4, '0')}`, ...d }));
+        const plain = source(docs, []);
+        const indexed = source(docs, [
+          ['hash', ['status', 'site']],
+          ['hash', ['tags']],
+          ['ordered', ['updatedAt']],
+          ['ordered', ['priority']],
+          ['ordered', ['status', 'updatedAt']],
+        ]);
+        for (const [selector, options] of queries) {
+          const q = compileQuery(selector, options);
+          const want = runQuery(plain, q, true).docs.map((d) => d.id);
+          const got = runQuery(indexed, q, true).docs.map((d) => d.id);
+          expect(got, JSON.stringify([selector, options])).toEqual(want);
+        }
+      }),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
+});
+
+describe('planner and explain', () => {
+  const docs: Doc[] = Array.from({ length: 5000 }, (_, i) => ({
+    id: `w${String(i).padStart(5, '0')}`,
+    status: STATUSES[i % 4],
+    priority: i % 5,
+    site: `site${i % 200}`,
+    updatedAt: (i * 7919) % 5000,
+  }));
+  const src = source(docs, [
+    ['hash', ['status', 'site']],
+    ['hash', ['status']],
+    ['ordered', ['updatedAt']],
+    ['ordered', ['priority']],
+  ]);
+
+  it('uses the compound hash index for equality on both fields', () => {
+    const run = runQuery(src, compileQuery({ status: 'open', site: 'site4' }), true);
+    expect(run.plan.kind).toBe('hash');
+    expect(run.plan.index?.name).toBe('hash:status+site');
+    expect(run.examined).toBe(run.docs.length);
+    expect(run.docs.length).toBe(25);
+  });
+
+  it('walks the sort index and stops early for range + sort + limit', () => {
+    const q = compileQuery({ priority: { $gte: 3 } }, { sort: { updatedAt: -1 }, limit: 50 });
+    const run = runQuery(src, q, true);
+    expect(run.plan.index?.name).toBe('ordered:updatedAt');
+    expect(run.plan.sorted).toBe(true);
+    expect(run.examined).toBeLessThan(200);
+    const check = docs.filter((d) => (d.priority as number) >= 3).sort((a, b) => compareValues(b.updatedAt, a.updatedAt));
+    expect(run.docs.map((d) => d.id)).toEqual(check.slice(0, 50).map((d) => d.id));
+  });
+
+  it('uses a range on an ordered index when there is no limit', () => {
+    const run = runQuery(src, compileQuery({ priority: { $gt: 3 } }), true);
+    expect(run.plan.index?.name).toBe('ordered:priority');
+    expect(run.docs.length).toBe(1000);
+  });
+
+  it('falls back to a full scan without a usable index', () => {
+    const run = runQuery(src, compileQuery({ title: 'x' }), true);
+    expect(run.plan.kind).toBe('scan');
+    expect(run.examined).toBe(5000);
+  });
+});
