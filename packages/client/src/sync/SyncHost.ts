@@ -24,6 +24,16 @@ export interface SyncHost {
   applyRemote(docs: readonly unknown[]): Promise<void>;
   /** Remove documents that left this user's scope (server "gone" records). */
   evict(ids: readonly string[]): Promise<void>;
+  /**
+   * Type definitions received from the server's `_types` collection, delivered before the
+   * documents of the same page so they can be validated. Optional until types sync (issue 6).
+   */
+  applyTypes?(types: readonly unknown[]): Promise<void>;
+  /**
+   * Subscribe to "a local change entered the outbox" so the sync client pushes promptly instead
+   * of polling. Optional: without it the sync client checks the outbox every `pollMs`.
+   */
+  onOutboxChange?(listener: () => void): () => void;
   /** Small persisted key/value store for sync metadata (the pull cursor). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

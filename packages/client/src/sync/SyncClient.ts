@@ -1,0 +1,300 @@
+import { Backoff, type BackoffOptions } from './backoff.js';
+import type { SseMessage } from './SseParser.js';
+import type { SyncHost } from './SyncHost.js';
+import { initialStatus, type SyncStatus } from './SyncStatus.js';
+import { SyncHttpError, SyncTransport, type Delta, type TransportOptions } from './SyncTransport.js';
+
+/** Options of `createDatabase({ sync })`. */
+export interface SyncOptions extends TransportOptions, BackoffOptions {
+  /** Changes per push. Default 500 (the server accepts up to 1,000). Halved automatically on 413. */
+  batchSize?: number;
+  /** Documents per pull page (server caps it). */
+  pullLimit?: number;
+  /** Keep a realtime (SSE) stream open while started. Default true. */
+  live?: boolean;
+  /** Start syncing as soon as the database opens. Default true. */
+  autoStart?: boolean;
+  /** Outbox polling interval when the host cannot notify local changes. Default 2 s. */
+  pollMs?: number;
+}
+
+/** Meta key of the persisted pull cursor. */
+export const CURSOR_KEY = 'sync.cursor';
+
+const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/**
+ * Replicates a local database with a fieldsync server: pushes the outbox in batches, pulls
+ * everything after the persisted cursor, then follows the server's event stream.
+ *
+ * Design rules from the field notes: a change the server refuses is set aside (never blocks the
+ * queue behind it); every retry waits with exponential backoff and jitter; network failures and
+ * the browser's online/offline events both change `status.online`; the cursor is persisted only
+ * after the documents it covers were merged, so a restart resumes without holes. Pull, push and
+ * event handling run one at a time (a small mutex), so the cursor only ever moves forward over
+ * data that was applied.
+ */
+export class SyncClient {
+  readonly #host: SyncHost;
+  readonly #o: SyncOptions;
+  readonly #t: SyncTransport;
+  readonly #backoff: Backoff;
+  readonly #listeners = new Set<(s: SyncStatus) => void>();
+  #status: SyncStatus = initialStatus();
+  #batchSize: number;
+  #mutex: Promise<unknown> = Promise.resolve();
+  #session: Promise<void> | undefined;
+  #stream: AbortController | undefined;
+  #wake: (() => void) | undefined;
+  #pushTimer: ReturnType<typeof setTimeout> | undefined;
+  #pollTimer: ReturnType<typeof setInterval> | undefined;
+  #unsubs: Array<() => void> = [];
+
+  constructor(host: SyncHost, options: SyncOptions) {
+    this.#host = host;
+    this.#o = options;
+    this.#t = new SyncTransport(options);
+    this.#backoff = new Backoff(options);
+    this.#batchSize = options.batchSize ?? 500;
+    const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
+    if (nav?.onLine === false) this.#status.online = false;
+  }
+
+  /** A snapshot of the current status. */
+  get status(): SyncStatus {
+    return { ...this.#status };
+  }
+
+  /** Calls `fn` now and on every status change; returns the unsubscribe function. */
+  subscribe(fn: (s: SyncStatus) => void): () => void {
+    this.#listeners.add(fn);
+    fn(this.status);
+    return () => this.#listeners.delete(fn);
+  }
+
+  #set(patch: Partial<SyncStatus>): void {
+    let changed = false;
+    for (const k of Object.keys(patch) as Array<keyof SyncStatus>) {
+      if (this.#status[k] !== patch[k]) changed = true;
+    }
+    if (!changed) return;
+    this.#status = { ...this.#status, ...patch };
+    const s = this.status;
+    for (const l of this.#listeners) l(s);
+  }
+
+  /** Starts background sync (idempotent). */
+  start(): void {
+    if (this.#status.running) return;
+    this.#set({ running: true });
+    const g = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
+    if (g.addEventListener && g.removeEventListener) {
+      const on = (): void => this.#onOnline();
+      const off = (): void => this.#onOffline();
+      g.addEventListener('online', on);
+      g.addEventListener('offline', off);
+      this.#unsubs.push(() => {
+        g.removeEventListener?.('online', on);
+        g.removeEventListener?.('offline', off);
+      });
+    }
+    if (this.#host.onOutboxChange) this.#unsubs.push(this.#host.onOutboxChange(() => this.#schedulePush()));
+    else this.#pollTimer = setInterval(() => this.#schedulePush(), this.#o.pollMs ?? 2000);
+    this.#session = this.#run();
+  }
+
+  /** Stops background sync; resolves when in-flight work has finished. Local writes keep queuing. */
+  async stop(): Promise<void> {
+    if (!this.#status.running) return;
+    this.#set({ running: false, live: false });
+    for (const u of this.#unsubs.splice(0)) u();
+    if (this.#pollTimer) clearInterval(this.#pollTimer);
+    if (this.#pushTimer) clearTimeout(this.#pushTimer);
+    this.#pollTimer = this.#pushTimer = undefined;
+    this.#stream?.abort();
+    this.#wake?.();
+    await this.#session;
+    await this.#mutex.catch(() => undefined);
+  }
+
+  /**
+   * Pushes everything in the outbox, then pulls until up to date. Rejects if the server cannot
+   * be reached (the changes stay queued). Works whether or not background sync is started.
+   */
+  async flush(): Promise<void> {
+    await this.#exclusive(async () => {
+      await this.#pushAll();
+      await this.#pullAll();
+    });
+    this.#set({ lastSyncedAt: Date.now(), lastError: undefined, online: true });
+  }
+
+  /** Runs `fn` after every earlier sync step, never concurrently with one. */
+  #exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.#mutex.catch(() => undefined).then(fn);
+    this.#mutex = run.catch(() => undefined);
+    return run;
+  }
+
+  async #run(): Promise<void> {
+    while (this.#status.running) {
+      try {
+        await this.flush();
+        if (!this.#status.running) break;
+        if (this.#o.live === false) {
+          await this.#sleep(this.#o.pollMs ?? 2000);
+          continue;
+        }
+        await this.#listen();
+        // The stream ended without an error (server restart, proxy timeout): reconnect after a pause.
+        if (this.#status.running) await this.#sleep(this.#backoff.next());
+      } catch (e) {
+        this.#fail(e);
+        if (this.#status.running) await this.#sleep(this.#backoff.next());
+      }
+    }
+  }
+
+  #fail(e: unknown): void {
+    const network = !(e instanceof SyncHttpError);
+    this.#set({ lastError: messageOf(e), live: false, pushing: false, pulling: false, ...(network ? { online: false } : {}) });
+  }
+
+  async #listen(): Promise<void> {
+    const ctrl = new AbortController();
+    this.#stream = ctrl;
+    let failure: unknown;
+    const onMessage = (m: SseMessage): void => {
+      if (m.event === 'ready') {
+        this.#backoff.reset();
+        this.#set({ live: true, online: true, lastSyncedAt: Date.now(), lastError: undefined });
+        return;
+      }
+      if (m.event !== 'sync') return;
+      this.#exclusive(() => this.#apply(JSON.parse(m.data) as Delta)).then(
+        () => this.#set({ lastSyncedAt: Date.now() }),
+        (e: unknown) => {
+          failure = e;
+          ctrl.abort();
+        },
+      );
+    };
+    const cursor = await this.#cursor();
+    try {
+      await this.#t.events(cursor, onMessage, ctrl.signal);
+    } finally {
+      this.#set({ live: false });
+      if (this.#stream === ctrl) this.#stream = undefined;
+    }
+    await this.#mutex;
+    if (failure !== undefined) throw failure;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const t = setTimeout(done, ms);
+      function done(): void {
+        clearTimeout(t);
+        resolve();
+      }
+      this.#wake = done;
+    });
+  }
+
+  #onOnline(): void {
+    this.#set({ online: true });
+    this.#backoff.reset();
+    this.#wake?.();
+  }
+
+  #onOffline(): void {
+    this.#set({ online: false, live: false });
+    this.#stream?.abort();
+  }
+
+  /** A local change: push soon (coalesces bursts of writes into one batch). */
+  #schedulePush(delayMs = 0): void {
+    if (!this.#status.running || this.#pushTimer) return;
+    this.#pushTimer = setTimeout(() => {
+      this.#pushTimer = undefined;
+      this.#exclusive(() => this.#pushAll()).then(
+        () => this.#backoff.reset(),
+        (e: unknown) => {
+          this.#fail(e);
+          this.#schedulePush(this.#backoff.next());
+        },
+      );
+    }, delayMs);
+  }
+
+  async #pushAll(): Promise<void> {
+    this.#set({ pushing: true });
+    try {
+      for (;;) {
+        const batch = await this.#host.outbox.peek(this.#batchSize);
+        if (batch.length === 0) break;
+        await this.#pushBatch(batch);
+      }
+    } finally {
+      this.#set({ pushing: false, pending: await this.#host.outbox.count() });
+    }
+  }
+
+  async #pushBatch(batch: unknown[]): Promise<void> {
+    const idOf = (c: unknown): string => String((c as { id?: unknown }).id);
+    let res;
+    try {
+      res = await this.#t.push(batch);
+    } catch (e) {
+      const permanent = e instanceof SyncHttpError && !e.transient && e.status !== 401 && e.status !== 403;
+      if (!permanent) throw e;
+      // The whole request was refused (too large, malformed). Split to isolate the culprit;
+      // a single change that is still refused is set aside so it never wedges the queue.
+      if (batch.length > 1) {
+        this.#batchSize = Math.max(1, Math.floor(batch.length / 2));
+        return;
+      }
+      await this.#host.outbox.reject(idOf(batch[0]), e.message);
+      this.#set({ rejected: this.#status.rejected + 1 });
+      return;
+    }
+    const acked: string[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const r = res.results[i];
+      const id = idOf(batch[i]);
+      if (!r) throw new Error(`server answered ${res.results.length} results for ${batch.length} changes`);
+      if (r.status === 'rejected') {
+        await this.#host.outbox.reject(id, r.error ? `${r.error.code}: ${r.error.message}` : 'rejected');
+        this.#set({ rejected: this.#status.rejected + 1 });
+      } else acked.push(id);
+    }
+    if (acked.length > 0) await this.#host.outbox.ack(acked);
+  }
+
+  async #cursor(): Promise<number> {
+    const raw = await this.#host.getMeta(CURSOR_KEY);
+    const n = raw === undefined ? 0 : Number(raw);
+    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+  }
+
+  async #pullAll(): Promise<void> {
+    this.#set({ pulling: true });
+    try {
+      for (let pages = 0; pages < 1_000_000; pages++) {
+        const d = await this.#t.pull(await this.#cursor(), this.#o.pullLimit);
+        await this.#apply(d);
+        if (!d.more) break;
+      }
+    } finally {
+      this.#set({ pulling: false });
+    }
+  }
+
+  /** Merges one delta, then (and only then) persists its cursor. */
+  async #apply(d: Delta): Promise<void> {
+    if (d.types.length > 0 && this.#host.applyTypes) await this.#host.applyTypes(d.types);
+    if (d.docs.length > 0) await this.#host.applyRemote(d.docs);
+    if (d.gone.length > 0) await this.#host.evict(d.gone);
+    if (d.cursor > (await this.#cursor())) await this.#host.setMeta(CURSOR_KEY, String(d.cursor));
+  }
+}

@@ -1,0 +1,31 @@
+/** What the app shows about sync ("3 changes waiting", "offline", "last synced 2 min ago"). */
+export interface SyncStatus {
+  /** Sync is started (start() called, stop() not). */
+  running: boolean;
+  /** The browser/OS says online AND the last request did not fail on the network. */
+  online: boolean;
+  /** The realtime stream is connected and caught up. */
+  live: boolean;
+  pushing: boolean;
+  pulling: boolean;
+  /** Local changes not yet acknowledged by the server. */
+  pending: number;
+  /** Changes the server refused this session (set aside in the outbox, never retried). */
+  rejected: number;
+  /** Time (ms since epoch) the client was last fully up to date with the server. */
+  lastSyncedAt: number | undefined;
+  /** Last failure, e.g. "network: fetch failed" or "401 bad_token: invalid token: …". */
+  lastError: string | undefined;
+}
+
+export const initialStatus = (): SyncStatus => ({
+  running: false,
+  online: true,
+  live: false,
+  pushing: false,
+  pulling: false,
+  pending: 0,
+  rejected: 0,
+  lastSyncedAt: undefined,
+  lastError: undefined,
+});
