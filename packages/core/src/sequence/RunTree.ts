@@ -1,0 +1,122 @@
+import { Block, MAX_RUNS } from './Block.js';
+import type { ContentOps } from './content.js';
+import { Run } from './Run.js';
+
+/**
+ * Runs in document order, kept in a list of small blocks with cached visible lengths: a blocked
+ * rope. Position lookup walks blocks from a cursor (the block of the previous lookup and its start
+ * position), so typing, which edits near the previous edit, costs O(1) block steps; a jump costs
+ * O(blocks) cheap additions, and within a block O({@link MAX_RUNS}).
+ */
+export class RunTree<C> {
+  blocks: Block<C>[] = [new Block<C>()];
+  /** Visible length of the whole sequence. */
+  length = 0;
+  private cBlock = 0;
+  private cStart = 0;
+  /** Result of {@link find}: the run, its index in its block, and the offset inside it. */
+  fRun: Run<C> | null = null;
+  fIdx = 0;
+  fOff = 0;
+
+  constructor(private readonly ops: ContentOps<C>) {}
+
+  /** Locates the visible item at `index` (0 <= index < length) into fRun/fIdx/fOff. */
+  find(index: number): void {
+    const blocks = this.blocks;
+    let b = this.cBlock;
+    let start = this.cStart;
+    while (index < start) {
+      b--;
+      start -= (blocks[b] as Block<C>).vis;
+    }
+    let block = blocks[b] as Block<C>;
+    while (index >= start + block.vis) {
+      start += block.vis;
+      block = blocks[++b] as Block<C>;
+    }
+    this.cBlock = b;
+    this.cStart = start;
+    let off = index - start;
+    const runs = block.runs;
+    for (let i = 0; ; i++) {
+      const r = runs[i] as Run<C>;
+      if (r.content === null) continue;
+      if (off < r.len) {
+        this.fRun = r;
+        this.fIdx = i;
+        this.fOff = off;
+        return;
+      }
+      off -= r.len;
+    }
+  }
+
+  /** Inserts `run` at `idx` in `block`, accounting for its visible length. */
+  insert(block: Block<C>, idx: number, run: Run<C>): void {
+    block.runs.splice(idx, 0, run);
+    run.block = block;
+    if (run.content !== null) this.changeVis(block, run.len);
+    if (block.runs.length > MAX_RUNS) this.splitBlock(block);
+  }
+
+  /** Adds `delta` to the visible length of `block` (and keeps the cursor consistent). */
+  changeVis(block: Block<C>, delta: number): void {
+    block.vis += delta;
+    this.length += delta;
+    if (block.idx < this.cBlock) this.cStart += delta;
+  }
+
+  /**
+   * Splits `r` (at `idx` in its block) so that its first `k` items stay in `r` and the rest
+   * become a new run right after it; returns the new run.
+   */
+  splitRun(r: Run<C>, idx: number, k: number): Run<C> {
+    const c = r.content;
+    const right = new Run<C>(r.agent, r.seq + k, r.len - k, c === null ? null : this.ops.slice(c, k, r.len), r.agent, r.seq + k - 1, r.oRa, r.oRs, r.block, r.entry);
+    if (c !== null) r.content = this.ops.slice(c, 0, k);
+    r.len = k;
+    const frags = r.entry.frags;
+    frags.splice(r.entry.fragIndex(r.seq) + 1, 0, right);
+    const block = r.block;
+    block.runs.splice(idx + 1, 0, right);
+    if (block.runs.length > MAX_RUNS) this.splitBlock(block);
+    return right;
+  }
+
+  /** The run after `r` in document order, or null at the end. */
+  next(r: Run<C>, idx: number): Run<C> | null {
+    const block = r.block;
+    if (idx + 1 < block.runs.length) return block.runs[idx + 1] as Run<C>;
+    for (let b = block.idx + 1; b < this.blocks.length; b++) {
+      const first = (this.blocks[b] as Block<C>).runs[0];
+      if (first !== undefined) return first;
+    }
+    return null;
+  }
+
+  private splitBlock(block: Block<C>): void {
+    const nb = new Block<C>();
+    nb.runs = block.runs.splice(block.runs.length >> 1);
+    let vis = 0;
+    for (const r of nb.runs) {
+      r.block = nb;
+      if (r.content !== null) vis += r.len;
+    }
+    nb.vis = vis;
+    block.vis -= vis;
+    const at = block.idx + 1;
+    this.blocks.splice(at, 0, nb);
+    for (let i = at; i < this.blocks.length; i++) (this.blocks[i] as Block<C>).idx = i;
+    // The cursor's start position is unchanged unless it sat on the block that was split.
+    if (this.cBlock >= at) this.cBlock++;
+  }
+
+  /** Calls `fn` with the content of every visible run, in order. */
+  forEachVisible(fn: (c: C) => void): void {
+    for (const block of this.blocks) {
+      if (block.vis === 0) continue;
+      for (const r of block.runs) if (r.content !== null) fn(r.content);
+    }
+  }
+}

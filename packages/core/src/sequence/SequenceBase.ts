@@ -1,0 +1,126 @@
+import { ValidationError } from '../errors.js';
+import { createDocId } from '../ids.js';
+import type { ContentOps } from './content.js';
+import type { ContentCodec } from './contentCodec.js';
+import { decodeUpdate } from './decodeUpdate.js';
+import { encodeUpdate } from './encodeUpdate.js';
+import { SequenceCore } from './SequenceCore.js';
+import { SequenceRangeError } from './SequenceRangeError.js';
+import type { Update } from './updateOps.js';
+
+/**
+ * Which operations a replica has: for each replica id, how many ids (one per inserted or deleted
+ * item) of that replica it has applied. Plain JSON, so it can be stored or sent as is.
+ */
+export type SequenceVersion = Record<string, number>;
+
+/** Who caused a change: an edit on this replica, or an applied update / merge. */
+export type SequenceChangeOrigin = 'local' | 'remote';
+
+const REPLICA = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * What {@link Text} and {@link List} share: the replica, sync (version, updates, merge),
+ * deletion and change listeners. All state changes go through the engine after validation.
+ */
+export abstract class SequenceBase<C> {
+  /** @internal */
+  protected readonly core: SequenceCore<C>;
+  private readonly codec: ContentCodec<C>;
+  private listeners: Array<(origin: SequenceChangeOrigin) => void> = [];
+
+  protected constructor(replicaId: string | undefined, ops: ContentOps<C>, codec: ContentCodec<C>) {
+    const id = replicaId ?? createDocId();
+    if (typeof id !== 'string' || !REPLICA.test(id)) throw new ValidationError('replicaId', 'format', 'replica ids are 1-64 characters of [A-Za-z0-9_-]');
+    this.core = new SequenceCore(id, ops);
+    this.codec = codec;
+  }
+
+  /** This replica's id; its edits are ordered against concurrent ones by it. */
+  get replicaId(): string {
+    return (this.core.agents[this.core.me] as { name: string }).name;
+  }
+
+  /** Number of visible items (for text: UTF-16 code units, i.e. JavaScript string length). */
+  get length(): number {
+    return this.core.tree.length;
+  }
+
+  /**
+   * What this replica has seen. Take it before local edits and pass it to {@link encodeSince}
+   * to get exactly the update those edits produced (what a document change carries).
+   */
+  get version(): SequenceVersion {
+    return this.core.version();
+  }
+
+  /** Deletes `length` items starting at `index`. */
+  delete(index: number, length: number): void {
+    const n = this.core.tree.length;
+    if (!Number.isInteger(length) || length < 0) throw new SequenceRangeError(`delete length ${length} must be a non-negative integer`, index, length);
+    if (!Number.isInteger(index) || index < 0 || index + length > n) throw new SequenceRangeError(`delete(${index}, ${length}) is outside 0..${n}`, index, length);
+    if (length === 0) return;
+    this.core.deleteLocal(index, length);
+    this.emit('local');
+  }
+
+  /** The whole state; {@link applyUpdate} on an empty replica (or `decode`) restores it. */
+  encode(): Uint8Array {
+    return this.encodeSince({});
+  }
+
+  /**
+   * Only what a replica at `version` lacks, so sync and document changes carry deltas. An update
+   * is a valid input for any replica: operations it already has are skipped.
+   */
+  encodeSince(version: Readonly<SequenceVersion>): Uint8Array {
+    return encodeUpdate(this.core.since(version), this.core.agents.map((a) => a.name), this.codec);
+  }
+
+  /**
+   * Applies an update from {@link encode} / {@link encodeSince} of any replica, in any order and
+   * any number of times (operations whose dependencies are missing wait inside the replica).
+   * Corrupt or truncated bytes throw `DecodeError` and leave the replica unchanged.
+   */
+  applyUpdate(bytes: Uint8Array): void {
+    const { agents, update } = decodeUpdate(bytes, this.codec);
+    const map = agents.map((name) => this.core.agentIndex(name));
+    remap(update, map);
+    if (this.core.apply(update)) this.emit('remote');
+  }
+
+  /** Merges another replica's state into this one (a join: commutative, idempotent). */
+  merge(other: SequenceBase<C>): void {
+    this.applyUpdate(other.encodeSince(this.version));
+  }
+
+  /** Calls `listener` after every change; returns a function that unsubscribes it. */
+  onChange(listener: (origin: SequenceChangeOrigin) => void): () => void {
+    this.listeners.push(listener);
+    return () => {
+      this.listeners = this.listeners.filter((l) => l !== listener);
+    };
+  }
+
+  protected emit(origin: SequenceChangeOrigin): void {
+    for (const l of this.listeners) l(origin);
+  }
+
+  protected checkInsertIndex(index: number): void {
+    const n = this.core.tree.length;
+    if (!Number.isInteger(index) || index < 0 || index > n) throw new SequenceRangeError(`insert index ${index} is outside 0..${n}`, index, 0);
+  }
+}
+
+function remap<C>(update: Update<C>, map: number[]): void {
+  const m = (a: number): number => map[a] as number;
+  for (const op of update.ops) {
+    op.agent = m(op.agent);
+    if (op.kind === 0) {
+      if (op.oLa >= 0) op.oLa = m(op.oLa);
+      if (op.oRa >= 0) op.oRa = m(op.oRa);
+      if (op.move !== undefined) op.move.ea = m(op.move.ea);
+    } else if (op.kind === 1) for (let i = 0; i < op.targets.length; i += 3) op.targets[i] = m(op.targets[i]!);
+  }
+  for (let i = 0; i < update.tombstones.length; i += 3) update.tombstones[i] = m(update.tombstones[i]!);
+}

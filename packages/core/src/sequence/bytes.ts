@@ -1,0 +1,110 @@
+import { DecodeError } from '../errors.js';
+import { crc32 } from './crc32.js';
+
+/** Growable byte buffer with LEB128 varints; the one primitive the sequence codec is built on. */
+export class ByteWriter {
+  buf = new Uint8Array(1024);
+  pos = 0;
+
+  private ensure(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const next = new Uint8Array(size);
+    next.set(this.buf.subarray(0, this.pos));
+    this.buf = next;
+  }
+
+  byte(b: number): void {
+    this.ensure(1);
+    this.buf[this.pos++] = b;
+  }
+
+  /** Unsigned integer (0 .. 2^53-1), 7 bits per byte. */
+  u(v: number): void {
+    this.ensure(8);
+    const buf = this.buf;
+    while (v >= 0x80) {
+      buf[this.pos++] = (v & 0x7f) | 0x80;
+      v = Math.floor(v / 128);
+    }
+    buf[this.pos++] = v;
+  }
+
+  /** Signed integer, zigzag so small magnitudes of either sign stay one byte. */
+  s(v: number): void {
+    this.u(v >= 0 ? v * 2 : -v * 2 - 1);
+  }
+
+  bytes(b: Uint8Array): void {
+    this.ensure(b.length);
+    this.buf.set(b, this.pos);
+    this.pos += b.length;
+  }
+
+  /** The bytes written, followed by their CRC-32 (little-endian). */
+  finish(): Uint8Array {
+    const sum = crc32(this.buf, this.pos);
+    this.ensure(4);
+    for (let i = 0; i < 4; i++) this.buf[this.pos++] = (sum >>> (8 * i)) & 0xff;
+    return this.buf.slice(0, this.pos);
+  }
+}
+
+/** Reader for {@link ByteWriter} output; every overrun or malformed varint is a DecodeError. */
+export class ByteReader {
+  pos = 0;
+  readonly buf: Uint8Array;
+  /** Checks the trailing CRC-32 and reads the bytes before it. */
+  constructor(bytes: Uint8Array) {
+    const end = bytes.length - 4;
+    if (end < 0) throw new DecodeError('sequence update too short');
+    const stored = (bytes[end]! | (bytes[end + 1]! << 8) | (bytes[end + 2]! << 16) | (bytes[end + 3]! << 24)) >>> 0;
+    if (crc32(bytes, end) !== stored) throw new DecodeError('sequence update checksum mismatch (corrupt or truncated)');
+    this.buf = bytes.subarray(0, end);
+  }
+
+  get done(): boolean {
+    return this.pos >= this.buf.length;
+  }
+
+  byte(): number {
+    const b = this.buf[this.pos++];
+    if (b === undefined) throw new DecodeError('unexpected end of sequence update');
+    return b;
+  }
+
+  u(): number {
+    let v = 0;
+    let mul = 1;
+    for (let i = 0; i < 8; i++) {
+      const b = this.byte();
+      v += (b & 0x7f) * mul;
+      if (b < 0x80) {
+        if (v > Number.MAX_SAFE_INTEGER) break;
+        return v;
+      }
+      mul *= 128;
+    }
+    throw new DecodeError('varint out of range');
+  }
+
+  /** Unsigned integer that must not exceed `max` (a length, count or index). */
+  bounded(max: number, what: string): number {
+    const v = this.u();
+    if (v > max) throw new DecodeError(`${what} out of range: ${v}`);
+    return v;
+  }
+
+  s(): number {
+    const v = this.u();
+    return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
+  }
+
+  bytes(n: number): Uint8Array {
+    if (this.pos + n > this.buf.length) throw new DecodeError('unexpected end of sequence update');
+    const out = this.buf.subarray(this.pos, this.pos + n);
+    this.pos += n;
+    return out;
+  }
+}

@@ -1,0 +1,4 @@
+export { Text } from './Text.js';
+export { List } from './List.js';
+export type { SequenceVersion, SequenceChangeOrigin } from './SequenceBase.js';
+export { SequenceRangeError } from './SequenceRangeError.js';

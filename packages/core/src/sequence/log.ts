@@ -1,0 +1,121 @@
+import type { InsertEntry, Run } from './Run.js';
+import type { SequenceCore } from './SequenceCore.js';
+import type { InsertOp, Update, UpdateOp } from './updateOps.js';
+
+/** Per replica: its next seq (the version entry), its inserts by seq, its log operations by seq. */
+export interface AgentState<C> {
+  name: string;
+  next: number;
+  entries: InsertEntry<C>[];
+  ops: LogOp<C>[];
+}
+
+/** One operation in the log. Inserts read their parts from `entry`, so they are never stale. */
+export interface LogOp<C> {
+  kind: 0 | 1 | 2;
+  agent: number;
+  seq: number;
+  len: number;
+  /** Position in the log. */
+  at: number;
+  entry: InsertEntry<C> | null;
+  targets: number[] | null;
+}
+
+/**
+ * The operations a replica at `version` lacks, in log order (so causally ordered). Finding the
+ * first is a binary search per agent, so the update of one keystroke costs O(agents · log n).
+ * An empty version yields a snapshot: deletes travel as claims because the inserts carry their
+ * deleted parts.
+ */
+export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): Update<C> {
+  const agents = core.agents;
+  const from = agents.map((st) => {
+    const v = Object.hasOwn(version, st.name) ? version[st.name] : 0;
+    return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
+  });
+  const full = from.every((f) => f === 0);
+  let start = core.log.length;
+  agents.forEach((st, a) => {
+    const f = from[a] as number;
+    const ops = st.ops;
+    let lo = 0;
+    let hi = ops.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      const op = ops[mid] as LogOp<C>;
+      if (op.seq + op.len <= f) lo = mid + 1;
+      else hi = mid;
+    }
+    const first = ops[lo];
+    if (first !== undefined && first.at < start) start = first.at;
+  });
+  const out: UpdateOp<C>[] = [];
+  let needTombstones = false;
+  for (let k = start; k < core.log.length; k++) {
+    const lo = core.log[k] as LogOp<C>;
+    const f = from[lo.agent] as number;
+    if (lo.seq + lo.len <= f) continue;
+    const cut = f > lo.seq ? f - lo.seq : 0;
+    const seq = lo.seq + cut;
+    const len = lo.len - cut;
+    if (lo.kind === 0) out.push(insertOpFrom(core, lo.entry as InsertEntry<C>, seq, lo.seq + lo.len));
+    else if (lo.kind === 1 && !full) out.push({ kind: 1, agent: lo.agent, seq, len, targets: lo.targets as number[] });
+    else {
+      out.push({ kind: 2, agent: lo.agent, seq, len });
+      if (lo.kind === 2) needTombstones = true;
+    }
+  }
+  for (const p of core.pending) out.push(p);
+  const tombstones = core.pendingDeletes.slice();
+  if (needTombstones && !full) collectTombstones(core, tombstones);
+  return { ops: out, tombstones };
+}
+
+/** The insert of ids `seq .. end-1` of `entry`, with each part's current content or deletion. */
+function insertOpFrom<C>(core: SequenceCore<C>, entry: InsertEntry<C>, seq: number, end: number): InsertOp<C> {
+  const frags = entry.frags;
+  let fi = entry.fragIndex(seq);
+  const first = frags[fi] as Run<C>;
+  const parts: InsertOp<C>['parts'] = [];
+  const ops = core.ops;
+  for (; fi < frags.length; fi++) {
+    const f = frags[fi] as Run<C>;
+    if (f.seq >= end) break;
+    const a = seq > f.seq ? seq - f.seq : 0;
+    const b = Math.min(f.len, end - f.seq);
+    const c = f.content === null ? null : a === 0 && b === f.len ? f.content : ops.slice(f.content, a, b);
+    const prev = parts[parts.length - 1];
+    if (prev !== undefined && (prev.content === null) === (c === null)) {
+      prev.len += b - a;
+      if (c !== null) prev.content = ops.append(ops.slice(prev.content as C, 0, prev.len - (b - a)), c);
+    } else parts.push({ len: b - a, content: c });
+  }
+  const oL = seq === entry.seq;
+  return {
+    kind: 0,
+    agent: first.agent,
+    seq,
+    len: end - seq,
+    oLa: oL ? first.oLa : first.agent,
+    oLs: oL ? first.oLs : seq - 1,
+    oRa: first.oRa,
+    oRs: first.oRs,
+    parts,
+    move: entry.move,
+  };
+}
+
+/** Every deleted item, as merged id ranges (sent when claims hide which deletes are new). */
+function collectTombstones<C>(core: SequenceCore<C>, out: number[]): void {
+  core.agents.forEach((st, a) => {
+    for (const e of st.entries) {
+      for (const f of e.frags) {
+        if (f.content !== null) continue;
+        const n = out.length;
+        if (n > 0 && out[n - 3] === a && out[n - 2]! + out[n - 1]! === f.seq) out[n - 1]! += f.len;
+        else out.push(a, f.seq, f.len);
+      }
+    }
+  });
+}
