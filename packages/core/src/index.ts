@@ -1,5 +1,61 @@
-export {};
+// Public API of @fieldsync/core. Everything client and server use is listed here explicitly.
+
+// Clock
+export type { Stamp, StampParts } from './clock/stamp.js';
+export { compareStamps, formatStamp, isReplicaId, isStamp, parseStamp, stampReplica, stampWall, MAX_COUNTER, MAX_WALL } from './clock/stamp.js';
+export type { HybridLogicalClockOptions } from './clock/hybridLogicalClock.js';
+export { DEFAULT_MAX_DRIFT, HybridLogicalClock } from './clock/hybridLogicalClock.js';
+
+// Errors and ids
+export { ClockDriftError, ClockOverflowError, DecodeError, FieldsyncError, SchemaError, ValidationError } from './errors.js';
+export { createDocId, isDocId } from './ids.js';
+
+// Field CRDTs
+export type { LwwEntry, LwwState, Superseded } from './crdt/lww.js';
+export { lwwSuperseded, lwwWrite, MAX_SUPERSEDED, mergeLww } from './crdt/lww.js';
+export type { ObjectState } from './crdt/object.js';
+export { emptyObject, mergeObject } from './crdt/object.js';
+export type { LogEntry, LogState } from './crdt/log.js';
+export { logAppend, logEntries, logEntryId, mergeLog } from './crdt/log.js';
+export type { SetState } from './crdt/orSet.js';
+export { emptySet, mergeSet, setDelta, setTags, setValues } from './crdt/orSet.js';
+export type { CounterState } from './crdt/pnCounter.js';
+export { counterInc, counterValue, emptyCounter, mergeCounter } from './crdt/pnCounter.js';
 
 // Sequence CRDT: collaborative Text and List (owned by sequence/)
 export { List, SequenceRangeError, Text } from './sequence/index.js';
 export type { SequenceChangeOrigin, SequenceVersion } from './sequence/index.js';
+
+// Documents
+export type { FieldKind } from './document/fieldKind.js';
+export type { FieldState } from './document/fields.js';
+export { fieldFromJSON, fieldToJSON, kindOfDef, kindOfState, materializeField, mergeField } from './document/fields.js';
+export type { DocState } from './document/docState.js';
+export { emptyDoc, isDeleted } from './document/docState.js';
+export type { Materialized } from './document/materialize.js';
+export { materialize } from './document/materialize.js';
+export { conflicts } from './document/conflicts.js';
+export type { DocJSON } from './document/docJson.js';
+export { docFromJSON, docToJSON } from './document/docJson.js';
+export { encodeDoc } from './document/encodeDoc.js';
+export { mergeDocs } from './document/mergeDocs.js';
+
+// Changes
+export type { Change, Intent } from './change/change.js';
+export { DELETED_KEY } from './change/change.js';
+export type { CreateChangeInput } from './change/createChange.js';
+export { createChange } from './change/createChange.js';
+export { applyChange } from './change/applyChange.js';
+export { validateChange } from './change/validateChange.js';
+export { ChangeLog } from './change/changeLog.js';
+
+// Schema
+export type { FieldDef, FieldType, MergePolicy, TypeDef } from './schema/typeDef.js';
+export { allowedPolicies, defaultPolicy, FIELD_TYPES, policyOf, SCALAR_TYPES } from './schema/typeDef.js';
+export { isFieldName, validateFieldDef, validateType } from './schema/validateType.js';
+export { validateValue } from './schema/validateValue.js';
+
+// Utilities shared with client and server
+export type { Json } from './util/json.js';
+export { canonicalJson, isJson } from './util/json.js';
+export { fromBase64, toBase64 } from './util/base64.js';

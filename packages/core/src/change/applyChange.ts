@@ -1,0 +1,61 @@
+import { lwwWrite } from '../crdt/lww.js';
+import { EMPTY, emptyDoc, type DocState } from '../document/docState.js';
+import { joinRegister, writeRegisterValue } from '../document/registers.js';
+import { applyFieldDelta, kindOfState } from '../document/fields.js';
+import { lwwKind } from '../document/kinds/lwwKind.js';
+import type { TypeDef } from '../schema/typeDef.js';
+import { DELETED_KEY, type Change } from './change.js';
+import { trustedType } from './trusted.js';
+import { validateChange } from './validateChange.js';
+
+/**
+ * Validates `change` completely, then joins it into `doc` (or into a new document if `doc` is
+ * undefined) and returns the result. Validation happens first, so a throw leaves `doc`
+ * unchanged; on success `doc` is updated in place and returned (callers treat the argument as
+ * consumed — in-place is what makes bulk loads fast). Applying the same change twice, or
+ * changes in any order, gives the same state.
+ *
+ * Remote changes: call `clock.receive(change.stamp)` first; it enforces the drift bound.
+ */
+export function applyChange(doc: DocState | undefined, change: Change, type?: TypeDef): DocState {
+  if (type === undefined || trustedType(change) !== type) validateChange(change, doc, type);
+  else if (doc !== undefined) checkTrustedAgainst(doc, change);
+  const target = doc ?? emptyDoc(change.doc, change.type, change.v);
+  if (change.v > target.v) target.v = change.v;
+  const ops = change.ops;
+  const stamp = change.stamp;
+  for (const key in ops) {
+    const delta = ops[key] as Record<string, unknown>;
+    if (key === DELETED_KEY) {
+      target.deleted = lwwKind.applyDelta(target.deleted, delta, stamp);
+    } else if (delta.k === undefined) {
+      // Top-level register: written straight into the columns when nothing is there yet.
+      const p = delta.p as string | undefined;
+      if (p === undefined && target.r[key] === undefined) writeRegisterValue(target, key, delta.v, stamp);
+      else joinRegister(target, key, lwwWrite(delta.v, stamp, p !== undefined && p < stamp ? p : undefined));
+    } else {
+      if (target.fields === EMPTY) target.fields = {};
+      target.fields[key] = applyFieldDelta(target.fields[key], delta, stamp);
+    }
+  }
+  return target;
+}
+
+/**
+ * A trusted change was validated against the type but maybe against another state of `doc`:
+ * re-check what depends on the state (same document, and each field's stored merge policy).
+ */
+function checkTrustedAgainst(doc: DocState, change: Change): void {
+  if (doc.id !== change.doc || doc.type !== change.type) {
+    validateChange(change, doc);
+    return;
+  }
+  for (const key in change.ops) {
+    if (key === DELETED_KEY) continue;
+    const k = (change.ops[key] as { k?: string }).k;
+    const stored = doc.fields[key];
+    if (k === undefined ? stored !== undefined : doc.r[key] !== undefined || (stored !== undefined && kindOfState(stored).tag !== k)) {
+      validateChange(change, doc);
+    }
+  }
+}

@@ -1,0 +1,34 @@
+import type { Stamp } from '../clock/stamp.js';
+
+/**
+ * The unit of replication: one local mutation of one document, as JSON. `id === stamp`, which is
+ * unique (HLC + replica). `ops` maps a top-level field name to a delta — a small state of that
+ * field's CRDT whose stamps are the change's stamp — so applying a change is a join: twice, or
+ * in any order, gives the same state. The reserved key `$deleted` carries the tombstone.
+ */
+export interface Change {
+  id: Stamp;
+  /** Document id. */
+  doc: string;
+  /** Type name. */
+  type: string;
+  /** The type version the change was written at (migrations upgrade older changes). */
+  v: number;
+  stamp: Stamp;
+  ops: Record<string, unknown>;
+}
+
+/** What an app asks for; {@link createChange} turns intents into a change. */
+export type Intent =
+  | { op: 'set'; path: string[]; value: unknown }
+  | { op: 'unset'; path: string[] }
+  | { op: 'inc'; path: string[]; by: number }
+  | { op: 'append'; path: string[]; values: unknown[] }
+  | { op: 'add'; path: string[]; values: unknown[] }
+  | { op: 'remove'; path: string[]; values: unknown[] }
+  | { op: 'seq'; path: string[]; update: string }
+  | { op: 'delete' }
+  | { op: 'restore' };
+
+/** The `ops` key of the tombstone register. Field names cannot start with `$`. */
+export const DELETED_KEY = '$deleted';

@@ -1,0 +1,36 @@
+import type { Stamp } from '../clock/stamp.js';
+import type { FieldDef, MergePolicy } from '../schema/typeDef.js';
+
+/**
+ * A field kind is one merge policy made pluggable: how its state merges, how it looks to apps,
+ * how it is stored (JSON) and how a change's delta for it is checked and applied. The document
+ * model only talks to this interface, which is how the sequence CRDT (text, list) plugs in next
+ * to the field CRDTs in crdt/.
+ *
+ * States are immutable once built (merge and applyDelta return new states; sequence kinds clone),
+ * so a state can be shared between documents, snapshots and JSON output without copying.
+ *
+ * Deltas are the `ops` of a change: a small JSON state of the same kind whose stamps are the
+ * change's stamp. Applying a delta is a join, hence idempotent and order-independent.
+ */
+export interface FieldKind<S> {
+  /** The `k` tag of this kind's JSON state and delta (`''` for LWW, whose JSON has no tag). */
+  readonly tag: string;
+  /** The policy this kind implements. */
+  readonly policy: MergePolicy;
+  /** Join of two states. Pure. */
+  merge(a: S, b: S): S;
+  /** The plain value apps see (string, array, number, record...). `undefined` means absent. */
+  materialize(state: S): unknown;
+  /** JSON form for storage and transport (tagged, canonical when passed through canonicalJson). */
+  toJSON(state: S): unknown;
+  /** Parses and fully validates a JSON state; throws `ValidationError`/`DecodeError`. */
+  fromJSON(json: Record<string, unknown>, path: string): S;
+  /**
+   * Validates a delta (structure, and values against `def` when the field is known) against the
+   * current state it will be joined into, so that applying it cannot fail half-way.
+   */
+  validateDelta(delta: Record<string, unknown>, def: FieldDef | undefined, path: string, current: S | undefined): void;
+  /** Joins a validated delta written at `stamp` into `current`. Must not throw after validation. */
+  applyDelta(current: S | undefined, delta: Record<string, unknown>, stamp: Stamp): S;
+}

@@ -1,0 +1,42 @@
+import type { TypeDef } from '../schema/typeDef.js';
+import { UNSET, type DocState } from './docState.js';
+import { materializeField } from './fields.js';
+
+/** What apps read: the document's id and its fields as plain values. */
+export type Materialized = { id: string } & Record<string, unknown>;
+
+/**
+ * Plain values of a document: text → string, list → array, log → entries `{ id, stamp, value }`,
+ * set → array, counter → number, object → record; unset fields are absent. With `type`, fields
+ * absent from the state take the type's `default` (so a field added by a migration reads its
+ * default without rewriting old documents) and fields the type does not declare are left out
+ * (they stay in the state). A deleted document still materializes; check `isDeleted`.
+ * Values are shared with the state, not copied: do not mutate them.
+ */
+export function materialize(doc: DocState, type?: TypeDef): Materialized {
+  const out: Materialized = { id: doc.id };
+  const r = doc.r;
+  const fields = doc.fields;
+  if (type === undefined) {
+    for (const key in r) {
+      const v = r[key];
+      if (v !== undefined && v !== UNSET) out[key] = v;
+    }
+    for (const key in fields) {
+      const v = materializeField(fields[key]);
+      if (v !== undefined) out[key] = v;
+    }
+    return out;
+  }
+  for (const key in type.fields) {
+    let v = r[key];
+    if (v === UNSET) v = undefined;
+    else if (v === undefined && fields[key] !== undefined) v = materializeField(fields[key]);
+    if (v !== undefined) out[key] = v;
+    else {
+      const d = (type.fields[key] as { default?: unknown }).default;
+      if (d !== undefined) out[key] = structuredClone(d);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,81 @@
+import type { Stamp } from '../clock/stamp.js';
+import { mergeLww, type LwwState } from '../crdt/lww.js';
+import { EMPTY, UNSET, type DocState, type RegisterExtra } from './docState.js';
+import type { FieldState } from './fields.js';
+
+/**
+ * Access to the column-stored top-level registers of a {@link DocState}. Reading builds an
+ * `LwwState` on demand (cold paths: merge, JSON, conflicts); the bulk path writes the columns
+ * directly without allocating a register object.
+ */
+
+/** Stamp of register `name`, or undefined if the document has no such register. */
+export function registerStamp(doc: DocState, name: string): Stamp | undefined {
+  if (doc.r[name] === undefined) return undefined;
+  return doc.t[name] ?? doc.s;
+}
+
+/** True if `name` is stored as a register. */
+export function hasRegister(doc: DocState, name: string): boolean {
+  return doc.r[name] !== undefined;
+}
+
+/** The register `name` as an `LwwState`, or undefined. */
+export function readRegister(doc: DocState, name: string): LwwState | undefined {
+  const raw = doc.r[name];
+  if (raw === undefined) return undefined;
+  const out: LwwState = { v: raw === UNSET ? undefined : raw, s: doc.t[name] ?? doc.s };
+  const x = doc.x[name];
+  if (x !== undefined) {
+    if (x.p !== undefined) out.p = x.p;
+    if (x.h !== undefined) out.h = x.h;
+  }
+  return out;
+}
+
+/** Writes a register's winner value and stamp (no history). The hot path of every write. */
+export function writeRegisterValue(doc: DocState, name: string, value: unknown, stamp: Stamp): void {
+  if (doc.r === EMPTY) doc.r = {};
+  doc.r[name] = value === undefined ? UNSET : value;
+  if (doc.s === '') doc.s = stamp;
+  if (stamp === doc.s) {
+    if (doc.t[name] !== undefined) doc.t[name] = undefined as unknown as Stamp;
+  } else {
+    if (doc.t === EMPTY) doc.t = {};
+    doc.t[name] = stamp;
+  }
+}
+
+/** Writes a whole register state (winner, `p`, history). */
+export function writeRegister(doc: DocState, name: string, state: LwwState): void {
+  writeRegisterValue(doc, name, state.v, state.s);
+  if (state.p !== undefined || state.h !== undefined) {
+    if (doc.x === EMPTY) doc.x = {};
+    doc.x[name] = state.h === undefined ? { p: state.p } : state.p === undefined ? { h: state.h } : { p: state.p, h: state.h };
+  } else if (doc.x[name] !== undefined) {
+    doc.x[name] = undefined as unknown as RegisterExtra;
+  }
+}
+
+/** Joins `incoming` into register `name`, with a fast path when `incoming` simply wins. */
+export function joinRegister(doc: DocState, name: string, incoming: LwwState): void {
+  const raw = doc.r[name];
+  if (raw === undefined) {
+    if (incoming.p === undefined && incoming.h === undefined) writeRegisterValue(doc, name, incoming.v, incoming.s);
+    else writeRegister(doc, name, incoming);
+    return;
+  }
+  writeRegister(doc, name, mergeLww(readRegister(doc, name) as LwwState, incoming));
+}
+
+/** Names of the registers of a document. */
+export function registerNames(doc: DocState): string[] {
+  const out: string[] = [];
+  for (const name in doc.r) if (doc.r[name] !== undefined) out.push(name);
+  return out;
+}
+
+/** The state of top-level field `name` (a register is read into an `LwwState`). */
+export function currentField(doc: DocState, name: string): FieldState {
+  return doc.fields[name] ?? readRegister(doc, name);
+}

@@ -1,0 +1,108 @@
+/**
+ * Types are plain JSON data (the no-code type system): they are stored and synced like records,
+ * so an offline device can validate and render a type it received earlier. See docs/schema.md.
+ */
+
+/** Field types a type definition can declare. */
+export type FieldType =
+  | 'string'
+  | 'number'
+  | 'boolean'
+  | 'date'
+  | 'enum'
+  | 'reference'
+  | 'object'
+  | 'list'
+  | 'text'
+  | 'log'
+  | 'set'
+  | 'counter';
+
+/** How concurrent edits of a field merge. Chosen per field; see {@link defaultPolicy}. */
+export type MergePolicy = 'lww' | 'object' | 'log' | 'set' | 'counter' | 'sequence';
+
+/** One field of a type. */
+export interface FieldDef {
+  type: FieldType;
+  required?: boolean;
+  default?: unknown;
+  merge?: MergePolicy;
+  /** enum: the allowed values. */
+  values?: string[];
+  /** reference: the target type name. */
+  to?: string;
+  /** object: the sub-fields (omit for a free-form object whose keys are LWW JSON values). */
+  fields?: Record<string, FieldDef>;
+  /** list / set / log: the item type (omit for any JSON value). */
+  of?: FieldDef;
+}
+
+/** A type: name, version, fields, and the migration steps that produced this version. */
+export interface TypeDef {
+  name: string;
+  version: number;
+  fields: Record<string, FieldDef>;
+  /** Steps from `version - 1` to `version` (see docs/schema.md); typed loosely here, checked by validateMigration. */
+  migrations?: unknown[];
+}
+
+/** Scalar field types: a single JSON value, merged last-writer-wins by default. */
+export const SCALAR_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'boolean', 'date', 'enum', 'reference']);
+
+/** All field types. */
+export const FIELD_TYPES: ReadonlySet<string> = new Set([
+  ...SCALAR_TYPES,
+  'object',
+  'list',
+  'text',
+  'log',
+  'set',
+  'counter',
+]);
+
+/** Default merge policy per field type (documented in docs/crdt.md). */
+export function defaultPolicy(type: FieldType): MergePolicy {
+  switch (type) {
+    case 'object':
+      return 'object';
+    case 'list':
+    case 'text':
+      return 'sequence';
+    case 'log':
+      return 'log';
+    case 'set':
+      return 'set';
+    case 'counter':
+      return 'counter';
+    default:
+      return 'lww';
+  }
+}
+
+/** The effective merge policy of a field: explicit `merge`, else the type's default. */
+export function policyOf(def: FieldDef): MergePolicy {
+  return def.merge ?? defaultPolicy(def.type);
+}
+
+/**
+ * Which policies a field type may declare. Any type may fall back to `lww` (whole-value
+ * last-writer-wins); structured policies only make sense for their own shapes.
+ */
+export function allowedPolicies(type: FieldType): readonly MergePolicy[] {
+  switch (type) {
+    case 'object':
+      return ['object', 'lww'];
+    case 'list':
+      return ['sequence', 'lww'];
+    case 'text':
+      return ['sequence', 'lww'];
+    case 'log':
+      return ['log'];
+    case 'set':
+      return ['set', 'lww'];
+    case 'counter':
+      return ['counter', 'lww'];
+    default:
+      return ['lww'];
+  }
+}

@@ -1,0 +1,57 @@
+/**
+ * JSON helpers shared by the document codec and the CRDTs. Canonical JSON (sorted keys, no
+ * whitespace) is what makes `encodeDoc` byte-identical for equal states on every replica.
+ */
+
+/** A JSON value. */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+/** True for a plain object (not null, not an array). */
+export function isRecord(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x);
+}
+
+/** True if `x` is JSON-representable (finite numbers, plain objects, arrays, no undefined). */
+export function isJson(x: unknown, depth = 0): boolean {
+  if (depth > 64) return false;
+  if (x === null || typeof x === 'string' || typeof x === 'boolean') return true;
+  if (typeof x === 'number') return Number.isFinite(x);
+  if (Array.isArray(x)) {
+    for (const v of x) if (!isJson(v, depth + 1)) return false;
+    return true;
+  }
+  if (isRecord(x)) {
+    const proto = Object.getPrototypeOf(x) as unknown;
+    if (proto !== Object.prototype && proto !== null) return false;
+    for (const k in x) if (!isJson(x[k], depth + 1)) return false;
+    return true;
+  }
+  return false;
+}
+
+/** Canonical JSON: object keys sorted by code unit, `undefined` members omitted. */
+export function canonicalJson(x: unknown): string {
+  if (x === null || typeof x !== 'object') return JSON.stringify(x) ?? 'null';
+  if (Array.isArray(x)) {
+    let out = '[';
+    for (let i = 0; i < x.length; i++) out += (i ? ',' : '') + canonicalJson(x[i] === undefined ? null : x[i]);
+    return out + ']';
+  }
+  const rec = x as Record<string, unknown>;
+  const keys = Object.keys(rec).sort();
+  let out = '{';
+  let first = true;
+  for (const k of keys) {
+    if (rec[k] === undefined) continue;
+    out += (first ? '' : ',') + JSON.stringify(k) + ':' + canonicalJson(rec[k]);
+    first = false;
+  }
+  return out + '}';
+}
+
+/** Deterministic total order on JSON values (by canonical form); used only to break stamp ties. */
+export function compareJson(a: unknown, b: unknown): number {
+  const x = canonicalJson(a);
+  const y = canonicalJson(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
