@@ -134,15 +134,16 @@ export class Collection implements QuerySource {
   /**
    * The single place where a document's state changes in memory: materializes it, updates the
    * indexes and feeds the live queries. Local writes, remote merges, other tabs' writes, evictions
-   * and rollbacks all come through here.
+   * and rollbacks all come through here. `materialized` lets a rollback restore the very
+   * object readers held before.
    */
-  applyState(id: string, next: DocState | undefined): void {
+  applyState(id: string, next: DocState | undefined, materialized?: Doc): void {
     const before = this.docs.get(id);
     let after: Doc | undefined;
     if (next === undefined) this.states.delete(id);
     else {
       this.states.set(id, next);
-      if (!isDeleted(next)) after = Object.freeze(materialize(next, this.host.typeFor(this.name))) as Doc;
+      if (!isDeleted(next)) after = materialized ?? (Object.freeze(materialize(next, this.host.typeFor(this.name))) as Doc);
     }
     if (after) this.docs.set(id, after);
     else if (before) this.docs.delete(id);

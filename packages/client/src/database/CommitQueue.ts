@@ -19,6 +19,8 @@ interface Pending {
  */
 export class CommitQueue {
   private pending: Pending | undefined;
+  /** A transaction's writes, held apart until it commits (and dropped if it aborts). */
+  private staging: Pending | undefined;
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
 
@@ -55,10 +57,37 @@ export class CommitQueue {
     this.open().outboxAdd.push(change);
   }
 
-  /** Drops a queued change that was never committed (transaction rollback). */
-  dropChange(id: string): void {
-    const p = this.pending;
-    if (p) p.outboxAdd = p.outboxAdd.filter((c) => c.id !== id);
+  /** Starts holding writes apart (a transaction); they reach storage only after `endStaging(true)`. */
+  beginStaging(): void {
+    this.staging = emptyPending();
+  }
+
+  /**
+   * Commit: the staged writes join the next batch. Abort: they are dropped, so nothing of the
+   * transaction is ever written, and promises waiting for them reject with `reason`.
+   */
+  endStaging(commit: boolean, reason?: unknown): void {
+    const s = this.staging;
+    this.staging = undefined;
+    if (!s) return;
+    if (!commit) {
+      for (const w of s.waiters) w.reject(reason);
+      return;
+    }
+    const p = this.open();
+    for (const [k, v] of s.docs) {
+      p.deleteDocs.delete(k);
+      p.docs.set(k, v);
+    }
+    for (const [k, v] of s.deleteDocs) {
+      p.docs.delete(k);
+      p.deleteDocs.set(k, v);
+    }
+    p.outboxAdd.push(...s.outboxAdd);
+    p.outboxRemove.push(...s.outboxRemove);
+    p.outboxReject.push(...s.outboxReject);
+    for (const [k, v] of s.meta) p.meta.set(k, v);
+    p.waiters.push(...s.waiters);
   }
 
   removeChanges(ids: readonly string[]): void {
@@ -73,10 +102,11 @@ export class CommitQueue {
     this.open().meta.set(key, value);
   }
 
-  /** A promise for the durability of everything queued so far. */
+  /** A promise for the durability of everything queued so far (no empty commit if nothing is). */
   durable(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure);
-    const p = this.open();
+    const p = this.staging ?? this.pending;
+    if (!p) return this.inFlight ?? Promise.resolve();
     return new Promise((resolve, reject) => p.waiters.push({ resolve, reject }));
   }
 
@@ -89,8 +119,9 @@ export class CommitQueue {
   }
 
   private open(): Pending {
+    if (this.staging) return this.staging;
     if (this.pending) return this.pending;
-    this.pending = { docs: new Map(), deleteDocs: new Map(), outboxAdd: [], outboxRemove: [], outboxReject: [], meta: new Map(), waiters: [] };
+    this.pending = emptyPending();
     if (!this.inFlight) queueMicrotask(() => this.flush());
     return this.pending;
   }
@@ -138,4 +169,8 @@ export class CommitQueue {
     if (p.meta.size) batch.meta = [...p.meta];
     return batch;
   }
+}
+
+function emptyPending(): Pending {
+  return { docs: new Map(), deleteDocs: new Map(), outboxAdd: [], outboxRemove: [], outboxReject: [], meta: new Map(), waiters: [] };
 }

@@ -1,6 +1,7 @@
 import type { DocState, Intent, TypeDef } from '@fieldsync/core';
 import { applyChange, createChange, createDocId, docFromJSON, docToJSON, HybridLogicalClock, mergeDocs, SchemaError, validateType } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
+import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
 import type { CommitBatch, LoadedState, StorageAdapter } from '../storage/StorageAdapter.js';
 import type { SyncHost } from '../sync/SyncHost.js';
@@ -20,6 +21,8 @@ interface Undo {
   id: string;
   /** The state before the transaction first touched the document (a private copy). */
   before: unknown;
+  /** The materialized document before, restored as the same object so live queries see no change. */
+  doc: Doc | undefined;
 }
 
 export interface DatabaseInit {
@@ -62,10 +65,8 @@ export class Database implements SyncHost, WriteHost {
     this.meta = loaded.meta;
     this.queue = new CommitQueue(init.storage, (c, id) => this.serialize(c, id), (b) => this.announce(b));
     let base = init.replicaId ?? loaded.meta.get(META_REPLICA);
-    if (base === undefined) {
-      base = createDocId();
-      this.queue.setMeta(META_REPLICA, base);
-    }
+    base ??= createDocId();
+    if (base !== loaded.meta.get(META_REPLICA)) this.queue.setMeta(META_REPLICA, base);
     // Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
     // the same stamp (= the same change id) in the same millisecond.
     this.replicaId = init.storage.sharedName ? `${base}-${createDocId().slice(0, 8)}` : base;
@@ -119,7 +120,7 @@ export class Database implements SyncHost, WriteHost {
       const key = `${collection.name}\u0000${id}`;
       if (!this.undoKeys.has(key)) {
         this.undoKeys.add(key);
-        this.undo.push({ collection, id, before: prev ? structuredClone(docToJSON(prev)) : undefined });
+        this.undo.push({ collection, id, before: prev ? structuredClone(docToJSON(prev)) : undefined, doc: collection.docs.get(id) });
       }
     }
     const next = applyChange(prev, change, type);
@@ -159,15 +160,18 @@ export class Database implements SyncHost, WriteHost {
     }
     this.undo = [];
     this.undoChanges = [];
+    this.queue.beginStaging();
     try {
       this.batch(() => {
         try {
           fn();
         } catch (e) {
           this.rollback(this.undo ?? []);
+          this.queue.endStaging(false, e);
           throw e;
         }
       });
+      this.queue.endStaging(true);
     } finally {
       this.undo = undefined;
       this.undoKeys.clear();
@@ -256,7 +260,7 @@ export class Database implements SyncHost, WriteHost {
 
   private rollback(undo: Undo[]): void {
     for (const u of undo.reverse()) {
-      u.collection.applyState(u.id, u.before === undefined ? undefined : docFromJSON(u.before));
+      u.collection.applyState(u.id, u.before === undefined ? undefined : docFromJSON(u.before), u.doc);
     }
     for (const id of this.undoChanges) this.outbox.drop(id);
     this.undoChanges = [];

@@ -27,10 +27,9 @@ export class Outbox implements SyncOutbox {
     this.queue().addChange({ id, change });
   }
 
-  /** Forgets a change of a rolled-back transaction. */
+  /** Forgets a change of a rolled-back transaction (its storage write was staged and dropped). */
   drop(id: string): void {
     this.pending.delete(id);
-    this.queue().dropChange(id);
   }
 
   async peek(n: number): Promise<unknown[]> {
