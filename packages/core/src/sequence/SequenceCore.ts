@@ -210,6 +210,11 @@ export class SequenceCore<C> {
 
   private tryApply(op0: UpdateOp<C>): number {
     const st = this.agents[op0.agent] as AgentState<C>;
+    // Deleted parts of an insert we already have still say "these items are deleted": a full
+    // snapshot conveys deletions only this way.
+    if (op0.kind === 0 && op0.seq < st.next && op0.parts.length > 0 && this.deleteKnownParts(op0, st.next)) {
+      if (op0.seq + op0.len <= st.next) return APPLIED;
+    }
     if (op0.seq + op0.len <= st.next) return SKIPPED;
     if (op0.seq > st.next) return BLOCKED;
     const op = op0.seq < st.next ? trimOp(op0, st.next - op0.seq, this.ops) : op0;
@@ -227,6 +232,21 @@ export class SequenceCore<C> {
       this.pushLog({ kind: 2, agent: op.agent, seq: op.seq, len: op.len, at: 0, entry: null, targets: null });
     }
     return APPLIED;
+  }
+
+  /** Deletes the items of `op`'s deleted parts below `next`; returns whether there were any. */
+  private deleteKnownParts(op: InsertOp<C>, next: number): boolean {
+    let seq = op.seq;
+    let any = false;
+    for (const p of op.parts) {
+      if (seq >= next) break;
+      if (p.content === null) {
+        this.deleteIds([op.agent, seq, Math.min(p.len, next - seq)]);
+        any = true;
+      }
+      seq += p.len;
+    }
+    return any;
   }
 
   private integrate(op: InsertOp<C>): void {
