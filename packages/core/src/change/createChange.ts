@@ -7,7 +7,7 @@ import { listKind, textKind } from '../document/kinds/sequenceKind.js';
 import { objectKind } from '../document/kinds/objectKind.js';
 import { ValidationError } from '../errors.js';
 import { createDocId, isDocId } from '../ids.js';
-import { joinPath, validateValue } from '../schema/validateValue.js';
+import { joinPath, validateItem, validateValue } from '../schema/validateValue.js';
 import { policyOf, SCALAR_TYPES, type FieldDef, type TypeDef } from '../schema/typeDef.js';
 import { buildAdd, buildAppend, buildInc, buildRemove, buildSet, buildUnset, type Delta } from './buildDelta.js';
 import { DELETED_KEY, type Change, type Intent } from './change.js';
@@ -99,14 +99,14 @@ function buildAt(def: FieldDef | undefined, current: unknown, pending: Delta | u
       return buildInc(current, pending, intent.by, at, replica);
     case 'append':
       if (p === 'log') return buildAppend(def as FieldDef, pending, intent.values, at);
-      if (p === 'sequence' && def?.type === 'list') return listKind.appendDelta(current, pending, intent.values, replica, at);
+      if (p === 'sequence' && def?.type === 'list') return listKind.appendDelta(current, pending, items(def, intent.values, at), replica, at);
       return bad(at, 'op', '`append` needs a log or list field');
     case 'add':
       if (p !== 'set') bad(at, 'op', '`add` needs a set field');
       return buildAdd(def as FieldDef, pending, intent.values, at);
     case 'remove':
       if (p === 'set') return buildRemove(def as FieldDef, current, pending, intent.values, at);
-      if (p === 'sequence' && def?.type === 'list') return listKind.removeDelta(current, pending, intent.values, replica, at);
+      if (p === 'sequence' && def?.type === 'list') return listKind.removeDelta(current, pending, items(def, intent.values, at), replica, at);
       return bad(at, 'op', '`remove` needs a set or list field');
     case 'seq':
       if (p !== 'sequence') bad(at, 'op', '`seq` needs a text or list field');
@@ -115,6 +115,13 @@ function buildAt(def: FieldDef | undefined, current: unknown, pending: Delta | u
     default:
       return bad(at, 'op', `unknown intent ${JSON.stringify((intent as { op: unknown }).op)}`);
   }
+}
+
+/** Checks the values of a list intent against the item type. */
+function items(def: FieldDef, values: unknown, at: string): unknown[] {
+  if (!Array.isArray(values)) bad(at, 'type', '`values` must be an array');
+  values.forEach((v, i) => validateItem(def, v, joinPath(at, i)));
+  return values;
 }
 
 /** A new document: required fields must be written; defaults fill the rest. */

@@ -24,6 +24,12 @@ export interface FieldKind<S> {
   materialize(state: S): unknown;
   /** JSON form for storage and transport (tagged, canonical when passed through canonicalJson). */
   toJSON(state: S): unknown;
+  /**
+   * A canonical JSON form for comparison and hashing (`encodeDoc`): equal states give equal
+   * forms on every replica. Usually `toJSON`; sequence kinds use their version and content,
+   * because their storage encoding depends on the order updates arrived in.
+   */
+  canonical(state: S): unknown;
   /** Parses and fully validates a JSON state; throws `ValidationError`/`DecodeError`. */
   fromJSON(json: Record<string, unknown>, path: string): S;
   /**

@@ -85,6 +85,11 @@ export function fieldToJSON(state: FieldState): unknown {
   return kindOfState(state).toJSON(state);
 }
 
+/** The canonical form of a field state (see `FieldKind.canonical`). */
+export function fieldCanonical(state: FieldState): unknown {
+  return kindOfState(state).canonical(state);
+}
+
 /** Parses and validates a field's JSON state. */
 export function fieldFromJSON(json: unknown, path: string): FieldState {
   if (!isRecord(json)) throw new ValidationError(path, 'state', 'field state must be an object');

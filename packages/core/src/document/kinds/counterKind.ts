@@ -33,6 +33,7 @@ export const counterKind: FieldKind<CounterState> = {
   merge: mergeCounter,
   materialize: counterValue,
   toJSON: (c) => c,
+  canonical: (c) => c,
   fromJSON: (json, path) => ({ k: 'c', p: totals(json.p, path), n: totals(json.n, path) }),
   validateDelta(delta, _def, path) {
     if (!total(delta.p) || !total(delta.n) || (delta.p === undefined && delta.n === undefined)) {

@@ -16,6 +16,7 @@ export const logKind: FieldKind<LogState> = {
   merge: mergeLog,
   materialize: logEntries,
   toJSON: (l) => l,
+  canonical: (l) => l,
   fromJSON(json, path) {
     if (!Array.isArray(json.e)) bad(path, 'state', 'log state needs `e`');
     const e: LogEntry[] = [];

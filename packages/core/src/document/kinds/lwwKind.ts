@@ -24,6 +24,7 @@ export const lwwKind: FieldKind<LwwState> = {
   merge: mergeLww,
   materialize: (r) => r.v,
   toJSON: (r) => r,
+  canonical: (r) => r,
   fromJSON(json, path) {
     if (!isStamp(json.s)) bad(path, 'stamp', 'register needs a valid stamp `s`');
     checkValue(json.v, path);

@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors.js';
 import { joinPath } from '../../schema/validateValue.js';
 import { isRecord } from '../../util/json.js';
 import type { FieldKind } from '../fieldKind.js';
-import { applyFieldDelta, fieldFromJSON, fieldToJSON, materializeField, mergeField, validateFieldDelta } from '../fields.js';
+import { applyFieldDelta, fieldCanonical, fieldFromJSON, fieldToJSON, materializeField, mergeField, validateFieldDelta } from '../fields.js';
 
 function bad(path: string, rule: string, message: string): never {
   throw new ValidationError(path, rule, message);
@@ -31,6 +31,11 @@ export const objectKind: FieldKind<ObjectState> = {
   toJSON(o) {
     const f: Record<string, unknown> = {};
     for (const key in o.f) f[key] = fieldToJSON(o.f[key]);
+    return { k: 'o', f };
+  },
+  canonical(o) {
+    const f: Record<string, unknown> = {};
+    for (const key in o.f) f[key] = fieldCanonical(o.f[key]);
     return { k: 'o', f };
   },
   fromJSON(json, path) {

@@ -1,42 +1,133 @@
-import { DecodeError } from '../../errors.js';
+import { DecodeError, ValidationError } from '../../errors.js';
+import { List } from '../../sequence/List.js';
+import { Text } from '../../sequence/Text.js';
+import { fromBase64, toBase64 } from '../../util/base64.js';
+import { canonicalJson } from '../../util/json.js';
 import type { FieldKind } from '../fieldKind.js';
 
-/** A sequence kind also recognises its live state objects (Text / List instances). */
+type Seq = Text | List<unknown>;
+type Delta = Record<string, unknown>;
+
+/**
+ * A sequence kind (text or list) plugs the sequence CRDT (packages/core/src/sequence) into the
+ * document model. Its state is a live `Text`/`List`; states are never mutated once stored, so
+ * merge and apply work on a copy (O(size of the field) per change — see docs/crdt.md, limits).
+ * A delta is `{ k, u: [base64 update] }`: updates from `encodeSince`, which any replica can
+ * apply in any order and any number of times.
+ */
 export interface SequenceKind extends FieldKind<unknown> {
+  /** True for this kind's live state objects. */
   owns(state: unknown): boolean;
   /** Delta replacing the whole content (intent `set`: delete all + insert). */
-  replaceDelta(current: unknown, pending: Record<string, unknown> | undefined, value: unknown, replica: string, path: string): Record<string, unknown>;
+  replaceDelta(current: unknown, pending: Delta | undefined, value: unknown, replica: string, path: string): Delta;
   /** Delta appending items at the end (intent `append` on a list). */
-  appendDelta(current: unknown, pending: Record<string, unknown> | undefined, values: unknown[], replica: string, path: string): Record<string, unknown>;
+  appendDelta(current: unknown, pending: Delta | undefined, values: unknown[], replica: string, path: string): Delta;
   /** Delta removing every item equal to one of `values` (intent `remove` on a list). */
-  removeDelta(current: unknown, pending: Record<string, unknown> | undefined, values: unknown[], replica: string, path: string): Record<string, unknown>;
+  removeDelta(current: unknown, pending: Delta | undefined, values: unknown[], replica: string, path: string): Delta;
   /** Delta carrying a raw update from `encodeSince` (intent `seq`). */
-  updateDelta(pending: Record<string, unknown> | undefined, update: string, path: string): Record<string, unknown>;
+  updateDelta(pending: Delta | undefined, update: string, path: string): Delta;
 }
 
-function unavailable(): never {
-  throw new DecodeError('sequence fields (text, list) are not available yet');
+function bad(path: string, rule: string, message: string): never {
+  throw new ValidationError(path, rule, message);
 }
 
-function placeholder(tag: string): SequenceKind {
+function makeKind(tag: 't' | 'L', create: (replica?: string) => Seq, isMine: (x: unknown) => boolean, read: (s: Seq) => unknown): SequenceKind {
+  /** A private copy of `current` (or an empty sequence) writing as `replica`. */
+  const copy = (current: unknown, replica?: string): Seq => {
+    const out = create(replica);
+    if (current !== undefined) out.applyUpdate((current as Seq).encode());
+    return out;
+  };
+  const withPending = (current: unknown, pending: Delta | undefined, replica: string): Seq => {
+    const s = copy(current, replica);
+    for (const u of (pending?.u as string[] | undefined) ?? []) s.applyUpdate(fromBase64(u));
+    return s;
+  };
+  const emit = (s: Seq, pending: Delta | undefined, edit: () => void): Delta => {
+    const before = s.version;
+    edit();
+    return { k: tag, u: [...((pending?.u as string[] | undefined) ?? []), toBase64(s.encodeSince(before))] };
+  };
   return {
     tag,
     policy: 'sequence',
-    owns: () => false,
-    merge: unavailable,
-    materialize: unavailable,
-    toJSON: unavailable,
-    fromJSON: unavailable,
-    validateDelta: unavailable,
-    applyDelta: unavailable,
-    replaceDelta: unavailable,
-    appendDelta: unavailable,
-    removeDelta: unavailable,
-    updateDelta: unavailable,
+    owns: isMine,
+    merge(a, b) {
+      const out = copy(a);
+      out.applyUpdate((b as Seq).encodeSince(out.version));
+      return out;
+    },
+    materialize: (s) => read(s as Seq),
+    toJSON: (s) => ({ k: tag, b: toBase64((s as Seq).encode()) }),
+    canonical: (s) => {
+      const version = (s as Seq).version;
+      const sorted: Record<string, number> = {};
+      for (const r of Object.keys(version).sort()) sorted[r] = version[r] as number;
+      return { k: tag, version: sorted, value: read(s as Seq) };
+    },
+    fromJSON(json, path) {
+      if (typeof json.b !== 'string') bad(path, 'state', 'sequence state needs base64 `b`');
+      try {
+        const out = create();
+        out.applyUpdate(fromBase64(json.b));
+        return out;
+      } catch (e) {
+        if (e instanceof DecodeError) bad(path, 'decode', e.message);
+        throw e;
+      }
+    },
+    validateDelta(delta, _def, path) {
+      if (!Array.isArray(delta.u) || delta.u.length === 0) bad(path, 'delta', 'sequence delta needs a non-empty array `u` of base64 updates');
+      for (const u of delta.u as unknown[]) {
+        if (typeof u !== 'string') bad(path, 'delta', 'updates must be base64 strings');
+        try {
+          // A trial on an empty replica: corrupt bytes throw; missing dependencies just wait.
+          create().applyUpdate(fromBase64(u));
+        } catch (e) {
+          if (e instanceof DecodeError) bad(path, 'decode', e.message);
+          throw e;
+        }
+      }
+    },
+    applyDelta(current, delta) {
+      const out = copy(current);
+      for (const u of delta.u as string[]) out.applyUpdate(fromBase64(u));
+      return out;
+    },
+    replaceDelta(current, pending, value, replica) {
+      const s = withPending(current, pending, replica);
+      return emit(s, pending, () => {
+        s.delete(0, s.length);
+        if (s instanceof Text) s.insert(0, value as string);
+        else (s as List<unknown>).insert(0, ...(value as unknown[]));
+      });
+    },
+    appendDelta(current, pending, values, replica) {
+      const s = withPending(current, pending, replica) as List<unknown>;
+      return emit(s, pending, () => s.push(...values));
+    },
+    removeDelta(current, pending, values, replica) {
+      const s = withPending(current, pending, replica) as List<unknown>;
+      const drop = new Set(values.map(canonicalJson));
+      return emit(s, pending, () => {
+        const items = s.toArray();
+        for (let i = items.length - 1; i >= 0; i--) if (drop.has(canonicalJson(items[i]))) s.delete(i, 1);
+      });
+    },
+    updateDelta(pending, update, path) {
+      try {
+        create().applyUpdate(fromBase64(update));
+      } catch (e) {
+        if (e instanceof DecodeError) bad(path, 'decode', e.message);
+        throw e;
+      }
+      return { k: tag, u: [...((pending?.u as string[] | undefined) ?? []), update] };
+    },
   };
 }
 
-/** Text fields (`k: 't'`). Placeholder until packages/core/src/sequence lands. */
-export const textKind: SequenceKind = placeholder('t');
-/** List fields (`k: 'L'`). Placeholder until packages/core/src/sequence lands. */
-export const listKind: SequenceKind = placeholder('L');
+/** Text fields (`k: 't'`): materialize to a string. */
+export const textKind: SequenceKind = makeKind('t', (r) => new Text(r), (x) => x instanceof Text, (s) => s.toString());
+/** List fields (`k: 'L'`): materialize to an array. */
+export const listKind: SequenceKind = makeKind('L', (r) => new List<unknown>(r), (x) => x instanceof List, (s) => (s as List<unknown>).toArray());

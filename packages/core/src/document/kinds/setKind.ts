@@ -28,6 +28,7 @@ export const setKind: FieldKind<SetState> = {
   merge: mergeSet,
   materialize: setValues,
   toJSON: (s) => s,
+  canonical: (s) => s,
   fromJSON(json, path) {
     if (!isRecord(json.a) || !Array.isArray(json.r)) bad(path, 'state', 'set state needs `a` and `r`');
     const r = json.r as unknown[];
