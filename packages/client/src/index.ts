@@ -32,3 +32,4 @@ export { IndexedDbStorage } from './storage/indexeddb/IndexedDbStorage.js';
 
 // Sync
 export type { SyncHost, SyncOutbox } from './sync/SyncHost.js';
+export { SyncClient, SyncHttpError, SyncNetworkError, CURSOR_KEY, type SyncOptions, type SyncStatus } from './sync/index.js';

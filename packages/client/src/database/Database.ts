@@ -4,6 +4,7 @@ import { Collection } from '../collection/Collection.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
 import type { CommitBatch, LoadedState, StorageAdapter } from '../storage/StorageAdapter.js';
+import type { SyncClient } from '../sync/SyncClient.js';
 import type { SyncHost } from '../sync/SyncHost.js';
 import type { TabMessage } from '../tab/TabChannel.js';
 import { TabChannel } from '../tab/TabChannel.js';
@@ -57,6 +58,12 @@ export class Database implements SyncHost, WriteHost {
   private closed = false;
   /** Called by `close()`; set by `createDatabase` when a sync client is attached. */
   onClose: Array<() => void | Promise<void>> = [];
+  /**
+   * Replication with a fieldsync server (`db.sync.start()/stop()/flush()/status/subscribe`);
+   * set by `createDatabase({ sync: { url, token } })`, undefined for a local-only database.
+   */
+  sync: SyncClient | undefined;
+  private readonly outboxListeners = new Set<() => void>();
 
   constructor(init: DatabaseInit) {
     const { loaded } = init;
@@ -126,6 +133,7 @@ export class Database implements SyncHost, WriteHost {
     const next = applyChange(prev, change, type);
     collection.applyState(id, next);
     this.outbox.push(change.id, change);
+    for (const l of this.outboxListeners) l();
     if (this.undo) this.undoChanges.push(change.id);
     this.queue.putDoc(collection.name, id);
     this.queue.setMeta(META_CLOCK, this.clock.last as string);
@@ -186,6 +194,12 @@ export class Database implements SyncHost, WriteHost {
   }
 
   // ---- SyncHost -------------------------------------------------------------------------
+
+  /** SyncHost: lets the sync client push right after a local write instead of polling. */
+  onOutboxChange(listener: () => void): () => void {
+    this.outboxListeners.add(listener);
+    return () => this.outboxListeners.delete(listener);
+  }
 
   async applyRemote(docs: readonly unknown[]): Promise<void> {
     this.assertOpen();

@@ -1,5 +1,6 @@
 import { MemoryStorage } from '../storage/memory/MemoryStorage.js';
 import type { StorageAdapter } from '../storage/StorageAdapter.js';
+import { SyncClient, type SyncOptions } from '../sync/SyncClient.js';
 import type { SyncHost } from '../sync/SyncHost.js';
 import { Database } from './Database.js';
 
@@ -19,8 +20,11 @@ export interface DatabaseOptions {
    * persisted, so stamps stay unique and monotonic across restarts.
    */
   replicaId?: string;
-  /** Sync client factory (see `packages/client/src/sync`). */
-  sync?: SyncPlugin;
+  /**
+   * Replicate with a fieldsync server: `{ url, token }` (see `SyncOptions`; starts at once unless
+   * `autoStart: false`, exposed as `db.sync`), or a custom sync plugin factory.
+   */
+  sync?: SyncOptions | SyncPlugin;
   /** Wall clock for the hybrid logical clock; injectable for tests. */
   now?: () => number;
 }
@@ -33,9 +37,14 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
   const storage = options.storage ?? new MemoryStorage();
   const loaded = await storage.open();
   const db = new Database({ name: options.name, storage, loaded, replicaId: options.replicaId, now: options.now });
-  if (options.sync) {
+  if (typeof options.sync === 'function') {
     const client = options.sync(db);
     db.onClose.push(() => client.close());
+  } else if (options.sync) {
+    const client = new SyncClient(db, options.sync);
+    db.sync = client;
+    db.onClose.push(() => client.stop());
+    if (options.sync.autoStart !== false) client.start();
   }
   return db;
 }
