@@ -20,13 +20,13 @@ export interface Change {
 
 /** What an app asks for; {@link createChange} turns intents into a change. */
 export type Intent =
-  | { op: 'set'; path: string[]; value: unknown }
-  | { op: 'unset'; path: string[] }
-  | { op: 'inc'; path: string[]; by: number }
-  | { op: 'append'; path: string[]; values: unknown[] }
-  | { op: 'add'; path: string[]; values: unknown[] }
-  | { op: 'remove'; path: string[]; values: unknown[] }
-  | { op: 'seq'; path: string[]; update: string }
+  | { op: 'set'; path: readonly string[]; value: unknown }
+  | { op: 'unset'; path: readonly string[] }
+  | { op: 'inc'; path: readonly string[]; by: number }
+  | { op: 'append'; path: readonly string[]; values: unknown[] }
+  | { op: 'add'; path: readonly string[]; values: unknown[] }
+  | { op: 'remove'; path: readonly string[]; values: unknown[] }
+  | { op: 'seq'; path: readonly string[]; update: string }
   | { op: 'delete' }
   | { op: 'restore' };
 
