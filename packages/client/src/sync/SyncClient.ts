@@ -56,6 +56,11 @@ export class SyncClient {
     this.#t = new SyncTransport(options);
     this.#backoff = new Backoff(options);
     this.#batchSize = options.batchSize ?? 500;
+    // Keep `status.pending` current even while stopped ("3 changes waiting" while offline).
+    host.onOutboxChange?.(() => {
+      void host.outbox.count().then((pending) => this.#set({ pending }));
+    });
+    void host.outbox.count().then((pending) => this.#set({ pending }));
     const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
     if (nav?.onLine === false) this.#status.online = false;
   }
