@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { WorkOrder } from '../../test/support/workOrder.js';
+import { SchemaError, ValidationError } from '../errors.js';
+import { defaultPolicy } from './typeDef.js';
+import { validateType } from './validateType.js';
+import { validateValue } from './validateValue.js';
+
+function schemaError(def: unknown): { path: string; rule: string } {
+  try {
+    validateType(def);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SchemaError);
+    return { path: (e as SchemaError).path, rule: (e as SchemaError).rule };
+  }
+  throw new Error('expected a SchemaError');
+}
+
+describe('validateType', () => {
+  it('accepts the work order type (JSON round-tripped: types are data)', () => {
+    validateType(JSON.parse(JSON.stringify(WorkOrder)));
+  });
+
+  it('names the path and the rule of what is wrong', () => {
+    expect(schemaError({ ...WorkOrder, name: '1x' })).toEqual({ path: 'name', rule: 'name' });
+    expect(schemaError({ ...WorkOrder, version: 0 })).toEqual({ path: 'version', rule: 'version' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'money' } } })).toEqual({ path: 'a.type', rule: 'field-type' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'enum', values: [] } } })).toEqual({ path: 'a.values', rule: 'enum' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'log', merge: 'lww' } } })).toEqual({ path: 'a.merge', rule: 'merge-policy' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'string', default: 3 } } })).toEqual({ path: 'a.default', rule: 'default' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'reference' } } })).toEqual({ path: 'a.to', rule: 'reference' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'object', fields: { $b: { type: 'string' } } } } })).toEqual({ path: 'a.$b', rule: 'name' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'string', colour: 'red' } } })).toEqual({ path: 'a.colour', rule: 'unknown-property' });
+  });
+
+  it('documents the default policy per field type', () => {
+    expect(['string', 'number', 'boolean', 'date', 'enum', 'reference'].map((t) => defaultPolicy(t as 'string'))).toEqual(Array(6).fill('lww'));
+    expect(defaultPolicy('object')).toBe('object');
+    expect(defaultPolicy('text')).toBe('sequence');
+    expect(defaultPolicy('list')).toBe('sequence');
+    expect(defaultPolicy('log')).toBe('log');
+    expect(defaultPolicy('set')).toBe('set');
+    expect(defaultPolicy('counter')).toBe('counter');
+  });
+});
+
+describe('validateValue', () => {
+  it('checks dates, references and nested objects with paths', () => {
+    validateValue({ type: 'date' }, '2026-11-25T10:00:00Z', 'due');
+    expect(() => validateValue({ type: 'date' }, '25.11.2026', 'due')).toThrow(ValidationError);
+    expect(() => validateValue({ type: 'reference', to: 'Site' }, 'has space', 'site')).toThrow(/site: type/);
+    expect(() => validateValue(WorkOrder.fields.address as never, { street: 1 }, 'address')).toThrow(/address\.street: type/);
+    expect(() => validateValue({ type: 'list', of: { type: 'number' } }, [1, 'x'], 'parts')).toThrow(/parts\[1\]: type/);
+  });
+});
