@@ -29,6 +29,8 @@ export interface WriteHost {
   durable(): Promise<void>;
   /** Runs `fn` with notifications deferred to its end (one notification per query). */
   batch<T>(fn: () => T): T;
+  /** Inserts new documents all-or-nothing, notifying once (see `Database.insertNew`). */
+  insertNew(collection: Collection, docs: ReadonlyArray<{ id: string; intents: Intent[] }>): void;
   /** Like `batch`, and undoes every write of `fn` if it throws. */
   transaction(fn: () => void): Promise<void>;
 }
@@ -44,7 +46,7 @@ export class Collection implements QuerySource {
   readonly indexes: SecondaryIndex[] = [];
   readonly live: LiveRegistry;
   /** While > 0, index maintenance is suspended (bulk load) and indexes are rebuilt at the end. */
-  private bulk = 0;
+  private bulkDepth = 0;
 
   constructor(
     readonly name: string,
@@ -69,17 +71,8 @@ export class Collection implements QuerySource {
     const prepared = docs.map((d) => this.insertIntents(d));
     const ids = new Set(prepared.map((p) => p.id));
     if (ids.size !== prepared.length) throw new ModifierError('insertMany got the same id twice', 'id');
-    const bulk = prepared.length > 1000 && prepared.length > this.docs.size;
-    // A transaction: one bad document and none of them is written.
-    await this.host.transaction(() => {
-      if (bulk) this.bulk++;
-      try {
-        for (const { id, intents } of prepared) this.host.write(this, id, intents);
-      } finally {
-        // Rebuilt before the transaction notifies, so listeners that query see complete indexes.
-        if (bulk && --this.bulk === 0) for (const index of this.indexes) index.build(this.docs.values());
-      }
-    });
+    this.host.insertNew(this, prepared);
+    await this.host.durable();
     return prepared.map((p) => p.id);
   }
 
@@ -147,7 +140,7 @@ export class Collection implements QuerySource {
     }
     if (after) this.docs.set(id, after);
     else if (before) this.docs.delete(id);
-    if (this.bulk === 0) {
+    if (this.bulkDepth === 0) {
       for (const index of this.indexes) {
         if (before && after && !index.affected(before, after)) continue;
         if (before) index.remove(before);
@@ -155,6 +148,20 @@ export class Collection implements QuerySource {
       }
     }
     if (this.live.size > 0 && (before || after)) this.live.write(id, before, after);
+  }
+
+  /**
+   * Runs `fn` with index maintenance suspended when it is large relative to the collection,
+   * then rebuilds each index once (one sort instead of one splice per document).
+   */
+  bulk(fn: () => void, large = true): void {
+    if (!large) return fn();
+    this.bulkDepth++;
+    try {
+      fn();
+    } finally {
+      if (--this.bulkDepth === 0) for (const index of this.indexes) index.build(this.docs.values());
+    }
   }
 
   /** Re-materializes every document (the type changed: defaults or declared fields differ). */

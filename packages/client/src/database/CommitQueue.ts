@@ -1,8 +1,9 @@
 import type { CommitBatch, StorageAdapter, StoredChange } from '../storage/StorageAdapter.js';
 
 interface Pending {
-  docs: Map<string, { collection: string; id: string }>;
-  deleteDocs: Map<string, { collection: string; id: string }>;
+  /** Collection → ids whose current state must be stored. */
+  docs: Map<string, Set<string>>;
+  deleteDocs: Map<string, Set<string>>;
   outboxAdd: StoredChange[];
   outboxRemove: string[];
   outboxReject: Array<{ id: string; reason: string }>;
@@ -41,16 +42,14 @@ export class CommitQueue {
 
   putDoc(collection: string, id: string): void {
     const p = this.open();
-    const key = `${collection}\u0000${id}`;
-    p.deleteDocs.delete(key);
-    p.docs.set(key, { collection, id });
+    p.deleteDocs.get(collection)?.delete(id);
+    idsOf(p.docs, collection).add(id);
   }
 
   deleteDoc(collection: string, id: string): void {
     const p = this.open();
-    const key = `${collection}\u0000${id}`;
-    p.docs.delete(key);
-    p.deleteDocs.set(key, { collection, id });
+    p.docs.get(collection)?.delete(id);
+    idsOf(p.deleteDocs, collection).add(id);
   }
 
   addChange(change: StoredChange): void {
@@ -75,19 +74,13 @@ export class CommitQueue {
       return;
     }
     const p = this.open();
-    for (const [k, v] of s.docs) {
-      p.deleteDocs.delete(k);
-      p.docs.set(k, v);
-    }
-    for (const [k, v] of s.deleteDocs) {
-      p.docs.delete(k);
-      p.deleteDocs.set(k, v);
-    }
-    p.outboxAdd.push(...s.outboxAdd);
+    for (const [c, ids] of s.docs) for (const id of ids) this.putDoc(c, id);
+    for (const [c, ids] of s.deleteDocs) for (const id of ids) this.deleteDoc(c, id);
+    for (const c of s.outboxAdd) p.outboxAdd.push(c);
     p.outboxRemove.push(...s.outboxRemove);
     p.outboxReject.push(...s.outboxReject);
     for (const [k, v] of s.meta) p.meta.set(k, v);
-    p.waiters.push(...s.waiters);
+    for (const w of s.waiters) p.waiters.push(w);
   }
 
   removeChanges(ids: readonly string[]): void {
@@ -155,14 +148,13 @@ export class CommitQueue {
 
   private build(p: Pending): CommitBatch {
     const batch: CommitBatch = {};
-    if (p.docs.size) {
-      batch.docs = [];
-      for (const { collection, id } of p.docs.values()) {
+    for (const [collection, ids] of p.docs) {
+      for (const id of ids) {
         const state = this.serialize(collection, id);
-        if (state !== undefined) batch.docs.push({ collection, id, state });
+        if (state !== undefined) (batch.docs ??= []).push({ collection, id, state });
       }
     }
-    if (p.deleteDocs.size) batch.deleteDocs = [...p.deleteDocs.values()];
+    for (const [collection, ids] of p.deleteDocs) for (const id of ids) (batch.deleteDocs ??= []).push({ collection, id });
     if (p.outboxAdd.length) batch.outboxAdd = p.outboxAdd;
     if (p.outboxRemove.length) batch.outboxRemove = p.outboxRemove;
     if (p.outboxReject.length) batch.outboxReject = p.outboxReject;
@@ -173,4 +165,10 @@ export class CommitQueue {
 
 function emptyPending(): Pending {
   return { docs: new Map(), deleteDocs: new Map(), outboxAdd: [], outboxRemove: [], outboxReject: [], meta: new Map(), waiters: [] };
+}
+
+function idsOf(map: Map<string, Set<string>>, collection: string): Set<string> {
+  let ids = map.get(collection);
+  if (!ids) map.set(collection, (ids = new Set()));
+  return ids;
 }

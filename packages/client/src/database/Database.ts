@@ -20,8 +20,8 @@ const META_SYNC = 'sync:';
 interface Undo {
   collection: Collection;
   id: string;
-  /** The state before the transaction first touched the document (a private copy). */
-  before: unknown;
+  /** The state before the transaction first touched the document (never mutated after). */
+  before: DocState | undefined;
   /** The materialized document before, restored as the same object so live queries see no change. */
   doc: Doc | undefined;
 }
@@ -80,7 +80,8 @@ export class Database implements SyncHost, WriteHost {
     const last = loaded.meta.get(META_CLOCK);
     this.clock = new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}), ...(init.now ? { now: init.now } : {}) });
     for (const t of JSON.parse(loaded.meta.get(META_TYPES) ?? '[]') as TypeDef[]) this.types.set(t.name, t);
-    for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, docFromJSON(d.state));
+    const live = init.storage.keepsLiveState === true;
+    for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
     this.outbox = new Outbox(() => this.queue, loaded.outbox);
     this.tabs = init.storage.sharedName ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m)) : undefined;
   }
@@ -121,23 +122,50 @@ export class Database implements SyncHost, WriteHost {
   write(collection: Collection, id: string, intents: Intent[]): void {
     this.assertOpen();
     const type = this.typeOf(collection.name);
-    const prev = collection.states.get(id);
+    let prev = collection.states.get(id);
     const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
     if (this.undo) {
       const key = `${collection.name}\u0000${id}`;
       if (!this.undoKeys.has(key)) {
         this.undoKeys.add(key);
-        this.undo.push({ collection, id, before: prev ? structuredClone(docToJSON(prev)) : undefined, doc: collection.docs.get(id) });
+        this.undo.push({ collection, id, before: prev, doc: collection.docs.get(id) });
       }
+      // applyChange works in place; keep the pre-transaction object intact for a rollback.
+      if (prev) prev = docFromJSON(structuredClone(docToJSON(prev)));
+      this.undoChanges.push(change.id);
     }
-    const next = applyChange(prev, change, type);
-    collection.applyState(id, next);
+    collection.applyState(id, applyChange(prev, change, type));
     this.outbox.push(change.id, change);
-    for (const l of this.outboxListeners) l();
-    if (this.undo) this.undoChanges.push(change.id);
     this.queue.putDoc(collection.name, id);
     this.queue.setMeta(META_CLOCK, this.clock.last as string);
     this.notify();
+  }
+
+  /**
+   * Inserts new documents in bulk: every change is built (and validated) before any is applied,
+   * so one invalid document leaves everything untouched; then states, indexes, outbox and one
+   * storage batch are updated together and live queries notified once.
+   */
+  insertNew(collection: Collection, docs: ReadonlyArray<{ id: string; intents: Intent[] }>): void {
+    this.assertOpen();
+    const type = this.typeOf(collection.name);
+    const clock = this.clock;
+    const changes = docs.map(({ id, intents }) => createChange({ clock, type, doc: undefined, docId: id, intents }));
+    this.batch(() => {
+      collection.bulk(() => {
+        for (const change of changes) {
+          const id = change.doc;
+          if (this.undo) {
+            this.undo.push({ collection, id, before: undefined, doc: undefined });
+            this.undoChanges.push(change.id);
+          }
+          collection.applyState(id, applyChange(undefined, change, type));
+          this.outbox.push(change.id, change);
+          this.queue.putDoc(collection.name, id);
+        }
+      }, docs.length > 1000 && docs.length * 4 > collection.docs.size);
+      this.queue.setMeta(META_CLOCK, clock.last as string);
+    });
   }
 
   durable(): Promise<void> {
@@ -274,7 +302,7 @@ export class Database implements SyncHost, WriteHost {
 
   private rollback(undo: Undo[]): void {
     for (const u of undo.reverse()) {
-      u.collection.applyState(u.id, u.before === undefined ? undefined : docFromJSON(u.before), u.doc);
+      u.collection.applyState(u.id, u.before, u.doc);
     }
     for (const id of this.undoChanges) this.outbox.drop(id);
     this.undoChanges = [];
@@ -282,7 +310,8 @@ export class Database implements SyncHost, WriteHost {
 
   private serialize(collection: string, id: string): unknown {
     const state = this.collections.get(collection)?.states.get(id);
-    return state ? docToJSON(state) : undefined;
+    if (!state) return undefined;
+    return this.storage.keepsLiveState ? state : docToJSON(state);
   }
 
   private announce(batch: CommitBatch): void {

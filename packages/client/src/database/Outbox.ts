@@ -21,10 +21,19 @@ export class Outbox implements SyncOutbox {
     }
   }
 
+  private readonly listeners = new Set<() => void>();
+
   /** Queues a local change (called by the write path; persisted in the same batch as the doc). */
   push(id: string, change: unknown): void {
     this.pending.set(id, change);
     this.queue().addChange({ id, change });
+    for (const l of this.listeners) l();
+  }
+
+  /** SyncOutbox: the sync client pushes right after a local write instead of polling. */
+  onChange(listener: () => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
   }
 
   /** Forgets a change of a rolled-back transaction (its storage write was staged and dropped). */

@@ -1,4 +1,7 @@
-/** One document's persisted CRDT state (core's `docToJSON` output), keyed by collection and id. */
+/**
+ * One document's persisted CRDT state (core's `docToJSON` output, or the `DocState` itself for
+ * adapters with `keepsLiveState`), keyed by collection and id.
+ */
 export interface StoredDoc {
   collection: string;
   id: string;
@@ -52,4 +55,10 @@ export interface StorageAdapter {
    * the database announces its commits to them (see `tab/TabChannel`).
    */
   readonly sharedName?: string;
+  /**
+   * Set by in-process adapters that keep the database's own `DocState` objects instead of a
+   * serialized copy (the memory adapter): storing is then free, and `open()` hands the same
+   * objects back. Such adapters must never be shared between live databases.
+   */
+  readonly keepsLiveState?: boolean;
 }

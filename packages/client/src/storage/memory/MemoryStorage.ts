@@ -2,11 +2,15 @@ import type { CommitBatch, LoadedState, StorageAdapter, StoredChange, StoredDoc 
 
 /**
  * Keeps everything in this process. Useful for tests, ephemeral caches and benchmarks; passing
- * the same instance to a new `createDatabase` reopens it, which is how restore is tested without
- * a disk. Not durable across processes, by definition.
+ * the same instance to a new `createDatabase` (after closing the old one) reopens it, which is
+ * how restore is tested without a disk. Not durable across processes, by definition.
+ *
+ * It keeps the database's document states by reference (`keepsLiveState`): a copy would double
+ * the memory of a 100k-document database for no benefit, since both live in the same heap.
  */
 export class MemoryStorage implements StorageAdapter {
-  private readonly docs = new Map<string, StoredDoc>();
+  readonly keepsLiveState = true;
+  private readonly docs = new Map<string, Map<string, StoredDoc>>();
   private readonly outbox = new Map<string, StoredChange>();
   private readonly meta = new Map<string, string>();
   private closed = false;
@@ -14,7 +18,7 @@ export class MemoryStorage implements StorageAdapter {
   async open(): Promise<LoadedState> {
     this.closed = false;
     return {
-      docs: [...this.docs.values()],
+      docs: [...this.docs.values()].flatMap((m) => [...m.values()]),
       outbox: [...this.outbox.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => ({ ...c })),
       meta: new Map(this.meta),
     };
@@ -27,8 +31,14 @@ export class MemoryStorage implements StorageAdapter {
   /** The same commit without a promise (the database uses it to skip a microtask per write). */
   commitSync(batch: CommitBatch): void {
     if (this.closed) throw new Error('MemoryStorage is closed');
-    if (batch.docs) for (const d of batch.docs) this.docs.set(key(d.collection, d.id), d);
-    if (batch.deleteDocs) for (const d of batch.deleteDocs) this.docs.delete(key(d.collection, d.id));
+    if (batch.docs) {
+      for (const d of batch.docs) {
+        let m = this.docs.get(d.collection);
+        if (!m) this.docs.set(d.collection, (m = new Map()));
+        m.set(d.id, d);
+      }
+    }
+    if (batch.deleteDocs) for (const d of batch.deleteDocs) this.docs.get(d.collection)?.delete(d.id);
     if (batch.outboxAdd) for (const c of batch.outboxAdd) this.outbox.set(c.id, c);
     if (batch.outboxRemove) for (const id of batch.outboxRemove) this.outbox.delete(id);
     if (batch.outboxReject) {
@@ -43,8 +53,4 @@ export class MemoryStorage implements StorageAdapter {
   async close(): Promise<void> {
     this.closed = true;
   }
-}
-
-function key(collection: string, id: string): string {
-  return `${collection}\u0000${id}`;
 }

@@ -1,0 +1,48 @@
+// TinyBase: one store, an index on status|site, queries for range + sort, slice listeners.
+import { createIndexes, createQueries, createStore } from 'tinybase';
+import { STATUSES, SITES } from './data.js';
+import { heapUsed, now, timeMedian, median } from './measure.js';
+
+export async function run(rows) {
+  const heap0 = heapUsed();
+  const t0 = now();
+  const store = createStore();
+  store.transaction(() => {
+    for (const { id, ...row } of rows) store.setRow('workOrders', id, row);
+  });
+  const indexes = createIndexes(store);
+  indexes.setIndexDefinition('byStatusSite', 'workOrders', (get) => `${get('status')}|${get('site')}`);
+  const load = now() - t0;
+  const heap = heapUsed() - heap0;
+
+  let n = 0;
+  const eq = timeMedian(200, (i) => {
+    const ids = indexes.getSliceRowIds('byStatusSite', `${STATUSES[i % 4]}|${SITES[i % 200]}`);
+    n += ids.map((id) => store.getRow('workOrders', id)).length;
+  });
+  const queries = createQueries(store);
+  const range = timeMedian(10, (i) => {
+    queries.setQueryDefinition(`hi${i}`, 'workOrders', ({ select, where }) => {
+      for (const c of ['title', 'status', 'priority', 'site', 'updatedAt']) select(c);
+      where((get) => get('priority') >= 3);
+    });
+    n += queries.getResultSortedRowIds(`hi${i}`, 'updatedAt', true, 0, 50).length;
+    queries.delQueryDefinition(`hi${i}`);
+  }, 1);
+
+  let fired = 0;
+  for (let k = 0; k < 10; k++) indexes.addSliceRowIdsListener('byStatusSite', `open|${SITES[k]}`, () => fired++);
+  const times = [];
+  for (let i = 0; i < 205; i++) {
+    const ids = indexes.getSliceRowIds('byStatusSite', `open|${SITES[0]}`);
+    const id = ids[0] ?? indexes.getSliceRowIds('byStatusSite', `assigned|${SITES[0]}`)[0];
+    const status = store.getCell('workOrders', id, 'status');
+    const before = fired;
+    const t1 = now();
+    store.setPartialRow('workOrders', id, { status: status === 'open' ? 'assigned' : 'open', updatedAt: 1_800_000_000_000 + i });
+    const t2 = now();
+    if (fired === before) throw new Error('tinybase listener not called');
+    if (i >= 5) times.push(t2 - t1);
+  }
+  return { load, eq, range, live: median(times), heap, check: n };
+}
