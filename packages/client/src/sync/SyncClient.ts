@@ -57,12 +57,19 @@ export class SyncClient {
     this.#backoff = new Backoff(options);
     this.#batchSize = options.batchSize ?? 500;
     // Keep `status.pending` current even while stopped ("3 changes waiting" while offline).
-    host.onOutboxChange?.(() => {
+    this.#onOutboxChange(() => {
       void host.outbox.count().then((pending) => this.#set({ pending }));
     });
     void host.outbox.count().then((pending) => this.#set({ pending }));
     const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
     if (nav?.onLine === false) this.#status.online = false;
+  }
+
+  /** Subscribes to local outbox changes through whichever hook the host offers. */
+  #onOutboxChange(fn: () => void): (() => void) | undefined {
+    if (this.#host.outbox.onChange) return this.#host.outbox.onChange(fn);
+    if (this.#host.onOutboxChange) return this.#host.onOutboxChange(fn);
+    return undefined;
   }
 
   /** A snapshot of the current status. */
@@ -103,7 +110,8 @@ export class SyncClient {
         g.removeEventListener?.('offline', off);
       });
     }
-    if (this.#host.onOutboxChange) this.#unsubs.push(this.#host.onOutboxChange(() => this.#schedulePush()));
+    const unsub = this.#onOutboxChange(() => this.#schedulePush());
+    if (unsub) this.#unsubs.push(unsub);
     else this.#pollTimer = setInterval(() => this.#schedulePush(), this.#o.pollMs ?? 2000);
     this.#session = this.#run();
   }

@@ -52,4 +52,10 @@ export interface SyncOutbox {
   reject(id: string, reason: string): Promise<void>;
   /** Number of pending changes (for `status.pending`). */
   count(): Promise<number>;
+  /**
+   * Subscribe to "a local change entered the queue" so the sync client pushes right after a
+   * write instead of polling. Optional: without it (and without `SyncHost.onOutboxChange`) the
+   * sync client checks the outbox every `pollMs`.
+   */
+  onChange?(listener: () => void): () => void;
 }
