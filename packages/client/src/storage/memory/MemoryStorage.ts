@@ -9,7 +9,7 @@ import type { CommitBatch, LoadedState, StorageAdapter, StoredChange, StoredDoc 
  * the memory of a 100k-document database for no benefit, since both live in the same heap.
  */
 export class MemoryStorage implements StorageAdapter {
-  readonly keepsLiveState = true;
+  readonly keepsLiveState: boolean = true;
   private readonly docs = new Map<string, Map<string, StoredDoc>>();
   private readonly outbox = new Map<string, StoredChange>();
   private readonly meta = new Map<string, string>();
