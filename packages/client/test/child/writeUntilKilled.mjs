@@ -1,6 +1,7 @@
 // Child process for the kill test: writes work orders to a SQLite file as fast as it can and
 // prints each id only after its write's promise resolved. Runs on the built package (dist).
 import { createDatabase } from '@fieldsync/client';
+import process from 'node:process';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
 
 const file = process.argv[2];
