@@ -84,6 +84,29 @@ export class RunTree<C> {
     return right;
   }
 
+  /**
+   * Deletes run `r` (at `idx` in its block): drops its content and merges it with neighbouring
+   * tombstones of the same insert when they continue each other, so a word deleted character by
+   * character ends as one tombstone run, not one per character.
+   */
+  markDeleted(r: Run<C>, idx: number): void {
+    this.changeVis(r.block, -r.len);
+    r.content = null;
+    const runs = r.block.runs;
+    const next = runs[idx + 1];
+    if (next !== undefined && continues(r, next)) this.absorb(r, idx, next);
+    const prev = runs[idx - 1];
+    if (prev !== undefined && continues(prev, r)) this.absorb(prev, idx - 1, r);
+  }
+
+  /** Appends tombstone `b` (right after `a` at `idx`) to `a` and removes it. */
+  private absorb(a: Run<C>, idx: number, b: Run<C>): void {
+    a.len += b.len;
+    a.block.runs.splice(idx + 1, 1);
+    const frags = a.entry.frags;
+    frags.splice(a.entry.fragIndex(a.seq) + 1, 1);
+  }
+
   /** The run after `r` in document order, or null at the end. */
   next(r: Run<C>, idx: number): Run<C> | null {
     const block = r.block;
@@ -119,4 +142,18 @@ export class RunTree<C> {
       for (const r of block.runs) if (r.content !== null) fn(r.content);
     }
   }
+}
+
+/** Whether tombstone `b` is the continuation of tombstone `a` (so one run can hold both). */
+function continues<C>(a: Run<C>, b: Run<C>): boolean {
+  return (
+    a.content === null &&
+    b.content === null &&
+    a.entry === b.entry &&
+    b.seq === a.seq + a.len &&
+    b.oLa === a.agent &&
+    b.oLs === b.seq - 1 &&
+    b.oRa === a.oRa &&
+    b.oRs === a.oRs
+  );
 }

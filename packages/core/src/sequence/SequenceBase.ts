@@ -114,7 +114,7 @@ export abstract class SequenceBase<C> {
 
 function remap<C>(update: Update<C>, map: number[]): void {
   const m = (a: number): number => map[a] as number;
-  for (const op of update.ops) {
+  for (const op of [...update.ops, ...update.pending]) {
     op.agent = m(op.agent);
     if (op.kind === 0) {
       if (op.oLa >= 0) op.oLa = m(op.oLa);

@@ -140,9 +140,8 @@ export class SequenceCore<C> {
       }
       if (r.len > remaining) tree.splitRun(r, ri, remaining);
       const k = r.len;
-      r.content = null;
-      tree.changeVis(r.block, -k);
       addTarget(targets, r.agent, r.seq, k);
+      tree.markDeleted(r, r.block.runs[ri] === r ? ri : r.block.runs.indexOf(r));
       remaining -= k;
     }
     const st = this.agents[this.me] as AgentState<C>;
@@ -167,10 +166,12 @@ export class SequenceCore<C> {
   /** Applies a decoded update; returns whether anything visible may have changed. */
   apply(update: Update<C>): boolean {
     let changed = false;
-    for (const op of update.ops) {
-      const r = this.tryApply(op);
-      if (r === APPLIED) changed = true;
-      else if (r === BLOCKED) this.addPending(op);
+    for (const list of [update.ops, update.pending]) {
+      for (const op of list) {
+        const r = this.tryApply(op);
+        if (r === APPLIED) changed = true;
+        else if (r === BLOCKED) this.addPending(op);
+      }
     }
     if (changed && this.pending.length > 0) this.retryPending();
     if (update.tombstones.length > 0) {
@@ -336,8 +337,7 @@ export class SequenceCore<C> {
             idx = t.block.runs.indexOf(t);
           }
           if (t.len > k) tree.splitRun(t, idx, k);
-          t.content = null;
-          tree.changeVis(t.block, -k);
+          tree.markDeleted(t, t.block.runs[idx] === t ? idx : t.block.runs.indexOf(t));
         }
         s += k;
         l -= k;

@@ -25,8 +25,8 @@ export interface LogOp<C> {
 /**
  * The operations a replica at `version` lacks, in log order (so causally ordered). Finding the
  * first is a binary search per agent, so the update of one keystroke costs O(agents · log n).
- * An empty version yields a snapshot: deletes travel as claims because the inserts carry their
- * deleted parts.
+ * An empty version yields a snapshot: deletes are left out (implicit claims) because the
+ * inserts carry their deleted parts.
  */
 export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): Update<C> {
   const agents = core.agents;
@@ -60,16 +60,16 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     const seq = lo.seq + cut;
     const len = lo.len - cut;
     if (lo.kind === 0) out.push(insertOpFrom(core, lo.entry as InsertEntry<C>, seq, lo.seq + lo.len));
-    else if (lo.kind === 1 && !full) out.push({ kind: 1, agent: lo.agent, seq, len, targets: lo.targets as number[] });
+    else if (full) continue;
+    else if (lo.kind === 1) out.push({ kind: 1, agent: lo.agent, seq, len, targets: lo.targets as number[] });
     else {
       out.push({ kind: 2, agent: lo.agent, seq, len });
       if (lo.kind === 2) needTombstones = true;
     }
   }
-  for (const p of core.pending) out.push(p);
   const tombstones = core.pendingDeletes.slice();
   if (needTombstones && !full) collectTombstones(core, tombstones);
-  return { ops: out, tombstones };
+  return { ops: out, pending: core.pending.slice(), tombstones, ends: full ? agents.map((st) => st.next) : null };
 }
 
 /** The insert of ids `seq .. end-1` of `entry`, with each part's current content or deletion. */

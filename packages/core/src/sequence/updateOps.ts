@@ -43,7 +43,16 @@ export interface ClaimOp {
 }
 
 export interface Update<C> {
+  /** Operations in a causal order. */
   ops: UpdateOp<C>[];
+  /** Operations the sender itself still waits on (their dependencies are missing there too). */
+  pending: UpdateOp<C>[];
+  /**
+   * Set for a full snapshot: the next seq of every agent. `ops` then holds only inserts and every
+   * id between them is a delete whose effect the inserts' deleted parts carry, so the encoding
+   * leaves those claims implicit.
+   */
+  ends: number[] | null;
   /** Flat triples agent, seq, len: items known to be deleted. */
   tombstones: number[];
 }
