@@ -11,5 +11,11 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      // Everything runs with the settings above, except the Svelte binding, which needs the
+      // Svelte compiler plugin and the browser runtime (packages/svelte/vitest.config.js).
+      { extends: true, test: { name: 'node', exclude: ['**/node_modules/**', '**/dist/**', 'packages/svelte/**'] } },
+      'packages/svelte/vitest.config.js',
+    ],
   },
 });

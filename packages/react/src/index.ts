@@ -1,1 +1,2 @@
-export {};
+// Public API of @fieldsync/react.
+export { useQuery } from './useQuery.js';

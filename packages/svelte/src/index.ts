@@ -1,1 +1,4 @@
-export {};
+// Public API of @fieldsync/svelte. Ships `.svelte.js` modules with runes: they are compiled by
+// the consuming app's Svelte compiler (resolved through the `svelte` export condition).
+export { liveQuery } from './liveQuery.svelte.js';
+export type { LiveQueryState } from './liveQuery.svelte.js';
