@@ -11,7 +11,7 @@ import { joinPath, validateItem, validateValue } from '../schema/validateValue.j
 import { policyOf, SCALAR_TYPES, type FieldDef, type TypeDef } from '../schema/typeDef.js';
 import { buildAdd, buildAppend, buildInc, buildRemove, buildSet, buildUnset, type Delta } from './buildDelta.js';
 import { DELETED_KEY, type Change, type Intent } from './change.js';
-import { markTrusted } from './trusted.js';
+import { CreatedChange } from './trusted.js';
 
 /** Arguments of {@link createChange}. */
 export interface CreateChangeInput {
@@ -33,7 +33,8 @@ function bad(path: string, rule: string, message: string): never {
  * tags, counter totals and the register values the writer saw are read from `doc`). Does not
  * apply it: pass the result to `applyChange`, locally first, then to the outbox. Throws
  * `ValidationError` naming the path and rule; nothing is consumed on a throw (the clock ticks
- * only after validation). The change is frozen; its values are shared with the intents, not copied.
+ * only after validation). Do not mutate the returned change (copies are fine); its values are
+ * shared with the intents, not copied.
  *
  * Creating a document (`doc` undefined) requires every required field without a default, and
  * writes defaults for fields the intents leave out.
@@ -44,7 +45,7 @@ export function createChange(input: CreateChangeInput): Change {
     bad('doc', 'same-document', 'doc does not match type/docId');
   }
   const docId = doc?.id ?? input.docId ?? createDocId();
-  if (!isDocId(docId)) bad('docId', 'format', 'bad document id');
+  if (doc === undefined && input.docId !== undefined && !isDocId(docId)) bad('docId', 'format', 'bad document id');
   if (!Array.isArray(intents)) bad('intents', 'type', 'intents must be an array');
   const replica = clock.replica;
   const ops: Record<string, Delta> = {};
@@ -73,7 +74,7 @@ export function createChange(input: CreateChangeInput): Change {
   }
   if (doc === undefined) fillNew(type, ops, replica);
   const stamp = clock.now();
-  return markTrusted({ id: stamp, doc: docId, type: type.name, v: type.version, stamp, ops }, type);
+  return new CreatedChange(stamp, docId, type, ops);
 }
 
 /** Descends `path` through object fields and builds the delta for the intent at its end. */

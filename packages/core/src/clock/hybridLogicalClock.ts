@@ -35,9 +35,9 @@ export class HybridLogicalClock {
   private counter = 0;
   private lastStamp: Stamp | undefined;
   /** Cache of the formatted wall part: stamps within one millisecond only re-format the counter. */
-  private wallPrefix = '';
   private wallPrefixFor = -1;
-  private readonly replicaSuffix: string;
+  /** Char codes of the stamp being formatted: wall prefix (0-9), counter (10-13), `:replica`. */
+  private readonly codes: number[];
 
   constructor(options: HybridLogicalClockOptions) {
     if (!isReplicaId(options.replica)) {
@@ -46,7 +46,7 @@ export class HybridLogicalClock {
     const maxDrift = options.maxDrift ?? DEFAULT_MAX_DRIFT;
     if (!(maxDrift >= 0)) throw new ValidationError('clock.maxDrift', 'range', 'maxDrift must be >= 0');
     this.replica = options.replica;
-    this.replicaSuffix = ':' + options.replica;
+    this.codes = Array.from('000000000:0000:' + options.replica, (ch) => ch.charCodeAt(0));
     this.maxDrift = maxDrift;
     this.wallNow = options.now ?? Date.now;
     if (options.last !== undefined) {
@@ -104,11 +104,19 @@ export class HybridLogicalClock {
   /** Same output as `formatStamp`, without re-validating parts this class keeps in range. */
   private format(): Stamp {
     if (this.wallPrefixFor !== this.wall) {
-      this.wallPrefix = formatStamp(this.wall, 0, this.replica).slice(0, 10);
+      const prefix = formatStamp(this.wall, 0, this.replica);
+      for (let i = 0; i < 10; i++) this.codes[i] = prefix.charCodeAt(i);
       this.wallPrefixFor = this.wall;
     }
-    const c = this.counter.toString(36);
-    return this.wallPrefix + (c.length === 1 ? '000' : c.length === 2 ? '00' : c.length === 3 ? '0' : '') + c + this.replicaSuffix;
+    // One flat string (a `+` chain would be a rope that every document holding the stamp keeps).
+    const codes = this.codes;
+    let c = this.counter;
+    for (let i = 13; i >= 10; i--) {
+      const d = c % 36;
+      codes[i] = d < 10 ? 48 + d : 87 + d;
+      c = (c - d) / 36;
+    }
+    return String.fromCharCode.apply(null, codes);
   }
 
   private issue(): Stamp {

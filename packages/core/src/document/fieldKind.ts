@@ -37,6 +37,14 @@ export interface FieldKind<S> {
    * current state it will be joined into, so that applying it cannot fail half-way.
    */
   validateDelta(delta: Record<string, unknown>, def: FieldDef | undefined, path: string, current: S | undefined): void;
-  /** Joins a validated delta written at `stamp` into `current`. Must not throw after validation. */
+  /**
+   * A copy safe to hand to another document. Identity for kinds whose states are immutable;
+   * sequence kinds, whose live state `applyDelta` updates in place, return a real copy.
+   */
+  clone?(state: S): S;
+  /**
+   * Joins a validated delta written at `stamp` into `current`. Must not throw after validation.
+   * May update `current` in place (sequence kinds do); other kinds return a new state.
+   */
   applyDelta(current: S | undefined, delta: Record<string, unknown>, stamp: Stamp): S;
 }

@@ -75,6 +75,12 @@ export function mergeField(a: FieldState, b: FieldState, path: string): FieldSta
   return ka.merge(a, b);
 }
 
+/** A copy of a field state that another document may own (see `FieldKind.clone`). */
+export function cloneField(state: FieldState): FieldState {
+  const kind = kindOfState(state);
+  return kind.clone ? kind.clone(state) : state;
+}
+
 /** The plain value of a field state. */
 export function materializeField(state: FieldState): unknown {
   return kindOfState(state).materialize(state);

@@ -1,12 +1,13 @@
 import { mergeLww } from '../crdt/lww.js';
 import { ValidationError } from '../errors.js';
 import { emptyDoc, type DocState } from './docState.js';
-import { mergeField } from './fields.js';
+import { cloneField, mergeField } from './fields.js';
 import { readRegister, registerNames, writeRegister } from './registers.js';
 
 /**
  * Join of two replicas' states of the same document (field by field, tombstone included, the
- * higher type version). Pure: neither input is modified. Commutative, associative and
+ * higher type version). Pure: neither input is modified, and the result shares no mutable
+ * (sequence) state with them. Commutative, associative and
  * idempotent — see document/mergeDocs.test.ts. Throws `ValidationError` if the ids or types
  * differ, or a field has different merge policies on the two sides.
  */
@@ -23,11 +24,13 @@ export function mergeDocs(a: DocState, b: DocState): DocState {
     const y = readRegister(b, name);
     writeRegister(out, name, x && y ? mergeLww(x, y) : ((x ?? y) as NonNullable<typeof x>));
   }
-  const fields: Record<string, unknown> = { ...a.fields };
-  for (const key in b.fields) {
-    const x = fields[key];
-    fields[key] = x === undefined ? b.fields[key] : mergeField(x, b.fields[key], key);
+  const fields: Record<string, unknown> = {};
+  for (const key in a.fields) {
+    const x = a.fields[key];
+    const y = b.fields[key];
+    fields[key] = y === undefined ? cloneField(x) : mergeField(x, y, key);
   }
+  for (const key in b.fields) if (a.fields[key] === undefined) fields[key] = cloneField(b.fields[key]);
   if (Object.keys(fields).length > 0) out.fields = fields;
   let deleted = a.deleted ?? b.deleted;
   if (a.deleted !== undefined && b.deleted !== undefined) deleted = mergeLww(a.deleted, b.deleted);

@@ -39,7 +39,7 @@ export function writeRegisterValue(doc: DocState, name: string, value: unknown, 
   doc.r[name] = value === undefined ? UNSET : value;
   if (doc.s === '') doc.s = stamp;
   if (stamp === doc.s) {
-    if (doc.t[name] !== undefined) doc.t[name] = undefined as unknown as Stamp;
+    if (doc.t !== EMPTY && doc.t[name] !== undefined) doc.t[name] = undefined as unknown as Stamp;
   } else {
     if (doc.t === EMPTY) doc.t = {};
     doc.t[name] = stamp;

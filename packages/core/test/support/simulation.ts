@@ -4,7 +4,7 @@ import type { Change } from '../../src/change/change.js';
 import { createChange } from '../../src/change/createChange.js';
 import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
 import type { DocState } from '../../src/document/docState.js';
-import { intentArb, realize, WorkOrder, type IntentTemplate } from './workOrder.js';
+import { intentArb, realizeAll, WorkOrder, type IntentTemplate } from './workOrder.js';
 
 /** One step of a simulated network of replicas. */
 export type Step =
@@ -67,7 +67,7 @@ export function runSimulation(replicaCount: number, script: { steps: Step[]; fin
     switch (step.kind) {
       case 'write': {
         const r = replicas[step.replica] as Replica;
-        const intents = step.intents.map((t) => realize(t, r.doc, r.name));
+        const intents = realizeAll(step.intents, r.doc, r.name);
         const change = createChange({ clock: r.clock, type: WorkOrder, doc: r.doc, docId, intents });
         r.doc = applyChange(r.doc, change, WorkOrder);
         changes.push(change);

@@ -52,11 +52,23 @@ export const intentArb: fc.Arbitrary<IntentTemplate> = fc.oneof(
   fc.record({ op: fc.constant('restore' as const) }),
 );
 
-/** Turns a template into an intent against `doc` as `replica` sees it. */
-export function realize(t: IntentTemplate, doc: DocState | undefined, replica: string): Intent {
-  if (t.op !== 'textEdit') return t;
-  const current = doc?.fields.body;
-  const text = current instanceof Text ? Text.decode(current.encode(), replica) : new Text(replica);
+/**
+ * Turns the templates of one change into intents against `doc` as `replica` sees it. Text edits
+ * of one change are made on one editor copy, one after the other, as an editor would.
+ */
+export function realizeAll(ts: readonly IntentTemplate[], doc: DocState | undefined, replica: string): Intent[] {
+  let editor: Text | undefined;
+  return ts.map((t) => {
+    if (t.op !== 'textEdit') return t;
+    if (editor === undefined) {
+      const current = doc?.fields.body;
+      editor = current instanceof Text ? Text.decode(current.encode(), replica) : new Text(replica);
+    }
+    return realize(t, editor);
+  });
+}
+
+function realize(t: IntentTemplate & { op: 'textEdit' }, text: Text): Intent {
   const before = text.version;
   const at = text.length === 0 ? 0 : t.at % (text.length + 1);
   text.delete(at, Math.min(t.del, text.length - at));

@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors.js';
 import { joinPath } from '../../schema/validateValue.js';
 import { isRecord } from '../../util/json.js';
 import type { FieldKind } from '../fieldKind.js';
-import { applyFieldDelta, fieldCanonical, fieldFromJSON, fieldToJSON, materializeField, mergeField, validateFieldDelta } from '../fields.js';
+import { applyFieldDelta, cloneField, fieldCanonical, fieldFromJSON, fieldToJSON, materializeField, mergeField, validateFieldDelta } from '../fields.js';
 
 function bad(path: string, rule: string, message: string): never {
   throw new ValidationError(path, rule, message);
@@ -19,7 +19,17 @@ function bad(path: string, rule: string, message: string): never {
 export const objectKind: FieldKind<ObjectState> = {
   tag: 'o',
   policy: 'object',
-  merge: (a, b) => mergeObject(a, b, (key, x, y) => mergeField(x, y, key)),
+  merge(a, b) {
+    const out = mergeObject(a, b, (key, x, y) => mergeField(x, y, key));
+    // Keys present on one side only are shared by mergeObject; copy the mutable (sequence) ones.
+    for (const key in out.f) if (a.f[key] === undefined || b.f[key] === undefined) out.f[key] = cloneField(out.f[key]);
+    return out;
+  },
+  clone(o) {
+    const f: Record<string, unknown> = {};
+    for (const key in o.f) f[key] = cloneField(o.f[key]);
+    return { k: 'o', f };
+  },
   materialize(o) {
     const out: Record<string, unknown> = {};
     for (const key in o.f) {

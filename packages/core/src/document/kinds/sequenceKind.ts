@@ -10,8 +10,9 @@ type Delta = Record<string, unknown>;
 
 /**
  * A sequence kind (text or list) plugs the sequence CRDT (packages/core/src/sequence) into the
- * document model. Its state is a live `Text`/`List`; states are never mutated once stored, so
- * merge and apply work on a copy (O(size of the field) per change — see docs/crdt.md, limits).
+ * document model. Its state is a live `Text`/`List` owned by one document: `applyChange` (which
+ * consumes its document) updates it in place, O(size of the update); `merge` and `mergeDocs`,
+ * which are pure, work on copies.
  * A delta is `{ k, u: [base64 update] }`: updates from `encodeSince`, which any replica can
  * apply in any order and any number of times.
  */
@@ -91,10 +92,12 @@ function makeKind(tag: 't' | 'L', create: (replica?: string) => Seq, isMine: (x:
       }
     },
     applyDelta(current, delta) {
-      const out = copy(current);
+      // In place: O(update), not O(field), per keystroke. The document owns its Text/List.
+      const out = (current as Seq | undefined) ?? create();
       for (const u of delta.u as string[]) out.applyUpdate(fromBase64(u));
       return out;
     },
+    clone: (s) => copy(s),
     replaceDelta(current, pending, value, replica) {
       const s = withPending(current, pending, replica);
       return emit(s, pending, () => {
