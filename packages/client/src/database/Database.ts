@@ -76,7 +76,7 @@ export class Database implements SyncHost, WriteHost {
     if (base !== loaded.meta.get(META_REPLICA)) this.queue.setMeta(META_REPLICA, base);
     // Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
     // the same stamp (= the same change id) in the same millisecond.
-    this.replicaId = init.storage.sharedName ? `${base}-${createDocId().slice(0, 8)}` : base;
+    this.replicaId = init.storage.sharedName ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}` : base;
     const last = loaded.meta.get(META_CLOCK);
     this.clock = new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}), ...(init.now ? { now: init.now } : {}) });
     for (const t of JSON.parse(loaded.meta.get(META_TYPES) ?? '[]') as TypeDef[]) this.types.set(t.name, t);
