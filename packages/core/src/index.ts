@@ -54,6 +54,7 @@ export type { FieldDef, FieldType, MergePolicy, TypeDef } from './schema/typeDef
 export { allowedPolicies, defaultPolicy, FIELD_TYPES, policyOf, SCALAR_TYPES } from './schema/typeDef.js';
 export { isFieldName, validateFieldDef, validateType } from './schema/validateType.js';
 export { validateValue } from './schema/validateValue.js';
+export { validateDocument } from './schema/validateDocument.js';
 
 // Utilities shared with client and server
 export type { Json } from './util/json.js';

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { WorkOrder } from '../../test/support/workOrder.js';
 import { SchemaError, ValidationError } from '../errors.js';
 import { defaultPolicy } from './typeDef.js';
+import { validateDocument } from './validateDocument.js';
 import { validateType } from './validateType.js';
 import { validateValue } from './validateValue.js';
 
@@ -50,5 +51,15 @@ describe('validateValue', () => {
     expect(() => validateValue({ type: 'reference', to: 'Site' }, 'has space', 'site')).toThrow(/site: type/);
     expect(() => validateValue(WorkOrder.fields.address as never, { street: 1 }, 'address')).toThrow(/address\.street: type/);
     expect(() => validateValue({ type: 'list', of: { type: 'number' } }, [1, 'x'], 'parts')).toThrow(/parts\[1\]: type/);
+  });
+});
+
+describe('validateDocument', () => {
+  it('rejects unknown fields, missing required fields and wrong values, naming the field', () => {
+    const type = { ...WorkOrder, fields: { ...WorkOrder.fields, title: { type: 'string' as const, required: true } } };
+    validateDocument({ id: 'x', title: 'Pump', status: 'open', address: { city: 'Bern' } }, type);
+    expect(() => validateDocument({ title: 'Pump', colour: 'red' }, type)).toThrow(/colour: unknown-field/);
+    expect(() => validateDocument({ status: 'open' }, type)).toThrow(/title: required/);
+    expect(() => validateDocument({ title: 'Pump', status: 'lost' }, type)).toThrow(/status: enum/);
   });
 });
