@@ -11,6 +11,7 @@ export { Collection } from './collection/Collection.js';
 export { Cursor } from './collection/Cursor.js';
 export type { Explain } from './collection/Cursor.js';
 export { NotFoundError } from './collection/errors.js';
+export { TextField } from './collection/TextField.js';
 export type { Doc, FindOptions, Projection, Selector, SortSpec } from './query/types.js';
 export { ModifierError, QueryError } from './query/errors.js';
 export { compileSelector } from './query/compileSelector.js';

@@ -240,3 +240,28 @@ describe('SyncHost', () => {
     expect(reopened.collection('workOrders').findOne(id)).toBeUndefined();
   });
 });
+
+describe('text fields', () => {
+  it('edits go through the outbox and concurrent edits merge character-wise', async () => {
+    const a = await open(new MemoryStorage(), 'devA');
+    const b = await open(new MemoryStorage(), 'devB');
+    const id = await a.collection('workOrders').insert({ title: 't', status: 'open', body: 'Pump leaks.' });
+    await b.applyRemote([docToJSON(a.collection('workOrders').states.get(id)!)]);
+    const seen: string[] = [];
+    a.collection('workOrders').find({}).subscribe((r) => seen.push(r[0]!.body as string));
+    await a.collection('workOrders').text(id, 'body').insert(0, 'Urgent: ');
+    await b.collection('workOrders').text(id, 'body').insert(11, ' Part ordered.');
+    await b.collection('workOrders').text(id, 'body').delete(0, 1);
+    expect(seen.at(-1)).toBe('Urgent: Pump leaks.');
+    expect(await a.outbox.count()).toBe(2);
+    await a.applyRemote([docToJSON(b.collection('workOrders').states.get(id)!)]);
+    await b.applyRemote([docToJSON(a.collection('workOrders').states.get(id)!)]);
+    const expected = 'Urgent: ump leaks. Part ordered.';
+    expect(a.collection('workOrders').text(id, 'body').toString()).toBe(expected);
+    expect(b.collection('workOrders').findOne(id)!.body).toBe(expected);
+    // A bad range or a non-text field: typed error, nothing written.
+    await expect(a.collection('workOrders').text(id, 'body').delete(500, 2)).rejects.toThrow();
+    expect(() => a.collection('workOrders').text(id, 'title')).toThrow(ModifierError);
+    expect(await a.outbox.count()).toBe(2);
+  });
+});

@@ -15,5 +15,6 @@ export const workOrderType: TypeDef = {
     notes: { type: 'log', of: { type: 'string' } },
     address: { type: 'object', fields: { city: { type: 'string' }, zip: { type: 'string' } } },
     estimate: { type: 'number' },
+    body: { type: 'text' },
   },
 };

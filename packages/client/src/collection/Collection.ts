@@ -11,11 +11,14 @@ import { ModifierError } from '../query/errors.js';
 import { parseModifier } from '../query/parseModifier.js';
 import type { Doc, FindOptions, Selector } from '../query/types.js';
 import { Cursor } from './Cursor.js';
+import { TextField } from './TextField.js';
 import type { QuerySource } from './runQuery.js';
 import { NotFoundError } from './errors.js';
 
 /** What a collection needs from its database: the one write path every local write takes. */
 export interface WriteHost {
+  /** This replica's id (sequence edits are attributed to it). */
+  readonly replicaId: string;
   /** The collection's type; throws a `SchemaError` when none is defined (writes need one). */
   typeOf(collection: string): TypeDef;
   /** The type if defined (documents of unknown types received by sync still materialize). */
@@ -107,6 +110,12 @@ export class Collection implements QuerySource {
     const state = this.states.get(id);
     if (!state) throw new NotFoundError(this.name, id);
     return conflicts(state, field.split('.'));
+  }
+
+  /** The document's text field as a collaborative `Text` handle (edits go through the outbox). */
+  text(id: string, field: string): TextField {
+    if (!this.docs.has(id)) throw new NotFoundError(this.name, id);
+    return new TextField(this, this.host, id, field);
   }
 
   /** Creates a secondary index over the current documents; idempotent per name. */
