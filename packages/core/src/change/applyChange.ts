@@ -20,15 +20,17 @@ import { validateChange } from './validateChange.js';
 export function applyChange(doc: DocState | undefined, change: Change, type?: TypeDef): DocState {
   if (type === undefined || trustedType(change) !== type) validateChange(change, doc, type);
   else if (doc !== undefined) checkTrustedAgainst(doc, change);
-  const target = doc ?? emptyDoc(change.doc, change.type, change.v);
-  if (change.v > target.v) target.v = change.v;
+  const target = doc ?? emptyDoc(change.doc, change.type, type !== undefined && change.v > type.version ? type.version : change.v);
+  // A change from a newer type version than we know does not move the document's version: when
+  // we learn that version, upgrading the document still runs its steps.
+  if (change.v > target.v && (type === undefined || change.v <= type.version)) target.v = change.v;
   const ops = change.ops;
   const stamp = change.stamp;
   for (const key in ops) {
     const delta = ops[key] as Record<string, unknown>;
     if (key === DELETED_KEY) {
       target.deleted = lwwKind.applyDelta(target.deleted, delta, stamp);
-    } else if (delta.k === undefined) {
+    } else if (delta.k === undefined && key.charCodeAt(0) !== 36) {
       // Top-level register: written straight into the columns when nothing is there yet.
       const p = delta.p as string | undefined;
       if (p === undefined && target.r[key] === undefined) writeRegisterValue(target, key, delta.v, stamp);
@@ -46,7 +48,7 @@ export function applyChange(doc: DocState | undefined, change: Change, type?: Ty
  * re-check what depends on the state (same document, and each field's stored merge policy).
  */
 function checkTrustedAgainst(doc: DocState, change: Change): void {
-  if (doc.id !== change.doc || doc.type !== change.type) {
+  if (doc.id !== change.doc || doc.type !== change.type || doc.v !== change.v) {
     validateChange(change, doc);
     return;
   }

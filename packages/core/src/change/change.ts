@@ -16,6 +16,12 @@ export interface Change {
   v: number;
   stamp: Stamp;
   ops: Record<string, unknown>;
+  /**
+   * Fingerprint (`typeHash`) of the type definition the change was written under. Lets a replica
+   * recognise a change made under a losing concurrent definition of the same version and
+   * translate it (see docs/schema.md). Optional: absent means "the chosen definition".
+   */
+  th?: string;
 }
 
 /** What an app asks for; {@link createChange} turns intents into a change. */

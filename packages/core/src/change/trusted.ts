@@ -1,5 +1,6 @@
 import type { Stamp } from '../clock/stamp.js';
 import type { TypeDef } from '../schema/typeDef.js';
+import { typeHash } from '../schema/typeHash.js';
 import type { Change } from './change.js';
 
 /**
@@ -19,6 +20,7 @@ export class CreatedChange implements Change {
   v: number;
   stamp: Stamp;
   ops: Record<string, unknown>;
+  th: string;
 
   constructor(stamp: Stamp, doc: string, type: TypeDef, ops: Record<string, unknown>) {
     this.id = stamp;
@@ -27,6 +29,7 @@ export class CreatedChange implements Change {
     this.v = type.version;
     this.stamp = stamp;
     this.ops = ops;
+    this.th = typeHash(type);
     this.#validatedAgainst = type;
   }
 

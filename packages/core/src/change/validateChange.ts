@@ -6,7 +6,10 @@ import { validateFieldDelta } from '../document/fields.js';
 import { currentField } from '../document/registers.js';
 import type { TypeDef } from '../schema/typeDef.js';
 import { isRecord } from '../util/json.js';
+import { isHiddenKey } from '../schema/migrationSteps.js';
 import { DELETED_KEY, type Change } from './change.js';
+
+const TYPE_HASH = /^[0-9a-f]{16}$/;
 
 function bad(path: string, rule: string, message: string): never {
   throw new ValidationError(path, rule, message);
@@ -28,6 +31,10 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
   if (!Number.isInteger(change.v) || (change.v as number) < 1) bad('change.v', 'version', 'v must be an integer >= 1');
   const ops = change.ops;
   if (!isRecord(ops)) bad('change.ops', 'type', 'ops must be an object');
+  if (change.th !== undefined && (typeof change.th !== 'string' || !TYPE_HASH.test(change.th))) bad('change.th', 'format', 'th must be a type hash');
+  if (type !== undefined && doc !== undefined && (change.v as number) <= type.version && doc.v !== change.v) {
+    bad('change.v', 'version', `document is at version ${doc.v}, change at ${String(change.v)}: upgrade first (TypeRegistry.applyChange does)`);
+  }
   if (doc !== undefined) {
     if (doc.id !== change.doc) bad('change.doc', 'same-document', `change is for ${change.doc}, not ${doc.id}`);
     if (doc.type !== change.type) bad('change.type', 'same-type', `document is a ${doc.type}`);
@@ -41,7 +48,12 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
       validateFieldDelta(delta, undefined, key, doc?.deleted);
       continue;
     }
-    if (key.startsWith('$')) bad(key, 'name', 'unknown reserved key');
+    if (key.startsWith('$')) {
+      // Hidden data of a migrated field: kept and merged, checked structurally only.
+      if (!isHiddenKey(key)) bad(key, 'name', 'unknown reserved key');
+      validateFieldDelta(delta, undefined, key, doc === undefined ? undefined : currentField(doc, key));
+      continue;
+    }
     const def = type?.fields[key];
     if (strict && def === undefined) bad(key, 'unknown-field', `${change.type} v${type.version} has no field ${key}`);
     validateFieldDelta(delta, strict ? def : undefined, key, doc === undefined ? undefined : currentField(doc, key));

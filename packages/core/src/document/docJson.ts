@@ -3,6 +3,7 @@ import type { LwwState } from '../crdt/lww.js';
 import { ValidationError } from '../errors.js';
 import { isDocId } from '../ids.js';
 import { isRecord } from '../util/json.js';
+import { isHiddenKey } from '../schema/migrationSteps.js';
 import { emptyDoc, type DocState } from './docState.js';
 import { fieldFromJSON, fieldToJSON, kindOfState } from './fields.js';
 import { readRegister, writeRegister } from './registers.js';
@@ -43,9 +44,10 @@ export function docFromJSON(json: unknown): DocState {
   const fields: Record<string, unknown> = {};
   const registers: [string, LwwState][] = [];
   for (const key in json.fields) {
-    if (key.startsWith('$')) throw new ValidationError(key, 'name', 'field names cannot start with $');
+    const hidden = key.startsWith('$');
+    if (hidden && !isHiddenKey(key)) throw new ValidationError(key, 'name', 'field names cannot start with $');
     const state = fieldFromJSON(json.fields[key], key);
-    if (kindOfState(state) === lwwKind) registers.push([key, state as LwwState]);
+    if (!hidden && kindOfState(state) === lwwKind) registers.push([key, state as LwwState]);
     else fields[key] = state;
   }
   let deleted: LwwState | undefined;

@@ -10,7 +10,7 @@ export type Materialized = { id: string } & Record<string, unknown>;
  * set → array, counter → number, object → record; unset fields are absent. With `type`, fields
  * absent from the state take the type's `default` (so a field added by a migration reads its
  * default without rewriting old documents) and fields the type does not declare are left out
- * (they stay in the state). A deleted document still materializes; check `isDeleted`.
+ * (they stay in the state). Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
  * Values are shared with the state, not copied: do not mutate them.
  */
 export function materialize(doc: DocState, type?: TypeDef): Materialized {
@@ -23,6 +23,7 @@ export function materialize(doc: DocState, type?: TypeDef): Materialized {
       if (v !== undefined && v !== UNSET) out[key] = v;
     }
     for (const key in fields) {
+      if (key.charCodeAt(0) === 36) continue; // hidden data of migrated fields
       const v = materializeField(fields[key]);
       if (v !== undefined) out[key] = v;
     }

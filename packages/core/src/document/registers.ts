@@ -1,7 +1,8 @@
 import type { Stamp } from '../clock/stamp.js';
 import { mergeLww, type LwwState } from '../crdt/lww.js';
 import { EMPTY, UNSET, type DocState, type RegisterExtra } from './docState.js';
-import type { FieldState } from './fields.js';
+import { kindOfState, mergeField, type FieldState } from './fields.js';
+import { lwwKind } from './kinds/lwwKind.js';
 
 /**
  * Access to the column-stored top-level registers of a {@link DocState}. Reading builds an
@@ -78,4 +79,40 @@ export function registerNames(doc: DocState): string[] {
 /** The state of top-level field `name` (a register is read into an `LwwState`). */
 export function currentField(doc: DocState, name: string): FieldState {
   return doc.fields[name] ?? readRegister(doc, name);
+}
+
+/**
+ * Removes field `name` from the document and returns its state (used by migrations). Hidden and
+ * other non-register states live in `fields`; registers are read out of the columns.
+ */
+export function takeField(doc: DocState, name: string): FieldState {
+  const f = doc.fields[name];
+  if (f !== undefined) {
+    const rest: Record<string, FieldState> = {};
+    for (const key in doc.fields) if (key !== name) rest[key] = doc.fields[key];
+    doc.fields = rest;
+    return f;
+  }
+  const reg = readRegister(doc, name);
+  if (reg === undefined) return undefined;
+  doc.r[name] = undefined;
+  if (doc.t[name] !== undefined) doc.t[name] = undefined as unknown as Stamp;
+  if (doc.x[name] !== undefined) doc.x[name] = undefined as unknown as RegisterExtra;
+  return reg;
+}
+
+/**
+ * Joins `state` into field `name` (migrations moving data). Registers of ordinary fields go to
+ * the columns; anything under a `$` key (hidden data) is kept in `fields`.
+ */
+export function putField(doc: DocState, name: string, state: FieldState): void {
+  if (state === undefined) return;
+  const existing = currentField(doc, name);
+  const merged = existing === undefined ? state : mergeField(existing, state, name);
+  if (kindOfState(merged) === lwwKind && name.charCodeAt(0) !== 36) {
+    writeRegister(doc, name, merged as LwwState);
+    return;
+  }
+  if (doc.fields === EMPTY) doc.fields = {};
+  doc.fields[name] = merged;
 }

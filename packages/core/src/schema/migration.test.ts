@@ -1,0 +1,79 @@
+import { describe, expect, it } from 'vitest';
+import { SchemaError } from '../errors.js';
+import { migrateType, validateMigration, validateTypeHistory } from './migration.js';
+import type { MigrationStep } from './migrationSteps.js';
+import { convertValue } from './migrationSteps.js';
+import type { TypeDef } from './typeDef.js';
+
+const v1: TypeDef = {
+  name: 'Inspection',
+  version: 1,
+  fields: {
+    title: { type: 'string', required: true },
+    notes: { type: 'string' },
+    state: { type: 'enum', values: ['open', 'closed'] },
+    code: { type: 'string' },
+    tags: { type: 'set', of: { type: 'string' } },
+  },
+};
+
+function rejects(steps: unknown[], path: string, rule: string): void {
+  try {
+    migrateType(v1, steps as MigrationStep[]);
+  } catch (e) {
+    expect(e).toBeInstanceOf(SchemaError);
+    expect({ path: (e as SchemaError).path, rule: (e as SchemaError).rule }).toEqual({ path, rule });
+    return;
+  }
+  throw new Error('expected a SchemaError');
+}
+
+describe('migrations as data', () => {
+  it('migrateType builds the next version from steps', () => {
+    const v2 = migrateType(v1, [
+      { op: 'renameField', from: 'notes', to: 'findings' },
+      { op: 'addField', field: 'severity', def: { type: 'enum', values: ['low', 'high'], default: 'low' } },
+      { op: 'changeType', field: 'state', def: { type: 'enum', values: ['todo', 'done'] }, map: { kind: 'enum', values: { open: 'todo', closed: 'done' } } },
+      { op: 'changeType', field: 'code', def: { type: 'number' }, map: { kind: 'toNumber', onFail: 'unset' } },
+      { op: 'changeMerge', field: 'tags', merge: 'lww' },
+    ]);
+    expect(v2.version).toBe(2);
+    expect(Object.keys(v2.fields).sort()).toEqual(['code', 'findings', 'severity', 'state', 'tags', 'title']);
+    expect(v2.fields.tags).toEqual({ type: 'set', of: { type: 'string' }, merge: 'lww' });
+    validateMigration(v1, JSON.parse(JSON.stringify(v2)) as TypeDef); // types and steps are JSON
+    validateTypeHistory([v1, v2]);
+  });
+
+  it('rejects invalid definitions with the step and the rule', () => {
+    rejects([], 'migrations', 'migration');
+    rejects([{ op: 'renameField', from: 'notes', to: 'title' }], 'migrations[0].to', 'exists');
+    rejects([{ op: 'renameField', from: 'nope', to: 'x' }], 'migrations[0].from', 'unknown-field');
+    rejects([{ op: 'removeField', field: 'nope' }], 'migrations[0].field', 'unknown-field');
+    rejects([{ op: 'addField', field: 'title', def: { type: 'string' } }], 'migrations[0].field', 'exists');
+    rejects([{ op: 'addField', field: 'x', def: { type: 'money' } }], 'migrations[0].def.type', 'field-type');
+    rejects([{ op: 'changeType', field: 'state', def: { type: 'enum', values: ['todo'] }, map: { kind: 'enum', values: { open: 'todo' } } }], 'migrations[0].map', 'mapping');
+    rejects([{ op: 'changeType', field: 'state', def: { type: 'enum', values: ['todo'] }, map: { kind: 'enum', values: { open: 'todo', closed: 'gone' } } }], 'migrations[0].map.values.closed', 'mapping');
+    rejects([{ op: 'changeType', field: 'code', def: { type: 'number' } }], 'migrations[0].map', 'mapping');
+    rejects([{ op: 'changeType', field: 'code', def: { type: 'number' }, map: { kind: 'toNumber' } }], 'migrations[0].map.onFail', 'mapping');
+    rejects([{ op: 'changeType', field: 'tags', def: { type: 'string' } }], 'migrations[0].def', 'change-type');
+    rejects([{ op: 'changeMerge', field: 'tags', merge: 'counter' }], 'migrations[0].merge', 'merge-policy');
+    rejects([{ op: 'explode', field: 'tags' }], 'migrations[0].op', 'migration');
+  });
+
+  it('rejects version gaps and fields that do not match their steps', () => {
+    const v2 = migrateType(v1, [{ op: 'removeField', field: 'code' }]);
+    const v3 = migrateType(v2, [{ op: 'renameField', from: 'notes', to: 'findings' }]);
+    expect(() => validateTypeHistory([v1, v3])).toThrow(/version-gap/);
+    expect(() => validateMigration(v1, { ...v2, fields: { ...v2.fields, extra: { type: 'string' } } })).toThrow(/fields: migration/);
+    expect(() => validateTypeHistory([v2])).toThrow(/version-gap/);
+    validateTypeHistory([v1, v2, v3]);
+  });
+
+  it('converts values with explicit failure rules', () => {
+    expect(convertValue({ kind: 'toNumber', onFail: 'unset' }, ' 42 ')).toBe(42);
+    expect(convertValue({ kind: 'toNumber', onFail: 'unset' }, '4x')).toBeUndefined();
+    expect(convertValue({ kind: 'toNumber', onFail: { default: 0 } }, '')).toBe(0);
+    expect(convertValue({ kind: 'toString' }, 3.5)).toBe('3.5');
+    expect(convertValue({ kind: 'enum', values: { a: 'b' }, onFail: 'unset' }, 'zzz')).toBeUndefined();
+  });
+});

@@ -1,0 +1,68 @@
+import type { FieldDef, MergePolicy } from './typeDef.js';
+
+/**
+ * Migration steps are data (JSON), attached to the type version they produce, so they sync like
+ * records and an offline device can upgrade old documents and old changes without new code.
+ * Each step is a pure function of the previous version's fields; see docs/schema.md.
+ */
+export type MigrationStep =
+  | { op: 'addField'; field: string; def: FieldDef }
+  | { op: 'renameField'; from: string; to: string }
+  | { op: 'removeField'; field: string }
+  | { op: 'changeType'; field: string; def: FieldDef; map?: ValueMap }
+  | { op: 'changeMerge'; field: string; merge: MergePolicy };
+
+/**
+ * How `changeType` converts a scalar value. Applied to every value a register holds (winner and
+ * superseded), to old documents and to old changes alike, so converted replicas still converge.
+ */
+export type ValueMap =
+  /** Old value → new value. Must cover every value of an old enum; `onFail` is for old strings. */
+  | { kind: 'enum'; values: Record<string, string>; onFail?: FailRule }
+  /** Any scalar → its string form (numbers via `String`, booleans `true`/`false`). */
+  | { kind: 'toString' }
+  /** String → number (`Number` of the trimmed string, finite only); otherwise `onFail`. */
+  | { kind: 'toNumber'; onFail: FailRule };
+
+/** What a value that cannot be converted becomes: unset, or a fixed default. The original is always kept hidden. */
+export type FailRule = 'unset' | { default: unknown };
+
+/** The key under which a field's data is kept hidden after `removeField`/`changeType`/`changeMerge` at `version`. */
+export function hiddenKey(version: number, field: string): string {
+  return `$h:${version}:${field}`;
+}
+
+/** True for a hidden-field key (`$h:<version>:<field>`). Hidden data is kept and merged, never shown. */
+export function isHiddenKey(key: string): boolean {
+  return key.charCodeAt(0) === 36 && key.startsWith('$h:');
+}
+
+const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * Converts one value; `undefined` (unset) stays unset. Returns `{ ok: false }` when the value
+ * cannot be converted (the caller applies the fail rule).
+ */
+export function mapValue(map: ValueMap | undefined, value: unknown): { ok: true; value: unknown } | { ok: false } {
+  if (value === undefined || map === undefined) return { ok: true, value };
+  switch (map.kind) {
+    case 'toString':
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? { ok: true, value: String(value) } : { ok: false };
+    case 'toNumber': {
+      if (typeof value === 'number') return { ok: true, value };
+      if (typeof value !== 'string' || !NUMERIC.test(value.trim())) return { ok: false };
+      const n = Number(value.trim());
+      return Number.isFinite(n) ? { ok: true, value: n } : { ok: false };
+    }
+    case 'enum':
+      return typeof value === 'string' && Object.prototype.hasOwnProperty.call(map.values, value) ? { ok: true, value: map.values[value] } : { ok: false };
+  }
+}
+
+/** Converts a value and applies the fail rule. */
+export function convertValue(map: ValueMap | undefined, value: unknown): unknown {
+  const r = mapValue(map, value);
+  if (r.ok) return r.value;
+  const rule = map && map.kind !== 'toString' ? map.onFail : undefined;
+  return rule === undefined || rule === 'unset' ? undefined : rule.default;
+}
