@@ -2,7 +2,7 @@
 // index on updatedAt. All writes go through the real write path (core change, outbox, commit).
 import { createDatabase } from '../../packages/client/dist/index.js';
 import { STATUSES, SITES } from './data.js';
-import { heapUsed, now, timeMedian, median } from './measure.js';
+import { gc, heapUsed, now, timeMedian, median } from './measure.js';
 
 const type = {
   name: 'workOrders',
@@ -39,6 +39,7 @@ export async function run(rows) {
   // 10 live queries; each update moves a document out of query 0 (and into another status).
   let fired = 0;
   const stops = Array.from({ length: 10 }, (_, k) => orders.find({ status: 'open', site: SITES[k] }).subscribe(() => fired++));
+  gc();
   const times = [];
   const durable = [];
   for (let i = 0; i < 205; i++) {

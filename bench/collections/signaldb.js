@@ -1,7 +1,7 @@
 // SignalDB: one collection with indices on status, site, priority and updatedAt; observeChanges.
 import { Collection, createIndex } from '@signaldb/core';
 import { STATUSES, SITES } from './data.js';
-import { heapUsed, now, timeMedian, median } from './measure.js';
+import { gc, heapUsed, now, timeMedian, median } from './measure.js';
 
 export async function run(rows) {
   const heap0 = heapUsed();
@@ -34,6 +34,7 @@ export async function run(rows) {
       true,
     ),
   );
+  gc();
   const times = [];
   for (let i = 0; i < 25; i++) {
     const target = orders.findOne({ status: 'open', site: SITES[0] }) ?? orders.findOne({ site: SITES[0] });

@@ -1,7 +1,7 @@
 // TinyBase: one store, an index on status|site, queries for range + sort, slice listeners.
 import { createIndexes, createQueries, createStore } from 'tinybase';
 import { STATUSES, SITES } from './data.js';
-import { heapUsed, now, timeMedian, median } from './measure.js';
+import { gc, heapUsed, now, timeMedian, median } from './measure.js';
 
 export async function run(rows) {
   const heap0 = heapUsed();
@@ -32,6 +32,7 @@ export async function run(rows) {
 
   let fired = 0;
   for (let k = 0; k < 10; k++) indexes.addSliceRowIdsListener('byStatusSite', `open|${SITES[k]}`, () => fired++);
+  gc();
   const times = [];
   for (let i = 0; i < 205; i++) {
     const ids = indexes.getSliceRowIds('byStatusSite', `open|${SITES[0]}`);

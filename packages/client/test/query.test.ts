@@ -169,3 +169,16 @@ describe('modifier → intents', () => {
     expect((err as Error).message).toMatch(message);
   });
 });
+
+describe('compiled-query cache', () => {
+  it('never confuses selectors JSON cannot tell apart', async () => {
+    const { compileQueryCached } = await import('../src/query/queryCache.js');
+    const match = (selector: unknown) => docs.filter((d) => compileQueryCached(selector, undefined).predicate(d)).map((d) => d.id);
+    expect(match({ title: /repair/ })).toEqual(['b']);
+    expect(match({ title: /check/ })).toEqual(['c']);
+    expect(match({ priority: null })).toEqual(['d']);
+    expect(match({ priority: undefined })).toEqual(['d']);
+    expect(match({})).toEqual(['a', 'b', 'c', 'd']);
+    expect(compileQueryCached({ status: 'open' }, { limit: 1 })).toBe(compileQueryCached({ status: 'open' }, { limit: 1 }));
+  });
+});

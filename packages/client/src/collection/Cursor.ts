@@ -1,7 +1,7 @@
 import type { LiveQuery } from '../live/LiveQuery.js';
 import type { QueryListener } from '../live/ResultChange.js';
 import type { CompiledQuery } from '../query/compileQuery.js';
-import { compileQuery } from '../query/compileQuery.js';
+import { compileQueryCached } from '../query/queryCache.js';
 import type { Doc, FindOptions } from '../query/types.js';
 import type { Collection } from './Collection.js';
 import { runQuery } from './runQuery.js';
@@ -32,7 +32,7 @@ export class Cursor {
     selector: unknown,
     options?: FindOptions,
   ) {
-    this.query = compileQuery(selector, options);
+    this.query = compileQueryCached(selector, options);
   }
 
   fetch(): Doc[] {
@@ -53,7 +53,7 @@ export class Cursor {
     return {
       plan: run.plan.kind,
       index: run.plan.index?.name ?? null,
-      detail: run.plan.detail,
+      detail: run.plan.detail(),
       sortedByIndex: run.plan.sorted,
       examined: run.examined,
       returned: Math.max(0, run.docs.length - this.query.skip),

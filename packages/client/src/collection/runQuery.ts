@@ -24,6 +24,7 @@ export interface QueryRun {
 export function runQuery(source: QuerySource, q: CompiledQuery, windowed: boolean): QueryRun {
   const { best: plan, candidates } = planQuery(source.indexes, {
     constraints: q.constraints,
+    complete: q.complete,
     sort: q.sortKeys,
     skip: q.skip,
     limit: q.limit,
@@ -35,7 +36,7 @@ export function runQuery(source: QuerySource, q: CompiledQuery, windowed: boolea
   const seen = plan.dedupe ? new Set<string>() : undefined;
   let examined = 0;
   const { docs } = source;
-  const pred = q.predicate;
+  const pred = plan.exact ? undefined : q.predicate;
   for (const id of plan.ids()) {
     if (seen) {
       if (seen.has(id)) continue;
@@ -43,7 +44,7 @@ export function runQuery(source: QuerySource, q: CompiledQuery, windowed: boolea
     }
     const doc = docs.get(id);
     examined++;
-    if (doc === undefined || !pred(doc)) continue;
+    if (doc === undefined || (pred !== undefined && !pred(doc))) continue;
     out.push(doc);
     if (plan.sorted && out.length >= want) break;
   }

@@ -16,16 +16,19 @@ export interface Plan {
   dedupe: boolean;
   /** Candidates already come in the query's sort order, so a limit can stop the scan early. */
   sorted: boolean;
+  /** Candidates are exactly the matches: the predicate need not be re-checked. */
+  exact: boolean;
   /** Estimated candidates examined if the whole source is drained. */
   examine: number;
-  /** Comparable cost used to pick the plan (lower is better). */
+  /** Comparable cost used to pick the plan (lower is better); set by `planQuery`. */
   cost: number;
-  /** Human-readable description for `explain()`. */
-  detail: string;
+  /** Human-readable description for `explain()` (built only when asked for). */
+  detail: () => string;
 }
 
 export interface PlanInput {
   constraints: Constraints;
+  complete: boolean;
   sort: SortKey[];
   skip: number;
   limit: number | undefined;
@@ -42,50 +45,56 @@ const MAX_COMBINATIONS = 256;
  * bucket sizes, which are exact for hash indexes and chunk-granular for ordered ones.
  */
 export function planQuery(indexes: readonly SecondaryIndex[], input: PlanInput): { best: Plan; candidates: Plan[] } {
-  const raw: Omit<Plan, 'cost'>[] = [
-    { kind: 'scan', ids: input.allIds, dedupe: false, sorted: false, examine: input.total, detail: 'full scan' },
+  const candidates: Plan[] = [
+    { kind: 'scan', ids: input.allIds, dedupe: false, sorted: false, exact: false, examine: input.total, cost: 0, detail: () => 'full scan' },
   ];
   for (const index of indexes) {
     const p = index.kind === 'hash' ? hashPlan(index, input) : orderedPlan(index, input);
-    if (p) raw.push(p);
+    if (p) candidates.push(p);
   }
-  const matchEstimate = Math.max(1, Math.min(...raw.map((p) => p.examine)));
+  let matchEstimate = Infinity;
+  for (const p of candidates) if (p.examine < matchEstimate) matchEstimate = p.examine;
+  matchEstimate = Math.max(1, matchEstimate);
   const wanted = input.limit === undefined ? undefined : input.skip + input.limit;
-  const candidates = raw.map((p): Plan => {
-    let cost: number;
-    if (p.sorted && wanted !== undefined) cost = Math.min(p.examine, (wanted * p.examine) / matchEstimate);
-    else cost = p.examine + (p.sorted ? 0 : p.examine * 0.1);
-    return { ...p, cost };
-  });
   let best = candidates[0] as Plan;
-  for (const c of candidates) if (c.cost < best.cost) best = c;
+  for (const p of candidates) {
+    if (p.sorted && wanted !== undefined) p.cost = Math.min(p.examine, (wanted * p.examine) / matchEstimate);
+    else p.cost = p.examine + (p.sorted ? 0 : p.examine * 0.1);
+    if (p.cost < best.cost) best = p;
+  }
   return { best, candidates };
 }
 
-function hashPlan(index: HashIndex, input: PlanInput): Omit<Plan, 'cost'> | undefined {
+function hashPlan(index: HashIndex, input: PlanInput): Plan | undefined {
   const lists: unknown[][] = [];
   for (const f of index.fields) {
     const eq = input.constraints.get(f)?.equals;
     if (!eq) return undefined;
     lists.push(eq);
   }
-  const combos = cartesian(lists);
+  const combos = lists.every((l) => l.length === 1) ? [lists.map((l) => l[0])] : cartesian(lists);
   if (combos.length > MAX_COMBINATIONS) return undefined;
+  const buckets = combos.map((c) => index.lookup(c));
   let examine = 0;
-  for (const c of combos) examine += index.lookup(c)?.size ?? 0;
-  const single = combos.length === 1 ? index.lookup(combos[0] as unknown[]) : undefined;
+  for (const b of buckets) examine += b?.size ?? 0;
+  let exact = input.complete;
+  if (exact) for (const [f, c] of input.constraints) if (!index.fields.includes(f) || c.lower || c.upper) exact = false;
   return {
     kind: 'hash',
     index,
-    ids: combos.length === 1 ? () => single ?? [] : () => combos.flatMap((c) => [...(index.lookup(c) ?? [])]),
+    ids: buckets.length === 1 ? () => buckets[0] ?? [] : () => buckets.flatMap((b) => (b ? [...b] : [])),
     dedupe: index.multikey || combos.length > 1,
     sorted: false,
+    // Hash buckets hold exactly the documents whose value (or an element of it) equals the key,
+    // which is the selector's equality rule; ranges are not exact (they span value kinds).
+    exact,
     examine,
-    detail: `${index.name} = ${JSON.stringify(combos.length === 1 ? combos[0] : combos)}`,
+    cost: 0,
+    detail: () => `${index.name} = ${JSON.stringify(combos.length === 1 ? combos[0] : combos)}`,
   };
 }
 
-function orderedPlan(index: OrderedIndex, input: PlanInput): Omit<Plan, 'cost'> | undefined {
+function orderedPlan(index: OrderedIndex, input: PlanInput): Plan | undefined {
   const prefix: unknown[] = [];
   let p = 0;
   for (; p < index.fields.length; p++) {
@@ -112,8 +121,10 @@ function orderedPlan(index: OrderedIndex, input: PlanInput): Omit<Plan, 'cost'> 
     ids: () => index.scan(prefix, lower, upper, descending),
     dedupe: index.multikey,
     sorted: order !== undefined,
+    exact: false,
     examine: index.estimate(prefix, lower, upper),
-    detail: `${index.name} prefix=${JSON.stringify(prefix)}${lower ? ` ${lower.inclusive ? '>=' : '>'} ${JSON.stringify(lower.value)}` : ''}${upper ? ` ${upper.inclusive ? '<=' : '<'} ${JSON.stringify(upper.value)}` : ''}${order ? ` order ${descending ? 'desc' : 'asc'}` : ''}`,
+    cost: 0,
+    detail: () => `${index.name} prefix=${JSON.stringify(prefix)}${lower ? ` ${lower.inclusive ? '>=' : '>'} ${JSON.stringify(lower.value)}` : ''}${upper ? ` ${upper.inclusive ? '<=' : '<'} ${JSON.stringify(upper.value)}` : ''}${order ? ` order ${descending ? 'desc' : 'asc'}` : ''}`,
   };
 }
 

@@ -16,6 +16,9 @@ export class LiveQuery {
   private visible: readonly Doc[];
   private output: readonly Doc[];
   private readonly touched = new Set<string>();
+  /** Positions of the last applied write, for the common one-write commit (see `flush`). */
+  private last: { id: string; from: number; to: number } | undefined;
+  private events = 0;
   private readonly listeners = new Set<QueryListener>();
 
   constructor(
@@ -55,24 +58,31 @@ export class LiveQuery {
     const was = before !== undefined && this.members.has(id);
     const is = after !== undefined && this.query.predicate(after);
     if (!was && !is) return;
+    let from = -1;
+    let to = -1;
     if (was) {
-      const at = this.find(before);
-      if (at >= 0) this.matched.splice(at, 1);
+      from = this.find(before);
+      if (from >= 0) this.matched.splice(from, 1);
       this.members.delete(id);
     }
     if (is) {
-      this.matched.splice(this.insertionPoint(after), 0, after);
+      to = this.insertionPoint(after);
+      this.matched.splice(to, 0, after);
       this.members.add(id);
     }
     this.touched.add(id);
+    this.last = { id, from, to };
+    this.events++;
   }
 
   /** Publishes the accumulated writes (once per commit). Returns true if listeners were called. */
   flush(): boolean {
     if (this.touched.size === 0) return false;
     const next = this.window();
-    const changes = diffResults(this.visible, next, this.touched);
+    const changes = this.events === 1 && this.unwindowed() ? this.singleChange(next) : diffResults(this.visible, next, this.touched);
     this.touched.clear();
+    this.last = undefined;
+    this.events = 0;
     if (changes.length === 0) return false;
     this.visible = next;
     this.output = this.project(next);
@@ -91,6 +101,26 @@ export class LiveQuery {
       }
     }
     return true;
+  }
+
+  private unwindowed(): boolean {
+    return this.query.skip === 0 && this.query.limit === undefined;
+  }
+
+  /**
+   * One write, no window: the positions recorded by `apply` are the answer, no diff needed.
+   * (`from` is its index in the previous results, `to` in the new ones; everything else kept its
+   * relative order, so it moved exactly when `from !== to`.)
+   */
+  private singleChange(next: readonly Doc[]): ResultChange[] {
+    const { id, from, to } = this.last as { id: string; from: number; to: number };
+    if (from < 0) return [{ type: 'added', doc: next[to] as Doc, index: to }];
+    if (to < 0) return [{ type: 'removed', id, index: from }];
+    const doc = next[to] as Doc;
+    const changes: ResultChange[] = [];
+    if (this.visible[from] !== doc) changes.push({ type: 'changed', doc, index: to });
+    if (from !== to) changes.push({ type: 'moved', id, from, to });
+    return changes;
   }
 
   private window(): readonly Doc[] {

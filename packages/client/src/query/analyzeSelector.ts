@@ -10,37 +10,60 @@ export interface FieldConstraint {
 
 export type Constraints = Map<string, FieldConstraint>;
 
+/** Constraints plus whether they say everything the selector says. */
+export interface Analysis {
+  constraints: Constraints;
+  /**
+   * True when the selector is exactly the conjunction of the extracted constraints (nothing
+   * else: no `$or`, `$ne`, regex, null, object values…). An index that answers all of them
+   * then returns exactly the matches, and the predicate need not be re-run on its candidates.
+   */
+  complete: boolean;
+}
+
 /**
  * Extracts what the planner and the live-query router can use: equalities, `$in` lists and
  * ranges on primitive values that every match must satisfy. Anything it does not understand is
- * simply left out (the full predicate is always re-applied), so this never changes results.
- * Call only on selectors that `compileSelector` accepted.
+ * left out (and the analysis marked incomplete), so this never changes results. Call only on
+ * selectors that `compileSelector` accepted.
  */
-export function analyzeSelector(selector: unknown, out: Constraints = new Map()): Constraints {
-  if (!isPlainObject(selector)) return out;
+export function analyzeSelector(selector: unknown): Analysis {
+  const out: Analysis = { constraints: new Map(), complete: true };
+  collect(selector, out);
+  return out;
+}
+
+function collect(selector: unknown, out: Analysis): void {
+  if (!isPlainObject(selector)) return;
   for (const [key, cond] of Object.entries(selector)) {
     if (key === '$and' && Array.isArray(cond)) {
-      for (const sub of cond) analyzeSelector(sub, out);
+      for (const sub of cond) collect(sub, out);
       continue;
     }
-    if (key.startsWith('$')) continue;
+    if (key.startsWith('$')) {
+      out.complete = false;
+      continue;
+    }
+    const c = out.constraints;
     if (isPrimitive(cond)) {
-      constrain(out, key).equals = intersect(out.get(key)?.equals, [cond]);
+      constrain(c, key).equals = intersect(c.get(key)?.equals, [cond]);
       continue;
     }
-    if (!isOperatorObject(cond, key)) continue;
+    if (!isOperatorObject(cond, key)) {
+      out.complete = false;
+      continue;
+    }
     for (const [op, v] of Object.entries(cond)) {
-      if (op === '$eq' && isPrimitive(v)) constrain(out, key).equals = intersect(out.get(key)?.equals, [v]);
+      if (op === '$eq' && isPrimitive(v)) constrain(c, key).equals = intersect(c.get(key)?.equals, [v]);
       else if (op === '$in' && Array.isArray(v) && v.every(isPrimitive)) {
-        constrain(out, key).equals = intersect(out.get(key)?.equals, v);
+        constrain(c, key).equals = intersect(c.get(key)?.equals, v);
       } else if ((op === '$gt' || op === '$gte') && isPrimitive(v)) {
-        constrain(out, key).lower = { value: v, inclusive: op === '$gte' };
+        constrain(c, key).lower = { value: v, inclusive: op === '$gte' };
       } else if ((op === '$lt' || op === '$lte') && isPrimitive(v)) {
-        constrain(out, key).upper = { value: v, inclusive: op === '$lte' };
-      }
+        constrain(c, key).upper = { value: v, inclusive: op === '$lte' };
+      } else out.complete = false;
     }
   }
-  return out;
 }
 
 function constrain(out: Constraints, key: string): FieldConstraint {

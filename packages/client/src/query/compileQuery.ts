@@ -13,6 +13,8 @@ import type { FindOptions } from './types.js';
 export interface CompiledQuery {
   predicate: Predicate;
   constraints: Constraints;
+  /** The constraints are the whole selector (see `Analysis.complete`). */
+  complete: boolean;
   sortKeys: SortKey[];
   /** Total order of results: the sort keys, then `id` (so unsorted results are in id order). */
   compare: Comparator;
@@ -28,9 +30,11 @@ export function compileQuery(selector: unknown, options: FindOptions = {}): Comp
   for (const k of Object.keys(options)) if (!OPTION_KEYS.has(k)) throw new QueryError(`unknown option "${k}"`, `options.${k}`);
   const predicate = compileSelector(selector);
   const sortKeys = parseSort(options.sort);
+  const { constraints, complete } = analyzeSelector(selector);
   return {
     predicate,
-    constraints: analyzeSelector(selector),
+    constraints,
+    complete,
     sortKeys,
     compare: compileSort(sortKeys),
     skip: count(options.skip, 'skip') ?? 0,
