@@ -38,15 +38,21 @@ export async function run(rows) {
 
   // 10 live queries; each update moves a document out of query 0 (and into another status).
   let fired = 0;
-  const stops = Array.from({ length: 10 }, (_, k) => orders.find({ status: 'open', site: SITES[k] }).subscribe(() => fired++));
+  const stops = Array.from({ length: 10 }, (_, k) =>
+    orders.find({ status: 'open', site: SITES[k] }).subscribe(() => fired++),
+  );
   gc();
   const times = [];
   const durable = [];
   for (let i = 0; i < 205; i++) {
-    const target = orders.find({ status: 'open', site: SITES[0] }, { limit: 1 }).fetch()[0] ?? orders.find({ site: SITES[0] }, { limit: 1 }).fetch()[0];
+    const target =
+      orders.find({ status: 'open', site: SITES[0] }, { limit: 1 }).fetch()[0] ??
+      orders.find({ site: SITES[0] }, { limit: 1 }).fetch()[0];
     const before = fired;
     const t1 = now();
-    const p = orders.update(target.id, { $set: { status: target.status === 'open' ? 'assigned' : 'open', updatedAt: 1_800_000_000_000 + i } });
+    const p = orders.update(target.id, {
+      $set: { status: target.status === 'open' ? 'assigned' : 'open', updatedAt: 1_800_000_000_000 + i },
+    });
     const t2 = now();
     await p;
     const t3 = now();

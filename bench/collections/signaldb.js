@@ -6,7 +6,9 @@ import { gc, heapUsed, now, timeMedian, median } from './measure.js';
 export async function run(rows) {
   const heap0 = heapUsed();
   const t0 = now();
-  const orders = new Collection({ indices: [createIndex('status'), createIndex('site'), createIndex('priority'), createIndex('updatedAt')] });
+  const orders = new Collection({
+    indices: [createIndex('status'), createIndex('site'), createIndex('priority'), createIndex('updatedAt')],
+  });
   orders.batch(() => {
     orders.insertMany(rows);
   });
@@ -17,9 +19,13 @@ export async function run(rows) {
   const eq = timeMedian(50, (i) => {
     n += orders.find({ status: STATUSES[i % 4], site: SITES[i % 200] }).fetch().length;
   });
-  const range = timeMedian(5, () => {
-    n += orders.find({ priority: { $gte: 3 } }, { sort: { updatedAt: -1 }, limit: 50 }).fetch().length;
-  }, 1);
+  const range = timeMedian(
+    5,
+    () => {
+      n += orders.find({ priority: { $gte: 3 } }, { sort: { updatedAt: -1 }, limit: 50 }).fetch().length;
+    },
+    1,
+  );
 
   let fired = 0;
   let wake;
@@ -41,7 +47,10 @@ export async function run(rows) {
     const before = fired;
     const notified = new Promise((r) => (wake = r));
     const t1 = now();
-    orders.updateOne({ id: target.id }, { $set: { status: target.status === 'open' ? 'assigned' : 'open', updatedAt: 1_800_000_000_000 + i } });
+    orders.updateOne(
+      { id: target.id },
+      { $set: { status: target.status === 'open' ? 'assigned' : 'open', updatedAt: 1_800_000_000_000 + i } },
+    );
     if (fired === before) await notified;
     const t2 = now();
     if (i >= 3) times.push(t2 - t1);

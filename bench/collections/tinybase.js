@@ -21,17 +21,22 @@ export async function run(rows) {
     n += ids.map((id) => store.getRow('workOrders', id)).length;
   });
   const queries = createQueries(store);
-  const range = timeMedian(10, (i) => {
-    queries.setQueryDefinition(`hi${i}`, 'workOrders', ({ select, where }) => {
-      for (const c of ['title', 'status', 'priority', 'site', 'updatedAt']) select(c);
-      where((get) => get('priority') >= 3);
-    });
-    n += queries.getResultSortedRowIds(`hi${i}`, 'updatedAt', true, 0, 50).length;
-    queries.delQueryDefinition(`hi${i}`);
-  }, 1);
+  const range = timeMedian(
+    10,
+    (i) => {
+      queries.setQueryDefinition(`hi${i}`, 'workOrders', ({ select, where }) => {
+        for (const c of ['title', 'status', 'priority', 'site', 'updatedAt']) select(c);
+        where((get) => get('priority') >= 3);
+      });
+      n += queries.getResultSortedRowIds(`hi${i}`, 'updatedAt', true, 0, 50).length;
+      queries.delQueryDefinition(`hi${i}`);
+    },
+    1,
+  );
 
   let fired = 0;
-  for (let k = 0; k < 10; k++) indexes.addSliceRowIdsListener('byStatusSite', `open|${SITES[k]}`, () => fired++);
+  for (let k = 0; k < 10; k++)
+    indexes.addSliceRowIdsListener('byStatusSite', `open|${SITES[k]}`, () => fired++);
   gc();
   const times = [];
   for (let i = 0; i < 205; i++) {
@@ -40,7 +45,10 @@ export async function run(rows) {
     const status = store.getCell('workOrders', id, 'status');
     const before = fired;
     const t1 = now();
-    store.setPartialRow('workOrders', id, { status: status === 'open' ? 'assigned' : 'open', updatedAt: 1_800_000_000_000 + i });
+    store.setPartialRow('workOrders', id, {
+      status: status === 'open' ? 'assigned' : 'open',
+      updatedAt: 1_800_000_000_000 + i,
+    });
     const t2 = now();
     if (fired === before) throw new Error('tinybase listener not called');
     if (i >= 5) times.push(t2 - t1);
