@@ -1,3 +1,5 @@
+import type { MigrationStep } from './migrationSteps.js';
+
 /**
  * Types are plain JSON data (the no-code type system): they are stored and synced like records,
  * so an offline device can validate and render a type it received earlier. See docs/schema.md.
@@ -42,8 +44,8 @@ export interface TypeDef {
   name: string;
   version: number;
   fields: Record<string, FieldDef>;
-  /** Steps from `version - 1` to `version` (see docs/schema.md); typed loosely here, checked by validateMigration. */
-  migrations?: unknown[];
+  /** Steps from `version - 1` to `version` (see docs/schema.md), checked by `validateMigration`. */
+  migrations?: MigrationStep[];
 }
 
 /** Scalar field types: a single JSON value, merged last-writer-wins by default. */
