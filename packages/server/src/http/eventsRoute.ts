@@ -32,13 +32,23 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
           pending: [],
           write(chunk) {
             if (closed) return false;
-            controller.enqueue(enc.encode(chunk));
+            try {
+              controller.enqueue(enc.encode(chunk));
+            } catch {
+              // The client went away between two events: report it so the hub drops the stream.
+              closed = true;
+              return false;
+            }
             return (controller.desiredSize ?? 0) > -MAX_QUEUED_CHUNKS;
           },
           close() {
             if (closed) return;
             closed = true;
-            controller.close();
+            try {
+              controller.close();
+            } catch {
+              // already closed by the client
+            }
           },
         };
         sub = s;

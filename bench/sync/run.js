@@ -1,0 +1,237 @@
+// Sync benchmark (`npm run bench:sync`, builds first). Loopback only; every loop is bounded.
+// Measures, end to end over HTTP against the real CLI server in a child process:
+//   1. changes/s pushed and merged (SQLite; PostgreSQL)
+//   2. write → remote client's live query latency (p50/p99) with 1,000 SSE clients connected
+//   3. initial sync of 100,000 documents (raw pull, and into a real client database)
+//   4. bytes of a delta sync after 100 changes
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { HybridLogicalClock, createChange } from '../../packages/core/dist/index.js';
+import { signToken } from '../../packages/server/dist/index.js';
+import { createDatabase } from '../../packages/client/dist/index.js';
+import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve } from './common.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-sync-'));
+const typesFile = join(dir, 'types.json');
+writeFileSync(typesFile, JSON.stringify([WORK_ORDER]));
+const STATUSES = ['open', 'in_progress', 'done', 'cancelled'];
+const results = [];
+const log = (...a) => console.log(...a);
+
+/** Pre-built push bodies of new work orders (client-side cost is not part of the measurement). */
+function buildBodies(replica, total, batch) {
+  const clock = new HybridLogicalClock({ replica });
+  const bodies = [];
+  for (let b = 0; b < total / batch; b++) {
+    const changes = [];
+    for (let i = 0; i < batch; i++) {
+      const n = b * batch + i;
+      changes.push(
+        createChange({
+          clock,
+          type: WORK_ORDER,
+          doc: undefined,
+          intents: [
+            { op: 'set', path: ['title'], value: `Work order ${n}` },
+            { op: 'set', path: ['status'], value: STATUSES[n % 4] },
+            { op: 'set', path: ['priority'], value: n % 5 },
+            { op: 'set', path: ['site'], value: `site-${n % 200}` },
+          ],
+        }),
+      );
+    }
+    bodies.push(JSON.stringify({ changes }));
+  }
+  return bodies;
+}
+
+async function pushAll(url, token, bodies, concurrency) {
+  let next = 0;
+  let ok = 0;
+  const worker = async () => {
+    while (next < bodies.length) {
+      const body = bodies[next++];
+      const res = await fetch(`${url}/v1/push`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+      const json = await res.json();
+      if (res.status !== 200) throw new Error(`push failed ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+      for (const r of json.results) if (r.status === 'ok') ok++;
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return ok;
+}
+
+async function throughput(label, args, total, batch, concurrency) {
+  const srv = await serve([...args, '--types', typesFile]);
+  try {
+    const token = await signToken(SECRET, { user: 'bench', tenant: `tp-${label}` });
+    await pushAll(srv.url, token, buildBodies(`warm${label}`, batch * 4, batch), concurrency); // warm-up (JIT, caches)
+    const bodies = buildBodies(`bench${label}`, total, batch);
+    const t0 = performance.now();
+    const ok = await pushAll(srv.url, token, bodies, concurrency);
+    const s = (performance.now() - t0) / 1000;
+    if (ok !== total) throw new Error(`only ${ok}/${total} changes acknowledged`);
+    const rate = total / s;
+    log(`push+merge ${label}: ${fmt(total)} changes in ${fmt(s, 2)} s → ${fmt(rate)} changes/s (batches of ${batch}, ${concurrency} concurrent)`);
+    results.push({ metric: `changes/s pushed+merged, ${label}`, value: fmt(rate), target: label === 'SQLite' ? '≥ 50,000' : '≥ 10,000', pass: rate >= (label === 'SQLite' ? 50_000 : 10_000) });
+  } finally {
+    await srv.stop();
+  }
+}
+
+async function latencyWithSseClients(nClients, writes) {
+  const srv = await serve(['--data', join(dir, 'latency'), '--types', typesFile]);
+  const load = spawn(process.execPath, [new URL('./sseLoad.js', import.meta.url).pathname, srv.url, await signToken(SECRET, { user: 'load', tenant: 'live' }), String(nClients - 1)], {
+    stdio: ['pipe', 'pipe', 'inherit'],
+  });
+  try {
+    await new Promise((resolve, reject) => {
+      const t = setTimeout(() => reject(new Error('SSE clients did not connect')), 60_000);
+      load.stdout.on('data', (b) => {
+        if (b.toString().includes('ready')) {
+          clearTimeout(t);
+          resolve();
+        }
+      });
+    });
+    const mk = async (user) => {
+      const db = await createDatabase({ name: user, replicaId: user, sync: { url: srv.url, token: await signToken(SECRET, { user, tenant: 'live' }) } });
+      await db.defineType(WORK_ORDER);
+      return db;
+    };
+    const writer = await mk('writer');
+    const reader = await mk('reader');
+    for (let i = 0; i < 500 && !(writer.sync.status.live && reader.sync.status.live); i++) await new Promise((r) => setTimeout(r, 20));
+    const started = new Map();
+    const lat = [];
+    const seen = new Set();
+    const stop = reader
+      .collection('workOrder')
+      .find({ site: 'lat' })
+      .subscribe((docs) => {
+        const now = performance.now();
+        for (const d of docs) {
+          if (seen.has(d.id)) continue;
+          seen.add(d.id);
+          const t = started.get(d.title);
+          if (t !== undefined) lat.push(now - t);
+        }
+      });
+    const warm = 20;
+    for (let i = 0; i < writes + warm; i++) {
+      const title = `lat-${i}`;
+      if (i >= warm) started.set(title, performance.now());
+      await writer.collection('workOrder').insert({ title, site: 'lat', status: 'open' });
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    for (let i = 0; i < 200 && lat.length < writes; i++) await new Promise((r) => setTimeout(r, 10));
+    stop();
+    lat.sort((a, b) => a - b);
+    const p50 = percentile(lat, 50);
+    const p99 = percentile(lat, 99);
+    load.stdin.write('x');
+    const events = await new Promise((r) => load.stdout.on('data', (b) => /events (\d+)/.test(b.toString()) && r(Number(/events (\d+)/.exec(b.toString())[1]))));
+    log(`live latency with ${nClients} SSE clients: ${lat.length}/${writes} writes, p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms; other streams received ${fmt(events)} events`);
+    results.push({ metric: `write → remote live query p50 (${nClients} SSE clients)`, value: `${fmt(p50, 1)} ms`, target: '≤ 10 ms', pass: p50 <= 10 });
+    results.push({ metric: `write → remote live query p99 (${nClients} SSE clients)`, value: `${fmt(p99, 1)} ms`, target: '≤ 50 ms', pass: p99 <= 50 });
+    await writer.close();
+    await reader.close();
+  } finally {
+    load.kill('SIGKILL');
+    await srv.stop();
+  }
+}
+
+async function initialAndDelta(nDocs) {
+  const srv = await serve(['--data', join(dir, 'initial'), '--types', typesFile]);
+  try {
+    const token = await signToken(SECRET, { user: 'seed', tenant: 'initial' });
+    await pushAll(srv.url, token, buildBodies('seed', nDocs, 1000), 2);
+
+    // Raw protocol: every page of a pull from cursor 0.
+    let t0 = performance.now();
+    let cursor = 0;
+    let bytes = 0;
+    let docs = 0;
+    for (let page = 0; page < 10_000; page++) {
+      const res = await fetch(`${srv.url}/v1/pull?since=${cursor}&limit=5000`, { headers: { authorization: `Bearer ${token}` } });
+      const text = await res.text();
+      bytes += text.length;
+      const body = JSON.parse(text);
+      docs += body.docs.length;
+      cursor = body.cursor;
+      if (!body.more) break;
+    }
+    const rawS = (performance.now() - t0) / 1000;
+    log(`initial sync (HTTP pull only): ${fmt(docs)} docs, ${fmt(bytes / 1e6, 1)} MB in ${fmt(rawS, 2)} s`);
+
+    // A real client database (memory storage): pull + merge + indexes.
+    const db = await createDatabase({
+      name: 'initial',
+      replicaId: 'initial',
+      sync: { url: srv.url, token: await signToken(SECRET, { user: 'fresh', tenant: 'initial' }), autoStart: false, live: false, pullLimit: 5000 },
+    });
+    await db.defineType(WORK_ORDER);
+    t0 = performance.now();
+    await db.sync.flush();
+    const clientS = (performance.now() - t0) / 1000;
+    const count = db.collection('workOrder').find().count();
+    if (count !== nDocs) throw new Error(`client holds ${count} docs, expected ${nDocs}`);
+    log(`initial sync into a client database: ${fmt(count)} docs in ${fmt(clientS, 2)} s`);
+    results.push({ metric: `initial sync of ${fmt(nDocs)} docs (HTTP pull)`, value: `${fmt(rawS, 2)} s`, target: '≤ 3 s', pass: rawS <= 3 });
+    results.push({ metric: `initial sync of ${fmt(nDocs)} docs into a client db`, value: `${fmt(clientS, 2)} s`, target: '≤ 3 s', pass: clientS <= 3 });
+
+    // Delta: 100 changes by another client, then the pull this client would do.
+    const ids = db.collection('workOrder').find({}, { limit: 100 }).fetch().map((d) => d.id);
+    const other = await createDatabase({ name: 'other', replicaId: 'other', sync: { url: srv.url, token, autoStart: false, live: false, pullLimit: 5000 } });
+    await other.defineType(WORK_ORDER);
+    await other.sync.flush();
+    for (const id of ids) await other.collection('workOrder').update(id, { $set: { status: 'done' } });
+    await other.sync.flush();
+    const res = await fetch(`${srv.url}/v1/pull?since=${cursor}&limit=5000`, { headers: { authorization: `Bearer ${token}` } });
+    const delta = await res.text();
+    const body = JSON.parse(delta);
+    log(`delta after 100 changes: ${body.docs.length} docs, ${fmt(delta.length)} bytes (${fmt(delta.length / 100)} bytes/change; full sync ${fmt(bytes)} bytes)`);
+    results.push({ metric: 'delta sync after 100 changes', value: `${fmt(delta.length)} B (${fmt(delta.length / 100)} B/change)`, target: '∝ changes', pass: body.docs.length === 100 && delta.length < bytes / 100 });
+    await db.close();
+    await other.close();
+  } finally {
+    await srv.stop();
+  }
+}
+
+const TOTAL = Number(process.env.BENCH_SYNC_CHANGES ?? 200_000);
+log(`fieldsync sync benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+try {
+  await throughput('SQLite', ['--data', join(dir, 'sqlite')], TOTAL, 1000, 2);
+  const schema = `bench_${process.pid}`;
+  let pgUp = false;
+  try {
+    const c = new pg.Client({ connectionString: PG_URL });
+    await c.connect();
+    await c.end();
+    pgUp = true;
+  } catch (e) {
+    log(`PostgreSQL unreachable (${e.message}); skipping the PostgreSQL throughput`);
+  }
+  if (pgUp) {
+    try {
+      await throughput('PostgreSQL', ['--postgres', PG_URL, '--schema', schema], TOTAL / 2, 1000, 4);
+    } finally {
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      await c.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`);
+      await c.end();
+    }
+  }
+  await latencyWithSseClients(1000, 200);
+  await initialAndDelta(100_000);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+log('\n| metric | result | target | met |\n|---|---:|---:|:-:|');
+for (const r of results) log(`| ${r.metric} | ${r.value} | ${r.target} | ${r.pass ? 'yes' : 'no'} |`);
