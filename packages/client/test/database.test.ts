@@ -222,6 +222,21 @@ describe('reopen restores documents, outbox and clock exactly', () => {
 });
 
 describe('SyncHost', () => {
+  it('applyTypes adopts newer types only; outbox listeners hear once per tick', async () => {
+    const db = await open();
+    const v2 = { ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew: { type: 'string' as const, default: 'unassigned' } } };
+    const id = await db.collection('workOrders').insert({ title: 'x', status: 'open' });
+    await db.applyTypes([v2]);
+    expect(db.collection('workOrders').findOne(id)!.crew).toBe('unassigned');
+    await db.applyTypes([workOrderType]); // older: ignored
+    expect(db.typeOf('workOrders').version).toBe(2);
+    await expect(db.applyTypes([{ name: 'bad', version: 1, fields: { a: { type: 'nope' } } }])).rejects.toThrow(SchemaError);
+    let heard = 0;
+    db.onOutboxChange(() => heard++);
+    await db.collection('workOrders').insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: 'open' })));
+    expect(heard).toBe(1);
+  });
+
   it('applyRemote merges without queuing, evict forgets, both notify and persist', async () => {
     const storage = new MemoryStorage();
     const a = await open(new MemoryStorage(), 'devA');

@@ -63,7 +63,6 @@ export class Database implements SyncHost, WriteHost {
    * set by `createDatabase({ sync: { url, token } })`, undefined for a local-only database.
    */
   sync: SyncClient | undefined;
-  private readonly outboxListeners = new Set<() => void>();
 
   constructor(init: DatabaseInit) {
     const { loaded } = init;
@@ -95,6 +94,18 @@ export class Database implements SyncHost, WriteHost {
     const c = this.collections.get(type.name);
     if (c) this.batch(() => c.rematerialize());
     return this.queue.durable();
+  }
+
+  /**
+   * Types received from the server (sync): validated, and adopted when newer than the local
+   * definition, so documents of a type this device has never seen can be read offline later.
+   */
+  async applyTypes(types: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    for (const t of types) validateType(t as TypeDef);
+    const newer = (types as TypeDef[]).filter((t) => (this.types.get(t.name)?.version ?? 0) < t.version);
+    for (const t of newer) void this.defineType(t);
+    await this.queue.durable();
   }
 
   collection(name: string): Collection {
@@ -225,8 +236,7 @@ export class Database implements SyncHost, WriteHost {
 
   /** SyncHost: lets the sync client push right after a local write instead of polling. */
   onOutboxChange(listener: () => void): () => void {
-    this.outboxListeners.add(listener);
-    return () => this.outboxListeners.delete(listener);
+    return this.outbox.onChange(listener);
   }
 
   async applyRemote(docs: readonly unknown[]): Promise<void> {

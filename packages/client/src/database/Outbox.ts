@@ -10,6 +10,8 @@ import type { CommitQueue } from './CommitQueue.js';
 export class Outbox implements SyncOutbox {
   private readonly pending = new Map<string, unknown>();
   private readonly rejectedChanges = new Map<string, { change: unknown; reason: string }>();
+  private readonly listeners = new Set<() => void>();
+  private notifyScheduled = false;
 
   constructor(
     private readonly queue: () => CommitQueue,
@@ -21,13 +23,21 @@ export class Outbox implements SyncOutbox {
     }
   }
 
-  private readonly listeners = new Set<() => void>();
-
   /** Queues a local change (called by the write path; persisted in the same batch as the doc). */
   push(id: string, change: unknown): void {
     this.pending.set(id, change);
     this.queue().addChange({ id, change });
-    for (const l of this.listeners) l();
+    this.changed();
+  }
+
+  /** Listeners hear of new changes once per tick (a 100k-document insert is one event). */
+  private changed(): void {
+    if (this.notifyScheduled || this.listeners.size === 0) return;
+    this.notifyScheduled = true;
+    queueMicrotask(() => {
+      this.notifyScheduled = false;
+      for (const l of [...this.listeners]) l();
+    });
   }
 
   /** SyncOutbox: the sync client pushes right after a local write instead of polling. */
@@ -78,6 +88,7 @@ export class Outbox implements SyncOutbox {
   /** Mirrors another tab's outbox mutations (already persisted by that tab). */
   mirror(add: readonly StoredChange[], remove: readonly string[], rejected: ReadonlyArray<{ id: string; reason: string }>): void {
     for (const c of add) this.pending.set(c.id, c.change);
+    if (add.length > 0) this.changed();
     for (const id of remove) {
       this.pending.delete(id);
       this.rejectedChanges.delete(id);
