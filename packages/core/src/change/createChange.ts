@@ -73,6 +73,13 @@ export function createChange(input: CreateChangeInput): Change {
     ops[name] = buildAt(def, doc === undefined ? undefined : currentField(doc, name), ops[name], intent, path, 1, name, replica);
   }
   if (doc === undefined) fillNew(type, ops, replica);
+  else {
+    // Overwriting a value stamped ahead of our clock (a peer's clock runs fast, within the drift
+    // bound, and we never received that stamp): move the clock past it, or the write would lose.
+    const seen = maxSeen(ops, '');
+    const last = clock.last;
+    if (seen !== '' && (last === undefined || seen > last)) clock.receive(seen);
+  }
   const stamp = clock.now();
   return new CreatedChange(stamp, docId, type, ops);
 }
@@ -116,6 +123,16 @@ function buildAt(def: FieldDef | undefined, current: unknown, pending: Delta | u
     default:
       return bad(at, 'op', `unknown intent ${JSON.stringify((intent as { op: unknown }).op)}`);
   }
+}
+
+/** The highest `p` (stamp a writer saw) in a set of deltas, looking into object deltas. */
+function maxSeen(deltas: Record<string, unknown>, max: string): string {
+  for (const key in deltas) {
+    const d = deltas[key] as { k?: string; p?: unknown; f?: Record<string, unknown> };
+    if (d.k === undefined && typeof d.p === 'string' && d.p > max) max = d.p;
+    else if (d.k === 'o' && d.f) max = maxSeen(d.f, max);
+  }
+  return max;
 }
 
 /** Checks the values of a list intent against the item type. */

@@ -83,3 +83,16 @@ describe('docs/crdt.md examples', () => {
     expect(isDeleted(a)).toBe(false); // ben's stamp is higher (same time, replica tie-break)
   });
 });
+
+describe('clock vs stamps already in a document', () => {
+  it("a write over a value stamped ahead of the writer's clock still wins", () => {
+    const t0 = 1_764_000_000_000;
+    const fast = new HybridLogicalClock({ replica: 'fast', now: () => t0 + 60_000 }); // a minute ahead, within drift
+    const slow = new HybridLogicalClock({ replica: 'slow', now: () => t0 });
+    const c0 = createChange({ clock: fast, type: WorkOrder, doc: undefined, docId: 'wo7', intents: [{ op: 'set', path: ['status'], value: 'open' }] });
+    const doc = applyChange(undefined, JSON.parse(JSON.stringify(c0)) as Change, WorkOrder); // loaded without clock.receive
+    const c1 = createChange({ clock: slow, type: WorkOrder, doc, intents: [{ op: 'set', path: ['status'], value: 'done' }] });
+    expect(c1.stamp > c0.stamp).toBe(true);
+    expect(materialize(applyChange(doc, c1, WorkOrder)).status).toBe('done');
+  });
+});
