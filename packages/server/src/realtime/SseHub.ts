@@ -28,6 +28,8 @@ export class SseHub {
   readonly #byTenant = new Map<string, Set<Subscriber>>();
   readonly #timer: NodeJS.Timeout;
   #chain: Promise<void> = Promise.resolve();
+  /** Highest sequence dispatched so far (gap detection). */
+  #lastTo: number | undefined;
   readonly #unlisten: () => void;
 
   constructor(storage: StorageEngine, heartbeatMs: number) {
@@ -65,6 +67,10 @@ export class SseHub {
   }
 
   async #dispatch(b: CommittedBatch): Promise<void> {
+    // A notification was lost (e.g. the LISTEN connection dropped): read the missed range from
+    // storage for every tenant with streams, so no stream's cursor ever jumps over a write.
+    if (this.#lastTo !== undefined && b.from > this.#lastTo + 1) await this.#fillGap(this.#lastTo, b.from - 1);
+    this.#lastTo = Math.max(this.#lastTo ?? 0, b.to);
     const subs = this.#byTenant.get(b.tenant);
     if (!subs || subs.size === 0) return;
     let rows = b.docs;
@@ -75,6 +81,21 @@ export class SseHub {
     for (const s of subs) {
       if (s.pending) s.pending.push({ to: b.to, rows });
       else this.#deliver(s, b.to, rows);
+    }
+  }
+
+  async #fillGap(after: number, upTo: number): Promise<void> {
+    for (const [tenant, subs] of this.#byTenant) {
+      let since = after;
+      for (let pages = 0; pages < 1_000_000; pages++) {
+        const page = await this.#storage.pull(tenant, { since, upTo, limit: 1000 });
+        for (const s of subs) {
+          if (s.pending) s.pending.push({ to: page.more ? page.cursor : upTo, rows: page.docs });
+          else this.#deliver(s, page.more ? page.cursor : upTo, page.docs);
+        }
+        if (!page.more) break;
+        since = page.cursor;
+      }
     }
   }
 

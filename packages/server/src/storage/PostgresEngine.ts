@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { ALL_TENANTS } from './StorageEngine.js';
 import type {
   CommitPlan,
   CommitRequest,
@@ -105,20 +106,52 @@ export class PostgresEngine implements StorageEngine {
     await this.#startListening();
   }
 
-  async #startListening(): Promise<void> {
+  async #startListening(initial = true): Promise<void> {
     const client = new pg.Client({ connectionString: this.#url });
-    client.on('error', () => undefined);
+    // If the listening connection dies (database restart, network), reconnect. Notifications sent
+    // meanwhile are lost, so after reconnecting we announce the current head: the SSE hub sees
+    // the sequence gap and reads the missed range from the tables.
+    let retried = false;
+    const retry = (): void => {
+      if (retried || this.#closed) return;
+      retried = true;
+      if (this.#listen === client) this.#listen = undefined;
+      this.#local.clear();
+      void client.end().catch(() => undefined);
+      setTimeout(() => void this.#startListening(false).catch(() => undefined), 1000).unref();
+    };
+    client.on('error', retry);
+    client.on('end', retry);
     client.on('notification', (msg) => {
       if (msg.channel !== this.#channel || !msg.payload) return;
       const { t, f, to } = JSON.parse(msg.payload) as { t: string; f: number; to: number };
       const docs = this.#local.get(f);
       this.#local.delete(f);
-      const batch: CommittedBatch = docs ? { tenant: t, from: f, to, docs } : { tenant: t, from: f, to };
-      for (const l of this.#listeners) l(batch);
+      this.#emit(docs ? { tenant: t, from: f, to, docs } : { tenant: t, from: f, to });
     });
-    await client.connect();
-    await client.query(`LISTEN "${this.#channel}"`);
+    try {
+      await client.connect();
+      await client.query(`LISTEN "${this.#channel}"`);
+    } catch (e) {
+      if (initial) throw e;
+      retry();
+      return;
+    }
     this.#listen = client;
+    if (!initial) {
+      const head = await this.head();
+      this.#emit({ tenant: ALL_TENANTS, from: head + 1, to: head });
+    }
+  }
+
+  #emit(batch: CommittedBatch): void {
+    for (const l of this.#listeners) l(batch);
+  }
+
+  /** Test hook: the backend pid of the LISTEN connection (to simulate losing it). */
+  async listenerPid(): Promise<number | undefined> {
+    const res = await this.#listen?.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
+    return res?.rows[0]?.pid;
   }
 
   async commit(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): Promise<CommitResult> {
@@ -175,6 +208,7 @@ export class PostgresEngine implements StorageEngine {
       }
       await c.query('SELECT pg_notify($1, $2)', [this.#channel, JSON.stringify({ t: tenant, f: from, to })]);
       this.#local.set(from, written);
+      if (this.#local.size > 10_000) this.#local.clear(); // no listener draining it: bounded memory
       await c.query('COMMIT');
       return { docs: written, cursor: to };
     } catch (e) {

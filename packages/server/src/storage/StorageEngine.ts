@@ -43,6 +43,12 @@ export interface CommitRequest {
   docIds: readonly string[];
 }
 
+/**
+ * Tenant of a synthetic batch announcing "notifications may have been lost up to `to`" (after a
+ * PostgreSQL LISTEN reconnect): listeners re-read what they need; caches for all tenants are stale.
+ */
+export const ALL_TENANTS = '*';
+
 /** A committed write, as seen by realtime listeners. Sequences `from..to` belong to it. */
 export interface CommittedBatch {
   tenant: string;

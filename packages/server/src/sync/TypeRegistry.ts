@@ -1,5 +1,5 @@
 import { SchemaError, validateType, type TypeDef } from '@fieldsync/core';
-import type { StorageEngine } from '../storage/StorageEngine.js';
+import { ALL_TENANTS, type StorageEngine } from '../storage/StorageEngine.js';
 import { HttpError } from '../http/HttpError.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
@@ -25,7 +25,8 @@ export class TypeRegistry {
     this.#static = new Map(staticTypes.map((t) => [t.name, t] as const));
     // Another process (PostgreSQL) may have defined a type: a remote batch clears the cache.
     storage.onCommit((b) => {
-      if (!b.docs || b.docs.some((d) => d.type === TYPES_COLLECTION)) this.#cache.delete(b.tenant);
+      if (b.tenant === ALL_TENANTS) this.#cache.clear();
+      else if (!b.docs || b.docs.some((d) => d.type === TYPES_COLLECTION)) this.#cache.delete(b.tenant);
     });
   }
 
