@@ -4,6 +4,7 @@ import { migrateType, validateMigration, validateTypeHistory } from './migration
 import type { MigrationStep } from './migrationSteps.js';
 import { convertValue } from './migrationSteps.js';
 import type { TypeDef } from './typeDef.js';
+import { TypeRegistry } from './typeRegistry.js';
 
 const v1: TypeDef = {
   name: 'Inspection',
@@ -75,5 +76,18 @@ describe('migrations as data', () => {
     expect(convertValue({ kind: 'toNumber', onFail: { default: 0 } }, '')).toBe(0);
     expect(convertValue({ kind: 'toString' }, 3.5)).toBe('3.5');
     expect(convertValue({ kind: 'enum', values: { a: 'b' }, onFail: 'unset' }, 'zzz')).toBeUndefined();
+  });
+});
+
+describe('TypeRegistry.add', () => {
+  it('rejects a definition that is not a valid successor of the known previous version', () => {
+    const reg = new TypeRegistry();
+    reg.add(v1);
+    const bogus: TypeDef = { ...v1, version: 2, migrations: [{ op: 'renameField', from: 'notes', to: 'title' }] };
+    expect(() => reg.add(bogus)).toThrow(SchemaError);
+    const v2 = migrateType(v1, [{ op: 'removeField', field: 'code' }]);
+    expect(reg.add(v2)).toBe(true);
+    expect(reg.add(JSON.parse(JSON.stringify(v2)) as TypeDef)).toBe(false);
+    expect(reg.get('Inspection')?.version).toBe(2);
   });
 });

@@ -28,9 +28,19 @@ export class TypeRegistry {
   /** Chosen chain per type name, rebuilt after `add`. */
   private readonly chains = new Map<string, TypeDef[]>();
 
-  /** Adds a definition (validated as a type; its chain is checked when versions are chosen). Returns false if already known. */
+  /**
+   * Adds a definition. It must be a valid type and, if the version before it is known, a valid
+   * successor of it (`validateMigration`; throws `SchemaError` naming the step). A version that
+   * arrives before its predecessor is kept and checked when the chain is built. Returns false if
+   * this exact definition is already known.
+   */
   add(def: TypeDef): boolean {
     validateType(def);
+    if (def.version === 1 && def.migrations !== undefined && def.migrations.length > 0) {
+      throw new SchemaError('migrations', 'migration', 'version 1 has no migrations');
+    }
+    const prev = def.version > 1 ? this.get(def.name, def.version - 1) : undefined;
+    if (prev !== undefined) validateMigration(prev, def);
     const h = typeHash(def);
     if (this.byHash.has(h)) return false;
     this.byHash.set(h, def);
