@@ -10,6 +10,15 @@ import { lwwKind } from './kinds/lwwKind.js';
  * directly without allocating a register object.
  */
 
+/**
+ * The record of register values. A class, not `{}`: V8's in-object slack tracking then sizes its
+ * instances to the number of registers documents really have, so the values sit in the object
+ * itself instead of in a separately allocated property array (about 40 bytes less per document).
+ */
+class Registers {
+  [name: string]: unknown;
+}
+
 /** Stamp of register `name`, or undefined if the document has no such register. */
 export function registerStamp(doc: DocState, name: string): Stamp | undefined {
   if (doc.r[name] === undefined) return undefined;
@@ -36,7 +45,7 @@ export function readRegister(doc: DocState, name: string): LwwState | undefined 
 
 /** Writes a register's winner value and stamp (no history). The hot path of every write. */
 export function writeRegisterValue(doc: DocState, name: string, value: unknown, stamp: Stamp): void {
-  if (doc.r === EMPTY) doc.r = {};
+  if (doc.r === EMPTY) doc.r = new Registers();
   doc.r[name] = value === undefined ? UNSET : value;
   if (doc.s === '') doc.s = stamp;
   if (stamp === doc.s) {
