@@ -31,6 +31,7 @@ describe('validateType', () => {
     expect(schemaError({ ...WorkOrder, fields: { a: { type: 'reference' } } })).toEqual({ path: 'a.to', rule: 'reference' });
     expect(schemaError({ ...WorkOrder, fields: { a: { type: 'object', fields: { $b: { type: 'string' } } } } })).toEqual({ path: 'a.$b', rule: 'name' });
     expect(schemaError({ ...WorkOrder, fields: { a: { type: 'string', colour: 'red' } } })).toEqual({ path: 'a.colour', rule: 'unknown-property' });
+    expect(schemaError({ ...WorkOrder, fields: { id: { type: 'string' } } })).toEqual({ path: 'id', rule: 'reserved' });
   });
 
   it('documents the default policy per field type', () => {

@@ -10,9 +10,12 @@ function fail(path: string, rule: string, message: string): never {
   throw new SchemaError(path, rule, message);
 }
 
-/** True for a valid type or field name. `$`-prefixed keys are reserved for the document model. */
+/**
+ * True for a valid field name. `$`-prefixed keys are reserved for the document model, and `id`
+ * for the document id that `materialize` puts next to the fields.
+ */
 export function isFieldName(name: string): boolean {
-  return NAME.test(name);
+  return NAME.test(name) && name !== 'id';
 }
 
 /**
@@ -36,6 +39,7 @@ function validateFields(fields: Record<string, unknown>, base: string): void {
   for (const name of Object.keys(fields)) {
     const path = joinPath(base, name);
     if (!NAME.test(name)) fail(path, 'name', 'field name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
+    if (name === 'id' && base === '') fail(path, 'reserved', '`id` is the document id');
     validateFieldDef(fields[name], path);
   }
 }
