@@ -29,7 +29,7 @@ export async function run(rows) {
   const heap = heapUsed() - heap0;
 
   let n = 0;
-  const eq = timeMedian(200, (i) => {
+  const eq = timeMedian(1000, (i) => {
     n += orders.find({ status: STATUSES[i % 4], site: SITES[i % 200] }).fetch().length;
   });
   const range = timeMedian(50, () => {
@@ -41,13 +41,15 @@ export async function run(rows) {
   const stops = Array.from({ length: 10 }, (_, k) =>
     orders.find({ status: 'open', site: SITES[k] }).subscribe(() => fired++),
   );
+  const targets = orders
+    .find({ site: SITES[0] })
+    .fetch()
+    .map((d) => d.id);
   gc();
   const times = [];
   const durable = [];
-  for (let i = 0; i < 205; i++) {
-    const target =
-      orders.find({ status: 'open', site: SITES[0] }, { limit: 1 }).fetch()[0] ??
-      orders.find({ site: SITES[0] }, { limit: 1 }).fetch()[0];
+  for (let i = 0; i < 1100; i++) {
+    const target = orders.findOne(targets[i % targets.length]);
     const before = fired;
     const t1 = now();
     const p = orders.update(target.id, {
@@ -57,7 +59,7 @@ export async function run(rows) {
     await p;
     const t3 = now();
     if (fired === before) throw new Error('live query was not notified');
-    if (i >= 5) {
+    if (i >= 100) {
       times.push(t2 - t1);
       durable.push(t3 - t1);
     }

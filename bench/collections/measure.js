@@ -20,7 +20,7 @@ export function heapUsed() {
 }
 
 /** Median time of `fn(i)` over `n` calls, after `warm` warm-up calls and a full GC. */
-export function timeMedian(n, fn, warm = 5) {
+export function timeMedian(n, fn, warm = Math.min(100, n)) {
   for (let i = 0; i < warm; i++) fn(i);
   gc(); // so no library pays for the garbage its (or another's) bulk load left behind
   const t = [];
