@@ -222,6 +222,17 @@ describe('reopen restores documents, outbox and clock exactly', () => {
 });
 
 describe('SyncHost', () => {
+  it('applyRemote moves the clock past remote stamps, so a later local edit wins', async () => {
+    const ahead = await createDatabase({ name: 'a', storage: new MemoryStorage(), replicaId: 'ahead', now: () => Date.now() + 60_000 });
+    await ahead.defineType(workOrderType);
+    const b = await open(new MemoryStorage(), 'devB');
+    const id = await ahead.collection('workOrders').insert({ title: 'from a fast clock', status: 'open' });
+    await b.applyRemote([docToJSON(ahead.collection('workOrders').states.get(id)!)]);
+    await b.collection('workOrders').update(id, { $set: { title: 'edited later' } });
+    await ahead.applyRemote([docToJSON(b.collection('workOrders').states.get(id)!)]);
+    expect(ahead.collection('workOrders').findOne(id)!.title).toBe('edited later');
+  });
+
   it('applyTypes adopts newer types only; outbox listeners hear once per tick', async () => {
     const db = await open();
     const v2 = { ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew: { type: 'string' as const, default: 'unassigned' } } };

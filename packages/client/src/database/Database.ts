@@ -1,5 +1,5 @@
 import type { DocState, Intent, TypeDef } from '@fieldsync/core';
-import { applyChange, createChange, createDocId, docFromJSON, docToJSON, HybridLogicalClock, mergeDocs, SchemaError, validateType } from '@fieldsync/core';
+import { applyChange, ClockDriftError, createChange, createDocId, docFromJSON, docToJSON, HybridLogicalClock, mergeDocs, SchemaError, validateType } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
@@ -10,6 +10,7 @@ import type { TabMessage } from '../tab/TabChannel.js';
 import { TabChannel } from '../tab/TabChannel.js';
 import { CommitQueue } from './CommitQueue.js';
 import { DatabaseClosedError } from './errors.js';
+import { maxStamp } from './maxStamp.js';
 import { Outbox } from './Outbox.js';
 
 const META_REPLICA = 'replicaId';
@@ -242,6 +243,9 @@ export class Database implements SyncHost, WriteHost {
   async applyRemote(docs: readonly unknown[]): Promise<void> {
     this.assertOpen();
     const parsed = docs.map((d) => docFromJSON(d)); // validates all before touching anything
+    let latest: string | undefined;
+    for (const d of docs) latest = maxStamp(d, latest);
+    if (latest !== undefined) this.receiveStamp(latest);
     this.batch(() => {
       for (const incoming of parsed) {
         const c = this.collection(incoming.type);
@@ -332,13 +336,7 @@ export class Database implements SyncHost, WriteHost {
   private receiveTab(msg: TabMessage): void {
     if (this.closed) return;
     const { batch } = msg;
-    if (msg.clock) {
-      try {
-        this.clock.receive(msg.clock);
-      } catch {
-        // A skewed tab clock must not stop us from showing its data.
-      }
-    }
+    if (msg.clock) this.receiveStamp(msg.clock);
     this.batch(() => {
       for (const d of batch.docs ?? []) {
         const incoming: DocState = docFromJSON(d.state);
@@ -352,6 +350,20 @@ export class Database implements SyncHost, WriteHost {
       for (const d of batch.deleteDocs ?? []) this.collections.get(d.collection)?.applyState(d.id, undefined);
     });
     this.outbox.mirror(batch.outboxAdd ?? [], batch.outboxRemove ?? [], batch.outboxReject ?? []);
+  }
+
+  /**
+   * Moves the clock past a stamp seen in remote data. A stamp beyond the drift bound is not
+   * adopted (core's rule: reject, never clamp); the data still merges, and the server is where
+   * such a change should have been refused.
+   */
+  private receiveStamp(stamp: string): void {
+    try {
+      this.clock.receive(stamp);
+      this.queue.setMeta(META_CLOCK, this.clock.last as string);
+    } catch (e) {
+      if (!(e instanceof ClockDriftError)) throw e;
+    }
   }
 
   private assertOpen(): void {
