@@ -1,6 +1,13 @@
 // Quick measurement (not a test): create + apply + materialize 100,000 small documents with six
 // scalar fields, and the heap they occupy. Run: node --expose-gc (after: npx esbuild packages/core/bench/bulkLoad.ts --bundle --platform=node --format=esm --outfile=/tmp/bulkLoad.mjs) /tmp/bulkLoad.mjs
-import { applyChange, createChange, HybridLogicalClock, materialize, type DocState, type TypeDef } from '../src/index.js';
+import {
+  applyChange,
+  createChange,
+  HybridLogicalClock,
+  materialize,
+  type DocState,
+  type TypeDef,
+} from '../src/index.js';
 
 const N = 100_000;
 const type: TypeDef = {

@@ -40,7 +40,8 @@ export function isDocId(id: unknown): id is string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 128) return false;
   for (let i = 0; i < id.length; i++) {
     const c = id.charCodeAt(i);
-    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45)) return false;
+    if (!((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45))
+      return false;
   }
   return true;
 }

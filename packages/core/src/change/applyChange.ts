@@ -20,7 +20,13 @@ import { validateChange } from './validateChange.js';
 export function applyChange(doc: DocState | undefined, change: Change, type?: TypeDef): DocState {
   if (type === undefined || trustedType(change) !== type) validateChange(change, doc, type);
   else if (doc !== undefined) checkTrustedAgainst(doc, change);
-  const target = doc ?? emptyDoc(change.doc, change.type, type !== undefined && change.v > type.version ? type.version : change.v);
+  const target =
+    doc ??
+    emptyDoc(
+      change.doc,
+      change.type,
+      type !== undefined && change.v > type.version ? type.version : change.v,
+    );
   // A change from a newer type version than we know does not move the document's version: when
   // we learn that version, upgrading the document still runs its steps.
   if (change.v > target.v && (type === undefined || change.v <= type.version)) target.v = change.v;
@@ -56,7 +62,11 @@ function checkTrustedAgainst(doc: DocState, change: Change): void {
     if (key === DELETED_KEY) continue;
     const k = (change.ops[key] as { k?: string }).k;
     const stored = doc.fields[key];
-    if (k === undefined ? stored !== undefined : doc.r[key] !== undefined || (stored !== undefined && kindOfState(stored).tag !== k)) {
+    if (
+      k === undefined
+        ? stored !== undefined
+        : doc.r[key] !== undefined || (stored !== undefined && kindOfState(stored).tag !== k)
+    ) {
       validateChange(change, doc);
     }
   }

@@ -18,9 +18,27 @@ beforeAll(() => logSeed('bad input'));
 const clock = new HybridLogicalClock({ replica: 'anna', now: () => 1_764_000_000_000 });
 
 function fixture(): { doc: DocState; change: Change } {
-  const c0 = createChange({ clock, type: WorkOrder, doc: undefined, docId: 'wo42', intents: [{ op: 'set', path: ['status'], value: 'open' }, { op: 'add', path: ['tags'], values: ['pump'] }] });
+  const c0 = createChange({
+    clock,
+    type: WorkOrder,
+    doc: undefined,
+    docId: 'wo42',
+    intents: [
+      { op: 'set', path: ['status'], value: 'open' },
+      { op: 'add', path: ['tags'], values: ['pump'] },
+    ],
+  });
   const doc = applyChange(undefined, c0, WorkOrder);
-  const change = JSON.parse(JSON.stringify(createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['title'], value: 'Fix pump' }] }))) as Change;
+  const change = JSON.parse(
+    JSON.stringify(
+      createChange({
+        clock,
+        type: WorkOrder,
+        doc,
+        intents: [{ op: 'set', path: ['title'], value: 'Fix pump' }],
+      }),
+    ),
+  ) as Change;
   return { doc, change };
 }
 
@@ -35,7 +53,10 @@ function rejects(doc: DocState, fn: () => unknown, path: string, rule: string): 
     error = e;
   }
   expect(error).toBeInstanceOf(ValidationError);
-  expect({ path: (error as ValidationError).path, rule: (error as ValidationError).rule }).toEqual({ path, rule });
+  expect({ path: (error as ValidationError).path, rule: (error as ValidationError).rule }).toEqual({
+    path,
+    rule,
+  });
   expect(canonicalJson(docToJSON(doc))).toBe(before);
   expect(encodeDoc(doc)).toEqual(bytes);
 }
@@ -43,55 +64,169 @@ function rejects(doc: DocState, fn: () => unknown, path: string, rule: string): 
 describe('bad changes are rejected with a typed error and leave the state unchanged', () => {
   it('unknown field', () => {
     const { doc, change } = fixture();
-    rejects(doc, () => applyChange(doc, { ...change, ops: { ...change.ops, colour: { v: 'red' } } }, WorkOrder), 'colour', 'unknown-field');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { ...change.ops, colour: { v: 'red' } } }, WorkOrder),
+      'colour',
+      'unknown-field',
+    );
   });
 
   it('wrong type, after a valid field (nothing is half-applied)', () => {
     const { doc, change } = fixture();
-    rejects(doc, () => applyChange(doc, { ...change, ops: { title: { v: 'ok' }, priority: { v: 'high' } } }, WorkOrder), 'priority', 'type');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { title: { v: 'ok' }, priority: { v: 'high' } } }, WorkOrder),
+      'priority',
+      'type',
+    );
   });
 
   it('enum value outside the enum', () => {
     const { doc, change } = fixture();
-    rejects(doc, () => applyChange(doc, { ...change, ops: { status: { v: 'lost' } } }, WorkOrder), 'status', 'enum');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { status: { v: 'lost' } } }, WorkOrder),
+      'status',
+      'enum',
+    );
   });
 
   it('malformed stamp, id not equal to stamp, missing ops', () => {
     const { doc, change } = fixture();
-    rejects(doc, () => applyChange(doc, { ...change, stamp: '2026-11-25', id: '2026-11-25' }, WorkOrder), 'change.stamp', 'stamp');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, stamp: '2026-11-25', id: '2026-11-25' }, WorkOrder),
+      'change.stamp',
+      'stamp',
+    );
     rejects(doc, () => applyChange(doc, { ...change, id: 'other' }, WorkOrder), 'change.id', 'id');
-    rejects(doc, () => applyChange(doc, { ...change, ops: null } as unknown as Change, WorkOrder), 'change.ops', 'type');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: null } as unknown as Change, WorkOrder),
+      'change.ops',
+      'type',
+    );
   });
 
   it('a delta of the wrong merge policy', () => {
     const { doc, change } = fixture();
-    rejects(doc, () => applyChange(doc, { ...change, ops: { tags: { v: ['x'] } } }, WorkOrder), 'tags', 'merge-policy');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { tags: { v: ['x'] } } }, WorkOrder),
+      'tags',
+      'merge-policy',
+    );
     // Without a type the stored state decides.
-    rejects(doc, () => applyChange(doc, { ...change, ops: { tags: { k: 'c', p: 1 } } }), 'tags', 'merge-policy');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { tags: { k: 'c', p: 1 } } }),
+      'tags',
+      'merge-policy',
+    );
   });
 
   it('a change for another document', () => {
     const { doc, change } = fixture();
-    rejects(doc, () => applyChange(doc, { ...change, doc: 'other' }, WorkOrder), 'change.doc', 'same-document');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, doc: 'other' }, WorkOrder),
+      'change.doc',
+      'same-document',
+    );
   });
 
   it('a corrupt sequence update', () => {
     const { doc, change } = fixture();
-    rejects(doc, () => applyChange(doc, { ...change, ops: { body: { k: 't', u: ['AAAA'] } } }, WorkOrder), 'body', 'decode');
-    rejects(doc, () => applyChange(doc, { ...change, ops: { body: { k: 't', u: ['not base64!'] } } }, WorkOrder), 'body', 'decode');
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { body: { k: 't', u: ['AAAA'] } } }, WorkOrder),
+      'body',
+      'decode',
+    );
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { body: { k: 't', u: ['not base64!'] } } }, WorkOrder),
+      'body',
+      'decode',
+    );
   });
 
   it('createChange: unknown field, wrong type, unset of a required field; the clock does not tick', () => {
     const { doc } = fixture();
     const last = clock.last;
-    rejects(doc, () => createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['colour'], value: 'red' }] }), 'colour', 'unknown-field');
-    rejects(doc, () => createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['address', 'zip'], value: '3000' }] }), 'address.zip', 'unknown-field');
-    rejects(doc, () => createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['priority'], value: Number.NaN }] }), 'priority', 'type');
-    rejects(doc, () => createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'inc', path: ['title'], by: 1 }] }), 'title', 'op');
-    rejects(doc, () => createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['notes'], value: [] }] }), 'notes', 'append-only');
-    const strict = { ...WorkOrder, fields: { ...WorkOrder.fields, title: { type: 'string' as const, required: true } } };
-    rejects(doc, () => createChange({ clock, type: strict, doc, intents: [{ op: 'unset', path: ['title'] }] }), 'title', 'required');
-    rejects(doc, () => createChange({ clock, type: strict, doc: undefined, docId: 'new1', intents: [{ op: 'set', path: ['status'], value: 'open' }] }), 'title', 'required');
+    rejects(
+      doc,
+      () =>
+        createChange({
+          clock,
+          type: WorkOrder,
+          doc,
+          intents: [{ op: 'set', path: ['colour'], value: 'red' }],
+        }),
+      'colour',
+      'unknown-field',
+    );
+    rejects(
+      doc,
+      () =>
+        createChange({
+          clock,
+          type: WorkOrder,
+          doc,
+          intents: [{ op: 'set', path: ['address', 'zip'], value: '3000' }],
+        }),
+      'address.zip',
+      'unknown-field',
+    );
+    rejects(
+      doc,
+      () =>
+        createChange({
+          clock,
+          type: WorkOrder,
+          doc,
+          intents: [{ op: 'set', path: ['priority'], value: Number.NaN }],
+        }),
+      'priority',
+      'type',
+    );
+    rejects(
+      doc,
+      () => createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'inc', path: ['title'], by: 1 }] }),
+      'title',
+      'op',
+    );
+    rejects(
+      doc,
+      () =>
+        createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['notes'], value: [] }] }),
+      'notes',
+      'append-only',
+    );
+    const strict = {
+      ...WorkOrder,
+      fields: { ...WorkOrder.fields, title: { type: 'string' as const, required: true } },
+    };
+    rejects(
+      doc,
+      () => createChange({ clock, type: strict, doc, intents: [{ op: 'unset', path: ['title'] }] }),
+      'title',
+      'required',
+    );
+    rejects(
+      doc,
+      () =>
+        createChange({
+          clock,
+          type: strict,
+          doc: undefined,
+          docId: 'new1',
+          intents: [{ op: 'set', path: ['status'], value: 'open' }],
+        }),
+      'title',
+      'required',
+    );
     expect(clock.last).toBe(last);
   });
 
@@ -99,41 +234,60 @@ describe('bad changes are rejected with a typed error and leave the state unchan
     const { doc } = fixture();
     const json = docToJSON(doc);
     expect(() => docFromJSON({ ...json, id: '' })).toThrow(ValidationError);
-    expect(() => docFromJSON({ ...json, fields: { status: { v: 'x', s: 'nope' } } })).toThrow(ValidationError);
+    expect(() => docFromJSON({ ...json, fields: { status: { v: 'x', s: 'nope' } } })).toThrow(
+      ValidationError,
+    );
     expect(() => docFromJSON({ ...json, fields: { tags: { k: '?' } } })).toThrow(FieldsyncError);
-    expect(() => docFromJSON({ ...json, deleted: { v: 'yes', s: (json.fields.status as { s: string }).s } })).toThrow(ValidationError);
+    expect(() =>
+      docFromJSON({ ...json, deleted: { v: 'yes', s: (json.fields.status as { s: string }).s } }),
+    ).toThrow(ValidationError);
   });
 
   it('fuzz: any mutation of a real change either applies or throws a FieldsyncError with the state unchanged', () => {
-    const junk = fc.oneof(fc.constant(undefined), fc.constant(null), fc.string({ maxLength: 4 }), fc.integer(), fc.double(), fc.boolean(), fc.constant({}), fc.constant([]), fc.constant({ k: 'o', f: { x: 1 } }));
+    const junk = fc.oneof(
+      fc.constant(undefined),
+      fc.constant(null),
+      fc.string({ maxLength: 4 }),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant({}),
+      fc.constant([]),
+      fc.constant({ k: 'o', f: { x: 1 } }),
+    );
     fc.assert(
-      fc.property(scriptArb(2, 8), fc.array(fc.nat(), { minLength: 1, maxLength: 6 }), junk, (script, walk, value) => {
-        const { docs, changes } = runSimulation(2, script);
-        const doc = docs[0];
-        const victim = changes[changes.length - 1];
-        if (doc === undefined || victim === undefined) return;
-        const mutated = JSON.parse(JSON.stringify(victim)) as Record<string, unknown>;
-        // Walk a random path into the change and replace what is there.
-        let node: Record<string, unknown> = mutated;
-        for (let i = 0; i < walk.length; i++) {
-          const keys = Object.keys(node);
-          if (keys.length === 0) break;
-          const k = keys[(walk[i] as number) % keys.length] as string;
-          const child = node[k];
-          if (i === walk.length - 1 || typeof child !== 'object' || child === null) {
-            node[k] = value;
-            break;
+      fc.property(
+        scriptArb(2, 8),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 6 }),
+        junk,
+        (script, walk, value) => {
+          const { docs, changes } = runSimulation(2, script);
+          const doc = docs[0];
+          const victim = changes[changes.length - 1];
+          if (doc === undefined || victim === undefined) return;
+          const mutated = JSON.parse(JSON.stringify(victim)) as Record<string, unknown>;
+          // Walk a random path into the change and replace what is there.
+          let node: Record<string, unknown> = mutated;
+          for (let i = 0; i < walk.length; i++) {
+            const keys = Object.keys(node);
+            if (keys.length === 0) break;
+            const k = keys[(walk[i] as number) % keys.length] as string;
+            const child = node[k];
+            if (i === walk.length - 1 || typeof child !== 'object' || child === null) {
+              node[k] = value;
+              break;
+            }
+            node = child as Record<string, unknown>;
           }
-          node = child as Record<string, unknown>;
-        }
-        const before = canonicalJson(docToJSON(doc));
-        try {
-          applyChange(doc, mutated as unknown as Change, WorkOrder);
-        } catch (e) {
-          expect(e).toBeInstanceOf(FieldsyncError);
-          expect(canonicalJson(docToJSON(doc))).toBe(before);
-        }
-      }),
+          const before = canonicalJson(docToJSON(doc));
+          try {
+            applyChange(doc, mutated as unknown as Change, WorkOrder);
+          } catch (e) {
+            expect(e).toBeInstanceOf(FieldsyncError);
+            expect(canonicalJson(docToJSON(doc))).toBe(before);
+          }
+        },
+      ),
     );
   });
 });

@@ -26,7 +26,14 @@ function policy(def: Def): string {
  * Delta that replaces a field's value (intent `set`). `pending` is what earlier intents of the
  * same change already wrote to this field, so several intents on one field compose.
  */
-export function buildSet(def: Def, current: unknown, pending: Delta | undefined, value: unknown, path: string, replica: string): Delta {
+export function buildSet(
+  def: Def,
+  current: unknown,
+  pending: Delta | undefined,
+  value: unknown,
+  path: string,
+  replica: string,
+): Delta {
   if (value === undefined) return buildUnset(def, current, pending, path, replica);
   switch (policy(def)) {
     case 'lww': {
@@ -48,10 +55,14 @@ export function buildSet(def: Def, current: unknown, pending: Delta | undefined,
       if (def?.fields) {
         for (const key in def.fields) {
           const sub = def.fields[key] as FieldDef;
-          if (sub.required && value[key] === undefined && sub.default === undefined) bad(joinPath(path, key), 'required', 'missing required field');
+          if (sub.required && value[key] === undefined && sub.default === undefined)
+            bad(joinPath(path, key), 'required', 'missing required field');
         }
       }
-      if (cur) for (const key in cur.f) if (!(key in value)) f[key] = buildUnset(def?.fields?.[key], cur.f[key], pf[key], joinPath(path, key), replica);
+      if (cur)
+        for (const key in cur.f)
+          if (!(key in value))
+            f[key] = buildUnset(def?.fields?.[key], cur.f[key], pf[key], joinPath(path, key), replica);
       return { k: 'o', f };
     }
     case 'set': {
@@ -61,11 +72,23 @@ export function buildSet(def: Def, current: unknown, pending: Delta | undefined,
     }
     case 'counter': {
       validateValue(def as FieldDef, value, path);
-      return buildInc(current, pending, (value as number) - counterNow(current, pending, replica), path, replica);
+      return buildInc(
+        current,
+        pending,
+        (value as number) - counterNow(current, pending, replica),
+        path,
+        replica,
+      );
     }
     case 'sequence': {
       validateValue(def as FieldDef, value, path);
-      return (def?.type === 'text' ? textKind : listKind).replaceDelta(current, pending, value, replica, path);
+      return (def?.type === 'text' ? textKind : listKind).replaceDelta(
+        current,
+        pending,
+        value,
+        replica,
+        path,
+      );
     }
     default:
       bad(path, 'append-only', 'a log cannot be replaced; append to it');
@@ -73,7 +96,13 @@ export function buildSet(def: Def, current: unknown, pending: Delta | undefined,
 }
 
 /** Delta that clears a field (intent `unset`). */
-export function buildUnset(def: Def, current: unknown, pending: Delta | undefined, path: string, replica: string): Delta {
+export function buildUnset(
+  def: Def,
+  current: unknown,
+  pending: Delta | undefined,
+  path: string,
+  replica: string,
+): Delta {
   switch (policy(def)) {
     case 'lww': {
       if (def?.required) bad(path, 'required', 'a required field cannot be unset');
@@ -84,7 +113,9 @@ export function buildUnset(def: Def, current: unknown, pending: Delta | undefine
       const cur = current as ObjectState | undefined;
       const pf = (pending?.f ?? {}) as Record<string, Delta>;
       const f: Record<string, Delta> = {};
-      if (cur) for (const key in cur.f) f[key] = buildUnset(def?.fields?.[key], cur.f[key], pf[key], joinPath(path, key), replica);
+      if (cur)
+        for (const key in cur.f)
+          f[key] = buildUnset(def?.fields?.[key], cur.f[key], pf[key], joinPath(path, key), replica);
       return { k: 'o', f };
     }
     case 'set': {
@@ -94,7 +125,13 @@ export function buildUnset(def: Def, current: unknown, pending: Delta | undefine
     case 'counter':
       return buildInc(current, pending, -counterNow(current, pending, replica), path, replica);
     case 'sequence':
-      return (def?.type === 'text' ? textKind : listKind).replaceDelta(current, pending, def?.type === 'text' ? '' : [], replica, path);
+      return (def?.type === 'text' ? textKind : listKind).replaceDelta(
+        current,
+        pending,
+        def?.type === 'text' ? '' : [],
+        replica,
+        path,
+      );
     default:
       bad(path, 'append-only', 'a log cannot be cleared');
   }
@@ -111,7 +148,13 @@ function counterNow(current: unknown, pending: Delta | undefined, replica: strin
 }
 
 /** Delta for `inc by` (counter): the writer's new totals, on top of anything pending. */
-export function buildInc(current: unknown, pending: Delta | undefined, by: number, path: string, replica: string): Delta {
+export function buildInc(
+  current: unknown,
+  pending: Delta | undefined,
+  by: number,
+  path: string,
+  replica: string,
+): Delta {
   if (typeof by !== 'number' || !Number.isFinite(by)) bad(path, 'type', '`by` must be a finite number');
   const c = current as CounterState | undefined;
   const out: Delta = { k: 'c' };
@@ -131,7 +174,13 @@ export function buildAdd(def: FieldDef, pending: Delta | undefined, values: unkn
 }
 
 /** Delta for `remove` (set): removes the tags of `values` this replica has observed, and pending adds. */
-export function buildRemove(def: FieldDef, current: unknown, pending: Delta | undefined, values: unknown[], path: string): Delta {
+export function buildRemove(
+  def: FieldDef,
+  current: unknown,
+  pending: Delta | undefined,
+  values: unknown[],
+  path: string,
+): Delta {
   if (!Array.isArray(values)) bad(path, 'type', '`values` must be an array');
   values.forEach((v, i) => validateItem(def, v, joinPath(path, i)));
   const drop = new Set(values.map(canonicalJson));
@@ -143,7 +192,12 @@ export function buildRemove(def: FieldDef, current: unknown, pending: Delta | un
 }
 
 /** Delta for `append` (log). */
-export function buildAppend(def: FieldDef, pending: Delta | undefined, values: unknown[], path: string): Delta {
+export function buildAppend(
+  def: FieldDef,
+  pending: Delta | undefined,
+  values: unknown[],
+  path: string,
+): Delta {
   if (!Array.isArray(values) || values.length === 0) bad(path, 'type', '`values` must be a non-empty array');
   values.forEach((v, i) => validateItem(def, v, joinPath(path, i)));
   return { k: 'l', v: [...((pending?.v as unknown[] | undefined) ?? []), ...values] };

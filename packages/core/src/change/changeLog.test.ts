@@ -8,7 +8,14 @@ describe('ChangeLog', () => {
   it('answers "all changes since version V" by arrival, ignoring duplicates', () => {
     let now = 1_764_000_000_000;
     const clock = new HybridLogicalClock({ replica: 'anna', now: () => now });
-    const mk = (docId: string) => createChange({ clock, type: WorkOrder, doc: undefined, docId, intents: [{ op: 'set', path: ['title'], value: docId }] });
+    const mk = (docId: string) =>
+      createChange({
+        clock,
+        type: WorkOrder,
+        doc: undefined,
+        docId,
+        intents: [{ op: 'set', path: ['title'], value: docId }],
+      });
     const late = mk('a'); // made first, arrives last: an old stamp must not be skipped
     now += 10;
     const b = mk('b');

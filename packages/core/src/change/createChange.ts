@@ -9,7 +9,15 @@ import { ValidationError } from '../errors.js';
 import { createDocId, isDocId } from '../ids.js';
 import { joinPath, validateItem, validateValue } from '../schema/validateValue.js';
 import { policyOf, SCALAR_TYPES, type FieldDef, type TypeDef } from '../schema/typeDef.js';
-import { buildAdd, buildAppend, buildInc, buildRemove, buildSet, buildUnset, type Delta } from './buildDelta.js';
+import {
+  buildAdd,
+  buildAppend,
+  buildInc,
+  buildRemove,
+  buildSet,
+  buildUnset,
+  type Delta,
+} from './buildDelta.js';
 import { DELETED_KEY, type Change, type Intent } from './change.js';
 import { CreatedChange } from './trusted.js';
 
@@ -41,11 +49,15 @@ function bad(path: string, rule: string, message: string): never {
  */
 export function createChange(input: CreateChangeInput): Change {
   const { clock, type, doc, intents } = input;
-  if (doc !== undefined && (doc.type !== type.name || (input.docId !== undefined && input.docId !== doc.id))) {
+  if (
+    doc !== undefined &&
+    (doc.type !== type.name || (input.docId !== undefined && input.docId !== doc.id))
+  ) {
     bad('doc', 'same-document', 'doc does not match type/docId');
   }
   const docId = doc?.id ?? input.docId ?? createDocId();
-  if (doc === undefined && input.docId !== undefined && !isDocId(docId)) bad('docId', 'format', 'bad document id');
+  if (doc === undefined && input.docId !== undefined && !isDocId(docId))
+    bad('docId', 'format', 'bad document id');
   if (!Array.isArray(intents)) bad('intents', 'type', 'intents must be an array');
   const replica = clock.replica;
   const ops: Record<string, Delta> = {};
@@ -59,7 +71,8 @@ export function createChange(input: CreateChangeInput): Change {
       continue;
     }
     const path = intent.path;
-    if (!Array.isArray(path) || path.length === 0) bad(`intents[${i}].path`, 'path', 'path must be a non-empty array');
+    if (!Array.isArray(path) || path.length === 0)
+      bad(`intents[${i}].path`, 'path', 'path must be a non-empty array');
     const name = path[0] as string;
     const def = type.fields[name];
     if (def === undefined) bad(name, 'unknown-field', `${type.name} has no field ${JSON.stringify(name)}`);
@@ -70,7 +83,16 @@ export function createChange(input: CreateChangeInput): Change {
       ops[name] = seen === undefined ? { v: intent.value } : { v: intent.value, p: seen };
       continue;
     }
-    ops[name] = buildAt(def, doc === undefined ? undefined : currentField(doc, name), ops[name], intent, path, 1, name, replica);
+    ops[name] = buildAt(
+      def,
+      doc === undefined ? undefined : currentField(doc, name),
+      ops[name],
+      intent,
+      path,
+      1,
+      name,
+      replica,
+    );
   }
   if (doc === undefined) fillNew(type, ops, replica);
   else {
@@ -85,16 +107,32 @@ export function createChange(input: CreateChangeInput): Change {
 }
 
 /** Descends `path` through object fields and builds the delta for the intent at its end. */
-function buildAt(def: FieldDef | undefined, current: unknown, pending: Delta | undefined, intent: Intent, path: readonly string[], depth: number, at: string, replica: string): Delta {
+function buildAt(
+  def: FieldDef | undefined,
+  current: unknown,
+  pending: Delta | undefined,
+  intent: Intent,
+  path: readonly string[],
+  depth: number,
+  at: string,
+  replica: string,
+): Delta {
   if (depth < path.length) {
-    if (def !== undefined && (def.type !== 'object' || policyOf(def) !== 'object')) bad(at, 'path', 'only object fields have sub-paths');
+    if (def !== undefined && (def.type !== 'object' || policyOf(def) !== 'object'))
+      bad(at, 'path', 'only object fields have sub-paths');
     const key = path[depth] as string;
     const sub = def?.fields ? def.fields[key] : undefined;
     const subPath = joinPath(at, key);
     if (def?.fields && sub === undefined) bad(subPath, 'unknown-field', 'not a field of this object');
-    const cur = current !== undefined && kindOfState(current) === objectKind ? (current as ObjectState).f[key] : undefined;
+    const cur =
+      current !== undefined && kindOfState(current) === objectKind
+        ? (current as ObjectState).f[key]
+        : undefined;
     const pf = (pending?.f ?? {}) as Record<string, Delta>;
-    return { k: 'o', f: { ...pf, [key]: buildAt(sub, cur, pf[key], intent, path, depth + 1, subPath, replica) } };
+    return {
+      k: 'o',
+      f: { ...pf, [key]: buildAt(sub, cur, pf[key], intent, path, depth + 1, subPath, replica) },
+    };
   }
   const p = def === undefined ? 'lww' : policyOf(def);
   switch (intent.op) {
@@ -107,14 +145,16 @@ function buildAt(def: FieldDef | undefined, current: unknown, pending: Delta | u
       return buildInc(current, pending, intent.by, at, replica);
     case 'append':
       if (p === 'log') return buildAppend(def as FieldDef, pending, intent.values, at);
-      if (p === 'sequence' && def?.type === 'list') return listKind.appendDelta(current, pending, items(def, intent.values, at), replica, at);
+      if (p === 'sequence' && def?.type === 'list')
+        return listKind.appendDelta(current, pending, items(def, intent.values, at), replica, at);
       return bad(at, 'op', '`append` needs a log or list field');
     case 'add':
       if (p !== 'set') bad(at, 'op', '`add` needs a set field');
       return buildAdd(def as FieldDef, pending, intent.values, at);
     case 'remove':
       if (p === 'set') return buildRemove(def as FieldDef, current, pending, intent.values, at);
-      if (p === 'sequence' && def?.type === 'list') return listKind.removeDelta(current, pending, items(def, intent.values, at), replica, at);
+      if (p === 'sequence' && def?.type === 'list')
+        return listKind.removeDelta(current, pending, items(def, intent.values, at), replica, at);
       return bad(at, 'op', '`remove` needs a set or list field');
     case 'seq':
       if (p !== 'sequence') bad(at, 'op', '`seq` needs a text or list field');
@@ -147,7 +187,8 @@ function fillNew(type: TypeDef, ops: Record<string, Delta>, replica: string): vo
   for (const name in type.fields) {
     if (ops[name] !== undefined) continue;
     const def = type.fields[name] as FieldDef;
-    if (def.default !== undefined) ops[name] = buildSet(def, undefined, undefined, structuredClone(def.default), name, replica);
+    if (def.default !== undefined)
+      ops[name] = buildSet(def, undefined, undefined, structuredClone(def.default), name, replica);
     else if (def.required) bad(name, 'required', 'missing required field');
   }
 }

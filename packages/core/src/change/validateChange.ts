@@ -27,24 +27,34 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
   if (!isStamp(change.stamp)) bad('change.stamp', 'stamp', `malformed stamp ${JSON.stringify(change.stamp)}`);
   if (change.id !== change.stamp) bad('change.id', 'id', 'id must equal stamp');
   if (!isDocId(change.doc)) bad('change.doc', 'format', 'bad document id');
-  if (typeof change.type !== 'string' || change.type.length === 0) bad('change.type', 'type', 'bad type name');
-  if (!Number.isInteger(change.v) || (change.v as number) < 1) bad('change.v', 'version', 'v must be an integer >= 1');
+  if (typeof change.type !== 'string' || change.type.length === 0)
+    bad('change.type', 'type', 'bad type name');
+  if (!Number.isInteger(change.v) || (change.v as number) < 1)
+    bad('change.v', 'version', 'v must be an integer >= 1');
   const ops = change.ops;
   if (!isRecord(ops)) bad('change.ops', 'type', 'ops must be an object');
-  if (change.th !== undefined && (typeof change.th !== 'string' || !TYPE_HASH.test(change.th))) bad('change.th', 'format', 'th must be a type hash');
+  if (change.th !== undefined && (typeof change.th !== 'string' || !TYPE_HASH.test(change.th)))
+    bad('change.th', 'format', 'th must be a type hash');
   if (type !== undefined && doc !== undefined && (change.v as number) <= type.version && doc.v !== change.v) {
-    bad('change.v', 'version', `document is at version ${doc.v}, change at ${String(change.v)}: upgrade first (TypeRegistry.applyChange does)`);
+    bad(
+      'change.v',
+      'version',
+      `document is at version ${doc.v}, change at ${String(change.v)}: upgrade first (TypeRegistry.applyChange does)`,
+    );
   }
   if (doc !== undefined) {
-    if (doc.id !== change.doc) bad('change.doc', 'same-document', `change is for ${change.doc}, not ${doc.id}`);
+    if (doc.id !== change.doc)
+      bad('change.doc', 'same-document', `change is for ${change.doc}, not ${doc.id}`);
     if (doc.type !== change.type) bad('change.type', 'same-type', `document is a ${doc.type}`);
   }
-  if (type !== undefined && type.name !== change.type) bad('change.type', 'same-type', `expected type ${type.name}`);
+  if (type !== undefined && type.name !== change.type)
+    bad('change.type', 'same-type', `expected type ${type.name}`);
   const strict = type !== undefined && (change.v as number) <= type.version;
   for (const key in ops) {
     const delta = ops[key];
     if (key === DELETED_KEY) {
-      if (!isRecord(delta) || typeof delta.v !== 'boolean') bad(key, 'delta', 'tombstone delta is { v: boolean }');
+      if (!isRecord(delta) || typeof delta.v !== 'boolean')
+        bad(key, 'delta', 'tombstone delta is { v: boolean }');
       validateFieldDelta(delta, undefined, key, doc?.deleted);
       continue;
     }
@@ -55,7 +65,13 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
       continue;
     }
     const def = type?.fields[key];
-    if (strict && def === undefined) bad(key, 'unknown-field', `${change.type} v${type.version} has no field ${key}`);
-    validateFieldDelta(delta, strict ? def : undefined, key, doc === undefined ? undefined : currentField(doc, key));
+    if (strict && def === undefined)
+      bad(key, 'unknown-field', `${change.type} v${type.version} has no field ${key}`);
+    validateFieldDelta(
+      delta,
+      strict ? def : undefined,
+      key,
+      doc === undefined ? undefined : currentField(doc, key),
+    );
   }
 }

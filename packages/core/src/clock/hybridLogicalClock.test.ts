@@ -11,7 +11,11 @@ const T0 = 1_764_000_000_000;
 
 describe('stamps', () => {
   it('format/parse round-trip and string order is (wall, counter, replica) order', () => {
-    const parts = fc.tuple(fc.integer({ min: 0, max: 36 ** 9 - 1 }), fc.integer({ min: 0, max: MAX_COUNTER }), fc.constantFrom('a', 'b', 'anna', 'B-1_x'));
+    const parts = fc.tuple(
+      fc.integer({ min: 0, max: 36 ** 9 - 1 }),
+      fc.integer({ min: 0, max: MAX_COUNTER }),
+      fc.constantFrom('a', 'b', 'anna', 'B-1_x'),
+    );
     fc.assert(
       fc.property(parts, parts, ([w1, c1, r1], [w2, c2, r2]) => {
         const s1 = formatStamp(w1, c1, r1);
@@ -24,7 +28,17 @@ describe('stamps', () => {
   });
 
   it('rejects malformed stamps', () => {
-    for (const bad of ['', 'x', '0000000001:0000:a', '00000000A:0000:a', '000000001:000:ab', '000000001:0000:', '000000001:0000:a b', 42, null]) {
+    for (const bad of [
+      '',
+      'x',
+      '0000000001:0000:a',
+      '00000000A:0000:a',
+      '000000001:000:ab',
+      '000000001:0000:',
+      '000000001:0000:a b',
+      42,
+      null,
+    ]) {
       expect(isStamp(bad)).toBe(false);
     }
     expect(() => parseStamp('nope')).toThrow(ValidationError);
@@ -35,17 +49,20 @@ describe('stamps', () => {
 describe('HybridLogicalClock', () => {
   it('is strictly monotonic even when the wall clock jumps around', () => {
     fc.assert(
-      fc.property(fc.array(fc.integer({ min: -10_000, max: 10_000 }), { minLength: 1, maxLength: 200 }), (jumps) => {
-        let now = T0;
-        const clock = new HybridLogicalClock({ replica: 'anna', now: () => now });
-        let last = '';
-        for (const j of jumps) {
-          now += j;
-          const s = clock.now();
-          expect(s > last).toBe(true);
-          last = s;
-        }
-      }),
+      fc.property(
+        fc.array(fc.integer({ min: -10_000, max: 10_000 }), { minLength: 1, maxLength: 200 }),
+        (jumps) => {
+          let now = T0;
+          const clock = new HybridLogicalClock({ replica: 'anna', now: () => now });
+          let last = '';
+          for (const j of jumps) {
+            now += j;
+            const s = clock.now();
+            expect(s > last).toBe(true);
+            last = s;
+          }
+        },
+      ),
     );
   });
 
@@ -71,7 +88,11 @@ describe('HybridLogicalClock', () => {
   });
 
   it('handles counter overflow by advancing logical wall time by 1 ms', () => {
-    const clock = new HybridLogicalClock({ replica: 'anna', now: () => T0, last: formatStamp(T0, MAX_COUNTER - 1, 'anna') });
+    const clock = new HybridLogicalClock({
+      replica: 'anna',
+      now: () => T0,
+      last: formatStamp(T0, MAX_COUNTER - 1, 'anna'),
+    });
     expect(parseStamp(clock.now())).toEqual({ wall: T0, counter: MAX_COUNTER, replica: 'anna' });
     expect(parseStamp(clock.now())).toEqual({ wall: T0 + 1, counter: 0, replica: 'anna' });
   });

@@ -80,10 +80,12 @@ export class HybridLogicalClock {
    * `maxDrift` ahead of local wall time; the clock is unchanged in both cases.
    */
   receive(remote: Stamp): void {
-    if (!isStamp(remote)) throw new ValidationError('stamp', 'stamp', `malformed stamp ${JSON.stringify(remote)}`);
+    if (!isStamp(remote))
+      throw new ValidationError('stamp', 'stamp', `malformed stamp ${JSON.stringify(remote)}`);
     const r = parseStamp(remote);
     const physical = Math.floor(this.wallNow());
-    if (r.wall - physical > this.maxDrift) throw new ClockDriftError(remote, r.wall - physical, this.maxDrift);
+    if (r.wall - physical > this.maxDrift)
+      throw new ClockDriftError(remote, r.wall - physical, this.maxDrift);
     if (r.wall > this.wall || (r.wall === this.wall && r.counter > this.counter)) {
       this.wall = r.wall;
       this.counter = r.counter;

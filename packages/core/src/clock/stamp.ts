@@ -27,8 +27,7 @@ export function isReplicaId(id: unknown): id is string {
   if (typeof id !== 'string' || id.length === 0 || id.length > 64) return false;
   for (let i = 0; i < id.length; i++) {
     const c = id.charCodeAt(i);
-    const ok =
-      (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
+    const ok = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 || c === 45;
     if (!ok) return false;
   }
   return true;
@@ -57,7 +56,8 @@ export function formatStamp(wall: number, counter: number, replica: string): Sta
   if (!Number.isInteger(counter) || counter < 0 || counter > MAX_COUNTER) {
     throw new ValidationError('stamp.counter', 'range', `counter ${counter} out of range`);
   }
-  if (!isReplicaId(replica)) throw new ValidationError('stamp.replica', 'format', `bad replica id ${JSON.stringify(replica)}`);
+  if (!isReplicaId(replica))
+    throw new ValidationError('stamp.replica', 'format', `bad replica id ${JSON.stringify(replica)}`);
   const w = wall.toString(36);
   const c = counter.toString(36);
   return WALL_PAD.slice(w.length) + w + ':' + COUNTER_PAD.slice(c.length) + c + ':' + replica;

@@ -68,7 +68,10 @@ export function mergeLww(a: LwwState, b: LwwState): LwwState {
     if (p === undefined || lose.s > p) out.h = [{ v: lose.v, s: lose.s }];
     return out;
   }
-  const all: LwwEntry[] = [{ v: a.v, s: a.s }, { v: b.v, s: b.s }];
+  const all: LwwEntry[] = [
+    { v: a.v, s: a.s },
+    { v: b.v, s: b.s },
+  ];
   if (a.h) for (const e of a.h) all.push(e);
   if (b.h) for (const e of b.h) all.push(e);
   all.sort((x, y) => (x.s > y.s ? -1 : x.s < y.s ? 1 : compareJson(y.v, x.v)));

@@ -27,7 +27,11 @@ describe('what each field CRDT means', () => {
   it('log: entries from every replica, ordered by stamp, none lost', () => {
     const a = logAppend(['Need replacement part.'], st(5, 'ben'));
     const b = logAppend(['Arrived on site.', 'Pump off.'], st(3, 'anna'));
-    expect(logEntries(mergeLog(a, b)).map((e) => e.value)).toEqual(['Arrived on site.', 'Pump off.', 'Need replacement part.']);
+    expect(logEntries(mergeLog(a, b)).map((e) => e.value)).toEqual([
+      'Arrived on site.',
+      'Pump off.',
+      'Need replacement part.',
+    ]);
   });
 
   it('set: add wins over a concurrent remove; an observed remove removes', () => {

@@ -51,25 +51,44 @@ describe('whole documents', () => {
 
   it('applying changes in any order, some twice, gives the same state', () => {
     fc.assert(
-      fc.property(scriptArb(3, 20), fc.array(fc.nat()), fc.array(fc.nat()), fc.array(fc.nat(), { maxLength: 5 }), (script, o1, o2, dup) => {
-        const { changes } = runSimulation(3, script);
-        if (changes.length === 0) return;
-        const a = applyAll(shuffle(changes, o1, dup)) as DocState;
-        const b = applyAll(shuffle(changes, o2, [])) as DocState;
-        expect(key(a)).toBe(key(b));
-      }),
+      fc.property(
+        scriptArb(3, 20),
+        fc.array(fc.nat()),
+        fc.array(fc.nat()),
+        fc.array(fc.nat(), { maxLength: 5 }),
+        (script, o1, o2, dup) => {
+          const { changes } = runSimulation(3, script);
+          if (changes.length === 0) return;
+          const a = applyAll(shuffle(changes, o1, dup)) as DocState;
+          const b = applyAll(shuffle(changes, o2, [])) as DocState;
+          expect(key(a)).toBe(key(b));
+        },
+      ),
     );
   });
 
   it('mergeDocs is commutative, associative and idempotent', () => {
     const triples = fc
-      .tuple(scriptArb(3, 16), fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }), fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }), fc.array(fc.nat()))
+      .tuple(
+        scriptArb(3, 16),
+        fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+        fc.array(fc.boolean(), { minLength: 60, maxLength: 60 }),
+        fc.array(fc.nat()),
+      )
       .map(([script, m1, m2, order]) => {
         const { changes } = runSimulation(3, script);
         const first = changes[0];
         if (first === undefined) return undefined;
         // Every replica has the first change (so all three are the same document), then a subset.
-        const pick = (mask: boolean[]): DocState => applyAll([first, ...shuffle(changes.filter((_, i) => mask[i % mask.length]), order, [])]) as DocState;
+        const pick = (mask: boolean[]): DocState =>
+          applyAll([
+            first,
+            ...shuffle(
+              changes.filter((_, i) => mask[i % mask.length]),
+              order,
+              [],
+            ),
+          ]) as DocState;
         return [pick(m1), pick(m2), applyAll(changes) as DocState] as [DocState, DocState, DocState];
       })
       .filter((t): t is [DocState, DocState, DocState] => t !== undefined);

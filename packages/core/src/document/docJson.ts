@@ -37,24 +37,29 @@ export function docToJSON(doc: DocState): DocJSON {
 export function docFromJSON(json: unknown): DocState {
   if (!isRecord(json)) throw new ValidationError('', 'type', 'a document must be an object');
   if (!isDocId(json.id)) throw new ValidationError('id', 'format', 'bad document id');
-  if (typeof json.type !== 'string' || json.type.length === 0) throw new ValidationError('type', 'type', 'bad type name');
-  if (!Number.isInteger(json.v) || (json.v as number) < 1) throw new ValidationError('v', 'version', 'v must be an integer >= 1');
+  if (typeof json.type !== 'string' || json.type.length === 0)
+    throw new ValidationError('type', 'type', 'bad type name');
+  if (!Number.isInteger(json.v) || (json.v as number) < 1)
+    throw new ValidationError('v', 'version', 'v must be an integer >= 1');
   if (!isRecord(json.fields)) throw new ValidationError('fields', 'type', 'fields must be an object');
   const doc = emptyDoc(json.id, json.type, json.v as number);
   const fields: Record<string, unknown> = {};
   const registers: [string, LwwState][] = [];
   for (const key in json.fields) {
     const hidden = key.startsWith('$');
-    if (hidden && !isHiddenKey(key)) throw new ValidationError(key, 'name', 'field names cannot start with $');
+    if (hidden && !isHiddenKey(key))
+      throw new ValidationError(key, 'name', 'field names cannot start with $');
     const state = fieldFromJSON(json.fields[key], key);
     if (!hidden && kindOfState(state) === lwwKind) registers.push([key, state as LwwState]);
     else fields[key] = state;
   }
   let deleted: LwwState | undefined;
   if (json.deleted !== undefined) {
-    if (!isRecord(json.deleted)) throw new ValidationError('deleted', 'state', 'tombstone must be a register');
+    if (!isRecord(json.deleted))
+      throw new ValidationError('deleted', 'state', 'tombstone must be a register');
     deleted = lwwKind.fromJSON(json.deleted, 'deleted');
-    if (typeof deleted.v !== 'boolean') throw new ValidationError('deleted', 'type', 'tombstone value must be a boolean');
+    if (typeof deleted.v !== 'boolean')
+      throw new ValidationError('deleted', 'type', 'tombstone value must be a boolean');
   }
   // Validation is complete: build the document.
   for (const [key, state] of registers) writeRegister(doc, key, state);

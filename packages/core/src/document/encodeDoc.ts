@@ -18,5 +18,7 @@ export function encodeDoc(doc: DocState): Uint8Array {
     if (reg !== undefined) fields[key] = reg;
   }
   for (const key in doc.fields) fields[key] = fieldCanonical(doc.fields[key]);
-  return encoder.encode(canonicalJson({ id: doc.id, type: doc.type, v: doc.v, fields, deleted: doc.deleted }));
+  return encoder.encode(
+    canonicalJson({ id: doc.id, type: doc.type, v: doc.v, fields, deleted: doc.deleted }),
+  );
 }

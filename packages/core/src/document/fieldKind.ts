@@ -36,7 +36,12 @@ export interface FieldKind<S> {
    * Validates a delta (structure, and values against `def` when the field is known) against the
    * current state it will be joined into, so that applying it cannot fail half-way.
    */
-  validateDelta(delta: Record<string, unknown>, def: FieldDef | undefined, path: string, current: S | undefined): void;
+  validateDelta(
+    delta: Record<string, unknown>,
+    def: FieldDef | undefined,
+    path: string,
+    current: S | undefined,
+  ): void;
   /**
    * A copy safe to hand to another document. Identity for kinds whose states are immutable;
    * sequence kinds, whose live state `applyDelta` updates in place, return a real copy.

@@ -71,7 +71,8 @@ export function kindOfDef(def: FieldDef): AnyKind {
 /** Join of two states of one field. Throws `ValidationError` (rule `merge-policy`) if their kinds differ. */
 export function mergeField(a: FieldState, b: FieldState, path: string): FieldState {
   const ka = kindOfState(a);
-  if (kindOfState(b) !== ka) throw new ValidationError(path, 'merge-policy', 'states of different merge policies');
+  if (kindOfState(b) !== ka)
+    throw new ValidationError(path, 'merge-policy', 'states of different merge policies');
   return ka.merge(a, b);
 }
 
@@ -107,7 +108,13 @@ export function fieldFromJSON(json: unknown, path: string): FieldState {
  * the structure is checked) and current state `current`. `registerOnly` restricts it to LWW
  * (keys of a free-form object).
  */
-export function validateFieldDelta(delta: unknown, def: FieldDef | undefined, path: string, current: FieldState, registerOnly = false): void {
+export function validateFieldDelta(
+  delta: unknown,
+  def: FieldDef | undefined,
+  path: string,
+  current: FieldState,
+  registerOnly = false,
+): void {
   if (!isRecord(delta)) throw new ValidationError(path, 'delta', 'a field delta must be an object');
   let kind: AnyKind;
   try {
@@ -115,13 +122,28 @@ export function validateFieldDelta(delta: unknown, def: FieldDef | undefined, pa
   } catch {
     throw new ValidationError(path, 'delta', `unknown delta kind ${JSON.stringify(delta.k)}`);
   }
-  if (registerOnly && kind !== (lwwKind as AnyKind)) throw new ValidationError(path, 'merge-policy', 'free-form object keys are last-writer-wins');
-  if (def && kindOfDef(def) !== kind) throw new ValidationError(path, 'merge-policy', `field uses policy ${policyOf(def)}, the change does not`);
-  if (current !== undefined && kindOfState(current) !== kind) throw new ValidationError(path, 'merge-policy', 'the change and the stored state use different merge policies');
+  if (registerOnly && kind !== (lwwKind as AnyKind))
+    throw new ValidationError(path, 'merge-policy', 'free-form object keys are last-writer-wins');
+  if (def && kindOfDef(def) !== kind)
+    throw new ValidationError(
+      path,
+      'merge-policy',
+      `field uses policy ${policyOf(def)}, the change does not`,
+    );
+  if (current !== undefined && kindOfState(current) !== kind)
+    throw new ValidationError(
+      path,
+      'merge-policy',
+      'the change and the stored state use different merge policies',
+    );
   kind.validateDelta(delta, def, path, current);
 }
 
 /** Joins a validated delta into a field state. */
-export function applyFieldDelta(current: FieldState, delta: Record<string, unknown>, stamp: Stamp): FieldState {
+export function applyFieldDelta(
+  current: FieldState,
+  delta: Record<string, unknown>,
+  stamp: Stamp,
+): FieldState {
   return kindForTag(delta.k, '').applyDelta(current, delta, stamp);
 }

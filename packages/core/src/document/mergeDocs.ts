@@ -13,7 +13,8 @@ import { readRegister, registerNames, writeRegister } from './registers.js';
  */
 export function mergeDocs(a: DocState, b: DocState): DocState {
   if (a.id !== b.id) throw new ValidationError('id', 'same-document', `cannot merge ${a.id} with ${b.id}`);
-  if (a.type !== b.type) throw new ValidationError('type', 'same-type', `cannot merge type ${a.type} with ${b.type}`);
+  if (a.type !== b.type)
+    throw new ValidationError('type', 'same-type', `cannot merge type ${a.type} with ${b.type}`);
   const out = emptyDoc(a.id, a.type, Math.max(a.v, b.v));
   const names = new Set([...registerNames(a), ...registerNames(b)]);
   for (const name of names) {

@@ -61,7 +61,12 @@ export function writeRegister(doc: DocState, name: string, state: LwwState): voi
   writeRegisterValue(doc, name, state.v, state.s);
   if (state.p !== undefined || state.h !== undefined) {
     if (doc.x === EMPTY) doc.x = {};
-    doc.x[name] = state.h === undefined ? { p: state.p } : state.p === undefined ? { h: state.h } : { p: state.p, h: state.h };
+    doc.x[name] =
+      state.h === undefined
+        ? { p: state.p }
+        : state.p === undefined
+          ? { h: state.h }
+          : { p: state.p, h: state.h };
   } else if (doc.x[name] !== undefined) {
     doc.x[name] = undefined as unknown as RegisterExtra;
   }
@@ -71,7 +76,8 @@ export function writeRegister(doc: DocState, name: string, state: LwwState): voi
 export function joinRegister(doc: DocState, name: string, incoming: LwwState): void {
   const raw = doc.r[name];
   if (raw === undefined) {
-    if (incoming.p === undefined && incoming.h === undefined) writeRegisterValue(doc, name, incoming.v, incoming.s);
+    if (incoming.p === undefined && incoming.h === undefined)
+      writeRegisterValue(doc, name, incoming.v, incoming.s);
     else writeRegister(doc, name, incoming);
     return;
   }

@@ -20,7 +20,16 @@ const ben = new HybridLogicalClock({ replica: 'ben', now: () => now });
 /** Anna creates #42; both have it. Then each makes one change offline, and they sync. */
 function offline(annaIntents: Intent[], benIntents: Intent[]): { a: DocState; b: DocState } {
   now += 1000;
-  const created = createChange({ clock: anna, type: WorkOrder, doc: undefined, docId: 'wo42', intents: [{ op: 'set', path: ['status'], value: 'open' }, { op: 'set', path: ['address'], value: { street: 'Main St 1', city: 'Bern' } }] });
+  const created = createChange({
+    clock: anna,
+    type: WorkOrder,
+    doc: undefined,
+    docId: 'wo42',
+    intents: [
+      { op: 'set', path: ['status'], value: 'open' },
+      { op: 'set', path: ['address'], value: { street: 'Main St 1', city: 'Bern' } },
+    ],
+  });
   const a0 = applyChange(undefined, created, WorkOrder);
   const b0 = applyChange(undefined, JSON.parse(JSON.stringify(created)) as Change, WorkOrder); // as received over the wire
   now += 1000;
@@ -33,7 +42,10 @@ function offline(annaIntents: Intent[], benIntents: Intent[]): { a: DocState; b:
 
 describe('docs/crdt.md examples', () => {
   it('Anna sets the status while Ben adds a note: both survive', () => {
-    const { a, b } = offline([{ op: 'set', path: ['status'], value: 'in_progress' }], [{ op: 'append', path: ['notes'], values: ['Need replacement part.'] }]);
+    const { a, b } = offline(
+      [{ op: 'set', path: ['status'], value: 'in_progress' }],
+      [{ op: 'append', path: ['notes'], values: ['Need replacement part.'] }],
+    );
     expect(encodeDoc(a)).toEqual(encodeDoc(b));
     const view = materialize(a);
     expect(view.status).toBe('in_progress');
@@ -41,21 +53,34 @@ describe('docs/crdt.md examples', () => {
   });
 
   it('both set the status: one wins, the other is visible as superseded', () => {
-    const { a, b } = offline([{ op: 'set', path: ['status'], value: 'in_progress' }], [{ op: 'set', path: ['status'], value: 'done' }]);
+    const { a, b } = offline(
+      [{ op: 'set', path: ['status'], value: 'in_progress' }],
+      [{ op: 'set', path: ['status'], value: 'done' }],
+    );
     expect(encodeDoc(a)).toEqual(encodeDoc(b));
     // Same wall time and counter: the replica id breaks the tie ('ben' > 'anna').
     expect(materialize(a).status).toBe('done');
-    expect(conflicts(a, ['status'])).toEqual([{ value: 'in_progress', stamp: expect.stringMatching(/:anna$/), replica: 'anna' }]);
+    expect(conflicts(a, ['status'])).toEqual([
+      { value: 'in_progress', stamp: expect.stringMatching(/:anna$/), replica: 'anna' },
+    ]);
     // Anna looks at the conflict and writes again: the conflict is resolved and cleared.
     now += 1000;
-    const c = createChange({ clock: anna, type: WorkOrder, doc: a, intents: [{ op: 'set', path: ['status'], value: 'in_progress' }] });
+    const c = createChange({
+      clock: anna,
+      type: WorkOrder,
+      doc: a,
+      intents: [{ op: 'set', path: ['status'], value: 'in_progress' }],
+    });
     const resolved = applyChange(a, c, WorkOrder);
     expect(materialize(resolved).status).toBe('in_progress');
     expect(conflicts(resolved, ['status'])).toEqual([]);
   });
 
   it('both edit the address: street and city both survive', () => {
-    const { a, b } = offline([{ op: 'set', path: ['address', 'street'], value: 'Bahnhofstrasse 5' }], [{ op: 'set', path: ['address', 'city'], value: 'Zürich' }]);
+    const { a, b } = offline(
+      [{ op: 'set', path: ['address', 'street'], value: 'Bahnhofstrasse 5' }],
+      [{ op: 'set', path: ['address', 'city'], value: 'Zürich' }],
+    );
     expect(encodeDoc(a)).toEqual(encodeDoc(b));
     expect(materialize(a).address).toEqual({ street: 'Bahnhofstrasse 5', city: 'Zürich' });
   });
@@ -67,7 +92,12 @@ describe('docs/crdt.md examples', () => {
     expect(materialize(a).status).toBe('done');
     // A later ordinary update does not resurrect it either.
     now += 1000;
-    const upd = createChange({ clock: ben, type: WorkOrder, doc: b, intents: [{ op: 'set', path: ['title'], value: 'still here?' }] });
+    const upd = createChange({
+      clock: ben,
+      type: WorkOrder,
+      doc: b,
+      intents: [{ op: 'set', path: ['title'], value: 'still here?' }],
+    });
     const b2 = applyChange(b, upd, WorkOrder);
     expect(isDeleted(b2)).toBe(true);
     // Restore is explicit and stamped later than the delete.
@@ -89,9 +119,20 @@ describe('clock vs stamps already in a document', () => {
     const t0 = 1_764_000_000_000;
     const fast = new HybridLogicalClock({ replica: 'fast', now: () => t0 + 60_000 }); // a minute ahead, within drift
     const slow = new HybridLogicalClock({ replica: 'slow', now: () => t0 });
-    const c0 = createChange({ clock: fast, type: WorkOrder, doc: undefined, docId: 'wo7', intents: [{ op: 'set', path: ['status'], value: 'open' }] });
+    const c0 = createChange({
+      clock: fast,
+      type: WorkOrder,
+      doc: undefined,
+      docId: 'wo7',
+      intents: [{ op: 'set', path: ['status'], value: 'open' }],
+    });
     const doc = applyChange(undefined, JSON.parse(JSON.stringify(c0)) as Change, WorkOrder); // loaded without clock.receive
-    const c1 = createChange({ clock: slow, type: WorkOrder, doc, intents: [{ op: 'set', path: ['status'], value: 'done' }] });
+    const c1 = createChange({
+      clock: slow,
+      type: WorkOrder,
+      doc,
+      intents: [{ op: 'set', path: ['status'], value: 'done' }],
+    });
     expect(c1.stamp > c0.stamp).toBe(true);
     expect(materialize(applyChange(doc, c1, WorkOrder)).status).toBe('done');
   });

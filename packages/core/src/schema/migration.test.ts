@@ -34,8 +34,18 @@ describe('migrations as data', () => {
     const v2 = migrateType(v1, [
       { op: 'renameField', from: 'notes', to: 'findings' },
       { op: 'addField', field: 'severity', def: { type: 'enum', values: ['low', 'high'], default: 'low' } },
-      { op: 'changeType', field: 'state', def: { type: 'enum', values: ['todo', 'done'] }, map: { kind: 'enum', values: { open: 'todo', closed: 'done' } } },
-      { op: 'changeType', field: 'code', def: { type: 'number' }, map: { kind: 'toNumber', onFail: 'unset' } },
+      {
+        op: 'changeType',
+        field: 'state',
+        def: { type: 'enum', values: ['todo', 'done'] },
+        map: { kind: 'enum', values: { open: 'todo', closed: 'done' } },
+      },
+      {
+        op: 'changeType',
+        field: 'code',
+        def: { type: 'number' },
+        map: { kind: 'toNumber', onFail: 'unset' },
+      },
       { op: 'changeMerge', field: 'tags', merge: 'lww' },
     ]);
     expect(v2.version).toBe(2);
@@ -52,11 +62,41 @@ describe('migrations as data', () => {
     rejects([{ op: 'removeField', field: 'nope' }], 'migrations[0].field', 'unknown-field');
     rejects([{ op: 'addField', field: 'title', def: { type: 'string' } }], 'migrations[0].field', 'exists');
     rejects([{ op: 'addField', field: 'x', def: { type: 'money' } }], 'migrations[0].def.type', 'field-type');
-    rejects([{ op: 'changeType', field: 'state', def: { type: 'enum', values: ['todo'] }, map: { kind: 'enum', values: { open: 'todo' } } }], 'migrations[0].map', 'mapping');
-    rejects([{ op: 'changeType', field: 'state', def: { type: 'enum', values: ['todo'] }, map: { kind: 'enum', values: { open: 'todo', closed: 'gone' } } }], 'migrations[0].map.values.closed', 'mapping');
+    rejects(
+      [
+        {
+          op: 'changeType',
+          field: 'state',
+          def: { type: 'enum', values: ['todo'] },
+          map: { kind: 'enum', values: { open: 'todo' } },
+        },
+      ],
+      'migrations[0].map',
+      'mapping',
+    );
+    rejects(
+      [
+        {
+          op: 'changeType',
+          field: 'state',
+          def: { type: 'enum', values: ['todo'] },
+          map: { kind: 'enum', values: { open: 'todo', closed: 'gone' } },
+        },
+      ],
+      'migrations[0].map.values.closed',
+      'mapping',
+    );
     rejects([{ op: 'changeType', field: 'code', def: { type: 'number' } }], 'migrations[0].map', 'mapping');
-    rejects([{ op: 'changeType', field: 'code', def: { type: 'number' }, map: { kind: 'toNumber' } }], 'migrations[0].map.onFail', 'mapping');
-    rejects([{ op: 'changeType', field: 'tags', def: { type: 'string' } }], 'migrations[0].def', 'change-type');
+    rejects(
+      [{ op: 'changeType', field: 'code', def: { type: 'number' }, map: { kind: 'toNumber' } }],
+      'migrations[0].map.onFail',
+      'mapping',
+    );
+    rejects(
+      [{ op: 'changeType', field: 'tags', def: { type: 'string' } }],
+      'migrations[0].def',
+      'change-type',
+    );
     rejects([{ op: 'changeMerge', field: 'tags', merge: 'counter' }], 'migrations[0].merge', 'merge-policy');
     rejects([{ op: 'explode', field: 'tags' }], 'migrations[0].op', 'migration');
   });
@@ -65,7 +105,9 @@ describe('migrations as data', () => {
     const v2 = migrateType(v1, [{ op: 'removeField', field: 'code' }]);
     const v3 = migrateType(v2, [{ op: 'renameField', from: 'notes', to: 'findings' }]);
     expect(() => validateTypeHistory([v1, v3])).toThrow(/version-gap/);
-    expect(() => validateMigration(v1, { ...v2, fields: { ...v2.fields, extra: { type: 'string' } } })).toThrow(/fields: migration/);
+    expect(() =>
+      validateMigration(v1, { ...v2, fields: { ...v2.fields, extra: { type: 'string' } } }),
+    ).toThrow(/fields: migration/);
     expect(() => validateTypeHistory([v2])).toThrow(/version-gap/);
     validateTypeHistory([v1, v2, v3]);
   });
@@ -83,7 +125,11 @@ describe('TypeRegistry.add', () => {
   it('rejects a definition that is not a valid successor of the known previous version', () => {
     const reg = new TypeRegistry();
     reg.add(v1);
-    const bogus: TypeDef = { ...v1, version: 2, migrations: [{ op: 'renameField', from: 'notes', to: 'title' }] };
+    const bogus: TypeDef = {
+      ...v1,
+      version: 2,
+      migrations: [{ op: 'renameField', from: 'notes', to: 'title' }],
+    };
     expect(() => reg.add(bogus)).toThrow(SchemaError);
     const v2 = migrateType(v1, [{ op: 'removeField', field: 'code' }]);
     expect(reg.add(v2)).toBe(true);

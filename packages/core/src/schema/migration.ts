@@ -17,7 +17,10 @@ function scalarLww(def: FieldDef): boolean {
 function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | undefined): void {
   if (map === undefined) {
     // Without a map: same type (an enum only if every old value still exists), or to string.
-    const implicit = from.type === to.type ? (from.values ?? []).every((v) => to.values?.includes(v)) : to.type === 'string' && ['enum', 'reference', 'date'].includes(from.type);
+    const implicit =
+      from.type === to.type
+        ? (from.values ?? []).every((v) => to.values?.includes(v))
+        : to.type === 'string' && ['enum', 'reference', 'date'].includes(from.type);
     if (!implicit) fail(path, 'mapping', `changing ${from.type} to ${to.type} needs a \`map\``);
     return;
   }
@@ -47,7 +50,9 @@ function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | un
       if (!isRecord(map.values)) fail(path, 'mapping', 'enum map needs `values`');
       for (const [k, v] of Object.entries(map.values)) checkTarget(v, `${path}.values.${k}`);
       if (from.type === 'enum') {
-        const missing = (from.values ?? []).filter((v) => !Object.prototype.hasOwnProperty.call(map.values, v));
+        const missing = (from.values ?? []).filter(
+          (v) => !Object.prototype.hasOwnProperty.call(map.values, v),
+        );
         if (missing.length) fail(path, 'mapping', `enum map misses old values ${JSON.stringify(missing)}`);
       } else if (from.type === 'string') {
         if (map.onFail === undefined) fail(path, 'mapping', 'mapping free strings needs an explicit onFail');
@@ -65,15 +70,21 @@ function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | un
  * every step on the way: rename onto an existing field, unknown fields, re-adding a field, type
  * changes without a (complete) mapping, disallowed policies. Throws `SchemaError` naming the step.
  */
-export function applySteps(fields: Record<string, FieldDef>, steps: readonly unknown[], version: number): Record<string, FieldDef> {
+export function applySteps(
+  fields: Record<string, FieldDef>,
+  steps: readonly unknown[],
+  version: number,
+): Record<string, FieldDef> {
   const out: Record<string, FieldDef> = { ...fields };
-  if (!Array.isArray(steps) || steps.length === 0) fail('migrations', 'migration', 'a new version needs at least one step');
+  if (!Array.isArray(steps) || steps.length === 0)
+    fail('migrations', 'migration', 'a new version needs at least one step');
   steps.forEach((raw, i) => {
     const path = `migrations[${i}]`;
     if (!isRecord(raw)) fail(path, 'migration', 'a step must be an object');
     const step = raw as MigrationStep;
     const need = (name: unknown, at: string): FieldDef => {
-      if (typeof name !== 'string' || out[name] === undefined) fail(`${path}.${at}`, 'unknown-field', `no field ${JSON.stringify(name)} in version ${version - 1}`);
+      if (typeof name !== 'string' || out[name] === undefined)
+        fail(`${path}.${at}`, 'unknown-field', `no field ${JSON.stringify(name)} in version ${version - 1}`);
       return out[name];
     };
     const fresh = (name: unknown, at: string): string => {
@@ -102,15 +113,26 @@ export function applySteps(fields: Record<string, FieldDef>, steps: readonly unk
       case 'changeType': {
         const old = need(step.field, 'field');
         validateFieldDef(step.def, `${path}.def`);
-        if (!scalarLww(old) || !scalarLww(step.def)) fail(`${path}.def`, 'change-type', 'changeType converts last-writer-wins scalar fields only (use add/remove for others)');
+        if (!scalarLww(old) || !scalarLww(step.def))
+          fail(
+            `${path}.def`,
+            'change-type',
+            'changeType converts last-writer-wins scalar fields only (use add/remove for others)',
+          );
         checkMap(`${path}.map`, old, step.def, step.map);
         out[step.field] = step.def;
         break;
       }
       case 'changeMerge': {
         const old = need(step.field, 'field');
-        if (!allowedPolicies(old.type).includes(step.merge)) fail(`${path}.merge`, 'merge-policy', `policy ${JSON.stringify(step.merge)} not allowed for ${old.type}`);
-        if (policyOf(old) === step.merge) fail(`${path}.merge`, 'merge-policy', 'the field already uses this policy');
+        if (!allowedPolicies(old.type).includes(step.merge))
+          fail(
+            `${path}.merge`,
+            'merge-policy',
+            `policy ${JSON.stringify(step.merge)} not allowed for ${old.type}`,
+          );
+        if (policyOf(old) === step.merge)
+          fail(`${path}.merge`, 'merge-policy', 'the field already uses this policy');
         out[step.field] = { ...old, merge: step.merge };
         break;
       }
@@ -127,7 +149,12 @@ export function applySteps(fields: Record<string, FieldDef>, steps: readonly unk
  */
 export function migrateType(prev: TypeDef, steps: MigrationStep[]): TypeDef {
   validateType(prev);
-  const next: TypeDef = { name: prev.name, version: prev.version + 1, fields: applySteps(prev.fields, steps, prev.version + 1), migrations: steps };
+  const next: TypeDef = {
+    name: prev.name,
+    version: prev.version + 1,
+    fields: applySteps(prev.fields, steps, prev.version + 1),
+    migrations: steps,
+  };
   validateType(next);
   return next;
 }
@@ -140,9 +167,15 @@ export function validateMigration(prev: TypeDef, next: TypeDef): void {
   validateType(prev);
   validateType(next);
   if (next.name !== prev.name) fail('name', 'migration', `migrating ${prev.name} into ${next.name}`);
-  if (next.version !== prev.version + 1) fail('version', 'version-gap', `version ${next.version} does not follow ${prev.version}`);
+  if (next.version !== prev.version + 1)
+    fail('version', 'version-gap', `version ${next.version} does not follow ${prev.version}`);
   const derived = applySteps(prev.fields, next.migrations ?? [], next.version);
-  if (canonicalJson(derived) !== canonicalJson(next.fields)) fail('fields', 'migration', `the fields of version ${next.version} are not what its steps make of version ${prev.version}`);
+  if (canonicalJson(derived) !== canonicalJson(next.fields))
+    fail(
+      'fields',
+      'migration',
+      `the fields of version ${next.version} are not what its steps make of version ${prev.version}`,
+    );
 }
 
 /** Checks a whole history: versions 1..n in order, version 1 without steps, each a valid successor. */
@@ -151,7 +184,8 @@ export function validateTypeHistory(versions: readonly TypeDef[]): void {
   const first = versions[0] as TypeDef;
   validateType(first);
   if (first.version !== 1) fail('version', 'version-gap', 'history must start at version 1');
-  if (first.migrations !== undefined && first.migrations.length > 0) fail('migrations', 'migration', 'version 1 has no migrations');
-  for (let i = 1; i < versions.length; i++) validateMigration(versions[i - 1] as TypeDef, versions[i] as TypeDef);
+  if (first.migrations !== undefined && first.migrations.length > 0)
+    fail('migrations', 'migration', 'version 1 has no migrations');
+  for (let i = 1; i < versions.length; i++)
+    validateMigration(versions[i - 1] as TypeDef, versions[i] as TypeDef);
 }
-

@@ -43,11 +43,16 @@ const NUMERIC = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
  * Converts one value; `undefined` (unset) stays unset. Returns `{ ok: false }` when the value
  * cannot be converted (the caller applies the fail rule).
  */
-export function mapValue(map: ValueMap | undefined, value: unknown): { ok: true; value: unknown } | { ok: false } {
+export function mapValue(
+  map: ValueMap | undefined,
+  value: unknown,
+): { ok: true; value: unknown } | { ok: false } {
   if (value === undefined || map === undefined) return { ok: true, value };
   switch (map.kind) {
     case 'toString':
-      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean' ? { ok: true, value: String(value) } : { ok: false };
+      return typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean'
+        ? { ok: true, value: String(value) }
+        : { ok: false };
     case 'toNumber': {
       if (typeof value === 'number') return { ok: true, value };
       if (typeof value !== 'string' || !NUMERIC.test(value.trim())) return { ok: false };
@@ -55,7 +60,9 @@ export function mapValue(map: ValueMap | undefined, value: unknown): { ok: true;
       return Number.isFinite(n) ? { ok: true, value: n } : { ok: false };
     }
     case 'enum':
-      return typeof value === 'string' && Object.prototype.hasOwnProperty.call(map.values, value) ? { ok: true, value: map.values[value] } : { ok: false };
+      return typeof value === 'string' && Object.prototype.hasOwnProperty.call(map.values, value)
+        ? { ok: true, value: map.values[value] }
+        : { ok: false };
   }
 }
 

@@ -49,7 +49,14 @@ export interface TypeDef {
 }
 
 /** Scalar field types: a single JSON value, merged last-writer-wins by default. */
-export const SCALAR_TYPES: ReadonlySet<string> = new Set(['string', 'number', 'boolean', 'date', 'enum', 'reference']);
+export const SCALAR_TYPES: ReadonlySet<string> = new Set([
+  'string',
+  'number',
+  'boolean',
+  'date',
+  'enum',
+  'reference',
+]);
 
 /** All field types. */
 export const FIELD_TYPES: ReadonlySet<string> = new Set([

@@ -67,7 +67,9 @@ export class TypeRegistry {
     const versions = this.byName.get(name);
     for (let v = 1; versions?.has(v); v++) {
       const prev = chain[v - 2];
-      const candidates = (versions.get(v) as TypeDef[]).filter((c) => (prev === undefined ? !c.migrations?.length : validSuccessor(prev, c)));
+      const candidates = (versions.get(v) as TypeDef[]).filter((c) =>
+        prev === undefined ? !c.migrations?.length : validSuccessor(prev, c),
+      );
       if (candidates.length === 0) break;
       candidates.sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1));
       chain.push(candidates[0] as TypeDef);
@@ -105,7 +107,8 @@ export class TypeRegistry {
     if (c.th !== undefined) {
       const writtenUnder = this.byHash.get(c.th);
       const chosen = this.get(c.type, c.v);
-      if (writtenUnder && chosen && writtenUnder !== chosen && writtenUnder.version === c.v) c = translateChangeOps(c, writtenUnder, chosen);
+      if (writtenUnder && chosen && writtenUnder !== chosen && writtenUnder.version === c.v)
+        c = translateChangeOps(c, writtenUnder, chosen);
     }
     const target = to ?? this.latestVersion(c.type);
     if (c.v >= target) return c;

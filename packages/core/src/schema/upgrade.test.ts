@@ -36,7 +36,12 @@ const V2 = migrateType(V1, [
   { op: 'addField', field: 'severity', def: { type: 'enum', values: ['low', 'high'], default: 'low' } },
 ]);
 const V3 = migrateType(V2, [
-  { op: 'changeType', field: 'state', def: { type: 'enum', values: ['todo', 'done'] }, map: { kind: 'enum', values: { open: 'todo', closed: 'done' } } },
+  {
+    op: 'changeType',
+    field: 'state',
+    def: { type: 'enum', values: ['todo', 'done'] },
+    map: { kind: 'enum', values: { open: 'todo', closed: 'done' } },
+  },
   { op: 'changeType', field: 'code', def: { type: 'number' }, map: { kind: 'toNumber', onFail: 'unset' } },
   { op: 'removeField', field: 'count' },
   { op: 'changeMerge', field: 'tags', merge: 'lww' },
@@ -54,30 +59,65 @@ describe('lazy upgrades of documents and offline changes', () => {
     const a = new HybridLogicalClock({ replica: 'a', now: () => now });
     const b = new HybridLogicalClock({ replica: 'b', now: () => now });
     const regA = registry(V1);
-    const create = createChange({ clock: a, type: V1, doc: undefined, docId: 'insp1', intents: [{ op: 'set', path: ['title'], value: 'Boiler' }, { op: 'set', path: ['notes'], value: 'ok' }] });
+    const create = createChange({
+      clock: a,
+      type: V1,
+      doc: undefined,
+      docId: 'insp1',
+      intents: [
+        { op: 'set', path: ['title'], value: 'Boiler' },
+        { op: 'set', path: ['notes'], value: 'ok' },
+      ],
+    });
     let docA = regA.applyChange(undefined, create);
     let docB = registry(V1).applyChange(undefined, wire(create));
     // A migrates (rename notes -> findings, add severity); B is offline and edits notes at v1.
     regA.add(V2);
     now += 1000;
-    const benEdit = createChange({ clock: b, type: V1, doc: docB, intents: [{ op: 'set', path: ['notes'], value: 'crack in pipe' }] });
+    const benEdit = createChange({
+      clock: b,
+      type: V1,
+      doc: docB,
+      intents: [{ op: 'set', path: ['notes'], value: 'crack in pipe' }],
+    });
     docB = registry(V1).applyChange(docB, benEdit);
     docA = regA.upgradeDoc(docA);
-    const annaEdit = createChange({ clock: a, type: V2, doc: docA, intents: [{ op: 'set', path: ['severity'], value: 'high' }] });
+    const annaEdit = createChange({
+      clock: a,
+      type: V2,
+      doc: docA,
+      intents: [{ op: 'set', path: ['severity'], value: 'high' }],
+    });
     docA = regA.applyChange(docA, annaEdit);
     // B reconnects: receives the v2 type first (the protocol's job), then A's change; A receives B's.
     const regB = registry(V1, V2);
     docB = regB.applyChange(docB, wire(annaEdit));
     docA = regA.applyChange(docA, wire(benEdit));
     expect(key(docA)).toBe(key(docB));
-    expect(materialize(docA, V2)).toEqual({ id: 'insp1', title: 'Boiler', findings: 'crack in pipe', severity: 'high' });
+    expect(materialize(docA, V2)).toEqual({
+      id: 'insp1',
+      title: 'Boiler',
+      findings: 'crack in pipe',
+      severity: 'high',
+    });
   });
 
   it('a client two versions behind: a v1 change is upgraded through v2 and v3; removed data stays hidden', () => {
     const now = 1_764_000_000_000;
     const a = new HybridLogicalClock({ replica: 'a', now: () => now });
     const reg = registry(V1, V2, V3);
-    const c1 = createChange({ clock: a, type: V1, doc: undefined, docId: 'insp2', intents: [{ op: 'set', path: ['state'], value: 'closed' }, { op: 'set', path: ['code'], value: 'x12' }, { op: 'inc', path: ['count'], by: 3 }, { op: 'set', path: ['notes'], value: 'n' }] });
+    const c1 = createChange({
+      clock: a,
+      type: V1,
+      doc: undefined,
+      docId: 'insp2',
+      intents: [
+        { op: 'set', path: ['state'], value: 'closed' },
+        { op: 'set', path: ['code'], value: 'x12' },
+        { op: 'inc', path: ['count'], by: 3 },
+        { op: 'set', path: ['notes'], value: 'n' },
+      ],
+    });
     const doc = reg.applyChange(undefined, wire(c1));
     expect(doc.v).toBe(3);
     expect(materialize(doc, V3)).toEqual({ id: 'insp2', state: 'done', findings: 'n', severity: 'low' });
@@ -89,13 +129,40 @@ describe('lazy upgrades of documents and offline changes', () => {
 
   it('upgrading then applying equals applying then upgrading, in any order (property)', () => {
     const intent = fc.oneof(
-      fc.record({ op: fc.constant('set' as const), path: fc.constantFrom(['notes'], ['title']), value: fc.constantFrom('a', 'b', '12') }),
-      fc.record({ op: fc.constant('set' as const), path: fc.constant(['state']), value: fc.constantFrom('open', 'closed') }),
-      fc.record({ op: fc.constant('set' as const), path: fc.constant(['code']), value: fc.constantFrom('7', 'x', ' 3.5') }),
-      fc.record({ op: fc.constantFrom('add' as const, 'remove' as const), path: fc.constant(['tags']), values: fc.constantFrom(['t1'], ['t2']) }),
-      fc.record({ op: fc.constant('inc' as const), path: fc.constant(['count']), by: fc.integer({ min: -2, max: 2 }) }),
+      fc.record({
+        op: fc.constant('set' as const),
+        path: fc.constantFrom(['notes'], ['title']),
+        value: fc.constantFrom('a', 'b', '12'),
+      }),
+      fc.record({
+        op: fc.constant('set' as const),
+        path: fc.constant(['state']),
+        value: fc.constantFrom('open', 'closed'),
+      }),
+      fc.record({
+        op: fc.constant('set' as const),
+        path: fc.constant(['code']),
+        value: fc.constantFrom('7', 'x', ' 3.5'),
+      }),
+      fc.record({
+        op: fc.constantFrom('add' as const, 'remove' as const),
+        path: fc.constant(['tags']),
+        values: fc.constantFrom(['t1'], ['t2']),
+      }),
+      fc.record({
+        op: fc.constant('inc' as const),
+        path: fc.constant(['count']),
+        by: fc.integer({ min: -2, max: 2 }),
+      }),
     );
-    const writes = fc.array(fc.record({ replica: fc.constantFrom('a', 'b', 'c'), intents: fc.array(intent, { minLength: 1, maxLength: 3 }), dt: fc.nat(3) }), { minLength: 1, maxLength: 10 });
+    const writes = fc.array(
+      fc.record({
+        replica: fc.constantFrom('a', 'b', 'c'),
+        intents: fc.array(intent, { minLength: 1, maxLength: 3 }),
+        dt: fc.nat(3),
+      }),
+      { minLength: 1, maxLength: 10 },
+    );
     fc.assert(
       fc.property(writes, fc.nat(), fc.array(fc.nat()), (ws, cut, order) => {
         let now = 1_764_000_000_000;
@@ -105,8 +172,17 @@ describe('lazy upgrades of documents and offline changes', () => {
         const changes: Change[] = [];
         for (const w of ws) {
           now += w.dt;
-          const clock = (clocks[w.replica] ??= new HybridLogicalClock({ replica: w.replica, now: () => now }));
-          const c = createChange({ clock, type: V1, doc: local[w.replica], docId: 'd', intents: w.intents as Intent[] });
+          const clock = (clocks[w.replica] ??= new HybridLogicalClock({
+            replica: w.replica,
+            now: () => now,
+          }));
+          const c = createChange({
+            clock,
+            type: V1,
+            doc: local[w.replica],
+            docId: 'd',
+            intents: w.intents as Intent[],
+          });
           local[w.replica] = reg1.applyChange(local[w.replica], c);
           changes.push(wire(c));
         }
@@ -137,16 +213,35 @@ describe('lazy upgrades of documents and offline changes', () => {
     const b = new HybridLogicalClock({ replica: 'b', now: () => now });
     const toFindings = migrateType(V1, [{ op: 'renameField', from: 'notes', to: 'findings' }]);
     const toRemarks = migrateType(V1, [{ op: 'renameField', from: 'notes', to: 'remarks' }]);
-    const create = createChange({ clock: a, type: V1, doc: undefined, docId: 'insp3', intents: [{ op: 'set', path: ['notes'], value: 'first' }] });
+    const create = createChange({
+      clock: a,
+      type: V1,
+      doc: undefined,
+      docId: 'insp3',
+      intents: [{ op: 'set', path: ['notes'], value: 'first' }],
+    });
     const regA = registry(V1, toFindings);
     const regB = registry(V1, toRemarks);
     let docA = regA.applyChange(undefined, wire(create));
     let docB = regB.applyChange(undefined, wire(create));
     now += 1000;
-    const ea = createChange({ clock: a, type: toFindings, doc: docA, intents: [{ op: 'set', path: ['findings'], value: 'from a' }, { op: 'set', path: ['title'], value: 'A' }] });
+    const ea = createChange({
+      clock: a,
+      type: toFindings,
+      doc: docA,
+      intents: [
+        { op: 'set', path: ['findings'], value: 'from a' },
+        { op: 'set', path: ['title'], value: 'A' },
+      ],
+    });
     docA = regA.applyChange(docA, ea);
     now += 1000;
-    const eb = createChange({ clock: b, type: toRemarks, doc: docB, intents: [{ op: 'set', path: ['remarks'], value: 'from b' }] });
+    const eb = createChange({
+      clock: b,
+      type: toRemarks,
+      doc: docB,
+      intents: [{ op: 'set', path: ['remarks'], value: 'from b' }],
+    });
     docB = regB.applyChange(docB, eb);
     // They sync types and changes.
     regA.add(JSON.parse(JSON.stringify(toRemarks)) as TypeDef);

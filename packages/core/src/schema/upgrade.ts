@@ -168,4 +168,3 @@ export function translateDocState(doc: DocState, from: TypeDef, to: TypeDef): Do
   hideMisfits(f, to, false, () => undefined);
   return out;
 }
-

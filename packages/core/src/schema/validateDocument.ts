@@ -14,11 +14,13 @@ export function validateDocument(values: unknown, type: TypeDef): void {
   for (const key in values) {
     if (key === 'id') continue;
     const def = type.fields[key];
-    if (def === undefined) throw new ValidationError(key, 'unknown-field', `${type.name} has no field ${JSON.stringify(key)}`);
+    if (def === undefined)
+      throw new ValidationError(key, 'unknown-field', `${type.name} has no field ${JSON.stringify(key)}`);
     if (values[key] !== undefined) validateValue(def, values[key], key);
   }
   for (const key in type.fields) {
     const def = type.fields[key];
-    if (def?.required && values[key] === undefined && def.default === undefined) throw new ValidationError(key, 'required', 'missing required field');
+    if (def?.required && values[key] === undefined && def.default === undefined)
+      throw new ValidationError(key, 'required', 'missing required field');
   }
 }

@@ -24,18 +24,43 @@ describe('validateType', () => {
   it('names the path and the rule of what is wrong', () => {
     expect(schemaError({ ...WorkOrder, name: '1x' })).toEqual({ path: 'name', rule: 'name' });
     expect(schemaError({ ...WorkOrder, version: 0 })).toEqual({ path: 'version', rule: 'version' });
-    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'money' } } })).toEqual({ path: 'a.type', rule: 'field-type' });
-    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'enum', values: [] } } })).toEqual({ path: 'a.values', rule: 'enum' });
-    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'log', merge: 'lww' } } })).toEqual({ path: 'a.merge', rule: 'merge-policy' });
-    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'string', default: 3 } } })).toEqual({ path: 'a.default', rule: 'default' });
-    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'reference' } } })).toEqual({ path: 'a.to', rule: 'reference' });
-    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'object', fields: { $b: { type: 'string' } } } } })).toEqual({ path: 'a.$b', rule: 'name' });
-    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'string', colour: 'red' } } })).toEqual({ path: 'a.colour', rule: 'unknown-property' });
-    expect(schemaError({ ...WorkOrder, fields: { id: { type: 'string' } } })).toEqual({ path: 'id', rule: 'reserved' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'money' } } })).toEqual({
+      path: 'a.type',
+      rule: 'field-type',
+    });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'enum', values: [] } } })).toEqual({
+      path: 'a.values',
+      rule: 'enum',
+    });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'log', merge: 'lww' } } })).toEqual({
+      path: 'a.merge',
+      rule: 'merge-policy',
+    });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'string', default: 3 } } })).toEqual({
+      path: 'a.default',
+      rule: 'default',
+    });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'reference' } } })).toEqual({
+      path: 'a.to',
+      rule: 'reference',
+    });
+    expect(
+      schemaError({ ...WorkOrder, fields: { a: { type: 'object', fields: { $b: { type: 'string' } } } } }),
+    ).toEqual({ path: 'a.$b', rule: 'name' });
+    expect(schemaError({ ...WorkOrder, fields: { a: { type: 'string', colour: 'red' } } })).toEqual({
+      path: 'a.colour',
+      rule: 'unknown-property',
+    });
+    expect(schemaError({ ...WorkOrder, fields: { id: { type: 'string' } } })).toEqual({
+      path: 'id',
+      rule: 'reserved',
+    });
   });
 
   it('documents the default policy per field type', () => {
-    expect(['string', 'number', 'boolean', 'date', 'enum', 'reference'].map((t) => defaultPolicy(t as 'string'))).toEqual(Array(6).fill('lww'));
+    expect(
+      ['string', 'number', 'boolean', 'date', 'enum', 'reference'].map((t) => defaultPolicy(t as 'string')),
+    ).toEqual(Array(6).fill('lww'));
     expect(defaultPolicy('object')).toBe('object');
     expect(defaultPolicy('text')).toBe('sequence');
     expect(defaultPolicy('list')).toBe('sequence');
@@ -50,14 +75,21 @@ describe('validateValue', () => {
     validateValue({ type: 'date' }, '2026-11-25T10:00:00Z', 'due');
     expect(() => validateValue({ type: 'date' }, '25.11.2026', 'due')).toThrow(ValidationError);
     expect(() => validateValue({ type: 'reference', to: 'Site' }, 'has space', 'site')).toThrow(/site: type/);
-    expect(() => validateValue(WorkOrder.fields.address as never, { street: 1 }, 'address')).toThrow(/address\.street: type/);
-    expect(() => validateValue({ type: 'list', of: { type: 'number' } }, [1, 'x'], 'parts')).toThrow(/parts\[1\]: type/);
+    expect(() => validateValue(WorkOrder.fields.address as never, { street: 1 }, 'address')).toThrow(
+      /address\.street: type/,
+    );
+    expect(() => validateValue({ type: 'list', of: { type: 'number' } }, [1, 'x'], 'parts')).toThrow(
+      /parts\[1\]: type/,
+    );
   });
 });
 
 describe('validateDocument', () => {
   it('rejects unknown fields, missing required fields and wrong values, naming the field', () => {
-    const type = { ...WorkOrder, fields: { ...WorkOrder.fields, title: { type: 'string' as const, required: true } } };
+    const type = {
+      ...WorkOrder,
+      fields: { ...WorkOrder.fields, title: { type: 'string' as const, required: true } },
+    };
     validateDocument({ id: 'x', title: 'Pump', status: 'open', address: { city: 'Bern' } }, type);
     expect(() => validateDocument({ title: 'Pump', colour: 'red' }, type)).toThrow(/colour: unknown-field/);
     expect(() => validateDocument({ status: 'open' }, type)).toThrow(/title: required/);

@@ -25,13 +25,17 @@ export function isFieldName(name: string): boolean {
  */
 export function validateType(def: unknown): asserts def is TypeDef {
   if (!isRecord(def)) fail('', 'type', 'a type must be an object');
-  if (typeof def.name !== 'string' || !NAME.test(def.name)) fail('name', 'name', 'type name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
-  if (!Number.isInteger(def.version) || (def.version as number) < 1) fail('version', 'version', 'version must be an integer >= 1');
+  if (typeof def.name !== 'string' || !NAME.test(def.name))
+    fail('name', 'name', 'type name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
+  if (!Number.isInteger(def.version) || (def.version as number) < 1)
+    fail('version', 'version', 'version must be an integer >= 1');
   if (!isRecord(def.fields)) fail('fields', 'type', 'fields must be an object');
   for (const key of Object.keys(def)) {
-    if (!['name', 'version', 'fields', 'migrations'].includes(key)) fail(key, 'unknown-property', 'not a type property');
+    if (!['name', 'version', 'fields', 'migrations'].includes(key))
+      fail(key, 'unknown-property', 'not a type property');
   }
-  if (def.migrations !== undefined && !Array.isArray(def.migrations)) fail('migrations', 'type', 'migrations must be an array');
+  if (def.migrations !== undefined && !Array.isArray(def.migrations))
+    fail('migrations', 'type', 'migrations must be an array');
   validateFields(def.fields, '');
 }
 
@@ -49,21 +53,31 @@ const FIELD_PROPS = new Set(['type', 'required', 'default', 'merge', 'values', '
 /** Checks one field definition (recursively for objects and item types). */
 export function validateFieldDef(def: unknown, path: string): asserts def is FieldDef {
   if (!isRecord(def)) fail(path, 'type', 'a field definition must be an object');
-  for (const key of Object.keys(def)) if (!FIELD_PROPS.has(key)) fail(joinPath(path, key), 'unknown-property', 'not a field property');
-  if (typeof def.type !== 'string' || !FIELD_TYPES.has(def.type)) fail(joinPath(path, 'type'), 'field-type', `unknown field type ${JSON.stringify(def.type)}`);
+  for (const key of Object.keys(def))
+    if (!FIELD_PROPS.has(key)) fail(joinPath(path, key), 'unknown-property', 'not a field property');
+  if (typeof def.type !== 'string' || !FIELD_TYPES.has(def.type))
+    fail(joinPath(path, 'type'), 'field-type', `unknown field type ${JSON.stringify(def.type)}`);
   const f = def as unknown as FieldDef;
-  if (def.required !== undefined && typeof def.required !== 'boolean') fail(joinPath(path, 'required'), 'type', 'required must be a boolean');
+  if (def.required !== undefined && typeof def.required !== 'boolean')
+    fail(joinPath(path, 'required'), 'type', 'required must be a boolean');
   if (f.merge !== undefined && !allowedPolicies(f.type).includes(f.merge)) {
-    fail(joinPath(path, 'merge'), 'merge-policy', `policy ${JSON.stringify(f.merge)} is not allowed for type ${f.type} (allowed: ${allowedPolicies(f.type).join(', ')})`);
+    fail(
+      joinPath(path, 'merge'),
+      'merge-policy',
+      `policy ${JSON.stringify(f.merge)} is not allowed for type ${f.type} (allowed: ${allowedPolicies(f.type).join(', ')})`,
+    );
   }
   if (f.type === 'enum') {
     if (!Array.isArray(f.values) || f.values.length === 0 || !f.values.every((v) => typeof v === 'string')) {
       fail(joinPath(path, 'values'), 'enum', 'enum needs a non-empty array of strings');
     }
-    if (new Set(f.values).size !== f.values.length) fail(joinPath(path, 'values'), 'enum', 'enum values must be unique');
-  } else if (f.values !== undefined) fail(joinPath(path, 'values'), 'unknown-property', 'values is only for enum');
+    if (new Set(f.values).size !== f.values.length)
+      fail(joinPath(path, 'values'), 'enum', 'enum values must be unique');
+  } else if (f.values !== undefined)
+    fail(joinPath(path, 'values'), 'unknown-property', 'values is only for enum');
   if (f.type === 'reference') {
-    if (typeof f.to !== 'string' || !NAME.test(f.to)) fail(joinPath(path, 'to'), 'reference', 'reference needs a target type name in `to`');
+    if (typeof f.to !== 'string' || !NAME.test(f.to))
+      fail(joinPath(path, 'to'), 'reference', 'reference needs a target type name in `to`');
   } else if (f.to !== undefined) fail(joinPath(path, 'to'), 'unknown-property', 'to is only for reference');
   if (f.fields !== undefined) {
     if (f.type !== 'object') fail(joinPath(path, 'fields'), 'unknown-property', 'fields is only for object');
@@ -71,14 +85,19 @@ export function validateFieldDef(def: unknown, path: string): asserts def is Fie
     validateFields(f.fields, path);
   }
   if (f.of !== undefined) {
-    if (f.type !== 'list' && f.type !== 'set' && f.type !== 'log') fail(joinPath(path, 'of'), 'unknown-property', 'of is only for list, set and log');
+    if (f.type !== 'list' && f.type !== 'set' && f.type !== 'log')
+      fail(joinPath(path, 'of'), 'unknown-property', 'of is only for list, set and log');
     validateFieldDef(f.of, joinPath(path, 'of'));
   }
   if (f.default !== undefined) {
     try {
       validateValue(f, f.default, path);
     } catch (e) {
-      fail(joinPath(path, 'default'), 'default', `default does not satisfy the field: ${(e as Error).message}`);
+      fail(
+        joinPath(path, 'default'),
+        'default',
+        `default does not satisfy the field: ${(e as Error).message}`,
+      );
     }
   }
 }

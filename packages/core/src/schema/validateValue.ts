@@ -30,7 +30,8 @@ export function validateValue(def: FieldDef, value: unknown, path: string): void
       return;
     case 'number':
     case 'counter':
-      if (typeof value !== 'number' || !Number.isFinite(value)) fail(path, 'type', `expected a finite number, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        fail(path, 'type', `expected a finite number, got ${describe(value)}`);
       return;
     case 'boolean':
       if (typeof value !== 'boolean') fail(path, 'type', `expected a boolean, got ${describe(value)}`);
@@ -41,8 +42,10 @@ export function validateValue(def: FieldDef, value: unknown, path: string): void
       }
       return;
     case 'enum':
-      if (typeof value !== 'string') fail(path, 'type', `expected one of the enum values, got ${describe(value)}`);
-      if (!def.values?.includes(value)) fail(path, 'enum', `${JSON.stringify(value)} is not one of ${JSON.stringify(def.values)}`);
+      if (typeof value !== 'string')
+        fail(path, 'type', `expected one of the enum values, got ${describe(value)}`);
+      if (!def.values?.includes(value))
+        fail(path, 'enum', `${JSON.stringify(value)} is not one of ${JSON.stringify(def.values)}`);
       return;
     case 'reference':
       if (!isDocId(value)) fail(path, 'type', `expected a document id, got ${describe(value)}`);

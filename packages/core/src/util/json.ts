@@ -34,7 +34,8 @@ export function canonicalJson(x: unknown): string {
   if (x === null || typeof x !== 'object') return JSON.stringify(x) ?? 'null';
   if (Array.isArray(x)) {
     let out = '[';
-    for (let i = 0; i < x.length; i++) out += (i ? ',' : '') + canonicalJson(x[i] === undefined ? null : x[i]);
+    for (let i = 0; i < x.length; i++)
+      out += (i ? ',' : '') + canonicalJson(x[i] === undefined ? null : x[i]);
     return out + ']';
   }
   const rec = x as Record<string, unknown>;

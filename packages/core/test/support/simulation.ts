@@ -15,15 +15,48 @@ export type Step =
   | { kind: 'skew'; replica: number; ms: number };
 
 /** Random scripts: writes, deliveries (with duplication), partitions, time and clock skew. */
-export function scriptArb(replicas: number, maxSteps = 40): fc.Arbitrary<{ steps: Step[]; finalOrder: number[] }> {
+export function scriptArb(
+  replicas: number,
+  maxSteps = 40,
+): fc.Arbitrary<{ steps: Step[]; finalOrder: number[] }> {
   const step: fc.Arbitrary<Step> = fc.oneof(
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('write' as const), replica: fc.nat(replicas - 1), intents: fc.array(intentArb, { minLength: 1, maxLength: 3 }) }) },
-    { weight: 4, arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(), keep: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('partition' as const), replica: fc.nat(replicas - 1), offline: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 2000 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('skew' as const), replica: fc.nat(replicas - 1), ms: fc.integer({ min: -5000, max: 5000 }) }) },
+    {
+      weight: 4,
+      arbitrary: fc.record({
+        kind: fc.constant('write' as const),
+        replica: fc.nat(replicas - 1),
+        intents: fc.array(intentArb, { minLength: 1, maxLength: 3 }),
+      }),
+    },
+    {
+      weight: 4,
+      arbitrary: fc.record({ kind: fc.constant('deliver' as const), pick: fc.nat(), keep: fc.boolean() }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('partition' as const),
+        replica: fc.nat(replicas - 1),
+        offline: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('tick' as const), ms: fc.integer({ min: 0, max: 2000 }) }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('skew' as const),
+        replica: fc.nat(replicas - 1),
+        ms: fc.integer({ min: -5000, max: 5000 }),
+      }),
+    },
   );
-  return fc.record({ steps: fc.array(step, { minLength: 1, maxLength: maxSteps }), finalOrder: fc.array(fc.nat(), { maxLength: 400 }) });
+  return fc.record({
+    steps: fc.array(step, { minLength: 1, maxLength: maxSteps }),
+    finalOrder: fc.array(fc.nat(), { maxLength: 400 }),
+  });
 }
 
 interface Replica {
@@ -45,11 +78,21 @@ export interface SimulationResult {
  * order, some twice, some late, none to or from an offline replica; at the end everyone comes
  * online and every pending message is delivered (in an order drawn from `finalOrder`).
  */
-export function runSimulation(replicaCount: number, script: { steps: Step[]; finalOrder: number[] }, docId = 'wo42'): SimulationResult {
+export function runSimulation(
+  replicaCount: number,
+  script: { steps: Step[]; finalOrder: number[] },
+  docId = 'wo42',
+): SimulationResult {
   let now = 1_764_000_000_000;
   const replicas: Replica[] = [];
   for (let i = 0; i < replicaCount; i++) {
-    const r: Replica = { name: `r${i}`, clock: undefined as unknown as HybridLogicalClock, skew: 0, doc: undefined, offline: false };
+    const r: Replica = {
+      name: `r${i}`,
+      clock: undefined as unknown as HybridLogicalClock,
+      skew: 0,
+      doc: undefined,
+      offline: false,
+    };
     r.clock = new HybridLogicalClock({ replica: r.name, now: () => now + r.skew });
     replicas.push(r);
   }
@@ -71,11 +114,14 @@ export function runSimulation(replicaCount: number, script: { steps: Step[]; fin
         const change = createChange({ clock: r.clock, type: WorkOrder, doc: r.doc, docId, intents });
         r.doc = applyChange(r.doc, change, WorkOrder);
         changes.push(change);
-        for (let to = 0; to < replicaCount; to++) if (to !== step.replica) queue.push({ to, from: step.replica, change });
+        for (let to = 0; to < replicaCount; to++)
+          if (to !== step.replica) queue.push({ to, from: step.replica, change });
         break;
       }
       case 'deliver': {
-        const ready = queue.map((m, i) => ({ m, i })).filter(({ m }) => !replicas[m.to]?.offline && !replicas[m.from]?.offline);
+        const ready = queue
+          .map((m, i) => ({ m, i }))
+          .filter(({ m }) => !replicas[m.to]?.offline && !replicas[m.from]?.offline);
         const pick = ready.length ? ready[step.pick % ready.length] : undefined;
         if (pick) deliver(pick.i, step.keep);
         break;

@@ -33,21 +33,65 @@ const word = fc.constantFrom('pump', 'valve', 'seal', 'a', 'b');
 
 /** Random intents covering every field kind and every op. */
 export const intentArb: fc.Arbitrary<IntentTemplate> = fc.oneof(
-  fc.record({ op: fc.constant('set' as const), path: fc.constant(['status']), value: fc.constantFrom('open', 'in_progress', 'done') }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.constant(['status']),
+    value: fc.constantFrom('open', 'in_progress', 'done'),
+  }),
   fc.record({ op: fc.constant('set' as const), path: fc.constant(['title']), value: word }),
   fc.record({ op: fc.constant('unset' as const), path: fc.constant(['title']) }),
-  fc.record({ op: fc.constant('set' as const), path: fc.constant(['priority']), value: fc.integer({ min: 1, max: 5 }) }),
-  fc.record({ op: fc.constant('set' as const), path: fc.constantFrom(['address', 'street'], ['address', 'city']), value: word }),
-  fc.record({ op: fc.constant('set' as const), path: fc.constant(['address']), value: fc.record({ street: word }) }),
-  fc.record({ op: fc.constant('append' as const), path: fc.constant(['notes']), values: fc.array(word, { minLength: 1, maxLength: 2 }) }),
-  fc.record({ op: fc.constantFrom('add' as const, 'remove' as const), path: fc.constant(['tags']), values: fc.array(word, { minLength: 1, maxLength: 2 }) }),
-  fc.record({ op: fc.constant('set' as const), path: fc.constant(['tags']), value: fc.array(word, { maxLength: 2 }) }),
-  fc.record({ op: fc.constant('inc' as const), path: fc.constant(['qty']), by: fc.integer({ min: -3, max: 3 }) }),
-  fc.record({ op: fc.constant('set' as const), path: fc.constant(['qty']), value: fc.integer({ min: 0, max: 9 }) }),
-  fc.record({ op: fc.constant('set' as const), path: fc.constantFrom(['meta', 'x'], ['meta', 'y']), value: fc.oneof(word, fc.integer()) }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.constant(['priority']),
+    value: fc.integer({ min: 1, max: 5 }),
+  }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.constantFrom(['address', 'street'], ['address', 'city']),
+    value: word,
+  }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.constant(['address']),
+    value: fc.record({ street: word }),
+  }),
+  fc.record({
+    op: fc.constant('append' as const),
+    path: fc.constant(['notes']),
+    values: fc.array(word, { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    op: fc.constantFrom('add' as const, 'remove' as const),
+    path: fc.constant(['tags']),
+    values: fc.array(word, { minLength: 1, maxLength: 2 }),
+  }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.constant(['tags']),
+    value: fc.array(word, { maxLength: 2 }),
+  }),
+  fc.record({
+    op: fc.constant('inc' as const),
+    path: fc.constant(['qty']),
+    by: fc.integer({ min: -3, max: 3 }),
+  }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.constant(['qty']),
+    value: fc.integer({ min: 0, max: 9 }),
+  }),
+  fc.record({
+    op: fc.constant('set' as const),
+    path: fc.constantFrom(['meta', 'x'], ['meta', 'y']),
+    value: fc.oneof(word, fc.integer()),
+  }),
   fc.record({ op: fc.constant('set' as const), path: fc.constant(['body']), value: word }),
   fc.record({ op: fc.constant('textEdit' as const), at: fc.nat(20), del: fc.nat(3), insert: word }),
-  fc.record({ op: fc.constantFrom('append' as const, 'remove' as const), path: fc.constant(['parts']), values: fc.array(word, { minLength: 1, maxLength: 2 }) }),
+  fc.record({
+    op: fc.constantFrom('append' as const, 'remove' as const),
+    path: fc.constant(['parts']),
+    values: fc.array(word, { minLength: 1, maxLength: 2 }),
+  }),
   fc.record({ op: fc.constant('delete' as const) }),
   fc.record({ op: fc.constant('restore' as const) }),
 );
@@ -56,7 +100,11 @@ export const intentArb: fc.Arbitrary<IntentTemplate> = fc.oneof(
  * Turns the templates of one change into intents against `doc` as `replica` sees it. Text edits
  * of one change are made on one editor copy, one after the other, as an editor would.
  */
-export function realizeAll(ts: readonly IntentTemplate[], doc: DocState | undefined, replica: string): Intent[] {
+export function realizeAll(
+  ts: readonly IntentTemplate[],
+  doc: DocState | undefined,
+  replica: string,
+): Intent[] {
   let editor: Text | undefined;
   return ts.map((t) => {
     if (t.op !== 'textEdit') return t;

@@ -13,7 +13,8 @@ function totals(x: unknown, path: string): Record<string, number> {
   const out: Record<string, number> = {};
   for (const r in x) {
     const v = x[r];
-    if (!isReplicaId(r) || typeof v !== 'number' || !Number.isFinite(v) || v < 0) bad(path, 'state', 'counter totals are { replica: number >= 0 }');
+    if (!isReplicaId(r) || typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      bad(path, 'state', 'counter totals are { replica: number >= 0 }');
     out[r] = v;
   }
   return out;

@@ -28,15 +28,18 @@ export const lwwKind: FieldKind<LwwState> = {
   fromJSON(json, path) {
     if (!isStamp(json.s)) bad(path, 'stamp', 'register needs a valid stamp `s`');
     checkValue(json.v, path);
-    if (json.p !== undefined && (!isStamp(json.p) || json.p >= json.s)) bad(path, 'stamp', '`p` must be a stamp below `s`');
+    if (json.p !== undefined && (!isStamp(json.p) || json.p >= json.s))
+      bad(path, 'stamp', '`p` must be a stamp below `s`');
     const out = lwwWrite(json.v, json.s, json.p as Stamp | undefined);
     if (json.h !== undefined) {
-      if (!Array.isArray(json.h) || json.h.length === 0 || json.h.length > MAX_SUPERSEDED) bad(path, 'history', 'bad history');
+      if (!Array.isArray(json.h) || json.h.length === 0 || json.h.length > MAX_SUPERSEDED)
+        bad(path, 'history', 'bad history');
       const h: LwwEntry[] = [];
       let prev = json.s;
       for (const e of json.h as unknown[]) {
         const entry = e as Record<string, unknown>;
-        if (typeof e !== 'object' || e === null || !isStamp(entry.s) || entry.s >= prev) bad(path, 'history', 'history must be stamps in descending order');
+        if (typeof e !== 'object' || e === null || !isStamp(entry.s) || entry.s >= prev)
+          bad(path, 'history', 'history must be stamps in descending order');
         if (json.p !== undefined && entry.s <= json.p) bad(path, 'history', 'history entry older than `p`');
         checkValue(entry.v, path);
         h.push({ v: entry.v, s: entry.s });
@@ -47,7 +50,9 @@ export const lwwKind: FieldKind<LwwState> = {
     return out;
   },
   validateDelta(delta, def, path) {
-    for (const key in delta) if (key !== 'v' && key !== 'p') bad(path, 'delta', `unexpected key ${JSON.stringify(key)} in register delta`);
+    for (const key in delta)
+      if (key !== 'v' && key !== 'p')
+        bad(path, 'delta', `unexpected key ${JSON.stringify(key)} in register delta`);
     if (delta.p !== undefined && !isStamp(delta.p)) bad(path, 'stamp', '`p` must be a stamp');
     if (delta.v === undefined) {
       if (def?.required) bad(path, 'required', 'a required field cannot be unset');

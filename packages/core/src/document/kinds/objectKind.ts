@@ -4,7 +4,16 @@ import { ValidationError } from '../../errors.js';
 import { joinPath } from '../../schema/validateValue.js';
 import { isRecord } from '../../util/json.js';
 import type { FieldKind } from '../fieldKind.js';
-import { applyFieldDelta, cloneField, fieldCanonical, fieldFromJSON, fieldToJSON, materializeField, mergeField, validateFieldDelta } from '../fields.js';
+import {
+  applyFieldDelta,
+  cloneField,
+  fieldCanonical,
+  fieldFromJSON,
+  fieldToJSON,
+  materializeField,
+  mergeField,
+  validateFieldDelta,
+} from '../fields.js';
 
 function bad(path: string, rule: string, message: string): never {
   throw new ValidationError(path, rule, message);
@@ -22,7 +31,8 @@ export const objectKind: FieldKind<ObjectState> = {
   merge(a, b) {
     const out = mergeObject(a, b, (key, x, y) => mergeField(x, y, key));
     // Keys present on one side only are shared by mergeObject; copy the mutable (sequence) ones.
-    for (const key in out.f) if (a.f[key] === undefined || b.f[key] === undefined) out.f[key] = cloneField(out.f[key]);
+    for (const key in out.f)
+      if (a.f[key] === undefined || b.f[key] === undefined) out.f[key] = cloneField(out.f[key]);
     return out;
   },
   clone(o) {
@@ -59,7 +69,13 @@ export const objectKind: FieldKind<ObjectState> = {
     for (const key in delta.f) {
       const sub = def?.fields ? def.fields[key] : undefined;
       if (def?.fields && !sub) bad(joinPath(path, key), 'unknown-field', 'not a field of this object');
-      validateFieldDelta(delta.f[key], sub, joinPath(path, key), current?.f[key], def !== undefined && !def.fields);
+      validateFieldDelta(
+        delta.f[key],
+        sub,
+        joinPath(path, key),
+        current?.f[key],
+        def !== undefined && !def.fields,
+      );
     }
   },
   applyDelta(current, delta, stamp: Stamp) {

@@ -18,7 +18,20 @@ const ben = new HybridLogicalClock({ replica: 'ben', now: () => now });
 const wire = (c: Change): Change => JSON.parse(JSON.stringify(c)) as Change;
 
 function create(): DocState {
-  return applyChange(undefined, createChange({ clock: anna, type: WorkOrder, doc: undefined, docId: 'wo42', intents: [{ op: 'set', path: ['body'], value: 'Pump leaks.' }, { op: 'append', path: ['parts'], values: ['seal'] }] }), WorkOrder);
+  return applyChange(
+    undefined,
+    createChange({
+      clock: anna,
+      type: WorkOrder,
+      doc: undefined,
+      docId: 'wo42',
+      intents: [
+        { op: 'set', path: ['body'], value: 'Pump leaks.' },
+        { op: 'append', path: ['parts'], values: ['seal'] },
+      ],
+    }),
+    WorkOrder,
+  );
 }
 
 describe('sequence fields in documents', () => {
@@ -26,7 +39,20 @@ describe('sequence fields in documents', () => {
     let doc = create();
     expect(materialize(doc)).toMatchObject({ body: 'Pump leaks.', parts: ['seal'] });
     now += 1;
-    doc = applyChange(doc, createChange({ clock: anna, type: WorkOrder, doc, intents: [{ op: 'set', path: ['body'], value: 'Fixed.' }, { op: 'append', path: ['parts'], values: ['valve', 'seal'] }, { op: 'remove', path: ['parts'], values: ['seal'] }] }), WorkOrder);
+    doc = applyChange(
+      doc,
+      createChange({
+        clock: anna,
+        type: WorkOrder,
+        doc,
+        intents: [
+          { op: 'set', path: ['body'], value: 'Fixed.' },
+          { op: 'append', path: ['parts'], values: ['valve', 'seal'] },
+          { op: 'remove', path: ['parts'], values: ['seal'] },
+        ],
+      }),
+      WorkOrder,
+    );
     expect(materialize(doc)).toMatchObject({ body: 'Fixed.', parts: ['valve'] });
   });
 
@@ -38,7 +64,12 @@ describe('sequence fields in documents', () => {
       const t = Text.decode((doc.fields.body as Text).encode(), clock.replica);
       const v = t.version;
       t.insert(at, s);
-      return createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'seq', path: ['body'], update: toBase64(t.encodeSince(v)) }] });
+      return createChange({
+        clock,
+        type: WorkOrder,
+        doc,
+        intents: [{ op: 'seq', path: ['body'], update: toBase64(t.encodeSince(v)) }],
+      });
     };
     now += 1;
     const ca = edit(a0, anna, 0, 'Urgent: ');
@@ -54,17 +85,37 @@ describe('sequence fields in documents', () => {
     const b = docFromJSON(docToJSON(a));
     const m = mergeDocs(a, b);
     now += 1;
-    applyChange(m, createChange({ clock: anna, type: WorkOrder, doc: m, intents: [{ op: 'set', path: ['body'], value: 'changed' }] }), WorkOrder);
+    applyChange(
+      m,
+      createChange({
+        clock: anna,
+        type: WorkOrder,
+        doc: m,
+        intents: [{ op: 'set', path: ['body'], value: 'changed' }],
+      }),
+      WorkOrder,
+    );
     expect(materialize(a).body).toBe('Pump leaks.');
     expect(materialize(b).body).toBe('Pump leaks.');
   });
 
   it('a copy of a field (mergeDocs, docFromJSON) keeps edits still waiting for the text they depend on', () => {
     // Ben replaces Anna's text; a third replica receives Ben's change before Anna's.
-    const base = createChange({ clock: anna, type: WorkOrder, doc: undefined, docId: 'wo42', intents: [{ op: 'set', path: ['body'], value: 'pump' }] });
+    const base = createChange({
+      clock: anna,
+      type: WorkOrder,
+      doc: undefined,
+      docId: 'wo42',
+      intents: [{ op: 'set', path: ['body'], value: 'pump' }],
+    });
     const benDoc = applyChange(undefined, wire(base), WorkOrder);
     now += 1;
-    const replace = createChange({ clock: ben, type: WorkOrder, doc: benDoc, intents: [{ op: 'set', path: ['body'], value: 'valve' }] });
+    const replace = createChange({
+      clock: ben,
+      type: WorkOrder,
+      doc: benDoc,
+      intents: [{ op: 'set', path: ['body'], value: 'valve' }],
+    });
     const early = applyChange(undefined, wire(replace), WorkOrder); // waits for Anna's insert
     const copied = docFromJSON(JSON.parse(JSON.stringify(docToJSON(early))));
     const merged = mergeDocs(early, early);

@@ -20,11 +20,29 @@ export interface SequenceKind extends FieldKind<unknown> {
   /** True for this kind's live state objects. */
   owns(state: unknown): boolean;
   /** Delta replacing the whole content (intent `set`: delete all + insert). */
-  replaceDelta(current: unknown, pending: Delta | undefined, value: unknown, replica: string, path: string): Delta;
+  replaceDelta(
+    current: unknown,
+    pending: Delta | undefined,
+    value: unknown,
+    replica: string,
+    path: string,
+  ): Delta;
   /** Delta appending items at the end (intent `append` on a list). */
-  appendDelta(current: unknown, pending: Delta | undefined, values: unknown[], replica: string, path: string): Delta;
+  appendDelta(
+    current: unknown,
+    pending: Delta | undefined,
+    values: unknown[],
+    replica: string,
+    path: string,
+  ): Delta;
   /** Delta removing every item equal to one of `values` (intent `remove` on a list). */
-  removeDelta(current: unknown, pending: Delta | undefined, values: unknown[], replica: string, path: string): Delta;
+  removeDelta(
+    current: unknown,
+    pending: Delta | undefined,
+    values: unknown[],
+    replica: string,
+    path: string,
+  ): Delta;
   /** Delta carrying a raw update from `encodeSince` (intent `seq`). */
   updateDelta(pending: Delta | undefined, update: string, path: string): Delta;
 }
@@ -33,7 +51,12 @@ function bad(path: string, rule: string, message: string): never {
   throw new ValidationError(path, rule, message);
 }
 
-function makeKind(tag: 't' | 'L', create: (replica?: string) => Seq, isMine: (x: unknown) => boolean, read: (s: Seq) => unknown): SequenceKind {
+function makeKind(
+  tag: 't' | 'L',
+  create: (replica?: string) => Seq,
+  isMine: (x: unknown) => boolean,
+  read: (s: Seq) => unknown,
+): SequenceKind {
   /** A private copy of `current` (or an empty sequence) writing as `replica`. */
   const copy = (current: unknown, replica?: string): Seq => {
     const out = create(replica);
@@ -79,7 +102,8 @@ function makeKind(tag: 't' | 'L', create: (replica?: string) => Seq, isMine: (x:
       }
     },
     validateDelta(delta, _def, path) {
-      if (!Array.isArray(delta.u) || delta.u.length === 0) bad(path, 'delta', 'sequence delta needs a non-empty array `u` of base64 updates');
+      if (!Array.isArray(delta.u) || delta.u.length === 0)
+        bad(path, 'delta', 'sequence delta needs a non-empty array `u` of base64 updates');
       for (const u of delta.u as unknown[]) {
         if (typeof u !== 'string') bad(path, 'delta', 'updates must be base64 strings');
         try {
@@ -131,6 +155,16 @@ function makeKind(tag: 't' | 'L', create: (replica?: string) => Seq, isMine: (x:
 }
 
 /** Text fields (`k: 't'`): materialize to a string. */
-export const textKind: SequenceKind = makeKind('t', (r) => new Text(r), (x) => x instanceof Text, (s) => s.toString());
+export const textKind: SequenceKind = makeKind(
+  't',
+  (r) => new Text(r),
+  (x) => x instanceof Text,
+  (s) => s.toString(),
+);
 /** List fields (`k: 'L'`): materialize to an array. */
-export const listKind: SequenceKind = makeKind('L', (r) => new List<unknown>(r), (x) => x instanceof List, (s) => (s as List<unknown>).toArray());
+export const listKind: SequenceKind = makeKind(
+  'L',
+  (r) => new List<unknown>(r),
+  (x) => x instanceof List,
+  (s) => (s as List<unknown>).toArray(),
+);

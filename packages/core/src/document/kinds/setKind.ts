@@ -33,21 +33,25 @@ export const setKind: FieldKind<SetState> = {
     if (!isRecord(json.a) || !Array.isArray(json.r)) bad(path, 'state', 'set state needs `a` and `r`');
     const r = json.r as unknown[];
     for (let i = 0; i < r.length; i++) {
-      if (!isTag(r[i]) || (i > 0 && (r[i] as string) <= (r[i - 1] as string))) bad(path, 'state', 'removed tags must be sorted unique tags');
+      if (!isTag(r[i]) || (i > 0 && (r[i] as string) <= (r[i - 1] as string)))
+        bad(path, 'state', 'removed tags must be sorted unique tags');
     }
     const removed = new Set(r as string[]);
     const a: Record<string, unknown> = {};
     for (const t in json.a) {
-      if (!isTag(t) || removed.has(t) || json.a[t] === undefined || !isJson(json.a[t])) bad(path, 'state', `bad set entry ${t}`);
+      if (!isTag(t) || removed.has(t) || json.a[t] === undefined || !isJson(json.a[t]))
+        bad(path, 'state', `bad set entry ${t}`);
       a[t] = json.a[t];
     }
     return { k: 's', a, r: r as string[] };
   },
   validateDelta(delta, def, path) {
-    if (!Array.isArray(delta.a) || !Array.isArray(delta.r)) bad(path, 'delta', 'set delta needs arrays `a` and `r`');
+    if (!Array.isArray(delta.a) || !Array.isArray(delta.r))
+      bad(path, 'delta', 'set delta needs arrays `a` and `r`');
     for (let i = 0; i < delta.a.length; i++) {
       if (def) validateItem(def, delta.a[i], joinPath(path, i));
-      else if (delta.a[i] === undefined || !isJson(delta.a[i])) bad(joinPath(path, i), 'type', 'set items must be JSON');
+      else if (delta.a[i] === undefined || !isJson(delta.a[i]))
+        bad(joinPath(path, i), 'type', 'set items must be JSON');
     }
     for (const t of delta.r as unknown[]) if (!isTag(t)) bad(path, 'delta', 'removed tags must be `stamp/n`');
   },
