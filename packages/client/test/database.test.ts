@@ -222,13 +222,15 @@ describe('reopen restores documents, outbox and clock exactly', () => {
 });
 
 describe('SyncHost', () => {
-  it('applyRemote moves the clock past remote stamps, so a later local edit wins', async () => {
+  it('applyRemote moves the clock past remote stamps: later local edits are stamped after them', async () => {
     const ahead = await createDatabase({ name: 'a', storage: new MemoryStorage(), replicaId: 'ahead', now: () => Date.now() + 60_000 });
     await ahead.defineType(workOrderType);
     const b = await open(new MemoryStorage(), 'devB');
     const id = await ahead.collection('workOrders').insert({ title: 'from a fast clock', status: 'open' });
     await b.applyRemote([docToJSON(ahead.collection('workOrders').states.get(id)!)]);
+    expect(b.clock.last! >= ahead.clock.last!).toBe(true);
     await b.collection('workOrders').update(id, { $set: { title: 'edited later' } });
+    expect(b.clock.last! > ahead.clock.last!).toBe(true);
     await ahead.applyRemote([docToJSON(b.collection('workOrders').states.get(id)!)]);
     expect(ahead.collection('workOrders').findOne(id)!.title).toBe('edited later');
   });
