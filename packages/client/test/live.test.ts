@@ -40,7 +40,7 @@ function replay(prev: readonly Doc[], changes: readonly ResultChange[], length: 
 class Store implements QuerySource {
   readonly docs = new Map<string, Doc>();
   readonly indexes: SecondaryIndex[] = [new HashIndex({ kind: 'hash', fields: ['status'] }), new OrderedIndex({ kind: 'ordered', fields: ['updatedAt'] })];
-  readonly registry = new LiveRegistry((q) => (q.query.constraints.get('status')?.equals ? 'status' : undefined));
+  readonly registry = new LiveRegistry();
   write(id: string, after: Doc | undefined): void {
     const before = this.docs.get(id);
     if (after) this.docs.set(id, after);
@@ -107,7 +107,7 @@ describe('live queries', () => {
     );
   });
 
-  it('a write only visits queries filed under its old or new value', () => {
+  it('a write only visits queries filed under its old or new values', () => {
     const store = new Store();
     const visits = new Map<string, number>();
     const make = (status: string): LiveQuery => {
@@ -125,5 +125,23 @@ describe('live queries', () => {
     store.write('x', { id: 'x', status: 'done', priority: 1, updatedAt: 2 });
     store.registry.flush();
     expect(Object.fromEntries(visits)).toEqual({ open: 2, done: 1 });
+  });
+
+  it('queries with several equalities are filed under the tuple of values', () => {
+    const store = new Store();
+    const visits: string[] = [];
+    for (const site of ['s1', 's2']) {
+      const q = new LiveQuery(compileQuery({ status: 'open', site }), store);
+      const apply = q.apply.bind(q);
+      q.apply = (id, b, a) => {
+        visits.push(site);
+        apply(id, b, a);
+      };
+      store.registry.add(q);
+    }
+    store.write('x', { id: 'x', status: 'open', site: 's1', priority: 1, updatedAt: 1 });
+    store.write('y', { id: 'y', status: 'done', site: 's2', priority: 1, updatedAt: 1 });
+    store.registry.flush();
+    expect(visits).toEqual(['s1']);
   });
 });

@@ -55,7 +55,7 @@ export class Collection implements QuerySource {
     readonly name: string,
     private readonly host: WriteHost,
   ) {
-    this.live = new LiveRegistry((q) => this.routeField(q));
+    this.live = new LiveRegistry();
   }
 
   /** Inserts a document; `id` is generated if absent. Resolves once durable. */
@@ -201,22 +201,5 @@ export class Collection implements QuerySource {
       if (value !== undefined) intents.push({ op: 'set', path: [key], value });
     }
     return { id, intents };
-  }
-
-  /** Routes a live query on its most selective equality field (smallest hash bucket). */
-  private routeField(q: LiveQuery): string | undefined {
-    let best: string | undefined;
-    let bestSize = Infinity;
-    for (const [field, c] of q.query.constraints) {
-      if (!c.equals || field.includes('.')) continue;
-      let size = this.docs.size;
-      const index = this.indexes.find((i) => i.kind === 'hash' && i.fields.length === 1 && i.fields[0] === field) as HashIndex | undefined;
-      if (index) size = c.equals.reduce((n: number, v) => n + (index.lookup([v])?.size ?? 0), 0);
-      if (size < bestSize) {
-        best = field;
-        bestSize = size;
-      }
-    }
-    return best;
   }
 }
