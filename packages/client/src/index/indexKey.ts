@@ -18,6 +18,17 @@ export function compileKeys(fields: string[]): (doc: Record<string, unknown>) =>
   const simple = fields.every((f) => !f.includes('.'));
   const readers = fields.map(compileReader);
   return (doc) => {
+    if (simple) {
+      // Common case first: no array values, exactly one tuple.
+      const tuple: unknown[] = [];
+      let arrays = false;
+      for (const f of fields) {
+        const v = doc[f];
+        if (Array.isArray(v)) arrays = true;
+        tuple.push(v === undefined ? null : v);
+      }
+      if (!arrays) return [tuple];
+    }
     let tuples: unknown[][] = [[]];
     for (let i = 0; i < fields.length; i++) {
       const options = simple ? valuesOf(doc[fields[i] as string]) : flatten((readers[i] as (d: unknown) => unknown[])(doc));

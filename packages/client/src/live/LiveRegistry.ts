@@ -114,11 +114,16 @@ function keysOf(doc: Doc, fields: string[]): unknown[] {
     const v = doc[fields[0] as string];
     return Array.isArray(v) ? v : [v === undefined ? null : v];
   }
-  const lists = fields.map((f) => {
+  // Common case first: no array values, exactly one key.
+  const values: unknown[] = [];
+  let arrays = false;
+  for (const f of fields) {
     const v = doc[f];
-    return Array.isArray(v) ? v : [v === undefined ? null : v];
-  });
-  return cartesian(lists).map(encode);
+    if (Array.isArray(v)) arrays = true;
+    values.push(v === undefined ? null : v);
+  }
+  if (!arrays) return [JSON.stringify(values)];
+  return cartesian(values.map((v) => (Array.isArray(v) ? v : [v]))).map(encode);
 }
 
 function encode(tuple: unknown[]): unknown {
