@@ -39,6 +39,14 @@ export function parseSort(spec: unknown): SortKey[] {
 export function compileSort(keys: SortKey[]): Comparator {
   const getters = keys.map((k) => ({ get: compileGetter(k.path), dir: k.dir }));
   const tieDir = keys.length > 0 ? (keys[keys.length - 1] as SortKey).dir : 1;
+  if (getters.length === 0) {
+    // Unsorted queries (the most common) are in id order: skip the key loop entirely.
+    return (a, b) => {
+      const ia = a.id as string;
+      const ib = b.id as string;
+      return ia < ib ? -1 : ia > ib ? 1 : 0;
+    };
+  }
   return (a, b) => {
     for (const { get, dir } of getters) {
       const c = compareValues(get(a), get(b));
