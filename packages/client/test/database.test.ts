@@ -55,6 +55,17 @@ describe('collections', () => {
     await db.close();
   });
 
+  it('redefining an identical type is a no-op; a changed type re-materializes', async () => {
+    const db = await open();
+    const orders = db.collection('workOrders');
+    const id = await orders.insert({ title: 'x', status: 'open' });
+    const doc = orders.findOne(id);
+    await db.defineType(structuredClone(workOrderType));
+    expect(orders.findOne(id)).toBe(doc);
+    await db.defineType({ ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew: { type: 'string', default: 'none' } } });
+    expect(orders.findOne(id)!.crew).toBe('none');
+  });
+
   it('keeps superseded values of concurrent writes visible through conflicts()', async () => {
     const a = await open(new MemoryStorage(), 'devA');
     const b = await open(new MemoryStorage(), 'devB');

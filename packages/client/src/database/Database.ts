@@ -90,10 +90,7 @@ export class Database implements SyncHost, WriteHost {
   defineType(type: TypeDef): Promise<void> {
     this.assertOpen();
     validateType(type);
-    this.types.set(type.name, type);
-    this.queue.setMeta(META_TYPES, JSON.stringify([...this.types.values()]));
-    const c = this.collections.get(type.name);
-    if (c) this.batch(() => c.rematerialize());
+    this.adoptType(type);
     return this.queue.durable();
   }
 
@@ -104,9 +101,21 @@ export class Database implements SyncHost, WriteHost {
   async applyTypes(types: readonly unknown[]): Promise<void> {
     this.assertOpen();
     for (const t of types) validateType(t as TypeDef);
-    const newer = (types as TypeDef[]).filter((t) => (this.types.get(t.name)?.version ?? 0) < t.version);
-    for (const t of newer) void this.defineType(t);
+    for (const t of types as TypeDef[]) if ((this.types.get(t.name)?.version ?? 0) < t.version) this.adoptType(t);
     await this.queue.durable();
+  }
+
+  /**
+   * Apps define their types at every start: an identical definition is a no-op, so reopening a
+   * database does not re-materialize every document.
+   */
+  private adoptType(type: TypeDef): void {
+    const current = this.types.get(type.name);
+    if (current && JSON.stringify(current) === JSON.stringify(type)) return;
+    this.types.set(type.name, type);
+    this.queue.setMeta(META_TYPES, JSON.stringify([...this.types.values()]));
+    const c = this.collections.get(type.name);
+    if (c) this.batch(() => c.rematerialize());
   }
 
   collection(name: string): Collection {
