@@ -1,0 +1,45 @@
+// The floor set by core for the bulk-load and heap columns: createChange + applyChange +
+// materialize for the same 100,000 rows, no client layer (no indexes, outbox, storage).
+// Usage: node --expose-gc bench/collections/coreFloor.js   (after building @fieldsync/core)
+import {
+  applyChange,
+  createChange,
+  HybridLogicalClock,
+  materialize,
+} from '../../packages/core/dist/index.js';
+import { STATUSES, workOrders } from './data.js';
+import { heapUsed, now } from './measure.js';
+
+const rows = workOrders();
+const type = {
+  name: 'workOrders',
+  version: 1,
+  fields: {
+    title: { type: 'string' },
+    status: { type: 'enum', values: STATUSES },
+    priority: { type: 'number' },
+    site: { type: 'string' },
+    updatedAt: { type: 'number' },
+  },
+};
+const clock = new HybridLogicalClock({ replica: 'bench' });
+const h0 = heapUsed();
+const t0 = now();
+const states = new Map();
+const docs = new Map();
+const changes = [];
+for (const r of rows) {
+  const intents = [];
+  for (const k in r) if (k !== 'id') intents.push({ op: 'set', path: [k], value: r[k] });
+  const change = createChange({ clock, type, doc: undefined, docId: r.id, intents });
+  const state = applyChange(undefined, change, type);
+  states.set(r.id, state);
+  changes.push(change);
+  docs.set(r.id, materialize(state, type));
+}
+const ms = now() - t0;
+const heap = heapUsed() - h0;
+const raw = Buffer.byteLength(JSON.stringify(rows));
+console.log(
+  `core only: ${ms.toFixed(0)} ms, heap ${(heap / 1048576).toFixed(1)} MB = ${(heap / raw).toFixed(2)}× raw JSON (${states.size} states, ${changes.length} changes, ${docs.size} docs)`,
+);
