@@ -22,7 +22,7 @@ export const WORK_ORDER = {
 
 /** Starts `fieldsync serve` as a child process on a random port of 127.0.0.1. */
 export async function serve(args) {
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', '0', '--rate-per-second', '1000000', ...args], {
+  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ') ?? []), CLI, 'serve', '--port', '0', '--rate-per-second', '1000000', ...args], {
     env: { ...process.env, FIELDSYNC_JWT_SECRET: SECRET },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

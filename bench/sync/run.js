@@ -205,7 +205,17 @@ async function initialAndDelta(nDocs) {
 
 const TOTAL = Number(process.env.BENCH_SYNC_CHANGES ?? 200_000);
 log(`fieldsync sync benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'initial' (default: all)
+const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 try {
+  if (!ONLY || ONLY === 'throughput') await throughputs();
+  if (!ONLY || ONLY === 'latency') await latencyWithSseClients(SSE_CLIENTS, 200);
+  if (!ONLY || ONLY === 'initial') await initialAndDelta(100_000);
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+async function throughputs() {
   await throughput('SQLite', ['--data', join(dir, 'sqlite')], TOTAL, 1000, 2);
   const schema = `bench_${process.pid}`;
   let pgUp = false;
@@ -227,10 +237,6 @@ try {
       await c.end();
     }
   }
-  await latencyWithSseClients(1000, 200);
-  await initialAndDelta(100_000);
-} finally {
-  rmSync(dir, { recursive: true, force: true });
 }
 
 log('\n| metric | result | target | met |\n|---|---:|---:|:-:|');

@@ -13,12 +13,20 @@ const key = (secret: string): Uint8Array => new TextEncoder().encode(secret);
  */
 export function hmacVerifier(secret: string): TokenVerifier {
   const k = key(secret);
+  // A device sends the same token with every request; verifying its signature once (until it
+  // expires) keeps HMAC and key import off the hot path. Bounded: cleared past 10,000 tokens.
+  const verified = new Map<string, { user: User; exp: number }>();
   return async (token: string): Promise<User> => {
+    const hit = verified.get(token);
+    if (hit && hit.exp > Date.now()) return hit.user;
     const { payload } = await jwtVerify(token, k, { algorithms: ['HS256'] });
     const tenant = payload['tenant'];
     if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('token has no "sub" (user id)');
     if (typeof tenant !== 'string' || tenant === '') throw new Error('token has no "tenant" claim');
-    return { id: payload.sub, tenant, claims: payload };
+    const user: User = { id: payload.sub, tenant, claims: payload };
+    if (verified.size >= 10_000) verified.clear();
+    verified.set(token, { user, exp: payload.exp !== undefined ? payload.exp * 1000 : Date.now() + 60_000 });
+    return user;
   };
 }
 

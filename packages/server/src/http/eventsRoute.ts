@@ -1,13 +1,13 @@
 import type { Hono } from 'hono';
+import type { ServerResponse } from 'node:http';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { Subscriber } from '../realtime/SseHub.js';
 import { sseComment, sseEvent } from '../realtime/sseFormat.js';
+import { nodeSink, streamSink, type SseSink } from '../realtime/sseSinks.js';
 import { deltaJSON, renderDelta, TYPES_COLLECTION } from '../sync/renderDelta.js';
 import { Visibility, parseFilter } from '../sync/SyncFilter.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { parseCursor } from './pullRoute.js';
-
-/** A stream with this many unsent chunks is dropped; the client resumes with Last-Event-ID. */
-const MAX_QUEUED_CHUNKS = 2000;
 
 /**
  * `GET /v1/events?since=C&types=…&where=…` (or header `Last-Event-ID: C`): server-sent events.
@@ -19,56 +19,33 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const user = c.get('user');
     const since = parseCursor(c.req.header('last-event-id') ?? c.req.query('since'), 'since');
     const filter = parseFilter(c.req.query('types'), c.req.query('where'));
-    const vis = new Visibility(user, filter, ctx.permissions);
-    const enc = new TextEncoder();
-    let sub: Subscriber | undefined;
-    let closed = false;
-    const stream = new ReadableStream<Uint8Array>({
-      start(controller) {
-        const s: Subscriber = {
-          tenant: user.tenant,
-          visibility: vis,
-          cursor: since,
-          pending: [],
-          write(chunk) {
-            if (closed) return false;
-            try {
-              controller.enqueue(enc.encode(chunk));
-            } catch {
-              // The client went away between two events: report it so the hub drops the stream.
-              closed = true;
-              return false;
-            }
-            return (controller.desiredSize ?? 0) > -MAX_QUEUED_CHUNKS;
-          },
-          close() {
-            if (closed) return;
-            closed = true;
-            try {
-              controller.close();
-            } catch {
-              // already closed by the client
-            }
-          },
-        };
-        sub = s;
-        ctx.hub.add(s);
-        s.write(sseComment('connected'));
-        void catchUp(ctx, s, filter.types ? [...filter.types, TYPES_COLLECTION] : undefined).catch(() => {
-          ctx.hub.remove(s);
-          s.close();
-        });
-      },
-      cancel() {
-        closed = true;
-        if (sub) ctx.hub.remove(sub);
-      },
+    const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+    let sink: SseSink;
+    let response: Response;
+    if (outgoing && typeof outgoing.writeHead === 'function') {
+      sink = nodeSink(outgoing);
+      response = RESPONSE_ALREADY_SENT;
+    } else {
+      const s = streamSink();
+      sink = s.sink;
+      response = c.body(s.body, 200, s.headers);
+    }
+    const sub: Subscriber = {
+      tenant: user.tenant,
+      visibility: new Visibility(user, filter, ctx.permissions),
+      cursor: since,
+      pending: [],
+      write: (chunk) => sink.write(chunk),
+      close: () => sink.close(),
+    };
+    ctx.hub.add(sub);
+    sink.onClose(() => ctx.hub.remove(sub));
+    sink.write(sseComment('connected'));
+    void catchUp(ctx, sub, filter.types ? [...filter.types, TYPES_COLLECTION] : undefined).catch(() => {
+      ctx.hub.remove(sub);
+      sub.close();
     });
-    return c.body(stream, 200, {
-      'content-type': 'text/event-stream',
-      'cache-control': 'no-cache, no-transform',
-      'x-accel-buffering': 'no',
-    });
+    return response;
   });
 }
 
