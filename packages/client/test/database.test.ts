@@ -62,7 +62,8 @@ describe('collections', () => {
     const doc = orders.findOne(id);
     await db.defineType(structuredClone(workOrderType));
     expect(orders.findOne(id)).toBe(doc);
-    await db.defineType({ ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew: { type: 'string', default: 'none' } } });
+    // A new version is a migration of the previous one (core validates the steps against the fields).
+    await db.defineType({ ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew: { type: 'string', default: 'none' } }, migrations: [{ op: 'addField', field: 'crew', def: { type: 'string', default: 'none' } }] });
     expect(orders.findOne(id)!.crew).toBe('none');
   });
 
@@ -248,7 +249,8 @@ describe('SyncHost', () => {
 
   it('applyTypes adopts newer types only; outbox listeners hear once per tick', async () => {
     const db = await open();
-    const v2 = { ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew: { type: 'string' as const, default: 'unassigned' } } };
+    const crew = { type: 'string' as const, default: 'unassigned' };
+    const v2 = { ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew }, migrations: [{ op: 'addField' as const, field: 'crew', def: crew }] };
     const id = await db.collection('workOrders').insert({ title: 'x', status: 'open' });
     await db.applyTypes([v2]);
     expect(db.collection('workOrders').findOne(id)!.crew).toBe('unassigned');

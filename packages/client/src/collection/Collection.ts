@@ -1,5 +1,5 @@
 import type { DocState, Intent, Superseded, TypeDef } from '@fieldsync/core';
-import { conflicts, createDocId, isDeleted, materialize } from '@fieldsync/core';
+import { conflicts, createDocId, isDeleted } from '@fieldsync/core';
 import { HashIndex } from '../index/HashIndex.js';
 import type { IndexSpec } from '../index/indexKey.js';
 import { OrderedIndex } from '../index/OrderedIndex.js';
@@ -23,6 +23,8 @@ export interface WriteHost {
   typeOf(collection: string): TypeDef;
   /** The type if defined (documents of unknown types received by sync still materialize). */
   typeFor(collection: string): TypeDef | undefined;
+  /** The materialized document, lazily upgraded to the newest known version of its type. */
+  view(state: DocState): Record<string, unknown>;
   /**
    * Validates, builds the core change, applies it in memory and queues it for storage. Throws
    * (synchronously, before any change) on invalid input.
@@ -145,7 +147,7 @@ export class Collection implements QuerySource {
     if (next === undefined) this.states.delete(id);
     else {
       this.states.set(id, next);
-      if (!isDeleted(next)) after = materialized ?? (Object.freeze(materialize(next, this.host.typeFor(this.name))) as Doc);
+      if (!isDeleted(next)) after = materialized ?? (Object.freeze(this.host.view(next)) as Doc);
     }
     if (after) this.docs.set(id, after);
     else if (before) this.docs.delete(id);

@@ -1,5 +1,5 @@
-import type { DocState, Intent, TypeDef } from '@fieldsync/core';
-import { applyChange, ClockDriftError, createChange, createDocId, docFromJSON, docToJSON, HybridLogicalClock, mergeDocs, SchemaError, validateType } from '@fieldsync/core';
+import type { DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
+import { applyChange, ClockDriftError, createChange, createDocId, docFromJSON, docToJSON, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
@@ -12,6 +12,7 @@ import { CommitQueue } from './CommitQueue.js';
 import { DatabaseClosedError } from './errors.js';
 import { maxStamp } from './maxStamp.js';
 import { Outbox } from './Outbox.js';
+import { TypeStore, type RejectedType } from './TypeStore.js';
 
 const META_REPLICA = 'replicaId';
 const META_CLOCK = 'clock';
@@ -47,7 +48,11 @@ export class Database implements SyncHost, WriteHost {
   readonly outbox: Outbox;
   private readonly storage: StorageAdapter;
   private readonly queue: CommitQueue;
-  private readonly types = new Map<string, TypeDef>();
+  /**
+   * Every version of every type, with migrations (core's `TypeRegistry`): `db.types.list()`,
+   * `db.types.subscribe(fn)`, `db.types.history(name)`. Persisted, and synced through `_types`.
+   */
+  readonly types = new TypeStore();
   private readonly collections = new Map<string, Collection>();
   private readonly meta: Map<string, string>;
   private readonly tabs: TabChannel | undefined;
@@ -79,43 +84,105 @@ export class Database implements SyncHost, WriteHost {
     this.replicaId = init.storage.sharedName ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}` : base;
     const last = loaded.meta.get(META_CLOCK);
     this.clock = new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}), ...(init.now ? { now: init.now } : {}) });
-    for (const t of JSON.parse(loaded.meta.get(META_TYPES) ?? '[]') as TypeDef[]) this.types.set(t.name, t);
+    this.types.load(loaded.meta.get(META_TYPES));
     const live = init.storage.keepsLiveState === true;
     for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
     this.outbox = new Outbox(() => this.queue, loaded.outbox);
     this.tabs = init.storage.sharedName ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m)) : undefined;
   }
 
-  /** Registers (or replaces) a type; the collection of the same name holds its documents. */
+  /**
+   * Registers a type (version 1 of a new name, or a valid successor of the latest version with
+   * its `migrations`); the collection of the same name holds its documents. An identical
+   * definition is a no-op, so apps can define their types at every start. Invalid definitions
+   * throw core's `SchemaError` (`path`, `rule`) and change nothing. Synced to the server (which
+   * may refuse it: see `db.rejectedTypes()`).
+   */
   defineType(type: TypeDef): Promise<void> {
     this.assertOpen();
-    validateType(type);
-    this.adoptType(type);
+    if (this.types.define(type)) this.typesChanged([type.name]);
     return this.queue.durable();
   }
 
   /**
-   * Types received from the server (sync): validated, and adopted when newer than the local
-   * definition, so documents of a type this device has never seen can be read offline later.
+   * Produces, validates and registers the next version of `name` from declarative migration
+   * steps (`addField`, `renameField`, `removeField`, `changeType`, `changeMerge`; docs/schema.md).
+   * Existing documents are not rewritten: they are upgraded when read, and persisted upgraded by
+   * their next write. Throws `SchemaError` naming the failing step (`migrations[0].to: exists`).
+   */
+  async migrateType(name: string, steps: MigrationStep[]): Promise<TypeDef> {
+    this.assertOpen();
+    const next = this.types.migrate(name, steps);
+    this.typesChanged([name]);
+    await this.queue.durable();
+    return next;
+  }
+
+  /** Type definitions made here that the server refused for good (e.g. no define-types right). */
+  rejectedTypes(): RejectedType[] {
+    return this.types.rejectedTypes();
+  }
+
+  /**
+   * Types received from the server (sync), every version with its migrations, delivered before
+   * the documents that need them. A structurally invalid definition throws; one that is not a
+   * valid successor of the chosen chain (built on a concurrent definition that lost) is skipped.
+   * When a concurrent definition replaces the one local documents were upgraded under, those
+   * documents are re-expressed in the chosen one (`rebaseDoc`) and persisted.
    */
   async applyTypes(types: readonly unknown[]): Promise<void> {
     this.assertOpen();
     for (const t of types) validateType(t as TypeDef);
-    for (const t of types as TypeDef[]) if ((this.types.get(t.name)?.version ?? 0) < t.version) this.adoptType(t);
+    const { changed, replaced } = this.types.receive(types);
+    this.batch(() => {
+      for (const r of replaced) {
+        const c = this.collections.get(r.name);
+        if (!c) continue;
+        for (const [id, state] of [...c.states]) {
+          if (state.v !== r.version) continue;
+          c.applyState(id, this.types.registry.rebaseDoc(state, r.from));
+          this.queue.putDoc(c.name, id);
+        }
+      }
+    });
+    if (changed.size > 0) this.typesChanged([...changed]);
     await this.queue.durable();
   }
 
+  /** SyncHost: local type definitions the server has not accepted yet (pushed before changes). */
+  typesToPush(): TypeDef[] {
+    return this.types.pending();
+  }
+
+  /** SyncHost: the server's answer to a pushed definition (`error` = refused for good). */
+  async typePushed(def: unknown, error?: string): Promise<void> {
+    if (error === undefined) this.types.accepted(def as TypeDef);
+    else this.types.rejected(def as TypeDef, error);
+    this.queue.setMeta(META_TYPES, this.types.toJSON());
+    await this.queue.durable();
+  }
+
+  /** Persists the type store and re-materializes the collections of `names` at their new versions. */
+  private typesChanged(names: readonly string[]): void {
+    this.queue.setMeta(META_TYPES, this.types.toJSON());
+    this.batch(() => {
+      for (const n of names) this.collections.get(n)?.rematerialize();
+    });
+  }
+
   /**
-   * Apps define their types at every start: an identical definition is a no-op, so reopening a
-   * database does not re-materialize every document.
+   * WriteHost: the document as readers see it — lazily upgraded to the newest known version of
+   * its type (the stored state is left as it is until the next write persists the upgrade).
    */
-  private adoptType(type: TypeDef): void {
-    const current = this.types.get(type.name);
-    if (current && JSON.stringify(current) === JSON.stringify(type)) return;
-    this.types.set(type.name, type);
-    this.queue.setMeta(META_TYPES, JSON.stringify([...this.types.values()]));
-    const c = this.collections.get(type.name);
-    if (c) this.batch(() => c.rematerialize());
+  view(state: DocState): Record<string, unknown> {
+    const type = this.types.get(state.type);
+    return materialize(type && state.v < type.version ? this.types.registry.upgradeDoc(state) : state, type);
+  }
+
+  /** `state` at the newest known version of its type (unchanged when already there or unknown). */
+  private upgraded(state: DocState): DocState {
+    const type = this.types.get(state.type);
+    return type && state.v < type.version ? this.types.registry.upgradeDoc(state) : state;
   }
 
   collection(name: string): Collection {
@@ -143,16 +210,20 @@ export class Database implements SyncHost, WriteHost {
   write(collection: Collection, id: string, intents: Intent[]): void {
     this.assertOpen();
     const type = this.typeOf(collection.name);
-    let prev = collection.states.get(id);
+    const stored = collection.states.get(id);
+    // Lazy migration: a document still at an older version is upgraded now, and the upgraded
+    // state is what this write persists. `upgraded` is pure, so `stored` stays intact for undo.
+    let prev = stored === undefined || stored.v >= type.version ? stored : this.upgraded(stored);
     const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
+    change.th = typeHash(type);
     if (this.undo) {
       const key = `${collection.name}\u0000${id}`;
       if (!this.undoKeys.has(key)) {
         this.undoKeys.add(key);
-        this.undo.push({ collection, id, before: prev, doc: collection.docs.get(id) });
+        this.undo.push({ collection, id, before: stored, doc: collection.docs.get(id) });
       }
       // applyChange works in place; keep the pre-transaction object intact for a rollback.
-      if (prev) prev = docFromJSON(structuredClone(docToJSON(prev)));
+      if (prev && prev === stored) prev = docFromJSON(structuredClone(docToJSON(prev)));
       this.undoChanges.push(change.id);
     }
     collection.applyState(id, applyChange(prev, change, type));
@@ -171,7 +242,12 @@ export class Database implements SyncHost, WriteHost {
     this.assertOpen();
     const type = this.typeOf(collection.name);
     const clock = this.clock;
-    const changes = docs.map(({ id, intents }) => createChange({ clock, type, doc: undefined, docId: id, intents }));
+    const th = typeHash(type);
+    const changes = docs.map(({ id, intents }) => {
+      const change = createChange({ clock, type, doc: undefined, docId: id, intents });
+      change.th = th;
+      return change;
+    });
     this.batch(() => {
       collection.bulk(() => {
         for (const change of changes) {
@@ -259,7 +335,10 @@ export class Database implements SyncHost, WriteHost {
       for (const incoming of parsed) {
         const c = this.collection(incoming.type);
         const prev = c.states.get(incoming.id);
-        c.applyState(incoming.id, prev ? mergeDocs(prev, incoming) : incoming);
+        // States at different versions are merged at the newest known one (same moves on both
+        // sides, so the join is the one every replica computes); equal versions stay lazy.
+        const merged = !prev ? incoming : prev.v === incoming.v ? mergeDocs(prev, incoming) : mergeDocs(this.upgraded(prev), this.upgraded(incoming));
+        c.applyState(incoming.id, merged);
         this.queue.putDoc(c.name, incoming.id);
       }
     });

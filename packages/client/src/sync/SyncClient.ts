@@ -243,6 +243,7 @@ export class SyncClient {
   async #pushAll(): Promise<void> {
     this.#set({ pushing: true });
     try {
+      await this.#pushTypes();
       for (;;) {
         const batch = await this.#host.outbox.peek(this.#batchSize);
         if (batch.length === 0) break;
@@ -250,6 +251,26 @@ export class SyncClient {
       }
     } finally {
       this.#set({ pushing: false, pending: await this.#host.outbox.count() });
+    }
+  }
+
+  /**
+   * Local type definitions go first, oldest version first, so the server knows every version
+   * (and its migration) before it sees changes written at it. A definition the server refuses
+   * for good (403 without the define-types right, 409, 422) is set aside like a rejected change;
+   * 401, 429, 5xx and network failures keep it queued.
+   */
+  async #pushTypes(): Promise<void> {
+    const host = this.#host;
+    if (!host.typesToPush || !host.typePushed) return;
+    for (const def of host.typesToPush()) {
+      try {
+        await this.#t.putType(def);
+        await host.typePushed(def);
+      } catch (e) {
+        if (!(e instanceof SyncHttpError) || e.transient || e.status === 401) throw e;
+        await host.typePushed(def, e.message);
+      }
     }
   }
 

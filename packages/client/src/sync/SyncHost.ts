@@ -26,9 +26,16 @@ export interface SyncHost {
   evict(ids: readonly string[]): Promise<void>;
   /**
    * Type definitions received from the server's `_types` collection, delivered before the
-   * documents of the same page so they can be validated. Optional until types sync (issue 6).
+   * documents of the same page so they can be validated (every version, with its migrations).
    */
   applyTypes?(types: readonly unknown[]): Promise<void>;
+  /**
+   * Type definitions made on this device that the server has not accepted yet (oldest version
+   * first). Pushed before any change, so the server never sees a change at a version it lacks.
+   */
+  typesToPush?(): unknown[];
+  /** The server accepted a pushed definition (`error` undefined) or refused it for good. */
+  typePushed?(def: unknown, error?: string): Promise<void>;
   /**
    * Subscribe to "a local change entered the outbox" so the sync client pushes promptly instead
    * of polling. Optional: without it the sync client checks the outbox every `pollMs`.

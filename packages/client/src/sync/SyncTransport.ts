@@ -115,6 +115,19 @@ export class SyncTransport {
     throw await SyncTransport.errorOf(res);
   }
 
+  /** `PUT /v1/types/:name`: defines a type version (with its migrations) on the server. */
+  async putType(def: unknown, signal?: AbortSignal): Promise<{ cursor: number; changed: boolean }> {
+    const name = String((def as { name?: unknown }).name);
+    const res = await this.#request(`/v1/types/${encodeURIComponent(name)}`, {
+      method: 'PUT',
+      headers: await this.#headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify(def),
+      ...(signal ? { signal } : {}),
+    });
+    if (res.status !== 200) throw await SyncTransport.errorOf(res);
+    return (await res.json()) as { cursor: number; changed: boolean };
+  }
+
   async pull(since: number, limit?: number, signal?: AbortSignal): Promise<Delta> {
     const res = await this.#request(`/v1/pull?since=${since}${limit ? `&limit=${limit}` : ''}${this.#filterQuery()}`, {
       headers: await this.#headers(),

@@ -1,28 +1,46 @@
-import { SchemaError, validateType, type TypeDef } from '@fieldsync/core';
+import {
+  SchemaError,
+  TypeRegistry as CoreTypeRegistry,
+  docFromJSON,
+  docToJSON,
+  materialize,
+  typeHash,
+  validateMigration,
+  validateType,
+  type TypeDef,
+} from '@fieldsync/core';
 import { ALL_TENANTS, type StorageEngine } from '../storage/StorageEngine.js';
 import { HttpError } from '../http/HttpError.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
-/** Storage id of a type definition inside the `_types` system collection. */
-export const typeDocId = (name: string): string => `${TYPES_COLLECTION}/${name}`;
+/**
+ * Storage id of one type definition inside the `_types` system collection: one immutable row per
+ * (name, version, definition hash), so every version and every concurrent definition is kept.
+ */
+export const typeDocId = (def: TypeDef): string => `${TYPES_COLLECTION}/${def.name}/${def.version}/${typeHash(def)}`;
+
+const schemaToHttp = (e: unknown, code: string): unknown =>
+  e instanceof SchemaError ? new HttpError(422, code, e.message, e.path || undefined) : e;
 
 /**
- * Type definitions the server validates changes against.
+ * The server's view of each tenant's types: a core `TypeRegistry` (the same deterministic pick
+ * among concurrent definitions and the same upgrade/translation code as every client — the
+ * server has no migration logic of its own) filled from the tenant's `_types` rows plus the
+ * server-configured static types.
  *
- * Types are data: each tenant's definitions are rows of the `_types` system collection, stored
- * and sequenced like documents, so a pull or SSE stream delivers a type no later than (and, by
- * sequence order, before) the first record written against it. `static` types come from server
- * configuration and apply to every tenant (used when definitions are deployed with the server).
+ * Types are data: rows of `_types` are stored and sequenced like documents. The server upgrades
+ * a document only to versions whose row it has committed, so in cursor order a type version
+ * always precedes every document written at it (docs/protocol.md, "Types").
  */
 export class TypeRegistry {
   readonly #storage: StorageEngine;
-  readonly #static: ReadonlyMap<string, TypeDef>;
-  readonly #cache = new Map<string, Map<string, TypeDef | null>>();
+  readonly #static: readonly TypeDef[];
+  readonly #cache = new Map<string, Promise<CoreTypeRegistry>>();
 
   constructor(storage: StorageEngine, staticTypes: readonly TypeDef[] = []) {
     this.#storage = storage;
     for (const t of staticTypes) validateType(t);
-    this.#static = new Map(staticTypes.map((t) => [t.name, t] as const));
+    this.#static = [...staticTypes].sort((a, b) => a.version - b.version);
     // Another process (PostgreSQL) may have defined a type: a remote batch clears the cache.
     storage.onCommit((b) => {
       if (b.tenant === ALL_TENANTS) this.#cache.clear();
@@ -30,46 +48,119 @@ export class TypeRegistry {
     });
   }
 
+  /** The tenant's registry (cached until a `_types` row of the tenant is written). */
+  registry(tenant: string): Promise<CoreTypeRegistry> {
+    let r = this.#cache.get(tenant);
+    if (!r) {
+      r = this.#load(tenant);
+      this.#cache.set(tenant, r);
+      r.catch(() => this.#cache.delete(tenant));
+    }
+    return r;
+  }
+
+  /** The latest chosen definition of a type, or undefined. */
   async get(tenant: string, name: string): Promise<TypeDef | undefined> {
-    let t = this.#cache.get(tenant);
-    if (!t) this.#cache.set(tenant, (t = new Map()));
-    const hit = t.get(name);
-    if (hit !== undefined) return hit ?? this.#static.get(name);
-    const row = await this.#storage.getDoc(tenant, typeDocId(name));
-    const def = row ? (JSON.parse(row.state) as TypeDef) : null;
-    t.set(name, def);
-    return def ?? this.#static.get(name);
+    return (await this.registry(tenant)).get(name);
+  }
+
+  async #load(tenant: string): Promise<CoreTypeRegistry> {
+    const reg = new CoreTypeRegistry();
+    const defs: TypeDef[] = [...this.#static];
+    for (let since = 0; ; ) {
+      const page = await this.#storage.pull(tenant, { since, limit: 5000, types: [TYPES_COLLECTION] });
+      for (const row of page.docs) if (row.type === TYPES_COLLECTION) defs.push(JSON.parse(row.state) as TypeDef);
+      if (!page.more) break;
+      since = page.cursor;
+    }
+    defs.sort((a, b) => a.version - b.version);
+    for (const d of defs) {
+      try {
+        reg.add(d);
+      } catch {
+        // A row that is no valid successor of the chosen chain (built on a losing concurrent
+        // definition) stays stored and delivered, but cannot be chosen.
+      }
+    }
+    return reg;
   }
 
   /**
-   * Stores a new type version. Same version and same content is an idempotent no-op; a lower
-   * or equal version with different content is a 409 (versions only move forward).
+   * Stores a type version. Identical to a known definition: no-op (`changed: false`, allowed
+   * for everyone). Otherwise the caller needs the define-types right, and the definition must be
+   * version 1 of a new name without migrations, or the version after a known one whose migration steps produce
+   * exactly its fields. A different definition of the newest version (two offline clients both
+   * made version n) is kept: core picks one deterministically everywhere, and when the pick
+   * changes, stored documents at that version are re-expressed in the new choice in the same
+   * transaction.
    */
-  async define(tenant: string, def: unknown): Promise<{ cursor: number; changed: boolean }> {
+  async define(tenant: string, raw: unknown, mayDefine: boolean): Promise<{ cursor: number; changed: boolean }> {
     try {
-      validateType(def as TypeDef);
+      validateType(raw as TypeDef);
     } catch (e) {
-      if (e instanceof SchemaError) throw new HttpError(422, 'invalid_type', e.message, e.path);
-      throw e;
+      throw schemaToHttp(e, 'invalid_type');
     }
-    const type = def as TypeDef;
-    if (type.name.startsWith('_')) throw new HttpError(422, 'reserved_type', `type names starting with "_" are reserved`, 'name');
-    const id = typeDocId(type.name);
-    const json = JSON.stringify(type);
-    let changed = false;
-    const res = await this.#storage.commit({ tenant, changeIds: [], docIds: [id] }, (loaded) => {
-      const prev = loaded.docs.get(id);
-      if (prev) {
-        const old = JSON.parse(prev.state) as TypeDef;
-        if (old.version === type.version && JSON.stringify(old) === json) return { docs: [], changes: [] };
-        if (type.version <= old.version) {
-          throw new HttpError(409, 'type_version', `type "${type.name}" is at version ${old.version}; a change needs version ${old.version + 1} or higher`, 'version');
-        }
+    const def = raw as TypeDef;
+    if (def.name.startsWith('_')) throw new HttpError(422, 'reserved_type', `type names starting with "_" are reserved`, 'name');
+    let reg = await this.registry(tenant);
+    if (reg.byTypeHash(typeHash(def))) return { cursor: await this.#storage.head(), changed: false };
+    if (!mayDefine) throw new HttpError(403, 'forbidden', 'you may not define or change types');
+    const latest = reg.get(def.name);
+    if (def.version === 1) {
+      if (def.migrations?.length) throw new HttpError(422, 'invalid_migration', 'version 1 has no migrations', 'migrations');
+      if (latest) {
+        throw new HttpError(409, 'type_version', `type "${def.name}" already exists (version ${latest.version}); change it with a migration to version ${latest.version + 1}`, 'version');
       }
-      changed = true;
-      return { docs: [{ id, type: TYPES_COLLECTION, deleted: false, state: json, view: json }], changes: [] };
+    } else {
+      const prev = reg.get(def.name, def.version - 1);
+      if (!prev) {
+        throw new HttpError(409, 'type_version', `type "${def.name}" has no version ${def.version - 1} here (latest: ${latest?.version ?? 'none'}); define versions in order`, 'version');
+      }
+      try {
+        validateMigration(prev, def);
+      } catch (e) {
+        throw schemaToHttp(e, 'invalid_migration');
+      }
+    }
+    if (latest && def.version < latest.version) {
+      throw new HttpError(409, 'type_version', `type "${def.name}" is already at version ${latest.version}; version ${def.version} cannot be redefined`, 'version');
+    }
+    const before = latest && latest.version === def.version ? latest : undefined;
+    // A concurrent definition may win the deterministic pick: find the documents to rebase.
+    const trial = await this.#load(tenant);
+    trial.add(def);
+    const after = trial.get(def.name, def.version);
+    const rebase = before && after && typeHash(after) !== typeHash(before) ? await this.#docIds(tenant, def.name) : [];
+    const id = typeDocId(def);
+    const json = JSON.stringify(def);
+    const res = await this.#storage.commit({ tenant, changeIds: [], docIds: [id, ...rebase] }, (loaded) => {
+      if (loaded.docs.has(id)) return { docs: [], changes: [] };
+      const docs = [{ id, type: TYPES_COLLECTION, deleted: false, state: json, view: json }];
+      for (const docId of rebase) {
+        const row = loaded.docs.get(docId);
+        if (!row || !before) continue;
+        const state = docFromJSON(JSON.parse(row.state));
+        if (state.v !== def.version) continue;
+        const next = trial.rebaseDoc(state, before);
+        const view = JSON.stringify(materialize(next, trial.get(def.name, next.v)));
+        docs.push({ id: docId, type: row.type, deleted: row.deleted, state: JSON.stringify(docToJSON(next)), view });
+      }
+      return { docs, changes: [] };
     });
     this.#cache.delete(tenant);
-    return { cursor: res.cursor, changed };
+    reg = await this.registry(tenant);
+    return { cursor: res.cursor, changed: reg.byTypeHash(typeHash(def)) !== undefined };
+  }
+
+  /** Ids of the tenant's stored documents of one type (read before a rebase transaction). */
+  async #docIds(tenant: string, type: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (let since = 0; ; ) {
+      const page = await this.#storage.pull(tenant, { since, limit: 5000, types: [type] });
+      for (const row of page.docs) if (row.type === type) ids.push(row.id);
+      if (!page.more) break;
+      since = page.cursor;
+    }
+    return ids;
   }
 }

@@ -1,8 +1,9 @@
 import {
   ClockDriftError,
   FieldsyncError,
+  SchemaError,
   ValidationError,
-  applyChange,
+  type TypeRegistry as CoreTypeRegistry,
   docFromJSON,
   docToJSON,
   isDeleted,
@@ -80,6 +81,7 @@ export async function applyPush(
   const results: (ChangeResult | undefined)[] = new Array(changes.length);
   const valid: Array<{ i: number; c: Change; def: TypeDef }> = [];
   const defs = new Map<string, TypeDef | undefined>();
+  const registry = await ctx.types.registry(user.tenant);
   for (let i = 0; i < changes.length; i++) {
     const raw = changes[i];
     const problem = envelopeProblem(raw);
@@ -93,7 +95,7 @@ export async function applyPush(
       results[i] = reject(c.id, 'reserved_type', `"${c.type}" is a system collection; define types with PUT /v1/types/:name`, `changes[${i}].type`);
       continue;
     }
-    if (!defs.has(c.type)) defs.set(c.type, await ctx.types.get(user.tenant, c.type));
+    if (!defs.has(c.type)) defs.set(c.type, registry.get(c.type));
     const def = defs.get(c.type);
     if (!def) {
       results[i] = reject(c.id, 'unknown_type', `type "${c.type}" is not defined`, `changes[${i}].type`);
@@ -124,7 +126,7 @@ export async function applyPush(
           results[i] = { id: c.id, status: 'duplicate' };
           continue;
         }
-        const res = mergeOne(ctx.permissions, user, work, loaded.docs.get(c.doc), c, def, i);
+        const res = mergeOne(ctx.permissions, user, registry, work, loaded.docs.get(c.doc), c, def, i);
         results[i] = res;
         if (res.status === 'ok') {
           seen.add(c.id);
@@ -139,7 +141,7 @@ export async function applyPush(
           type: w.type,
           deleted: isDeleted(w.doc),
           state: JSON.stringify(docToJSON(w.doc)),
-          view: JSON.stringify(materialize(w.doc, w.def)),
+          view: JSON.stringify(materialize(w.doc, registry.get(w.type, w.doc.v) ?? w.def)),
         });
       }
       return { docs, changes: accepted };
@@ -151,6 +153,7 @@ export async function applyPush(
 function mergeOne(
   perms: Permissions | undefined,
   user: User,
+  registry: CoreTypeRegistry,
   work: Map<string, Working>,
   stored: StoredDoc | undefined,
   c: Change,
@@ -173,13 +176,17 @@ function mergeOne(
   const snapshot = writeRule && w ? JSON.stringify(docToJSON(w.doc)) : undefined;
   let next: DocState;
   try {
-    next = applyChange(w?.doc, c, def);
+    // Core's registry translates a change written under a losing concurrent definition, upgrades
+    // changes and the stored document to the newest version (an offline edit of a renamed field
+    // lands in its new name), then validates and merges: old-version changes are never dropped.
+    next = registry.applyChange(w?.doc, c);
   } catch (e) {
     if (e instanceof ValidationError) return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`);
+    if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
     if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
     throw e;
   }
-  if (writeRule && !writeRule(user, materialize(next, def) as DocView)) {
+  if (writeRule && !writeRule(user, materialize(next, registry.get(c.type, next.v) ?? def) as DocView)) {
     if (w && snapshot !== undefined) w.doc = docFromJSON(JSON.parse(snapshot));
     return reject(c.id, 'forbidden', `the change would put document "${c.doc}" outside what you may write`, `changes[${i}]`);
   }
