@@ -45,10 +45,7 @@ class Store implements QuerySource {
     const before = this.docs.get(id);
     if (after) this.docs.set(id, after);
     else this.docs.delete(id);
-    for (const i of this.indexes) {
-      if (before) i.remove(before);
-      if (after) i.add(after);
-    }
+    if (before || after) for (const i of this.indexes) i.update(before, after);
     this.registry.write(id, before, after);
   }
 }

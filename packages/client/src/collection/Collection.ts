@@ -152,11 +152,7 @@ export class Collection implements QuerySource {
     if (after) this.docs.set(id, after);
     else if (before) this.docs.delete(id);
     if (this.bulkDepth === 0) {
-      for (const index of this.indexes) {
-        if (before && after && !index.affected(before, after)) continue;
-        if (before) index.remove(before);
-        if (after) index.add(after);
-      }
+      if (before || after) for (const index of this.indexes) index.update(before, after);
     }
     if (this.live.size > 0 && (before || after)) this.live.write(id, before, after);
   }

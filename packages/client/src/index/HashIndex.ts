@@ -22,34 +22,27 @@ export class HashIndex {
     this.keysOf = compileKeys(spec.fields);
   }
 
-  add(doc: Docish): void {
-    const tuples = this.keysOf(doc);
-    if (tuples.length > 1) this.multikey = true;
-    for (const t of tuples) {
-      const k = encode(t);
-      let b = this.buckets.get(k);
-      if (!b) this.buckets.set(k, (b = new Set()));
-      b.add(doc.id as string);
-    }
-  }
-
-  remove(doc: Docish): void {
-    for (const t of this.keysOf(doc)) {
-      const k = encode(t);
+  /**
+   * Moves a document from its old keys to its new ones, computing each side's keys once; a write
+   * that leaves this index's keys as they were costs two key computations and nothing else.
+   */
+  update(before: Docish | undefined, after: Docish | undefined): void {
+    const id = ((after ?? before) as Docish).id as string;
+    const old = before ? this.keysOf(before).map(encode) : [];
+    const next = after ? this.keysOf(after).map(encode) : [];
+    if (old.length === next.length && old.every((k, i) => k === next[i])) return;
+    if (next.length > 1) this.multikey = true;
+    for (const k of old) {
       const b = this.buckets.get(k);
       if (!b) continue;
-      b.delete(doc.id as string);
+      b.delete(id);
       if (b.size === 0) this.buckets.delete(k);
     }
-  }
-
-  /** False when a write leaves this index's keys as they were, so the index can be skipped. */
-  affected(before: Docish, after: Docish): boolean {
-    const a = this.keysOf(before);
-    const b = this.keysOf(after);
-    if (a.length !== b.length) return true;
-    for (let i = 0; i < a.length; i++) if (encode(a[i] as unknown[]) !== encode(b[i] as unknown[])) return true;
-    return false;
+    for (const k of next) {
+      let b = this.buckets.get(k);
+      if (!b) this.buckets.set(k, (b = new Set()));
+      b.add(id);
+    }
   }
 
   /** Ids for one tuple of field values (in `fields` order). */
@@ -59,7 +52,7 @@ export class HashIndex {
 
   build(docs: Iterable<Docish>): void {
     this.buckets.clear();
-    for (const d of docs) this.add(d);
+    for (const d of docs) this.update(undefined, d);
   }
 }
 

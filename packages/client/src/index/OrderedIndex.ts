@@ -35,22 +35,15 @@ export class OrderedIndex {
     return this.single ? t[0] : t;
   }
 
-  add(doc: Docish): void {
-    const tuples = this.keysOf(doc);
-    if (tuples.length > 1) this.multikey = true;
-    for (const t of tuples) this.list.insert(this.key(t), doc.id as string);
-  }
-
-  remove(doc: Docish): void {
-    for (const t of this.keysOf(doc)) this.list.remove(this.key(t), doc.id as string);
-  }
-
-  affected(before: Docish, after: Docish): boolean {
-    const a = this.keysOf(before);
-    const b = this.keysOf(after);
-    if (a.length !== b.length) return true;
-    for (let i = 0; i < a.length; i++) if (compareValues(a[i], b[i]) !== 0) return true;
-    return false;
+  /** Moves a document from its old keys to its new ones (each side's keys computed once). */
+  update(before: Docish | undefined, after: Docish | undefined): void {
+    const id = ((after ?? before) as Docish).id as string;
+    const old = before ? this.keysOf(before) : [];
+    const next = after ? this.keysOf(after) : [];
+    if (old.length === next.length && old.every((t, i) => compareValues(t, next[i]) === 0)) return;
+    if (next.length > 1) this.multikey = true;
+    for (const t of old) this.list.remove(this.key(t), id);
+    for (const t of next) this.list.insert(this.key(t), id);
   }
 
   /** Bulk build: one sort instead of 100k splices. */
