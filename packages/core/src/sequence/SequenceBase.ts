@@ -6,7 +6,7 @@ import { decodeUpdate } from './decodeUpdate.js';
 import { encodeUpdate } from './encodeUpdate.js';
 import { SequenceCore } from './SequenceCore.js';
 import { SequenceRangeError } from './SequenceRangeError.js';
-import type { Update } from './updateOps.js';
+import type { Update, UpdateOp } from './updateOps.js';
 
 /**
  * Which operations a replica has: for each replica id, how many ids (one per inserted or deleted
@@ -25,8 +25,9 @@ const REPLICA = /^[A-Za-z0-9_-]{1,64}$/;
  */
 export abstract class SequenceBase<C> {
   /** @internal */
-  protected readonly core: SequenceCore<C>;
+  protected core: SequenceCore<C>;
   private readonly codec: ContentCodec<C>;
+  private readonly ops: ContentOps<C>;
   private listeners: Array<(origin: SequenceChangeOrigin) => void> = [];
 
   protected constructor(replicaId: string | undefined, ops: ContentOps<C>, codec: ContentCodec<C>) {
@@ -34,6 +35,7 @@ export abstract class SequenceBase<C> {
     if (typeof id !== 'string' || !REPLICA.test(id)) throw new ValidationError('replicaId', 'format', 'replica ids are 1-64 characters of [A-Za-z0-9_-]');
     this.core = new SequenceCore(id, ops);
     this.codec = codec;
+    this.ops = ops;
   }
 
   /** This replica's id; its edits are ordered against concurrent ones by it. */
@@ -83,10 +85,34 @@ export abstract class SequenceBase<C> {
    * Corrupt or truncated bytes throw `DecodeError` and leave the replica unchanged.
    */
   applyUpdate(bytes: Uint8Array): void {
+    if (this.core.isEmpty()) {
+      this.load(bytes);
+      return;
+    }
     const { agents, update } = decodeUpdate(bytes, this.codec);
     const map = agents.map((name) => this.core.agentIndex(name));
     remap(update, map);
     if (this.core.apply(update)) this.emit('remote');
+  }
+
+  /**
+   * Loading into an empty replica (the usual `decode`) streams operations straight into a fresh
+   * engine, with no intermediate operation objects; it replaces ours only once the whole update
+   * has decoded, so a corrupt update still leaves this replica unchanged.
+   */
+  private load(bytes: Uint8Array): void {
+    const fresh = new SequenceCore(this.replicaId, this.ops);
+    let map: number[] | null = null;
+    let changed = false;
+    const { agents, update } = decodeUpdate(bytes, this.codec, (op, names) => {
+      map ??= names.map((name) => fresh.agentIndex(name));
+      remapOp(op, map);
+      if (fresh.applyOne(op)) changed = true;
+    });
+    remap(update, map ?? agents.map((name) => fresh.agentIndex(name)));
+    if (fresh.apply(update)) changed = true;
+    this.core = fresh;
+    if (changed) this.emit('remote');
   }
 
   /** Merges another replica's state into this one (a join: commutative, idempotent). */
@@ -112,15 +138,17 @@ export abstract class SequenceBase<C> {
   }
 }
 
+function remapOp<C>(op: UpdateOp<C>, map: number[]): void {
+  op.agent = map[op.agent] as number;
+  if (op.kind === 0) {
+    if (op.oLa >= 0) op.oLa = map[op.oLa] as number;
+    if (op.oRa >= 0) op.oRa = map[op.oRa] as number;
+    if (op.move !== undefined) op.move.ea = map[op.move.ea] as number;
+  } else if (op.kind === 1) for (let i = 0; i < op.targets.length; i += 3) op.targets[i] = map[op.targets[i]!] as number;
+}
+
 function remap<C>(update: Update<C>, map: number[]): void {
-  const m = (a: number): number => map[a] as number;
-  for (const op of [...update.ops, ...update.pending]) {
-    op.agent = m(op.agent);
-    if (op.kind === 0) {
-      if (op.oLa >= 0) op.oLa = m(op.oLa);
-      if (op.oRa >= 0) op.oRa = m(op.oRa);
-      if (op.move !== undefined) op.move.ea = m(op.move.ea);
-    } else if (op.kind === 1) for (let i = 0; i < op.targets.length; i += 3) op.targets[i] = m(op.targets[i]!);
-  }
-  for (let i = 0; i < update.tombstones.length; i += 3) update.tombstones[i] = m(update.tombstones[i]!);
+  for (const op of update.ops) remapOp(op, map);
+  for (const op of update.pending) remapOp(op, map);
+  for (let i = 0; i < update.tombstones.length; i += 3) update.tombstones[i] = map[update.tombstones[i]!] as number;
 }

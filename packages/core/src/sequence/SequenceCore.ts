@@ -1,7 +1,7 @@
 import type { ContentOps } from './content.js';
 import { placeInsert } from './integrate.js';
-import type { AgentState, LogOp } from './log.js';
-import { collectSince } from './log.js';
+import type { AgentState } from './log.js';
+import { collectSince, OpLog } from './log.js';
 import { Run, type InsertEntry, type MoveMeta } from './Run.js';
 import { RunTree } from './RunTree.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
@@ -20,7 +20,7 @@ export class SequenceCore<C> {
   readonly agents: AgentState<C>[] = [];
   readonly me: number;
   /** Every applied operation in integration order (a causal order), run-length merged. */
-  readonly log: LogOp<C>[] = [];
+  readonly log = new OpLog<C>();
   /** Remote operations whose dependencies have not arrived yet. */
   pending: UpdateOp<C>[] = [];
   /** Flat triples of ids known deleted but not yet received (deletes that overtook inserts). */
@@ -102,7 +102,7 @@ export class SequenceCore<C> {
           r.entry.len += n;
           tree.changeVis(r.block, n);
           st.next += n;
-          (st.ops[st.ops.length - 1] as LogOp<C>).len += n;
+          this.log.len[st.ops[st.ops.length - 1] as number]! += n;
           return seq;
         }
       } else {
@@ -120,7 +120,7 @@ export class SequenceCore<C> {
     tree.insert(block, idx, run);
     st.entries.push(run.entry);
     st.next += n;
-    this.pushLog({ kind: 0, agent: me, seq, len: n, at: 0, entry: run.entry, targets: null });
+    this.pushLog(0, me, seq, n, run.entry);
     return seq;
   }
 
@@ -147,14 +147,15 @@ export class SequenceCore<C> {
     const st = this.agents[this.me] as AgentState<C>;
     const seq = st.next;
     st.next += n;
-    const last = this.log[this.log.length - 1];
-    if (last !== undefined && last.kind === 1 && last.agent === this.me && last.seq + last.len === seq) {
-      last.len += n;
-      const lt = last.targets as number[];
+    const log = this.log;
+    const last = log.length - 1;
+    if (last >= 0 && log.kind[last] === 1 && log.agent[last] === this.me && log.seq[last]! + log.len[last]! === seq) {
+      log.len[last]! += n;
+      const lt = log.ref[last] as number[];
       for (let i = 0; i < targets.length; i += 3) addTarget(lt, targets[i]!, targets[i + 1]!, targets[i + 2]!);
       return;
     }
-    this.pushLog({ kind: 1, agent: this.me, seq, len: n, at: 0, entry: null, targets });
+    this.pushLog(1, this.me, seq, n, targets);
   }
 
   /** Content and id of the visible item at `index` (0 <= index < length). */
@@ -179,6 +180,22 @@ export class SequenceCore<C> {
       changed = true;
     }
     return changed;
+  }
+
+  /** True for a replica that has never seen an operation (decode can then build a fresh one). */
+  isEmpty(): boolean {
+    return this.log.length === 0 && this.pending.length === 0 && this.pendingDeletes.length === 0;
+  }
+
+  /**
+   * Applies one operation that may be a reused scratch object (streaming decode): anything kept
+   * for later is copied. Returns whether it was applied.
+   */
+  applyOne(op: UpdateOp<C>): boolean {
+    const r = this.tryApply(op);
+    if (r === BLOCKED) this.addPending(op.kind === 0 ? { ...op, parts: op.parts.map((p) => ({ len: p.len, content: p.content })) } : { ...op });
+    else if (r === APPLIED && this.pending.length > 0) this.retryPending();
+    return r === APPLIED;
   }
 
   version(): Record<string, number> {
@@ -228,9 +245,12 @@ export class SequenceCore<C> {
     st.next = op.seq + op.len;
     if (op.kind === 1) {
       this.deleteIds(op.targets);
-      this.pushLog({ kind: 1, agent: op.agent, seq: op.seq, len: op.len, at: 0, entry: null, targets: op.targets.slice() });
+      this.pushLog(1, op.agent, op.seq, op.len, op.targets.slice());
     } else {
-      this.pushLog({ kind: 2, agent: op.agent, seq: op.seq, len: op.len, at: 0, entry: null, targets: null });
+      const log = this.log;
+      const last = log.length - 1;
+      if (last >= 0 && log.kind[last] === 2 && log.agent[last] === op.agent && log.seq[last]! + log.len[last]! === op.seq) log.len[last]! += op.len;
+      else this.pushLog(2, op.agent, op.seq, op.len, null);
     }
     return APPLIED;
   }
@@ -256,6 +276,10 @@ export class SequenceCore<C> {
     const dest = placeInsert(this, op);
     let block = dest.block;
     let idx = dest.idx;
+    if (idx > 0 && this.extendRemote(block.runs[idx - 1] as Run<C>, op, st)) {
+      this.afterInsert(op);
+      return;
+    }
     let entry: InsertEntry<C> | null = null;
     let seq = op.seq;
     for (const part of op.parts) {
@@ -273,7 +297,32 @@ export class SequenceCore<C> {
     }
     st.entries.push(entry as InsertEntry<C>);
     st.next = op.seq + op.len;
-    this.pushLog({ kind: 0, agent: op.agent, seq: op.seq, len: op.len, at: 0, entry, targets: null });
+    this.pushLog(0, op.agent, op.seq, op.len, entry);
+    this.afterInsert(op);
+  }
+
+  /**
+   * A remote insert that continues the run it lands after (the other replica kept typing) joins
+   * that run, its insert entry and its log operation, exactly as local typing does.
+   */
+  private extendRemote(prev: Run<C>, op: InsertOp<C>, st: AgentState<C>): boolean {
+    const part = op.parts[0];
+    if (op.parts.length !== 1 || part === undefined || part.content === null || op.move !== undefined) return false;
+    const entry = prev.entry;
+    if (prev.agent !== op.agent || prev.seq + prev.len !== op.seq || prev.content === null || entry.move !== undefined || entry.seq + entry.len !== op.seq) return false;
+    if (op.oLa !== op.agent || op.oLs !== op.seq - 1 || prev.oRa !== op.oRa || (op.oRa >= 0 && prev.oRs !== op.oRs)) return false;
+    const last = st.ops[st.ops.length - 1];
+    if (last === undefined || this.log.ref[last] !== entry) return false;
+    prev.content = this.ops.append(prev.content, part.content);
+    prev.len += op.len;
+    entry.len += op.len;
+    this.log.len[last]! += op.len;
+    st.next = op.seq + op.len;
+    this.tree.changeVis(prev.block, op.len);
+    return true;
+  }
+
+  private afterInsert(op: InsertOp<C>): void {
     if (op.move !== undefined) this.registerMove(op.agent, op.seq, op.move);
     else if (this.winners !== null) {
       for (let s = op.seq; s < op.seq + op.len; s++) {
@@ -345,10 +394,8 @@ export class SequenceCore<C> {
     }
   }
 
-  private pushLog(op: LogOp<C>): void {
-    op.at = this.log.length;
-    this.log.push(op);
-    (this.agents[op.agent] as AgentState<C>).ops.push(op);
+  private pushLog(kind: 0 | 1 | 2, agent: number, seq: number, len: number, ref: InsertEntry<C> | number[] | null): void {
+    (this.agents[agent] as AgentState<C>).ops.push(this.log.push(kind, agent, seq, len, ref));
   }
 }
 

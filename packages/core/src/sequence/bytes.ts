@@ -1,12 +1,26 @@
 import { DecodeError } from '../errors.js';
 import { crc32 } from './crc32.js';
 
+/**
+ * One scratch buffer shared by all writers, so encoding the small update of a keystroke does not
+ * allocate and zero a fresh buffer; {@link ByteWriter.finish} copies the result out. A writer
+ * created while another is open (re-entrant encoding) gets its own buffer.
+ */
+let scratch: Uint8Array | null = new Uint8Array(64 * 1024);
+
 /** Growable byte buffer with LEB128 varints; the one primitive the sequence codec is built on. */
 export class ByteWriter {
-  buf = new Uint8Array(1024);
+  buf: Uint8Array;
   pos = 0;
+  private readonly shared: boolean;
 
-  private ensure(n: number): void {
+  constructor() {
+    this.shared = scratch !== null;
+    this.buf = scratch ?? new Uint8Array(1024);
+    scratch = null;
+  }
+
+  ensure(n: number): void {
     if (this.pos + n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < this.pos + n) size *= 2;
@@ -47,7 +61,9 @@ export class ByteWriter {
     const sum = crc32(this.buf, this.pos);
     this.ensure(4);
     for (let i = 0; i < 4; i++) this.buf[this.pos++] = (sum >>> (8 * i)) & 0xff;
-    return this.buf.slice(0, this.pos);
+    const out = this.buf.slice(0, this.pos);
+    if (this.shared) scratch = this.buf.length <= 1 << 22 ? this.buf : new Uint8Array(64 * 1024);
+    return out;
   }
 }
 

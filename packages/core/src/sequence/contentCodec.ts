@@ -2,49 +2,73 @@ import { DecodeError } from '../errors.js';
 import type { ByteReader, ByteWriter } from './bytes.js';
 
 /**
- * How the visible contents of an update are written: all parts concatenated into one block at the
- * end of the update, so text is one UTF-8 string (one TextEncoder call) and a list one JSON array.
+ * How the visible contents of an update are written: all parts concatenated into one block that
+ * precedes the operations, so text is one UTF-8 string (one TextEncoder call), a list one JSON
+ * array, and a decoder can hand each insert its content while it reads the operations.
  */
 export interface ContentCodec<C> {
   /** Distinguishes text from list updates, so one is never applied to the other. */
   readonly kind: number;
   write(w: ByteWriter, parts: C[]): void;
-  /** Reads the block and cuts it into pieces of the given lengths. */
-  read(r: ByteReader, lens: number[]): C[];
+  read(r: ByteReader): ContentSource<C>;
+}
+
+/** The decoded content block, handed out front to back. */
+export interface ContentSource<C> {
+  /** The next `n` items; DecodeError if the block is shorter. */
+  take(n: number): C;
+  /** Items not taken yet (must be 0 once all operations are read). */
+  readonly left: number;
 }
 
 const encoder = new TextEncoder();
+const decoder = new TextDecoder('utf-8', { fatal: true });
 /** With the `u` flag a valid pair is one code point, so this matches only lone surrogates. */
 const LONE_SURROGATE = /\p{Cs}/u;
-const decoder = new TextDecoder('utf-8', { fatal: true });
 
-function sum(lens: number[]): number {
-  let n = 0;
-  for (const l of lens) n += l;
-  return n;
+class SliceSource<C extends string | unknown[]> implements ContentSource<C> {
+  private at = 0;
+  constructor(private readonly whole: C) {}
+  take(n: number): C {
+    const end = this.at + n;
+    if (end > this.whole.length) throw new DecodeError('content block shorter than its operations');
+    const c = this.whole.slice(this.at, end) as C;
+    this.at = end;
+    return c;
+  }
+  get left(): number {
+    return this.whole.length - this.at;
+  }
 }
 
-function cut<C>(whole: C & { slice(a: number, b: number): C; length: number }, lens: number[]): C[] {
-  if (whole.length !== sum(lens)) throw new DecodeError('content length does not match the operations');
-  const out: C[] = [];
-  let at = 0;
-  for (const l of lens) {
-    out.push(whole.slice(at, at + l));
-    at += l;
-  }
-  return out;
+/** A 4-byte little-endian length written after the bytes it measures (so UTF-8 goes in place). */
+function reserveLength(w: ByteWriter): number {
+  w.ensure(4);
+  w.pos += 4;
+  return w.pos;
+}
+
+function patchLength(w: ByteWriter, start: number): void {
+  const n = w.pos - start;
+  for (let i = 0; i < 4; i++) w.buf[start - 4 + i] = (n >>> (8 * i)) & 0xff;
+}
+
+function readLength(r: ByteReader): number {
+  const b = r.bytes(4);
+  return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
 }
 
 /** Strings as UTF-8; strings with lone surrogates (legal JS indices can split pairs) as UTF-16. */
 export const textCodec: ContentCodec<string> = {
   kind: 0,
   write(w, parts) {
-    const s = parts.join('');
+    const s = parts.length === 1 ? (parts[0] as string) : parts.join('');
     if (!LONE_SURROGATE.test(s)) {
       w.byte(0);
-      const b = encoder.encode(s);
-      w.u(b.length);
-      w.bytes(b);
+      const start = reserveLength(w);
+      w.ensure(s.length * 3);
+      w.pos += encoder.encodeInto(s, w.buf.subarray(w.pos)).written;
+      patchLength(w, start);
     } else {
       w.byte(1);
       w.u(s.length);
@@ -55,13 +79,13 @@ export const textCodec: ContentCodec<string> = {
       }
     }
   },
-  read(r, lens) {
+  read(r) {
     const mode = r.byte();
     let s: string;
     if (mode === 0) {
-      const n = r.bounded(r.buf.length, 'content size');
+      const b = r.bytes(readLength(r));
       try {
-        s = decoder.decode(r.bytes(n));
+        s = b.length === 0 ? '' : decoder.decode(b);
       } catch {
         throw new DecodeError('content is not valid UTF-8');
       }
@@ -72,7 +96,7 @@ export const textCodec: ContentCodec<string> = {
       for (let i = 0; i < n; i++) codes.push(String.fromCharCode(b[2 * i]! | (b[2 * i + 1]! << 8)));
       s = codes.join('');
     } else throw new DecodeError(`unknown text content mode ${mode}`);
-    return cut(s, lens);
+    return new SliceSource(s);
   },
 };
 
@@ -82,19 +106,21 @@ export const listCodec: ContentCodec<unknown[]> = {
   write(w, parts) {
     const all: unknown[] = [];
     for (const p of parts) for (const v of p) all.push(v);
-    const b = encoder.encode(JSON.stringify(all));
-    w.u(b.length);
-    w.bytes(b);
+    const start = reserveLength(w);
+    const s = JSON.stringify(all);
+    w.ensure(s.length * 3);
+    w.pos += encoder.encodeInto(s, w.buf.subarray(w.pos)).written;
+    patchLength(w, start);
   },
-  read(r, lens) {
-    const n = r.bounded(r.buf.length, 'content size');
+  read(r) {
+    const b = r.bytes(readLength(r));
     let all: unknown;
     try {
-      all = JSON.parse(decoder.decode(r.bytes(n)));
+      all = JSON.parse(decoder.decode(b));
     } catch {
       throw new DecodeError('list content is not a JSON array');
     }
     if (!Array.isArray(all)) throw new DecodeError('list content is not a JSON array');
-    return cut(all, lens);
+    return new SliceSource(all);
   },
 };

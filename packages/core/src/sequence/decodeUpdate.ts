@@ -1,7 +1,7 @@
 import { DecodeError } from '../errors.js';
 import { ByteReader } from './bytes.js';
-import type { ContentCodec } from './contentCodec.js';
-import type { InsertOp, Update, UpdateOp } from './updateOps.js';
+import type { ContentCodec, ContentSource } from './contentCodec.js';
+import type { ClaimOp, InsertOp, Update, UpdateOp } from './updateOps.js';
 import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MAX, T_MOVE, T_OL, T_OL_OTHER, T_OL_PREV, T_OR, T_OR_NEXT, T_OR_OTHER, T_PARTS, T_SEQ } from './updateFormat.js';
 
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
@@ -13,16 +13,22 @@ interface State<C> {
   nAgents: number;
   expected: number[];
   prev: number;
-  /** Parts whose content comes from the content block, in order. */
-  visible: Array<{ len: number; content: C | null }>;
+  content: ContentSource<C>;
+  /** When set, inserts are decoded into this one object, handed to `onOp` and then reused. */
+  scratch: InsertOp<C> | null;
+  /** Part objects reused by the scratch insert. */
+  pool: Array<{ len: number; content: C | null }>;
+  claim: ClaimOp | null;
 }
 
 /**
- * Decodes an update into operations whose agents index `agents`. Everything is validated here,
- * before the replica is touched: checksum, structure, bounds, part lengths, content size,
- * trailing bytes.
+ * Decodes an update into operations whose agents index `agents`. Everything is validated here:
+ * checksum, structure, bounds, part lengths, content size, trailing bytes. Without `onOp` nothing
+ * is applied before the whole update has been checked. With `onOp`, the first operation list is
+ * streamed to it (inserts in a reused object, so it must consume them at once); only a caller
+ * building a replica it can throw away on error (a fresh decode) may do that.
  */
-export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>): { agents: string[]; update: Update<C> } {
+export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?: (op: UpdateOp<C>, agents: string[]) => void): { agents: string[]; update: Update<C> } {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('update must be a Uint8Array');
   const r = new ByteReader(bytes);
   if (r.byte() !== MAGIC) throw new DecodeError('not a fieldsync sequence update');
@@ -35,42 +41,43 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>): { ag
   const full = flags === F_FULL;
   const nAgents = r.bounded(r.buf.length, 'agent count');
   const agents: string[] = [];
-  const dec = new TextDecoder();
   for (let i = 0; i < nAgents; i++) {
-    const name = dec.decode(r.bytes(r.bounded(64, 'replica id length')));
+    const name = String.fromCharCode(...r.bytes(r.bounded(64, 'replica id length')));
     if (!REPLICA.test(name)) throw new DecodeError(`invalid replica id ${JSON.stringify(name)}`);
     agents.push(name);
   }
-  const st: State<C> = { r, nAgents, expected: new Array<number>(nAgents).fill(0), prev: -1, visible: [] };
-  const ops = readOps(st, full);
+  const scratch: InsertOp<C> | null = onOp ? { kind: 0, agent: 0, seq: 0, len: 0, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined } : null;
+  const claim: ClaimOp | null = onOp ? { kind: 2, agent: 0, seq: 0, len: 0 } : null;
+  const st: State<C> = { r, nAgents, expected: new Array<number>(nAgents).fill(0), prev: -1, content: codec.read(r), scratch, pool: [], claim };
+  const ops: UpdateOp<C>[] = [];
+  const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : (op: UpdateOp<C>) => void ops.push(op);
+  readOps(st, full, emit);
   let ends: number[] | null = null;
   if (full) {
     ends = [];
     for (let a = 0; a < nAgents; a++) {
       const gap = r.bounded(MAX_LEN, 'trailing deletes');
       const from = st.expected[a] as number;
-      if (gap > 0) ops.push({ kind: 2, agent: a, seq: from, len: gap });
+      if (gap > 0) emit({ kind: 2, agent: a, seq: from, len: gap });
       st.expected[a] = from + gap;
       ends.push(from + gap);
     }
   }
-  const pending = readOps(st, false);
+  st.scratch = null;
+  st.claim = null;
+  const pending: UpdateOp<C>[] = [];
+  readOps(st, false, (op) => pending.push(op));
   const tombstones = readTriples(r, r.bounded(r.buf.length, 'tombstone count'), nAgents);
-  const contents = codec.read(
-    r,
-    st.visible.map((p) => p.len),
-  );
-  for (let i = 0; i < contents.length; i++) (st.visible[i] as { content: C | null }).content = contents[i] as C;
+  if (st.content.left !== 0) throw new DecodeError('content block longer than its operations');
   if (!r.done) throw new DecodeError('trailing bytes after sequence update');
   return { agents, update: { ops, pending, tombstones, ends } };
 }
 
 /** Reads a list of operations; in a snapshot (`gapsAreDeletes`) a seq jump is a run of deletes. */
-function readOps<C>(st: State<C>, gapsAreDeletes: boolean): UpdateOp<C>[] {
+function readOps<C>(st: State<C>, gapsAreDeletes: boolean, emit: (op: UpdateOp<C>) => void): void {
   const r = st.r;
   const nAgents = st.nAgents;
   const n = r.bounded(r.buf.length, 'operation count');
-  const ops: UpdateOp<C>[] = [];
   const expected = st.expected;
   for (let k = 0; k < n; k++) {
     const tag = r.u();
@@ -86,19 +93,53 @@ function readOps<C>(st: State<C>, gapsAreDeletes: boolean): UpdateOp<C>[] {
     if (gapsAreDeletes) {
       if (seq < exp) throw new DecodeError('snapshot operations out of order');
       if (opKind !== 0) throw new DecodeError('a snapshot holds only inserts');
-      if (seq > exp) ops.push({ kind: 2, agent: a, seq: exp, len: seq - exp });
+      if (seq > exp) emit(claimOp(st, a, exp, seq - exp));
     }
     expected[a] = seq + len;
-    if (opKind === 0) ops.push(readInsert(st, tag, a, seq, len));
-    else if (opKind === 1) ops.push({ kind: 1, agent: a, seq, len, targets: readTriples(r, r.bounded(r.buf.length, 'target count'), nAgents) });
-    else ops.push({ kind: 2, agent: a, seq, len });
+    if (opKind === 0) emit(readInsert(st, tag, a, seq, len));
+    else if (opKind === 1) emit({ kind: 1, agent: a, seq, len, targets: readTriples(r, r.bounded(r.buf.length, 'target count'), nAgents) });
+    else emit(claimOp(st, a, seq, len));
   }
-  return ops;
+}
+
+function claimOp<C>(st: State<C>, agent: number, seq: number, len: number): ClaimOp {
+  const c = st.claim;
+  if (c === null) return { kind: 2, agent, seq, len };
+  c.agent = agent;
+  c.seq = seq;
+  c.len = len;
+  return c;
+}
+
+/** A part object: fresh, or from the pool when decoding into the scratch insert. */
+function part<C>(st: State<C>, i: number, len: number, content: C | null): { len: number; content: C | null } {
+  if (st.scratch === null) return { len, content };
+  let p = st.pool[i];
+  if (p === undefined) {
+    p = { len, content };
+    st.pool.push(p);
+  } else {
+    p.len = len;
+    p.content = content;
+  }
+  return p;
 }
 
 function readInsert<C>(st: State<C>, tag: number, a: number, seq: number, len: number): InsertOp<C> {
   const r = st.r;
-  const op: InsertOp<C> = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined };
+  let op = st.scratch;
+  if (op === null) op = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined };
+  else {
+    op.agent = a;
+    op.seq = seq;
+    op.len = len;
+    op.oLa = -1;
+    op.oLs = 0;
+    op.oRa = -1;
+    op.oRs = 0;
+    op.parts.length = 0;
+    op.move = undefined;
+  }
   if (tag & T_OL) {
     if (tag & T_OL_PREV) {
       op.oLa = a;
@@ -133,23 +174,16 @@ function readInsert<C>(st: State<C>, tag: number, a: number, seq: number, len: n
       const plen = Math.floor(v / 2);
       if (plen === 0) throw new DecodeError('empty part');
       total += plen;
-      const part = { len: plen, content: null };
-      op.parts.push(part);
-      if (v % 2 === 0) st.visible.push(part);
+      op.parts.push(part(st, i, plen, v % 2 === 1 ? null : st.content.take(plen)));
     }
     if (total !== len) throw new DecodeError('parts do not add up to the operation length');
-  } else {
-    const part = { len, content: null };
-    op.parts.push(part);
-    if (!(tag & T_DELETED)) st.visible.push(part);
-  }
+  } else op.parts.push(part(st, 0, len, tag & T_DELETED ? null : st.content.take(len)));
   if (tag & T_MOVE) {
     if (len !== 1) throw new DecodeError('a move slot has length 1');
     op.move = { ea: r.bounded(st.nAgents - 1, 'agent index'), es: r.u(), stamp: r.u() };
   }
   return op;
 }
-
 function readTriples(r: ByteReader, n: number, nAgents: number): number[] {
   const out: number[] = [];
   for (let i = 0; i < n; i++) {

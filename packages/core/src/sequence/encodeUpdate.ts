@@ -6,7 +6,8 @@ import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MOVE, T_OL, T_OL_OTHER, T_
 /**
  * Encodes an update. Seqs are implicit while an agent's operations are contiguous (always, in a
  * snapshot); origins are flags when they are the usual neighbours and otherwise a seq distance
- * from the operation itself; content is one block at the end, so text costs its UTF-8 size.
+ * from the operation itself; content is one block before the operations, so text costs its
+ * UTF-8 size and a decoder hands each insert its content as it goes.
  */
 export function encodeUpdate<C>(update: Update<C>, names: readonly string[], codec: ContentCodec<C>): Uint8Array {
   const table = new Map<number, number>();
@@ -22,9 +23,11 @@ export function encodeUpdate<C>(update: Update<C>, names: readonly string[], cod
     }
     return x;
   };
+  const contents: C[] = [];
   const refOp = (op: UpdateOp<C>): void => {
     ref(op.agent);
     if (op.kind === 0) {
+      for (const p of op.parts) if (p.content !== null) contents.push(p.content);
       if (op.oLa >= 0) ref(op.oLa);
       if (op.oRa >= 0) ref(op.oRa);
       if (op.move !== undefined) ref(op.move.ea);
@@ -42,29 +45,33 @@ export function encodeUpdate<C>(update: Update<C>, names: readonly string[], cod
   w.byte(codec.kind);
   w.byte(ends !== null ? F_FULL : 0);
   w.u(used.length);
-  const enc = new TextEncoder();
+  // Replica ids are ASCII ([A-Za-z0-9_-]), one byte per character.
   for (const n of used) {
-    const b = enc.encode(n);
-    w.u(b.length);
-    w.bytes(b);
+    w.u(n.length);
+    for (let i = 0; i < n.length; i++) w.byte(n.charCodeAt(i));
   }
-  const contents: C[] = [];
+  codec.write(w, contents);
   const state = { expected: new Array<number>(used.length).fill(0), prev: -1 };
-  writeOps(w, update.ops, ref, state, contents);
+  writeOps(w, update.ops, ref, state);
   // A snapshot closes every agent: the ids after its last insert were deletes.
-  if (ends !== null) for (let x = 0; x < used.length; x++) w.u((ends[locals[x] as number] as number) - (state.expected[x] as number));
-  writeOps(w, update.pending, ref, state, contents);
+  if (ends !== null) {
+    for (let x = 0; x < used.length; x++) {
+      const end = ends[locals[x] as number] as number;
+      w.u(end - (state.expected[x] as number));
+      state.expected[x] = end;
+    }
+  }
+  writeOps(w, update.pending, ref, state);
   w.u(update.tombstones.length / 3);
   for (let i = 0; i < update.tombstones.length; i += 3) {
     w.u(ref(update.tombstones[i]!));
     w.u(update.tombstones[i + 1]!);
     w.u(update.tombstones[i + 2]!);
   }
-  codec.write(w, contents);
   return w.finish();
 }
 
-function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], ref: (a: number) => number, st: { expected: number[]; prev: number }, contents: C[]): void {
+function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], ref: (a: number) => number, st: { expected: number[]; prev: number }): void {
   w.u(ops.length);
   const expected = st.expected;
   for (const op of ops) {
@@ -109,7 +116,6 @@ function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], ref: (a: number) => numb
         w.u(op.parts.length);
         for (const p of op.parts) w.u(p.len * 2 + (p.content === null ? 1 : 0));
       }
-      for (const p of op.parts) if (p.content !== null) contents.push(p.content);
       if (op.move !== undefined) {
         w.u(ref(op.move.ea));
         w.u(op.move.es);

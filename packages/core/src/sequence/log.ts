@@ -7,19 +7,35 @@ export interface AgentState<C> {
   name: string;
   next: number;
   entries: InsertEntry<C>[];
-  ops: LogOp<C>[];
+  /** Indices into the {@link OpLog} of this agent's operations, in seq order. */
+  ops: number[];
 }
 
-/** One operation in the log. Inserts read their parts from `entry`, so they are never stale. */
-export interface LogOp<C> {
-  kind: 0 | 1 | 2;
-  agent: number;
-  seq: number;
-  len: number;
-  /** Position in the log. */
-  at: number;
-  entry: InsertEntry<C> | null;
-  targets: number[] | null;
+/**
+ * Every applied operation in integration order (a causal order), stored as parallel arrays of
+ * small integers rather than an object per operation: the log is as long as the history, and
+ * number arrays cost the garbage collector nothing to trace. Inserts read their parts from their
+ * entry (`ref`), so they are never stale; deletes keep their targets as flat triples.
+ */
+export class OpLog<C> {
+  readonly kind: number[] = [];
+  readonly agent: number[] = [];
+  readonly seq: number[] = [];
+  readonly len: number[] = [];
+  readonly ref: Array<InsertEntry<C> | number[] | null> = [];
+
+  get length(): number {
+    return this.kind.length;
+  }
+
+  push(kind: 0 | 1 | 2, agent: number, seq: number, len: number, ref: InsertEntry<C> | number[] | null): number {
+    this.kind.push(kind);
+    this.agent.push(agent);
+    this.seq.push(seq);
+    this.len.push(len);
+    this.ref.push(ref);
+    return this.kind.length - 1;
+  }
 }
 
 /**
@@ -35,7 +51,8 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
   });
   const full = from.every((f) => f === 0);
-  let start = core.log.length;
+  const log = core.log;
+  let start = log.length;
   agents.forEach((st, a) => {
     const f = from[a] as number;
     const ops = st.ops;
@@ -43,28 +60,31 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     let hi = ops.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const op = ops[mid] as LogOp<C>;
-      if (op.seq + op.len <= f) lo = mid + 1;
+      const i = ops[mid] as number;
+      if ((log.seq[i] as number) + (log.len[i] as number) <= f) lo = mid + 1;
       else hi = mid;
     }
     const first = ops[lo];
-    if (first !== undefined && first.at < start) start = first.at;
+    if (first !== undefined && first < start) start = first;
   });
   const out: UpdateOp<C>[] = [];
   let needTombstones = false;
-  for (let k = start; k < core.log.length; k++) {
-    const lo = core.log[k] as LogOp<C>;
-    const f = from[lo.agent] as number;
-    if (lo.seq + lo.len <= f) continue;
-    const cut = f > lo.seq ? f - lo.seq : 0;
-    const seq = lo.seq + cut;
-    const len = lo.len - cut;
-    if (lo.kind === 0) out.push(insertOpFrom(core, lo.entry as InsertEntry<C>, seq, lo.seq + lo.len));
+  for (let k = start; k < log.length; k++) {
+    const agent = log.agent[k] as number;
+    const lseq = log.seq[k] as number;
+    const llen = log.len[k] as number;
+    const kind = log.kind[k] as number;
+    const f = from[agent] as number;
+    if (lseq + llen <= f) continue;
+    const cut = f > lseq ? f - lseq : 0;
+    const seq = lseq + cut;
+    const len = llen - cut;
+    if (kind === 0) out.push(insertOpFrom(core, log.ref[k] as InsertEntry<C>, seq, lseq + llen));
     else if (full) continue;
-    else if (lo.kind === 1) out.push({ kind: 1, agent: lo.agent, seq, len, targets: lo.targets as number[] });
+    else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.ref[k] as number[] });
     else {
-      out.push({ kind: 2, agent: lo.agent, seq, len });
-      if (lo.kind === 2) needTombstones = true;
+      out.push({ kind: 2, agent, seq, len });
+      needTombstones = true;
     }
   }
   const tombstones = core.pendingDeletes.slice();

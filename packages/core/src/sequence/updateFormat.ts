@@ -1,7 +1,7 @@
 /**
  * Shared constants of the sequence update format (see docs/crdt.md, "Sequence CRDT"). Layout:
- * CRC-protected bytes `magic, format, content kind, flags, agents, ops, [ends], pending ops,
- * tombstones, content`. The tag bits used by nearly every insert of a single-writer document fit
+ * CRC-protected bytes `magic, format, content kind, flags, agents, content, ops, [ends],
+ * pending ops, tombstones`. The tag bits used by nearly every insert of a single-writer document fit
  * in the first varint byte; rare ones (other agent, seq jump, move) cost a second byte.
  */
 export const MAGIC = 0xf5;

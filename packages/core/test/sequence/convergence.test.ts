@@ -8,7 +8,8 @@ type Action =
   | { t: 'del'; r: number; at: number; len: number }
   | { t: 'mov'; r: number; from: number; to: number }
   | { t: 'send'; from: number; to: number; full: boolean }
-  | { t: 'deliver'; to: number; pick: number };
+  | { t: 'deliver'; to: number; pick: number }
+  | { t: 'restore'; r: number };
 
 const REPLICAS = 3;
 const replica = fc.integer({ min: 0, max: REPLICAS - 1 });
@@ -18,6 +19,7 @@ const textAction: fc.Arbitrary<Action> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ t: fc.constant('del' as const), r: replica, at: frac, len: fc.integer({ min: 1, max: 4 }) }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('send' as const), from: replica, to: replica, full: fc.boolean() }) },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('deliver' as const), to: replica, pick: frac }) },
+  { weight: 1, arbitrary: fc.record({ t: fc.constant('restore' as const), r: replica }) },
 );
 const listAction: fc.Arbitrary<Action> = fc.oneof(textAction, fc.record({ t: fc.constant('mov' as const), r: replica, from: frac, to: frac }));
 
@@ -25,7 +27,7 @@ const listAction: fc.Arbitrary<Action> = fc.oneof(textAction, fc.record({ t: fc.
  * Runs the actions on three replicas over a network that delivers updates late and out of order
  * (so updates often arrive before the operations they depend on), then syncs everyone.
  */
-function run<R extends Text | List<string>>(make: (id: string) => R, actions: Action[], edit: (r: R, a: Action, uid: () => string) => void): R[] {
+function run<R extends Text | List<string>>(make: (id: string) => R, actions: Action[], edit: (r: R, a: Action, uid: () => string) => void, restore: (r: R) => R): R[] {
   const reps = Array.from({ length: REPLICAS }, (_, i) => make(`r${i}`));
   const inbox: Uint8Array[][] = reps.map(() => []);
   let n = 0;
@@ -40,6 +42,11 @@ function run<R extends Text | List<string>>(make: (id: string) => R, actions: Ac
       if (box.length === 0) continue;
       const [msg] = box.splice(Math.floor(a.pick * box.length) % box.length, 1);
       reps[a.to]!.applyUpdate(msg!);
+    } else if (a.t === 'restore') {
+      // A replica saved and reloaded mid-flight (with updates still waiting) carries on.
+      const saved = reps[a.r]!.encode();
+      reps[a.r] = restore(reps[a.r]!);
+      expect(reps[a.r]!.encode()).toEqual(saved);
     } else edit(reps[a.r]!, a, uid);
   }
   for (let round = 0; round < 2; round++) for (const x of reps) for (const y of reps) if (x !== y) x.applyUpdate(y.encodeSince(x.version));
@@ -66,7 +73,7 @@ describe('convergence under random concurrent edits (3 replicas, out-of-order de
   it('Text replicas converge, and every replica round-trips through encode/decode', () => {
     fc.assert(
       fc.property(fc.array(textAction, { maxLength: 60 }), (actions) => {
-        const reps = run((id) => new Text(id), actions, editText);
+        const reps = run((id) => new Text(id), actions, editText, (t) => Text.decode(t.encode(), t.replicaId));
         const s = reps[0]!.toString();
         for (const r of reps) {
           expect(r.toString()).toBe(s);
@@ -84,7 +91,7 @@ describe('convergence under random concurrent edits (3 replicas, out-of-order de
   it('List replicas converge, and moves never duplicate an element', () => {
     fc.assert(
       fc.property(fc.array(listAction, { maxLength: 60 }), (actions) => {
-        const reps = run((id) => new List<string>(id), actions, editList);
+        const reps = run((id) => new List<string>(id), actions, editList, (l) => List.decode<string>(l.encode(), l.replicaId));
         const arr = reps[0]!.toArray();
         expect(new Set(arr).size).toBe(arr.length);
         for (const r of reps) {
