@@ -1,5 +1,5 @@
 import type { IndexSpec } from './indexKey.js';
-import { compileKeys } from './indexKey.js';
+import { compileKeys, encodeKey } from './indexKey.js';
 
 type Docish = Record<string, unknown>;
 
@@ -28,8 +28,8 @@ export class HashIndex {
    */
   update(before: Docish | undefined, after: Docish | undefined): void {
     const id = ((after ?? before) as Docish).id as string;
-    const old = before ? this.keysOf(before).map(encode) : [];
-    const next = after ? this.keysOf(after).map(encode) : [];
+    const old = before ? this.keysOf(before).map(encodeKey) : [];
+    const next = after ? this.keysOf(after).map(encodeKey) : [];
     if (old.length === next.length && old.every((k, i) => k === next[i])) return;
     if (next.length > 1) this.multikey = true;
     for (const k of old) {
@@ -47,19 +47,11 @@ export class HashIndex {
 
   /** Ids for one tuple of field values (in `fields` order). */
   lookup(values: unknown[]): ReadonlySet<string> | undefined {
-    return this.buckets.get(encode(values));
+    return this.buckets.get(encodeKey(values));
   }
 
   build(docs: Iterable<Docish>): void {
     this.buckets.clear();
     for (const d of docs) this.update(undefined, d);
   }
-}
-
-function encode(tuple: unknown[]): unknown {
-  if (tuple.length === 1) {
-    const v = tuple[0];
-    if (v === null || typeof v !== 'object') return v;
-  }
-  return JSON.stringify(tuple);
 }

@@ -35,9 +35,7 @@ export function compileKeys(fields: string[]): (doc: Record<string, unknown>) =>
       if (options.length === 1) {
         for (const t of tuples) t.push(options[0]);
       } else {
-        const next: unknown[][] = [];
-        for (const t of tuples) for (const o of options) next.push([...t, o]);
-        tuples = next;
+        tuples = cartesian([tuples, options]).map(([t, o]) => [...(t as unknown[]), o]);
       }
     }
     return tuples;
@@ -54,4 +52,26 @@ function flatten(values: unknown[]): unknown[] {
   const out = new Set<unknown>();
   for (const v of values) for (const x of valuesOf(v)) out.add(x);
   return [...out];
+}
+
+/**
+ * The Map key of one tuple: a lone primitive is its own key (no string built per write);
+ * anything else is JSON, which keeps 1 and '1' apart.
+ */
+export function encodeKey(tuple: readonly unknown[]): unknown {
+  if (tuple.length === 1) {
+    const v = tuple[0];
+    if (v === null || typeof v !== 'object') return v;
+  }
+  return JSON.stringify(tuple);
+}
+
+/** Every combination of one value per list; stops growing once past `cap`. */
+export function cartesian(lists: readonly (readonly unknown[])[], cap = Infinity): unknown[][] {
+  let out: unknown[][] = [[]];
+  for (const l of lists) {
+    out = out.flatMap((t) => l.map((v) => [...t, v]));
+    if (out.length > cap) return out;
+  }
+  return out;
 }

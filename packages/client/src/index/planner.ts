@@ -1,4 +1,5 @@
 import { compareValues } from '../query/compareValues.js';
+import { cartesian } from './indexKey.js';
 import type { Constraints } from '../query/analyzeSelector.js';
 import type { SortKey } from '../query/compileSort.js';
 import type { Bound } from './SortedList.js';
@@ -72,7 +73,7 @@ function hashPlan(index: HashIndex, input: PlanInput): Plan | undefined {
     if (!eq) return undefined;
     lists.push(eq);
   }
-  const combos = lists.every((l) => l.length === 1) ? [lists.map((l) => l[0])] : cartesian(lists);
+  const combos = lists.every((l) => l.length === 1) ? [lists.map((l) => l[0])] : cartesian(lists, MAX_COMBINATIONS);
   if (combos.length > MAX_COMBINATIONS) return undefined;
   const buckets = combos.map((c) => index.lookup(c));
   let examine = 0;
@@ -144,13 +145,4 @@ function providesSort(index: OrderedIndex, prefixLength: number, input: PlanInpu
     if (k.path !== rest[i] || k.dir !== dir) return undefined;
   }
   return dir;
-}
-
-function cartesian(lists: unknown[][]): unknown[][] {
-  let out: unknown[][] = [[]];
-  for (const l of lists) {
-    out = out.flatMap((t) => l.map((v) => [...t, v]));
-    if (out.length > MAX_COMBINATIONS) return out;
-  }
-  return out;
 }

@@ -1,10 +1,12 @@
 import type { Doc } from '../query/types.js';
+import { cartesian, compileKeys, encodeKey } from '../index/indexKey.js';
 import type { LiveQuery } from './LiveQuery.js';
 
 const MAX_ROUTE_KEYS = 64;
 
 interface Route {
-  fields: string[];
+  /** The route keys of a document: the same tuples a hash index on these fields would use. */
+  keysOf: (doc: Doc) => unknown[][];
   byKey: Map<unknown, Set<LiveQuery>>;
 }
 
@@ -47,8 +49,8 @@ export class LiveRegistry {
     }
     const name = fields.join('\u0000');
     let route = this.routes.get(name);
-    if (!route) this.routes.set(name, (route = { fields, byKey: new Map() }));
-    const keys = cartesian(lists).map(encode);
+    if (!route) this.routes.set(name, (route = { keysOf: compileKeys(fields), byKey: new Map() }));
+    const keys = cartesian(lists).map(encodeKey);
     for (const k of keys) {
       let set = route.byKey.get(k);
       if (!set) route.byKey.set(k, (set = new Set()));
@@ -81,8 +83,8 @@ export class LiveRegistry {
     for (const route of this.routes.values()) {
       for (const doc of [before, after]) {
         if (!doc) continue;
-        for (const key of keysOf(doc, route.fields)) {
-          const set = route.byKey.get(key);
+        for (const tuple of route.keysOf(doc)) {
+          const set = route.byKey.get(encodeKey(tuple));
           if (!set) continue;
           for (const q of set) {
             if (visited?.has(q)) continue;
@@ -106,32 +108,4 @@ export class LiveRegistry {
     q.apply(id, before, after);
     this.pending.add(q);
   }
-}
-
-/** The route keys a document falls under: one per combination of its (array) values. */
-function keysOf(doc: Doc, fields: string[]): unknown[] {
-  if (fields.length === 1) {
-    const v = doc[fields[0] as string];
-    return Array.isArray(v) ? v : [v === undefined ? null : v];
-  }
-  // Common case first: no array values, exactly one key.
-  const values: unknown[] = [];
-  let arrays = false;
-  for (const f of fields) {
-    const v = doc[f];
-    if (Array.isArray(v)) arrays = true;
-    values.push(v === undefined ? null : v);
-  }
-  if (!arrays) return [JSON.stringify(values)];
-  return cartesian(values.map((v) => (Array.isArray(v) ? v : [v]))).map(encode);
-}
-
-function encode(tuple: unknown[]): unknown {
-  return tuple.length === 1 ? tuple[0] : JSON.stringify(tuple);
-}
-
-function cartesian(lists: unknown[][]): unknown[][] {
-  let out: unknown[][] = [[]];
-  for (const l of lists) out = out.flatMap((t) => l.map((v) => [...t, v]));
-  return out;
 }
