@@ -95,13 +95,13 @@ export class Database implements SyncHost, WriteHost {
    * Registers a type (version 1 of a new name, or a valid successor of the latest version with
    * its `migrations`); the collection of the same name holds its documents. An identical
    * definition is a no-op, so apps can define their types at every start. Invalid definitions
-   * throw core's `SchemaError` (`path`, `rule`) and change nothing. Synced to the server (which
+   * reject with core's `SchemaError` (`path`, `rule`) and change nothing. Synced to the server (which
    * may refuse it: see `db.rejectedTypes()`).
    */
-  defineType(type: TypeDef): Promise<void> {
+  async defineType(type: TypeDef): Promise<void> {
     this.assertOpen();
     if (this.types.define(type)) this.typesChanged([type.name]);
-    return this.queue.durable();
+    await this.queue.durable();
   }
 
   /**
