@@ -8,6 +8,14 @@ import { SchemaError, docToJSON, validateDocument, type MigrationStep, type Type
 import { testServer, type TestServer } from './harness.js';
 import { pgReachable } from './pgTest.js';
 
+const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');
 
@@ -232,6 +240,25 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     const c = await open('carl', t);
     await c.sync!.flush();
     expect(all(c)).toEqual(all(a));
+  });
+
+  it('live clients: a migration made on A reaches B over SSE without any record write, and records at it render on B', async () => {
+    const t = 'live';
+    const a = await open('anna', t);
+    const b = await open('ben', t);
+    await a.defineType(INSPECTION);
+    const r1 = await a.collection('Inspection').insert({ site: 's1', notes: 'n1' });
+    a.sync!.start();
+    b.sync!.start();
+    await waitFor(() => b.collection('Inspection').findOne(r1) !== undefined);
+    await a.migrateType('Inspection', RENAME); // no write: the type alone is pushed and streamed
+    await waitFor(() => b.types.get('Inspection')?.version === 2);
+    expect(b.collection('Inspection').findOne(r1)).toEqual({ id: r1, site: 's1', findings: 'n1', severity: 'low' });
+    const r2 = await a.collection('Inspection').insert({ site: 's2', findings: 'f2', severity: 'high' });
+    await waitFor(() => b.collection('Inspection').findOne(r2) !== undefined);
+    validateDocument(b.collection('Inspection').findOne(r2), b.types.get('Inspection')!);
+    await a.sync!.stop();
+    await b.sync!.stop();
   });
 
   it('invalid migrations are rejected with typed errors on the client and 4xx JSON on the server; nothing changes', async () => {

@@ -154,6 +154,11 @@ export class Database implements SyncHost, WriteHost {
     return this.types.pending();
   }
 
+  /** SyncHost: a type was defined or migrated here (the sync client pushes it right away). */
+  onLocalTypes(listener: () => void): () => void {
+    return this.types.onLocalDefine(listener);
+  }
+
   /** SyncHost: the server's answer to a pushed definition (`error` = refused for good). */
   async typePushed(def: unknown, error?: string): Promise<void> {
     if (error === undefined) this.types.accepted(def as TypeDef);

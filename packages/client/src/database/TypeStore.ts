@@ -39,6 +39,7 @@ export class TypeStore {
   private readonly pendingHashes = new Set<string>();
   private readonly rejectedHashes = new Map<string, string>();
   private readonly listeners = new Set<(types: readonly TypeDef[]) => void>();
+  private readonly localListeners = new Set<() => void>();
   /** Latest chosen definition per name (the read/write hot path asks this per document). */
   private readonly latestByName = new Map<string, TypeDef>();
 
@@ -105,6 +106,7 @@ export class TypeStore {
     this.defs.push(def);
     this.pendingHashes.add(h);
     this.refresh();
+    for (const l of this.localListeners) l();
     return true;
   }
 
@@ -154,6 +156,12 @@ export class TypeStore {
     }
     if (changed.size > 0) this.refresh();
     return { changed, replaced, invalid };
+  }
+
+  /** Calls `fn` when a definition is made on this device (the sync client pushes it). */
+  onLocalDefine(fn: () => void): () => void {
+    this.localListeners.add(fn);
+    return () => this.localListeners.delete(fn);
   }
 
   /** Local definitions the server has not accepted yet, oldest version first. */

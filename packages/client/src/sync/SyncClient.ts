@@ -113,6 +113,9 @@ export class SyncClient {
     const unsub = this.#onOutboxChange(() => this.#schedulePush());
     if (unsub) this.#unsubs.push(unsub);
     else this.#pollTimer = setInterval(() => this.#schedulePush(), this.#o.pollMs ?? 2000);
+    // A type defined or migrated here is pushed at once, even before any record is written at it.
+    const unsubTypes = this.#host.onLocalTypes?.(() => this.#schedulePush());
+    if (unsubTypes) this.#unsubs.push(unsubTypes);
     this.#session = this.#run();
   }
 

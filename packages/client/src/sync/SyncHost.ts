@@ -36,6 +36,8 @@ export interface SyncHost {
   typesToPush?(): unknown[];
   /** The server accepted a pushed definition (`error` undefined) or refused it for good. */
   typePushed?(def: unknown, error?: string): Promise<void>;
+  /** Subscribe to "a type was defined or migrated on this device" (so it is pushed promptly). */
+  onLocalTypes?(listener: () => void): () => void;
   /**
    * Subscribe to "a local change entered the outbox" so the sync client pushes promptly instead
    * of polling. Optional: without it the sync client checks the outbox every `pollMs`.
