@@ -55,6 +55,20 @@ describe('collections', () => {
     await db.close();
   });
 
+  it('explain() names the index the planner chose and the work done', async () => {
+    const db = await open();
+    const orders = db.collection('workOrders');
+    await orders.insertMany(Array.from({ length: 400 }, (_, i) => ({ title: `t${i}`, status: i % 2 ? 'open' : 'done', site: `s${i % 20}`, updatedAt: i, priority: i % 5 })));
+    expect(orders.find({ status: 'open', site: 's3' }).explain()).toMatchObject({ plan: 'scan', index: null, examined: 400, returned: 20 });
+    orders.createIndex(['status', 'site']);
+    orders.createIndex('updatedAt', { kind: 'ordered' });
+    expect(orders.find({ status: 'open', site: 's3' }).explain()).toMatchObject({ plan: 'hash', index: 'hash:status+site', examined: 20, returned: 20 });
+    const top = orders.find({ priority: { $gte: 3 } }, { sort: { updatedAt: -1 }, limit: 5 });
+    expect(top.explain()).toMatchObject({ plan: 'ordered', index: 'ordered:updatedAt', sortedByIndex: true, returned: 5 });
+    expect(top.explain().examined).toBeLessThan(20);
+    expect(top.fetch().map((d) => d.updatedAt)).toEqual([399, 398, 394, 393, 389]);
+  });
+
   it('redefining an identical type is a no-op; a changed type re-materializes', async () => {
     const db = await open();
     const orders = db.collection('workOrders');
