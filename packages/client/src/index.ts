@@ -5,6 +5,10 @@ export { createDatabase } from './database/createDatabase.js';
 export type { DatabaseOptions, SyncPlugin } from './database/createDatabase.js';
 export { Database } from './database/Database.js';
 export { DatabaseClosedError } from './database/errors.js';
+export type { TypeStore, RejectedType } from './database/TypeStore.js';
+// Invalid type definitions and migrations reject with core's SchemaError (path, rule).
+export { SchemaError } from '@fieldsync/core';
+export type { MigrationStep, TypeDef } from '@fieldsync/core';
 
 // Collections and queries
 export { Collection } from './collection/Collection.js';
