@@ -12,12 +12,14 @@ import { openStorage } from './storage/openStorage.js';
 const USAGE = `fieldsync — local-first sync server
 
   fieldsync serve [--port 8787] [--host 127.0.0.1] [--data ./data | --postgres URL [--schema fieldsync]]
-                  [--types types.json] [--config rules.mjs]
+                  [--types types.json] [--config rules.mjs] [--sqlite-sync full|normal]
   fieldsync token --user anna --tenant acme [--claim teams=blue,red] [--expires 30d]
 
 Environment: FIELDSYNC_JWT_SECRET (HS256 secret for tokens; dev default when unset).
 --types: a JSON array of type definitions known to every tenant.
---config: an ES module whose default export is { permissions?, types? }.`;
+--config: an ES module whose default export is { permissions?, types? }.
+--sqlite-sync: full (default) fsyncs every commit (acknowledged = survives power loss);
+  normal survives process crashes only, and is faster.`;
 
 function secret(command: string): string {
   const s = process.env['FIELDSYNC_JWT_SECRET'];
@@ -42,6 +44,7 @@ async function serveCommand(argv: string[]): Promise<void> {
       config: { type: 'string' },
       heartbeat: { type: 'string' },
       'rate-per-second': { type: 'string' },
+      'sqlite-sync': { type: 'string', default: 'full' },
     },
   });
   const port = Number(values.port);
@@ -54,7 +57,10 @@ async function serveCommand(argv: string[]): Promise<void> {
     permissions = mod.default?.permissions;
     types = [...types, ...(mod.default?.types ?? [])];
   }
+  const sync = values['sqlite-sync'].toUpperCase();
+  if (sync !== 'FULL' && sync !== 'NORMAL') throw new Error(`--sqlite-sync must be full or normal, got "${values['sqlite-sync']}"`);
   const storage = openStorage({
+    synchronous: sync,
     ...(values.postgres ? { postgres: values.postgres } : { data: values.data }),
     ...(values.schema ? { schema: values.schema } : {}),
   });
