@@ -150,3 +150,27 @@ describe('planner and explain', () => {
     expect(run.examined).toBe(5000);
   });
 });
+
+describe('encodeKey', () => {
+  it('keeps tuples apart that differ in value or kind, including separator look-alikes', async () => {
+    const { encodeKey } = await import('../src/index/indexKey.js');
+    const tuples: unknown[][] = [
+      ['a', 'b'],
+      ['a\u0001sb'],
+      ['a\u0001sb', 'c'],
+      ['a', 'b\u0001sc'],
+      ['a', 'b', 'c'],
+      [1, 'x'],
+      ['1', 'x'],
+      [true, 'x'],
+      ['b1', 'x'],
+      [null, 'x'],
+      ['z', 'x'],
+      [{ k: 1 }, 'x'],
+      ['J[{"k":1},"x"]'],
+    ];
+    const keys = tuples.map((t) => encodeKey(t));
+    expect(new Set(keys).size).toBe(tuples.length);
+    expect(encodeKey([1, 'x'])).toBe(encodeKey([1, 'x']));
+  });
+});
