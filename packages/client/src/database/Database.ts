@@ -133,7 +133,12 @@ export class Database implements SyncHost, WriteHost {
   async applyTypes(types: readonly unknown[]): Promise<void> {
     this.assertOpen();
     for (const t of types) validateType(t as TypeDef);
-    const { changed, replaced } = this.types.receive(types);
+    this.adoptReceived(this.types.receive(types));
+    await this.queue.durable();
+  }
+
+  /** Rebases documents whose chosen definition was replaced, persists, re-materializes. */
+  private adoptReceived({ changed, replaced }: ReturnType<TypeStore['receive']>): void {
     this.batch(() => {
       for (const r of replaced) {
         const c = this.collections.get(r.name);
@@ -146,7 +151,6 @@ export class Database implements SyncHost, WriteHost {
       }
     });
     if (changed.size > 0) this.typesChanged([...changed]);
-    await this.queue.durable();
   }
 
   /** SyncHost: local type definitions the server has not accepted yet (pushed before changes). */
@@ -182,6 +186,15 @@ export class Database implements SyncHost, WriteHost {
   view(state: DocState): Record<string, unknown> {
     const type = this.types.get(state.type);
     return materialize(type && state.v < type.version ? this.types.registry.upgradeDoc(state) : state, type);
+  }
+
+  /**
+   * Merges two states of one document. At different versions both are upgraded to the newest
+   * known one first (the same moves on both sides, so every replica computes the same join);
+   * equal versions stay lazy.
+   */
+  private mergeAt(a: DocState, b: DocState): DocState {
+    return a.v === b.v ? mergeDocs(a, b) : mergeDocs(this.upgraded(a), this.upgraded(b));
   }
 
   /** `state` at the newest known version of its type (unchanged when already there or unknown). */
@@ -340,10 +353,7 @@ export class Database implements SyncHost, WriteHost {
       for (const incoming of parsed) {
         const c = this.collection(incoming.type);
         const prev = c.states.get(incoming.id);
-        // States at different versions are merged at the newest known one (same moves on both
-        // sides, so the join is the one every replica computes); equal versions stay lazy.
-        const merged = !prev ? incoming : prev.v === incoming.v ? mergeDocs(prev, incoming) : mergeDocs(this.upgraded(prev), this.upgraded(incoming));
-        c.applyState(incoming.id, merged);
+        c.applyState(incoming.id, prev ? this.mergeAt(prev, incoming) : incoming);
         this.queue.putDoc(c.name, incoming.id);
       }
     });
@@ -430,12 +440,15 @@ export class Database implements SyncHost, WriteHost {
     if (this.closed) return;
     const { batch } = msg;
     if (msg.clock) this.receiveStamp(msg.clock);
+    // Types first: a migration made in the other tab must be known before its documents merge.
+    const types = batch.meta?.find(([k]) => k === META_TYPES);
+    if (types) this.adoptReceived(this.types.absorb(types[1]));
     this.batch(() => {
       for (const d of batch.docs ?? []) {
         const incoming: DocState = docFromJSON(d.state);
         const c = this.collection(d.collection);
         const prev = c.states.get(d.id);
-        c.applyState(d.id, prev ? mergeDocs(prev, incoming) : incoming);
+        c.applyState(d.id, prev ? this.mergeAt(prev, incoming) : incoming);
         // Two tabs may have written the same document concurrently; the last put wins in
         // IndexedDB, so store the merged state if ours adds something to theirs.
         if (prev && JSON.stringify(docToJSON(c.states.get(d.id) as DocState)) !== JSON.stringify(d.state)) this.queue.putDoc(c.name, d.id);

@@ -164,6 +164,20 @@ export class TypeStore {
     return () => this.localListeners.delete(fn);
   }
 
+  /**
+   * Another tab of the same database persisted its type store (`toJSON`): adopt its definitions
+   * like received ones, and keep its pending/rejected marks so a definition made in that tab is
+   * still pushed if that tab closes first.
+   */
+  absorb(json: string): ReturnType<TypeStore['receive']> {
+    const raw = JSON.parse(json) as Persisted | TypeDef[];
+    const p: Persisted = Array.isArray(raw) ? { defs: raw, pending: [], rejected: [] } : raw;
+    const result = this.receive(p.defs);
+    for (const h of p.pending) if (this.registry.byTypeHash(h)) this.pendingHashes.add(h);
+    for (const r of p.rejected) this.rejectedHashes.set(r.hash, r.reason);
+    return result;
+  }
+
   /** Local definitions the server has not accepted yet, oldest version first. */
   pending(): TypeDef[] {
     return this.defs.filter((d) => this.pendingHashes.has(typeHash(d))).sort((a, b) => a.version - b.version);
