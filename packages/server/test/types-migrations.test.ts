@@ -200,8 +200,16 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     expect(states(c)).toEqual(states(a));
   });
 
-  it('concurrent renames on two offline clients: one deterministic winner everywhere, both edits kept, identical replicas', async () => {
-    const t = 'concurrent';
+  it.each([
+    // 'comments' < 'findings': B's definition wins although A's reaches the server first, so the
+    // server re-expresses the documents it stored under A's definition, and so does A.
+    ['comments', 'the later definition wins'],
+    // 'remarks' > 'findings': A's stays chosen; the server translates B's changes (their `th`)
+    // and B rebases the documents it had upgraded under its own definition.
+    ['remarks', 'the earlier definition wins'],
+  ])('concurrent renames on two offline clients (notes → findings vs notes → %s: %s): one winner everywhere, both edits kept, identical replicas', async (bName) => {
+    const t = `concurrent-${bName}`;
+    const win = bName < 'findings' ? bName : 'findings';
     const a = await open('anna', t);
     const b = await open('ben', t);
     await a.defineType(INSPECTION);
@@ -210,29 +218,27 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     await a.sync!.flush();
     await b.sync!.flush();
 
-    // Offline, both define version 2. 'comments' < 'findings', so B's definition wins the
-    // deterministic pick although A's reaches the server first (the server re-expresses the
-    // documents it stored under A's definition, and so does A when it learns B's).
+    // Offline, both define version 2 and write under it.
     await a.migrateType('Inspection', [{ op: 'renameField', from: 'notes', to: 'findings' }]);
-    await b.migrateType('Inspection', [{ op: 'renameField', from: 'notes', to: 'comments' }]);
+    await b.migrateType('Inspection', [{ op: 'renameField', from: 'notes', to: bName }]);
     await a.collection('Inspection').update(r, { $set: { findings: 'from A' } });
-    await b.collection('Inspection').update(r2, { $set: { comments: 'from B' } });
-    await b.collection('Inspection').update(r, { $set: { comments: 'from B too' } });
+    await b.collection('Inspection').update(r2, { $set: { [bName]: 'from B' } });
+    await b.collection('Inspection').update(r, { $set: { [bName]: 'from B too' } });
 
     await a.sync!.flush();
     await b.sync!.flush();
     await a.sync!.flush();
 
     for (const db of [a, b]) {
-      expect(db.types.get('Inspection')!.migrations).toEqual([{ op: 'renameField', from: 'notes', to: 'comments' }]);
+      expect(db.types.get('Inspection')!.migrations).toEqual([{ op: 'renameField', from: 'notes', to: win }]);
       expect(db.rejectedTypes()).toEqual([]);
       expect(db.rejectedChanges()).toEqual([]);
     }
-    expect(b.collection('Inspection').findOne(r2)).toEqual({ id: r2, site: 's2', comments: 'from B' });
-    const winner = a.collection('Inspection').findOne(r)!.comments;
+    expect(b.collection('Inspection').findOne(r2)).toEqual({ id: r2, site: 's2', [win]: 'from B' });
+    const winner = a.collection('Inspection').findOne(r)![win];
     expect(['from A', 'from B too']).toContain(winner);
     const loser = winner === 'from A' ? 'from B too' : 'from A';
-    expect(a.collection('Inspection').conflicts(r, 'comments').map((x) => x.value)).toContain(loser); // A's edit is not lost
+    expect(a.collection('Inspection').conflicts(r, win).map((x) => x.value)).toContain(loser); // A's edit is not lost
     expect(all(a)).toEqual(all(b));
     expect(states(a)).toEqual(states(b));
 
