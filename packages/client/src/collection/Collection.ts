@@ -25,6 +25,8 @@ export interface WriteHost {
   typeFor(collection: string): TypeDef | undefined;
   /** The materialized document, lazily upgraded to the newest known version of its type. */
   view(state: DocState): Record<string, unknown>;
+  /** The state at the newest known version of its type (pure; the stored state is left as is). */
+  upgrade(state: DocState): DocState;
   /**
    * Validates, builds the core change, applies it in memory and queues it for storage. Throws
    * (synchronously, before any change) on invalid input.
@@ -111,7 +113,7 @@ export class Collection implements QuerySource {
   conflicts(id: string, field: string): Superseded[] {
     const state = this.states.get(id);
     if (!state) throw new NotFoundError(this.name, id);
-    return conflicts(state, field.split('.'));
+    return conflicts(this.host.upgrade(state), field.split('.'));
   }
 
   /** The document's text field as a collaborative `Text` handle (edits go through the outbox). */

@@ -42,7 +42,9 @@ export class TextField {
   private state(): Text | undefined {
     const doc: DocState | undefined = this.collection.states.get(this.id);
     if (!doc || !this.collection.docs.has(this.id)) throw new NotFoundError(this.collection.name, this.id);
-    const t = doc.fields[this.field];
+    // A document not written since a migration is still stored at its old version (a renamed
+    // text field under its old name): edit positions must refer to the upgraded text.
+    const t = this.host.upgrade(doc).fields[this.field];
     return t instanceof Text ? t : undefined;
   }
 

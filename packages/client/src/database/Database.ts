@@ -194,11 +194,11 @@ export class Database implements SyncHost, WriteHost {
    * equal versions stay lazy.
    */
   private mergeAt(a: DocState, b: DocState): DocState {
-    return a.v === b.v ? mergeDocs(a, b) : mergeDocs(this.upgraded(a), this.upgraded(b));
+    return a.v === b.v ? mergeDocs(a, b) : mergeDocs(this.upgrade(a), this.upgrade(b));
   }
 
-  /** `state` at the newest known version of its type (unchanged when already there or unknown). */
-  private upgraded(state: DocState): DocState {
+  /** WriteHost: `state` at the newest known version of its type (unchanged when already there or unknown). */
+  upgrade(state: DocState): DocState {
     const type = this.types.get(state.type);
     return type && state.v < type.version ? this.types.registry.upgradeDoc(state) : state;
   }
@@ -231,7 +231,7 @@ export class Database implements SyncHost, WriteHost {
     const stored = collection.states.get(id);
     // Lazy migration: a document still at an older version is upgraded now, and the upgraded
     // state is what this write persists. `upgraded` is pure, so `stored` stays intact for undo.
-    let prev = stored === undefined || stored.v >= type.version ? stored : this.upgraded(stored);
+    let prev = stored === undefined || stored.v >= type.version ? stored : this.upgrade(stored);
     const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
     change.th = typeHash(type);
     if (this.undo) {
