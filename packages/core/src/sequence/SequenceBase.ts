@@ -66,7 +66,11 @@ export abstract class SequenceBase<C> {
     this.emit('local');
   }
 
-  /** The whole state; {@link applyUpdate} on an empty replica (or `decode`) restores it. */
+  /**
+   * The whole state; {@link applyUpdate} on an empty replica (or `decode`) restores it. Small
+   * results may be views into a shared buffer: use the view (`bytes`, `toBase64(bytes)`), and
+   * copy with `bytes.slice()` before handing `bytes.buffer` to an API that takes whole buffers.
+   */
   encode(): Uint8Array {
     return this.encodeSince({});
   }

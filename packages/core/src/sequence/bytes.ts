@@ -61,33 +61,59 @@ export class ByteWriter {
     const sum = crc32(this.buf, this.pos);
     this.ensure(4);
     for (let i = 0; i < 4; i++) this.buf[this.pos++] = (sum >>> (8 * i)) & 0xff;
-    const out = this.buf.slice(0, this.pos);
+    const out = copyOut(this.buf, this.pos);
     if (this.shared) scratch = this.buf.length <= 1 << 22 ? this.buf : new Uint8Array(64 * 1024);
     return out;
   }
 }
 
+/**
+ * Small results are views into a shared 64 KiB slab rather than owners of their own ArrayBuffer:
+ * a per-keystroke update then costs one small object, not a backing store the garbage collector
+ * must track (the same trick as lib0's and json-joy's writers). Large results get their own.
+ */
+const SLAB = 64 * 1024;
+let slab = new Uint8Array(SLAB);
+let slabPos = 0;
+
+function copyOut(buf: Uint8Array, n: number): Uint8Array {
+  if (n > SLAB / 8) return buf.slice(0, n);
+  if (slabPos + n > SLAB) {
+    slab = new Uint8Array(SLAB);
+    slabPos = 0;
+  }
+  const out = slab.subarray(slabPos, slabPos + n);
+  out.set(buf.subarray(0, n));
+  slabPos += n;
+  return out;
+}
+
+const recentNames: string[] = [];
+
 /** Reader for {@link ByteWriter} output; every overrun or malformed varint is a DecodeError. */
 export class ByteReader {
   pos = 0;
   readonly buf: Uint8Array;
+  /** End of the payload (the CRC-32 follows it). */
+  readonly end: number;
+
   /** Checks the trailing CRC-32 and reads the bytes before it. */
   constructor(bytes: Uint8Array) {
     const end = bytes.length - 4;
     if (end < 0) throw new DecodeError('sequence update too short');
     const stored = (bytes[end]! | (bytes[end + 1]! << 8) | (bytes[end + 2]! << 16) | (bytes[end + 3]! << 24)) >>> 0;
     if (crc32(bytes, end) !== stored) throw new DecodeError('sequence update checksum mismatch (corrupt or truncated)');
-    this.buf = bytes.subarray(0, end);
+    this.buf = bytes;
+    this.end = end;
   }
 
   get done(): boolean {
-    return this.pos >= this.buf.length;
+    return this.pos >= this.end;
   }
 
   byte(): number {
-    const b = this.buf[this.pos++];
-    if (b === undefined) throw new DecodeError('unexpected end of sequence update');
-    return b;
+    if (this.pos >= this.end) throw new DecodeError('unexpected end of sequence update');
+    return this.buf[this.pos++] as number;
   }
 
   u(): number {
@@ -117,10 +143,34 @@ export class ByteReader {
     return v % 2 === 0 ? v / 2 : -(v + 1) / 2;
   }
 
+  /** Skips `n` bytes and returns where they start (callers read `buf` directly). */
+  skip(n: number): number {
+    const at = this.pos;
+    if (at + n > this.end) throw new DecodeError('unexpected end of sequence update');
+    this.pos = at + n;
+    return at;
+  }
+
   bytes(n: number): Uint8Array {
-    if (this.pos + n > this.buf.length) throw new DecodeError('unexpected end of sequence update');
-    const out = this.buf.subarray(this.pos, this.pos + n);
-    this.pos += n;
-    return out;
+    const at = this.skip(n);
+    return this.buf.subarray(at, at + n);
+  }
+
+  /**
+   * `n` bytes as a string of one character per byte (ASCII replica ids). The same few ids arrive
+   * in every update, so recently seen ones are reused instead of rebuilt.
+   */
+  latin1(n: number): string {
+    const at = this.skip(n);
+    const buf = this.buf;
+    search: for (const name of recentNames) {
+      if (name.length !== n) continue;
+      for (let i = 0; i < n; i++) if (name.charCodeAt(i) !== buf[at + i]) continue search;
+      return name;
+    }
+    const name = String.fromCharCode.apply(null, Array.from(buf.subarray(at, at + n)));
+    if (recentNames.length >= 16) recentNames.shift();
+    recentNames.push(name);
+    return name;
   }
 }

@@ -54,8 +54,31 @@ function patchLength(w: ByteWriter, start: number): void {
 }
 
 function readLength(r: ByteReader): number {
-  const b = r.bytes(4);
-  return (b[0]! | (b[1]! << 8) | (b[2]! << 16) | (b[3]! << 24)) >>> 0;
+  const at = r.skip(4);
+  const b = r.buf;
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16) | (b[at + 3]! << 24)) >>> 0;
+}
+
+function utf8(b: Uint8Array): string {
+  try {
+    return decoder.decode(b);
+  } catch {
+    throw new DecodeError('content is not valid UTF-8');
+  }
+}
+
+/**
+ * The content of a keystroke's update: ASCII decoded in place (short enough that V8 builds flat
+ * strings, not ropes), anything else by TextDecoder.
+ */
+function shortUtf8(buf: Uint8Array, at: number, n: number): string {
+  let s = '';
+  for (let i = at; i < at + n; i++) {
+    const c = buf[i] as number;
+    if (c >= 0x80) return utf8(buf.subarray(at, at + n));
+    s += String.fromCharCode(c);
+  }
+  return s;
 }
 
 /** Strings as UTF-8; strings with lone surrogates (legal JS indices can split pairs) as UTF-16. */
@@ -83,14 +106,11 @@ export const textCodec: ContentCodec<string> = {
     const mode = r.byte();
     let s: string;
     if (mode === 0) {
-      const b = r.bytes(readLength(r));
-      try {
-        s = b.length === 0 ? '' : decoder.decode(b);
-      } catch {
-        throw new DecodeError('content is not valid UTF-8');
-      }
+      const n = readLength(r);
+      const at = r.skip(n);
+      s = n <= 12 ? shortUtf8(r.buf, at, n) : utf8(r.buf.subarray(at, at + n));
     } else if (mode === 1) {
-      const n = r.bounded(r.buf.length, 'content size');
+      const n = r.bounded(r.end, 'content size');
       const b = r.bytes(n * 2);
       const codes: string[] = [];
       for (let i = 0; i < n; i++) codes.push(String.fromCharCode(b[2 * i]! | (b[2 * i + 1]! << 8)));

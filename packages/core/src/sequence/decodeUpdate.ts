@@ -39,10 +39,10 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   const flags = r.byte();
   if (flags > F_FULL) throw new DecodeError(`unknown update flags ${flags}`);
   const full = flags === F_FULL;
-  const nAgents = r.bounded(r.buf.length, 'agent count');
+  const nAgents = r.bounded(r.end, 'agent count');
   const agents: string[] = [];
   for (let i = 0; i < nAgents; i++) {
-    const name = String.fromCharCode(...r.bytes(r.bounded(64, 'replica id length')));
+    const name = r.latin1(r.bounded(64, 'replica id length'));
     if (!REPLICA.test(name)) throw new DecodeError(`invalid replica id ${JSON.stringify(name)}`);
     agents.push(name);
   }
@@ -67,7 +67,7 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   st.claim = null;
   const pending: UpdateOp<C>[] = [];
   readOps(st, false, (op) => pending.push(op));
-  const tombstones = readTriples(r, r.bounded(r.buf.length, 'tombstone count'), nAgents);
+  const tombstones = readTriples(r, r.bounded(r.end, 'tombstone count'), nAgents);
   if (st.content.left !== 0) throw new DecodeError('content block longer than its operations');
   if (!r.done) throw new DecodeError('trailing bytes after sequence update');
   return { agents, update: { ops, pending, tombstones, ends } };
@@ -77,7 +77,7 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
 function readOps<C>(st: State<C>, gapsAreDeletes: boolean, emit: (op: UpdateOp<C>) => void): void {
   const r = st.r;
   const nAgents = st.nAgents;
-  const n = r.bounded(r.buf.length, 'operation count');
+  const n = r.bounded(r.end, 'operation count');
   const expected = st.expected;
   for (let k = 0; k < n; k++) {
     const tag = r.u();
@@ -97,7 +97,7 @@ function readOps<C>(st: State<C>, gapsAreDeletes: boolean, emit: (op: UpdateOp<C
     }
     expected[a] = seq + len;
     if (opKind === 0) emit(readInsert(st, tag, a, seq, len));
-    else if (opKind === 1) emit({ kind: 1, agent: a, seq, len, targets: readTriples(r, r.bounded(r.buf.length, 'target count'), nAgents) });
+    else if (opKind === 1) emit({ kind: 1, agent: a, seq, len, targets: readTriples(r, r.bounded(r.end, 'target count'), nAgents) });
     else emit(claimOp(st, a, seq, len));
   }
 }

@@ -10,72 +10,101 @@ import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MOVE, T_OL, T_OL_OTHER, T_
  * UTF-8 size and a decoder hands each insert its content as it goes.
  */
 export function encodeUpdate<C>(update: Update<C>, names: readonly string[], codec: ContentCodec<C>): Uint8Array {
-  const table = new Map<number, number>();
-  const used: string[] = [];
-  const locals: number[] = [];
-  const ref = (a: number): number => {
-    let x = table.get(a);
-    if (x === undefined) {
-      x = used.length;
-      table.set(a, x);
-      used.push(names[a] as string);
-      locals.push(a);
-    }
-    return x;
-  };
-  const contents: C[] = [];
-  const refOp = (op: UpdateOp<C>): void => {
-    ref(op.agent);
+  // The tables are reused between calls (small updates are encoded per keystroke); a re-entrant
+  // call (a list value whose toJSON encodes another list) gets its own.
+  const t = shared.busy ? new Tables() : shared.reset();
+  t.busy = true;
+  try {
+    return encodeWith(t, update, names, codec);
+  } finally {
+    t.busy = false;
+  }
+}
+
+/** Local agent index -> index in the update's agent table, and the per-agent expected seq. */
+class Tables {
+  busy = false;
+  table: number[] = [];
+  used: number[] = [];
+  expected: number[] = [];
+  prev = -1;
+  contents: unknown[] = [];
+
+  reset(): this {
+    for (const a of this.used) this.table[a] = -1;
+    this.used.length = 0;
+    this.expected.length = 0;
+    this.contents.length = 0;
+    this.prev = -1;
+    return this;
+  }
+
+  ref(a: number): number {
+    const x = this.table[a];
+    if (x !== undefined && x >= 0) return x;
+    this.table[a] = this.used.length;
+    this.used.push(a);
+    this.expected.push(0);
+    return this.used.length - 1;
+  }
+
+  refOp<C>(op: UpdateOp<C>): void {
+    this.ref(op.agent);
     if (op.kind === 0) {
-      for (const p of op.parts) if (p.content !== null) contents.push(p.content);
-      if (op.oLa >= 0) ref(op.oLa);
-      if (op.oRa >= 0) ref(op.oRa);
-      if (op.move !== undefined) ref(op.move.ea);
-    } else if (op.kind === 1) for (let i = 0; i < op.targets.length; i += 3) ref(op.targets[i]!);
-  };
-  update.ops.forEach(refOp);
-  update.pending.forEach(refOp);
-  for (let i = 0; i < update.tombstones.length; i += 3) ref(update.tombstones[i]!);
+      for (const p of op.parts) if (p.content !== null) this.contents.push(p.content);
+      if (op.oLa >= 0) this.ref(op.oLa);
+      if (op.oRa >= 0) this.ref(op.oRa);
+      if (op.move !== undefined) this.ref(op.move.ea);
+    } else if (op.kind === 1) for (let i = 0; i < op.targets.length; i += 3) this.ref(op.targets[i]!);
+  }
+}
+
+const shared = new Tables();
+
+function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], codec: ContentCodec<C>): Uint8Array {
+  for (const op of update.ops) t.refOp(op);
+  for (const op of update.pending) t.refOp(op);
+  for (let i = 0; i < update.tombstones.length; i += 3) t.ref(update.tombstones[i]!);
   const ends = update.ends;
-  if (ends !== null) ends.forEach((n, a) => n > 0 && ref(a));
+  if (ends !== null) for (let a = 0; a < ends.length; a++) if ((ends[a] as number) > 0) t.ref(a);
 
   const w = new ByteWriter();
   w.byte(MAGIC);
   w.byte(FORMAT);
   w.byte(codec.kind);
   w.byte(ends !== null ? F_FULL : 0);
-  w.u(used.length);
+  w.u(t.used.length);
   // Replica ids are ASCII ([A-Za-z0-9_-]), one byte per character.
-  for (const n of used) {
+  for (const a of t.used) {
+    const n = names[a] as string;
     w.u(n.length);
     for (let i = 0; i < n.length; i++) w.byte(n.charCodeAt(i));
   }
-  codec.write(w, contents);
-  const state = { expected: new Array<number>(used.length).fill(0), prev: -1 };
-  writeOps(w, update.ops, ref, state);
+  codec.write(w, t.contents as C[]);
+  writeOps(w, update.ops, t);
   // A snapshot closes every agent: the ids after its last insert were deletes.
   if (ends !== null) {
-    for (let x = 0; x < used.length; x++) {
-      const end = ends[locals[x] as number] as number;
-      w.u(end - (state.expected[x] as number));
-      state.expected[x] = end;
+    for (let x = 0; x < t.used.length; x++) {
+      const end = ends[t.used[x] as number] as number;
+      w.u(end - (t.expected[x] as number));
+      t.expected[x] = end;
     }
   }
-  writeOps(w, update.pending, ref, state);
+  writeOps(w, update.pending, t);
   w.u(update.tombstones.length / 3);
   for (let i = 0; i < update.tombstones.length; i += 3) {
-    w.u(ref(update.tombstones[i]!));
+    w.u(t.ref(update.tombstones[i]!));
     w.u(update.tombstones[i + 1]!);
     w.u(update.tombstones[i + 2]!);
   }
   return w.finish();
 }
 
-function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], ref: (a: number) => number, st: { expected: number[]; prev: number }): void {
+function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], st: Tables): void {
   w.u(ops.length);
   const expected = st.expected;
   for (const op of ops) {
-    const a = ref(op.agent);
+    const a = st.ref(op.agent);
     let tag: number = op.kind;
     if (op.seq !== expected[a]) tag |= T_SEQ;
     if (a !== st.prev) tag |= T_AGENT;
@@ -102,13 +131,13 @@ function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], ref: (a: number) => numb
     if (op.kind === 0) {
       if ((tag & (T_OL | T_OL_PREV)) === T_OL) {
         if (tag & T_OL_OTHER) {
-          w.u(ref(op.oLa));
+          w.u(st.ref(op.oLa));
           w.u(op.oLs);
         } else w.s(op.seq - op.oLs);
       }
       if ((tag & (T_OR | T_OR_NEXT)) === T_OR) {
         if (tag & T_OR_OTHER) {
-          w.u(ref(op.oRa));
+          w.u(st.ref(op.oRa));
           w.u(op.oRs);
         } else w.s(op.oRs - op.seq);
       }
@@ -117,14 +146,14 @@ function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], ref: (a: number) => numb
         for (const p of op.parts) w.u(p.len * 2 + (p.content === null ? 1 : 0));
       }
       if (op.move !== undefined) {
-        w.u(ref(op.move.ea));
+        w.u(st.ref(op.move.ea));
         w.u(op.move.es);
         w.u(op.move.stamp);
       }
     } else if (op.kind === 1) {
       w.u(op.targets.length / 3);
       for (let i = 0; i < op.targets.length; i += 3) {
-        w.u(ref(op.targets[i]!));
+        w.u(st.ref(op.targets[i]!));
         w.u(op.targets[i + 1]!);
         w.u(op.targets[i + 2]!);
       }

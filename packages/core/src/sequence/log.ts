@@ -46,16 +46,19 @@ export class OpLog<C> {
  */
 export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): Update<C> {
   const agents = core.agents;
-  const from = agents.map((st) => {
+  const from: number[] = [];
+  let full = true;
+  for (const st of agents) {
     const v = Object.hasOwn(version, st.name) ? version[st.name] : 0;
-    return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
-  });
-  const full = from.every((f) => f === 0);
+    const f = typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
+    from.push(f);
+    if (f > 0) full = false;
+  }
   const log = core.log;
   let start = log.length;
-  agents.forEach((st, a) => {
+  for (let a = 0; a < agents.length; a++) {
     const f = from[a] as number;
-    const ops = st.ops;
+    const ops = (agents[a] as AgentState<C>).ops;
     let lo = 0;
     let hi = ops.length;
     while (lo < hi) {
@@ -66,7 +69,7 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     }
     const first = ops[lo];
     if (first !== undefined && first < start) start = first;
-  });
+  }
   const out: UpdateOp<C>[] = [];
   let needTombstones = false;
   for (let k = start; k < log.length; k++) {
@@ -87,9 +90,9 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
       needTombstones = true;
     }
   }
-  const tombstones = core.pendingDeletes.slice();
+  const tombstones = core.pendingDeletes.length > 0 ? core.pendingDeletes.slice() : [];
   if (needTombstones && !full) collectTombstones(core, tombstones);
-  return { ops: out, pending: core.pending.slice(), tombstones, ends: full ? agents.map((st) => st.next) : null };
+  return { ops: out, pending: core.pending.length > 0 ? core.pending.slice() : [], tombstones, ends: full ? agents.map((st) => st.next) : null };
 }
 
 /** The insert of ids `seq .. end-1` of `entry`, with each part's current content or deletion. */
