@@ -56,6 +56,8 @@ interface Working {
   /** The stored row before this push (for the "before" write check and the tombstone flag). */
   before: StoredDoc | undefined;
   touched: boolean;
+  /** Changes of this push already merged into `doc` (to rebuild it after an unexpected failure). */
+  applied: Change[];
 }
 
 const reject = (id: string, code: string, message: string, path?: string): ChangeResult => ({
@@ -162,7 +164,7 @@ function mergeOne(
 ): ChangeResult {
   let w = work.get(c.doc);
   if (!w && stored) {
-    w = { type: stored.type, def, doc: docFromJSON(JSON.parse(stored.state)), before: stored, touched: false };
+    w = { type: stored.type, def, doc: docFromJSON(JSON.parse(stored.state)), before: stored, touched: false, applied: [] };
     work.set(c.doc, w);
   }
   if (w && w.type !== c.type) {
@@ -184,7 +186,18 @@ function mergeOne(
     if (e instanceof ValidationError) return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`);
     if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
     if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
-    throw e;
+    // Not a typed validation error: the merge itself failed and may have left `w.doc` half
+    // updated. Rebuild it from the stored state plus this push's accepted changes, and reject
+    // only this change — one bad change never drops or corrupts the others.
+    if (w) {
+      if (!w.before && w.applied.length === 0) work.delete(c.doc);
+      else {
+        let doc: DocState | undefined = w.before ? docFromJSON(JSON.parse(w.before.state)) : undefined;
+        for (const a of w.applied) doc = registry.applyChange(doc, a);
+        if (doc) w.doc = doc;
+      }
+    }
+    return reject(c.id, 'merge_failed', `change could not be merged: ${e instanceof Error ? e.message : String(e)}`, `changes[${i}]`);
   }
   if (writeRule && !writeRule(user, materialize(next, registry.get(c.type, next.v) ?? def) as DocView)) {
     if (w && snapshot !== undefined) w.doc = docFromJSON(JSON.parse(snapshot));
@@ -193,8 +206,9 @@ function mergeOne(
   if (w) {
     w.doc = next;
     w.touched = true;
+    w.applied.push(c);
   } else {
-    work.set(c.doc, { type: c.type, def, doc: next, before: undefined, touched: true });
+    work.set(c.doc, { type: c.type, def, doc: next, before: undefined, touched: true, applied: [c] });
   }
   return { id: c.id, status: 'ok' };
 }
