@@ -340,3 +340,25 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     expect(admin.collection('Inspection').findOne(r1)).toEqual({ id: r1, site: 's1', notes: 'n' });
   });
 });
+
+describe('server-configured types and migrations', () => {
+  it('migrating a server-configured type writes the chain below it into _types, so a fresh device gets every version', async () => {
+    const srv = await testServer({ types: [INSPECTION] });
+    try {
+      const token = await srv.token('ada', 'acme');
+      const a = await createDatabase({ name: 'a', replicaId: 'a', sync: { url: srv.url, token, autoStart: false } });
+      await a.defineType(INSPECTION); // identical to the server's: a no-op there
+      const id = await a.collection('Inspection').insert({ site: 's1', notes: 'n' });
+      await a.migrateType('Inspection', RENAME);
+      await a.sync!.flush();
+      const c = await createDatabase({ name: 'c', replicaId: 'c', sync: { url: srv.url, token, autoStart: false } });
+      await c.sync!.flush(); // never defined anything itself
+      expect(c.types.history('Inspection').map((d) => d.version)).toEqual([1, 2]);
+      expect(c.collection('Inspection').findOne(id)).toEqual({ id, site: 's1', findings: 'n', severity: 'low' });
+      await a.close();
+      await c.close();
+    } finally {
+      await srv.close();
+    }
+  });
+});

@@ -132,10 +132,15 @@ export class TypeRegistry {
     const after = trial.get(def.name, def.version);
     const rebase = before && after && typeHash(after) !== typeHash(before) ? await this.#docIds(tenant, def.name) : [];
     const id = typeDocId(def);
-    const json = JSON.stringify(def);
-    const res = await this.#storage.commit({ tenant, changeIds: [], docIds: [id, ...rebase] }, (loaded) => {
+    // The versions below it, when they are server-configured types rather than rows, are written
+    // as rows first: a device must be able to receive the whole chain from the log.
+    const below = def.version > 1 ? trial.path(def.name, 0, def.version - 1) : [];
+    const rows = [...below, def].map((d) => ({ id: typeDocId(d), json: JSON.stringify(d) }));
+    const res = await this.#storage.commit({ tenant, changeIds: [], docIds: [...rows.map((r) => r.id), ...rebase] }, (loaded) => {
       if (loaded.docs.has(id)) return { docs: [], changes: [] };
-      const docs = [{ id, type: TYPES_COLLECTION, deleted: false, state: json, view: json }];
+      const docs = rows
+        .filter((r) => !loaded.docs.has(r.id))
+        .map((r) => ({ id: r.id, type: TYPES_COLLECTION, deleted: false, state: r.json, view: r.json }));
       for (const docId of rebase) {
         const row = loaded.docs.get(docId);
         if (!row || !before) continue;
