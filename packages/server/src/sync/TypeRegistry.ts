@@ -88,8 +88,8 @@ export class TypeRegistry {
   /**
    * Stores a type version. Identical to a known definition: no-op (`changed: false`, allowed
    * for everyone). Otherwise the caller needs the define-types right, and the definition must be
-   * version 1 of a new name without migrations, or the version after a known one whose migration steps produce
-   * exactly its fields. A different definition of the newest version (two offline clients both
+   * version 1 of a new name without migrations, or the version after a known one whose migration
+   * steps produce exactly its fields. A different definition of the newest version (two offline clients both
    * made version n) is kept: core picks one deterministically everywhere, and when the pick
    * changes, stored documents at that version are re-expressed in the new choice in the same
    * transaction.
