@@ -83,14 +83,21 @@ function replayConcurrent() {
 
 const replay = trace.kind === 'sequential' ? replaySequential : replayConcurrent;
 const times = [];
+const cpuTimes = [];
 let reps = null;
 for (let r = 0; r <= RUNS; r++) {
   reps = null;
   settle();
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const out = replay();
   const t = performance.now() - t0;
-  if (r > 0 || t > 3000) times.push(t); // run 0 warms the JIT unless it is slow anyway
+  const c = process.cpuUsage(c0);
+  if (r > 0 || t > 3000) {
+    // run 0 warms the JIT unless it is slow anyway
+    times.push(t);
+    cpuTimes.push((c.user + c.system) / 1000);
+  }
   if (times.length >= RUNS) break;
   reps = out;
 }
@@ -112,4 +119,4 @@ for (let r = 0; r <= RUNS; r++) {
   if (r > 0) dtimes.push(t);
 }
 const applyMs = median(times);
-console.log(JSON.stringify({ lib, trace: traceName, patches: trace.patches, runs: times.length, applyMs, opsPerSec: trace.patches / (applyMs / 1000), heapBytes: heap, encodedBytes: bytes.length, decodeMs: median(dtimes), keep: reps.length }));
+console.log(JSON.stringify({ lib, trace: traceName, patches: trace.patches, runs: times.length, applyMs, applyCpuMs: median(cpuTimes), minApplyMs: Math.min(...times), opsPerSec: trace.patches / (applyMs / 1000), heapBytes: heap, encodedBytes: bytes.length, decodeMs: median(dtimes), keep: reps.length }));

@@ -1,3 +1,4 @@
+import { insertAt, removeAt } from './arrays.js';
 import { Block, MAX_RUNS } from './Block.js';
 import type { ContentOps } from './content.js';
 import { Run } from './Run.js';
@@ -54,7 +55,7 @@ export class RunTree<C> {
 
   /** Inserts `run` at `idx` in `block`, accounting for its visible length. */
   insert(block: Block<C>, idx: number, run: Run<C>): void {
-    block.runs.splice(idx, 0, run);
+    insertAt(block.runs, idx, run);
     run.block = block;
     if (run.content !== null) this.changeVis(block, run.len);
     if (block.runs.length > MAX_RUNS) this.splitBlock(block);
@@ -77,9 +78,9 @@ export class RunTree<C> {
     if (c !== null) r.content = this.ops.slice(c, 0, k);
     r.len = k;
     const frags = r.entry.frags;
-    frags.splice(r.entry.fragIndex(r.seq) + 1, 0, right);
+    insertAt(frags, r.entry.fragIndex(r.seq) + 1, right);
     const block = r.block;
-    block.runs.splice(idx + 1, 0, right);
+    insertAt(block.runs, idx + 1, right);
     if (block.runs.length > MAX_RUNS) this.splitBlock(block);
     return right;
   }
@@ -102,9 +103,9 @@ export class RunTree<C> {
   /** Appends tombstone `b` (right after `a` at `idx`) to `a` and removes it. */
   private absorb(a: Run<C>, idx: number, b: Run<C>): void {
     a.len += b.len;
-    a.block.runs.splice(idx + 1, 1);
+    removeAt(a.block.runs, idx + 1);
     const frags = a.entry.frags;
-    frags.splice(a.entry.fragIndex(a.seq) + 1, 1);
+    removeAt(frags, a.entry.fragIndex(a.seq) + 1);
   }
 
   /** The run after `r` in document order, or null at the end. */
