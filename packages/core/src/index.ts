@@ -44,7 +44,7 @@ export { mergeDocs } from './document/mergeDocs.js';
 export type { Change, Intent } from './change/change.js';
 export { DELETED_KEY } from './change/change.js';
 export type { CreateChangeInput } from './change/createChange.js';
-export { createChange } from './change/createChange.js';
+export { createChange, createInsertChange } from './change/createChange.js';
 export { applyChange } from './change/applyChange.js';
 export { validateChange } from './change/validateChange.js';
 export { ChangeLog } from './change/changeLog.js';

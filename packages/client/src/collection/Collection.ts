@@ -36,8 +36,11 @@ export interface WriteHost {
   durable(): Promise<void>;
   /** Runs `fn` with notifications deferred to its end (one notification per query). */
   batch<T>(fn: () => T): T;
-  /** Inserts new documents all-or-nothing, notifying once (see `Database.insertNew`). */
-  insertNew(collection: Collection, docs: ReadonlyArray<{ id: string; intents: Intent[] }>): void;
+  /**
+   * Inserts new documents all-or-nothing, notifying once (see `Database.insertNew`): `records[i]`
+   * holds the field values of document `ids[i]` (its `id` key, if any, is not a field).
+   */
+  insertNew(collection: Collection, ids: readonly string[], records: readonly Record<string, unknown>[]): void;
   /** Like `batch`, and undoes every write of `fn` if it throws. */
   transaction(fn: () => void): Promise<void>;
 }
@@ -75,12 +78,12 @@ export class Collection implements QuerySource {
    * rebuilt once at the end instead of being updated per document when the batch is large.
    */
   async insertMany(docs: readonly Record<string, unknown>[]): Promise<string[]> {
-    const prepared = docs.map((d) => this.insertIntents(d));
-    const ids = new Set(prepared.map((p) => p.id));
-    if (ids.size !== prepared.length) throw new ModifierError('insertMany got the same id twice', 'id');
-    this.host.insertNew(this, prepared);
+    // No intents per document: core builds each change straight from the record (same checks).
+    const ids = docs.map((d) => this.newId(d));
+    if (new Set(ids).size !== ids.length) throw new ModifierError('insertMany got the same id twice', 'id');
+    this.host.insertNew(this, ids, docs);
     await this.host.durable();
-    return prepared.map((p) => p.id);
+    return ids;
   }
 
   /** Applies a Mongo-style modifier (`$set $unset $inc $push $addToSet $pull`). */
@@ -189,11 +192,17 @@ export class Collection implements QuerySource {
     this.live.delete(q);
   }
 
-  private insertIntents(doc: Record<string, unknown>): { id: string; intents: Intent[] } {
+  /** The id of a document to insert (generated if absent); throws for a bad or existing id. */
+  private newId(doc: Record<string, unknown>): string {
     if (!isPlainObject(doc)) throw new ModifierError('a document must be a plain object', '');
     const id = doc.id === undefined ? createDocId() : doc.id;
     if (typeof id !== 'string') throw new ModifierError('id must be a string', 'id');
     if (this.states.has(id)) throw new ModifierError(`a document with id "${id}" already exists`, 'id');
+    return id;
+  }
+
+  private insertIntents(doc: Record<string, unknown>): { id: string; intents: Intent[] } {
+    const id = this.newId(doc);
     const intents: Intent[] = [];
     for (const key in doc) {
       if (key === 'id') continue;

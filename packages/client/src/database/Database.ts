@@ -1,5 +1,5 @@
 import type { DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
-import { applyChange, ClockDriftError, createChange, createDocId, docFromJSON, docToJSON, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
+import { applyChange, ClockDriftError, createChange, createDocId, createInsertChange, docFromJSON, docToJSON, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
@@ -256,13 +256,13 @@ export class Database implements SyncHost, WriteHost {
    * so one invalid document leaves everything untouched; then states, indexes, outbox and one
    * storage batch are updated together and live queries notified once.
    */
-  insertNew(collection: Collection, docs: ReadonlyArray<{ id: string; intents: Intent[] }>): void {
+  insertNew(collection: Collection, ids: readonly string[], records: readonly Record<string, unknown>[]): void {
     this.assertOpen();
     const type = this.typeOf(collection.name);
     const clock = this.clock;
     const th = typeHash(type);
-    const changes = docs.map(({ id, intents }) => {
-      const change = createChange({ clock, type, doc: undefined, docId: id, intents });
+    const changes = ids.map((id, i) => {
+      const change = createInsertChange(clock, type, id, records[i] as Record<string, unknown>, 'id');
       change.th = th;
       return change;
     });
@@ -278,7 +278,7 @@ export class Database implements SyncHost, WriteHost {
           this.outbox.push(change.id, change);
           this.queue.putDoc(collection.name, id);
         }
-      }, docs.length > 1000 && docs.length * 4 > collection.docs.size);
+      }, ids.length > 1000 && ids.length * 4 > collection.docs.size);
       this.queue.setMeta(META_CLOCK, clock.last as string);
     });
   }

@@ -106,6 +106,40 @@ export function createChange(input: CreateChangeInput): Change {
   return new CreatedChange(stamp, docId, type, ops);
 }
 
+/**
+ * `createChange` for a new document given as a record of top-level field values — what a bulk
+ * insert has in hand. Same validation, same defaults and the same change as `createChange` with a
+ * `set` intent per defined value (in the record's key order), without building the intents.
+ * `skip` names a key of `values` that is not a field (the client's `id`).
+ */
+export function createInsertChange(
+  clock: HybridLogicalClock,
+  type: TypeDef,
+  docId: string,
+  values: Readonly<Record<string, unknown>>,
+  skip?: string,
+): Change {
+  if (!isDocId(docId)) bad('docId', 'format', 'bad document id');
+  const replica = clock.replica;
+  const ops: Record<string, Delta> = {};
+  for (const name in values) {
+    if (name === skip) continue;
+    const value = values[name];
+    if (value === undefined) continue;
+    const def = type.fields[name];
+    if (def === undefined) bad(name, 'unknown-field', `${type.name} has no field ${JSON.stringify(name)}`);
+    if (SCALAR_TYPES.has(def.type)) {
+      validateValue(def, value, name);
+      ops[name] = { v: value };
+    } else {
+      const path = [name];
+      ops[name] = buildAt(def, undefined, ops[name], { op: 'set', path, value }, path, 1, name, replica);
+    }
+  }
+  fillNew(type, ops, replica);
+  return new CreatedChange(clock.now(), docId, type, ops);
+}
+
 /** Descends `path` through object fields and builds the delta for the intent at its end. */
 function buildAt(
   def: FieldDef | undefined,

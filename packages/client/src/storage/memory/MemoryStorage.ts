@@ -10,16 +10,26 @@ import type { CommitBatch, LoadedState, StorageAdapter, StoredChange, StoredDoc 
  */
 export class MemoryStorage implements StorageAdapter {
   readonly keepsLiveState: boolean = true;
-  private readonly docs = new Map<string, Map<string, StoredDoc>>();
-  private readonly outbox = new Map<string, StoredChange>();
+  // States and changes are held bare (no `StoredDoc`/`StoredChange` wrapper per entry: two
+  // objects fewer per document, 8 MB at 100k); `open()` rebuilds the wrappers.
+  private readonly docs = new Map<string, Map<string, unknown>>();
+  private readonly outbox = new Map<string, unknown>();
+  /** Reasons of the outbox changes the server refused for good. */
+  private readonly rejected = new Map<string, string>();
   private readonly meta = new Map<string, string>();
   private closed = false;
 
   async open(): Promise<LoadedState> {
     this.closed = false;
+    const docs: StoredDoc[] = [];
+    for (const [collection, m] of this.docs) for (const [id, state] of m) docs.push({ collection, id, state });
+    const ids = [...this.outbox.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return {
-      docs: [...this.docs.values()].flatMap((m) => [...m.values()]),
-      outbox: [...this.outbox.values()].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((c) => ({ ...c })),
+      docs,
+      outbox: ids.map((id): StoredChange => {
+        const rejected = this.rejected.get(id);
+        return rejected === undefined ? { id, change: this.outbox.get(id) } : { id, change: this.outbox.get(id), rejected };
+      }),
       meta: new Map(this.meta),
     };
   }
@@ -32,20 +42,33 @@ export class MemoryStorage implements StorageAdapter {
   commitSync(batch: CommitBatch): void {
     if (this.closed) throw new Error('MemoryStorage is closed');
     if (batch.docs) {
+      let last: string | undefined;
+      let m: Map<string, unknown> | undefined;
       for (const d of batch.docs) {
-        let m = this.docs.get(d.collection);
-        if (!m) this.docs.set(d.collection, (m = new Map()));
-        m.set(d.id, d);
+        if (d.collection !== last || !m) {
+          last = d.collection;
+          m = this.docs.get(last);
+          if (!m) this.docs.set(last, (m = new Map()));
+        }
+        m.set(d.id, d.state);
       }
     }
     if (batch.deleteDocs) for (const d of batch.deleteDocs) this.docs.get(d.collection)?.delete(d.id);
-    if (batch.outboxAdd) for (const c of batch.outboxAdd) this.outbox.set(c.id, c);
-    if (batch.outboxRemove) for (const id of batch.outboxRemove) this.outbox.delete(id);
-    if (batch.outboxReject) {
-      for (const { id, reason } of batch.outboxReject) {
-        const c = this.outbox.get(id);
-        if (c) this.outbox.set(id, { ...c, rejected: reason });
+    if (batch.outboxAdd) {
+      for (const c of batch.outboxAdd) {
+        this.outbox.set(c.id, c.change);
+        if (c.rejected !== undefined) this.rejected.set(c.id, c.rejected);
+        else if (this.rejected.size > 0) this.rejected.delete(c.id);
       }
+    }
+    if (batch.outboxRemove) {
+      for (const id of batch.outboxRemove) {
+        this.outbox.delete(id);
+        this.rejected.delete(id);
+      }
+    }
+    if (batch.outboxReject) {
+      for (const { id, reason } of batch.outboxReject) if (this.outbox.has(id)) this.rejected.set(id, reason);
     }
     if (batch.meta) for (const [k, v] of batch.meta) this.meta.set(k, v);
   }
