@@ -55,7 +55,7 @@ export { allowedPolicies, defaultPolicy, FIELD_TYPES, policyOf, SCALAR_TYPES } f
 export { isFieldName, validateFieldDef, validateType } from './schema/validateType.js';
 export { validateValue } from './schema/validateValue.js';
 export { validateDocument } from './schema/validateDocument.js';
-export type { FailRule, MigrationStep, ValueMap } from './schema/migrationSteps.js';
+export type { FailRule, MigrationStep, ValueMap } from './schema/typeDef.js';
 export { convertValue, hiddenKey, isHiddenKey } from './schema/migrationSteps.js';
 export { applySteps, migrateType, validateMigration, validateTypeHistory } from './schema/migration.js';
 export { copyDoc, translateChangeOps, translateDocState, upgradeChangeOps, upgradeDocState } from './schema/upgrade.js';

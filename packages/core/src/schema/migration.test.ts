@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SchemaError } from '../errors.js';
 import { migrateType, validateMigration, validateTypeHistory } from './migration.js';
-import type { MigrationStep } from './migrationSteps.js';
+import type { MigrationStep } from './typeDef.js';
 import { convertValue } from './migrationSteps.js';
 import type { TypeDef } from './typeDef.js';
 import { TypeRegistry } from './typeRegistry.js';

@@ -1,31 +1,9 @@
-import type { FieldDef, MergePolicy } from './typeDef.js';
+import type { ValueMap } from './typeDef.js';
 
 /**
- * Migration steps are data (JSON), attached to the type version they produce, so they sync like
- * records and an offline device can upgrade old documents and old changes without new code.
- * Each step is a pure function of the previous version's fields; see docs/schema.md.
+ * What migration steps (declared with the type, see {@link MigrationStep} in typeDef.ts) do to
+ * field data: the keys hidden fields are kept under, and `changeType`'s value conversion.
  */
-export type MigrationStep =
-  | { op: 'addField'; field: string; def: FieldDef }
-  | { op: 'renameField'; from: string; to: string }
-  | { op: 'removeField'; field: string }
-  | { op: 'changeType'; field: string; def: FieldDef; map?: ValueMap }
-  | { op: 'changeMerge'; field: string; merge: MergePolicy };
-
-/**
- * How `changeType` converts a scalar value. Applied to every value a register holds (winner and
- * superseded), to old documents and to old changes alike, so converted replicas still converge.
- */
-export type ValueMap =
-  /** Old value → new value. Must cover every value of an old enum; `onFail` is for old strings. */
-  | { kind: 'enum'; values: Record<string, string>; onFail?: FailRule }
-  /** Any scalar → its string form (numbers via `String`, booleans `true`/`false`). */
-  | { kind: 'toString' }
-  /** String → number (`Number` of the trimmed string, finite only); otherwise `onFail`. */
-  | { kind: 'toNumber'; onFail: FailRule };
-
-/** What a value that cannot be converted becomes: unset, or a fixed default. The original is always kept hidden. */
-export type FailRule = 'unset' | { default: unknown };
 
 /** The key under which a field's data is kept hidden after `removeField`/`changeType`/`changeMerge` at `version`. */
 export function hiddenKey(version: number, field: string): string {

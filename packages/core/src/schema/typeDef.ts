@@ -1,5 +1,3 @@
-import type { MigrationStep } from './migrationSteps.js';
-
 /**
  * Types are plain JSON data (the no-code type system): they are stored and synced like records,
  * so an offline device can validate and render a type it received earlier. See docs/schema.md.
@@ -47,6 +45,33 @@ export interface TypeDef {
   /** Steps from `version - 1` to `version` (see docs/schema.md), checked by `validateMigration`. */
   migrations?: MigrationStep[];
 }
+
+/**
+ * Migration steps are data (JSON), attached to the type version they produce, so they sync like
+ * records and an offline device can upgrade old documents and old changes without new code.
+ * Each step is a pure function of the previous version's fields; see docs/schema.md.
+ */
+export type MigrationStep =
+  | { op: 'addField'; field: string; def: FieldDef }
+  | { op: 'renameField'; from: string; to: string }
+  | { op: 'removeField'; field: string }
+  | { op: 'changeType'; field: string; def: FieldDef; map?: ValueMap }
+  | { op: 'changeMerge'; field: string; merge: MergePolicy };
+
+/**
+ * How `changeType` converts a scalar value. Applied to every value a register holds (winner and
+ * superseded), to old documents and to old changes alike, so converted replicas still converge.
+ */
+export type ValueMap =
+  /** Old value → new value. Must cover every value of an old enum; `onFail` is for old strings. */
+  | { kind: 'enum'; values: Record<string, string>; onFail?: FailRule }
+  /** Any scalar → its string form (numbers via `String`, booleans `true`/`false`). */
+  | { kind: 'toString' }
+  /** String → number (`Number` of the trimmed string, finite only); otherwise `onFail`. */
+  | { kind: 'toNumber'; onFail: FailRule };
+
+/** What a value that cannot be converted becomes: unset, or a fixed default. The original is always kept hidden. */
+export type FailRule = 'unset' | { default: unknown };
 
 /** Scalar field types: a single JSON value, merged last-writer-wins by default. */
 export const SCALAR_TYPES: ReadonlySet<string> = new Set([

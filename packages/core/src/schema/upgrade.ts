@@ -4,8 +4,8 @@ import { cloneField, kindOfDef, kindOfState, validateFieldDelta } from '../docum
 import { readRegister, registerNames, takeField, putField, writeRegister } from '../document/registers.js';
 import type { Change } from '../change/change.js';
 import { DELETED_KEY } from '../change/change.js';
-import { convertValue, hiddenKey, isHiddenKey, type MigrationStep } from './migrationSteps.js';
-import type { FieldDef, TypeDef } from './typeDef.js';
+import { convertValue, hiddenKey, isHiddenKey } from './migrationSteps.js';
+import type { FieldDef, MigrationStep, TypeDef } from './typeDef.js';
 
 /**
  * Executes migration steps on the two things that carry field data: document states and change
