@@ -1,4 +1,6 @@
-import type { Block } from './Block.js';
+// The run tree's records, which point at each other: a run knows its block and its insert entry,
+// a block holds runs, an entry holds the runs its items were split into. They live in one module
+// so that the types need no import cycle.
 
 /**
  * A run of consecutive items inserted by one replica (ids `agent:seq .. agent:seq+len-1`), lying
@@ -84,3 +86,17 @@ export class InsertEntry<C> {
     return lo;
   }
 }
+
+/**
+ * A leaf of the run tree: up to {@link MAX_RUNS} consecutive runs with their cached visible
+ * length. `idx` is the block's position in the tree, renumbered on the (rare) block split so that
+ * two document positions compare by `(block.idx, run index, offset)`.
+ */
+export class Block<C> {
+  runs: Run<C>[] = [];
+  vis = 0;
+  idx = 0;
+}
+
+/** Runs per block before it splits; small enough that splicing inside a block stays cheap. */
+export const MAX_RUNS = 64;

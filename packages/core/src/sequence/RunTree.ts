@@ -1,7 +1,6 @@
 import { insertAt, removeAt } from './arrays.js';
-import { Block, MAX_RUNS } from './Block.js';
 import type { ContentOps } from './content.js';
-import { Run } from './Run.js';
+import { Block, MAX_RUNS, Run } from './Run.js';
 
 /**
  * Runs in document order, kept in a list of small blocks with cached visible lengths: a blocked

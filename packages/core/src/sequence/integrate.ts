@@ -1,5 +1,4 @@
-import type { Block } from './Block.js';
-import type { Run } from './Run.js';
+import type { Block, Run } from './Run.js';
 import type { SequenceCore } from './SequenceCore.js';
 import type { InsertOp } from './updateOps.js';
 
