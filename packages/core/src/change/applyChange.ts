@@ -5,7 +5,7 @@ import { applyFieldDelta, kindOfState } from '../document/fields.js';
 import { lwwKind } from '../document/kinds/lwwKind.js';
 import type { TypeDef } from '../schema/typeDef.js';
 import { DELETED_KEY, type Change } from './change.js';
-import { trustedType } from './trusted.js';
+import { CreatedChange, trustedType } from './trusted.js';
 import { validateChange } from './validateChange.js';
 
 /**
@@ -18,7 +18,8 @@ import { validateChange } from './validateChange.js';
  * Remote changes: call `clock.receive(change.stamp)` first; it enforces the drift bound.
  */
 export function applyChange(doc: DocState | undefined, change: Change, type?: TypeDef): DocState {
-  if (type === undefined || trustedType(change) !== type) validateChange(change, doc, type);
+  const trusted = type !== undefined && trustedType(change) === type;
+  if (!trusted) validateChange(change, doc, type);
   else if (doc !== undefined) checkTrustedAgainst(doc, change);
   const target =
     doc ??
@@ -30,23 +31,37 @@ export function applyChange(doc: DocState | undefined, change: Change, type?: Ty
   // A change from a newer type version than we know does not move the document's version: when
   // we learn that version, upgrading the document still runs its steps.
   if (change.v > target.v && (type === undefined || change.v <= type.version)) target.v = change.v;
-  const ops = change.ops;
   const stamp = change.stamp;
-  for (const key in ops) {
-    const delta = ops[key] as Record<string, unknown>;
-    if (key === DELETED_KEY) {
-      target.deleted = lwwKind.applyDelta(target.deleted, delta, stamp);
-    } else if (delta.k === undefined && key.charCodeAt(0) !== 36) {
-      // Top-level register: written straight into the columns when nothing is there yet.
-      const p = delta.p as string | undefined;
-      if (p === undefined && target.r[key] === undefined) writeRegisterValue(target, key, delta.v, stamp);
-      else joinRegister(target, key, lwwWrite(delta.v, stamp, p !== undefined && p < stamp ? p : undefined));
-    } else {
-      if (target.fields === EMPTY) target.fields = {};
-      target.fields[key] = applyFieldDelta(target.fields[key], delta, stamp);
+  // A compact insert (see `CreatedChange`): plain values, written straight into the columns of
+  // the new document, exactly as their `{ v }` deltas would be below.
+  const names = trusted && doc === undefined ? CreatedChange.compactNames(change as CreatedChange) : undefined;
+  if (names !== undefined) {
+    const values = CreatedChange.compactValues(change as CreatedChange);
+    for (let i = 0; i < names.length; i++) {
+      const key = names[i] as string;
+      if (key.charCodeAt(0) !== 36 && target.r[key] === undefined) writeRegisterValue(target, key, values[i], stamp);
+      else applyDelta(target, key, { v: values[i] }, stamp);
     }
+    return target;
   }
+  const ops = change.ops;
+  for (const key in ops) applyDelta(target, key, ops[key] as Record<string, unknown>, stamp);
   return target;
+}
+
+/** Joins one field's delta into `target`. */
+function applyDelta(target: DocState, key: string, delta: Record<string, unknown>, stamp: string): void {
+  if (key === DELETED_KEY) {
+    target.deleted = lwwKind.applyDelta(target.deleted, delta, stamp);
+  } else if (delta.k === undefined && key.charCodeAt(0) !== 36) {
+    // Top-level register: written straight into the columns when nothing is there yet.
+    const p = delta.p as string | undefined;
+    if (p === undefined && target.r[key] === undefined) writeRegisterValue(target, key, delta.v, stamp);
+    else joinRegister(target, key, lwwWrite(delta.v, stamp, p !== undefined && p < stamp ? p : undefined));
+  } else {
+    if (target.fields === EMPTY) target.fields = {};
+    target.fields[key] = applyFieldDelta(target.fields[key], delta, stamp);
+  }
 }
 
 /**
@@ -58,9 +73,10 @@ function checkTrustedAgainst(doc: DocState, change: Change): void {
     validateChange(change, doc);
     return;
   }
-  for (const key in change.ops) {
+  const ops = change.ops; // read once: a compact change builds its record on each read
+  for (const key in ops) {
     if (key === DELETED_KEY) continue;
-    const k = (change.ops[key] as { k?: string }).k;
+    const k = (ops[key] as { k?: string }).k;
     const stored = doc.fields[key];
     if (
       k === undefined

@@ -120,6 +120,53 @@ export function createInsertChange(
   skip?: string,
 ): Change {
   if (!isDocId(docId)) bad('docId', 'format', 'bad document id');
+  // Compact form when every value is a plain scalar and no default has to be filled in: names
+  // (shared with the previous insert when they are the same) and values instead of an ops record.
+  let names = lastNames;
+  let shared = true;
+  // Sized like the last insert: an array grown by push() would keep ~3× the slots it uses.
+  const cap = names.length;
+  let vals: unknown[] = new Array(cap);
+  let n = 0;
+  for (const name in values) {
+    if (name === skip) continue;
+    const value = values[name];
+    if (value === undefined) continue;
+    const def = type.fields[name];
+    if (def === undefined) bad(name, 'unknown-field', `${type.name} has no field ${JSON.stringify(name)}`);
+    if (!SCALAR_TYPES.has(def.type)) return insertWithOps(clock, type, docId, values, skip);
+    validateValue(def, value, name);
+    if (shared && names[n] !== name) {
+      shared = false;
+      names = names.slice(0, n);
+    }
+    if (!shared) (names as string[]).push(name);
+    vals[n++] = value;
+  }
+  if (n !== cap) vals = vals.slice(0, n);
+  if (shared && names.length !== n) names = names.slice(0, n);
+  else if (!shared) names = names.slice(); // exact size: it is kept by this change and the next ones
+  for (const name in type.fields) {
+    if (name !== skip && values[name] !== undefined) continue;
+    const def = type.fields[name] as FieldDef;
+    if (def.default !== undefined) return insertWithOps(clock, type, docId, values, skip);
+    if (def.required) bad(name, 'required', 'missing required field');
+  }
+  lastNames = names;
+  return new CreatedChange(clock.now(), docId, type, undefined, names, vals);
+}
+
+/** The field names of the last compact insert (consecutive inserts usually share them). */
+let lastNames: readonly string[] = [];
+
+/** `createInsertChange` with an ops record (non-scalar values, or defaults to fill in). */
+function insertWithOps(
+  clock: HybridLogicalClock,
+  type: TypeDef,
+  docId: string,
+  values: Readonly<Record<string, unknown>>,
+  skip: string | undefined,
+): Change {
   const replica = clock.replica;
   const ops: Record<string, Delta> = {};
   for (const name in values) {

@@ -44,6 +44,30 @@ describe('createInsertChange', () => {
     }
   });
 
+  it('a compact change (plain scalars) reads as an ordinary change: JSON, structured clone, spread, ops', () => {
+    const rec = { id: 'doc-1', status: 'open', title: 'Pump', priority: 2 };
+    const a = createInsertChange(clockAt(1_764_000_000_000), WorkOrder, 'doc-1', rec, 'id');
+    const b = createChange({ clock: clockAt(1_764_000_000_000), type: WorkOrder, doc: undefined, docId: 'doc-1', intents: setIntents(rec, 'id') });
+    const plain = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
+    expect(JSON.stringify(a)).toBe(JSON.stringify(b)); // same keys in the same order
+    expect(structuredClone(a)).toEqual(plain);
+    expect({ ...a }).toEqual(plain);
+    expect(a.ops).toEqual({ status: { v: 'open' }, title: { v: 'Pump' }, priority: { v: 2 } });
+    // A copy is untrusted and validated in full; it gives the same state as the compact change.
+    const fromCopy = applyChange(undefined, structuredClone(a), WorkOrder);
+    expect(fromCopy).toEqual(applyChange(undefined, a, WorkOrder));
+    // Consecutive inserts with other fields do not disturb each other's names.
+    const c = createInsertChange(clockAt(1_764_000_000_001), WorkOrder, 'doc-2', { title: 'Seal' });
+    const d = createInsertChange(clockAt(1_764_000_000_002), WorkOrder, 'doc-3', { title: 'Gasket', qty: 1, status: 'done' });
+    expect(a.ops).toEqual({ status: { v: 'open' }, title: { v: 'Pump' }, priority: { v: 2 } });
+    expect(c.ops).toEqual({ title: { v: 'Seal' } });
+    expect(Object.keys(d.ops)).toEqual(['title', 'qty', 'status']);
+    // Replacing ops (a migration writing an upgraded change) is kept.
+    a.ops = { status: { v: 'done' } };
+    expect(a.ops).toEqual({ status: { v: 'done' } });
+    expect(materialize(applyChange(undefined, a, WorkOrder), WorkOrder)).toEqual({ id: 'doc-1', status: 'done' });
+  });
+
   it('rejects what createChange rejects, before the clock ticks', () => {
     const bad: Array<[TypeDef, Record<string, unknown>, string, string]> = [
       [WorkOrder, { status: 'closed' }, 'status', 'enum'],
