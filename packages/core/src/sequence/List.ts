@@ -1,5 +1,6 @@
 import { listOps } from './content.js';
 import { listCodec } from './contentCodec.js';
+import { deleteLocal, insertLocal } from './localEdits.js';
 import { SequenceBase } from './SequenceBase.js';
 import { SequenceRangeError } from './SequenceRangeError.js';
 
@@ -23,7 +24,7 @@ export class List<T = unknown> extends SequenceBase<unknown[]> {
   insert(index: number, ...values: T[]): void {
     this.checkInsertIndex(index);
     if (values.length === 0) return;
-    this.core.insertLocal(index, values.slice(), values.length);
+    insertLocal(this.core, index, values.slice(), values.length);
     this.emit('local');
   }
 
@@ -56,8 +57,8 @@ export class List<T = unknown> extends SequenceBase<unknown[]> {
     const m = run.entry.move;
     const meta = { ea: m ? m.ea : run.agent, es: m ? m.es : run.seq + off, stamp: core.maxStamp + 1 };
     const value = (run.content as unknown[]).slice(off, off + 1);
-    core.deleteLocal(from, 1);
-    const seq = core.insertLocal(to, value, 1, meta);
+    deleteLocal(core, from, 1);
+    const seq = insertLocal(core, to, value, 1, meta);
     core.registerMove(core.me, seq, meta);
     this.emit('local');
   }

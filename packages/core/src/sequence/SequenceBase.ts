@@ -1,9 +1,12 @@
 import { ValidationError } from '../errors.js';
 import { createDocId } from '../ids.js';
+import { applyRemote, applyRemoteOp } from './applyRemote.js';
+import { collectSince } from './collectSince.js';
 import type { ContentOps } from './content.js';
 import type { ContentCodec } from './contentCodec.js';
 import { decodeUpdate } from './decodeUpdate.js';
 import { encodeUpdate } from './encodeUpdate.js';
+import { deleteLocal } from './localEdits.js';
 import { SequenceCore } from './SequenceCore.js';
 import { SequenceRangeError } from './SequenceRangeError.js';
 import type { Update, UpdateOp } from './updateOps.js';
@@ -62,7 +65,7 @@ export abstract class SequenceBase<C> {
     if (!Number.isInteger(length) || length < 0) throw new SequenceRangeError(`delete length ${length} must be a non-negative integer`, index, length);
     if (!Number.isInteger(index) || index < 0 || index + length > n) throw new SequenceRangeError(`delete(${index}, ${length}) is outside 0..${n}`, index, length);
     if (length === 0) return;
-    this.core.deleteLocal(index, length);
+    deleteLocal(this.core, index, length);
     this.emit('local');
   }
 
@@ -80,7 +83,7 @@ export abstract class SequenceBase<C> {
    * is a valid input for any replica: operations it already has are skipped.
    */
   encodeSince(version: Readonly<SequenceVersion>): Uint8Array {
-    return encodeUpdate(this.core.since(version), this.core.agents.map((a) => a.name), this.codec);
+    return encodeUpdate(collectSince(this.core, version), this.core.agents.map((a) => a.name), this.codec);
   }
 
   /**
@@ -96,7 +99,7 @@ export abstract class SequenceBase<C> {
     const { agents, update } = decodeUpdate(bytes, this.codec);
     const map = agents.map((name) => this.core.agentIndex(name));
     remap(update, map);
-    if (this.core.apply(update)) this.emit('remote');
+    if (applyRemote(this.core, update)) this.emit('remote');
   }
 
   /**
@@ -111,10 +114,10 @@ export abstract class SequenceBase<C> {
     const { agents, update } = decodeUpdate(bytes, this.codec, (op, names) => {
       map ??= names.map((name) => fresh.agentIndex(name));
       remapOp(op, map);
-      if (fresh.applyOne(op)) changed = true;
+      if (applyRemoteOp(fresh, op)) changed = true;
     });
     remap(update, map ?? agents.map((name) => fresh.agentIndex(name)));
-    if (fresh.apply(update)) changed = true;
+    if (applyRemote(fresh, update)) changed = true;
     this.core = fresh;
     if (changed) this.emit('remote');
   }

@@ -1,6 +1,7 @@
 import { ValidationError } from '../errors.js';
 import { textOps } from './content.js';
 import { textCodec } from './contentCodec.js';
+import { insertLocal } from './localEdits.js';
 import { SequenceBase } from './SequenceBase.js';
 
 /**
@@ -26,7 +27,7 @@ export class Text extends SequenceBase<string> {
     if (typeof text !== 'string') throw new ValidationError('text', 'type', 'Text.insert takes a string');
     this.checkInsertIndex(index);
     if (text.length === 0) return;
-    this.core.insertLocal(index, text, text.length);
+    insertLocal(this.core, index, text, text.length);
     this.emit('local');
   }
 

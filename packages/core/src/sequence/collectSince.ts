@@ -1,42 +1,6 @@
 import type { InsertEntry, Run } from './Run.js';
-import type { SequenceCore } from './SequenceCore.js';
+import type { AgentState, SequenceCore } from './SequenceCore.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
-
-/** Per replica: its next seq (the version entry), its inserts by seq, its log operations by seq. */
-export interface AgentState<C> {
-  name: string;
-  next: number;
-  entries: InsertEntry<C>[];
-  /** Indices into the {@link OpLog} of this agent's operations, in seq order. */
-  ops: number[];
-}
-
-/**
- * Every applied operation in integration order (a causal order), stored as parallel arrays of
- * small integers rather than an object per operation: the log is as long as the history, and
- * number arrays cost the garbage collector nothing to trace. Inserts read their parts from their
- * entry (`ref`), so they are never stale; deletes keep their targets as flat triples.
- */
-export class OpLog<C> {
-  readonly kind: number[] = [];
-  readonly agent: number[] = [];
-  readonly seq: number[] = [];
-  readonly len: number[] = [];
-  readonly ref: Array<InsertEntry<C> | number[] | null> = [];
-
-  get length(): number {
-    return this.kind.length;
-  }
-
-  push(kind: 0 | 1 | 2, agent: number, seq: number, len: number, ref: InsertEntry<C> | number[] | null): number {
-    this.kind.push(kind);
-    this.agent.push(agent);
-    this.seq.push(seq);
-    this.len.push(len);
-    this.ref.push(ref);
-    return this.kind.length - 1;
-  }
-}
 
 /**
  * The operations a replica at `version` lacks, in log order (so causally ordered). Finding the
