@@ -1,6 +1,14 @@
 import { SchemaError } from '../errors.js';
 import { canonicalJson, isRecord } from '../util/json.js';
-import { policyOf, SCALAR_TYPES, allowedPolicies, type FieldDef, type MigrationStep, type TypeDef, type ValueMap } from './typeDef.js';
+import {
+  policyOf,
+  SCALAR_TYPES,
+  allowedPolicies,
+  type FieldDef,
+  type MigrationStep,
+  type TypeDef,
+  type ValueMap,
+} from './typeDef.js';
 import { isFieldName, validateFieldDef, validateType } from './validateType.js';
 import { validateValue } from './validateValue.js';
 
