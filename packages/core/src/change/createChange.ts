@@ -1,10 +1,9 @@
 import type { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
 import type { ObjectState } from '../crdt/object.js';
 import type { DocState } from '../document/docState.js';
-import { kindOfState } from '../document/fields.js';
+import { kindOfState, objectKind } from '../document/fields.js';
 import { currentField, registerStamp } from '../document/registers.js';
 import { listKind, textKind } from '../document/kinds/sequenceKind.js';
-import { objectKind } from '../document/kinds/objectKind.js';
 import { ValidationError } from '../errors.js';
 import { createDocId, isDocId } from '../ids.js';
 import { joinPath, validateItem, validateValue } from '../schema/validateValue.js';

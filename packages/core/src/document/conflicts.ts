@@ -2,10 +2,9 @@ import { lwwSuperseded, type LwwState, type Superseded } from '../crdt/lww.js';
 import type { ObjectState } from '../crdt/object.js';
 import { ValidationError } from '../errors.js';
 import type { DocState } from './docState.js';
-import { kindOfState } from './fields.js';
+import { kindOfState, objectKind } from './fields.js';
 import { currentField } from './registers.js';
 import { lwwKind } from './kinds/lwwKind.js';
-import { objectKind } from './kinds/objectKind.js';
 
 /**
  * The concurrent values that lost to the current value of the register at `path` (newest

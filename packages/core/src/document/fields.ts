@@ -6,7 +6,7 @@ import type { FieldKind } from './fieldKind.js';
 import { counterKind } from './kinds/counterKind.js';
 import { logKind } from './kinds/logKind.js';
 import { lwwKind } from './kinds/lwwKind.js';
-import { objectKind } from './kinds/objectKind.js';
+import { createObjectKind } from './kinds/objectKind.js';
 import { setKind } from './kinds/setKind.js';
 import { listKind, textKind } from './kinds/sequenceKind.js';
 
@@ -14,12 +14,24 @@ import { listKind, textKind } from './kinds/sequenceKind.js';
  * Dispatch from a field state, a JSON state, a delta or a field definition to its
  * {@link FieldKind}. States and deltas are self-describing (the `k` tag; LWW has none), so a
  * replica can merge and store fields it has no definition for — a newer type's fields are kept,
- * never dropped. Plain `switch`es, resolved at call time, keep the object kind's recursion free
- * of module-initialisation cycles.
+ * never dropped. The object kind recurses into this dispatch for the field under each key, so it
+ * is built here and handed the dispatch functions (no import cycle).
  */
 export type FieldState = unknown;
 
 type AnyKind = FieldKind<unknown>;
+
+/** The per-key object kind (`k: 'o'`), recursing into the fields below. */
+export const objectKind = createObjectKind({
+  mergeField,
+  cloneField,
+  materializeField,
+  fieldToJSON,
+  fieldCanonical,
+  fieldFromJSON,
+  validateFieldDelta,
+  applyFieldDelta,
+});
 
 /** The kind for a `k` tag (`undefined` → LWW). Throws `DecodeError` for an unknown tag. */
 export function kindForTag(tag: unknown, path: string): AnyKind {
