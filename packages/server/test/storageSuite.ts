@@ -135,6 +135,34 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(seen[0]?.docs?.map((d) => d.id)).toEqual(['a', 'b']);
     });
 
+    it('concurrent commits: a failing one stores nothing, the others commit with consecutive sequences', async () => {
+      const a = put(e, 't1', [doc('a', 1), doc('b', 1)], 'x');
+      const bad = e.commit({ tenant: 't1', changeIds: ['y-c'], docIds: ['c'] }, () => {
+        throw new Error('plan failed');
+      });
+      // Fails in the write itself (same change id twice violates the primary key): nothing of it may stay.
+      const half = e.commit({ tenant: 't1', changeIds: ['z-d'], docIds: ['d'] }, () => ({
+        docs: [doc('d', 1)],
+        changes: [
+          { id: 'z-d', doc: 'd' },
+          { id: 'z-d', doc: 'd' },
+        ],
+      }));
+      const b = put(e, 't2', [doc('e', 1)], 'x');
+      await expect(bad).rejects.toThrow('plan failed');
+      await expect(half).rejects.toThrow();
+      expect((await a).docs.map((d) => d.seq)).toEqual([1, 2]);
+      expect((await b).docs.map((d) => d.seq)).toEqual([3]);
+      expect(await e.getDoc('t1', 'c')).toBeUndefined();
+      expect(await e.getDoc('t1', 'd')).toBeUndefined();
+      expect(await e.head()).toBe(3);
+      const page = await e.pull('t1', { since: 0, limit: 10 });
+      expect(page.docs.map((d) => [d.id, d.seq])).toEqual([
+        ['a', 1],
+        ['b', 2],
+      ]);
+    });
+
     it('keeps committed data across a reopen', async () => {
       await put(e, 't1', [doc('a', 1)]);
       await e.close();
@@ -163,6 +191,8 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
         for (const d of p.docs) got.add(d.id);
         cursor = p.cursor;
         if (wasFinished && !p.more) break;
+        // Let queued writes run: SQLite commits pushes in groups on the next event-loop turn.
+        await new Promise((r) => setImmediate(r));
       }
       await done;
       expect(got.size).toBe(40);

@@ -3,7 +3,11 @@ import type { User } from './User.js';
 /** A materialized document as rules see it: `{ id, ...plain field values }`. */
 export type DocView = Readonly<Record<string, unknown>>;
 
-/** A per-type predicate on the user and the document. Must be pure and fast (runs per doc per event). */
+/**
+ * A per-type predicate on the user and the document. Must be pure and fast (runs per doc per
+ * event) and depend only on the user's JSON-serializable data (id, tenant, claims): realtime
+ * fan-out evaluates it once per group of streams whose users serialize identically.
+ */
 export type Predicate = (user: User, doc: DocView) => boolean;
 
 /**

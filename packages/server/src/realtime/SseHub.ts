@@ -10,7 +10,7 @@ export interface Subscriber {
   /** Highest sequence already delivered to this stream (rows at or below are skipped). */
   cursor: number;
   /** Writes a chunk; returns false when the stream is too far behind (it is then dropped). */
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   close(): void;
   /** Batches that arrived while the stream was catching up from storage. */
   pending?: Array<{ to: number; rows: StoredDoc[] }>;
@@ -78,9 +78,26 @@ export class SseHub {
       const page = await this.#storage.pull(b.tenant, { since: b.from - 1, upTo: b.to, limit: b.to - b.from + 1 });
       rows = page.docs;
     }
+    // Streams with the same visibility key receive the same bytes: render and encode once per
+    // key (read rules run once per group), then one socket write per stream.
+    const rendered = new Map<string, Buffer | null>();
     for (const s of subs) {
-      if (s.pending) s.pending.push({ to: b.to, rows });
-      else this.#deliver(s, b.to, rows);
+      if (s.pending) {
+        s.pending.push({ to: b.to, rows });
+        continue;
+      }
+      if (s.cursor >= b.from) {
+        this.#deliver(s, b.to, rows); // already holds part of this batch: render for it alone
+        continue;
+      }
+      let chunk = rendered.get(s.visibility.key);
+      if (chunk === undefined) {
+        const delta = renderDelta(rows, s.visibility, true, b.from - 1);
+        chunk = delta.docs.length === 0 && delta.gone.length === 0 && delta.types.length === 0 ? null : Buffer.from(sseEvent('sync', b.to, deltaJSON(delta, b.to)));
+        rendered.set(s.visibility.key, chunk);
+      }
+      s.cursor = b.to;
+      if (chunk !== null && !s.write(chunk)) this.#drop(s);
     }
   }
 
@@ -114,7 +131,7 @@ export class SseHub {
   }
 
   #heartbeat(): void {
-    const ping = sseComment('ping');
+    const ping = Buffer.from(sseComment('ping'));
     for (const set of this.#byTenant.values()) for (const s of set) if (!s.write(ping)) this.#drop(s);
   }
 

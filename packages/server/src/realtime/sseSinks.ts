@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 
 /** Where an SSE stream's text goes. `write` returns false when the stream is gone or too far behind. */
 export interface SseSink {
-  write(chunk: string): boolean;
+  write(chunk: string | Buffer): boolean;
   close(): void;
   /** Called once when the client disconnects. */
   onClose(fn: () => void): void;
@@ -71,7 +71,7 @@ export function streamSink(): { sink: SseSink; body: ReadableStream<Uint8Array>;
     write(chunk) {
       if (closed) return false;
       try {
-        controller.enqueue(enc.encode(chunk));
+        controller.enqueue(typeof chunk === 'string' ? enc.encode(chunk) : new Uint8Array(chunk));
       } catch {
         gone();
         return false;

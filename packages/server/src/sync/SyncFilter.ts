@@ -58,12 +58,21 @@ export class Visibility {
   readonly #filter: SyncFilter;
   readonly #perms: Permissions | undefined;
   readonly #types: ReadonlySet<string> | undefined;
+  /**
+   * Two readers of one tenant with equal keys see exactly the same rows: the same filter and,
+   * when any read rule exists, the same user (its whole JSON: id, tenant, every claim — rules are
+   * pure functions of user and document, see `Predicate`). Realtime fan-out renders an event once
+   * per key, so each rule still runs for every group of identical readers.
+   */
+  readonly key: string;
 
   constructor(user: User, filter: SyncFilter, perms: Permissions | undefined) {
     this.#user = user;
     this.#filter = filter;
     this.#perms = perms;
     this.#types = filter.types ? new Set(filter.types) : undefined;
+    const hasReadRules = Object.values(perms?.types ?? {}).some((r) => r.read !== undefined);
+    this.key = JSON.stringify([filter.types ?? null, filter.where ?? null, hasReadRules ? user : null]);
   }
 
   /** Whether the doc's type is replicated at all by this reader (outside: neither doc nor gone). */
