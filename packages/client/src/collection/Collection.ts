@@ -122,7 +122,21 @@ export class Collection implements QuerySource {
   /** The document's text field as a collaborative `Text` handle (edits go through the outbox). */
   text(id: string, field: string): TextField {
     if (!this.docs.has(id)) throw new NotFoundError(this.name, id);
-    return new TextField(this, this.host, id, field);
+    const { host } = this;
+    return new TextField(
+      {
+        name: this.name,
+        states: this.states,
+        docs: this.docs,
+        replicaId: host.replicaId,
+        typeOf: (name) => host.typeOf(name),
+        upgrade: (state) => host.upgrade(state),
+        write: (docId, intents) => host.write(this, docId, intents),
+        durable: () => host.durable(),
+      },
+      id,
+      field,
+    );
   }
 
   /** Creates a secondary index over the current documents; idempotent per name. */

@@ -3,7 +3,7 @@ import type { QueryListener } from '../live/ResultChange.js';
 import type { CompiledQuery } from '../query/compileQuery.js';
 import { compileQueryCached } from '../query/queryCache.js';
 import type { Doc, FindOptions } from '../query/types.js';
-import type { Collection } from './Collection.js';
+import type { QuerySource } from './runQuery.js';
 import { runQuery } from './runQuery.js';
 
 /** What `cursor.explain()` reports: the chosen plan, the alternatives and the work done. */
@@ -18,6 +18,12 @@ export interface Explain {
   candidates: Array<{ plan: string; index: string | null; cost: number }>;
 }
 
+/** What a cursor runs against: the collection's documents and indexes, and its live-query registry. */
+export interface CursorSource extends QuerySource {
+  openLive(cursor: Cursor): LiveQuery;
+  closeLive(live: LiveQuery): void;
+}
+
 /**
  * A query over one collection. Compiled once at creation; `fetch` plans and runs it against the
  * current documents; `subscribe` keeps it live (one maintained query per cursor, shared by its
@@ -28,7 +34,7 @@ export class Cursor {
   private live: LiveQuery | undefined;
 
   constructor(
-    private readonly collection: Collection,
+    private readonly collection: CursorSource,
     selector: unknown,
     options?: FindOptions,
   ) {

@@ -1,8 +1,22 @@
-import type { DocState } from '@fieldsync/core';
+import type { DocState, Intent, TypeDef } from '@fieldsync/core';
 import { Text, toBase64 } from '@fieldsync/core';
 import { ModifierError } from '../query/errors.js';
-import type { Collection, WriteHost } from './Collection.js';
 import { NotFoundError } from './errors.js';
+
+/**
+ * What a text field needs from its collection: the stored states, whether the document is live,
+ * and the collection's one write path (bound to the collection, so this file need not know it).
+ */
+export interface TextFieldHost {
+  readonly name: string;
+  readonly states: ReadonlyMap<string, DocState>;
+  readonly docs: ReadonlyMap<string, unknown>;
+  readonly replicaId: string;
+  typeOf(collection: string): TypeDef;
+  upgrade(state: DocState): DocState;
+  write(id: string, intents: Intent[]): void;
+  durable(): Promise<void>;
+}
 
 /**
  * A collaborative text field of one document. Edits are made on a scratch copy of the field's
@@ -12,12 +26,11 @@ import { NotFoundError } from './errors.js';
  */
 export class TextField {
   constructor(
-    private readonly collection: Collection,
-    private readonly host: WriteHost,
+    private readonly host: TextFieldHost,
     readonly id: string,
     readonly field: string,
   ) {
-    const def = host.typeOf(collection.name).fields[field];
+    const def = host.typeOf(host.name).fields[field];
     if (def?.type !== 'text') throw new ModifierError(`"${field}" is not a text field`, field);
   }
 
@@ -40,8 +53,8 @@ export class TextField {
   }
 
   private state(): Text | undefined {
-    const doc: DocState | undefined = this.collection.states.get(this.id);
-    if (!doc || !this.collection.docs.has(this.id)) throw new NotFoundError(this.collection.name, this.id);
+    const doc: DocState | undefined = this.host.states.get(this.id);
+    if (!doc || !this.host.docs.has(this.id)) throw new NotFoundError(this.host.name, this.id);
     // A document not written since a migration is still stored at its old version (a renamed
     // text field under its old name): edit positions must refer to the upgraded text.
     const t = this.host.upgrade(doc).fields[this.field];
@@ -53,7 +66,7 @@ export class TextField {
     const scratch = current ? Text.decode(current.encode(), this.host.replicaId) : new Text(this.host.replicaId);
     const version = scratch.version;
     apply(scratch); // a bad index throws here, before anything is written
-    this.host.write(this.collection, this.id, [{ op: 'seq', path: [this.field], update: toBase64(scratch.encodeSince(version)) }]);
+    this.host.write(this.id, [{ op: 'seq', path: [this.field], update: toBase64(scratch.encodeSince(version)) }]);
     await this.host.durable();
   }
 }
