@@ -1,30 +1,49 @@
 // Child process: holds N SSE connections open and counts events, so the measuring process does
 // not also pay for parsing N streams. Prints "ready" once every stream sent its `ready` event.
+// It also notes when each stream received each latency probe write (documents titled `lat-<n>`,
+// wall clock via performance.timeOrigin, comparable across processes on one machine): on stdin
+// the parent sends `{ "<n>": startWallMs, ... }` and gets back the receive latency over ALL
+// streams, not only the one measured client.
+import http from 'node:http';
 import { SseParser } from '../../packages/client/dist/sync/SseParser.js';
 
 const [url, token, nRaw] = process.argv.slice(2);
 const n = Number(nRaw);
 let ready = 0;
 let events = 0;
-const ctrl = new AbortController();
+const arrivals = []; // [n, wallMs] per stream and probe write
+const LAT = /"lat-(\d+)"/g;
+// node:http with a string decoder per socket rather than fetch + web streams: the load process
+// must not be the bottleneck (fetch's stream pipeline cost ~5x more CPU per event here).
+const agent = new http.Agent({ keepAlive: false, maxSockets: Infinity });
+const reqs = [];
 for (let i = 0; i < n; i++) {
-  void (async () => {
-    const res = await fetch(`${url}/v1/events`, { headers: { authorization: `Bearer ${token}` }, signal: ctrl.signal });
-    const parser = new SseParser((m) => {
-      if (m.event === 'ready' && ++ready === n) process.stdout.write('ready\n');
-      if (m.event === 'sync') events++;
-    });
-    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
-    for (;;) {
-      const { value, done } = await reader.read();
-      if (done) return;
-      parser.push(value);
+  const parser = new SseParser((m) => {
+    if (m.event === 'ready' && ++ready === n) process.stdout.write('ready\n');
+    if (m.event === 'sync') {
+      events++;
+      const now = performance.timeOrigin + performance.now();
+      for (const x of m.data.matchAll(LAT)) arrivals.push([Number(x[1]), now]);
     }
-  })().catch(() => undefined);
+  });
+  const req = http.get(`${url}/v1/events`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
+    res.setEncoding('utf8');
+    res.on('data', (chunk) => parser.push(chunk));
+    res.on('error', () => undefined);
+  });
+  req.on('error', () => undefined);
+  reqs.push(req);
 }
-process.on('message', () => undefined);
-process.stdin.on('data', () => {
-  process.stdout.write(`events ${events}\n`);
-  ctrl.abort();
+let input = '';
+process.stdin.on('data', (b) => {
+  input += b.toString();
+  if (!input.endsWith('\n')) return;
+  const started = JSON.parse(input);
+  const lat = [];
+  for (const [k, t] of arrivals) if (started[k] !== undefined) lat.push(t - started[k]);
+  lat.sort((a, b) => a - b);
+  const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : NaN);
+  process.stdout.write(`events ${events} received ${lat.length} p50 ${pct(50)} p99 ${pct(99)}\n`);
+  for (const r of reqs) r.destroy();
   setTimeout(() => process.exit(0), 50);
 });
