@@ -5,7 +5,8 @@ import { dirname, join } from 'node:path';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, '..', '..');
-export const CLI = join(ROOT, 'packages/server/dist/cli.js');
+// FIELDSYNC_BENCH_CLI: another server build to compare against (e.g. an older commit's dist/cli.js).
+export const CLI = process.env.FIELDSYNC_BENCH_CLI ?? join(ROOT, 'packages/server/dist/cli.js');
 export const SECRET = 'bench-secret-0123456789-abcdefghijklmnop';
 export const PG_URL = process.env.FIELDSYNC_BENCH_PG ?? 'postgres://postgres@127.0.0.1:5432/test';
 
