@@ -21,8 +21,6 @@ export interface WriteHost {
   readonly replicaId: string;
   /** The collection's type; throws a `SchemaError` when none is defined (writes need one). */
   typeOf(collection: string): TypeDef;
-  /** The type if defined (documents of unknown types received by sync still materialize). */
-  typeFor(collection: string): TypeDef | undefined;
   /** The materialized document, lazily upgraded to the newest known version of its type. */
   view(state: DocState): Record<string, unknown>;
   /** The state at the newest known version of its type (pure; the stored state is left as is). */

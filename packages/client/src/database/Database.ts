@@ -185,7 +185,7 @@ export class Database implements SyncHost, WriteHost {
    */
   view(state: DocState): Record<string, unknown> {
     const type = this.types.get(state.type);
-    return materialize(type && state.v < type.version ? this.types.registry.upgradeDoc(state) : state, type);
+    return materialize(this.upgradeTo(state, type), type);
   }
 
   /**
@@ -199,7 +199,11 @@ export class Database implements SyncHost, WriteHost {
 
   /** WriteHost: `state` at the newest known version of its type (unchanged when already there or unknown). */
   upgrade(state: DocState): DocState {
-    const type = this.types.get(state.type);
+    return this.upgradeTo(state, this.types.get(state.type));
+  }
+
+  /** `state` upgraded to `type` (its newest known definition) when older; as is otherwise. */
+  private upgradeTo(state: DocState, type: TypeDef | undefined): DocState {
     return type && state.v < type.version ? this.types.registry.upgradeDoc(state) : state;
   }
 
@@ -231,7 +235,7 @@ export class Database implements SyncHost, WriteHost {
     const stored = collection.states.get(id);
     // Lazy migration: a document still at an older version is upgraded now, and the upgraded
     // state is what this write persists. `upgraded` is pure, so `stored` stays intact for undo.
-    let prev = stored === undefined || stored.v >= type.version ? stored : this.upgrade(stored);
+    let prev = stored && this.upgradeTo(stored, type);
     const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
     change.th = typeHash(type);
     if (this.undo) {
