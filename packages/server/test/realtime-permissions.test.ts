@@ -150,6 +150,34 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     await blueStream.waitFor(() => blueStream.gone().includes(bw.doc));
   });
 
+  it('live fan-out to many streams applies each reader\'s rules (identical readers share a render, others do not)', async () => {
+    const disp = new CorePeer(srv.url, await srv.token('dora', 'fanout', { role: 'dispatcher' }), 'dora');
+    const bobTok = await srv.token('bob', 'fanout', { teams: ['blue'] });
+    const carolTok = await srv.token('carol', 'fanout', { teams: ['blue'] });
+    const redTok = await srv.token('rita', 'fanout', { teams: ['red'] });
+    const bobA = await open(bobTok);
+    const bobB = await open(bobTok); // same user and claims: same visibility key
+    const carol = await open(carolTok);
+    const rita = await open(redTok);
+    const siteS1 = await open(bobTok, `?where=${encodeURIComponent(JSON.stringify({ site: 's1' }))}`);
+    const all = [bobA, bobB, carol, rita, siteS1];
+    for (const st of all) await st.waitFor((ev) => ev.some((e) => e.event === 'ready'));
+
+    const blueJob = disp.change(undefined, [{ op: 'set', path: ['title'], value: 'blue' }, { op: 'set', path: ['team'], value: 'blue' }, { op: 'set', path: ['site'], value: 's2' }]);
+    const redJob = disp.change(undefined, [{ op: 'set', path: ['title'], value: 'red' }, { op: 'set', path: ['team'], value: 'red' }, { op: 'set', path: ['site'], value: 's1' }]);
+    await disp.push([blueJob]);
+    await disp.push([redJob]);
+    for (const st of [bobA, bobB, carol]) {
+      await st.waitFor(() => st.gone().includes(redJob.doc));
+      expect(st.docs().map((d) => d.id)).toEqual([blueJob.doc]);
+    }
+    await rita.waitFor(() => rita.docs().length >= 1 && rita.gone().includes(blueJob.doc));
+    expect(rita.docs().map((d) => d.id)).toEqual([redJob.doc]);
+    // Bob filtered to site s1: the blue job is elsewhere, the red job on s1 is still hidden by his rule.
+    await siteS1.waitFor(() => siteS1.gone().includes(redJob.doc));
+    expect(siteS1.docs()).toEqual([]);
+  });
+
   it('partial sync: a type or field filter narrows, and never widens past the read rules', async () => {
     const disp = new CorePeer(srv.url, await srv.token('dora', 'partial', { role: 'dispatcher' }), 'dora');
     const blueTok = await srv.token('bob', 'partial', { teams: ['blue'] });
