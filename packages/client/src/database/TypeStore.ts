@@ -14,6 +14,12 @@ interface Persisted {
   rejected: Array<{ hash: string; reason: string }>;
 }
 
+/** Parses `TypeStore.toJSON` output; a plain array of definitions is the pre-migration format. */
+function parsePersisted(json: string): Persisted {
+  const raw = JSON.parse(json) as Persisted | TypeDef[];
+  return Array.isArray(raw) ? { defs: raw, pending: [], rejected: [] } : raw;
+}
+
 /** A chosen definition that stopped being chosen when a concurrent one arrived (documents must be rebased). */
 export interface Replaced {
   name: string;
@@ -43,11 +49,10 @@ export class TypeStore {
   /** Latest chosen definition per name (the read/write hot path asks this per document). */
   private readonly latestByName = new Map<string, TypeDef>();
 
-  /** Restores the persisted JSON (also accepts the pre-migration format: a plain array of definitions). */
+  /** Restores the persisted JSON (`toJSON`, or the pre-migration plain array of definitions). */
   load(json: string | undefined): void {
     if (!json) return;
-    const raw = JSON.parse(json) as Persisted | TypeDef[];
-    const p: Persisted = Array.isArray(raw) ? { defs: raw, pending: [], rejected: [] } : raw;
+    const p = parsePersisted(json);
     for (const d of [...p.defs].sort((a, b) => a.version - b.version)) this.addQuiet(d);
     for (const h of p.pending) this.pendingHashes.add(h);
     for (const r of p.rejected) this.rejectedHashes.set(r.hash, r.reason);
@@ -170,8 +175,7 @@ export class TypeStore {
    * still pushed if that tab closes first.
    */
   absorb(json: string): ReturnType<TypeStore['receive']> {
-    const raw = JSON.parse(json) as Persisted | TypeDef[];
-    const p: Persisted = Array.isArray(raw) ? { defs: raw, pending: [], rejected: [] } : raw;
+    const p = parsePersisted(json);
     const result = this.receive(p.defs);
     for (const h of p.pending) if (this.registry.byTypeHash(h)) this.pendingHashes.add(h);
     for (const r of p.rejected) this.rejectedHashes.set(r.hash, r.reason);
