@@ -197,6 +197,13 @@ export class Database implements SyncHost, WriteHost {
     return a.v === b.v ? mergeDocs(a, b) : mergeDocs(this.upgrade(a), this.upgrade(b));
   }
 
+  /** Merges a state received from elsewhere into `c` (adopted as is when new); returns the previous state. */
+  private mergeIn(c: Collection, id: string, incoming: DocState): DocState | undefined {
+    const prev = c.states.get(id);
+    c.applyState(id, prev ? this.mergeAt(prev, incoming) : incoming);
+    return prev;
+  }
+
   /** WriteHost: `state` at the newest known version of its type (unchanged when already there or unknown). */
   upgrade(state: DocState): DocState {
     return this.upgradeTo(state, this.types.get(state.type));
@@ -356,8 +363,7 @@ export class Database implements SyncHost, WriteHost {
     this.batch(() => {
       for (const incoming of parsed) {
         const c = this.collection(incoming.type);
-        const prev = c.states.get(incoming.id);
-        c.applyState(incoming.id, prev ? this.mergeAt(prev, incoming) : incoming);
+        this.mergeIn(c, incoming.id, incoming);
         this.queue.putDoc(c.name, incoming.id);
       }
     });
@@ -451,8 +457,7 @@ export class Database implements SyncHost, WriteHost {
       for (const d of batch.docs ?? []) {
         const incoming: DocState = docFromJSON(d.state);
         const c = this.collection(d.collection);
-        const prev = c.states.get(d.id);
-        c.applyState(d.id, prev ? this.mergeAt(prev, incoming) : incoming);
+        const prev = this.mergeIn(c, d.id, incoming);
         // Two tabs may have written the same document concurrently; the last put wins in
         // IndexedDB, so store the merged state if ours adds something to theirs.
         if (prev && JSON.stringify(docToJSON(c.states.get(d.id) as DocState)) !== JSON.stringify(d.state)) this.queue.putDoc(c.name, d.id);
