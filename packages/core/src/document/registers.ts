@@ -25,11 +25,6 @@ export function registerStamp(doc: DocState, name: string): Stamp | undefined {
   return doc.t[name] ?? doc.s;
 }
 
-/** True if `name` is stored as a register. */
-export function hasRegister(doc: DocState, name: string): boolean {
-  return doc.r[name] !== undefined;
-}
-
 /** The register `name` as an `LwwState`, or undefined. */
 export function readRegister(doc: DocState, name: string): LwwState | undefined {
   const raw = doc.r[name];
