@@ -125,7 +125,6 @@ export class LiveQuery {
 
   private window(): readonly Doc[] {
     const { skip, limit } = this.query;
-    if (skip === 0 && limit === undefined) return this.matched.slice();
     return this.matched.slice(skip, limit === undefined ? undefined : skip + limit);
   }
 
