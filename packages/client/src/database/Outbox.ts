@@ -68,10 +68,7 @@ export class Outbox implements SyncOutbox {
   }
 
   async reject(id: string, reason: string): Promise<void> {
-    const change = this.pending.get(id);
-    if (change === undefined) return;
-    this.pending.delete(id);
-    this.rejectedChanges.set(id, { change, reason });
+    if (!this.setAside(id, reason)) return;
     this.queue().rejectChange(id, reason);
     await this.queue().durable();
   }
@@ -93,11 +90,15 @@ export class Outbox implements SyncOutbox {
       this.pending.delete(id);
       this.rejectedChanges.delete(id);
     }
-    for (const r of rejected) {
-      const change = this.pending.get(r.id);
-      if (change === undefined) continue;
-      this.pending.delete(r.id);
-      this.rejectedChanges.set(r.id, { change, reason: r.reason });
-    }
+    for (const r of rejected) this.setAside(r.id, r.reason);
+  }
+
+  /** Moves a pending change aside as rejected; false if it is not pending. */
+  private setAside(id: string, reason: string): boolean {
+    const change = this.pending.get(id);
+    if (change === undefined) return false;
+    this.pending.delete(id);
+    this.rejectedChanges.set(id, { change, reason });
+    return true;
   }
 }
