@@ -55,7 +55,7 @@ export class List<T = unknown> extends SequenceBase<unknown[]> {
     const core = this.core;
     const { run, off } = core.itemAt(from);
     const m = run.entry.move;
-    const meta = { ea: m ? m.ea : run.agent, es: m ? m.es : run.seq + off, stamp: core.maxStamp + 1 };
+    const meta = { ea: m ? m.ea : run.entry.agent, es: m ? m.es : run.seq + off, stamp: core.maxStamp + 1 };
     const value = (run.content as unknown[]).slice(off, off + 1);
     deleteLocal(core, from, 1);
     const seq = insertLocal(core, to, value, 1, meta);

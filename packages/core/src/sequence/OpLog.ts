@@ -1,28 +1,118 @@
-import type { InsertEntry } from './Run.js';
-
 /**
- * Every applied operation in integration order (a causal order), stored as parallel arrays of
- * small integers rather than an object per operation: the log is as long as the history, and
- * number arrays cost the garbage collector nothing to trace. Inserts read their parts from their
- * entry (`ref`), so they are never stale; deletes keep their targets as flat triples.
+ * Every applied operation in integration order (a causal order), as typed parallel columns
+ * rather than an object per operation: the log is as long as the history, and typed arrays cost
+ * the garbage collector nothing to trace. An insert is found again by its id (agent, seq) in the
+ * agent's inserts, so it is never stale; a delete keeps its targets in one shared pool of
+ * numbers (a count, then agent/seq/len triples), not an array per delete.
  */
-export class OpLog<C> {
-  readonly kind: number[] = [];
-  readonly agent: number[] = [];
-  readonly seq: number[] = [];
-  readonly len: number[] = [];
-  readonly ref: Array<InsertEntry<C> | number[] | null> = [];
+export class OpLog {
+  length = 0;
+  /** `agent << 2 | kind` (kind 0 insert, 1 delete, 2 claim). */
+  private ka = new Uint32Array(64);
+  /** Ids are safe integers, which need 64-bit floats. */
+  seq = new Float64Array(64);
+  len = new Float64Array(64);
+  /** For a delete: index in `pool` of its target count (its triples follow). */
+  private at = new Uint32Array(64);
+  private pool = new Float64Array(64);
+  private poolLen = 0;
 
-  get length(): number {
-    return this.kind.length;
+  kind(k: number): number {
+    return (this.ka[k] as number) & 3;
   }
 
-  push(kind: 0 | 1 | 2, agent: number, seq: number, len: number, ref: InsertEntry<C> | number[] | null): number {
-    this.kind.push(kind);
-    this.agent.push(agent);
-    this.seq.push(seq);
-    this.len.push(len);
-    this.ref.push(ref);
-    return this.kind.length - 1;
+  agent(k: number): number {
+    return (this.ka[k] as number) >>> 2;
+  }
+
+  /** Appends an operation (a delete with its flat target triples); returns its index. */
+  push(kind: 0 | 1 | 2, agent: number, seq: number, len: number, targets: readonly number[] | null): number {
+    const k = this.length;
+    if (k === this.seq.length) this.grow();
+    this.ka[k] = ((agent << 2) | kind) >>> 0;
+    this.seq[k] = seq;
+    this.len[k] = len;
+    if (kind === 1) {
+      const t = targets as readonly number[];
+      this.reserve(1 + t.length);
+      const at = this.poolLen;
+      this.at[k] = at;
+      this.pool[at] = t.length / 3;
+      for (let i = 0; i < t.length; i++) this.pool[at + 1 + i] = t[i] as number;
+      this.poolLen = at + 1 + t.length;
+    }
+    this.length = k + 1;
+    return k;
+  }
+
+  /** Number of target triples of delete `k`. */
+  targetCount(k: number): number {
+    return this.pool[this.at[k] as number] as number;
+  }
+
+  /** Component `c` (0 agent, 1 seq, 2 len) of target triple `i` of delete `k`. */
+  target(k: number, i: number, c: number): number {
+    return this.pool[(this.at[k] as number) + 1 + 3 * i + c] as number;
+  }
+
+  /** Delete `k`'s targets as flat triples (a copy). */
+  targets(k: number): number[] {
+    const n = this.targetCount(k) * 3;
+    const from = (this.at[k] as number) + 1;
+    const out = new Array<number>(n);
+    for (let i = 0; i < n; i++) out[i] = this.pool[from + i] as number;
+    return out;
+  }
+
+  /**
+   * Adds an id range to the targets of the LAST operation (a delete), merging with its last
+   * range when they touch: consecutive deletes by one replica become one operation.
+   */
+  addLastTarget(a: number, s: number, l: number): void {
+    const pool = this.pool;
+    const n = this.poolLen;
+    const count = this.at[this.length - 1] as number;
+    if ((pool[count] as number) > 0 && pool[n - 3] === a) {
+      if ((pool[n - 2] as number) + (pool[n - 1] as number) === s) {
+        pool[n - 1]! += l;
+        return;
+      }
+      if (s + l === pool[n - 2]) {
+        pool[n - 2] = s;
+        pool[n - 1]! += l;
+        return;
+      }
+    }
+    this.reserve(3);
+    this.pool[n] = a;
+    this.pool[n + 1] = s;
+    this.pool[n + 2] = l;
+    this.poolLen = n + 3;
+    this.pool[count]! += 1;
+  }
+
+  private grow(): void {
+    const n = this.seq.length * 2;
+    const ka = new Uint32Array(n);
+    ka.set(this.ka);
+    this.ka = ka;
+    const seq = new Float64Array(n);
+    seq.set(this.seq);
+    this.seq = seq;
+    const len = new Float64Array(n);
+    len.set(this.len);
+    this.len = len;
+    const at = new Uint32Array(n);
+    at.set(this.at);
+    this.at = at;
+  }
+
+  private reserve(extra: number): void {
+    if (this.poolLen + extra <= this.pool.length) return;
+    let n = this.pool.length * 2;
+    while (n < this.poolLen + extra) n *= 2;
+    const pool = new Float64Array(n);
+    pool.set(this.pool.subarray(0, this.poolLen));
+    this.pool = pool;
   }
 }

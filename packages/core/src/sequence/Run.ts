@@ -1,52 +1,32 @@
 // The run tree's records, which point at each other: a run knows its block and its insert entry,
 // a block holds runs, an entry holds the runs its items were split into. They live in one module
 // so that the types need no import cycle.
+import { removeAt } from './arrays.js';
 
 /**
- * A run of consecutive items inserted by one replica (ids `agent:seq .. agent:seq+len-1`), lying
- * next to each other in document order, all visible or all deleted. Only the first item's
- * origins are stored: item `k > 0` has origin-left `agent:seq+k-1` and the same origin-right, which
- * is exactly what typing produces and what splitting a run preserves.
+ * A run of consecutive items of one insert (ids `entry.agent:seq .. seq+len-1`), lying next to
+ * each other in document order, all visible or all deleted. A run stores no origins: every item
+ * of an insert has the insert's origin-right, and every item but the insert's first has
+ * origin-left "the previous id" (see {@link InsertEntry}), which is exactly what typing produces
+ * and what splitting a run preserves. Five fields keep a run at 64 bytes: runs are the bulk of a
+ * replica's memory.
  *
  * `content === null` marks a tombstone: deleted content is dropped, only ids and length stay,
  * because concurrent inserts may still name these items as origins.
  */
 export class Run<C> {
-  agent: number;
   seq: number;
   len: number;
   content: C | null;
-  /** Origin-left of the first item (`oLa = -1`: document start). */
-  oLa: number;
-  oLs: number;
-  /** Origin-right of every item (`oRa = -1`: document end). */
-  oRa: number;
-  oRs: number;
   block: Block<C>;
   entry: InsertEntry<C>;
 
-  constructor(
-    agent: number,
-    seq: number,
-    len: number,
-    content: C | null,
-    oLa: number,
-    oLs: number,
-    oRa: number,
-    oRs: number,
-    block: Block<C>,
-    entry: InsertEntry<C> | null,
-  ) {
-    this.agent = agent;
+  constructor(seq: number, len: number, content: C | null, block: Block<C>, entry: InsertEntry<C>) {
     this.seq = seq;
     this.len = len;
     this.content = content;
-    this.oLa = oLa;
-    this.oLs = oLs;
-    this.oRa = oRa;
-    this.oRs = oRs;
     this.block = block;
-    this.entry = entry ?? new InsertEntry<C>(seq, len, this);
+    this.entry = entry;
   }
 }
 
@@ -58,24 +38,56 @@ export interface MoveMeta {
 }
 
 /**
- * One insert operation as it was made: ids `seq .. seq+len-1` of one agent. `frags` are the runs
- * holding its items, sorted by seq (splits add fragments), so an id resolves by two binary
- * searches: entry within the agent, fragment within the entry.
+ * One insert operation as it was made: ids `agent:seq .. seq+len-1`, with the origins of its
+ * first item (`oLa = -1`: document start) and the origin-right of all of them (`oRa = -1`:
+ * document end). Its items live in fragments (runs), sorted by seq: `first` alone until a split,
+ * then `frags` (which starts with `first`). An id resolves by two binary searches: entry within
+ * the agent, fragment within the entry.
  */
 export class InsertEntry<C> {
+  agent: number;
   seq: number;
   len: number;
-  frags: Run<C>[];
-  move: MoveMeta | undefined = undefined;
-  constructor(seq: number, len: number, first: Run<C>) {
+  oLa: number;
+  oLs: number;
+  oRa: number;
+  oRs: number;
+  first: Run<C>;
+  /** All fragments once the insert has been split; null while `first` holds every item. */
+  frags: Run<C>[] | null = null;
+  move: MoveMeta | undefined;
+
+  constructor(agent: number, seq: number, len: number, oLa: number, oLs: number, oRa: number, oRs: number, move: MoveMeta | undefined, content: C | null, block: Block<C>) {
+    this.agent = agent;
     this.seq = seq;
     this.len = len;
-    this.frags = [first];
+    this.oLa = oLa;
+    this.oLs = oLs;
+    this.oRa = oRa;
+    this.oRs = oRs;
+    this.move = move;
+    this.first = new Run<C>(seq, len, content, block, this);
   }
 
-  /** Index in `frags` of the fragment containing `seq` (which must lie in this entry). */
+  /** Number of fragments. */
+  get count(): number {
+    return this.frags === null ? 1 : this.frags.length;
+  }
+
+  /** Fragment `i` (0 <= i < count). */
+  frag(i: number): Run<C> {
+    return this.frags === null ? this.first : (this.frags[i] as Run<C>);
+  }
+
+  /** The fragment containing `seq` (which must lie in this entry). */
+  fragOf(seq: number): Run<C> {
+    return this.frags === null ? this.first : (this.frags[this.fragIndex(seq)] as Run<C>);
+  }
+
+  /** Index of the fragment containing `seq` (which must lie in this entry). */
   fragIndex(seq: number): number {
     const frags = this.frags;
+    if (frags === null) return 0;
     let lo = 0;
     let hi = frags.length - 1;
     while (lo < hi) {
@@ -84,6 +96,32 @@ export class InsertEntry<C> {
       else hi = mid - 1;
     }
     return lo;
+  }
+
+  /**
+   * Adds fragment `r` right after `after` in seq order. The array is rebuilt at its exact size:
+   * a pushed-to array reserves ~19 slots, and thousands of inserts are split into 2-5 fragments.
+   */
+  addFrag(after: Run<C>, r: Run<C>): void {
+    const frags = this.frags;
+    if (frags === null) {
+      this.frags = [this.first, r];
+      return;
+    }
+    const at = this.fragIndex(after.seq) + 1;
+    const n = frags.length;
+    const next = new Array<Run<C>>(n + 1);
+    for (let i = 0; i < at; i++) next[i] = frags[i] as Run<C>;
+    next[at] = r;
+    for (let i = at; i < n; i++) next[i + 1] = frags[i] as Run<C>;
+    this.frags = next;
+  }
+
+  /** Removes the fragment right after `before` (it was merged into `before`). */
+  dropFragAfter(before: Run<C>): void {
+    const frags = this.frags as Run<C>[];
+    removeAt(frags, this.fragIndex(before.seq) + 1);
+    if (frags.length === 1) this.frags = null;
   }
 }
 

@@ -73,11 +73,10 @@ export class RunTree<C> {
    */
   splitRun(r: Run<C>, idx: number, k: number): Run<C> {
     const c = r.content;
-    const right = new Run<C>(r.agent, r.seq + k, r.len - k, c === null ? null : this.ops.slice(c, k, r.len), r.agent, r.seq + k - 1, r.oRa, r.oRs, r.block, r.entry);
+    const right = new Run<C>(r.seq + k, r.len - k, c === null ? null : this.ops.slice(c, k, r.len), r.block, r.entry);
     if (c !== null) r.content = this.ops.slice(c, 0, k);
     r.len = k;
-    const frags = r.entry.frags;
-    insertAt(frags, r.entry.fragIndex(r.seq) + 1, right);
+    r.entry.addFrag(r, right);
     const block = r.block;
     insertAt(block.runs, idx + 1, right);
     if (block.runs.length > MAX_RUNS) this.splitBlock(block);
@@ -103,8 +102,7 @@ export class RunTree<C> {
   private absorb(a: Run<C>, idx: number, b: Run<C>): void {
     a.len += b.len;
     removeAt(a.block.runs, idx + 1);
-    const frags = a.entry.frags;
-    removeAt(frags, a.entry.fragIndex(a.seq) + 1);
+    a.entry.dropFragAfter(a);
   }
 
   /** The run after `r` in document order, or null at the end. */
@@ -144,16 +142,10 @@ export class RunTree<C> {
   }
 }
 
-/** Whether tombstone `b` is the continuation of tombstone `a` (so one run can hold both). */
+/**
+ * Whether tombstone `b` is the continuation of tombstone `a` (so one run can hold both): the
+ * next ids of the same insert, whose origins are then implied.
+ */
 function continues<C>(a: Run<C>, b: Run<C>): boolean {
-  return (
-    a.content === null &&
-    b.content === null &&
-    a.entry === b.entry &&
-    b.seq === a.seq + a.len &&
-    b.oLa === a.agent &&
-    b.oLs === b.seq - 1 &&
-    b.oRa === a.oRa &&
-    b.oRs === a.oRs
-  );
+  return a.content === null && b.content === null && a.entry === b.entry && b.seq === a.seq + a.len;
 }

@@ -1,3 +1,4 @@
+import { U32List } from './arrays.js';
 import type { ContentOps } from './content.js';
 import { OpLog } from './OpLog.js';
 import type { InsertEntry, MoveMeta, Run } from './Run.js';
@@ -10,7 +11,7 @@ export interface AgentState<C> {
   next: number;
   entries: InsertEntry<C>[];
   /** Indices into the {@link OpLog} of this agent's operations, in seq order. */
-  ops: number[];
+  ops: U32List;
 }
 
 /**
@@ -29,7 +30,7 @@ export class SequenceCore<C> {
   readonly agents: AgentState<C>[] = [];
   readonly me: number;
   /** Every applied operation in integration order (a causal order), run-length merged. */
-  readonly log = new OpLog<C>();
+  readonly log = new OpLog();
   /** Remote operations whose dependencies have not arrived yet. */
   pending: UpdateOp<C>[] = [];
   /** Flat triples of ids known deleted but not yet received (deletes that overtook inserts). */
@@ -37,6 +38,8 @@ export class SequenceCore<C> {
   /** Lamport clock for list moves. */
   maxStamp = 0;
   private readonly agentIdx = new Map<string, number>();
+  /** The run that typing (local or remote) last appended to; its content is not compact yet. */
+  private growing: Run<C> | null = null;
   private winners: Map<string, { a: number; s: number; stamp: number }> | null = null;
 
   constructor(
@@ -51,7 +54,7 @@ export class SequenceCore<C> {
     let i = this.agentIdx.get(name);
     if (i === undefined) {
       i = this.agents.length;
-      this.agents.push({ name, next: 0, entries: [], ops: [] });
+      this.agents.push({ name, next: 0, entries: [], ops: new U32List() });
       this.agentIdx.set(name, i);
     }
     return i;
@@ -59,6 +62,12 @@ export class SequenceCore<C> {
 
   /** The run holding item `a:s`, or null if this replica has no such item. */
   findRun(a: number, s: number): Run<C> | null {
+    const e = this.findEntry(a, s);
+    return e === null ? null : e.fragOf(s);
+  }
+
+  /** The insert holding item `a:s`, or null if this replica has no such item. */
+  findEntry(a: number, s: number): InsertEntry<C> | null {
     const st = this.agents[a];
     if (st === undefined || s < 0 || s >= st.next) return null;
     const es = st.entries;
@@ -72,7 +81,7 @@ export class SequenceCore<C> {
     }
     const e = es[lo] as InsertEntry<C>;
     if (s < e.seq || s >= e.seq + e.len) return null;
-    return e.frags[e.fragIndex(s)] as Run<C>;
+    return e;
   }
 
   /** Content and id of the visible item at `index` (0 <= index < length). */
@@ -168,9 +177,22 @@ export class SequenceCore<C> {
     }
   }
 
+  /**
+   * Appends `content` to run `r` (typing that continues it). Appending builds a chain of small
+   * pieces, so the run appended to before `r` is compacted now that its typing has moved on.
+   */
+  grow(r: Run<C>, content: C): void {
+    const g = this.growing;
+    if (g !== r) {
+      if (g !== null && g.content !== null) this.ops.settle(g.content);
+      this.growing = r;
+    }
+    r.content = this.ops.append(r.content as C, content);
+  }
+
   /** Appends an operation to the log and to its agent's operation index. */
-  pushLog(kind: 0 | 1 | 2, agent: number, seq: number, len: number, ref: InsertEntry<C> | number[] | null): void {
-    (this.agents[agent] as AgentState<C>).ops.push(this.log.push(kind, agent, seq, len, ref));
+  pushLog(kind: 0 | 1 | 2, agent: number, seq: number, len: number, targets: readonly number[] | null): void {
+    (this.agents[agent] as AgentState<C>).ops.push(this.log.push(kind, agent, seq, len, targets));
   }
 }
 

@@ -1,6 +1,6 @@
 import type { ContentOps } from './content.js';
 import { placeInsert } from './integrate.js';
-import { Run, type InsertEntry } from './Run.js';
+import { InsertEntry, Run } from './Run.js';
 import type { AgentState, SequenceCore } from './SequenceCore.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
 
@@ -77,11 +77,11 @@ function tryApply<C>(core: SequenceCore<C>, op0: UpdateOp<C>): number {
   st.next = op.seq + op.len;
   if (op.kind === 1) {
     core.deleteIds(op.targets);
-    core.pushLog(1, op.agent, op.seq, op.len, op.targets.slice());
+    core.pushLog(1, op.agent, op.seq, op.len, op.targets);
   } else {
     const log = core.log;
     const last = log.length - 1;
-    if (last >= 0 && log.kind[last] === 2 && log.agent[last] === op.agent && log.seq[last]! + log.len[last]! === op.seq) log.len[last]! += op.len;
+    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.seq[last]! + log.len[last]! === op.seq) log.len[last]! += op.len;
     else core.pushLog(2, op.agent, op.seq, op.len, null);
   }
   return APPLIED;
@@ -113,24 +113,26 @@ function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
     core.afterInsert(op);
     return;
   }
-  let entry: InsertEntry<C> | null = null;
+  const parts = op.parts;
+  const p0 = parts[0] as { len: number; content: C | null };
+  const entry = new InsertEntry<C>(op.agent, op.seq, op.len, op.oLa, op.oLs, op.oRa, op.oRs, op.move, p0.content, block);
+  let run = entry.first;
+  run.len = p0.len;
   let seq = op.seq;
-  for (const part of op.parts) {
-    const first: boolean = entry === null;
-    const run: Run<C> = new Run<C>(op.agent, seq, part.len, part.content, first ? op.oLa : op.agent, first ? op.oLs : seq - 1, op.oRa, op.oRs, block, entry);
-    if (entry === null) {
-      entry = run.entry;
-      run.entry.len = op.len;
-      run.entry.move = op.move;
-    } else entry.frags.push(run);
+  for (let i = 0; ; ) {
     tree.insert(block, idx, run);
     block = run.block;
     idx = (block.runs[idx] === run ? idx : block.runs.indexOf(run)) + 1;
-    seq += part.len;
+    seq += run.len;
+    const part = parts[++i];
+    if (part === undefined) break;
+    const next: Run<C> = new Run<C>(seq, part.len, part.content, block, entry);
+    entry.addFrag(run, next);
+    run = next;
   }
-  st.entries.push(entry as InsertEntry<C>);
+  st.entries.push(entry);
   st.next = op.seq + op.len;
-  core.pushLog(0, op.agent, op.seq, op.len, entry);
+  core.pushLog(0, op.agent, op.seq, op.len, null);
   core.afterInsert(op);
 }
 
@@ -142,11 +144,13 @@ function extendRemote<C>(core: SequenceCore<C>, prev: Run<C>, op: InsertOp<C>, s
   const part = op.parts[0];
   if (op.parts.length !== 1 || part === undefined || part.content === null || op.move !== undefined) return false;
   const entry = prev.entry;
-  if (prev.agent !== op.agent || prev.seq + prev.len !== op.seq || prev.content === null || entry.move !== undefined || entry.seq + entry.len !== op.seq) return false;
-  if (op.oLa !== op.agent || op.oLs !== op.seq - 1 || prev.oRa !== op.oRa || (op.oRa >= 0 && prev.oRs !== op.oRs)) return false;
-  const last = st.ops[st.ops.length - 1];
-  if (last === undefined || core.log.ref[last] !== entry) return false;
-  prev.content = core.ops.append(prev.content, part.content);
+  if (entry.agent !== op.agent || prev.seq + prev.len !== op.seq || prev.content === null || entry.move !== undefined || entry.seq + entry.len !== op.seq) return false;
+  if (op.oLa !== op.agent || op.oLs !== op.seq - 1 || entry.oRa !== op.oRa || (op.oRa >= 0 && entry.oRs !== op.oRs)) return false;
+  // The agent's last operation must be this insert, so that the log operation can grow with it.
+  if (st.ops.length === 0) return false;
+  const last = st.ops.get(st.ops.length - 1);
+  if (core.log.kind(last) !== 0 || core.log.seq[last] !== entry.seq) return false;
+  core.grow(prev, part.content);
   prev.len += op.len;
   entry.len += op.len;
   core.log.len[last]! += op.len;

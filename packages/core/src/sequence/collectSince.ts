@@ -1,4 +1,4 @@
-import type { InsertEntry, Run } from './Run.js';
+import type { InsertEntry } from './Run.js';
 import type { AgentState, SequenceCore } from './SequenceCore.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
 
@@ -27,28 +27,27 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     let hi = ops.length;
     while (lo < hi) {
       const mid = (lo + hi) >> 1;
-      const i = ops[mid] as number;
+      const i = ops.get(mid);
       if ((log.seq[i] as number) + (log.len[i] as number) <= f) lo = mid + 1;
       else hi = mid;
     }
-    const first = ops[lo];
-    if (first !== undefined && first < start) start = first;
+    if (lo < ops.length && ops.get(lo) < start) start = ops.get(lo);
   }
   const out: UpdateOp<C>[] = [];
   let needTombstones = false;
   for (let k = start; k < log.length; k++) {
-    const agent = log.agent[k] as number;
+    const agent = log.agent(k);
     const lseq = log.seq[k] as number;
     const llen = log.len[k] as number;
-    const kind = log.kind[k] as number;
+    const kind = log.kind(k);
     const f = from[agent] as number;
     if (lseq + llen <= f) continue;
     const cut = f > lseq ? f - lseq : 0;
     const seq = lseq + cut;
     const len = llen - cut;
-    if (kind === 0) out.push(insertOpFrom(core, log.ref[k] as InsertEntry<C>, seq, lseq + llen));
+    if (kind === 0) out.push(insertOpFrom(core, core.findEntry(agent, lseq) as InsertEntry<C>, seq, lseq + llen));
     else if (full) continue;
-    else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.ref[k] as number[] });
+    else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.targets(k) });
     else {
       out.push({ kind: 2, agent, seq, len });
       needTombstones = true;
@@ -61,13 +60,12 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
 
 /** The insert of ids `seq .. end-1` of `entry`, with each part's current content or deletion. */
 function insertOpFrom<C>(core: SequenceCore<C>, entry: InsertEntry<C>, seq: number, end: number): InsertOp<C> {
-  const frags = entry.frags;
+  const n = entry.count;
   let fi = entry.fragIndex(seq);
-  const first = frags[fi] as Run<C>;
   const parts: InsertOp<C>['parts'] = [];
   const ops = core.ops;
-  for (; fi < frags.length; fi++) {
-    const f = frags[fi] as Run<C>;
+  for (; fi < n; fi++) {
+    const f = entry.frag(fi);
     if (f.seq >= end) break;
     const a = seq > f.seq ? seq - f.seq : 0;
     const b = Math.min(f.len, end - f.seq);
@@ -81,13 +79,13 @@ function insertOpFrom<C>(core: SequenceCore<C>, entry: InsertEntry<C>, seq: numb
   const oL = seq === entry.seq;
   return {
     kind: 0,
-    agent: first.agent,
+    agent: entry.agent,
     seq,
     len: end - seq,
-    oLa: oL ? first.oLa : first.agent,
-    oLs: oL ? first.oLs : seq - 1,
-    oRa: first.oRa,
-    oRs: first.oRs,
+    oLa: oL ? entry.oLa : entry.agent,
+    oLs: oL ? entry.oLs : seq - 1,
+    oRa: entry.oRa,
+    oRs: entry.oRs,
     parts,
     move: entry.move,
   };
@@ -97,7 +95,8 @@ function insertOpFrom<C>(core: SequenceCore<C>, entry: InsertEntry<C>, seq: numb
 function collectTombstones<C>(core: SequenceCore<C>, out: number[]): void {
   core.agents.forEach((st, a) => {
     for (const e of st.entries) {
-      for (const f of e.frags) {
+      for (let i = 0; i < e.count; i++) {
+        const f = e.frag(i);
         if (f.content !== null) continue;
         const n = out.length;
         if (n > 0 && out[n - 3] === a && out[n - 2]! + out[n - 1]! === f.seq) out[n - 1]! += f.len;

@@ -59,7 +59,7 @@ export function placeInsert<C>(core: SequenceCore<C>, op: InsertOp<C>): { block:
     if (cl < 0) break;
     if (cl === 0) {
       const cr = compareRight(core, other, right);
-      if (cr === 0 && name < core.agents[other.agent]!.name) break;
+      if (cr === 0 && name < core.agents[other.entry.agent]!.name) break;
       scanning = cr < 0;
     }
     i++;
@@ -80,16 +80,20 @@ function comparePos<C>(a: Run<C>, aOff: number, b: Run<C>, bOff: number): number
 
 /** Compares `other`'s origin-left with ours; the document start (null) is before everything. */
 function compareLeft<C>(core: SequenceCore<C>, other: Run<C>, left: Run<C> | null, leftOff: number): number {
-  if (other.oLa < 0) return left === null ? 0 : -1;
+  const e = other.entry;
+  const oLa = other.seq === e.seq ? e.oLa : e.agent;
+  if (oLa < 0) return left === null ? 0 : -1;
   if (left === null) return 1;
-  const ol = core.findRun(other.oLa, other.oLs) as Run<C>;
-  return comparePos(ol, other.oLs - ol.seq, left, leftOff);
+  const oLs = other.seq === e.seq ? e.oLs : other.seq - 1;
+  const ol = core.findRun(oLa, oLs) as Run<C>;
+  return comparePos(ol, oLs - ol.seq, left, leftOff);
 }
 
 /** Compares `other`'s origin-right with ours (a run start); the document end (null) is last. */
 function compareRight<C>(core: SequenceCore<C>, other: Run<C>, right: Run<C> | null): number {
-  if (other.oRa < 0) return right === null ? 0 : 1;
+  const e = other.entry;
+  if (e.oRa < 0) return right === null ? 0 : 1;
   if (right === null) return -1;
-  const or = core.findRun(other.oRa, other.oRs) as Run<C>;
-  return comparePos(or, other.oRs - or.seq, right, 0);
+  const or = core.findRun(e.oRa, e.oRs) as Run<C>;
+  return comparePos(or, e.oRs - or.seq, right, 0);
 }

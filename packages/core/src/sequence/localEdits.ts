@@ -1,4 +1,4 @@
-import { Run, type MoveMeta } from './Run.js';
+import { InsertEntry, type MoveMeta, type Run } from './Run.js';
 import type { AgentState, SequenceCore } from './SequenceCore.js';
 
 // Local edits, addressed by visible position: they create this replica's operations (runs, the
@@ -19,7 +19,7 @@ export function insertLocal<C>(core: SequenceCore<C>, index: number, content: C,
   if (index === 0) {
     const first = block.runs[0];
     if (first !== undefined) {
-      oRa = first.agent;
+      oRa = first.entry.agent;
       oRs = first.seq;
     }
   } else {
@@ -30,35 +30,35 @@ export function insertLocal<C>(core: SequenceCore<C>, index: number, content: C,
     if (off === r.len - 1) {
       const nx = tree.next(r, ri);
       if (nx !== null) {
-        oRa = nx.agent;
+        oRa = nx.entry.agent;
         oRs = nx.seq;
       }
       // Typing: extend the run we typed last instead of creating a new one.
-      if (r.agent === me && r.seq + r.len === seq && move === undefined && r.entry.move === undefined && r.oRa === oRa && (oRa < 0 || r.oRs === oRs)) {
-        r.content = core.ops.append(r.content as C, content);
+      const e = r.entry;
+      if (e.agent === me && r.seq + r.len === seq && move === undefined && e.move === undefined && e.oRa === oRa && (oRa < 0 || e.oRs === oRs)) {
+        core.grow(r, content);
         r.len += n;
         r.entry.len += n;
         tree.changeVis(r.block, n);
         st.next += n;
-        core.log.len[st.ops[st.ops.length - 1] as number]! += n;
+        core.log.len[st.ops.get(st.ops.length - 1)]! += n;
         return seq;
       }
     } else {
       const right = tree.splitRun(r, ri, off + 1);
-      oRa = right.agent;
+      oRa = right.entry.agent;
       oRs = right.seq;
     }
-    oLa = r.agent;
+    oLa = r.entry.agent;
     oLs = r.seq + off;
     block = r.block;
     idx = (block.runs[ri] === r ? ri : block.runs.indexOf(r)) + 1;
   }
-  const run = new Run<C>(me, seq, n, content, oLa, oLs, oRa, oRs, block, null);
-  run.entry.move = move;
-  tree.insert(block, idx, run);
-  st.entries.push(run.entry);
+  const entry = new InsertEntry<C>(me, seq, n, oLa, oLs, oRa, oRs, move, content, block);
+  tree.insert(block, idx, entry.first);
+  st.entries.push(entry);
   st.next += n;
-  core.pushLog(0, me, seq, n, run.entry);
+  core.pushLog(0, me, seq, n, null);
   return seq;
 }
 
@@ -78,7 +78,7 @@ export function deleteLocal<C>(core: SequenceCore<C>, index: number, n: number):
     }
     if (r.len > remaining) tree.splitRun(r, ri, remaining);
     const k = r.len;
-    addTarget(targets, r.agent, r.seq, k);
+    addTarget(targets, r.entry.agent, r.seq, k);
     tree.markDeleted(r, r.block.runs[ri] === r ? ri : r.block.runs.indexOf(r));
     remaining -= k;
   }
@@ -87,10 +87,9 @@ export function deleteLocal<C>(core: SequenceCore<C>, index: number, n: number):
   st.next += n;
   const log = core.log;
   const last = log.length - 1;
-  if (last >= 0 && log.kind[last] === 1 && log.agent[last] === core.me && log.seq[last]! + log.len[last]! === seq) {
+  if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.seq[last]! + log.len[last]! === seq) {
     log.len[last]! += n;
-    const lt = log.ref[last] as number[];
-    for (let i = 0; i < targets.length; i += 3) addTarget(lt, targets[i]!, targets[i + 1]!, targets[i + 2]!);
+    for (let i = 0; i < targets.length; i += 3) log.addLastTarget(targets[i]!, targets[i + 1]!, targets[i + 2]!);
     return;
   }
   core.pushLog(1, core.me, seq, n, targets);
