@@ -54,7 +54,7 @@ export class List<T = unknown> extends SequenceBase<unknown[]> {
     if (from === to) return;
     const core = this.core;
     const { run, off } = core.itemAt(from);
-    const m = run.entry.move;
+    const m = core.moveOf(run.entry);
     const meta = { ea: m ? m.ea : run.entry.agent, es: m ? m.es : run.seq + off, stamp: core.maxStamp + 1 };
     const value = (run.content as unknown[]).slice(off, off + 1);
     deleteLocal(core, from, 1);

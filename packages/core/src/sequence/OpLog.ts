@@ -8,13 +8,14 @@
 export class OpLog {
   length = 0;
   /** `agent << 2 | kind` (kind 0 insert, 1 delete, 2 claim). */
-  private ka = new Uint32Array(64);
+  private ka = new Uint32Array(16);
   /** Ids are safe integers, which need 64-bit floats. */
-  seq = new Float64Array(64);
-  len = new Float64Array(64);
+  seq = new Float64Array(16);
+  /** Lengths fit 32 bits: a new operation is shorter, and {@link canGrow} stops merging before. */
+  len = new Uint32Array(16);
   /** For a delete: index in `pool` of its target count (its triples follow). */
-  private at = new Uint32Array(64);
-  private pool = new Float64Array(64);
+  private at = new Uint32Array(16);
+  private pool = new Float64Array(16);
   private poolLen = 0;
 
   kind(k: number): number {
@@ -43,6 +44,11 @@ export class OpLog {
     }
     this.length = k + 1;
     return k;
+  }
+
+  /** Whether operation `k` may absorb `n` more ids (the merged length must fit its column). */
+  canGrow(k: number, n: number): boolean {
+    return (this.len[k] as number) + n <= 0xffffffff;
   }
 
   /** Number of target triples of delete `k`. */
@@ -91,15 +97,16 @@ export class OpLog {
     this.pool[count]! += 1;
   }
 
+  /** Columns grow by 1/4 (plus a little): the log is long-lived, so spare capacity is kept memory. */
   private grow(): void {
-    const n = this.seq.length * 2;
+    const n = more(this.seq.length);
     const ka = new Uint32Array(n);
     ka.set(this.ka);
     this.ka = ka;
     const seq = new Float64Array(n);
     seq.set(this.seq);
     this.seq = seq;
-    const len = new Float64Array(n);
+    const len = new Uint32Array(n);
     len.set(this.len);
     this.len = len;
     const at = new Uint32Array(n);
@@ -109,10 +116,14 @@ export class OpLog {
 
   private reserve(extra: number): void {
     if (this.poolLen + extra <= this.pool.length) return;
-    let n = this.pool.length * 2;
-    while (n < this.poolLen + extra) n *= 2;
+    let n = more(this.pool.length);
+    while (n < this.poolLen + extra) n = more(n);
     const pool = new Float64Array(n);
     pool.set(this.pool.subarray(0, this.poolLen));
     this.pool = pool;
   }
+}
+
+function more(n: number): number {
+  return n + (n >> 2) + 16;
 }

@@ -42,7 +42,8 @@ export interface MoveMeta {
  * first item (`oLa = -1`: document start) and the origin-right of all of them (`oRa = -1`:
  * document end). Its items live in fragments (runs), sorted by seq: `first` alone until a split,
  * then `frags` (which starts with `first`). An id resolves by two binary searches: entry within
- * the agent, fragment within the entry.
+ * the agent, fragment within the entry. (A list move's metadata is kept beside, in the core: it is
+ * rare, and a field would cost every insert 8 bytes.)
  */
 export class InsertEntry<C> {
   agent: number;
@@ -55,9 +56,8 @@ export class InsertEntry<C> {
   first: Run<C>;
   /** All fragments once the insert has been split; null while `first` holds every item. */
   frags: Run<C>[] | null = null;
-  move: MoveMeta | undefined;
 
-  constructor(agent: number, seq: number, len: number, oLa: number, oLs: number, oRa: number, oRs: number, move: MoveMeta | undefined, content: C | null, block: Block<C>) {
+  constructor(agent: number, seq: number, len: number, oLa: number, oLs: number, oRa: number, oRs: number, content: C | null, block: Block<C>) {
     this.agent = agent;
     this.seq = seq;
     this.len = len;
@@ -65,7 +65,6 @@ export class InsertEntry<C> {
     this.oLs = oLs;
     this.oRa = oRa;
     this.oRs = oRs;
-    this.move = move;
     this.first = new Run<C>(seq, len, content, block, this);
   }
 

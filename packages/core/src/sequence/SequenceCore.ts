@@ -1,4 +1,3 @@
-import { U32List } from './arrays.js';
 import type { ContentOps } from './content.js';
 import { OpLog } from './OpLog.js';
 import type { InsertEntry, MoveMeta, Run } from './Run.js';
@@ -10,8 +9,8 @@ export interface AgentState<C> {
   name: string;
   next: number;
   entries: InsertEntry<C>[];
-  /** Indices into the {@link OpLog} of this agent's operations, in seq order. */
-  ops: U32List;
+  /** Index in the {@link OpLog} of this agent's last operation (-1: none). */
+  lastOp: number;
 }
 
 /**
@@ -38,6 +37,8 @@ export class SequenceCore<C> {
   /** Lamport clock for list moves. */
   maxStamp = 0;
   private readonly agentIdx = new Map<string, number>();
+  /** The slots written by list moves (absent for every other insert). */
+  private moves: Map<InsertEntry<C>, MoveMeta> | null = null;
   /** The run that typing (local or remote) last appended to; its content is not compact yet. */
   private growing: Run<C> | null = null;
   private winners: Map<string, { a: number; s: number; stamp: number }> | null = null;
@@ -54,7 +55,7 @@ export class SequenceCore<C> {
     let i = this.agentIdx.get(name);
     if (i === undefined) {
       i = this.agents.length;
-      this.agents.push({ name, next: 0, entries: [], ops: new U32List() });
+      this.agents.push({ name, next: 0, entries: [], lastOp: -1 });
       this.agentIdx.set(name, i);
     }
     return i;
@@ -99,6 +100,15 @@ export class SequenceCore<C> {
     const v: Record<string, number> = {};
     for (const st of this.agents) if (st.next > 0) v[st.name] = st.next;
     return v;
+  }
+
+  /** The move that wrote insert `e` (a list slot), if any. */
+  moveOf(e: InsertEntry<C>): MoveMeta | undefined {
+    return this.moves === null ? undefined : this.moves.get(e);
+  }
+
+  setMove(e: InsertEntry<C>, m: MoveMeta | undefined): void {
+    if (m !== undefined) (this.moves ??= new Map()).set(e, m);
   }
 
   /**
@@ -192,7 +202,7 @@ export class SequenceCore<C> {
 
   /** Appends an operation to the log and to its agent's operation index. */
   pushLog(kind: 0 | 1 | 2, agent: number, seq: number, len: number, targets: readonly number[] | null): void {
-    (this.agents[agent] as AgentState<C>).ops.push(this.log.push(kind, agent, seq, len, targets));
+    (this.agents[agent] as AgentState<C>).lastOp = this.log.push(kind, agent, seq, len, targets);
   }
 }
 

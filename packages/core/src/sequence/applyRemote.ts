@@ -81,7 +81,7 @@ function tryApply<C>(core: SequenceCore<C>, op0: UpdateOp<C>): number {
   } else {
     const log = core.log;
     const last = log.length - 1;
-    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.seq[last]! + log.len[last]! === op.seq) log.len[last]! += op.len;
+    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.seq[last]! + log.len[last]! === op.seq && log.canGrow(last, op.len)) log.len[last]! += op.len;
     else core.pushLog(2, op.agent, op.seq, op.len, null);
   }
   return APPLIED;
@@ -115,7 +115,8 @@ function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
   }
   const parts = op.parts;
   const p0 = parts[0] as { len: number; content: C | null };
-  const entry = new InsertEntry<C>(op.agent, op.seq, op.len, op.oLa, op.oLs, op.oRa, op.oRs, op.move, p0.content, block);
+  const entry = new InsertEntry<C>(op.agent, op.seq, op.len, op.oLa, op.oLs, op.oRa, op.oRs, p0.content, block);
+  core.setMove(entry, op.move);
   let run = entry.first;
   run.len = p0.len;
   let seq = op.seq;
@@ -144,12 +145,11 @@ function extendRemote<C>(core: SequenceCore<C>, prev: Run<C>, op: InsertOp<C>, s
   const part = op.parts[0];
   if (op.parts.length !== 1 || part === undefined || part.content === null || op.move !== undefined) return false;
   const entry = prev.entry;
-  if (entry.agent !== op.agent || prev.seq + prev.len !== op.seq || prev.content === null || entry.move !== undefined || entry.seq + entry.len !== op.seq) return false;
+  if (entry.agent !== op.agent || prev.seq + prev.len !== op.seq || prev.content === null || core.moveOf(entry) !== undefined || entry.seq + entry.len !== op.seq) return false;
   if (op.oLa !== op.agent || op.oLs !== op.seq - 1 || entry.oRa !== op.oRa || (op.oRa >= 0 && entry.oRs !== op.oRs)) return false;
   // The agent's last operation must be this insert, so that the log operation can grow with it.
-  if (st.ops.length === 0) return false;
-  const last = st.ops.get(st.ops.length - 1);
-  if (core.log.kind(last) !== 0 || core.log.seq[last] !== entry.seq) return false;
+  const last = st.lastOp;
+  if (last < 0 || core.log.kind(last) !== 0 || core.log.seq[last] !== entry.seq || !core.log.canGrow(last, op.len)) return false;
   core.grow(prev, part.content);
   prev.len += op.len;
   entry.len += op.len;

@@ -16,22 +16,3 @@ export function removeAt<T>(arr: T[], idx: number): void {
   for (let i = idx; i < n; i++) arr[i] = arr[i + 1] as T;
   arr.pop();
 }
-
-/** A growable list of 32-bit unsigned integers: 4 bytes an element, nothing for the GC to trace. */
-export class U32List {
-  a = new Uint32Array(8);
-  length = 0;
-
-  push(v: number): void {
-    if (this.length === this.a.length) {
-      const next = new Uint32Array(this.a.length * 2);
-      next.set(this.a);
-      this.a = next;
-    }
-    this.a[this.length++] = v;
-  }
-
-  get(i: number): number {
-    return this.a[i] as number;
-  }
-}

@@ -1,37 +1,43 @@
 import type { InsertEntry } from './Run.js';
-import type { AgentState, SequenceCore } from './SequenceCore.js';
+import type { SequenceCore } from './SequenceCore.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
 
 /**
- * The operations a replica at `version` lacks, in log order (so causally ordered). Finding the
- * first is a binary search per agent, so the update of one keystroke costs O(agents · log n).
+ * The operations a replica at `version` lacks, in log order (so causally ordered). The first is
+ * found by scanning the log back from its end, which costs what the forward pass over the
+ * operations after it costs anyway: the update of one keystroke is O(1) log steps.
  * An empty version yields a snapshot: deletes are left out (implicit claims) because the
  * inserts carry their deleted parts.
  */
 export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): Update<C> {
   const agents = core.agents;
   const from: number[] = [];
+  /** Agents with operations the receiver lacks whose first such operation is not found yet. */
+  const open: boolean[] = [];
+  let nOpen = 0;
   let full = true;
   for (const st of agents) {
     const v = Object.hasOwn(version, st.name) ? version[st.name] : 0;
     const f = typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
     from.push(f);
     if (f > 0) full = false;
+    open.push(st.next > f);
+    if (st.next > f) nOpen++;
   }
   const log = core.log;
   let start = log.length;
-  for (let a = 0; a < agents.length; a++) {
+  // An agent's operations tile its ids 0..next-1 in log order, so going back, the first one that
+  // starts at or below `from` is its last one the receiver lacks (or has entirely).
+  for (let k = log.length - 1; nOpen > 0 && k >= 0; k--) {
+    const a = log.agent(k);
+    if (!open[a]) continue;
     const f = from[a] as number;
-    const ops = (agents[a] as AgentState<C>).ops;
-    let lo = 0;
-    let hi = ops.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      const i = ops.get(mid);
-      if ((log.seq[i] as number) + (log.len[i] as number) <= f) lo = mid + 1;
-      else hi = mid;
+    const s = log.seq[k] as number;
+    if (s + (log.len[k] as number) > f) start = k;
+    if (s <= f) {
+      open[a] = false;
+      nOpen--;
     }
-    if (lo < ops.length && ops.get(lo) < start) start = ops.get(lo);
   }
   const out: UpdateOp<C>[] = [];
   let needTombstones = false;
@@ -87,7 +93,7 @@ function insertOpFrom<C>(core: SequenceCore<C>, entry: InsertEntry<C>, seq: numb
     oRa: entry.oRa,
     oRs: entry.oRs,
     parts,
-    move: entry.move,
+    move: core.moveOf(entry),
   };
 }
 

@@ -35,13 +35,13 @@ export function insertLocal<C>(core: SequenceCore<C>, index: number, content: C,
       }
       // Typing: extend the run we typed last instead of creating a new one.
       const e = r.entry;
-      if (e.agent === me && r.seq + r.len === seq && move === undefined && e.move === undefined && e.oRa === oRa && (oRa < 0 || e.oRs === oRs)) {
+      if (e.agent === me && r.seq + r.len === seq && move === undefined && core.moveOf(e) === undefined && core.log.canGrow(st.lastOp, n) && e.oRa === oRa && (oRa < 0 || e.oRs === oRs)) {
         core.grow(r, content);
         r.len += n;
         r.entry.len += n;
         tree.changeVis(r.block, n);
         st.next += n;
-        core.log.len[st.ops.get(st.ops.length - 1)]! += n;
+        core.log.len[st.lastOp]! += n;
         return seq;
       }
     } else {
@@ -54,7 +54,8 @@ export function insertLocal<C>(core: SequenceCore<C>, index: number, content: C,
     block = r.block;
     idx = (block.runs[ri] === r ? ri : block.runs.indexOf(r)) + 1;
   }
-  const entry = new InsertEntry<C>(me, seq, n, oLa, oLs, oRa, oRs, move, content, block);
+  const entry = new InsertEntry<C>(me, seq, n, oLa, oLs, oRa, oRs, content, block);
+  core.setMove(entry, move);
   tree.insert(block, idx, entry.first);
   st.entries.push(entry);
   st.next += n;
@@ -87,7 +88,7 @@ export function deleteLocal<C>(core: SequenceCore<C>, index: number, n: number):
   st.next += n;
   const log = core.log;
   const last = log.length - 1;
-  if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.seq[last]! + log.len[last]! === seq) {
+  if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.seq[last]! + log.len[last]! === seq && log.canGrow(last, n)) {
     log.len[last]! += n;
     for (let i = 0; i < targets.length; i += 3) log.addLastTarget(targets[i]!, targets[i + 1]!, targets[i + 2]!);
     return;
