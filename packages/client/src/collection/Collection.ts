@@ -1,5 +1,5 @@
 import type { DocState, Intent, Superseded, TypeDef } from '@fieldsync/core';
-import { conflicts, createDocId, isDeleted } from '@fieldsync/core';
+import { conflicts, createDocId } from '@fieldsync/core';
 import { HashIndex } from '../index/HashIndex.js';
 import type { IndexSpec } from '../index/indexKey.js';
 import { OrderedIndex } from '../index/OrderedIndex.js';
@@ -14,6 +14,8 @@ import { Cursor } from './Cursor.js';
 import { TextField } from './TextField.js';
 import type { QuerySource } from './runQuery.js';
 import { NotFoundError } from './errors.js';
+import { RowStore } from './RowStore.js';
+import { DocsView, StatesView } from './rowViews.js';
 
 /** What a collection needs from its database: the one write path every local write takes. */
 export interface WriteHost {
@@ -23,6 +25,8 @@ export interface WriteHost {
   typeOf(collection: string): TypeDef;
   /** The materialized document, lazily upgraded to the newest known version of its type. */
   view(state: DocState): Record<string, unknown>;
+  /** The collection's type, if one is defined (reads need not have one). */
+  typeFor(collection: string): TypeDef | undefined;
   /** The state at the newest known version of its type (pure; the stored state is left as is). */
   upgrade(state: DocState): DocState;
   /**
@@ -45,12 +49,16 @@ export interface WriteHost {
 
 /**
  * A named set of documents of one type (the collection name is the type name). Holds the CRDT
- * state and the materialized document of each id, the secondary indexes and the live queries;
- * all of them are updated through `applyState`, whatever the origin of the write.
+ * state of each id in a column store (`RowStore`), with read-only map views of the states and
+ * of the materialized documents, the secondary indexes and the live queries; all of them are
+ * updated through `applyState`, whatever the origin of the write.
  */
 export class Collection implements QuerySource {
-  readonly states = new Map<string, DocState>();
-  readonly docs = new Map<string, Doc>();
+  /** CRDT state per id, deleted documents included (a plain row's state is a fresh copy per `get`). */
+  readonly states: StatesView;
+  /** Materialized documents that are not deleted (built on read; see `RowStore`). */
+  readonly docs: DocsView;
+  private readonly rows: RowStore;
   readonly indexes: SecondaryIndex[] = [];
   readonly live: LiveRegistry;
   /** While > 0, index maintenance is suspended (bulk load) and indexes are rebuilt at the end. */
@@ -61,6 +69,9 @@ export class Collection implements QuerySource {
     private readonly host: WriteHost,
   ) {
     this.live = new LiveRegistry();
+    this.rows = new RowStore(name, { typeFor: () => host.typeFor(name), view: (state) => host.view(state) });
+    this.states = new StatesView(this.rows);
+    this.docs = new DocsView(this.rows);
   }
 
   /** Inserts a document; `id` is generated if absent. Resolves once durable. */
@@ -98,6 +109,11 @@ export class Collection implements QuerySource {
     if (!this.docs.has(id)) throw new NotFoundError(this.name, id);
     this.host.write(this, id, [{ op: 'delete' }]);
     await this.host.durable();
+  }
+
+  /** QuerySource: a query candidate, built from its row without being cached. */
+  peek(id: string): Doc | undefined {
+    return this.rows.peekDoc(id);
   }
 
   findOne(idOrSelector: string | Selector): Doc | undefined {
@@ -159,15 +175,13 @@ export class Collection implements QuerySource {
    * object readers held before.
    */
   applyState(id: string, next: DocState | undefined, materialized?: Doc): void {
-    const before = this.docs.get(id);
-    let after: Doc | undefined;
-    if (next === undefined) this.states.delete(id);
-    else {
-      this.states.set(id, next);
-      if (!isDeleted(next)) after = materialized ?? (Object.freeze(this.host.view(next)) as Doc);
-    }
-    if (after) this.docs.set(id, after);
-    else if (before) this.docs.delete(id);
+    // Materialized documents are built on read: only when an index or a live query needs them.
+    const track = this.live.size > 0 || (this.bulkDepth === 0 && this.indexes.length > 0);
+    const before = track ? this.rows.doc(id) : undefined;
+    if (next === undefined) this.rows.delete(id);
+    else this.rows.set(id, next, materialized);
+    if (!track) return;
+    const after = next === undefined ? undefined : this.rows.doc(id);
     if (this.bulkDepth === 0) {
       if (before || after) for (const index of this.indexes) index.update(before, after);
     }
@@ -190,7 +204,17 @@ export class Collection implements QuerySource {
 
   /** Re-materializes every document (the type changed: defaults or declared fields differ). */
   rematerialize(): void {
-    for (const [id, state] of this.states) this.applyState(id, state);
+    // Documents that were not cached are built with the new type already, so indexes are
+    // rebuilt rather than moved; a live query finds a document's old place by its id.
+    this.bulk(() => {
+      if (this.live.size === 0) return this.rows.invalidate();
+      for (const id of [...this.rows.allIds()]) {
+        const before = this.rows.doc(id);
+        this.rows.set(id, this.rows.state(id) as DocState);
+        const after = this.rows.doc(id);
+        if (before || after) this.live.write(id, before, after);
+      }
+    });
   }
 
   /** Registers a live query for a cursor (called by `Cursor.subscribe`). */

@@ -7,6 +7,12 @@ import type { Doc } from '../query/types.js';
 export interface QuerySource {
   readonly docs: ReadonlyMap<string, Doc>;
   readonly indexes: readonly SecondaryIndex[];
+  /**
+   * A candidate's document, for sources that build documents on read: like `docs.get`, but what
+   * it builds is not cached (a query examining thousands must not push out the documents read
+   * by id). Without it, `docs.get` is used.
+   */
+  peek?(id: string): Doc | undefined;
 }
 
 export interface QueryRun {
@@ -35,14 +41,14 @@ export function runQuery(source: QuerySource, q: CompiledQuery, windowed: boolea
   const out: Doc[] = [];
   const seen = plan.dedupe ? new Set<string>() : undefined;
   let examined = 0;
-  const { docs } = source;
+  const read = source.peek ? (id: string) => (source.peek as (id: string) => Doc | undefined).call(source, id) : (id: string) => source.docs.get(id);
   const pred = plan.exact ? undefined : q.predicate;
   for (const id of plan.ids()) {
     if (seen) {
       if (seen.has(id)) continue;
       seen.add(id);
     }
-    const doc = docs.get(id);
+    const doc = read(id);
     examined++;
     if (doc === undefined || (pred !== undefined && !pred(doc))) continue;
     out.push(doc);

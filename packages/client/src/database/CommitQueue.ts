@@ -24,6 +24,11 @@ export class CommitQueue {
   private staging: Pending | undefined;
   private inFlight: Promise<void> | undefined;
   private failure: unknown;
+  /**
+   * The adapter reads documents and the outbox from memory (`StorageAdapter.attach`): batches
+   * then carry only `meta`, and a write just marks one as due (its promise still waits for it).
+   */
+  private live = false;
 
   /**
    * @param serialize returns the current persisted form of a document, or undefined if the
@@ -40,20 +45,28 @@ export class CommitQueue {
     return this.failure;
   }
 
+  /** From now on documents and outbox changes are not copied into batches (see `live`). */
+  readFromMemory(): void {
+    this.live = true;
+  }
+
   putDoc(collection: string, id: string): void {
     const p = this.open();
+    if (this.live) return;
     p.deleteDocs.get(collection)?.delete(id);
     idsOf(p.docs, collection).add(id);
   }
 
   deleteDoc(collection: string, id: string): void {
     const p = this.open();
+    if (this.live) return;
     p.docs.get(collection)?.delete(id);
     idsOf(p.deleteDocs, collection).add(id);
   }
 
   addChange(change: StoredChange): void {
-    this.open().outboxAdd.push(change);
+    const p = this.open();
+    if (!this.live) p.outboxAdd.push(change);
   }
 
   /** Starts holding writes apart (a transaction); they reach storage only after `endStaging(true)`. */
@@ -84,11 +97,13 @@ export class CommitQueue {
   }
 
   removeChanges(ids: readonly string[]): void {
-    this.open().outboxRemove.push(...ids);
+    const p = this.open();
+    if (!this.live) p.outboxRemove.push(...ids);
   }
 
   rejectChange(id: string, reason: string): void {
-    this.open().outboxReject.push({ id, reason });
+    const p = this.open();
+    if (!this.live) p.outboxReject.push({ id, reason });
   }
 
   setMeta(key: string, value: string): void {

@@ -1,9 +1,9 @@
 import type { DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
-import { applyChange, ClockDriftError, createChange, createDocId, createInsertChange, docFromJSON, docToJSON, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
+import { applyChange, ClockDriftError, createChange, createDocId, createInsertChange, docFromJSON, docToJSON, encodeDoc, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
-import type { CommitBatch, LoadedState, StorageAdapter } from '../storage/StorageAdapter.js';
+import type { CommitBatch, LoadedState, StorageAdapter, StoredDoc } from '../storage/StorageAdapter.js';
 import type { SyncClient } from '../sync/SyncClient.js';
 import type { SyncHost } from '../sync/SyncHost.js';
 import type { TabMessage } from '../tab/TabChannel.js';
@@ -88,6 +88,11 @@ export class Database implements SyncHost, WriteHost {
     const live = init.storage.keepsLiveState === true;
     for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
     this.outbox = new Outbox(() => this.queue, loaded.outbox);
+    if (live && init.storage.attach) {
+      // The memory adapter holds this database instead of a second entry per document and change.
+      init.storage.attach({ docs: () => this.liveDocs(), outbox: () => this.outbox.stored() });
+      this.queue.readFromMemory();
+    }
     this.tabs = init.storage.sharedName ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m)) : undefined;
   }
 
@@ -435,6 +440,13 @@ export class Database implements SyncHost, WriteHost {
     this.undoChanges = [];
   }
 
+  /** Every document's current state (for an attached in-memory adapter being reopened). */
+  private liveDocs(): StoredDoc[] {
+    const out: StoredDoc[] = [];
+    for (const c of this.collections.values()) for (const [id, state] of c.states) out.push({ collection: c.name, id, state });
+    return out;
+  }
+
   private serialize(collection: string, id: string): unknown {
     const state = this.collections.get(collection)?.states.get(id);
     if (!state) return undefined;
@@ -460,7 +472,8 @@ export class Database implements SyncHost, WriteHost {
         const prev = this.mergeIn(c, d.id, incoming);
         // Two tabs may have written the same document concurrently; the last put wins in
         // IndexedDB, so store the merged state if ours adds something to theirs.
-        if (prev && JSON.stringify(docToJSON(c.states.get(d.id) as DocState)) !== JSON.stringify(d.state)) this.queue.putDoc(c.name, d.id);
+        // Canonical bytes: key order may differ between tabs (it follows each tab's columns).
+        if (prev && !sameBytes(encodeDoc(c.states.get(d.id) as DocState), encodeDoc(incoming))) this.queue.putDoc(c.name, d.id);
       }
       for (const d of batch.deleteDocs ?? []) this.collections.get(d.collection)?.applyState(d.id, undefined);
     });
@@ -485,4 +498,10 @@ export class Database implements SyncHost, WriteHost {
     if (this.closed) throw new DatabaseClosedError();
     if (this.queue.failed !== undefined) throw new DatabaseClosedError(`storage failed: ${String(this.queue.failed)}`);
   }
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }

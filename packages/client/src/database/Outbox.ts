@@ -77,6 +77,14 @@ export class Outbox implements SyncOutbox {
     return this.pending.size;
   }
 
+  /** Pending and rejected changes as stored, ordered by change id (an attached adapter reopening). */
+  stored(): StoredChange[] {
+    const out: StoredChange[] = [];
+    for (const [id, change] of this.pending) out.push({ id, change });
+    for (const [id, r] of this.rejectedChanges) out.push({ id, change: r.change, rejected: r.reason });
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
   /** Changes the server refused, with its reason, so the app can show them. */
   rejected(): Array<{ id: string; change: unknown; reason: string }> {
     return [...this.rejectedChanges].map(([id, r]) => ({ id, ...r }));

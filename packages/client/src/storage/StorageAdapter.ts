@@ -39,6 +39,17 @@ export interface CommitBatch {
 }
 
 /**
+ * The database's own documents and outbox, read on demand by an in-process adapter that
+ * `attach`es to it instead of keeping a copy of each.
+ */
+export interface LiveState {
+  /** Every document's current state (`DocState` objects). */
+  docs(): StoredDoc[];
+  /** The outbox, pending and rejected changes, ordered by change id. */
+  outbox(): StoredChange[];
+}
+
+/**
  * The single interface every storage backend implements. The database keeps all live
  * documents in memory (reads are instant) and uses the adapter only to load at open and to
  * make each commit durable before the write's promise resolves.
@@ -61,4 +72,11 @@ export interface StorageAdapter {
    * objects back. Such adapters must never be shared between live databases.
    */
   readonly keepsLiveState?: boolean;
+  /**
+   * Offered by a `keepsLiveState` adapter that can hold the database itself instead of one
+   * entry per document and per outbox change (the memory adapter: 100,000 documents are then
+   * not held twice). Called once, right after `open()`; from then on the batches it commits
+   * carry only `meta`, and it reads documents and outbox through `live` when reopened.
+   */
+  attach?(live: LiveState): void;
 }

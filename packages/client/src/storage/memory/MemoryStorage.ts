@@ -1,4 +1,4 @@
-import type { CommitBatch, LoadedState, StorageAdapter, StoredChange, StoredDoc } from '../StorageAdapter.js';
+import type { CommitBatch, LiveState, LoadedState, StorageAdapter, StoredChange, StoredDoc } from '../StorageAdapter.js';
 
 /**
  * Keeps everything in this process. Useful for tests, ephemeral caches and benchmarks; passing
@@ -6,7 +6,9 @@ import type { CommitBatch, LoadedState, StorageAdapter, StoredChange, StoredDoc 
  * how restore is tested without a disk. Not durable across processes, by definition.
  *
  * It keeps the database's document states by reference (`keepsLiveState`): a copy would double
- * the memory of a 100k-document database for no benefit, since both live in the same heap.
+ * the memory of a 100k-document database for no benefit, since both live in the same heap. Once
+ * the database has `attach`ed, it holds the database itself and reads its documents and outbox
+ * when reopened; its own maps are only used before that (or by subclasses that do not attach).
  */
 export class MemoryStorage implements StorageAdapter {
   readonly keepsLiveState: boolean = true;
@@ -18,9 +20,18 @@ export class MemoryStorage implements StorageAdapter {
   private readonly rejected = new Map<string, string>();
   private readonly meta = new Map<string, string>();
   private closed = false;
+  private live: LiveState | undefined;
+
+  attach(live: LiveState): void {
+    this.live = live;
+    this.docs.clear();
+    this.outbox.clear();
+    this.rejected.clear();
+  }
 
   async open(): Promise<LoadedState> {
     this.closed = false;
+    if (this.live) this.detach(this.live);
     const docs: StoredDoc[] = [];
     for (const [collection, m] of this.docs) for (const [id, state] of m) docs.push({ collection, id, state });
     const ids = [...this.outbox.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
@@ -34,6 +45,20 @@ export class MemoryStorage implements StorageAdapter {
     };
   }
 
+  /** Takes the attached database's documents and outbox back into this adapter's own maps. */
+  private detach(live: LiveState): void {
+    this.live = undefined;
+    for (const d of live.docs()) {
+      let m = this.docs.get(d.collection);
+      if (!m) this.docs.set(d.collection, (m = new Map()));
+      m.set(d.id, d.state);
+    }
+    for (const c of live.outbox()) {
+      this.outbox.set(c.id, c.change);
+      if (c.rejected !== undefined) this.rejected.set(c.id, c.rejected);
+    }
+  }
+
   async commit(batch: CommitBatch): Promise<void> {
     this.commitSync(batch);
   }
@@ -41,6 +66,8 @@ export class MemoryStorage implements StorageAdapter {
   /** The same commit without a promise (the database uses it to skip a microtask per write). */
   commitSync(batch: CommitBatch): void {
     if (this.closed) throw new Error('MemoryStorage is closed');
+    if (batch.meta) for (const [k, v] of batch.meta) this.meta.set(k, v);
+    if (this.live) return; // documents and outbox are read from the attached database
     if (batch.docs) {
       let last: string | undefined;
       let m: Map<string, unknown> | undefined;
@@ -70,7 +97,6 @@ export class MemoryStorage implements StorageAdapter {
     if (batch.outboxReject) {
       for (const { id, reason } of batch.outboxReject) if (this.outbox.has(id)) this.rejected.set(id, reason);
     }
-    if (batch.meta) for (const [k, v] of batch.meta) this.meta.set(k, v);
   }
 
   async close(): Promise<void> {

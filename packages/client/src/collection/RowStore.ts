@@ -1,0 +1,299 @@
+import type { DocState, TypeDef } from '@fieldsync/core';
+import { emptyDoc, isDeleted } from '@fieldsync/core';
+import type { Doc } from '../query/types.js';
+
+/** What a row store needs from its collection to show documents as readers see them. */
+export interface RowHost {
+  /** The collection's newest type definition, if one is defined. */
+  typeFor(): TypeDef | undefined;
+  /** The materialized document (lazily upgraded to the newest known version of its type). */
+  view(state: DocState): Record<string, unknown>;
+}
+
+/** How plain rows are read at the type's current version: per declared field, its column and default. */
+interface ReadPlan {
+  version: number;
+  /** Number of columns when the plan was made (a new column may hold a declared field). */
+  columns: number;
+  keys: string[];
+  cols: Array<unknown[] | undefined>;
+  defaults: unknown[];
+}
+
+/** Materialized plain documents kept for reuse: two generations of up to this many each. */
+const CACHE_SIZE = 8192;
+
+/**
+ * The documents of one collection, stored by column so that 100,000 of them stay small. A
+ * document whose state is only plain last-writer-wins registers sharing one stamp — what an
+ * insert or a bulk load produces — is a *plain row*: its values sit in one array per field, with
+ * its stamp and version beside them, and no object of its own. Any other state (a register with
+ * its own stamp or superseded values after a concurrent write, text, lists, sets, logs, counters,
+ * hidden migration data, a tombstone) is *promoted*: its `DocState` is kept as is.
+ *
+ * `states.get(id)` of a plain row builds a fresh `DocState` (callers may mutate it; the row
+ * changes only through `set`), so a write never changes the columns behind a reader's back.
+ * Materialized documents of plain rows are built on read and a bounded number are cached (the
+ * same object is returned while cached, and always while nothing changed for a live query,
+ * which keeps its own); promoted documents keep their materialized document, because their
+ * state object is updated in place by the write path and the previous view must survive it.
+ */
+export class RowStore {
+  private readonly rowOf = new Map<string, number>();
+  private readonly ids: Array<string | undefined> = [];
+  private readonly stamps: string[] = [];
+  private readonly versions: number[] = [];
+  /** Field names of the columns, in order of first appearance, and the columns themselves. */
+  private readonly names: string[] = [];
+  private readonly columns: unknown[][] = [];
+  private readonly columnOf = new Map<string, number>();
+  private readonly promoted = new Map<number, DocState>();
+  /** Materialized documents of promoted rows that are not deleted. */
+  private readonly pinned = new Map<string, Doc>();
+  /** Recently read documents of plain rows; `older` is the previous generation (see `cached`). */
+  private cache = new Map<string, Doc>();
+  private older = new Map<string, Doc>();
+  private readonly free: number[] = [];
+  private deletedCount = 0;
+  /** Per type object: the column of each declared field and its default, for direct reads. */
+  private plan: ReadPlan | undefined;
+
+  constructor(
+    private readonly typeName: string,
+    private readonly host: RowHost,
+  ) {}
+
+  /** Number of documents, deleted ones included. */
+  get size(): number {
+    return this.rowOf.size;
+  }
+
+  /** Number of documents that are not deleted. */
+  get liveSize(): number {
+    return this.rowOf.size - this.deletedCount;
+  }
+
+  has(id: string): boolean {
+    return this.rowOf.has(id);
+  }
+
+  /** Every id, deleted documents included. */
+  allIds(): IterableIterator<string> {
+    return this.rowOf.keys();
+  }
+
+  /** The state of `id`: the promoted object itself, or a fresh copy of a plain row. */
+  state(id: string): DocState | undefined {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return undefined;
+    return this.promoted.get(row) ?? this.build(row);
+  }
+
+  /** The materialized document of `id`, or undefined if absent or deleted. */
+  doc(id: string): Doc | undefined {
+    const cached = this.cached(id) ?? (this.pinned.size > 0 ? this.pinned.get(id) : undefined);
+    if (cached !== undefined) return cached;
+    const row = this.rowOf.get(id);
+    if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
+    const doc = this.materializeRow(row, id);
+    this.remember(id, doc);
+    return doc;
+  }
+
+  /**
+   * Like `doc`, without caching a document built for it: what a query uses for its candidates,
+   * so scanning many documents neither pays for the cache nor pushes out what was read by id.
+   */
+  peekDoc(id: string): Doc | undefined {
+    const cached = this.cache.size + this.older.size > 0 ? (this.cache.get(id) ?? this.older.get(id)) : undefined;
+    if (cached !== undefined) return cached;
+    if (this.pinned.size > 0) {
+      const pinned = this.pinned.get(id);
+      if (pinned !== undefined) return pinned;
+    }
+    const row = this.rowOf.get(id);
+    if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
+    return this.materializeRow(row, id);
+  }
+
+  /**
+   * A cached document: in the current generation, or in the previous one (then carried over).
+   * Two generations instead of evicting one entry at a time: deleting from the front of a `Map`
+   * leaves holes its iterator has to skip, which made each eviction slower than the read.
+   */
+  private cached(id: string): Doc | undefined {
+    const doc = this.cache.get(id);
+    if (doc !== undefined || this.older.size === 0) return doc;
+    const old = this.older.get(id);
+    if (old !== undefined) this.remember(id, old);
+    return old;
+  }
+
+  private remember(id: string, doc: Doc): void {
+    if (this.cache.size >= CACHE_SIZE) {
+      this.older = this.cache;
+      this.cache = new Map();
+    }
+    this.cache.set(id, doc);
+  }
+
+  /** True if `id` exists and is not deleted. */
+  hasDoc(id: string): boolean {
+    const row = this.rowOf.get(id);
+    return row !== undefined && (!this.promoted.has(row) || this.pinned.has(id));
+  }
+
+  /** Every materialized document (not cached: a full pass must not evict the useful entries). */
+  *allDocs(): IterableIterator<Doc> {
+    for (const [id, row] of this.rowOf) {
+      const doc = this.cache.get(id) ?? this.older.get(id) ?? this.pinned.get(id) ?? (this.promoted.has(row) ? undefined : this.materializeRow(row, id));
+      if (doc !== undefined) yield doc;
+    }
+  }
+
+  *liveIds(): IterableIterator<string> {
+    if (this.deletedCount === 0) return yield* this.rowOf.keys();
+    for (const [id, row] of this.rowOf) if (!this.promoted.has(row) || this.pinned.has(id)) yield id;
+  }
+
+  /**
+   * Stores `state` as the document `id` (a plain row when it can be one). `materialized`, when
+   * given, is the object readers get for it (a rollback restores the one they held before).
+   */
+  set(id: string, state: DocState, materialized?: Doc): void {
+    let row = this.rowOf.get(id);
+    if (row === undefined) {
+      row = this.free.pop() ?? this.ids.length;
+      this.rowOf.set(id, row);
+      this.ids[row] = id;
+    } else this.forget(id, row);
+    this.stamps[row] = state.s;
+    this.versions[row] = state.v;
+    if (this.isPlain(state)) {
+      const r = state.r;
+      const { columns, names } = this;
+      let written = 0;
+      for (let j = 0; j < columns.length; j++) {
+        const v = r[names[j] as string];
+        put(columns[j] as unknown[], row, v);
+        if (v !== undefined) written++;
+      }
+      let defined = 0;
+      for (const name in r) if (r[name] !== undefined) defined++;
+      if (defined > written) {
+        for (const name in r) if (r[name] !== undefined && !this.columnOf.has(name)) put(this.addColumn(name), row, r[name]);
+      }
+      if (materialized !== undefined) this.remember(id, materialized);
+      return;
+    }
+    for (const column of this.columns) put(column, row, undefined);
+    this.promoted.set(row, state);
+    if (isDeleted(state)) this.deletedCount++;
+    else this.pinned.set(id, materialized ?? (Object.freeze(this.host.view(state)) as Doc));
+  }
+
+  delete(id: string): void {
+    const row = this.rowOf.get(id);
+    if (row === undefined) return;
+    this.forget(id, row);
+    for (const column of this.columns) put(column, row, undefined);
+    this.rowOf.delete(id);
+    this.ids[row] = undefined;
+    this.stamps[row] = '';
+    this.free.push(row);
+  }
+
+  /** Drops every materialized document (the type changed); promoted ones are rebuilt. */
+  invalidate(): void {
+    this.cache.clear();
+    this.older.clear();
+    this.plan = undefined;
+    for (const [id, doc] of this.pinned) {
+      const row = this.rowOf.get(id) as number;
+      const state = this.promoted.get(row) as DocState;
+      if (doc !== undefined) this.pinned.set(id, Object.freeze(this.host.view(state)) as Doc);
+    }
+  }
+
+  /** Clears what row `row` holds besides its columns and stamp (before it is rewritten). */
+  private forget(id: string, row: number): void {
+    this.cache.delete(id);
+    if (this.older.size > 0) this.older.delete(id);
+    const promoted = this.promoted.get(row);
+    if (promoted === undefined) return;
+    this.promoted.delete(row);
+    if (!this.pinned.delete(id)) this.deletedCount--;
+  }
+
+  /**
+   * Plain: registers only, all at the shared stamp, no history, no tombstone, no unset value,
+   * and of this collection's type.
+   */
+  private isPlain(state: DocState): boolean {
+    if (state.deleted !== undefined || state.type !== this.typeName) return false;
+    for (const k in state.fields) if (state.fields[k] !== undefined) return false;
+    for (const k in state.t) if (state.t[k] !== undefined) return false;
+    for (const k in state.x) if (state.x[k] !== undefined) return false;
+    for (const k in state.r) if (typeof state.r[k] === 'symbol') return false;
+    return true;
+  }
+
+  private addColumn(name: string): unknown[] {
+    // Holes, not undefined: an array of numbers with holes keeps its numbers unboxed.
+    const column: unknown[] = new Array(this.ids.length);
+    this.columnOf.set(name, this.columns.length);
+    this.names.push(name);
+    this.columns.push(column);
+    return column;
+  }
+
+  /** A fresh `DocState` of a plain row. */
+  private build(row: number): DocState {
+    const doc = emptyDoc(this.ids[row] as string, this.typeName, this.versions[row] as number);
+    doc.s = this.stamps[row] as string;
+    let r: Record<string, unknown> | undefined;
+    for (let j = 0; j < this.columns.length; j++) {
+      const v = (this.columns[j] as unknown[])[row];
+      if (v !== undefined) (r ??= {})[this.names[j] as string] = v;
+    }
+    if (r !== undefined) doc.r = r;
+    return doc;
+  }
+
+  /**
+   * What `materialize(state, type)` gives for a plain row, read straight from the columns. The
+   * plan (column and default of each declared field) is kept until the type changes, which
+   * always goes through `invalidate`.
+   */
+  private materializeRow(row: number, id: string): Doc {
+    let plan = this.plan;
+    if (plan === undefined || plan.columns !== this.columns.length) {
+      const type = this.host.typeFor();
+      if (type === undefined) return Object.freeze(this.host.view(this.build(row))) as Doc;
+      plan = { version: type.version, columns: this.columns.length, keys: [], cols: [], defaults: [] };
+      for (const key in type.fields) {
+        const j = this.columnOf.get(key);
+        plan.keys.push(key);
+        plan.cols.push(j === undefined ? undefined : this.columns[j]);
+        plan.defaults.push((type.fields[key] as { default?: unknown }).default);
+      }
+      this.plan = plan;
+    }
+    if (this.versions[row] !== plan.version) return Object.freeze(this.host.view(this.build(row))) as Doc;
+    const { keys, cols, defaults } = plan;
+    const out: Record<string, unknown> = { id };
+    for (let i = 0; i < keys.length; i++) {
+      const v = cols[i]?.[row];
+      if (v !== undefined) out[keys[i] as string] = v;
+      else if (defaults[i] !== undefined) out[keys[i] as string] = structuredClone(defaults[i]);
+    }
+    return Object.freeze(out) as Doc;
+  }
+}
+
+/** Writes one cell; `undefined` leaves a hole (keeps a column of numbers unboxed). */
+function put(column: unknown[], row: number, value: unknown): void {
+  if (value !== undefined) column[row] = value;
+  else if (row >= column.length) column.length = row + 1;
+  else if (column[row] !== undefined) delete column[row];
+}
