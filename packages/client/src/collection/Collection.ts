@@ -36,6 +36,13 @@ export interface WriteHost {
   write(collection: Collection, id: string, intents: Intent[]): void;
   /** Resolves when everything written so far is durable. */
   durable(): Promise<void>;
+  /**
+   * Called before the stored state of a document that exists is replaced or removed, with the
+   * stamp of its plain row: the outbox may hold the document's insert by reference to that row.
+   */
+  beforeChange(collection: Collection, id: string, stamp: string): void;
+  /** True while `beforeChange` has work to do (some insert is held by reference). */
+  readonly watchesRows: boolean;
   /** Runs `fn` with notifications deferred to its end (one notification per query). */
   batch<T>(fn: () => T): T;
   /**
@@ -111,6 +118,11 @@ export class Collection implements QuerySource {
     await this.host.durable();
   }
 
+  /** The shared stamp of the document's row, if it is a plain row (see `RowStore`). */
+  stampOf(id: string): string | undefined {
+    return this.rows.stampOf(id);
+  }
+
   /** QuerySource: a query candidate, built from its row without being cached. */
   peek(id: string): Doc | undefined {
     return this.rows.peekDoc(id);
@@ -175,6 +187,10 @@ export class Collection implements QuerySource {
    * object readers held before.
    */
   applyState(id: string, next: DocState | undefined, materialized?: Doc): void {
+    if (this.host.watchesRows) {
+      const stamp = this.rows.stampOf(id);
+      if (stamp !== undefined) this.host.beforeChange(this, id, stamp);
+    }
     // Materialized documents are built on read: only when an index or a live query needs them.
     const track = this.live.size > 0 || (this.bulkDepth === 0 && this.indexes.length > 0);
     const before = track ? this.rows.doc(id) : undefined;

@@ -137,6 +137,12 @@ export class RowStore {
     this.cache.set(id, doc);
   }
 
+  /** The shared stamp of a plain row (undefined for an absent or promoted document). */
+  stampOf(id: string): string | undefined {
+    const row = this.rowOf.get(id);
+    return row === undefined || this.promoted.has(row) ? undefined : this.stamps[row];
+  }
+
   /** True if `id` exists and is not deleted. */
   hasDoc(id: string): boolean {
     const row = this.rowOf.get(id);
@@ -169,7 +175,7 @@ export class RowStore {
     } else this.forget(id, row);
     this.stamps[row] = state.s;
     this.versions[row] = state.v;
-    if (this.isPlain(state)) {
+    if (isPlainState(state, this.typeName)) {
       const r = state.r;
       const { columns, names } = this;
       let written = 0;
@@ -223,19 +229,6 @@ export class RowStore {
     if (promoted === undefined) return;
     this.promoted.delete(row);
     if (!this.pinned.delete(id)) this.deletedCount--;
-  }
-
-  /**
-   * Plain: registers only, all at the shared stamp, no history, no tombstone, no unset value,
-   * and of this collection's type.
-   */
-  private isPlain(state: DocState): boolean {
-    if (state.deleted !== undefined || state.type !== this.typeName) return false;
-    for (const k in state.fields) if (state.fields[k] !== undefined) return false;
-    for (const k in state.t) if (state.t[k] !== undefined) return false;
-    for (const k in state.x) if (state.x[k] !== undefined) return false;
-    for (const k in state.r) if (typeof state.r[k] === 'symbol') return false;
-    return true;
   }
 
   private addColumn(name: string): unknown[] {
@@ -296,4 +289,17 @@ function put(column: unknown[], row: number, value: unknown): void {
   if (value !== undefined) column[row] = value;
   else if (row >= column.length) column.length = row + 1;
   else if (column[row] !== undefined) delete column[row];
+}
+
+/**
+ * Plain: registers only, all at the shared stamp, no history, no tombstone, no unset value, and
+ * of type `typeName` — a state a row of that collection stores as columns.
+ */
+export function isPlainState(state: DocState, typeName: string): boolean {
+  if (state.deleted !== undefined || state.type !== typeName) return false;
+  for (const k in state.fields) if (state.fields[k] !== undefined) return false;
+  for (const k in state.t) if (state.t[k] !== undefined) return false;
+  for (const k in state.x) if (state.x[k] !== undefined) return false;
+  for (const k in state.r) if (typeof state.r[k] === 'symbol') return false;
+  return true;
 }

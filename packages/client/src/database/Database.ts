@@ -1,6 +1,7 @@
-import type { DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
+import type { Change, DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
 import { applyChange, ClockDriftError, createChange, createDocId, createInsertChange, docFromJSON, docToJSON, encodeDoc, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
+import { isPlainState } from '../collection/RowStore.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
 import type { CommitBatch, LoadedState, StorageAdapter, StoredDoc } from '../storage/StorageAdapter.js';
@@ -11,6 +12,7 @@ import { TabChannel } from '../tab/TabChannel.js';
 import { CommitQueue } from './CommitQueue.js';
 import { DatabaseClosedError } from './errors.js';
 import { maxStamp } from './maxStamp.js';
+import type { InsertRun } from './InsertRuns.js';
 import { Outbox } from './Outbox.js';
 import { TypeStore, type RejectedType } from './TypeStore.js';
 
@@ -86,8 +88,8 @@ export class Database implements SyncHost, WriteHost {
     this.clock = new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}), ...(init.now ? { now: init.now } : {}) });
     this.types.load(loaded.meta.get(META_TYPES));
     const live = init.storage.keepsLiveState === true;
+    this.outbox = new Outbox(() => this.queue, loaded.outbox, (stamp, docId, run) => this.insertOf(stamp, docId, run));
     for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
-    this.outbox = new Outbox(() => this.queue, loaded.outbox);
     if (live && init.storage.attach) {
       // The memory adapter holds this database instead of a second entry per document and change.
       init.storage.attach({ docs: () => this.liveDocs(), outbox: () => this.outbox.stored() });
@@ -284,14 +286,24 @@ export class Database implements SyncHost, WriteHost {
     });
     this.batch(() => {
       collection.bulk(() => {
+        let run: InsertRun | undefined;
         for (const change of changes) {
           const id = change.doc;
           if (this.undo) {
             this.undo.push({ collection, id, before: undefined, doc: undefined });
             this.undoChanges.push(change.id);
           }
-          collection.applyState(id, applyChange(undefined, change, type));
-          this.outbox.push(change.id, change);
+          const state = applyChange(undefined, change, type);
+          collection.applyState(id, state);
+          // The outbox keeps a reference to the row instead of the change when the row holds
+          // exactly the change's values: a plain row at the change's stamp.
+          if (state.s === change.stamp && isPlainState(state, collection.name)) {
+            const names = Object.keys(state.r);
+            if (run === undefined || !sameNames(run.names, names)) {
+              run = this.outbox.beginRun({ collection: collection.name, type: change.type, v: change.v, th, names, first: change.id });
+            }
+            this.outbox.pushRef(run, id, change);
+          } else this.outbox.push(change.id, change);
           this.queue.putDoc(collection.name, id);
         }
       }, ids.length > 1000 && ids.length * 4 > collection.docs.size);
@@ -301,6 +313,25 @@ export class Database implements SyncHost, WriteHost {
 
   durable(): Promise<void> {
     return this.queue.durable();
+  }
+
+  /** WriteHost: some insert is held in the outbox by reference to its row. */
+  get watchesRows(): boolean {
+    return this.outbox.holdsRefs;
+  }
+
+  /** WriteHost: a document is about to change; an insert of it held by reference becomes a change. */
+  beforeChange(collection: Collection, id: string, stamp: string): void {
+    this.outbox.release(stamp, id, collection.name);
+  }
+
+  /** The insert change `stamp` of document `docId`, rebuilt from its (unchanged, plain) row. */
+  private insertOf(stamp: string, docId: string, run: InsertRun): Change {
+    const state = this.collections.get(run.collection)?.states.get(docId);
+    if (state === undefined) throw new Error(`outbox: the document of insert ${stamp} is gone`);
+    const ops: Record<string, unknown> = {};
+    for (const name of run.names) ops[name] = { v: state.r[name] };
+    return { id: stamp, doc: docId, type: run.type, v: run.v, stamp, ops, th: run.th };
   }
 
   /** Runs `fn` (synchronously); live queries are notified once, at the end. */
@@ -498,6 +529,12 @@ export class Database implements SyncHost, WriteHost {
     if (this.closed) throw new DatabaseClosedError();
     if (this.queue.failed !== undefined) throw new DatabaseClosedError(`storage failed: ${String(this.queue.failed)}`);
   }
+}
+
+function sameNames(a: readonly string[], b: readonly string[]): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

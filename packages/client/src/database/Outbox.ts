@@ -1,14 +1,27 @@
 import type { SyncOutbox } from '../sync/SyncHost.js';
 import type { StoredChange } from '../storage/StorageAdapter.js';
 import type { CommitQueue } from './CommitQueue.js';
+import { InsertRuns, type InsertRun } from './InsertRuns.js';
+
+/** Rebuilds the change of an insert held by reference from its document's current row. */
+export type InsertResolver = (stamp: string, docId: string, run: InsertRun) => unknown;
 
 /**
  * In-memory mirror of the persisted outbox. Pending changes stay in creation order; a rejected
  * change is moved aside (kept and visible through `rejected()`), so it never blocks the ones
  * behind it. Every mutation goes through the commit queue and resolves once durable.
+ *
+ * The inserts of a bulk load are held by reference (`pushRef`): the pending entry is the
+ * document id, and the change is rebuilt from the document's row when it is read, as long as
+ * the document is unchanged; the database calls `release` before it changes it, which puts the
+ * rebuilt change in its place. 100,000 unsynced inserts then cost one map entry each, not a
+ * change object and its values.
  */
 export class Outbox implements SyncOutbox {
+  /** Change id → the change, or (a string) the id of the inserted document it refers to. */
   private readonly pending = new Map<string, unknown>();
+  private readonly runs = new InsertRuns();
+  private refs = 0;
   private readonly rejectedChanges = new Map<string, { change: unknown; reason: string }>();
   private readonly listeners = new Set<() => void>();
   private notifyScheduled = false;
@@ -16,6 +29,7 @@ export class Outbox implements SyncOutbox {
   constructor(
     private readonly queue: () => CommitQueue,
     loaded: readonly StoredChange[],
+    private readonly resolve: InsertResolver,
   ) {
     for (const c of loaded) {
       if (c.rejected === undefined) this.pending.set(c.id, c.change);
@@ -28,6 +42,46 @@ export class Outbox implements SyncOutbox {
     this.pending.set(id, change);
     this.queue().addChange({ id, change });
     this.changed();
+  }
+
+  /** Starts a run of inserts to be held by reference (see `pushRef`). */
+  beginRun(run: Omit<InsertRun, 'count' | 'last'>): InsertRun {
+    return this.runs.begin(run);
+  }
+
+  /**
+   * Queues an insert of `run` by reference to its document `docId`, whose row must be plain and
+   * hold exactly the change's values at its stamp. `change` is what storage persists.
+   */
+  pushRef(run: InsertRun, docId: string, change: { id: string }): void {
+    this.pending.set(change.id, docId);
+    run.last = change.id;
+    run.count++;
+    this.refs++;
+    this.queue().addChange({ id: change.id, change });
+    this.changed();
+  }
+
+  /** True while some insert is held by reference (writes must then call `release`). */
+  get holdsRefs(): boolean {
+    return this.refs > 0;
+  }
+
+  /** The document `docId`, whose row has stamp `stamp`, is about to change: keep its insert as a change. */
+  release(stamp: string, docId: string, collection: string): void {
+    if (this.pending.get(stamp) !== docId || this.runs.find(stamp)?.collection !== collection) return;
+    this.pending.set(stamp, this.change(stamp, docId));
+    this.unref(stamp);
+  }
+
+  private unref(stamp: string): void {
+    this.refs--;
+    this.runs.release(stamp);
+  }
+
+  /** The change behind a pending entry (rebuilt when held by reference). */
+  private change(id: string, entry: unknown): unknown {
+    return typeof entry === 'string' ? this.resolve(id, entry, this.runs.find(id) as InsertRun) : entry;
   }
 
   /** Listeners hear of new changes once per tick (a 100k-document insert is one event). */
@@ -48,20 +102,29 @@ export class Outbox implements SyncOutbox {
 
   /** Forgets a change of a rolled-back transaction (its storage write was staged and dropped). */
   drop(id: string): void {
+    this.delete(id);
+  }
+
+  /** Removes a pending entry; false if there is none. */
+  private delete(id: string): boolean {
+    const entry = this.pending.get(id);
+    if (entry === undefined) return false;
     this.pending.delete(id);
+    if (typeof entry === 'string') this.unref(id);
+    return true;
   }
 
   async peek(n: number): Promise<unknown[]> {
     const out: unknown[] = [];
-    for (const change of this.pending.values()) {
+    for (const [id, entry] of this.pending) {
       if (out.length >= n) break;
-      out.push(change);
+      out.push(this.change(id, entry));
     }
     return out;
   }
 
   async ack(ids: readonly string[]): Promise<void> {
-    const known = ids.filter((id) => this.pending.delete(id) || this.rejectedChanges.delete(id));
+    const known = ids.filter((id) => this.delete(id) || this.rejectedChanges.delete(id));
     if (known.length === 0) return;
     this.queue().removeChanges(known);
     await this.queue().durable();
@@ -80,7 +143,7 @@ export class Outbox implements SyncOutbox {
   /** Pending and rejected changes as stored, ordered by change id (an attached adapter reopening). */
   stored(): StoredChange[] {
     const out: StoredChange[] = [];
-    for (const [id, change] of this.pending) out.push({ id, change });
+    for (const [id, entry] of this.pending) out.push({ id, change: this.change(id, entry) });
     for (const [id, r] of this.rejectedChanges) out.push({ id, change: r.change, rejected: r.reason });
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
@@ -95,7 +158,7 @@ export class Outbox implements SyncOutbox {
     for (const c of add) this.pending.set(c.id, c.change);
     if (add.length > 0) this.changed();
     for (const id of remove) {
-      this.pending.delete(id);
+      this.delete(id);
       this.rejectedChanges.delete(id);
     }
     for (const r of rejected) this.setAside(r.id, r.reason);
@@ -103,9 +166,10 @@ export class Outbox implements SyncOutbox {
 
   /** Moves a pending change aside as rejected; false if it is not pending. */
   private setAside(id: string, reason: string): boolean {
-    const change = this.pending.get(id);
-    if (change === undefined) return false;
-    this.pending.delete(id);
+    const entry = this.pending.get(id);
+    if (entry === undefined) return false;
+    const change = this.change(id, entry);
+    this.delete(id);
     this.rejectedChanges.set(id, { change, reason });
     return true;
   }
