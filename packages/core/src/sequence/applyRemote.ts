@@ -81,7 +81,7 @@ function tryApply<C>(core: SequenceCore<C>, op0: UpdateOp<C>): number {
   } else {
     const log = core.log;
     const last = log.length - 1;
-    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.seq[last]! + log.len[last]! === op.seq && log.canGrow(last, op.len)) log.len[last]! += op.len;
+    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.seqAt(last) + log.len[last]! === op.seq && log.canGrow(last, op.len)) log.len[last]! += op.len;
     else core.pushLog(2, op.agent, op.seq, op.len, null);
   }
   return APPLIED;
@@ -149,7 +149,7 @@ function extendRemote<C>(core: SequenceCore<C>, prev: Run<C>, op: InsertOp<C>, s
   if (op.oLa !== op.agent || op.oLs !== op.seq - 1 || entry.oRa !== op.oRa || (op.oRa >= 0 && entry.oRs !== op.oRs)) return false;
   // The agent's last operation must be this insert, so that the log operation can grow with it.
   const last = st.lastOp;
-  if (last < 0 || core.log.kind(last) !== 0 || core.log.seq[last] !== entry.seq || !core.log.canGrow(last, op.len)) return false;
+  if (last < 0 || core.log.kind(last) !== 0 || core.log.seqAt(last) !== entry.seq || !core.log.canGrow(last, op.len)) return false;
   core.grow(prev, part.content);
   prev.len += op.len;
   entry.len += op.len;

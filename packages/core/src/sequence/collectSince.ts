@@ -32,7 +32,7 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     const a = log.agent(k);
     if (!open[a]) continue;
     const f = from[a] as number;
-    const s = log.seq[k] as number;
+    const s = log.seqAt(k);
     if (s + (log.len[k] as number) > f) start = k;
     if (s <= f) {
       open[a] = false;
@@ -43,7 +43,7 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
   let needTombstones = false;
   for (let k = start; k < log.length; k++) {
     const agent = log.agent(k);
-    const lseq = log.seq[k] as number;
+    const lseq = log.seqAt(k);
     const llen = log.len[k] as number;
     const kind = log.kind(k);
     const f = from[agent] as number;

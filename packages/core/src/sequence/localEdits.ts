@@ -88,7 +88,7 @@ export function deleteLocal<C>(core: SequenceCore<C>, index: number, n: number):
   st.next += n;
   const log = core.log;
   const last = log.length - 1;
-  if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.seq[last]! + log.len[last]! === seq && log.canGrow(last, n)) {
+  if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.seqAt(last) + log.len[last]! === seq && log.canGrow(last, n)) {
     log.len[last]! += n;
     for (let i = 0; i < targets.length; i += 3) log.addLastTarget(targets[i]!, targets[i + 1]!, targets[i + 2]!);
     return;
