@@ -1,6 +1,6 @@
 import { docToJSON } from '@fieldsync/core';
 import { describe, expect, it } from 'vitest';
-import type { CommitBatch, Database, StorageAdapter } from '../src/index.js';
+import type { CommitBatch, Database, HashIndex, OrderedIndex, StorageAdapter } from '../src/index.js';
 import { createDatabase, MemoryStorage } from '../src/index.js';
 import { workOrderType } from './fixtures.js';
 
@@ -92,6 +92,38 @@ describe('inserts held by reference in the outbox', () => {
     ).toThrow('abort');
     expect(orders.find({}).count()).toBe(5);
     expect(await db.outbox.peek(1e6)).toEqual(outbox);
+    await db.close();
+  });
+
+  it('a bulk insert failing part way undoes what it applied: no document, index entry, outbox entry, commit or notification', async () => {
+    const storage = new RecordingStorage();
+    const db = await open(storage);
+    const orders = db.collection('workOrders');
+    orders.createIndex('status');
+    orders.createIndex('priority', { kind: 'ordered' });
+    await orders.insertMany(rows(3));
+    const calls: number[] = [];
+    orders.find({ status: 'open' }).subscribe((r) => calls.push(r.length));
+    const before = { outbox: await db.outbox.peek(1e6), commits: storage.changes.size, calls: calls.length };
+    const bad = [...rows(2000, 10), { title: 'bad', status: 'nope' }];
+    await expect(orders.insertMany(bad)).rejects.toThrow(/status/);
+    const dup = [...rows(1500, 5000), { id: 'dupdupdupdupdupdupdup1', title: 'a', status: 'open' }, { id: 'dupdupdupdupdupdupdup1', title: 'b', status: 'open' }];
+    await expect(orders.insertMany(dup)).rejects.toThrow(/same id twice/);
+    await db.durable();
+    expect(orders.find({}).count()).toBe(3);
+    const [hash, ordered] = orders.indexes as [HashIndex, OrderedIndex];
+    expect(hash.lookup(['open'])?.size).toBe(3);
+    expect(ordered.size).toBe(3);
+    expect(await db.outbox.peek(1e6)).toEqual(before.outbox);
+    expect(storage.changes.size).toBe(before.commits);
+    expect(calls.length).toBe(before.calls);
+    // In a transaction the failed insert changes nothing and the transaction goes on.
+    await db.transaction(() => {
+      void orders.insertMany([{ title: 'x', status: 'open' }, { title: 'y', status: 'nope' }]).catch(() => undefined);
+      void orders.insertMany([{ title: 'z', status: 'done' }]);
+    });
+    expect(orders.find({}).fetch().map((d) => d.title).sort()).toEqual(['t0', 't1', 't2', 'z']);
+    expect(calls.length).toBe(before.calls);
     await db.close();
   });
 });

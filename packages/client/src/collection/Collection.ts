@@ -95,8 +95,7 @@ export class Collection implements QuerySource {
    */
   async insertMany(docs: readonly Record<string, unknown>[]): Promise<string[]> {
     // No intents per document: core builds each change straight from the record (same checks).
-    const ids = docs.map((d) => this.newId(d));
-    if (new Set(ids).size !== ids.length) throw new ModifierError('insertMany got the same id twice', 'id');
+    const ids = docs.map((d) => this.newId(d)); // the same id twice is caught by insertNew
     this.host.insertNew(this, ids, docs);
     await this.host.durable();
     return ids;

@@ -10,6 +10,7 @@ import type { SyncHost } from '../sync/SyncHost.js';
 import type { TabMessage } from '../tab/TabChannel.js';
 import { TabChannel } from '../tab/TabChannel.js';
 import { CommitQueue } from './CommitQueue.js';
+import { ModifierError } from '../query/errors.js';
 import { DatabaseClosedError } from './errors.js';
 import { maxStamp } from './maxStamp.js';
 import type { InsertRun } from './InsertRuns.js';
@@ -270,43 +271,65 @@ export class Database implements SyncHost, WriteHost {
   }
 
   /**
-   * Inserts new documents in bulk: every change is built (and validated) before any is applied,
-   * so one invalid document leaves everything untouched; then states, indexes, outbox and one
-   * storage batch are updated together and live queries notified once.
+   * Inserts new documents in bulk, all or nothing: states, indexes, outbox and one storage batch
+   * are updated together and live queries notified once. Outside a transaction each change is
+   * applied as soon as it is built (a 100,000-change array would outlive the young generation
+   * and be copied by the GC), and an invalid document undoes the ones before it, inside the same
+   * batch, so nobody is notified and nothing reaches storage or the outbox (the clock keeps the
+   * ticks it made: stamps no change carries). In a transaction every change is built (and
+   * validated) before any is applied, since the transaction may go on after a failed insert.
    */
   insertNew(collection: Collection, ids: readonly string[], records: readonly Record<string, unknown>[]): void {
     this.assertOpen();
     const type = this.typeOf(collection.name);
     const clock = this.clock;
     const th = typeHash(type);
-    const changes = ids.map((id, i) => {
-      const change = createInsertChange(clock, type, id, records[i] as Record<string, unknown>, 'id');
+    const build = (i: number): Change => {
+      const change = createInsertChange(clock, type, ids[i] as string, records[i] as Record<string, unknown>, 'id');
       change.th = th;
       return change;
-    });
+    };
+    let changes: Change[] | undefined;
+    if (this.undo) {
+      if (new Set(ids).size !== ids.length) throw new ModifierError('insertMany got the same id twice', 'id');
+      changes = ids.map((_, i) => build(i));
+    } else this.queue.beginStaging();
+    let done = 0;
     this.batch(() => {
       collection.bulk(() => {
         let run: InsertRun | undefined;
-        for (const change of changes) {
-          const id = change.doc;
-          if (this.undo) {
-            this.undo.push({ collection, id, before: undefined, doc: undefined });
-            this.undoChanges.push(change.id);
-          }
-          const state = applyChange(undefined, change, type);
-          collection.applyState(id, state);
-          // The outbox keeps a reference to the row instead of the change when the row holds
-          // exactly the change's values: a plain row at the change's stamp.
-          if (state.s === change.stamp && isPlainState(state, collection.name)) {
-            const names = Object.keys(state.r);
-            if (run === undefined || !sameNames(run.names, names)) {
-              run = this.outbox.beginRun({ collection: collection.name, type: change.type, v: change.v, th, names, first: change.id });
+        try {
+          for (; done < ids.length; done++) {
+            const id = ids[done] as string;
+            if (changes === undefined && collection.states.has(id)) throw new ModifierError('insertMany got the same id twice', 'id');
+            const change = changes?.[done] ?? build(done);
+            if (this.undo) {
+              this.undo.push({ collection, id, before: undefined, doc: undefined });
+              this.undoChanges.push(change.id);
             }
-            this.outbox.pushRef(run, id, change);
-          } else this.outbox.push(change.id, change);
-          this.queue.putDoc(collection.name, id);
+            const state = applyChange(undefined, change, type);
+            collection.applyState(id, state);
+            // The outbox keeps a reference to the row instead of the change when the row holds
+            // exactly the change's values: a plain row at the change's stamp.
+            if (state.s === change.stamp && isPlainState(state, collection.name)) {
+              const names = Object.keys(state.r);
+              if (run === undefined || !sameNames(run.names, names)) {
+                run = this.outbox.beginRun({ collection: collection.name, type: change.type, v: change.v, th, names, first: change.id });
+              }
+              this.outbox.pushRef(run, id, change);
+            } else this.outbox.push(change.id, change);
+            this.queue.putDoc(collection.name, id);
+          }
+        } catch (e) {
+          if (changes === undefined) {
+            this.outbox.dropNewest(done);
+            for (let i = done - 1; i >= 0; i--) collection.applyState(ids[i] as string, undefined);
+            this.queue.endStaging(false, e);
+          }
+          throw e;
         }
       }, ids.length > 1000 && ids.length * 4 > collection.docs.size);
+      if (changes === undefined) this.queue.endStaging(true);
       this.queue.setMeta(META_CLOCK, clock.last as string);
     });
   }

@@ -105,6 +105,13 @@ export class Outbox implements SyncOutbox {
     this.delete(id);
   }
 
+  /** Forgets the `n` most recently queued changes (a bulk insert that failed part way). */
+  dropNewest(n: number): void {
+    if (n === 0) return;
+    const ids = [...this.pending.keys()].slice(-n);
+    for (const id of ids) this.delete(id);
+  }
+
   /** Removes a pending entry; false if there is none. */
   private delete(id: string): boolean {
     const entry = this.pending.get(id);
