@@ -1,5 +1,6 @@
 // Shared helpers for the sync benchmark: spawning the real CLI server, percentiles, tokens.
 import { spawn } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
 
@@ -44,6 +45,11 @@ export async function serve(args) {
   });
   return {
     url,
+    pid: child.pid,
+    /** CPU seconds (user + system, all threads) the server process has used so far; NaN off Linux. */
+    cpu: () => serverCpu(child.pid),
+    /** CPU seconds per thread: the main thread, then the others (worker threads, libuv pool, V8), busiest first. */
+    threads: () => threadCpu(child.pid),
     stop: () =>
       new Promise((r) => {
         child.once('exit', r);
@@ -58,3 +64,37 @@ export function percentile(sorted, p) {
 }
 
 export const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+function serverCpu(pid) {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return NaN;
+  }
+}
+
+function threadCpu(pid) {
+  const out = new Map();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
+        out.set(Number(tid), (Number(f[11]) + Number(f[12])) / 100);
+      } catch {
+        // the thread ended meanwhile
+      }
+    }
+  } catch {
+    // not Linux
+  }
+  return out;
+}
+
+/** Per-thread CPU used between two `threads()` snapshots: "main 3.10 s, others 2.05 · 0.31 s". */
+export function threadDelta(before, after, pid) {
+  const d = [...after].map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)]).filter(([, t]) => t >= 0.05);
+  const main = d.find(([tid]) => tid === pid)?.[1] ?? 0;
+  const others = d.filter(([tid]) => tid !== pid).map(([, t]) => t).sort((a, b) => b - a);
+  return `main thread ${main.toFixed(2)} s, other threads ${others.map((t) => t.toFixed(2)).join(' · ') || '—'} s`;
+}

@@ -12,7 +12,7 @@ import pg from 'pg';
 import { HybridLogicalClock, createChange } from '../../packages/core/dist/index.js';
 import { signToken } from '../../packages/server/dist/index.js';
 import { createDatabase } from '../../packages/client/dist/index.js';
-import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve } from './common.js';
+import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta } from './common.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-sync-'));
 const typesFile = join(dir, 'types.json');
@@ -70,12 +70,16 @@ async function throughput(label, args, total, batch, concurrency) {
     const token = await signToken(SECRET, { user: 'bench', tenant: `tp-${label}` });
     await pushAll(srv.url, token, buildBodies(`warm${label.replace(/\W/g, "")}`, batch * 4, batch), concurrency); // warm-up (JIT, caches)
     const bodies = buildBodies(`bench${label.replace(/\W/g, "")}`, total, batch);
+    const cpu0 = srv.cpu();
+    const threads0 = srv.threads();
     const t0 = performance.now();
     const ok = await pushAll(srv.url, token, bodies, concurrency);
     const s = (performance.now() - t0) / 1000;
+    const cpu = srv.cpu() - cpu0;
+    const threads = threadDelta(threads0, srv.threads(), srv.pid);
     if (ok !== total) throw new Error(`only ${ok}/${total} changes acknowledged`);
     const rate = total / s;
-    log(`push+merge ${label}: ${fmt(total)} changes in ${fmt(s, 2)} s → ${fmt(rate)} changes/s (batches of ${batch}, ${concurrency} concurrent)`);
+    log(`push+merge ${label}: ${fmt(total)} changes in ${fmt(s, 2)} s → ${fmt(rate)} changes/s (batches of ${batch}, ${concurrency} concurrent); server CPU ${fmt(cpu, 2)} s = ${fmt((cpu / total) * 1e6, 1)} µs/change (${threads})`);
     results.push({ metric: `changes/s pushed+merged, ${label}`, value: fmt(rate), target: label.startsWith('SQLite') ? '≥ 50,000' : '≥ 10,000', pass: rate >= (label.startsWith('SQLite') ? 50_000 : 10_000) });
   } finally {
     await srv.stop();
@@ -228,8 +232,11 @@ try {
 }
 
 async function throughputs() {
-  await throughput('SQLite', ['--data', join(dir, 'sqlite')], TOTAL, 1000, 2);
-  await throughput('SQLite synchronous=NORMAL', ['--data', join(dir, 'sqlite-normal'), '--sqlite-sync', 'normal'], TOTAL, 1000, 2);
+  // BENCH_SYNC_ENGINES=full,normal,postgres (default: all three) selects the configurations.
+  const engines = (process.env.BENCH_SYNC_ENGINES ?? 'full,normal,postgres').split(',');
+  if (engines.includes('full')) await throughput('SQLite', ['--data', join(dir, 'sqlite')], TOTAL, 1000, 2);
+  if (engines.includes('normal')) await throughput('SQLite synchronous=NORMAL', ['--data', join(dir, 'sqlite-normal'), '--sqlite-sync', 'normal'], TOTAL, 1000, 2);
+  if (!engines.includes('postgres')) return;
   const schema = `bench_${process.pid}`;
   let pgUp = false;
   try {

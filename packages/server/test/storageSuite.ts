@@ -176,6 +176,39 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect((await put(e, 't1', [doc('b', 1)])).cursor).toBe(2);
     });
 
+    it('concurrent read-modify-write of one document through two engines never loses an update', async () => {
+      const e2 = await f.reopen();
+      await e2.init();
+      extra.push(e2);
+      await put(e, 't1', [doc('n', 0)], 'init');
+      // Each commit merges onto the state it was handed (like a CRDT merge) and adds its own
+      // mark; a write based on a stale read would drop the marks of the writes it raced with.
+      const bump = (engine: StorageEngine, i: number) =>
+        engine.commit({ tenant: 't1', changeIds: [`inc-${i}`], docIds: ['n'] }, (loaded) => {
+          const prev = JSON.parse(loaded.docs.get('n')?.state ?? '{"marks":[]}') as { marks?: number[] };
+          const next = JSON.stringify({ id: 'n', marks: [...(prev.marks ?? []), i] });
+          return { docs: [{ id: 'n', type: 'note', deleted: false, state: next, view: next }], changes: [{ id: `inc-${i}`, doc: 'n' }] };
+        });
+      const results = await Promise.all(Array.from({ length: 30 }, (_, i) => bump(i % 2 ? e : e2, i)));
+      const marks = (JSON.parse((await e.getDoc('t1', 'n'))?.state ?? '{}') as { marks: number[] }).marks;
+      expect([...marks].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
+      // Every commit wrote exactly one new version, in a distinct sequence.
+      expect(new Set(results.map((r) => r.cursor)).size).toBe(30);
+      expect(await e.head()).toBe(31);
+    });
+
+    it('the same change id pushed twice at once is stored once', async () => {
+      const write = (docId: string) =>
+        e.commit({ tenant: 't1', changeIds: ['same'], docIds: [docId] }, (loaded) =>
+          loaded.known.has('same') ? { docs: [], changes: [] } : { docs: [doc(docId, 1)], changes: [{ id: 'same', doc: docId }] },
+        );
+      const [a, b] = await Promise.all([write('x'), write('y')]);
+      expect([a.docs.length, b.docs.length].sort()).toEqual([0, 1]);
+      const stored = [await e.getDoc('t1', 'x'), await e.getDoc('t1', 'y')].filter((d) => d !== undefined);
+      expect(stored).toHaveLength(1);
+      expect(await e.head()).toBe(1);
+    });
+
     it('concurrent writers through two engines never leave a cursor hole for a reader', async () => {
       const e2 = await f.reopen();
       await e2.init();

@@ -1,7 +1,11 @@
 import Database from 'better-sqlite3';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { Worker } from 'node:worker_threads';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import type { Worker } from 'node:worker_threads';
+import { startCheckpointer, stopWorker } from './sqliteCheckpointer.js';
+import { SCHEMA, toDoc, type DocRow } from './sqliteSchema.js';
+import { startWriter, type WriteOutcome, type WritePush, type WriterMessage } from './sqliteWriter.js';
 import type {
   CommitPlan,
   CommitRequest,
@@ -15,258 +19,245 @@ import type {
 } from './StorageEngine.js';
 
 export interface SqliteEngineOptions {
-  /** Database file (created with its directory), or `:memory:` for tests. */
+  /** Database file (created with its directory), or `:memory:` for a private temporary file. */
   file: string;
   /**
    * `FULL` (default) fsyncs the WAL on every commit, so an acknowledged push survives an OS
    * crash, not only a process crash. `NORMAL` survives process crashes only, and is faster.
    */
   synchronous?: 'FULL' | 'NORMAL';
-  /**
-   * Copy the WAL back into the database file from a worker thread (default true for files).
-   * Why: SQLite's automatic checkpoint runs inside the commit that crosses 1,000 WAL pages, on the
-   * event loop, and with random document ids it rewrites the same index pages again and again;
-   * measured here it took ~40% of the write path. Commits still sync the WAL as `synchronous`
-   * says, so durability is unchanged; the WAL file grows by what is written between two passes.
-   */
+  /** Copy the WAL back into the database file from a worker thread (default true). */
   backgroundCheckpoints?: boolean;
 }
 
-/** How often the worker checkpoints (PASSIVE: never blocks writers or readers). */
-const CHECKPOINT_INTERVAL_MS = 250;
-
-// Runs in a worker thread: its own connection to the same file, PASSIVE checkpoints on a timer.
-const CHECKPOINT_WORKER = `
-const { parentPort, workerData } = require('node:worker_threads');
-let db;
-try {
-  const Database = require('node:module').createRequire(workerData.from)('better-sqlite3');
-  db = new Database(workerData.file);
-  db.pragma('busy_timeout = 1000');
-} catch (e) {
-  // Cannot checkpoint from here: tell the engine, which turns SQLite's own checkpoints back on.
-  parentPort.postMessage(String(e));
-  process.exit(0);
-}
-const timer = setInterval(() => {
-  try { db.pragma('wal_checkpoint(PASSIVE)'); } catch {}
-}, workerData.interval);
-parentPort.on('message', () => { clearInterval(timer); try { db.pragma('wal_checkpoint(PASSIVE)'); db.close(); } catch {} parentPort.close(); });
-`;
-
-function startCheckpointer(file: string, onFailure: () => void): Worker | undefined {
-  try {
-    const w = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { file, from: import.meta.url, interval: CHECKPOINT_INTERVAL_MS } });
-    w.on('error', (e) => {
-      console.error('[fieldsync] SQLite checkpoint worker failed', e);
-      onFailure();
-    });
-    w.once('message', onFailure);
-    w.unref();
-    return w;
-  } catch {
-    return undefined;
-  }
-}
-
-interface DocRow {
-  id: string;
-  type: string;
-  seq: number;
-  deleted: number;
-  state: string;
-  view: string;
-}
-
-// docs is a rowid table on purpose: its rows (two JSON texts) are large, and a WITHOUT ROWID
-// B-tree moves whole rows on every page split — measured 5x slower upserts here.
-const SCHEMA = `
-CREATE TABLE IF NOT EXISTS docs (
-  tenant TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, seq INTEGER NOT NULL,
-  deleted INTEGER NOT NULL, state TEXT NOT NULL, view TEXT NOT NULL,
-  PRIMARY KEY (tenant, id));
-CREATE INDEX IF NOT EXISTS docs_tenant_seq ON docs (tenant, seq);
-CREATE TABLE IF NOT EXISTS changes (
-  tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, seq INTEGER NOT NULL,
-  PRIMARY KEY (tenant, id)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
-`;
-
-interface Queued {
+interface Pending {
   req: CommitRequest;
   plan: (loaded: LoadedState) => CommitPlan;
   resolve: (r: CommitResult) => void;
   reject: (e: unknown) => void;
+  conflicts: number;
 }
-type Outcome = { ok: CommitResult } | { err: unknown };
 
-/** Rows per multi-row INSERT (7 parameters each; well below SQLite's 32,766-parameter limit). */
-const ROWS_PER_STATEMENT = 100;
-const UPSERT_DOCS = {
-  head: 'INSERT INTO docs (tenant, id, type, seq, deleted, state, view) VALUES',
-  row: '(?, ?, ?, ?, ?, ?, ?)',
-  tail: `ON CONFLICT (tenant, id) DO UPDATE SET type = excluded.type, seq = excluded.seq,
-    deleted = excluded.deleted, state = excluded.state, view = excluded.view`,
-};
-const INSERT_CHANGES = { head: 'INSERT INTO changes (tenant, id, doc, seq) VALUES', row: '(?, ?, ?, ?)', tail: '' };
+/** A merged push waiting for (or at) the writer thread. */
+interface Planned {
+  p: Pending;
+  docs: Array<Omit<StoredDoc, 'seq'>>;
+  write: WritePush;
+  keys: string[];
+}
 
-const toDoc = (r: DocRow): StoredDoc => ({
-  id: r.id,
-  type: r.type,
-  seq: r.seq,
-  deleted: r.deleted === 1,
-  state: r.state,
-  view: r.view,
-});
+/** A push that keeps conflicting with writes of another process is refused after this many tries. */
+const MAX_CONFLICTS = 10;
+
+const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
 /**
- * The embedded default engine: one SQLite file in WAL mode.
+ * The embedded default engine: one SQLite file in WAL mode, written by a dedicated thread.
  *
- * better-sqlite3 is synchronous, so a whole push (load, merge, write, commit) runs without
- * yielding to the event loop: writers are naturally serialized inside this process, and
- * `BEGIN IMMEDIATE` serializes them against other processes opening the same file.
+ * Why a writer thread: inserting into the B-trees, writing the WAL and syncing it cost as much
+ * CPU as everything else of a push together (HTTP, JSON, merge, serialization). The main thread
+ * reads the stored state (its own connection; WAL readers never wait for the writer), merges,
+ * and hands the serialized rows to the writer, which commits groups of pushes while the main
+ * thread already merges the next ones.
+ *
+ * Correctness is optimistic concurrency control: the writer updates a document only if it still
+ * carries the sequence the main thread merged onto, and inserts new documents and change ids only
+ * if they are still absent — else that push is rolled back alone and merged again. Inside this
+ * process that never happens (a push touching a document already being written waits for that
+ * write before it reads); it guards against another process writing the same file.
+ * Acknowledgements and realtime batches are released only after the writer's COMMIT returned.
  */
 export class SqliteEngine implements StorageEngine {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #listeners = new Set<(batch: CommittedBatch) => void>();
   readonly #stmt: {
-    getDocs: Database.Statement<[string, string], DocRow>;
+    getDocs: Database.Statement<[string, string], DocRow & { rowid: number }>;
     knownChanges: Database.Statement<[string, string], { id: string }>;
-    bumpSeq: Database.Statement<[number], { value: number }>;
     head: Database.Statement<[], { value: number }>;
   };
-  /** Multi-row upsert/insert statements by row count (1..ROWS_PER_STATEMENT), prepared lazily. */
-  readonly #upsertDocs = new Map<number, Database.Statement<unknown[]>>();
-  readonly #insertChanges = new Map<number, Database.Statement<unknown[]>>();
-  /** Pushes waiting for the next group commit. */
-  #queue: Queued[] = [];
-  #flushScheduled = false;
+  readonly #writer: Worker;
   readonly #checkpointer: Worker | undefined;
-  readonly #group: Database.Transaction<(queue: Queued[]) => Outcome[]>;
-  readonly #one: Database.Transaction<(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan) => CommitResult>;
+  readonly #tempDir: string | undefined;
+  /** Pushes not merged yet (some wait for a document that is being written). */
+  #waiting: Pending[] = [];
+  /** Merged pushes for the next group. */
+  #planned: Planned[] = [];
+  /** The group the writer is committing. */
+  #inFlight: Planned[] | undefined;
+  /** Documents (tenant, id) of planned and in-flight pushes. */
+  readonly #busy = new Set<string>();
+  #scheduled = false;
+  #failure: Error | undefined;
+  #idle: (() => void) | undefined;
 
   constructor(options: SqliteEngineOptions) {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-    this.#db = new Database(options.file);
+    let file = options.file;
+    if (file === ':memory:') {
+      // The writer thread needs a second connection, which an in-memory database cannot have.
+      this.#tempDir = mkdtempSync(join(tmpdir(), 'fieldsync-sqlite-'));
+      file = join(this.#tempDir, 'db.sqlite');
+    } else mkdirSync(dirname(file), { recursive: true });
+    this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
-    this.#db.pragma(`synchronous = ${options.synchronous ?? 'FULL'}`);
     this.#db.pragma('busy_timeout = 5000');
     this.#db.exec(SCHEMA);
-    this.#checkpointer = options.file !== ':memory:' && options.backgroundCheckpoints !== false ? startCheckpointer(options.file, () => this.#db.open && this.#db.pragma('wal_autocheckpoint = 1000')) : undefined;
-    // The worker checkpoints instead; without it SQLite's own automatic checkpoint stays on.
-    if (this.#checkpointer) this.#db.pragma('wal_autocheckpoint = 0');
     this.#stmt = {
       // One read per push for all its documents and all its change ids (a JSON array parameter).
       getDocs: this.#db.prepare(
-        'SELECT id, type, seq, deleted, state, view FROM docs WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))',
+        'SELECT rowid, id, type, seq, deleted, state, view FROM docs WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))',
       ),
       knownChanges: this.#db.prepare('SELECT id FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))'),
-      bumpSeq: this.#db.prepare("UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value"),
       head: this.#db.prepare("SELECT value FROM meta WHERE key = 'seq'"),
     };
-    // A push's savepoint inside the group's transaction: a push whose plan or writes throw is
-    // rolled back alone (no half-applied push), the others of its group still commit.
-    this.#one = this.#db.transaction((req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan) => this.#apply(req, plan));
-    this.#group = this.#db.transaction((queue: Queued[]): Outcome[] =>
-      queue.map((p) => {
-        try {
-          return { ok: this.#one(p.req, p.plan) };
-        } catch (err) {
-          return { err };
-        }
-      }),
-    );
+    const background = options.backgroundCheckpoints !== false;
+    this.#writer = startWriter({ file, synchronous: options.synchronous ?? 'FULL', autoCheckpoint: !background });
+    this.#writer.on('message', (m: WriterMessage) => this.#onWriter(m));
+    this.#writer.on('error', (e) => this.#fail(e));
+    this.#writer.on('exit', () => this.#fail(new Error('the SQLite writer thread exited')));
+    this.#writer.unref();
+    // The worker checkpoints instead; if it cannot, SQLite's own automatic checkpoint comes back on.
+    this.#checkpointer = background ? startCheckpointer(file, () => this.#writer.postMessage('autocheckpoint')) : undefined;
+    if (background && !this.#checkpointer) this.#writer.postMessage('autocheckpoint');
   }
 
   async init(): Promise<void> {}
 
   /**
-   * Group commit: pushes that reach `commit` in the same event-loop turn (typically several
-   * concurrent requests whose bodies arrived while the previous commit was syncing) share one
-   * transaction and one WAL sync. Each push runs in its own savepoint, gets its own contiguous
-   * sequence range in arrival order, and is answered only after the shared COMMIT returned.
+   * Group commit: pushes merged while the writer commits the previous group go together into
+   * the next one (one transaction, one WAL sync, a savepoint each). Each push gets its own
+   * contiguous sequence range and is answered only after the shared COMMIT returned.
    */
   commit(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): Promise<CommitResult> {
     return new Promise((resolve, reject) => {
-      this.#queue.push({ req, plan, resolve, reject });
-      if (!this.#flushScheduled) {
-        this.#flushScheduled = true;
-        setImmediate(() => this.#flush());
-      }
+      if (this.#failure) return reject(this.#failure);
+      this.#waiting.push({ req, plan, resolve, reject, conflicts: 0 });
+      this.#schedule();
     });
   }
 
-  #flush(): void {
-    this.#flushScheduled = false;
-    const queue = this.#queue;
-    this.#queue = [];
-    if (queue.length === 0) return;
-    let outcomes: Outcome[];
+  #schedule(): void {
+    if (this.#scheduled) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.#pump();
+    });
+  }
+
+  /** Merges every waiting push whose documents are not being written, then feeds the writer. */
+  #pump(): void {
+    const still: Pending[] = [];
+    for (const p of this.#waiting) {
+      if (p.req.docIds.some((id) => this.#busy.has(key(p.req.tenant, id)))) still.push(p);
+      else this.#plan(p);
+    }
+    this.#waiting = still;
+    this.#send();
+    this.#checkIdle();
+  }
+
+  #plan(p: Pending): void {
+    const { tenant, changeIds, docIds } = p.req;
+    let out: CommitPlan;
+    // rowid and sequence of each stored document as read: what the writer checks before writing.
+    const read = new Map<string, [rowid: number, seq: number]>();
     try {
-      outcomes = this.#db.open ? this.#group.immediate(queue) : queue.map(() => ({ err: new Error('the database is closed') }));
-    } catch (err) {
-      // BEGIN or COMMIT failed: nothing of this group is stored.
-      for (const p of queue) p.reject(err);
+      if (this.#failure) throw this.#failure;
+      const known = new Set<string>();
+      if (changeIds.length > 0) for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(changeIds))) known.add(r.id);
+      const docs = new Map<string, StoredDoc>();
+      if (docIds.length > 0) {
+        for (const r of this.#stmt.getDocs.all(tenant, JSON.stringify(docIds))) {
+          docs.set(r.id, toDoc(r));
+          read.set(r.id, [r.rowid, r.seq]);
+        }
+      }
+      out = p.plan({ known, docs });
+      // The writer verifies exactly what was read here, so a plan may only write what it asked for.
+      const askedDocs = new Set(docIds);
+      const askedChanges = new Set(changeIds);
+      for (const d of out.docs) if (!askedDocs.has(d.id)) throw new Error(`plan wrote document "${d.id}" that was not in the request`);
+      for (const c of out.changes) {
+        if (!askedChanges.has(c.id) || known.has(c.id)) throw new Error(`plan wrote change "${c.id}" that was not requested or is already stored`);
+      }
+      if (out.docs.length === 0) {
+        p.resolve({ docs: [], cursor: this.#stmt.head.get()?.value ?? 0 });
+        return;
+      }
+    } catch (e) {
+      p.reject(e);
       return;
     }
-    for (let i = 0; i < queue.length; i++) {
-      const p = queue[i]!;
-      const o = outcomes[i]!;
-      if ('err' in o) {
-        p.reject(o.err);
-        continue;
-      }
-      const result = o.ok;
-      if (result.docs.length > 0) {
-        const batch: CommittedBatch = { tenant: p.req.tenant, from: result.cursor - result.docs.length + 1, to: result.cursor, docs: result.docs };
-        for (const l of this.#listeners) l(batch);
-      }
-      p.resolve(result);
+    const docs: WritePush['docs'] = [];
+    const keys: string[] = [];
+    for (const d of out.docs) {
+      const [rowid, seq] = read.get(d.id) ?? [0, 0];
+      docs.push(rowid, seq, d.id, d.type, d.deleted ? 1 : 0, d.state, d.view);
+      keys.push(key(tenant, d.id));
     }
+    const changes: string[] = [];
+    for (const c of out.changes) changes.push(c.id, c.doc);
+    for (const k of keys) this.#busy.add(k);
+    this.#planned.push({ p, docs: out.docs, write: { tenant, docs, changes }, keys });
   }
 
-  #apply(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): CommitResult {
-    const { tenant } = req;
-    const known = new Set<string>();
-    if (req.changeIds.length > 0) for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(req.changeIds))) known.add(r.id);
-    const docs = new Map<string, StoredDoc>();
-    if (req.docIds.length > 0) for (const r of this.#stmt.getDocs.all(tenant, JSON.stringify(req.docIds))) docs.set(r.id, toDoc(r));
-    const out = plan({ known, docs });
-    if (out.docs.length === 0) return { docs: [], cursor: this.#stmt.head.get()?.value ?? 0 };
-    const n = out.docs.length;
-    const to = this.#stmt.bumpSeq.get(n)?.value ?? 0;
+  #send(): void {
+    if (this.#inFlight || this.#planned.length === 0) return;
+    this.#inFlight = this.#planned;
+    this.#planned = [];
+    this.#writer.ref(); // pending acknowledgements keep the process alive; an idle engine does not
+    this.#writer.postMessage({ pushes: this.#inFlight.map((g) => g.write) });
+  }
+
+  #onWriter(m: WriterMessage): void {
+    if ('fatal' in m) return this.#fail(new Error(`the SQLite writer thread could not start: ${m.fatal}`));
+    const group = this.#inFlight ?? [];
+    this.#inFlight = undefined;
+    // The next group (merged meanwhile) goes out first: the writer is never idle needlessly.
+    for (const g of group) for (const k of g.keys) this.#busy.delete(k);
+    const retry: Pending[] = [];
+    group.forEach((g, i) => {
+      const o: WriteOutcome | undefined = 'groupError' in m ? { error: m.groupError, ...(m.code ? { code: m.code } : {}) } : m.outcomes[i];
+      if (o && 'to' in o) this.#committed(g, o.to);
+      else if (o && 'conflict' in o) {
+        if (++g.p.conflicts >= MAX_CONFLICTS) g.p.reject(new Error('the documents kept changing under this push (another process writes the same database); retry later'));
+        else retry.push(g.p);
+      } else g.p.reject(Object.assign(new Error(o?.error ?? 'the SQLite writer returned no outcome'), o?.code ? { code: o.code } : {}));
+    });
+    this.#send();
+    this.#waiting.unshift(...retry);
+    if (this.#waiting.length > 0) this.#schedule();
+    this.#checkIdle();
+  }
+
+  #committed(g: Planned, to: number): void {
+    const n = g.docs.length;
     const base = to - n;
     const written: StoredDoc[] = new Array(n);
-    const seqOf = new Map<string, number>();
-    for (let i = 0; i < n; i++) {
-      const d = out.docs[i]!;
-      seqOf.set(d.id, base + i + 1);
-      written[i] = { ...d, seq: base + i + 1 };
-    }
-    for (let i = 0; i < n; i += ROWS_PER_STATEMENT) {
-      const rows = written.slice(i, i + ROWS_PER_STATEMENT);
-      const params: unknown[] = [];
-      for (const d of rows) params.push(tenant, d.id, d.type, d.seq, d.deleted ? 1 : 0, d.state, d.view);
-      this.#rowsStatement(this.#upsertDocs, rows.length, UPSERT_DOCS).run(params);
-    }
-    for (let i = 0; i < out.changes.length; i += ROWS_PER_STATEMENT) {
-      const rows = out.changes.slice(i, i + ROWS_PER_STATEMENT);
-      const params: unknown[] = [];
-      for (const c of rows) params.push(tenant, c.id, c.doc, seqOf.get(c.doc) ?? to);
-      this.#rowsStatement(this.#insertChanges, rows.length, INSERT_CHANGES).run(params);
-    }
-    return { docs: written, cursor: to };
+    for (let i = 0; i < n; i++) written[i] = { ...g.docs[i]!, seq: base + i + 1 };
+    const batch: CommittedBatch = { tenant: g.write.tenant, from: base + 1, to, docs: written };
+    for (const l of this.#listeners) l(batch);
+    g.p.resolve({ docs: written, cursor: to });
   }
 
-  #rowsStatement(cache: Map<number, Database.Statement<unknown[]>>, rows: number, sql: { head: string; row: string; tail: string }): Database.Statement<unknown[]> {
-    let st = cache.get(rows);
-    if (!st) {
-      st = this.#db.prepare<unknown[]>(`${sql.head} ${Array.from({ length: rows }, () => sql.row).join(',')} ${sql.tail}`);
-      cache.set(rows, st);
-    }
-    return st;
+  #fail(e: unknown): void {
+    if (this.#failure) return;
+    this.#failure = e instanceof Error ? e : new Error(String(e));
+    for (const g of [...(this.#inFlight ?? []), ...this.#planned]) g.p.reject(this.#failure);
+    for (const p of this.#waiting) p.reject(this.#failure);
+    this.#inFlight = undefined;
+    this.#planned = [];
+    this.#waiting = [];
+    this.#busy.clear();
+    this.#checkIdle();
+  }
+
+  #checkIdle(): void {
+    if (this.#inFlight || this.#planned.length > 0 || this.#waiting.length > 0) return;
+    this.#writer.unref();
+    this.#idle?.();
+    this.#idle = undefined;
   }
 
   async pull(tenant: string, q: PullQuery): Promise<PullPage> {
@@ -303,20 +294,22 @@ export class SqliteEngine implements StorageEngine {
     return () => this.#listeners.delete(listener);
   }
 
+  /** Answers every queued push (after its commit), then stops the threads and closes the file. */
   async close(): Promise<void> {
-    if (this.#queue.length > 0) this.#flush(); // answer queued pushes before closing
-    this.#listeners.clear();
-    if (this.#checkpointer) {
-      const w = this.#checkpointer;
+    if (this.#inFlight || this.#planned.length > 0 || this.#waiting.length > 0) {
       await new Promise<void>((resolve) => {
-        const t = setTimeout(() => void w.terminate().then(() => resolve()), 5000);
-        w.once('exit', () => {
-          clearTimeout(t);
-          resolve();
-        });
-        w.postMessage('close');
+        this.#idle = resolve;
+        this.#checkIdle();
       });
     }
+    this.#listeners.clear();
+    const failed = this.#failure;
+    this.#failure ??= new Error('the database is closed');
+    this.#writer.removeAllListeners('exit');
+    if (!failed) await stopWorker(this.#writer, 'close');
+    else await this.#writer.terminate();
+    if (this.#checkpointer) await stopWorker(this.#checkpointer, 'close');
     if (this.#db.open) this.#db.close();
+    if (this.#tempDir) rmSync(this.#tempDir, { recursive: true, force: true });
   }
 }

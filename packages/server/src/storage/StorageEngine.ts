@@ -24,6 +24,11 @@ export interface StoredDoc {
 
 /** What the merge step decided to write. */
 export interface CommitPlan {
+  /**
+   * Documents to write. Only ids named in the request's `docIds` (and change ids named in its
+   * `changeIds` and not already known): an engine that merges outside its write transaction
+   * verifies exactly what it loaded, and refuses a plan that writes anything else.
+   */
   docs: Array<Omit<StoredDoc, 'seq'>>;
   /** Accepted change ids, each with the document it updated (for idempotency). */
   changes: Array<{ id: string; doc: string }>;
