@@ -174,7 +174,7 @@ export class Collection implements QuerySource {
     const index = spec.kind === 'hash' ? new HashIndex(spec) : new OrderedIndex(spec);
     const existing = this.indexes.find((i) => i.name === index.name);
     if (existing) return existing;
-    index.build(this.docs.values());
+    index.build(this.rows.scanDocs());
     this.indexes.push(index);
     return index;
   }
@@ -213,7 +213,7 @@ export class Collection implements QuerySource {
     try {
       fn();
     } finally {
-      if (--this.bulkDepth === 0) for (const index of this.indexes) index.build(this.docs.values());
+      if (--this.bulkDepth === 0) for (const index of this.indexes) index.build(this.rows.scanDocs());
     }
   }
 

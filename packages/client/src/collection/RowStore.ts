@@ -157,6 +157,32 @@ export class RowStore {
     }
   }
 
+  /**
+   * Every document that is not deleted, for building an index: plain rows at the type's version
+   * are shown through one reused object whose fields are overwritten for each row (index
+   * builders read a document's keys and id and keep neither the object nor its identity), so a
+   * full pass over 100,000 rows allocates no document.
+   */
+  *scanDocs(): IterableIterator<Doc> {
+    const plan = this.readPlan();
+    const view: Record<string, unknown> | undefined = plan && { id: '' };
+    if (view && plan) for (const key of plan.keys) view[key] = undefined;
+    for (const [id, row] of this.rowOf) {
+      if (!view || !plan || this.versions[row] !== plan.version || this.promoted.has(row)) {
+        const doc = this.peekDoc(id);
+        if (doc !== undefined) yield doc;
+        continue;
+      }
+      view.id = id;
+      const { keys, cols, defaults } = plan;
+      for (let i = 0; i < keys.length; i++) {
+        const v = cols[i]?.[row];
+        view[keys[i] as string] = v !== undefined || defaults[i] === undefined ? v : structuredClone(defaults[i]);
+      }
+      yield view as Doc;
+    }
+  }
+
   *liveIds(): IterableIterator<string> {
     if (this.deletedCount === 0) return yield* this.rowOf.keys();
     for (const [id, row] of this.rowOf) if (!this.promoted.has(row) || this.pinned.has(id)) yield id;
@@ -253,16 +279,12 @@ export class RowStore {
     return doc;
   }
 
-  /**
-   * What `materialize(state, type)` gives for a plain row, read straight from the columns. The
-   * plan (column and default of each declared field) is kept until the type changes, which
-   * always goes through `invalidate`.
-   */
-  private materializeRow(row: number, id: string): Doc {
+  /** The read plan of the current type (undefined while the collection has no type). */
+  private readPlan(): ReadPlan | undefined {
     let plan = this.plan;
     if (plan === undefined || plan.columns !== this.columns.length) {
       const type = this.host.typeFor();
-      if (type === undefined) return Object.freeze(this.host.view(this.build(row))) as Doc;
+      if (type === undefined) return undefined;
       plan = { version: type.version, columns: this.columns.length, keys: [], cols: [], defaults: [] };
       for (const key in type.fields) {
         const j = this.columnOf.get(key);
@@ -272,7 +294,17 @@ export class RowStore {
       }
       this.plan = plan;
     }
-    if (this.versions[row] !== plan.version) return Object.freeze(this.host.view(this.build(row))) as Doc;
+    return plan;
+  }
+
+  /**
+   * What `materialize(state, type)` gives for a plain row, read straight from the columns. The
+   * plan (column and default of each declared field) is kept until the type changes, which
+   * always goes through `invalidate`.
+   */
+  private materializeRow(row: number, id: string): Doc {
+    const plan = this.readPlan();
+    if (plan === undefined || this.versions[row] !== plan.version) return Object.freeze(this.host.view(this.build(row))) as Doc;
     const { keys, cols, defaults } = plan;
     const out: Record<string, unknown> = { id };
     for (let i = 0; i < keys.length; i++) {

@@ -312,9 +312,8 @@ export class Database implements SyncHost, WriteHost {
             // The outbox keeps a reference to the row instead of the change when the row holds
             // exactly the change's values: a plain row at the change's stamp.
             if (state.s === change.stamp && isPlainState(state, collection.name)) {
-              const names = Object.keys(state.r);
-              if (run === undefined || !sameNames(run.names, names)) {
-                run = this.outbox.beginRun({ collection: collection.name, type: change.type, v: change.v, th, names, first: change.id });
+              if (run === undefined || !sameNames(run.names, state.r)) {
+                run = this.outbox.beginRun({ collection: collection.name, type: change.type, v: change.v, th, names: Object.keys(state.r), first: change.id });
               }
               this.outbox.pushRef(run, id, change);
             } else this.outbox.push(change.id, change);
@@ -554,10 +553,11 @@ export class Database implements SyncHost, WriteHost {
   }
 }
 
-function sameNames(a: readonly string[], b: readonly string[]): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+/** True if `record`'s keys are `names`, in order (no array built: this runs once per inserted document). */
+function sameNames(names: readonly string[], record: Record<string, unknown>): boolean {
+  let i = 0;
+  for (const key in record) if (names[i++] !== key) return false;
+  return i === names.length;
 }
 
 function sameBytes(a: Uint8Array, b: Uint8Array): boolean {

@@ -50,6 +50,7 @@ export class HashIndex {
     return this.buckets.get(encodeKey(values));
   }
 
+  /** Rebuilds from `docs`, which may show every document through one reused object: keep neither it nor its identity. */
   build(docs: Iterable<Docish>): void {
     this.buckets.clear();
     for (const d of docs) this.update(undefined, d);

@@ -46,7 +46,10 @@ export class OrderedIndex {
     for (const t of next) this.list.insert(this.key(t), id);
   }
 
-  /** Bulk build: one sort instead of 100k splices. */
+  /**
+   * Bulk build: one sort instead of 100k splices. `docs` may show every document through one
+   * reused object: keep neither it nor its identity.
+   */
   build(docs: Iterable<Docish>): void {
     const entries: Array<{ k: unknown; id: string }> = [];
     for (const d of docs) {
