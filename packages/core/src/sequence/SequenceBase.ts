@@ -83,7 +83,7 @@ export abstract class SequenceBase<C> {
    * is a valid input for any replica: operations it already has are skipped.
    */
   encodeSince(version: Readonly<SequenceVersion>): Uint8Array {
-    return encodeUpdate(collectSince(this.core, version), this.core.agents.map((a) => a.name), this.codec);
+    return encodeUpdate(collectSince(this.core, version), this.core.names, this.codec);
   }
 
   /**

@@ -27,6 +27,8 @@ export interface AgentState<C> {
 export class SequenceCore<C> {
   readonly tree: RunTree<C>;
   readonly agents: AgentState<C>[] = [];
+  /** `agents[i].name` by index, as the encoder wants them. */
+  readonly names: string[] = [];
   readonly me: number;
   /** Every applied operation in integration order (a causal order), run-length merged. */
   readonly log = new OpLog();
@@ -56,6 +58,7 @@ export class SequenceCore<C> {
     if (i === undefined) {
       i = this.agents.length;
       this.agents.push({ name, next: 0, entries: [], lastOp: -1 });
+      this.names.push(name);
       this.agentIdx.set(name, i);
     }
     return i;

@@ -89,6 +89,7 @@ function copyOut(buf: Uint8Array, n: number): Uint8Array {
 }
 
 const recentNames: string[] = [];
+const REPLICA = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Reader for {@link ByteWriter} output; every overrun or malformed varint is a DecodeError. */
 export class ByteReader {
@@ -157,10 +158,11 @@ export class ByteReader {
   }
 
   /**
-   * `n` bytes as a string of one character per byte (ASCII replica ids). The same few ids arrive
-   * in every update, so recently seen ones are reused instead of rebuilt.
+   * A replica id of `n` bytes (`[A-Za-z0-9_-]{1,64}`, one byte per character); DecodeError if it
+   * is not one. The same few ids arrive in every update, so recently seen ones (which were
+   * validated when first seen) are reused instead of rebuilt and checked again.
    */
-  latin1(n: number): string {
+  replicaId(n: number): string {
     const at = this.skip(n);
     const buf = this.buf;
     search: for (const name of recentNames) {
@@ -169,6 +171,7 @@ export class ByteReader {
       return name;
     }
     const name = String.fromCharCode.apply(null, Array.from(buf.subarray(at, at + n)));
+    if (!REPLICA.test(name)) throw new DecodeError(`invalid replica id ${JSON.stringify(name)}`);
     if (recentNames.length >= 16) recentNames.shift();
     recentNames.push(name);
     return name;

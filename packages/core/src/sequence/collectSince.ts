@@ -1,6 +1,12 @@
 import type { InsertEntry } from './Run.js';
-import type { SequenceCore } from './SequenceCore.js';
+import type { AgentState, SequenceCore } from './SequenceCore.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
+
+const fromScratch: number[] = [];
+const openScratch: boolean[] = [];
+/** Shared empty lists for the usual update (the encoder only reads them). */
+const NONE: number[] = [];
+const NONE_PENDING: UpdateOp<never>[] = [];
 
 /**
  * The operations a replica at `version` lacks, in log order (so causally ordered). The first is
@@ -11,17 +17,19 @@ import type { InsertOp, Update, UpdateOp } from './updateOps.js';
  */
 export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): Update<C> {
   const agents = core.agents;
-  const from: number[] = [];
+  // Scratch arrays, refilled for every call (nothing here calls out, so no call can overlap).
+  const from = fromScratch;
   /** Agents with operations the receiver lacks whose first such operation is not found yet. */
-  const open: boolean[] = [];
+  const open = openScratch;
   let nOpen = 0;
   let full = true;
-  for (const st of agents) {
+  for (let a = 0; a < agents.length; a++) {
+    const st = agents[a] as AgentState<C>;
     const v = Object.hasOwn(version, st.name) ? version[st.name] : 0;
     const f = typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : 0;
-    from.push(f);
+    from[a] = f;
     if (f > 0) full = false;
-    open.push(st.next > f);
+    open[a] = st.next > f;
     if (st.next > f) nOpen++;
   }
   const log = core.log;
@@ -59,9 +67,9 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
       needTombstones = true;
     }
   }
-  const tombstones = core.pendingDeletes.length > 0 ? core.pendingDeletes.slice() : [];
+  const tombstones = core.pendingDeletes.length > 0 || (needTombstones && !full) ? core.pendingDeletes.slice() : NONE;
   if (needTombstones && !full) collectTombstones(core, tombstones);
-  return { ops: out, pending: core.pending.length > 0 ? core.pending.slice() : [], tombstones, ends: full ? agents.map((st) => st.next) : null };
+  return { ops: out, pending: core.pending.length > 0 ? core.pending.slice() : NONE_PENDING, tombstones, ends: full ? agents.map((st) => st.next) : null };
 }
 
 /** The insert of ids `seq .. end-1` of `entry`, with each part's current content or deletion. */

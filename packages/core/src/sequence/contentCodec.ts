@@ -9,7 +9,8 @@ import type { ByteReader, ByteWriter } from './bytes.js';
 export interface ContentCodec<C> {
   /** Distinguishes text from list updates, so one is never applied to the other. */
   readonly kind: number;
-  write(w: ByteWriter, parts: C[]): void;
+  /** Writes `parts[0 .. n-1]`. */
+  write(w: ByteWriter, parts: C[], n: number): void;
   read(r: ByteReader): ContentSource<C>;
 }
 
@@ -22,6 +23,8 @@ export interface ContentSource<C> {
 }
 
 const encoder = new TextEncoder();
+/** Content up to this many UTF-16 units is encoded and decoded by hand when it is ASCII. */
+const SHORT = 12;
 const decoder = new TextDecoder('utf-8', { fatal: true });
 /** With the `u` flag a valid pair is one code point, so this matches only lone surrogates. */
 const LONE_SURROGATE = /\p{Cs}/u;
@@ -84,8 +87,29 @@ function shortUtf8(buf: Uint8Array, at: number, n: number): string {
 /** Strings as UTF-8; strings with lone surrogates (legal JS indices can split pairs) as UTF-16. */
 export const textCodec: ContentCodec<string> = {
   kind: 0,
-  write(w, parts) {
-    const s = parts.length === 1 ? (parts[0] as string) : parts.join('');
+  write(w, parts, n) {
+    const s = n === 1 ? (parts[0] as string) : parts.slice(0, n).join('');
+    // The few characters of a keystroke's update: ASCII is copied by hand, which saves the
+    // encoder's native call and the surrogate scan; anything else takes the general path.
+    if (s.length <= SHORT) {
+      const from = w.pos;
+      w.byte(0);
+      const start = reserveLength(w);
+      w.ensure(s.length);
+      const buf = w.buf;
+      let i = 0;
+      for (; i < s.length; i++) {
+        const c = s.charCodeAt(i);
+        if (c >= 0x80) break;
+        buf[start + i] = c;
+      }
+      if (i === s.length) {
+        w.pos = start + i;
+        patchLength(w, start);
+        return;
+      }
+      w.pos = from;
+    }
     if (!LONE_SURROGATE.test(s)) {
       w.byte(0);
       const start = reserveLength(w);
@@ -108,7 +132,7 @@ export const textCodec: ContentCodec<string> = {
     if (mode === 0) {
       const n = readLength(r);
       const at = r.skip(n);
-      s = n <= 12 ? shortUtf8(r.buf, at, n) : utf8(r.buf.subarray(at, at + n));
+      s = n <= SHORT ? shortUtf8(r.buf, at, n) : utf8(r.buf.subarray(at, at + n));
     } else if (mode === 1) {
       const n = r.bounded(r.end, 'content size');
       const b = r.bytes(n * 2);
@@ -123,9 +147,9 @@ export const textCodec: ContentCodec<string> = {
 /** List values as one JSON array: values must be JSON-serialisable (as in a document field). */
 export const listCodec: ContentCodec<unknown[]> = {
   kind: 1,
-  write(w, parts) {
+  write(w, parts, n) {
     const all: unknown[] = [];
-    for (const p of parts) for (const v of p) all.push(v);
+    for (let i = 0; i < n; i++) for (const v of parts[i] as unknown[]) all.push(v);
     const start = reserveLength(w);
     const s = JSON.stringify(all);
     w.ensure(s.length * 3);

@@ -6,7 +6,6 @@ import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MAX, T_MOVE, T_OL, T_OL_OT
 
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
 const MAX_LEN = 2 ** 31;
-const REPLICA = /^[A-Za-z0-9_-]{1,64}$/;
 
 interface State<C> {
   r: ByteReader;
@@ -42,9 +41,7 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   const nAgents = r.bounded(r.end, 'agent count');
   const agents: string[] = [];
   for (let i = 0; i < nAgents; i++) {
-    const name = r.latin1(r.bounded(64, 'replica id length'));
-    if (!REPLICA.test(name)) throw new DecodeError(`invalid replica id ${JSON.stringify(name)}`);
-    agents.push(name);
+    agents.push(r.replicaId(r.bounded(64, 'replica id length')));
   }
   const scratch: InsertOp<C> | null = onOp ? { kind: 0, agent: 0, seq: 0, len: 0, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined } : null;
   const claim: ClaimOp | null = onOp ? { kind: 2, agent: 0, seq: 0, len: 0 } : null;

@@ -21,20 +21,26 @@ export function encodeUpdate<C>(update: Update<C>, names: readonly string[], cod
   }
 }
 
-/** Local agent index -> index in the update's agent table, and the per-agent expected seq. */
+/**
+ * Local agent index -> index in the update's agent table (`used` lists them in that order), the
+ * per-agent expected seq, and the contents to write. Arrays keep their slots between calls and
+ * counters say how much is in use (shrinking an array's length is a slow runtime call).
+ */
 class Tables {
   busy = false;
   table: number[] = [];
   used: number[] = [];
+  nUsed = 0;
   expected: number[] = [];
   prev = -1;
   contents: unknown[] = [];
+  nContents = 0;
 
   reset(): this {
-    for (const a of this.used) this.table[a] = -1;
-    this.used.length = 0;
-    this.expected.length = 0;
-    this.contents.length = 0;
+    for (let i = 0; i < this.nUsed; i++) this.table[this.used[i] as number] = -1;
+    this.nUsed = 0;
+    for (let i = 0; i < this.nContents; i++) this.contents[i] = null;
+    this.nContents = 0;
     this.prev = -1;
     return this;
   }
@@ -42,16 +48,17 @@ class Tables {
   ref(a: number): number {
     const x = this.table[a];
     if (x !== undefined && x >= 0) return x;
-    this.table[a] = this.used.length;
-    this.used.push(a);
-    this.expected.push(0);
-    return this.used.length - 1;
+    const i = this.nUsed++;
+    this.table[a] = i;
+    this.used[i] = a;
+    this.expected[i] = 0;
+    return i;
   }
 
   refOp<C>(op: UpdateOp<C>): void {
     this.ref(op.agent);
     if (op.kind === 0) {
-      for (const p of op.parts) if (p.content !== null) this.contents.push(p.content);
+      for (const p of op.parts) if (p.content !== null) this.contents[this.nContents++] = p.content;
       if (op.oLa >= 0) this.ref(op.oLa);
       if (op.oRa >= 0) this.ref(op.oRa);
       if (op.move !== undefined) this.ref(op.move.ea);
@@ -73,18 +80,19 @@ function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], c
   w.byte(FORMAT);
   w.byte(codec.kind);
   w.byte(ends !== null ? F_FULL : 0);
-  w.u(t.used.length);
+  w.u(t.nUsed);
   // Replica ids are ASCII ([A-Za-z0-9_-]), one byte per character.
-  for (const a of t.used) {
-    const n = names[a] as string;
+  for (let x = 0; x < t.nUsed; x++) {
+    const n = names[t.used[x] as number] as string;
     w.u(n.length);
-    for (let i = 0; i < n.length; i++) w.byte(n.charCodeAt(i));
+    w.ensure(n.length);
+    for (let i = 0; i < n.length; i++) w.buf[w.pos++] = n.charCodeAt(i);
   }
-  codec.write(w, t.contents as C[]);
+  codec.write(w, t.contents as C[], t.nContents);
   writeOps(w, update.ops, t);
   // A snapshot closes every agent: the ids after its last insert were deletes.
   if (ends !== null) {
-    for (let x = 0; x < t.used.length; x++) {
+    for (let x = 0; x < t.nUsed; x++) {
       const end = ends[t.used[x] as number] as number;
       w.u(end - (t.expected[x] as number));
       t.expected[x] = end;
