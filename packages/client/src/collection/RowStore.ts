@@ -1,6 +1,7 @@
 import type { DocState, TypeDef } from '@fieldsync/core';
 import { emptyDoc, isDeleted } from '@fieldsync/core';
 import type { Doc } from '../query/types.js';
+import { compileReader, type ReadPlan } from './rowReader.js';
 
 /** What a row store needs from its collection to show documents as readers see them. */
 export interface RowHost {
@@ -10,32 +11,25 @@ export interface RowHost {
   view(state: DocState): Record<string, unknown>;
 }
 
-/** How plain rows are read at the type's current version: per declared field, its column and default. */
-interface ReadPlan {
-  version: number;
-  /** Number of columns when the plan was made (a new column may hold a declared field). */
-  columns: number;
-  keys: string[];
-  cols: Array<unknown[] | undefined>;
-  defaults: unknown[];
-}
-
 /** Materialized plain documents kept for reuse: two generations of up to this many each. */
 const CACHE_SIZE = 8192;
 
 /**
- * The documents of one collection, stored by column so that 100,000 of them stay small. A
- * document whose state is only plain last-writer-wins registers sharing one stamp — what an
- * insert or a bulk load produces — is a *plain row*: its values sit in one array per field, with
- * its stamp and version beside them, and no object of its own. Any other state (a register with
+ * The documents of one collection, stored as rows of one table so that 100,000 of them stay
+ * small. A document whose state is only plain last-writer-wins registers sharing one stamp —
+ * what an insert or a bulk load produces — is a *plain row*: its values sit side by side in one
+ * shared array (`cells`, one column per field name), its stamp in another, and it has no object
+ * of its own. Side by side rather than one array per field: reading a document then touches one
+ * or two cache lines instead of one per field, which is what a query building its results pays. Any other state (a register with
  * its own stamp or superseded values after a concurrent write, text, lists, sets, logs, counters,
  * hidden migration data, a tombstone) is *promoted*: its `DocState` is kept as is.
  *
  * `states.get(id)` of a plain row builds a fresh `DocState` (callers may mutate it; the row
  * changes only through `set`), so a write never changes the columns behind a reader's back.
- * Materialized documents of plain rows are built on read and a bounded number are cached (the
- * same object is returned while cached, and always while nothing changed for a live query,
- * which keeps its own); promoted documents keep their materialized document, because their
+ * Materialized documents of plain rows are built on read. Those read by id (and written) are
+ * frozen and a bounded number cached (the same object is returned while cached; a live query
+ * keeps its own, frozen, until the document changes); a query's candidates are built fresh for
+ * the caller and not cached. Promoted documents keep their materialized document, because their
  * state object is updated in place by the write path and the previous view must survive it.
  */
 export class RowStore {
@@ -48,10 +42,11 @@ export class RowStore {
    */
   private versions: number[] | undefined;
   private version = 0;
-  /** Field names of the columns, in order of first appearance, and the columns themselves. */
+  /** Field names of the columns, in order of first appearance. */
   private readonly names: string[] = [];
-  private readonly columns: unknown[][] = [];
   private readonly columnOf = new Map<string, number>();
+  /** Row-major values: cell `row * names.length + column` (undefined = no such register). */
+  private cells: unknown[] = [];
   private readonly promoted = new Map<number, DocState>();
   /** Materialized documents of promoted rows that are not deleted. */
   private readonly pinned = new Map<string, Doc>();
@@ -100,7 +95,7 @@ export class RowStore {
     if (cached !== undefined) return cached;
     const row = this.rowOf.get(id);
     if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
-    const doc = this.materializeRow(row, id);
+    const doc = Object.freeze(this.materializeRow(row, id));
     this.remember(id, doc);
     return doc;
   }
@@ -108,6 +103,8 @@ export class RowStore {
   /**
    * Like `doc`, without caching a document built for it: what a query uses for its candidates,
    * so scanning many documents neither pays for the cache nor pushes out what was read by id.
+   * A document built here belongs to the caller alone and is not frozen (`Object.freeze` costs
+   * more than building it); every document shared between readers is.
    */
   peekDoc(id: string): Doc | undefined {
     const cached = this.cache.size + this.older.size > 0 ? (this.cache.get(id) ?? this.older.get(id)) : undefined;
@@ -154,7 +151,7 @@ export class RowStore {
     return row !== undefined && (!this.promoted.has(row) || this.pinned.has(id));
   }
 
-  /** Every materialized document (not cached: a full pass must not evict the useful entries). */
+  /** Every materialized document (not cached: a full pass must not evict the useful entries; built ones not frozen, as in `peekDoc`). */
   *allDocs(): IterableIterator<Doc> {
     for (const [id, row] of this.rowOf) {
       const doc = this.cache.get(id) ?? this.older.get(id) ?? this.pinned.get(id) ?? (this.promoted.has(row) ? undefined : this.materializeRow(row, id));
@@ -180,8 +177,10 @@ export class RowStore {
       }
       view.id = id;
       const { keys, cols, defaults } = plan;
+      const base = row * this.names.length;
       for (let i = 0; i < keys.length; i++) {
-        const v = cols[i]?.[row];
+        const j = cols[i] as number;
+        const v = j < 0 ? undefined : this.cells[base + j];
         view[keys[i] as string] = v !== undefined || defaults[i] === undefined ? v : structuredClone(defaults[i]);
       }
       yield view as Doc;
@@ -208,22 +207,19 @@ export class RowStore {
     this.setVersion(row, state.v);
     if (isPlainState(state, this.typeName)) {
       const r = state.r;
-      const { columns, names } = this;
-      let written = 0;
-      for (let j = 0; j < columns.length; j++) {
-        const v = r[names[j] as string];
-        put(columns[j] as unknown[], row, v);
-        if (v !== undefined) written++;
-      }
+      const { names } = this;
+      let known = 0;
+      for (let j = 0; j < names.length; j++) if (r[names[j] as string] !== undefined) known++;
       let defined = 0;
       for (const name in r) if (r[name] !== undefined) defined++;
-      if (defined > written) {
-        for (const name in r) if (r[name] !== undefined && !this.columnOf.has(name)) put(this.addColumn(name), row, r[name]);
-      }
+      if (defined > known) for (const name in r) if (r[name] !== undefined && !this.columnOf.has(name)) this.addColumn(name);
+      const cells = this.cells;
+      const n = names.length;
+      for (let j = 0, i = row * n; j < n; j++, i++) cells[i] = r[names[j] as string];
       if (materialized !== undefined) this.remember(id, materialized);
       return;
     }
-    for (const column of this.columns) put(column, row, undefined);
+    this.clearRow(row);
     this.promoted.set(row, state);
     if (isDeleted(state)) this.deletedCount++;
     else this.pinned.set(id, materialized ?? (Object.freeze(this.host.view(state)) as Doc));
@@ -233,7 +229,7 @@ export class RowStore {
     const row = this.rowOf.get(id);
     if (row === undefined) return;
     this.forget(id, row);
-    for (const column of this.columns) put(column, row, undefined);
+    this.clearRow(row);
     this.rowOf.delete(id);
     this.ids[row] = undefined;
     this.stamps[row] = '';
@@ -262,13 +258,23 @@ export class RowStore {
     if (!this.pinned.delete(id)) this.deletedCount--;
   }
 
-  private addColumn(name: string): unknown[] {
-    // Holes, not undefined: an array of numbers with holes keeps its numbers unboxed.
-    const column: unknown[] = new Array(this.ids.length);
-    this.columnOf.set(name, this.columns.length);
+  /** Empties a row's cells (assigning, not `fill`, which would not extend the array for a new row). */
+  private clearRow(row: number): void {
+    const n = this.names.length;
+    const cells = this.cells;
+    for (let i = row * n, end = i + n; i < end; i++) cells[i] = undefined;
+  }
+
+  /** Adds a column: every row gets one more cell (rare: a field no document had before). */
+  private addColumn(name: string): void {
+    const n = this.names.length;
+    const rows = this.ids.length;
+    const next: unknown[] = new Array<unknown>(rows * (n + 1)).fill(undefined);
+    const old = this.cells;
+    for (let row = 0; row < rows; row++) for (let j = 0; j < n; j++) next[row * (n + 1) + j] = old[row * n + j];
+    this.columnOf.set(name, n);
     this.names.push(name);
-    this.columns.push(column);
-    return column;
+    this.cells = next;
   }
 
   /** A fresh `DocState` of a plain row. */
@@ -276,8 +282,9 @@ export class RowStore {
     const doc = emptyDoc(this.ids[row] as string, this.typeName, this.versionOf(row));
     doc.s = this.stamps[row] as string;
     let r: Record<string, unknown> | undefined;
-    for (let j = 0; j < this.columns.length; j++) {
-      const v = (this.columns[j] as unknown[])[row];
+    const n = this.names.length;
+    for (let j = 0; j < n; j++) {
+      const v = this.cells[row * n + j];
       if (v !== undefined) (r ??= {})[this.names[j] as string] = v;
     }
     if (r !== undefined) doc.r = r;
@@ -300,17 +307,18 @@ export class RowStore {
   /** The read plan of the current type (undefined while the collection has no type). */
   private readPlan(): ReadPlan | undefined {
     let plan = this.plan;
-    if (plan === undefined || plan.columns !== this.columns.length) {
+    if (plan === undefined || plan.columns !== this.names.length) {
       const type = this.host.typeFor();
       if (type === undefined) return undefined;
-      plan = { version: type.version, columns: this.columns.length, keys: [], cols: [], defaults: [] };
+      const keys: string[] = [];
+      const cols: number[] = [];
+      const defaults: unknown[] = [];
       for (const key in type.fields) {
-        const j = this.columnOf.get(key);
-        plan.keys.push(key);
-        plan.cols.push(j === undefined ? undefined : this.columns[j]);
-        plan.defaults.push((type.fields[key] as { default?: unknown }).default);
+        keys.push(key);
+        cols.push(this.columnOf.get(key) ?? -1);
+        defaults.push((type.fields[key] as { default?: unknown }).default);
       }
-      this.plan = plan;
+      this.plan = plan = { version: type.version, columns: this.names.length, keys, cols, defaults, read: compileReader(keys, cols, defaults) };
     }
     return plan;
   }
@@ -322,66 +330,9 @@ export class RowStore {
    */
   private materializeRow(row: number, id: string): Doc {
     const plan = this.readPlan();
-    if (plan === undefined || this.versionOf(row) !== plan.version) return Object.freeze(this.host.view(this.build(row))) as Doc;
-    return Object.freeze(readRow(plan, id, row)) as Doc;
+    if (plan === undefined || this.versionOf(row) !== plan.version) return this.host.view(this.build(row)) as Doc;
+    return plan.read(id, this.cells, row * this.names.length) as Doc;
   }
-}
-
-/**
- * A plain row as a document. The first eight fields are written by eight separate statements,
- * not a loop: each then always stores the same property name (a monomorphic store), where one
- * store in a loop sees every name and goes megamorphic, which made building a document three
- * times slower than finding its row.
- */
-function readRow(plan: ReadPlan, id: string, row: number): Record<string, unknown> {
-  const { keys, cols, defaults } = plan;
-  const n = keys.length;
-  const out: Record<string, unknown> = { id };
-  let v: unknown;
-  if (n > 0) {
-    if ((v = cols[0]?.[row]) !== undefined) out[keys[0] as string] = v;
-    else if (defaults[0] !== undefined) out[keys[0] as string] = structuredClone(defaults[0]);
-  }
-  if (n > 1) {
-    if ((v = cols[1]?.[row]) !== undefined) out[keys[1] as string] = v;
-    else if (defaults[1] !== undefined) out[keys[1] as string] = structuredClone(defaults[1]);
-  }
-  if (n > 2) {
-    if ((v = cols[2]?.[row]) !== undefined) out[keys[2] as string] = v;
-    else if (defaults[2] !== undefined) out[keys[2] as string] = structuredClone(defaults[2]);
-  }
-  if (n > 3) {
-    if ((v = cols[3]?.[row]) !== undefined) out[keys[3] as string] = v;
-    else if (defaults[3] !== undefined) out[keys[3] as string] = structuredClone(defaults[3]);
-  }
-  if (n > 4) {
-    if ((v = cols[4]?.[row]) !== undefined) out[keys[4] as string] = v;
-    else if (defaults[4] !== undefined) out[keys[4] as string] = structuredClone(defaults[4]);
-  }
-  if (n > 5) {
-    if ((v = cols[5]?.[row]) !== undefined) out[keys[5] as string] = v;
-    else if (defaults[5] !== undefined) out[keys[5] as string] = structuredClone(defaults[5]);
-  }
-  if (n > 6) {
-    if ((v = cols[6]?.[row]) !== undefined) out[keys[6] as string] = v;
-    else if (defaults[6] !== undefined) out[keys[6] as string] = structuredClone(defaults[6]);
-  }
-  if (n > 7) {
-    if ((v = cols[7]?.[row]) !== undefined) out[keys[7] as string] = v;
-    else if (defaults[7] !== undefined) out[keys[7] as string] = structuredClone(defaults[7]);
-  }
-  for (let i = 8; i < n; i++) {
-    if ((v = cols[i]?.[row]) !== undefined) out[keys[i] as string] = v;
-    else if (defaults[i] !== undefined) out[keys[i] as string] = structuredClone(defaults[i]);
-  }
-  return out;
-}
-
-/** Writes one cell; `undefined` leaves a hole (keeps a column of numbers unboxed). */
-function put(column: unknown[], row: number, value: unknown): void {
-  if (value !== undefined) column[row] = value;
-  else if (row >= column.length) column.length = row + 1;
-  else if (column[row] !== undefined) delete column[row];
 }
 
 /**

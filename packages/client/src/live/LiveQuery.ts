@@ -26,7 +26,11 @@ export class LiveQuery {
     source: QuerySource,
   ) {
     this.matched = runQuery(source, query, false).docs;
-    for (const d of this.matched) this.members.add(d.id);
+    // A query may build its documents fresh and unfrozen; these are shared with every listener.
+    for (const d of this.matched) {
+      Object.freeze(d);
+      this.members.add(d.id);
+    }
     this.visible = this.window();
     this.output = this.project(this.visible);
   }

@@ -1,0 +1,52 @@
+/** Reads one plain row as a document: `cells[base + cols[i]]` is the value of `keys[i]`. */
+export type RowReader = (id: string, cells: readonly unknown[], base: number) => Record<string, unknown>;
+
+/** How plain rows are read at the type's current version: per declared field, its column and default. */
+export interface ReadPlan {
+  version: number;
+  /** Number of columns when the plan was made (a new column may hold a declared field). */
+  columns: number;
+  keys: string[];
+  /** Column of each key (-1: no document has that field). */
+  cols: number[];
+  defaults: unknown[];
+  read: RowReader;
+}
+
+/**
+ * A reader for one type's fields, as `materialize(state, type)` shows a plain row: the id, each
+ * declared field's value, or a copy of its default, or nothing. Compiled to straight-line code
+ * with constant property names when the page allows it: a store with a fixed name is
+ * monomorphic, where one store in a loop sees every name and goes megamorphic, which made
+ * building a document three to four times slower than finding its row. Under a Content Security
+ * Policy without `unsafe-eval` the generic loop is used instead (same result).
+ */
+export function compileReader(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[]): RowReader {
+  try {
+    let body = 'const o = { id }; let v;\n';
+    keys.forEach((key, i) => {
+      const name = JSON.stringify(key);
+      const col = cols[i] as number;
+      const fallback = defaults[i] === undefined ? undefined : `o[${name}] = structuredClone(defaults[${i}]);`;
+      if (col >= 0) body += `v = cells[base + ${col}]; if (v !== undefined) o[${name}] = v;${fallback ? ` else ${fallback}` : ''}\n`;
+      else if (fallback) body += `${fallback}\n`;
+    });
+    body += 'return o;';
+    // Property names are JSON-quoted string literals; no other input reaches the code.
+    const make = new Function('defaults', `return function readRow(id, cells, base) {\n${body}\n};`) as (d: readonly unknown[]) => RowReader;
+    return make(defaults);
+  } catch {
+    return (id, cells, base) => readGeneric(keys, cols, defaults, id, cells, base);
+  }
+}
+
+function readGeneric(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[], id: string, cells: readonly unknown[], base: number): Record<string, unknown> {
+  const out: Record<string, unknown> = { id };
+  for (let i = 0; i < keys.length; i++) {
+    const col = cols[i] as number;
+    const v = col < 0 ? undefined : cells[base + col];
+    if (v !== undefined) out[keys[i] as string] = v;
+    else if (defaults[i] !== undefined) out[keys[i] as string] = structuredClone(defaults[i]);
+  }
+  return out;
+}
