@@ -2,38 +2,28 @@
 type Column = Uint32Array | Float64Array;
 
 /**
- * Every applied operation in integration order (a causal order), as typed parallel columns
- * rather than an object per operation: the log is as long as the history, and typed arrays cost
- * the garbage collector nothing to trace. An insert is found again by its id (agent, seq) in the
- * agent's inserts, so it is never stale; a delete keeps its targets in one shared pool of
- * numbers (a count, then agent/seq/len triples), not an array per delete.
+ * Every applied operation in integration order (a causal order), as typed columns rather than
+ * an object per operation: the log is as long as the history, and typed arrays cost the garbage
+ * collector nothing to trace. Each operation is 8 bytes (kind and agent, length) plus a delete's
+ * targets; nothing else needs storing:
+ *
+ * - An agent's operations tile its ids `0 .. next-1` in log order, so an operation's first id is
+ *   its agent's `next` minus the lengths of that agent's later operations: a reader walking back
+ *   from the end (as {@link collectSince} does) knows every id without a column for them.
+ * - A delete's targets are one record in a shared pool: its agent/seq/len triples, then their
+ *   count, so a reader walking back finds each record's start from its end.
+ * - An insert is found again by its id in the agent's inserts, so it is never stale.
  */
 export class OpLog {
   length = 0;
   /** `agent << 2 | kind` (kind 0 insert, 1 delete, 2 claim). */
   private ka = new Uint32Array(16);
-  /**
-   * First ids (read them through {@link seqAt}). Ids are safe integers, but beyond 2^32 only
-   * after billions of operations: the column is 32-bit until a larger id arrives, then 64-bit.
-   */
-  private seq: Column = new Uint32Array(16);
   /** Lengths fit 32 bits: a new operation is shorter, and {@link canGrow} stops merging before. */
   len = new Uint32Array(16);
-  /** For a delete: index in `pool` of its target count (its triples follow). */
-  private at = new Uint32Array(16);
-  /** Delete targets (ids again: 32-bit until a larger value arrives). */
+  /** Delete records; ids are safe integers, but past 2^32 only after billions of operations. */
   private pool: Column = new Uint32Array(16);
-  private poolLen = 0;
-
-  /**
-   * The first id of operation `k`, as a small integer whenever it fits one. V8's interpreter
-   * boxes every float64 element it reads into a heap number; one boxed id stored in a run or an
-   * operation object turns that field into a boxed double field for every object of its shape.
-   */
-  seqAt(k: number): number {
-    const s = this.seq[k] as number;
-    return s <= 0x3fffffff ? s | 0 : s;
-  }
+  /** End of the pool's last record. */
+  poolLen = 0;
 
   kind(k: number): number {
     return (this.ka[k] as number) & 3;
@@ -44,21 +34,18 @@ export class OpLog {
   }
 
   /** Appends an operation (a delete with its flat target triples); returns its index. */
-  push(kind: 0 | 1 | 2, agent: number, seq: number, len: number, targets: readonly number[] | null): number {
+  push(kind: 0 | 1 | 2, agent: number, len: number, targets: readonly number[] | null): number {
     const k = this.length;
-    if (k === this.seq.length) this.grow();
+    if (k === this.len.length) this.grow();
     this.ka[k] = ((agent << 2) | kind) >>> 0;
-    if (seq > 0xffffffff) this.seq = widen(this.seq);
-    this.seq[k] = seq;
     this.len[k] = len;
     if (kind === 1) {
       const t = targets as readonly number[];
-      this.reserve(1 + t.length);
+      this.reserve(t.length + 1);
       const at = this.poolLen;
-      this.at[k] = at;
-      this.pool[at] = t.length / 3;
-      for (let i = 0; i < t.length; i++) this.putPool(at + 1 + i, t[i] as number);
-      this.poolLen = at + 1 + t.length;
+      for (let i = 0; i < t.length; i++) this.put(at + i, t[i] as number);
+      this.put(at + t.length, t.length / 3);
+      this.poolLen = at + t.length + 1;
     }
     this.length = k + 1;
     return k;
@@ -69,22 +56,17 @@ export class OpLog {
     return (this.len[k] as number) + n <= 0xffffffff;
   }
 
-  /** Number of target triples of delete `k`. */
-  targetCount(k: number): number {
-    return this.pool[this.at[k] as number] as number;
+  /** Where the delete record ending at pool offset `end` starts. */
+  recordStart(end: number): number {
+    return end - 1 - 3 * (this.pool[end - 1] as number);
   }
 
-  /** Component `c` (0 agent, 1 seq, 2 len) of target triple `i` of delete `k`. */
-  target(k: number, i: number, c: number): number {
-    return this.pool[(this.at[k] as number) + 1 + 3 * i + c] as number;
-  }
-
-  /** Delete `k`'s targets as flat triples (a copy). */
-  targets(k: number): number[] {
-    const n = this.targetCount(k) * 3;
-    const from = (this.at[k] as number) + 1;
+  /** The target triples of the delete record ending at pool offset `end` (a copy). */
+  targets(end: number): number[] {
+    const from = this.recordStart(end);
+    const n = end - 1 - from;
     const out = new Array<number>(n);
-    for (let i = 0; i < n; i++) out[i] = this.pool[from + i] as number;
+    for (let i = 0; i < n; i++) out[i] = small(this.pool[from + i] as number);
     return out;
   }
 
@@ -95,50 +77,48 @@ export class OpLog {
   addLastTarget(a: number, s: number, l: number): void {
     const pool = this.pool;
     const n = this.poolLen;
-    const count = this.at[this.length - 1] as number;
-    if ((pool[count] as number) > 0 && pool[n - 3] === a) {
-      if ((pool[n - 2] as number) + (pool[n - 1] as number) === s) {
-        this.putPool(n - 1, (pool[n - 1] as number) + l);
+    const count = pool[n - 1] as number;
+    if (count > 0 && pool[n - 4] === a) {
+      if ((pool[n - 3] as number) + (pool[n - 2] as number) === s) {
+        this.put(n - 2, (pool[n - 2] as number) + l);
         return;
       }
-      if (s + l === pool[n - 2]) {
-        this.putPool(n - 2, s);
-        this.putPool(n - 1, (pool[n - 1] as number) + l);
+      if (s + l === pool[n - 3]) {
+        this.put(n - 3, s);
+        this.put(n - 2, (pool[n - 2] as number) + l);
         return;
       }
     }
     this.reserve(3);
-    this.putPool(n, a);
-    this.putPool(n + 1, s);
-    this.putPool(n + 2, l);
+    this.put(n - 1, a);
+    this.put(n, s);
+    this.put(n + 1, l);
+    this.put(n + 2, count + 1);
     this.poolLen = n + 3;
-    this.pool[count]! += 1;
   }
 
   /** Columns grow by 1/4 (plus a little): the log is long-lived, so spare capacity is kept memory. */
   private grow(): void {
-    const n = more(this.seq.length);
+    const n = more(this.len.length);
     const ka = new Uint32Array(n);
     ka.set(this.ka);
     this.ka = ka;
-    this.seq = resize(this.seq, n, this.length);
     const len = new Uint32Array(n);
     len.set(this.len);
     this.len = len;
-    const at = new Uint32Array(n);
-    at.set(this.at);
-    this.at = at;
   }
 
   private reserve(extra: number): void {
     if (this.poolLen + extra <= this.pool.length) return;
     let n = more(this.pool.length);
     while (n < this.poolLen + extra) n = more(n);
-    this.pool = resize(this.pool, n, this.poolLen);
+    const next = this.pool instanceof Float64Array ? new Float64Array(n) : new Uint32Array(n);
+    next.set(this.pool.subarray(0, this.poolLen));
+    this.pool = next;
   }
 
-  private putPool(i: number, v: number): void {
-    if (v > 0xffffffff) this.pool = widen(this.pool);
+  private put(i: number, v: number): void {
+    if (v > 0xffffffff && !(this.pool instanceof Float64Array)) this.pool = Float64Array.from(this.pool);
     this.pool[i] = v;
   }
 }
@@ -147,13 +127,11 @@ function more(n: number): number {
   return n + (n >> 2) + 16;
 }
 
-function resize(col: Column, n: number, used: number): Column {
-  const next = col instanceof Float64Array ? new Float64Array(n) : new Uint32Array(n);
-  next.set(col.subarray(0, used));
-  return next;
-}
-
-/** The same values in a 64-bit column (a no-op when it already is one). */
-function widen(col: Column): Column {
-  return col instanceof Float64Array ? col : Float64Array.from(col);
+/**
+ * A pool value as a small integer whenever it fits one. V8's interpreter boxes the numbers it
+ * reads from a 64-bit column into heap numbers; a boxed id stored in an object turns that field
+ * into a boxed double field for every object of the same shape.
+ */
+function small(v: number): number {
+  return v <= 0x3fffffff ? v | 0 : v;
 }

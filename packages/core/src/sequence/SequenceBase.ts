@@ -97,8 +97,7 @@ export abstract class SequenceBase<C> {
       return;
     }
     const { agents, update } = decodeUpdate(bytes, this.codec);
-    const map = agents.map((name) => this.core.agentIndex(name));
-    remap(update, map);
+    remap(update, this.core.agentMap(agents));
     if (applyRemote(this.core, update)) this.emit('remote');
   }
 

@@ -39,6 +39,8 @@ export class SequenceCore<C> {
   /** Lamport clock for list moves. */
   maxStamp = 0;
   private readonly agentIdx = new Map<string, number>();
+  private mapNames: readonly string[] = [];
+  private mapIdx: number[] = [];
   /** The slots written by list moves (absent for every other insert). */
   private moves: Map<InsertEntry<C>, MoveMeta> | null = null;
   /** The run that typing (local or remote) last appended to; its content is not compact yet. */
@@ -62,6 +64,22 @@ export class SequenceCore<C> {
       this.agentIdx.set(name, i);
     }
     return i;
+  }
+
+  /**
+   * Our agent index for each of an update's agents. Consecutive updates mostly name the same
+   * agents (the decoder reuses the same name strings), so the last map is reused when they match.
+   */
+  agentMap(names: readonly string[]): number[] {
+    const last = this.mapNames;
+    if (last.length === names.length) {
+      let same = true;
+      for (let i = 0; i < names.length && same; i++) same = last[i] === names[i];
+      if (same) return this.mapIdx;
+    }
+    this.mapNames = names;
+    this.mapIdx = names.map((name) => this.agentIndex(name));
+    return this.mapIdx;
   }
 
   /** The run holding item `a:s`, or null if this replica has no such item. */
@@ -203,9 +221,13 @@ export class SequenceCore<C> {
     r.content = this.ops.append(r.content as C, content);
   }
 
-  /** Appends an operation to the log and to its agent's operation index. */
-  pushLog(kind: 0 | 1 | 2, agent: number, seq: number, len: number, targets: readonly number[] | null): void {
-    (this.agents[agent] as AgentState<C>).lastOp = this.log.push(kind, agent, seq, len, targets);
+  /**
+   * Appends an operation to the log. Its ids must continue its agent's previous operation (they
+   * always do: an operation applies only at its agent's next id), which is what lets the log
+   * leave ids out.
+   */
+  pushLog(kind: 0 | 1 | 2, agent: number, len: number, targets: readonly number[] | null): void {
+    (this.agents[agent] as AgentState<C>).lastOp = this.log.push(kind, agent, len, targets);
   }
 }
 

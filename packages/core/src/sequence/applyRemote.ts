@@ -14,12 +14,15 @@ const BLOCKED = 2;
 /** Applies a decoded update; returns whether anything visible may have changed. */
 export function applyRemote<C>(core: SequenceCore<C>, update: Update<C>): boolean {
   let changed = false;
-  for (const list of [update.ops, update.pending]) {
-    for (const op of list) {
-      const r = tryApply(core, op);
-      if (r === APPLIED) changed = true;
-      else if (r === BLOCKED) addPending(core, op);
-    }
+  for (const op of update.ops) {
+    const r = tryApply(core, op);
+    if (r === APPLIED) changed = true;
+    else if (r === BLOCKED) addPending(core, op);
+  }
+  for (const op of update.pending) {
+    const r = tryApply(core, op);
+    if (r === APPLIED) changed = true;
+    else if (r === BLOCKED) addPending(core, op);
   }
   if (changed && core.pending.length > 0) retryPending(core);
   if (update.tombstones.length > 0) {
@@ -77,12 +80,12 @@ function tryApply<C>(core: SequenceCore<C>, op0: UpdateOp<C>): number {
   st.next = op.seq + op.len;
   if (op.kind === 1) {
     core.deleteIds(op.targets);
-    core.pushLog(1, op.agent, op.seq, op.len, op.targets);
+    core.pushLog(1, op.agent, op.len, op.targets);
   } else {
     const log = core.log;
     const last = log.length - 1;
-    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.seqAt(last) + log.len[last]! === op.seq && log.canGrow(last, op.len)) log.len[last]! += op.len;
-    else core.pushLog(2, op.agent, op.seq, op.len, null);
+    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.canGrow(last, op.len)) log.len[last]! += op.len;
+    else core.pushLog(2, op.agent, op.len, null);
   }
   return APPLIED;
 }
@@ -133,7 +136,7 @@ function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
   }
   st.entries.push(entry);
   st.next = op.seq + op.len;
-  core.pushLog(0, op.agent, op.seq, op.len, null);
+  core.pushLog(0, op.agent, op.len, null);
   core.afterInsert(op);
 }
 
@@ -149,7 +152,8 @@ function extendRemote<C>(core: SequenceCore<C>, prev: Run<C>, op: InsertOp<C>, s
   if (op.oLa !== op.agent || op.oLs !== op.seq - 1 || entry.oRa !== op.oRa || (op.oRa >= 0 && entry.oRs !== op.oRs)) return false;
   // The agent's last operation must be this insert, so that the log operation can grow with it.
   const last = st.lastOp;
-  if (last < 0 || core.log.kind(last) !== 0 || core.log.seqAt(last) !== entry.seq || !core.log.canGrow(last, op.len)) return false;
+  // (Its first id is where the agent's ids end, less its length.)
+  if (last < 0 || core.log.kind(last) !== 0 || st.next - core.log.len[last]! !== entry.seq || !core.log.canGrow(last, op.len)) return false;
   core.grow(prev, part.content);
   prev.len += op.len;
   entry.len += op.len;

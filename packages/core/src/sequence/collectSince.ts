@@ -4,6 +4,13 @@ import type { InsertOp, Update, UpdateOp } from './updateOps.js';
 
 const fromScratch: number[] = [];
 const openScratch: boolean[] = [];
+const endScratch: number[] = [];
+/**
+ * Indexed by distance from the log's end: first ids, and delete records' pool ends. A snapshot
+ * fills them for the whole log; they are then dropped rather than kept for the next keystroke.
+ */
+let seqScratch: number[] = [];
+let recScratch: number[] = [];
 /** Shared empty lists for the usual update (the encoder only reads them). */
 const NONE: number[] = [];
 const NONE_PENDING: UpdateOp<never>[] = [];
@@ -33,15 +40,29 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     if (st.next > f) nOpen++;
   }
   const log = core.log;
-  let start = log.length;
-  // An agent's operations tile its ids 0..next-1 in log order, so going back, the first one that
-  // starts at or below `from` is its last one the receiver lacks (or has entirely).
-  for (let k = log.length - 1; nOpen > 0 && k >= 0; k--) {
+  const n = log.length;
+  let start = n;
+  // An agent's operations tile its ids 0..next-1 in log order, so walking back from the end, an
+  // operation's first id is its agent's next minus what came after, and the first operation that
+  // starts at or below `from` is the agent's last one the receiver lacks (or has entirely). The
+  // walk notes each operation's first id and, for a delete, where its target record ends.
+  const end = endScratch;
+  for (let a = 0; a < agents.length; a++) end[a] = (agents[a] as AgentState<C>).next;
+  let poolEnd = log.poolLen;
+  let k = n - 1;
+  for (; nOpen > 0 && k >= 0; k--) {
     const a = log.agent(k);
+    const len = log.len[k] as number;
+    const s = (end[a] as number) - len;
+    end[a] = s;
+    if (log.kind(k) === 1) {
+      recScratch[n - 1 - k] = poolEnd;
+      poolEnd = log.recordStart(poolEnd);
+    }
+    seqScratch[n - 1 - k] = s;
     if (!open[a]) continue;
     const f = from[a] as number;
-    const s = log.seqAt(k);
-    if (s + (log.len[k] as number) > f) start = k;
+    if (s + len > f) start = k;
     if (s <= f) {
       open[a] = false;
       nOpen--;
@@ -49,9 +70,9 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
   }
   const out: UpdateOp<C>[] = [];
   let needTombstones = false;
-  for (let k = start; k < log.length; k++) {
+  for (let k = start; k < n; k++) {
     const agent = log.agent(k);
-    const lseq = log.seqAt(k);
+    const lseq = seqScratch[n - 1 - k] as number;
     const llen = log.len[k] as number;
     const kind = log.kind(k);
     const f = from[agent] as number;
@@ -61,11 +82,15 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     const len = llen - cut;
     if (kind === 0) out.push(insertOpFrom(core, core.findEntry(agent, lseq) as InsertEntry<C>, seq, lseq + llen));
     else if (full) continue;
-    else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.targets(k) });
+    else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.targets(recScratch[n - 1 - k] as number) });
     else {
       out.push({ kind: 2, agent, seq, len });
       needTombstones = true;
     }
+  }
+  if (n - 1 - k > 4096) {
+    seqScratch = [];
+    recScratch = [];
   }
   const tombstones = core.pendingDeletes.length > 0 || (needTombstones && !full) ? core.pendingDeletes.slice() : NONE;
   if (needTombstones && !full) collectTombstones(core, tombstones);

@@ -4,6 +4,10 @@ import type { ContentCodec, ContentSource } from './contentCodec.js';
 import type { ClaimOp, InsertOp, Update, UpdateOp } from './updateOps.js';
 import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MAX, T_MOVE, T_OL, T_OL_OTHER, T_OL_PREV, T_OR, T_OR_NEXT, T_OR_OTHER, T_PARTS, T_SEQ } from './updateFormat.js';
 
+/** The usual update has no pending operations and no tombstones: one frozen empty list each. */
+const NO_OPS: readonly UpdateOp<never>[] = Object.freeze([]);
+const NO_TRIPLES: readonly number[] = Object.freeze([]);
+
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
 const MAX_LEN = 2 ** 31;
 
@@ -48,7 +52,7 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   const st: State<C> = { r, nAgents, expected: new Array<number>(nAgents).fill(0), prev: -1, content: codec.read(r), scratch, pool: [], claim };
   const ops: UpdateOp<C>[] = [];
   const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : (op: UpdateOp<C>) => void ops.push(op);
-  readOps(st, full, emit);
+  readOps(st, r.bounded(r.end, 'operation count'), full, emit);
   let ends: number[] | null = null;
   if (full) {
     ends = [];
@@ -62,19 +66,23 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   }
   st.scratch = null;
   st.claim = null;
-  const pending: UpdateOp<C>[] = [];
-  readOps(st, false, (op) => pending.push(op));
-  const tombstones = readTriples(r, r.bounded(r.end, 'tombstone count'), nAgents);
+  const nPending = r.bounded(r.end, 'operation count');
+  let pending = NO_OPS as UpdateOp<C>[];
+  if (nPending > 0) {
+    const list: UpdateOp<C>[] = (pending = []);
+    readOps(st, nPending, false, (op) => list.push(op));
+  }
+  const nTomb = r.bounded(r.end, 'tombstone count');
+  const tombstones = nTomb > 0 ? readTriples(r, nTomb, nAgents) : (NO_TRIPLES as number[]);
   if (st.content.left !== 0) throw new DecodeError('content block longer than its operations');
   if (!r.done) throw new DecodeError('trailing bytes after sequence update');
   return { agents, update: { ops, pending, tombstones, ends } };
 }
 
 /** Reads a list of operations; in a snapshot (`gapsAreDeletes`) a seq jump is a run of deletes. */
-function readOps<C>(st: State<C>, gapsAreDeletes: boolean, emit: (op: UpdateOp<C>) => void): void {
+function readOps<C>(st: State<C>, n: number, gapsAreDeletes: boolean, emit: (op: UpdateOp<C>) => void): void {
   const r = st.r;
   const nAgents = st.nAgents;
-  const n = r.bounded(r.end, 'operation count');
   const expected = st.expected;
   for (let k = 0; k < n; k++) {
     const tag = r.u();

@@ -86,7 +86,10 @@ function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], c
     const n = names[t.used[x] as number] as string;
     w.u(n.length);
     w.ensure(n.length);
-    for (let i = 0; i < n.length; i++) w.buf[w.pos++] = n.charCodeAt(i);
+    const buf = w.buf;
+    const at = w.pos;
+    for (let i = 0; i < n.length; i++) buf[at + i] = n.charCodeAt(i);
+    w.pos = at + n.length;
   }
   codec.write(w, t.contents as C[], t.nContents);
   writeOps(w, update.ops, t);

@@ -59,7 +59,7 @@ export function insertLocal<C>(core: SequenceCore<C>, index: number, content: C,
   tree.insert(block, idx, entry.first);
   st.entries.push(entry);
   st.next += n;
-  core.pushLog(0, me, seq, n, null);
+  core.pushLog(0, me, n, null);
   return seq;
 }
 
@@ -84,16 +84,16 @@ export function deleteLocal<C>(core: SequenceCore<C>, index: number, n: number):
     remaining -= k;
   }
   const st = core.agents[core.me] as AgentState<C>;
-  const seq = st.next;
   st.next += n;
   const log = core.log;
   const last = log.length - 1;
-  if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.seqAt(last) + log.len[last]! === seq && log.canGrow(last, n)) {
+  // The log's last operation, if it is our delete, ends where this one starts: they merge.
+  if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.canGrow(last, n)) {
     log.len[last]! += n;
     for (let i = 0; i < targets.length; i += 3) log.addLastTarget(targets[i]!, targets[i + 1]!, targets[i + 2]!);
     return;
   }
-  core.pushLog(1, core.me, seq, n, targets);
+  core.pushLog(1, core.me, n, targets);
 }
 
 /** Appends the id range to flat triples, merging with the last range when adjacent. */
