@@ -18,6 +18,9 @@ export class RunTree<C> {
   fRun: Run<C> | null = null;
   fIdx = 0;
   fOff = 0;
+  /** Result of `placeInsert`: where a remote insert goes. */
+  pBlock: Block<C> | null = null;
+  pIdx = 0;
 
   constructor(private readonly ops: ContentOps<C>) {}
 

@@ -93,9 +93,12 @@ export class SequenceCore<C> {
     const st = this.agents[a];
     if (st === undefined || s < 0 || s >= st.next) return null;
     const es = st.entries;
-    let lo = 0;
     let hi = es.length - 1;
     if (hi < 0) return null;
+    // Most lookups name a recent item (typing, origins of a new insert): try the last insert.
+    const lastE = es[hi] as InsertEntry<C>;
+    if (s >= lastE.seq) return s < lastE.seq + lastE.len ? lastE : null;
+    let lo = 0;
     while (lo < hi) {
       const mid = (lo + hi + 1) >> 1;
       if ((es[mid] as InsertEntry<C>).seq <= s) lo = mid;

@@ -1,6 +1,6 @@
 import type { ContentOps } from './content.js';
 import { placeInsert } from './integrate.js';
-import { InsertEntry, Run } from './Run.js';
+import { type Block, InsertEntry, Run } from './Run.js';
 import type { AgentState, SequenceCore } from './SequenceCore.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
 
@@ -109,9 +109,9 @@ function deleteKnownParts<C>(core: SequenceCore<C>, op: InsertOp<C>, next: numbe
 function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
   const tree = core.tree;
   const st = core.agents[op.agent] as AgentState<C>;
-  const dest = placeInsert(core, op);
-  let block = dest.block;
-  let idx = dest.idx;
+  placeInsert(core, op);
+  let block = tree.pBlock as Block<C>;
+  let idx = tree.pIdx;
   if (idx > 0 && extendRemote(core, block.runs[idx - 1] as Run<C>, op, st)) {
     core.afterInsert(op);
     return;

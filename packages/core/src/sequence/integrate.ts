@@ -16,8 +16,10 @@ import type { InsertOp } from './updateOps.js';
  *
  * Runs are scanned whole: items after a run's first have origin-left inside the run, i.e. after L,
  * so they are always skipped, which is what skipping the run does.
+ *
+ * The place (block and index in it) is left in `tree.pBlock` / `tree.pIdx`.
  */
-export function placeInsert<C>(core: SequenceCore<C>, op: InsertOp<C>): { block: Block<C>; idx: number } {
+export function placeInsert<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
   const tree = core.tree;
   let left: Run<C> | null = null;
   let leftOff = 0;
@@ -64,11 +66,15 @@ export function placeInsert<C>(core: SequenceCore<C>, op: InsertOp<C>): { block:
     }
     i++;
   }
+  // The result goes to the tree's find fields (no object per insert).
   if (db >= blocks.length) {
     const last = blocks[blocks.length - 1] as Block<C>;
-    return { block: last, idx: last.runs.length };
+    tree.pBlock = last;
+    tree.pIdx = last.runs.length;
+  } else {
+    tree.pBlock = blocks[db] as Block<C>;
+    tree.pIdx = di;
   }
-  return { block: blocks[db] as Block<C>, idx: di };
 }
 
 /** Order of two positions (run, offset) in the document; equal runs compare by offset. */
