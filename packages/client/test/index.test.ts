@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { QuerySource } from '../src/collection/runQuery.js';
 import { runQuery } from '../src/collection/runQuery.js';
 import { HashIndex } from '../src/index/HashIndex.js';
+import type { IndexSpec } from '../src/index/indexKey.js';
 import { OrderedIndex } from '../src/index/OrderedIndex.js';
 import type { SecondaryIndex } from '../src/index/planner.js';
 import { SortedList } from '../src/index/SortedList.js';
@@ -175,5 +176,45 @@ describe('encodeKey', () => {
     expect(new Set(keys).size).toBe(tuples.length);
     expect(new Set([encodeKey([1]), encodeKey(['1']), encodeKey([true]), encodeKey([null])]).size).toBe(4);
     expect(encodeKey([1, 'x'])).toBe(encodeKey([1, 'x']));
+  });
+});
+
+describe('bulk build equals one update per document', () => {
+  it('hash and ordered indexes, with missing fields, arrays, numbers, NaN and mixed key kinds', () => {
+    const value = fc.oneof(fc.constantFrom(undefined, null, 'a', 'b', 1, 2, -0, 0, Number.NaN, Infinity), fc.array(fc.constantFrom('a', 1), { maxLength: 2 }));
+    fc.assert(
+      fc.property(fc.array(fc.record({ x: value, y: value }), { maxLength: 80 }), (raw) => {
+        const docs = raw.map((d, i) => {
+          const doc: Record<string, unknown> = { id: `d${String(i).padStart(3, '0')}` };
+          if (d.x !== undefined) doc.x = d.x;
+          if (d.y !== undefined) doc.y = d.y;
+          return doc;
+        });
+        const specs: Array<[IndexSpec['kind'], string[]]> = [
+          ['hash', ['x']],
+          ['hash', ['x', 'y']],
+          ['ordered', ['x']],
+          ['ordered', ['x', 'y']],
+        ];
+        for (const [kind, fields] of specs) {
+          const built = kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields });
+          const updated = kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields });
+          built.build(docs);
+          for (const d of docs) updated.update(undefined, d);
+          expect(built.multikey).toBe(updated.multikey);
+          if (built instanceof OrderedIndex && updated instanceof OrderedIndex) {
+            expect([...built.scan([], undefined, undefined, false)]).toEqual([...updated.scan([], undefined, undefined, false)]);
+          } else {
+            const keys = new Set(docs.flatMap((d) => [JSON.stringify([d.x ?? null]), JSON.stringify([d.x ?? null, d.y ?? null])]));
+            for (const k of keys) {
+              const tuple = JSON.parse(k) as unknown[];
+              if (tuple.length !== fields.length) continue;
+              expect([...((built as HashIndex).lookup(tuple) ?? [])].sort()).toEqual([...((updated as HashIndex).lookup(tuple) ?? [])].sort());
+            }
+          }
+        }
+      }),
+      { seed: SEED, numRuns: 200 },
+    );
   });
 });

@@ -1,7 +1,7 @@
 import type { DocState, TypeDef } from '@fieldsync/core';
 import { emptyDoc, isDeleted } from '@fieldsync/core';
 import type { Doc } from '../query/types.js';
-import { compileReader, type ReadPlan } from './rowReader.js';
+import { compileFiller, compileReader, type ReadPlan } from './rowReader.js';
 
 /** What a row store needs from its collection to show documents as readers see them. */
 export interface RowHost {
@@ -176,13 +176,7 @@ export class RowStore {
         continue;
       }
       view.id = id;
-      const { keys, cols, defaults } = plan;
-      const base = row * this.names.length;
-      for (let i = 0; i < keys.length; i++) {
-        const j = cols[i] as number;
-        const v = j < 0 ? undefined : this.cells[base + j];
-        view[keys[i] as string] = v !== undefined || defaults[i] === undefined ? v : structuredClone(defaults[i]);
-      }
+      plan.fill(view, this.cells, row * this.names.length);
       yield view as Doc;
     }
   }
@@ -318,7 +312,7 @@ export class RowStore {
         cols.push(this.columnOf.get(key) ?? -1);
         defaults.push((type.fields[key] as { default?: unknown }).default);
       }
-      this.plan = plan = { version: type.version, columns: this.names.length, keys, cols, defaults, read: compileReader(keys, cols, defaults) };
+      this.plan = plan = { version: type.version, columns: this.names.length, keys, cols, defaults, read: compileReader(keys, cols, defaults), fill: compileFiller(keys, cols, defaults) };
     }
     return plan;
   }

@@ -11,7 +11,11 @@ export interface ReadPlan {
   cols: number[];
   defaults: unknown[];
   read: RowReader;
+  fill: RowFiller;
 }
+
+/** Overwrites `view`'s fields with one plain row's (a field with no value and no default: undefined). */
+export type RowFiller = (view: Record<string, unknown>, cells: readonly unknown[], base: number) => void;
 
 /**
  * A reader for one type's fields, as `materialize(state, type)` shows a plain row: the id, each
@@ -37,6 +41,30 @@ export function compileReader(keys: readonly string[], cols: readonly number[], 
     return make(defaults);
   } catch {
     return (id, cells, base) => readGeneric(keys, cols, defaults, id, cells, base);
+  }
+}
+
+/** Like {@link compileReader}, writing into a reused object (index builds scan every row). */
+export function compileFiller(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[]): RowFiller {
+  try {
+    let body = 'let v;\n';
+    keys.forEach((key, i) => {
+      const name = JSON.stringify(key);
+      const col = cols[i] as number;
+      const fallback = defaults[i] === undefined ? 'undefined' : `structuredClone(defaults[${i}])`;
+      body += col < 0 ? `o[${name}] = ${fallback};\n` : `v = cells[base + ${col}]; o[${name}] = v !== undefined ? v : ${fallback};\n`;
+    });
+    // Property names are JSON-quoted string literals; no other input reaches the code.
+    const make = new Function('defaults', `return function fillRow(o, cells, base) {\n${body}\n};`) as (d: readonly unknown[]) => RowFiller;
+    return make(defaults);
+  } catch {
+    return (view, cells, base) => {
+      for (let i = 0; i < keys.length; i++) {
+        const col = cols[i] as number;
+        const v = col < 0 ? undefined : cells[base + col];
+        view[keys[i] as string] = v !== undefined || defaults[i] === undefined ? v : structuredClone(defaults[i]);
+      }
+    };
   }
 }
 

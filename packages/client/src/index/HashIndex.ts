@@ -50,9 +50,45 @@ export class HashIndex {
     return this.buckets.get(encodeKey(values));
   }
 
-  /** Rebuilds from `docs`, which may show every document through one reused object: keep neither it nor its identity. */
+  /**
+   * Rebuilds from `docs`, which may show every document through one reused object: keep neither
+   * it nor its identity. Plain fields are read directly, and each distinct tuple of values is
+   * encoded once (a tree of maps on the values finds its bucket), instead of building a tuple and
+   * a key string per document.
+   */
   build(docs: Iterable<Docish>): void {
     this.buckets.clear();
-    for (const d of docs) this.update(undefined, d);
+    const { fields } = this;
+    if (fields.some((f) => f.includes('.'))) {
+      for (const d of docs) this.update(undefined, d);
+      return;
+    }
+    const last = fields.length - 1;
+    const tree = new Map<unknown, unknown>();
+    const tuple: unknown[] = new Array<unknown>(fields.length);
+    next: for (const d of docs) {
+      let node = tree;
+      for (let i = 0; i <= last; i++) {
+        const v = d[fields[i] as string];
+        if (Array.isArray(v)) {
+          this.update(undefined, d);
+          continue next;
+        }
+        tuple[i] = v === undefined ? null : v;
+      }
+      for (let i = 0; i < last; i++) {
+        let child = node.get(tuple[i]) as Map<unknown, unknown> | undefined;
+        if (child === undefined) node.set(tuple[i], (child = new Map()));
+        node = child;
+      }
+      let bucket = node.get(tuple[last]) as Set<string> | undefined;
+      if (bucket === undefined) {
+        const key = encodeKey(tuple);
+        bucket = this.buckets.get(key);
+        if (bucket === undefined) this.buckets.set(key, (bucket = new Set()));
+        node.set(tuple[last], bucket);
+      }
+      bucket.add(d.id as string);
+    }
   }
 }

@@ -48,19 +48,46 @@ export class OrderedIndex {
 
   /**
    * Bulk build: one sort instead of 100k splices. `docs` may show every document through one
-   * reused object: keep neither it nor its identity.
+   * reused object: keep neither it nor its identity. A single plain field is read directly, and
+   * when every key is a number the sort compares numbers, not `compareValues` pairs.
    */
   build(docs: Iterable<Docish>): void {
-    const entries: Array<{ k: unknown; id: string }> = [];
+    const keys: unknown[] = [];
+    const ids: string[] = [];
+    let numbers = true;
+    const field = this.single && !(this.fields[0] as string).includes('.') ? (this.fields[0] as string) : undefined;
     for (const d of docs) {
+      const v = field === undefined ? undefined : d[field];
+      if (field !== undefined && !Array.isArray(v)) {
+        const k = v === undefined ? null : v;
+        if (typeof k !== 'number') numbers = false;
+        keys.push(k);
+        ids.push(d.id as string);
+        continue;
+      }
       const tuples = this.keysOf(d);
       if (tuples.length > 1) this.multikey = true;
-      for (const t of tuples) entries.push({ k: this.key(t), id: d.id as string });
+      for (const t of tuples) {
+        const k = this.key(t);
+        if (typeof k !== 'number') numbers = false;
+        keys.push(k);
+        ids.push(d.id as string);
+      }
     }
-    entries.sort((a, b) => comparePair(a.k, a.id, b.k, b.id));
+    const order: number[] = new Array<number>(keys.length);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    if (numbers) {
+      const nums = keys as number[];
+      order.sort((a, b) => {
+        const x = nums[a] as number;
+        const y = nums[b] as number;
+        // NaN sorts like compareValues does: equal to everything, then by id.
+        return x < y ? -1 : x > y ? 1 : compareIds(ids[a] as string, ids[b] as string);
+      });
+    } else order.sort((a, b) => comparePair(keys[a], ids[a] as string, keys[b], ids[b] as string));
     this.list.load(
-      entries.map((e) => e.k),
-      entries.map((e) => e.id),
+      order.map((i) => keys[i]),
+      order.map((i) => ids[i] as string),
     );
   }
 
@@ -94,4 +121,8 @@ export class OrderedIndex {
       : { value: [...prefix, MAX], inclusive: false };
     return [prefix.length === 0 && !lower ? undefined : lo, prefix.length === 0 && !upper ? undefined : hi];
   }
+}
+
+function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
