@@ -36,6 +36,10 @@ export class ByteWriter {
 
   /** Unsigned integer (0 .. 2^53-1), 7 bits per byte. */
   u(v: number): void {
+    if (v < 0x80 && v >= 0 && this.pos < this.buf.length) {
+      this.buf[this.pos++] = v;
+      return;
+    }
     this.ensure(8);
     const buf = this.buf;
     while (v >= 0x80) {
@@ -118,6 +122,15 @@ export class ByteReader {
   }
 
   u(): number {
+    // One-byte values (nearly every tag, length and small index) skip the general loop.
+    const at = this.pos;
+    if (at < this.end) {
+      const b = this.buf[at] as number;
+      if (b < 0x80) {
+        this.pos = at + 1;
+        return b;
+      }
+    }
     let v = 0;
     let mul = 1;
     for (let i = 0; i < 8; i++) {

@@ -7,6 +7,8 @@ import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MAX, T_MOVE, T_OL, T_OL_OT
 /** The usual update has no pending operations and no tombstones: one frozen empty list each. */
 const NO_OPS: readonly UpdateOp<never>[] = Object.freeze([]);
 const NO_TRIPLES: readonly number[] = Object.freeze([]);
+/** The part pool of a decode without a scratch insert (never used). */
+const NO_PARTS: Array<{ len: number; content: never }> = [];
 
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
 const MAX_LEN = 2 ** 31;
@@ -49,7 +51,9 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   }
   const scratch: InsertOp<C> | null = onOp ? { kind: 0, agent: 0, seq: 0, len: 0, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined } : null;
   const claim: ClaimOp | null = onOp ? { kind: 2, agent: 0, seq: 0, len: 0 } : null;
-  const st: State<C> = { r, nAgents, expected: new Array<number>(nAgents).fill(0), prev: -1, content: codec.read(r), scratch, pool: [], claim };
+  const expected: number[] = [];
+  for (let i = 0; i < nAgents; i++) expected.push(0);
+  const st: State<C> = { r, nAgents, expected, prev: -1, content: codec.read(r), scratch, pool: scratch === null ? NO_PARTS : [], claim };
   const ops: UpdateOp<C>[] = [];
   const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : (op: UpdateOp<C>) => void ops.push(op);
   readOps(st, r.bounded(r.end, 'operation count'), full, emit);
