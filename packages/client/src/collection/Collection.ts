@@ -204,6 +204,21 @@ export class Collection implements QuerySource {
   }
 
   /**
+   * `applyState` for a document that must not exist yet (bulk insert): false, and nothing
+   * changed, if it does. Saves the lookups a replaced document needs.
+   */
+  insertState(id: string, state: DocState): boolean {
+    if (!this.rows.add(id, state)) return false;
+    const track = this.live.size > 0 || (this.bulkDepth === 0 && this.indexes.length > 0);
+    if (!track) return true;
+    const after = this.rows.doc(id);
+    if (after === undefined) return true;
+    if (this.bulkDepth === 0) for (const index of this.indexes) index.update(undefined, after);
+    if (this.live.size > 0) this.live.write(id, undefined, after);
+    return true;
+  }
+
+  /**
    * Runs `fn` with index maintenance suspended when it is large relative to the collection,
    * then rebuilds each index once (one sort instead of one splice per document).
    */

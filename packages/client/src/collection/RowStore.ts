@@ -191,12 +191,25 @@ export class RowStore {
    * given, is the object readers get for it (a rollback restores the one they held before).
    */
   set(id: string, state: DocState, materialized?: Doc): void {
-    let row = this.rowOf.get(id);
-    if (row === undefined) {
-      row = this.free.pop() ?? this.ids.length;
-      this.rowOf.set(id, row);
-      this.ids[row] = id;
-    } else this.forget(id, row);
+    const row = this.rowOf.get(id);
+    if (row === undefined) this.add(id, state);
+    else {
+      this.forget(id, row);
+      this.write(row, id, state, materialized);
+    }
+  }
+
+  /** Stores a new document; false (and nothing changed) if `id` already exists. */
+  add(id: string, state: DocState): boolean {
+    if (this.rowOf.has(id)) return false;
+    const row = this.free.pop() ?? this.ids.length;
+    this.rowOf.set(id, row);
+    this.ids[row] = id;
+    this.write(row, id, state, undefined);
+    return true;
+  }
+
+  private write(row: number, id: string, state: DocState, materialized: Doc | undefined): void {
     this.stamps[row] = state.s;
     this.setVersion(row, state.v);
     if (isPlainState(state, this.typeName)) {

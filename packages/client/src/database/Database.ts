@@ -301,14 +301,14 @@ export class Database implements SyncHost, WriteHost {
         try {
           for (; done < ids.length; done++) {
             const id = ids[done] as string;
-            if (changes === undefined && collection.states.has(id)) throw new ModifierError('insertMany got the same id twice', 'id');
             const change = changes?.[done] ?? build(done);
+            const state = applyChange(undefined, change, type);
+            // Ids already stored were refused up front (Collection.newId): this one came twice.
+            if (!collection.insertState(id, state)) throw new ModifierError('insertMany got the same id twice', 'id');
             if (this.undo) {
               this.undo.push({ collection, id, before: undefined, doc: undefined });
               this.undoChanges.push(change.id);
             }
-            const state = applyChange(undefined, change, type);
-            collection.applyState(id, state);
             // The outbox keeps a reference to the row instead of the change when the row holds
             // exactly the change's values: a plain row at the change's stamp.
             if (state.s === change.stamp && isPlainState(state, collection.name)) {
