@@ -43,6 +43,11 @@ describe('inserts held by reference in the outbox', () => {
     // Mixed field sets (several runs), a default-free plain insert, and one with a non-scalar value.
     const ids = await orders.insertMany([...rows(30), { title: 'tagged', status: 'open', tags: ['a'] }, ...rows(10, 30)]);
     expect(await pendingJson(db)).toEqual(storage.changes);
+    // In creation order (one replica's stamps only grow), across runs and the plain change between them.
+    const order = [...(await pendingJson(db)).keys()];
+    expect(order).toEqual([...storage.changes.keys()]);
+    expect(order).toEqual([...order].sort());
+    expect(await db.outbox.count()).toBe(41);
     await orders.update(ids[0]!, { $set: { title: 'changed', priority: 4 } });
     await orders.remove(ids[1]!);
     await orders.update(ids[2]!, { $inc: { visits: 1 } });
@@ -54,6 +59,10 @@ describe('inserts held by reference in the outbox', () => {
     const pending = await pendingJson(db);
     for (const [id, json] of storage.changes) expect(pending.get(id)).toBe(json);
     expect(pending.size).toBe(storage.changes.size);
+    expect([...pending.keys()]).toEqual([...storage.changes.keys()]);
+    await db.outbox.ack([...pending.keys()].filter((_, i) => i % 2 === 0));
+    expect(await db.outbox.count()).toBe(Math.floor(pending.size / 2));
+    expect((await db.outbox.peek(1e6)).map((c) => (c as { id: string }).id)).toEqual([...pending.keys()].filter((_, i) => i % 2 === 1));
     await other.close();
     await db.close();
   });

@@ -13,7 +13,7 @@ import { CommitQueue } from './CommitQueue.js';
 import { ModifierError } from '../query/errors.js';
 import { DatabaseClosedError } from './errors.js';
 import { maxStamp } from './maxStamp.js';
-import type { InsertRun } from './InsertRuns.js';
+import { InsertRun } from './InsertRuns.js';
 import { Outbox } from './Outbox.js';
 import { TypeStore, type RejectedType } from './TypeStore.js';
 
@@ -312,11 +312,12 @@ export class Database implements SyncHost, WriteHost {
             // The outbox keeps a reference to the row instead of the change when the row holds
             // exactly the change's values: a plain row at the change's stamp.
             if (state.s === change.stamp && isPlainState(state, collection.name)) {
-              if (run === undefined || !sameNames(run.names, state.r)) {
-                run = this.outbox.beginRun({ collection: collection.name, type: change.type, v: change.v, th, names: Object.keys(state.r), first: change.id });
-              }
+              if (run === undefined || !sameNames(run.names, state.r)) run = new InsertRun(collection.name, change.type, change.v, th, Object.keys(state.r));
               this.outbox.pushRef(run, id, change);
-            } else this.outbox.push(change.id, change);
+            } else {
+              this.outbox.push(change.id, change);
+              run = undefined; // a run's inserts are consecutive in the outbox
+            }
             this.queue.putDoc(collection.name, id);
           }
         } catch (e) {

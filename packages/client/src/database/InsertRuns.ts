@@ -1,37 +1,60 @@
 /**
- * What the compact insert changes of one bulk insert share. A pending insert held by reference
- * (see `Outbox.pushRef`) is rebuilt from these and its document's row:
+ * Consecutive bulk inserts of one collection held in the outbox by reference to their rows (see
+ * `Outbox.pushRef`): what their changes share, and per insert its stamp (the change id) and its
+ * entry — the document id while held by reference, the rebuilt change once the document
+ * changed, undefined once acknowledged or dropped. Two array slots per insert instead of a map
+ * entry. A change is rebuilt as
  * `{ id: stamp, doc, type, v, stamp, ops: { [names[i]]: { v: value } }, th }`.
  */
-export interface InsertRun {
-  collection: string;
-  type: string;
-  v: number;
-  th: string;
-  /** The field names, in the order of the change's `ops`. */
-  names: readonly string[];
-  /** Stamps of the first and last insert of the run (stamps of one replica only grow). */
-  first: string;
-  last: string;
-  /** Inserts of the run still held by reference. */
-  count: number;
+export class InsertRun {
+  /** Change ids, in the order queued (stamps of one replica only grow). */
+  readonly stamps: string[] = [];
+  readonly entries: unknown[] = [];
+  /** Entries not yet gone. */
+  size = 0;
+
+  constructor(
+    readonly collection: string,
+    readonly type: string,
+    readonly v: number,
+    readonly th: string,
+    /** The field names, in the order of the change's `ops`. */
+    readonly names: readonly string[],
+  ) {}
+
+  get first(): string {
+    return this.stamps[0] as string;
+  }
+
+  get last(): string {
+    return this.stamps[this.stamps.length - 1] as string;
+  }
+
+  /** Slot of change `stamp`, or -1. */
+  indexOf(stamp: string): number {
+    let lo = 0;
+    let hi = this.stamps.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const s = this.stamps[mid] as string;
+      if (s === stamp) return mid;
+      if (s < stamp) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
 }
 
-/**
- * The runs with inserts still held by reference, in stamp order, so the run of a stamp is
- * found by binary search; a run is forgotten when its last reference goes.
- */
+/** The runs with entries left, in stamp order, so the run of a stamp is found by binary search. */
 export class InsertRuns {
   private readonly runs: InsertRun[] = [];
 
-  /** Starts a run (its first insert has a stamp after every existing run's). */
-  begin(run: Omit<InsertRun, 'count' | 'last'>): InsertRun {
-    const r: InsertRun = { ...run, last: run.first, count: 0 };
-    this.runs.push(r);
-    return r;
+  /** Adds a run whose first insert is about to be queued (after every existing run's). */
+  add(run: InsertRun): void {
+    this.runs.push(run);
   }
 
-  /** The run whose stamps include `stamp`. */
+  /** The run whose stamps span `stamp` (it may still not hold it: check `indexOf`). */
   find(stamp: string): InsertRun | undefined {
     let lo = 0;
     let hi = this.runs.length - 1;
@@ -45,10 +68,8 @@ export class InsertRuns {
     return undefined;
   }
 
-  /** One reference of the run of `stamp` is gone. */
-  release(stamp: string): void {
-    const run = this.find(stamp);
-    if (run === undefined || --run.count > 0) return;
-    this.runs.splice(this.runs.indexOf(run), 1);
+  remove(run: InsertRun): void {
+    const i = this.runs.indexOf(run);
+    if (i >= 0) this.runs.splice(i, 1);
   }
 }

@@ -1,7 +1,7 @@
 import type { SyncOutbox } from '../sync/SyncHost.js';
 import type { StoredChange } from '../storage/StorageAdapter.js';
 import type { CommitQueue } from './CommitQueue.js';
-import { InsertRuns, type InsertRun } from './InsertRuns.js';
+import { InsertRun, InsertRuns } from './InsertRuns.js';
 
 /** Rebuilds the change of an insert held by reference from its document's current row. */
 export type InsertResolver = (stamp: string, docId: string, run: InsertRun) => unknown;
@@ -11,16 +11,20 @@ export type InsertResolver = (stamp: string, docId: string, run: InsertRun) => u
  * change is moved aside (kept and visible through `rejected()`), so it never blocks the ones
  * behind it. Every mutation goes through the commit queue and resolves once durable.
  *
- * The inserts of a bulk load are held by reference (`pushRef`): the pending entry is the
- * document id, and the change is rebuilt from the document's row when it is read, as long as
- * the document is unchanged; the database calls `release` before it changes it, which puts the
- * rebuilt change in its place. 100,000 unsynced inserts then cost one map entry each, not a
- * change object and its values.
+ * The inserts of a bulk load are held by reference (`pushRef`): a run of them takes one map
+ * entry (the run, at the place of its first insert), and each insert two array slots — its id
+ * and its document's id; the change is rebuilt from the document's row when it is read, as long
+ * as the document is unchanged. The database calls `release` before it changes such a document,
+ * which puts the rebuilt change in its slot. 100,000 unsynced inserts then cost 16 bytes each,
+ * not a change object, its values and a map entry.
  */
 export class Outbox implements SyncOutbox {
-  /** Change id → the change, or (a string) the id of the inserted document it refers to. */
+  /** Change id → the change, or an `InsertRun` (keyed by its first insert's id). */
   private readonly pending = new Map<string, unknown>();
   private readonly runs = new InsertRuns();
+  /** The run still taking inserts: any other change queued closes it (order must be kept). */
+  private openRun: InsertRun | undefined;
+  private size = 0;
   private refs = 0;
   private readonly rejectedChanges = new Map<string, { change: unknown; reason: string }>();
   private readonly listeners = new Set<() => void>();
@@ -32,31 +36,39 @@ export class Outbox implements SyncOutbox {
     private readonly resolve: InsertResolver,
   ) {
     for (const c of loaded) {
-      if (c.rejected === undefined) this.pending.set(c.id, c.change);
+      if (c.rejected === undefined) this.add(c.id, c.change);
       else this.rejectedChanges.set(c.id, { change: c.change, reason: c.rejected });
     }
   }
 
   /** Queues a local change (called by the write path; persisted in the same batch as the doc). */
   push(id: string, change: unknown): void {
-    this.pending.set(id, change);
+    this.add(id, change);
     this.queue().addChange({ id, change });
     this.changed();
   }
 
-  /** Starts a run of inserts to be held by reference (see `pushRef`). */
-  beginRun(run: Omit<InsertRun, 'count' | 'last'>): InsertRun {
-    return this.runs.begin(run);
+  private add(id: string, change: unknown): void {
+    this.openRun = undefined;
+    if (!this.pending.has(id)) this.size++;
+    this.pending.set(id, change);
   }
 
   /**
    * Queues an insert of `run` by reference to its document `docId`, whose row must be plain and
-   * hold exactly the change's values at its stamp. `change` is what storage persists.
+   * hold exactly the change's values at its stamp. `change` is what storage persists. A run
+   * takes inserts only until another change is queued.
    */
   pushRef(run: InsertRun, docId: string, change: { id: string }): void {
-    this.pending.set(change.id, docId);
-    run.last = change.id;
-    run.count++;
+    if (run.stamps.length === 0) {
+      this.pending.set(change.id, run);
+      this.runs.add(run);
+      this.openRun = run;
+    } else if (run !== this.openRun) throw new Error('outbox: an insert run was interrupted by another change');
+    run.stamps.push(change.id);
+    run.entries.push(docId);
+    run.size++;
+    this.size++;
     this.refs++;
     this.queue().addChange({ id: change.id, change });
     this.changed();
@@ -69,19 +81,41 @@ export class Outbox implements SyncOutbox {
 
   /** The document `docId`, whose row has stamp `stamp`, is about to change: keep its insert as a change. */
   release(stamp: string, docId: string, collection: string): void {
-    if (this.pending.get(stamp) !== docId || this.runs.find(stamp)?.collection !== collection) return;
-    this.pending.set(stamp, this.change(stamp, docId));
-    this.unref(stamp);
-  }
-
-  private unref(stamp: string): void {
+    const run = this.runs.find(stamp);
+    if (run === undefined || run.collection !== collection) return;
+    const i = run.indexOf(stamp);
+    if (i < 0 || run.entries[i] !== docId) return;
+    run.entries[i] = this.resolve(stamp, docId, run);
     this.refs--;
-    this.runs.release(stamp);
   }
 
-  /** The change behind a pending entry (rebuilt when held by reference). */
-  private change(id: string, entry: unknown): unknown {
-    return typeof entry === 'string' ? this.resolve(id, entry, this.runs.find(id) as InsertRun) : entry;
+  /** Where change `id` is pending: a plain entry, or a slot of a run; undefined if it is not. */
+  private locate(id: string): { run: InsertRun; i: number } | { run: undefined; change: unknown } | undefined {
+    const value = this.pending.get(id);
+    if (value !== undefined && !(value instanceof InsertRun)) return { run: undefined, change: value };
+    const run = value ?? this.runs.find(id);
+    if (run === undefined) return undefined;
+    const i = run.indexOf(id);
+    return i < 0 || run.entries[i] === undefined ? undefined : { run, i };
+  }
+
+  /** Every pending change in order, as [id, entry, run] (entry: a change, or a document id of `run`). */
+  private *entries(): IterableIterator<[string, unknown, InsertRun | undefined]> {
+    for (const [id, value] of this.pending) {
+      if (!(value instanceof InsertRun)) {
+        yield [id, value, undefined];
+        continue;
+      }
+      for (let i = 0; i < value.stamps.length; i++) {
+        const entry = value.entries[i];
+        if (entry !== undefined) yield [value.stamps[i] as string, entry, value];
+      }
+    }
+  }
+
+  /** The change behind an entry (rebuilt when held by reference). */
+  private change(id: string, entry: unknown, run: InsertRun | undefined): unknown {
+    return run !== undefined && typeof entry === 'string' ? this.resolve(id, entry, run) : entry;
   }
 
   /** Listeners hear of new changes once per tick (a 100k-document insert is one event). */
@@ -108,24 +142,35 @@ export class Outbox implements SyncOutbox {
   /** Forgets the `n` most recently queued changes (a bulk insert that failed part way). */
   dropNewest(n: number): void {
     if (n === 0) return;
-    const ids = [...this.pending.keys()].slice(-n);
+    const ids = [...this.entries()].slice(-n).map(([id]) => id);
     for (const id of ids) this.delete(id);
   }
 
-  /** Removes a pending entry; false if there is none. */
+  /** Removes a pending change; false if it is not pending. */
   private delete(id: string): boolean {
-    const entry = this.pending.get(id);
-    if (entry === undefined) return false;
-    this.pending.delete(id);
-    if (typeof entry === 'string') this.unref(id);
+    const at = this.locate(id);
+    if (at === undefined) return false;
+    this.size--;
+    if (at.run === undefined) {
+      this.pending.delete(id);
+      return true;
+    }
+    const { run, i } = at;
+    if (typeof run.entries[i] === 'string') this.refs--;
+    run.entries[i] = undefined;
+    if (--run.size === 0) {
+      this.pending.delete(run.first);
+      this.runs.remove(run);
+      if (this.openRun === run) this.openRun = undefined;
+    }
     return true;
   }
 
   async peek(n: number): Promise<unknown[]> {
     const out: unknown[] = [];
-    for (const [id, entry] of this.pending) {
+    for (const [id, entry, run] of this.entries()) {
       if (out.length >= n) break;
-      out.push(this.change(id, entry));
+      out.push(this.change(id, entry, run));
     }
     return out;
   }
@@ -144,13 +189,13 @@ export class Outbox implements SyncOutbox {
   }
 
   async count(): Promise<number> {
-    return this.pending.size;
+    return this.size;
   }
 
   /** Pending and rejected changes as stored, ordered by change id (an attached adapter reopening). */
   stored(): StoredChange[] {
     const out: StoredChange[] = [];
-    for (const [id, entry] of this.pending) out.push({ id, change: this.change(id, entry) });
+    for (const [id, entry, run] of this.entries()) out.push({ id, change: this.change(id, entry, run) });
     for (const [id, r] of this.rejectedChanges) out.push({ id, change: r.change, rejected: r.reason });
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
@@ -162,7 +207,7 @@ export class Outbox implements SyncOutbox {
 
   /** Mirrors another tab's outbox mutations (already persisted by that tab). */
   mirror(add: readonly StoredChange[], remove: readonly string[], rejected: ReadonlyArray<{ id: string; reason: string }>): void {
-    for (const c of add) this.pending.set(c.id, c.change);
+    for (const c of add) this.add(c.id, c.change);
     if (add.length > 0) this.changed();
     for (const id of remove) {
       this.delete(id);
@@ -173,9 +218,9 @@ export class Outbox implements SyncOutbox {
 
   /** Moves a pending change aside as rejected; false if it is not pending. */
   private setAside(id: string, reason: string): boolean {
-    const entry = this.pending.get(id);
-    if (entry === undefined) return false;
-    const change = this.change(id, entry);
+    const at = this.locate(id);
+    if (at === undefined) return false;
+    const change = at.run === undefined ? at.change : this.change(id, at.run.entries[at.i], at.run);
     this.delete(id);
     this.rejectedChanges.set(id, { change, reason });
     return true;
