@@ -124,15 +124,16 @@ export class SqliteEngine implements StorageEngine {
   async init(): Promise<void> {}
 
   /**
-   * Group commit: pushes merged while the writer commits the previous group go together into
-   * the next one (one transaction, one WAL sync, a savepoint each). Each push gets its own
-   * contiguous sequence range and is answered only after the shared COMMIT returned.
+   * Group commit: a push is merged at once and goes to the writer at once if it is idle; pushes
+   * merged while the writer commits form the next group (one transaction, one WAL sync, a
+   * savepoint each). Each push gets its own contiguous sequence range and is answered only after
+   * the shared COMMIT returned.
    */
   commit(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): Promise<CommitResult> {
     return new Promise((resolve, reject) => {
       if (this.#failure) return reject(this.#failure);
       this.#waiting.push({ req, plan, resolve, reject, conflicts: 0 });
-      this.#schedule();
+      this.#pump();
     });
   }
 
