@@ -61,6 +61,11 @@ export class OpLog {
     return end - 1 - 3 * (this.pool[end - 1] as number);
   }
 
+  /** Pool value `i` (a small integer whenever it fits one). */
+  poolAt(i: number): number {
+    return small(this.pool[i] as number);
+  }
+
   /** The target triples of the delete record ending at pool offset `end` (a copy). */
   targets(end: number): number[] {
     const from = this.recordStart(end);

@@ -5,6 +5,7 @@ import { collectSince } from './collectSince.js';
 import type { ContentOps } from './content.js';
 import type { ContentCodec } from './contentCodec.js';
 import { decodeUpdate } from './decodeUpdate.js';
+import { encodeDelta } from './encodeDelta.js';
 import { encodeUpdate } from './encodeUpdate.js';
 import { deleteLocal } from './localEdits.js';
 import { SequenceCore } from './SequenceCore.js';
@@ -83,7 +84,7 @@ export abstract class SequenceBase<C> {
    * is a valid input for any replica: operations it already has are skipped.
    */
   encodeSince(version: Readonly<SequenceVersion>): Uint8Array {
-    return encodeUpdate(collectSince(this.core, version), this.core.names, this.codec);
+    return encodeDelta(this.core, version, this.codec) ?? encodeUpdate(collectSince(this.core, version), this.core.names, this.codec);
   }
 
   /**

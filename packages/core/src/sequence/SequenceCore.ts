@@ -131,6 +131,11 @@ export class SequenceCore<C> {
     return this.moves === null ? undefined : this.moves.get(e);
   }
 
+  /** Whether any insert was written by a move (list moves). */
+  hasMoves(): boolean {
+    return this.moves !== null;
+  }
+
   setMove(e: InsertEntry<C>, m: MoveMeta | undefined): void {
     if (m !== undefined) (this.moves ??= new Map()).set(e, m);
   }

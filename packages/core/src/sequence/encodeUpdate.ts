@@ -10,10 +10,7 @@ import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MOVE, T_OL, T_OL_OTHER, T_
  * UTF-8 size and a decoder hands each insert its content as it goes.
  */
 export function encodeUpdate<C>(update: Update<C>, names: readonly string[], codec: ContentCodec<C>): Uint8Array {
-  // The tables are reused between calls (small updates are encoded per keystroke); a re-entrant
-  // call (a list value whose toJSON encodes another list) gets its own.
-  const t = shared.busy ? new Tables() : shared.reset();
-  t.busy = true;
+  const t = takeTables();
   try {
     return encodeWith(t, update, names, codec);
   } finally {
@@ -22,11 +19,22 @@ export function encodeUpdate<C>(update: Update<C>, names: readonly string[], cod
 }
 
 /**
+ * The encoder's tables, reset. They are reused between calls (small updates are encoded per
+ * keystroke); a re-entrant call (a list value whose toJSON encodes another list) gets its own.
+ * The caller clears `busy` when done.
+ */
+export function takeTables(): Tables {
+  const t = shared.busy ? new Tables() : shared.reset();
+  t.busy = true;
+  return t;
+}
+
+/**
  * Local agent index -> index in the update's agent table (`used` lists them in that order), the
  * per-agent expected seq, and the contents to write. Arrays keep their slots between calls and
  * counters say how much is in use (shrinking an array's length is a slow runtime call).
  */
-class Tables {
+export class Tables {
   busy = false;
   table: number[] = [];
   used: number[] = [];
@@ -75,23 +83,7 @@ function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], c
   const ends = update.ends;
   if (ends !== null) for (let a = 0; a < ends.length; a++) if ((ends[a] as number) > 0) t.ref(a);
 
-  const w = new ByteWriter();
-  w.byte(MAGIC);
-  w.byte(FORMAT);
-  w.byte(codec.kind);
-  w.byte(ends !== null ? F_FULL : 0);
-  w.u(t.nUsed);
-  // Replica ids are ASCII ([A-Za-z0-9_-]), one byte per character.
-  for (let x = 0; x < t.nUsed; x++) {
-    const n = names[t.used[x] as number] as string;
-    w.u(n.length);
-    w.ensure(n.length);
-    const buf = w.buf;
-    const at = w.pos;
-    for (let i = 0; i < n.length; i++) buf[at + i] = n.charCodeAt(i);
-    w.pos = at + n.length;
-  }
-  codec.write(w, t.contents as C[], t.nContents);
+  const w = writeHeader(t, names, codec, ends !== null ? F_FULL : 0);
   writeOps(w, update.ops, t);
   // A snapshot closes every agent: the ids after its last insert were deletes.
   if (ends !== null) {
@@ -111,47 +103,34 @@ function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], c
   return w.finish();
 }
 
+/** A writer holding the header, the agent table and the content block (`t` is filled). */
+export function writeHeader<C>(t: Tables, names: readonly string[], codec: ContentCodec<C>, flags: number): ByteWriter {
+  const w = new ByteWriter();
+  w.byte(MAGIC);
+  w.byte(FORMAT);
+  w.byte(codec.kind);
+  w.byte(flags);
+  w.u(t.nUsed);
+  // Replica ids are ASCII ([A-Za-z0-9_-]), one byte per character.
+  for (let x = 0; x < t.nUsed; x++) {
+    const n = names[t.used[x] as number] as string;
+    w.u(n.length);
+    w.ensure(n.length);
+    const buf = w.buf;
+    const at = w.pos;
+    for (let i = 0; i < n.length; i++) buf[at + i] = n.charCodeAt(i);
+    w.pos = at + n.length;
+  }
+  codec.write(w, t.contents as C[], t.nContents);
+  return w;
+}
+
 function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], st: Tables): void {
   w.u(ops.length);
-  const expected = st.expected;
   for (const op of ops) {
-    const a = st.ref(op.agent);
-    let tag: number = op.kind;
-    if (op.seq !== expected[a]) tag |= T_SEQ;
-    if (a !== st.prev) tag |= T_AGENT;
     if (op.kind === 0) {
-      if (op.oLa >= 0) {
-        if (op.oLa === op.agent && op.oLs === op.seq - 1) tag |= T_OL | T_OL_PREV;
-        else tag |= op.oLa === op.agent ? T_OL : T_OL | T_OL_OTHER;
-      }
-      if (op.oRa >= 0) {
-        if (op.oLa >= 0 && op.oRa === op.oLa && op.oRs === op.oLs + 1) tag |= T_OR | T_OR_NEXT;
-        else tag |= op.oRa === op.agent ? T_OR : T_OR | T_OR_OTHER;
-      }
       const p0 = op.parts[0];
-      if (op.parts.length > 1) tag |= T_PARTS;
-      else if (p0 !== undefined && p0.content === null) tag |= T_DELETED;
-      if (op.move !== undefined) tag |= T_MOVE;
-    }
-    w.u(tag);
-    if (tag & T_AGENT) w.u(a);
-    if (tag & T_SEQ) w.s(op.seq - (expected[a] as number));
-    w.u(op.len);
-    expected[a] = op.seq + op.len;
-    st.prev = a;
-    if (op.kind === 0) {
-      if ((tag & (T_OL | T_OL_PREV)) === T_OL) {
-        if (tag & T_OL_OTHER) {
-          w.u(st.ref(op.oLa));
-          w.u(op.oLs);
-        } else w.s(op.seq - op.oLs);
-      }
-      if ((tag & (T_OR | T_OR_NEXT)) === T_OR) {
-        if (tag & T_OR_OTHER) {
-          w.u(st.ref(op.oRa));
-          w.u(op.oRs);
-        } else w.s(op.oRs - op.seq);
-      }
+      const tag = writeHead(w, st, 0, op.agent, op.seq, op.len, op.oLa, op.oLs, op.oRa, op.oRs, op.parts.length, p0 !== undefined && p0.content === null, op.move !== undefined);
       if (tag & T_PARTS) {
         w.u(op.parts.length);
         for (const p of op.parts) w.u(p.len * 2 + (p.content === null ? 1 : 0));
@@ -162,12 +141,59 @@ function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], st: Tables): void {
         w.u(op.move.stamp);
       }
     } else if (op.kind === 1) {
+      writeHead(w, st, 1, op.agent, op.seq, op.len, -1, 0, -1, 0, 0, false, false);
       w.u(op.targets.length / 3);
       for (let i = 0; i < op.targets.length; i += 3) {
         w.u(st.ref(op.targets[i]!));
         w.u(op.targets[i + 1]!);
         w.u(op.targets[i + 2]!);
       }
+    } else writeHead(w, st, 2, op.agent, op.seq, op.len, -1, 0, -1, 0, 0, false, false);
+  }
+}
+
+/**
+ * Writes an operation's tag, agent, seq, length and (for an insert) origins; returns the tag,
+ * after which the caller writes an insert's part lengths and move, or a delete's targets.
+ */
+export function writeHead(w: ByteWriter, st: Tables, kind: number, agent: number, seq: number, len: number, oLa: number, oLs: number, oRa: number, oRs: number, nParts: number, deleted: boolean, move: boolean): number {
+  const expected = st.expected;
+  const a = st.ref(agent);
+  let tag = kind;
+  if (seq !== expected[a]) tag |= T_SEQ;
+  if (a !== st.prev) tag |= T_AGENT;
+  if (kind === 0) {
+    if (oLa >= 0) {
+      if (oLa === agent && oLs === seq - 1) tag |= T_OL | T_OL_PREV;
+      else tag |= oLa === agent ? T_OL : T_OL | T_OL_OTHER;
+    }
+    if (oRa >= 0) {
+      if (oLa >= 0 && oRa === oLa && oRs === oLs + 1) tag |= T_OR | T_OR_NEXT;
+      else tag |= oRa === agent ? T_OR : T_OR | T_OR_OTHER;
+    }
+    if (nParts > 1) tag |= T_PARTS;
+    else if (deleted) tag |= T_DELETED;
+    if (move) tag |= T_MOVE;
+  }
+  w.u(tag);
+  if (tag & T_AGENT) w.u(a);
+  if (tag & T_SEQ) w.s(seq - (expected[a] as number));
+  w.u(len);
+  expected[a] = seq + len;
+  st.prev = a;
+  if (kind === 0) {
+    if ((tag & (T_OL | T_OL_PREV)) === T_OL) {
+      if (tag & T_OL_OTHER) {
+        w.u(st.ref(oLa));
+        w.u(oLs);
+      } else w.s(seq - oLs);
+    }
+    if ((tag & (T_OR | T_OR_NEXT)) === T_OR) {
+      if (tag & T_OR_OTHER) {
+        w.u(st.ref(oRa));
+        w.u(oRs);
+      } else w.s(oRs - seq);
     }
   }
+  return tag;
 }
