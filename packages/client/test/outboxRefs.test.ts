@@ -118,6 +118,8 @@ describe('inserts held by reference in the outbox', () => {
     await expect(orders.insertMany(bad)).rejects.toThrow(/status/);
     const dup = [...rows(1500, 5000), { id: 'dupdupdupdupdupdupdup1', title: 'a', status: 'open' }, { id: 'dupdupdupdupdupdupdup1', title: 'b', status: 'open' }];
     await expect(orders.insertMany(dup)).rejects.toThrow(/same id twice/);
+    const existing = orders.find({}).fetch()[1]!.id;
+    await expect(orders.insertMany([...rows(1200, 9000), { id: existing, title: 'again', status: 'open' }])).rejects.toThrow(/already exists/);
     await db.durable();
     expect(orders.find({}).count()).toBe(3);
     const [hash, ordered] = orders.indexes as [HashIndex, OrderedIndex];
@@ -129,6 +131,7 @@ describe('inserts held by reference in the outbox', () => {
     // In a transaction the failed insert changes nothing and the transaction goes on.
     await db.transaction(() => {
       void orders.insertMany([{ title: 'x', status: 'open' }, { title: 'y', status: 'nope' }]).catch(() => undefined);
+      void orders.insertMany([{ title: 'x2', status: 'open' }, { id: existing, title: 'again', status: 'open' }]).catch(() => undefined);
       void orders.insertMany([{ title: 'z', status: 'done' }]);
     });
     expect(orders.find({}).fetch().map((d) => d.title).sort()).toEqual(['t0', 't1', 't2', 'z']);

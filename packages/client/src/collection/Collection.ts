@@ -95,7 +95,8 @@ export class Collection implements QuerySource {
    */
   async insertMany(docs: readonly Record<string, unknown>[]): Promise<string[]> {
     // No intents per document: core builds each change straight from the record (same checks).
-    const ids = docs.map((d) => this.newId(d)); // the same id twice is caught by insertNew
+    // An id already stored, or the same id twice, is caught by insertNew as it stores each one.
+    const ids = docs.map((d) => this.newId(d, false));
     this.host.insertNew(this, ids, docs);
     await this.host.durable();
     return ids;
@@ -259,11 +260,11 @@ export class Collection implements QuerySource {
   }
 
   /** The id of a document to insert (generated if absent); throws for a bad or existing id. */
-  private newId(doc: Record<string, unknown>): string {
+  private newId(doc: Record<string, unknown>, checkExisting = true): string {
     if (!isPlainObject(doc)) throw new ModifierError('a document must be a plain object', '');
     const id = doc.id === undefined ? createDocId() : doc.id;
     if (typeof id !== 'string') throw new ModifierError('id must be a string', 'id');
-    if (this.states.has(id)) throw new ModifierError(`a document with id "${id}" already exists`, 'id');
+    if (checkExisting && this.states.has(id)) throw existsError(id);
     return id;
   }
 
@@ -277,4 +278,9 @@ export class Collection implements QuerySource {
     }
     return { id, intents };
   }
+}
+
+/** The error for inserting an id that is already stored. */
+export function existsError(id: string): ModifierError {
+  return new ModifierError(`a document with id "${id}" already exists`, 'id');
 }

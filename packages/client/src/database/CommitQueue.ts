@@ -64,9 +64,9 @@ export class CommitQueue {
     idsOf(p.deleteDocs, collection).add(id);
   }
 
-  addChange(change: StoredChange): void {
+  addChange(id: string, change: unknown): void {
     const p = this.open();
-    if (!this.live) p.outboxAdd.push(change);
+    if (!this.live) p.outboxAdd.push({ id, change });
   }
 
   /** Starts holding writes apart (a transaction); they reach storage only after `endStaging(true)`. */

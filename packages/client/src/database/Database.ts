@@ -1,6 +1,6 @@
 import type { Change, DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
 import { applyChange, ClockDriftError, createChange, createDocId, createInsertChange, docFromJSON, docToJSON, encodeDoc, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
-import { Collection } from '../collection/Collection.js';
+import { Collection, existsError } from '../collection/Collection.js';
 import { isPlainState } from '../collection/RowStore.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
@@ -291,6 +291,7 @@ export class Database implements SyncHost, WriteHost {
     };
     let changes: Change[] | undefined;
     if (this.undo) {
+      for (const id of ids) if (collection.states.has(id)) throw existsError(id);
       if (new Set(ids).size !== ids.length) throw new ModifierError('insertMany got the same id twice', 'id');
       changes = ids.map((_, i) => build(i));
     } else this.queue.beginStaging();
@@ -303,8 +304,9 @@ export class Database implements SyncHost, WriteHost {
             const id = ids[done] as string;
             const change = changes?.[done] ?? build(done);
             const state = applyChange(undefined, change, type);
-            // Ids already stored were refused up front (Collection.newId): this one came twice.
-            if (!collection.insertState(id, state)) throw new ModifierError('insertMany got the same id twice', 'id');
+            if (!collection.insertState(id, state)) {
+              throw ids.indexOf(id) < done ? new ModifierError('insertMany got the same id twice', 'id') : existsError(id);
+            }
             if (this.undo) {
               this.undo.push({ collection, id, before: undefined, doc: undefined });
               this.undoChanges.push(change.id);

@@ -44,7 +44,7 @@ export class Outbox implements SyncOutbox {
   /** Queues a local change (called by the write path; persisted in the same batch as the doc). */
   push(id: string, change: unknown): void {
     this.add(id, change);
-    this.queue().addChange({ id, change });
+    this.queue().addChange(id, change);
     this.changed();
   }
 
@@ -70,7 +70,7 @@ export class Outbox implements SyncOutbox {
     run.size++;
     this.size++;
     this.refs++;
-    this.queue().addChange({ id: change.id, change });
+    this.queue().addChange(change.id, change);
     this.changed();
   }
 
