@@ -72,9 +72,10 @@ function tryApply<C>(core: SequenceCore<C>, op0: UpdateOp<C>): number {
   if (op0.seq > st.next) return BLOCKED;
   const op = op0.seq < st.next ? trimOp(op0, st.next - op0.seq, core.ops) : op0;
   if (op.kind === 0) {
-    if (op.oLa >= 0 && core.findRun(op.oLa, op.oLs) === null) return BLOCKED;
+    const left = op.oLa >= 0 ? core.findRun(op.oLa, op.oLs) : null;
+    if (op.oLa >= 0 && left === null) return BLOCKED;
     if (op.oRa >= 0 && core.findRun(op.oRa, op.oRs) === null) return BLOCKED;
-    integrate(core, op);
+    integrate(core, op, left);
     return APPLIED;
   }
   st.next = op.seq + op.len;
@@ -106,10 +107,10 @@ function deleteKnownParts<C>(core: SequenceCore<C>, op: InsertOp<C>, next: numbe
 }
 
 /** Integrates an insert whose origins are here: placed by FugueMax, one run per part. */
-function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
+function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>, left: Run<C> | null): void {
   const tree = core.tree;
   const st = core.agents[op.agent] as AgentState<C>;
-  placeInsert(core, op);
+  placeInsert(core, op, left);
   let block = tree.pBlock as Block<C>;
   let idx = tree.pIdx;
   if (idx > 0 && extendRemote(core, block.runs[idx - 1] as Run<C>, op, st)) {

@@ -17,16 +17,17 @@ import type { InsertOp } from './updateOps.js';
  * Runs are scanned whole: items after a run's first have origin-left inside the run, i.e. after L,
  * so they are always skipped, which is what skipping the run does.
  *
- * The place (block and index in it) is left in `tree.pBlock` / `tree.pIdx`.
+ * `left` is the run holding the origin-left (null: document start). The place (block and index
+ * in it) is left in `tree.pBlock` / `tree.pIdx`.
  */
-export function placeInsert<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
+export function placeInsert<C>(core: SequenceCore<C>, op: InsertOp<C>, left: Run<C> | null): void {
   const tree = core.tree;
-  let left: Run<C> | null = null;
   let leftOff = 0;
-  if (op.oLa >= 0) {
-    left = core.findRun(op.oLa, op.oLs) as Run<C>;
+  let leftIdx = -1;
+  if (left !== null) {
     leftOff = op.oLs - left.seq;
-    if (leftOff < left.len - 1) tree.splitRun(left, left.block.runs.indexOf(left), leftOff + 1);
+    leftIdx = left.block.runs.indexOf(left);
+    if (leftOff < left.len - 1) tree.splitRun(left, leftIdx, leftOff + 1);
   }
   let right: Run<C> | null = null;
   if (op.oRa >= 0) {
@@ -38,8 +39,9 @@ export function placeInsert<C>(core: SequenceCore<C>, op: InsertOp<C>): void {
   let b = 0;
   let i = 0;
   if (left !== null) {
+    // `left` stays at leftIdx unless splitting it also split its block.
     b = left.block.idx;
-    i = left.block.runs.indexOf(left) + 1;
+    i = left.block.runs[leftIdx] === left ? leftIdx + 1 : left.block.runs.indexOf(left) + 1;
   }
   let db = b;
   let di = i;
