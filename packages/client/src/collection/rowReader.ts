@@ -27,15 +27,29 @@ export type RowFiller = (view: Record<string, unknown>, cells: readonly unknown[
  */
 export function compileReader(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[]): RowReader {
   try {
-    let body = 'const o = { id }; let v;\n';
+    // Fast path: every field that may be absent is present, so the document is one object
+    // literal (all properties in the object itself, one allocation). Otherwise added one by one.
+    let load = '';
+    const required: string[] = [];
+    const literal: string[] = ['id'];
+    let slow = 'const o = { id };\n';
     keys.forEach((key, i) => {
       const name = JSON.stringify(key);
       const col = cols[i] as number;
-      const fallback = defaults[i] === undefined ? undefined : `o[${name}] = structuredClone(defaults[${i}]);`;
-      if (col >= 0) body += `v = cells[base + ${col}]; if (v !== undefined) o[${name}] = v;${fallback ? ` else ${fallback}` : ''}\n`;
-      else if (fallback) body += `${fallback}\n`;
+      const copy = `structuredClone(defaults[${i}])`;
+      const hasDefault = defaults[i] !== undefined;
+      if (col >= 0) {
+        load += `const v${i} = cells[base + ${col}];\n`;
+        if (!hasDefault) required.push(`v${i} !== undefined`);
+        literal.push(`${name}: ${hasDefault ? `v${i} !== undefined ? v${i} : ${copy}` : `v${i}`}`);
+        slow += `if (v${i} !== undefined) o[${name}] = v${i};${hasDefault ? ` else o[${name}] = ${copy};` : ''}\n`;
+      } else if (hasDefault) {
+        literal.push(`${name}: ${copy}`);
+        slow += `o[${name}] = ${copy};\n`;
+      }
     });
-    body += 'return o;';
+    const fast = `return { ${literal.join(', ')} };`;
+    const body = `${load}${required.length === 0 ? fast : `if (${required.join(' && ')}) ${fast}\n${slow}return o;`}`;
     // Property names are JSON-quoted string literals; no other input reaches the code.
     const make = new Function('defaults', `return function readRow(id, cells, base) {\n${body}\n};`) as (d: readonly unknown[]) => RowReader;
     return make(defaults);
