@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { startCheckpointer, stopWorker } from './sqliteCheckpointer.js';
-import { SCHEMA, toDoc, type DocRow } from './sqliteSchema.js';
+import { docKeyHash } from './docKeyHash.js';
+import { openLayout, toDoc, type DocRow } from './sqliteSchema.js';
 import { startWriter, type WriteOutcome, type WritePush, type WriterMessage } from './sqliteWriter.js';
 import type {
   CommitPlan,
@@ -79,6 +80,8 @@ export class SqliteEngine implements StorageEngine {
   readonly #writer: Worker;
   readonly #checkpointer: Worker | undefined;
   readonly #tempDir: string | undefined;
+  /** Secret base of this database's lookup keys (docKeyHash). */
+  readonly #hashBase: number;
   /** Pushes not merged yet (some wait for a document that is being written). */
   #waiting: Pending[] = [];
   /** Merged pushes for the next group. */
@@ -101,11 +104,12 @@ export class SqliteEngine implements StorageEngine {
     this.#db = new Database(file);
     this.#db.pragma('journal_mode = WAL');
     this.#db.pragma('busy_timeout = 5000');
-    this.#db.exec(SCHEMA);
+    this.#hashBase = openLayout(this.#db);
     this.#stmt = {
-      // One read per push for all its documents and all its change ids (a JSON array parameter).
+      // One read per push for all its documents (by lookup key; a colliding key may bring another
+      // document, which the caller drops) and one for all its change ids (JSON array parameters).
       getDocs: this.#db.prepare(
-        'SELECT rowid, id, type, seq, deleted, state, view FROM docs WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))',
+        'SELECT rowid, id, type, seq, deleted, state, view FROM docs INDEXED BY docs_h WHERE h IN (SELECT value FROM json_each(?)) AND tenant = ?',
       ),
       knownChanges: this.#db.prepare('SELECT id FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))'),
       head: this.#db.prepare("SELECT value FROM meta WHERE key = 'seq'"),
@@ -163,13 +167,16 @@ export class SqliteEngine implements StorageEngine {
     let out: CommitPlan;
     // rowid and sequence of each stored document as read: what the writer checks before writing.
     const read = new Map<string, [rowid: number, seq: number]>();
+    const hashes = new Map<string, number>();
     try {
       if (this.#failure) throw this.#failure;
       const known = new Set<string>();
       if (changeIds.length > 0) for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(changeIds))) known.add(r.id);
       const docs = new Map<string, StoredDoc>();
       if (docIds.length > 0) {
-        for (const r of this.#stmt.getDocs.all(tenant, JSON.stringify(docIds))) {
+        for (const id of docIds) hashes.set(id, docKeyHash(this.#hashBase, tenant, id));
+        for (const r of this.#stmt.getDocs.all(JSON.stringify([...hashes.values()]), tenant)) {
+          if (!hashes.has(r.id)) continue;
           docs.set(r.id, toDoc(r));
           read.set(r.id, [r.rowid, r.seq]);
         }
@@ -194,7 +201,7 @@ export class SqliteEngine implements StorageEngine {
     const keys: string[] = [];
     for (const d of out.docs) {
       const [rowid, seq] = read.get(d.id) ?? [0, 0];
-      docs.push(rowid, seq, d.id, d.type, d.deleted ? 1 : 0, d.state, d.view);
+      docs.push(rowid, seq, d.id, hashes.get(d.id) ?? docKeyHash(this.#hashBase, tenant, d.id), d.type, d.deleted ? 1 : 0, d.state, d.view);
       keys.push(key(tenant, d.id));
     }
     const changes: string[] = [];
@@ -282,8 +289,8 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async getDoc(tenant: string, id: string): Promise<StoredDoc | undefined> {
-    const row = this.#stmt.getDocs.get(tenant, JSON.stringify([id]));
-    return row ? toDoc(row) : undefined;
+    for (const r of this.#stmt.getDocs.all(JSON.stringify([docKeyHash(this.#hashBase, tenant, id)]), tenant)) if (r.id === id) return toDoc(r);
+    return undefined;
   }
 
   async head(): Promise<number> {

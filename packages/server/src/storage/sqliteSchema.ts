@@ -1,3 +1,5 @@
+import type Database from 'better-sqlite3';
+import { newHashBase } from './docKeyHash.js';
 import type { StoredDoc } from './StorageEngine.js';
 
 /** A `docs` row as SQLite returns it. */
@@ -10,13 +12,21 @@ export interface DocRow {
   view: string;
 }
 
+/**
+ * Version of the table layout. 2: documents are found through `docs_h` (a hashed lookup key,
+ * see docKeyHash.ts) instead of a (tenant, id) primary key. Pre-1.0, older data directories are
+ * not migrated: the engine refuses to open them and says so.
+ */
+export const LAYOUT = 2;
+
 // docs is a rowid table on purpose: its rows (two JSON texts) are large, and a WITHOUT ROWID
-// B-tree moves whole rows on every page split — measured 5x slower upserts here.
-export const SCHEMA = `
+// B-tree moves whole rows on every page split — measured 5x slower upserts here. (tenant, id) is
+// unique, enforced by the single writer (sqliteWriter.ts), not by an index.
+const SCHEMA = `
 CREATE TABLE IF NOT EXISTS docs (
-  tenant TEXT NOT NULL, id TEXT NOT NULL, type TEXT NOT NULL, seq INTEGER NOT NULL,
-  deleted INTEGER NOT NULL, state TEXT NOT NULL, view TEXT NOT NULL,
-  PRIMARY KEY (tenant, id));
+  tenant TEXT NOT NULL, id TEXT NOT NULL, h INTEGER NOT NULL, type TEXT NOT NULL, seq INTEGER NOT NULL,
+  deleted INTEGER NOT NULL, state TEXT NOT NULL, view TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS docs_h ON docs (h);
 CREATE INDEX IF NOT EXISTS docs_tenant_seq ON docs (tenant, seq);
 CREATE TABLE IF NOT EXISTS changes (
   tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, seq INTEGER NOT NULL,
@@ -24,6 +34,28 @@ CREATE TABLE IF NOT EXISTS changes (
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
 `;
+
+/**
+ * Creates the tables of a new database or checks the layout of an existing one; returns the
+ * database's secret hash base.
+ */
+export function openLayout(db: Database.Database): number {
+  return db.transaction((): number => {
+    const hasDocs = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs'").get() !== undefined;
+    const layout = () => db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'layout'").get()?.value;
+    if (hasDocs && layout() !== LAYOUT) {
+      throw new Error(
+        `this SQLite database was written by an older fieldsync server (table layout ${layout() ?? 1}, this server needs ${LAYOUT}); ` +
+          'pre-1.0 data directories are not migrated: start with an empty --data directory and let clients push again',
+      );
+    }
+    db.exec(SCHEMA);
+    const put = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+    put.run('layout', LAYOUT);
+    put.run('hash_base', newHashBase());
+    return db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'hash_base'").get()?.value ?? 0;
+  }).immediate();
+}
 
 export const toDoc = (r: DocRow): StoredDoc => ({
   id: r.id,

@@ -9,7 +9,8 @@ export interface WritePush {
   tenant: string;
   /**
    * Documents in write order, `DOC_FIELDS` values each: rowid and sequence as read by the main
-   * thread (0, 0 for a document that did not exist), id, type, deleted (0/1), state, view.
+   * thread (0, 0 for a document that did not exist), id, lookup key (docKeyHash), type,
+   * deleted (0/1), state, view.
    */
   docs: Array<string | number>;
   /** `[change id, document id]` pairs, flattened. Every id was absent when the main thread read. */
@@ -22,7 +23,7 @@ export type WriteOutcome = { to: number } | { conflict: true } | { error: string
 /** Writer → main: one message per group, outcomes in the group's order; `fatal` if it cannot run. */
 export type WriterMessage = { outcomes: WriteOutcome[] } | { groupError: string; code?: string } | { fatal: string };
 
-export const DOC_FIELDS = 7;
+export const DOC_FIELDS = 8;
 
 export interface WriterOptions {
   file: string;
@@ -44,7 +45,7 @@ export interface WriterOptions {
  * back alone and reported as a conflict, and the main thread merges it again.
  */
 export function sqliteWriterMain(Db: typeof Database, o: WriterOptions, port: MessagePort): void {
-  const FIELDS = 7;
+  const FIELDS = 8;
   const ROWS = 100;
   const db = new Db(o.file);
   db.pragma(`synchronous = ${o.synchronous}`);
@@ -52,7 +53,10 @@ export function sqliteWriterMain(Db: typeof Database, o: WriterOptions, port: Me
   if (!o.autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
   const bumpSeq = db.prepare<[number], { value: number }>("UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value");
   const update = db.prepare('UPDATE docs SET type = ?, seq = ?, deleted = ?, state = ?, view = ? WHERE rowid = ? AND seq = ?');
-  const docExists = db.prepare('SELECT 1 FROM docs WHERE tenant = ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1');
+  // (tenant, id) is unique because this thread, the only writer, checks before it inserts.
+  const existing = db.prepare<[string, string], { id: string }>(
+    'SELECT id FROM docs INDEXED BY docs_h WHERE h IN (SELECT value FROM json_each(?)) AND tenant = ?',
+  );
   const changeExists = db.prepare('SELECT 1 FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1');
   const multi = new Map<string, Database.Statement<unknown[]>>();
   const insert = (table: string, cols: string, width: number, rows: number): Database.Statement<unknown[]> => {
@@ -74,16 +78,26 @@ export function sqliteWriterMain(Db: typeof Database, o: WriterOptions, port: Me
     const base = to - n;
     const seqOf = new Map<string, number>();
     const fresh: unknown[] = [];
-    const freshIds: string[] = [];
+    const freshIds = new Set<string>();
+    const freshKeys: unknown[] = [];
+    for (let i = 0; i < n; i++) {
+      const k = i * FIELDS;
+      const id = d[k + 2] as string;
+      if (seqOf.has(id)) throw new Error(`document "${id}" is written twice in one push`);
+      seqOf.set(id, base + i + 1);
+      if (d[k] === 0) {
+        freshIds.add(id);
+        freshKeys.push(d[k + 3]);
+      }
+    }
+    if (freshKeys.length > 0) {
+      for (const r of existing.all(JSON.stringify(freshKeys), p.tenant)) if (freshIds.has(r.id)) throw CONFLICT; // created meanwhile
+    }
     for (let i = 0; i < n; i++) {
       const k = i * FIELDS;
       const seq = base + i + 1;
-      const id = d[k + 2] as string;
-      seqOf.set(id, seq);
-      if (d[k] === 0) {
-        fresh.push(p.tenant, id, d[k + 3], seq, d[k + 4], d[k + 5], d[k + 6]);
-        freshIds.push(id);
-      } else if (update.run(d[k + 3], seq, d[k + 4], d[k + 5], d[k + 6], d[k], d[k + 1]).changes !== 1) {
+      if (d[k] === 0) fresh.push(p.tenant, d[k + 2], d[k + 3], d[k + 4], seq, d[k + 5], d[k + 6], d[k + 7]);
+      else if (update.run(d[k + 4], seq, d[k + 5], d[k + 6], d[k + 7], d[k], d[k + 1]).changes !== 1) {
         throw CONFLICT; // written by someone else since it was read
       }
     }
@@ -92,19 +106,15 @@ export function sqliteWriterMain(Db: typeof Database, o: WriterOptions, port: Me
       const doc = p.changes[i + 1]!;
       rows.push(p.tenant, p.changes[i], doc, seqOf.get(doc) ?? to);
     }
-    try {
-      for (let r = 0; r < freshIds.length; r += ROWS) {
-        const k = Math.min(ROWS, freshIds.length - r);
-        insert('docs', 'tenant, id, type, seq, deleted, state, view', 7, k).run(fresh.slice(r * 7, (r + k) * 7));
-      }
-      const nc = p.changes.length / 2;
-      for (let r = 0; r < nc; r += ROWS) {
-        const k = Math.min(ROWS, nc - r);
-        insert('changes', 'tenant, id, doc, seq', 4, k).run(rows.slice(r * 4, (r + k) * 4));
-      }
-    } catch (e) {
-      (e as { freshIds?: string[] }).freshIds = freshIds;
-      throw e;
+    const nf = freshIds.size;
+    for (let r = 0; r < nf; r += ROWS) {
+      const k = Math.min(ROWS, nf - r);
+      insert('docs', 'tenant, id, h, type, seq, deleted, state, view', 8, k).run(fresh.slice(r * 8, (r + k) * 8));
+    }
+    const nc = p.changes.length / 2;
+    for (let r = 0; r < nc; r += ROWS) {
+      const k = Math.min(ROWS, nc - r);
+      insert('changes', 'tenant, id, doc, seq', 4, k).run(rows.slice(r * 4, (r + k) * 4));
     }
     return to;
   };
@@ -116,10 +126,8 @@ export function sqliteWriterMain(Db: typeof Database, o: WriterOptions, port: Me
         return { to: savepoint(p) };
       } catch (e) {
         if (e === CONFLICT) return CONFLICT;
-        // Rolled back to before this push: an id that exists now was written by someone else
-        // after the main thread read it (a conflict); otherwise the push itself is at fault.
-        const fresh = (e as { freshIds?: string[] }).freshIds ?? [];
-        if (fresh.length > 0 && docExists.get(p.tenant, JSON.stringify(fresh))) return CONFLICT;
+        // Rolled back to before this push: a change id that exists now was stored by someone
+        // else after the main thread read (a conflict); otherwise the push itself is at fault.
         if (p.changes.length > 0 && changeExists.get(p.tenant, JSON.stringify(changeIds(p)))) return CONFLICT;
         return { error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code };
       }
