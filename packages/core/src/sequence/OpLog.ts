@@ -104,12 +104,25 @@ export class OpLog {
 
   /** Columns grow by 1/4 (plus a little): the log is long-lived, so spare capacity is kept memory. */
   private grow(): void {
-    const n = more(this.len.length);
+    this.resize(more(this.len.length));
+  }
+
+  /** Makes room for `n` operations in all (a decode knows how many are coming). */
+  reserveOps(n: number): void {
+    if (n > this.len.length) this.resize(n);
+  }
+
+  /** Drops spare capacity (after a decode reserved more than it used). */
+  trim(): void {
+    if (this.len.length - this.length > 16) this.resize(this.length + 16);
+  }
+
+  private resize(n: number): void {
     const ka = new Uint32Array(n);
-    ka.set(this.ka);
+    ka.set(this.ka.subarray(0, this.length));
     this.ka = ka;
     const len = new Uint32Array(n);
-    len.set(this.len);
+    len.set(this.len.subarray(0, this.length));
     this.len = len;
   }
 

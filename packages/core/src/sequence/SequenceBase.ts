@@ -111,13 +111,20 @@ export abstract class SequenceBase<C> {
     const fresh = new SequenceCore(this.replicaId, this.ops);
     let map: number[] | null = null;
     let changed = false;
-    const { agents, update } = decodeUpdate(bytes, this.codec, (op, names) => {
-      map ??= names.map((name) => fresh.agentIndex(name));
-      remapOp(op, map);
-      if (applyRemoteOp(fresh, op)) changed = true;
-    });
+    const { agents, update } = decodeUpdate(
+      bytes,
+      this.codec,
+      (op, names) => {
+        map ??= names.map((name) => fresh.agentIndex(name));
+        remapOp(op, map);
+        if (applyRemoteOp(fresh, op)) changed = true;
+      },
+      // A snapshot's inserts alternate at most with the deletes between them.
+      (n) => fresh.log.reserveOps(2 * n),
+    );
     remap(update, map ?? agents.map((name) => fresh.agentIndex(name)));
     if (applyRemote(fresh, update)) changed = true;
+    fresh.log.trim();
     this.core = fresh;
     if (changed) this.emit('remote');
   }

@@ -31,9 +31,10 @@ interface State<C> {
  * checksum, structure, bounds, part lengths, content size, trailing bytes. Without `onOp` nothing
  * is applied before the whole update has been checked. With `onOp`, the first operation list is
  * streamed to it (inserts in a reused object, so it must consume them at once); only a caller
- * building a replica it can throw away on error (a fresh decode) may do that.
+ * building a replica it can throw away on error (a fresh decode) may do that. `onCount` learns
+ * the length of the first list before it is read (a fresh decode sizes its log with it).
  */
-export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?: (op: UpdateOp<C>, agents: string[]) => void): { agents: string[]; update: Update<C> } {
+export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?: (op: UpdateOp<C>, agents: string[]) => void, onCount?: (ops: number) => void): { agents: string[]; update: Update<C> } {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('update must be a Uint8Array');
   const r = new ByteReader(bytes);
   if (r.byte() !== MAGIC) throw new DecodeError('not a fieldsync sequence update');
@@ -56,7 +57,9 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   const st: State<C> = { r, nAgents, expected, prev: -1, content: codec.read(r), scratch, pool: scratch === null ? NO_PARTS : [], claim };
   const ops: UpdateOp<C>[] = [];
   const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : (op: UpdateOp<C>) => void ops.push(op);
-  readOps(st, r.bounded(r.end, 'operation count'), full, emit);
+  const nOps = r.bounded(r.end, 'operation count');
+  onCount?.(nOps);
+  readOps(st, nOps, full, emit);
   let ends: number[] | null = null;
   if (full) {
     ends = [];
