@@ -26,6 +26,7 @@ export type RowFiller = (view: Record<string, unknown>, cells: readonly unknown[
  * Policy without `unsafe-eval` the generic loop is used instead (same result).
  */
 export function compileReader(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[]): RowReader {
+  if (evalBlocked) return (id, cells, base) => readGeneric(keys, cols, defaults, id, cells, base);
   try {
     // Fast path: every field that may be absent is present, so the document is one object
     // literal (all properties in the object itself, one allocation). Otherwise added one by one.
@@ -54,13 +55,18 @@ export function compileReader(keys: readonly string[], cols: readonly number[], 
     const make = new Function('defaults', `return function readRow(id, cells, base) {\n${body}\n};`) as (d: readonly unknown[]) => RowReader;
     return make(defaults);
   } catch {
+    evalBlocked = true;
     return (id, cells, base) => readGeneric(keys, cols, defaults, id, cells, base);
   }
 }
 
+/** Set once `new Function` was refused (CSP): not tried again, so the browser reports it once. */
+let evalBlocked = false;
+
 /** Like {@link compileReader}, writing into a reused object (index builds scan every row). */
 export function compileFiller(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[]): RowFiller {
   try {
+    if (evalBlocked) throw new EvalError('blocked');
     let body = 'let v;\n';
     keys.forEach((key, i) => {
       const name = JSON.stringify(key);
@@ -72,6 +78,7 @@ export function compileFiller(keys: readonly string[], cols: readonly number[], 
     const make = new Function('defaults', `return function fillRow(o, cells, base) {\n${body}\n};`) as (d: readonly unknown[]) => RowFiller;
     return make(defaults);
   } catch {
+    evalBlocked = true;
     return (view, cells, base) => {
       for (let i = 0; i < keys.length; i++) {
         const col = cols[i] as number;
