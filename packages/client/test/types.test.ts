@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, expect, it } from 'vitest';
-import type { Database, StorageAdapter } from '../src/index.js';
+import type { Database, HashIndex, StorageAdapter } from '../src/index.js';
 import { createDatabase, MemoryStorage } from '../src/index.js';
 import { SqliteStorage } from '../src/storage/sqlite/index.js';
 
@@ -76,4 +76,26 @@ it('invalid definitions reject with SchemaError and change nothing', async () =>
   await expect(db.migrateType('note', [{ op: 'changeMerge', field: 'title', merge: 'counter' }])).rejects.toMatchObject({ rule: 'merge-policy' });
   await expect(db.defineType({ ...NOTE, fields: { title: { type: 'number' } } })).rejects.toMatchObject({ rule: 'version-gap' });
   expect(db.types.list()).toEqual([NOTE]);
+});
+
+it('a migration re-materializes live query results and indexes, cached documents or not', async () => {
+  const db = await open('live-migration');
+  await db.defineType({ name: 'task', version: 1, fields: { title: { type: 'string' }, status: { type: 'string' } } });
+  const tasks = db.collection('task');
+  tasks.createIndex('crew'); // a field only the next version has
+  const ids = await tasks.insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: i % 2 ? 'open' : 'done' })));
+  const cached = tasks.findOne(ids[1]!)!;
+  const counts: number[] = [];
+  tasks.find({ crew: 'none' }).subscribe((r) => counts.push(r.length));
+  let openTasks: readonly Record<string, unknown>[] = [];
+  tasks.find({ status: 'open' }).subscribe((r) => (openTasks = r));
+  expect(counts).toEqual([0]);
+  await db.migrateType('task', [{ op: 'addField', field: 'crew', def: { type: 'string', default: 'none' } }]);
+  expect(counts).toEqual([0, 50]);
+  expect(openTasks).toHaveLength(25);
+  expect(openTasks.every((d) => d.crew === 'none')).toBe(true);
+  expect(tasks.findOne(ids[1]!)).not.toBe(cached);
+  expect(tasks.findOne(ids[1]!)).toEqual({ ...cached, crew: 'none' });
+  expect((tasks.indexes[0] as HashIndex).lookup(['none'])?.size).toBe(50);
+  expect(tasks.find({ crew: 'none' }).count()).toBe(50);
 });

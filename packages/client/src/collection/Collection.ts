@@ -235,15 +235,17 @@ export class Collection implements QuerySource {
 
   /** Re-materializes every document (the type changed: defaults or declared fields differ). */
   rematerialize(): void {
-    // Documents that were not cached are built with the new type already, so indexes are
-    // rebuilt rather than moved; a live query finds a document's old place by its id.
+    // Live queries need each document as it was (they are routed by its old values too): read
+    // them all before the cached documents and the read plan of the old type are dropped.
+    const before = this.live.size === 0 ? undefined : new Map<string, Doc | undefined>();
+    if (before) for (const id of this.rows.liveIds()) before.set(id, this.rows.peekDoc(id));
     this.bulk(() => {
-      if (this.live.size === 0) return this.rows.invalidate();
-      for (const id of [...this.rows.allIds()]) {
-        const before = this.rows.doc(id);
-        this.rows.set(id, this.rows.state(id) as DocState);
-        const after = this.rows.doc(id);
-        if (before || after) this.live.write(id, before, after);
+      this.rows.invalidate();
+      if (before) {
+        for (const [id, doc] of before) {
+          const after = this.rows.doc(id);
+          if (doc || after) this.live.write(id, doc, after);
+        }
       }
     });
   }
