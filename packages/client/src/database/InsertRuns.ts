@@ -12,6 +12,8 @@ export class InsertRun {
   readonly entries: unknown[] = [];
   /** Entries not yet gone. */
   size = 0;
+  /** Every slot before this one is gone (acknowledged inserts leave from the front). */
+  head = 0;
 
   constructor(
     readonly collection: string,

@@ -106,7 +106,7 @@ export class Outbox implements SyncOutbox {
         yield [id, value, undefined];
         continue;
       }
-      for (let i = 0; i < value.stamps.length; i++) {
+      for (let i = value.head; i < value.stamps.length; i++) {
         const entry = value.entries[i];
         if (entry !== undefined) yield [value.stamps[i] as string, entry, value];
       }
@@ -158,6 +158,7 @@ export class Outbox implements SyncOutbox {
     const { run, i } = at;
     if (typeof run.entries[i] === 'string') this.refs--;
     run.entries[i] = undefined;
+    while (run.head < run.stamps.length && run.entries[run.head] === undefined) run.head++;
     if (--run.size === 0) {
       this.pending.delete(run.first);
       this.runs.remove(run);
