@@ -162,7 +162,7 @@ function remapOp<C>(op: UpdateOp<C>, map: number[]): void {
 }
 
 function remap<C>(update: Update<C>, map: number[]): void {
-  for (const op of update.ops) remapOp(op, map);
-  for (const op of update.pending) remapOp(op, map);
+  for (let i = 0; i < update.ops.length; i++) remapOp(update.ops[i] as UpdateOp<C>, map);
+  for (let i = 0; i < update.pending.length; i++) remapOp(update.pending[i] as UpdateOp<C>, map);
   for (let i = 0; i < update.tombstones.length; i += 3) update.tombstones[i] = map[update.tombstones[i]!] as number;
 }

@@ -39,8 +39,7 @@ export class SequenceCore<C> {
   /** Lamport clock for list moves. */
   maxStamp = 0;
   private readonly agentIdx = new Map<string, number>();
-  private mapNames: readonly string[] = [];
-  private mapIdx: number[] = [];
+  private readonly mapIdx: number[] = [];
   /** The slots written by list moves (absent for every other insert). */
   private moves: Map<InsertEntry<C>, MoveMeta> | null = null;
   /** The run that typing (local or remote) last appended to; its content is not compact yet. */
@@ -67,19 +66,20 @@ export class SequenceCore<C> {
   }
 
   /**
-   * Our agent index for each of an update's agents. Consecutive updates mostly name the same
-   * agents (the decoder reuses the same name strings), so the last map is reused when they match.
+   * Our agent index for each of an update's agents, in an array that is reused by the next call
+   * (it is needed only while the update is remapped). The decoder hands out the same name
+   * strings again, so with few agents an identity scan of our names beats hashing.
    */
   agentMap(names: readonly string[]): number[] {
-    const last = this.mapNames;
-    if (last.length === names.length) {
-      let same = true;
-      for (let i = 0; i < names.length && same; i++) same = last[i] === names[i];
-      if (same) return this.mapIdx;
+    const map = this.mapIdx;
+    const ours = this.names;
+    for (let i = 0; i < names.length; i++) {
+      const name = names[i] as string;
+      let a = -1;
+      if (ours.length <= 8) for (let j = 0; j < ours.length && a < 0; j++) if (ours[j] === name) a = j;
+      map[i] = a >= 0 ? a : this.agentIndex(name);
     }
-    this.mapNames = names;
-    this.mapIdx = names.map((name) => this.agentIndex(name));
-    return this.mapIdx;
+    return map;
   }
 
   /** The run holding item `a:s`, or null if this replica has no such item. */
@@ -122,7 +122,11 @@ export class SequenceCore<C> {
 
   version(): Record<string, number> {
     const v: Record<string, number> = {};
-    for (const st of this.agents) if (st.next > 0) v[st.name] = st.next;
+    const agents = this.agents;
+    for (let i = 0; i < agents.length; i++) {
+      const st = agents[i] as AgentState<C>;
+      if (st.next > 0) v[st.name] = st.next;
+    }
     return v;
   }
 

@@ -14,12 +14,18 @@ const BLOCKED = 2;
 /** Applies a decoded update; returns whether anything visible may have changed. */
 export function applyRemote<C>(core: SequenceCore<C>, update: Update<C>): boolean {
   let changed = false;
-  for (const op of update.ops) {
+  // Indexed loops: these run once per received update, often before the optimiser has made the
+  // iterator of a for-of disappear.
+  const ops = update.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i] as UpdateOp<C>;
     const r = tryApply(core, op);
     if (r === APPLIED) changed = true;
     else if (r === BLOCKED) addPending(core, op);
   }
-  for (const op of update.pending) {
+  const pending = update.pending;
+  for (let i = 0; i < pending.length; i++) {
+    const op = pending[i] as UpdateOp<C>;
     const r = tryApply(core, op);
     if (r === APPLIED) changed = true;
     else if (r === BLOCKED) addPending(core, op);

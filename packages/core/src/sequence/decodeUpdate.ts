@@ -46,18 +46,20 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?
   if (flags > F_FULL) throw new DecodeError(`unknown update flags ${flags}`);
   const full = flags === F_FULL;
   const nAgents = r.bounded(r.end, 'agent count');
-  const agents: string[] = [];
-  for (let i = 0; i < nAgents; i++) {
-    agents.push(r.replicaId(r.bounded(64, 'replica id length')));
-  }
+  // Arrays are made at their exact size: an empty array's first push reserves 17 slots, and an
+  // update is decoded per keystroke.
+  const agents = new Array<string>(nAgents);
+  for (let i = 0; i < nAgents; i++) agents[i] = r.replicaId(r.bounded(64, 'replica id length'));
   const scratch: InsertOp<C> | null = onOp ? { kind: 0, agent: 0, seq: 0, len: 0, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined } : null;
   const claim: ClaimOp | null = onOp ? { kind: 2, agent: 0, seq: 0, len: 0 } : null;
-  const expected: number[] = [];
-  for (let i = 0; i < nAgents; i++) expected.push(0);
+  const expected = new Array<number>(nAgents);
+  for (let i = 0; i < nAgents; i++) expected[i] = 0;
   const st: State<C> = { r, nAgents, expected, prev: -1, content: codec.read(r), scratch, pool: scratch === null ? NO_PARTS : [], claim };
-  const ops: UpdateOp<C>[] = [];
-  const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : (op: UpdateOp<C>) => void ops.push(op);
   const nOps = r.bounded(r.end, 'operation count');
+  // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
+  const ops: UpdateOp<C>[] = onOp || full ? [] : new Array<UpdateOp<C>>(nOps);
+  let nOut = 0;
+  const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : full ? (op: UpdateOp<C>) => void ops.push(op) : (op: UpdateOp<C>) => void (ops[nOut++] = op);
   onCount?.(nOps);
   readOps(st, nOps, full, emit);
   let ends: number[] | null = null;
@@ -140,7 +142,8 @@ function part<C>(st: State<C>, i: number, len: number, content: C | null): { len
 function readInsert<C>(st: State<C>, tag: number, a: number, seq: number, len: number): InsertOp<C> {
   const r = st.r;
   let op = st.scratch;
-  if (op === null) op = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined };
+  const fresh = op === null;
+  if (op === null) op = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: NO_PARTS, move: undefined };
   else {
     op.agent = a;
     op.seq = seq;
@@ -180,16 +183,23 @@ function readInsert<C>(st: State<C>, tag: number, a: number, seq: number, len: n
   if (op.oLs < 0 || op.oRs < 0) throw new DecodeError('negative origin');
   if (tag & T_PARTS) {
     const n = r.bounded(len, 'part count');
+    if (fresh) op.parts = new Array<{ len: number; content: C | null }>(n);
     let total = 0;
     for (let i = 0; i < n; i++) {
       const v = r.u();
       const plen = Math.floor(v / 2);
       if (plen === 0) throw new DecodeError('empty part');
       total += plen;
-      op.parts.push(part(st, i, plen, v % 2 === 1 ? null : st.content.take(plen)));
+      const p = part(st, i, plen, v % 2 === 1 ? null : st.content.take(plen));
+      if (fresh) op.parts[i] = p;
+      else op.parts.push(p);
     }
     if (total !== len) throw new DecodeError('parts do not add up to the operation length');
-  } else op.parts.push(part(st, 0, len, tag & T_DELETED ? null : st.content.take(len)));
+  } else {
+    const p = part(st, 0, len, tag & T_DELETED ? null : st.content.take(len));
+    if (fresh) op.parts = [p];
+    else op.parts.push(p);
+  }
   if (tag & T_MOVE) {
     if (len !== 1) throw new DecodeError('a move slot has length 1');
     op.move = { ea: r.bounded(st.nAgents - 1, 'agent index'), es: r.u(), stamp: r.u() };
@@ -197,12 +207,11 @@ function readInsert<C>(st: State<C>, tag: number, a: number, seq: number, len: n
   return op;
 }
 function readTriples(r: ByteReader, n: number, nAgents: number): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const a = r.bounded(nAgents - 1, 'agent index');
-    const s = r.u();
-    const l = r.bounded(MAX_LEN, 'range length');
-    out.push(a, s, l);
+  const out = new Array<number>(3 * n);
+  for (let i = 0; i < 3 * n; i += 3) {
+    out[i] = r.bounded(nAgents - 1, 'agent index');
+    out[i + 1] = r.u();
+    out[i + 2] = r.bounded(MAX_LEN, 'range length');
   }
   return out;
 }
