@@ -84,6 +84,14 @@ describe('RowStore', () => {
     expect(rows.doc('a')?.title).toBe('one');
     rows.set('a', copy);
     expect(rows.doc('a')?.title).toBe('two');
+    // An updated row (registers at their own stamps, with the stamps their writers had seen) is
+    // still a plain row; the state it gives out is a copy down to those stamps.
+    rows.set('a', write(rows.state('a'), 'a', [{ op: 'set', path: ['n'], value: 1 }]));
+    expect(rows.state('a')).not.toBe(rows.state('a'));
+    const stored = bytes(rows.state('a') as DocState);
+    write(rows.state('a'), 'a', [{ op: 'set', path: ['n'], value: 2 }]);
+    write(rows.state('a'), 'a', [{ op: 'set', path: ['title'], value: 'three' }]);
+    expect(bytes(rows.state('a') as DocState)).toBe(stored);
   });
 
   it('keeps the same document object until the row changes; fills defaults; keeps numbers unboxed through holes', () => {

@@ -118,9 +118,9 @@ export class Collection implements QuerySource {
     await this.host.durable();
   }
 
-  /** The shared stamp of the document's row, if it is a plain row (see `RowStore`). */
-  stampOf(id: string): string | undefined {
-    return this.rows.stampOf(id);
+  /** The register values of a plain row, by name (undefined if the document is absent or promoted). */
+  rowValues(id: string, names: readonly string[]): unknown[] | undefined {
+    return this.rows.values(id, names);
   }
 
   /** QuerySource: a query candidate, built from its row without being cached. */
@@ -188,6 +188,8 @@ export class Collection implements QuerySource {
    */
   applyState(id: string, next: DocState | undefined, materialized?: Doc): void {
     if (this.host.watchesRows) {
+      // A document whose insert the outbox holds by reference is unchanged since: its registers
+      // all have the insert's stamp (after any write some have their own, and this is skipped).
       const stamp = this.rows.stampOf(id);
       if (stamp !== undefined) this.host.beforeChange(this, id, stamp);
     }

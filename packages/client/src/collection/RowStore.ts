@@ -16,13 +16,15 @@ const CACHE_SIZE = 8192;
 
 /**
  * The documents of one collection, stored as rows of one table so that 100,000 of them stay
- * small. A document whose state is only plain last-writer-wins registers sharing one stamp —
- * what an insert or a bulk load produces — is a *plain row*: its values sit side by side in one
- * shared array (`cells`, one column per field name), its stamp in another, and it has no object
- * of its own. Side by side rather than one array per field: reading a document then touches one
- * or two cache lines instead of one per field, which is what a query building its results pays. Any other state (a register with
- * its own stamp or superseded values after a concurrent write, text, lists, sets, logs, counters,
- * hidden migration data, a tombstone) is *promoted*: its `DocState` is kept as is.
+ * small. A document whose state is only plain last-writer-wins registers — what an insert, a
+ * bulk load and later field updates produce — is a *plain row*: its values sit side by side in
+ * one shared array (`cells`, one column per field name), its stamp in another (the few
+ * registers written at another stamp in a sparse map), and it has no object of its own. Side by
+ * side rather than one array per field: reading a document then touches one or two cache lines
+ * instead of one per field, which is what a query building its results pays. Any other state (a
+ * register with superseded values after a concurrent write, an unset register, text, lists,
+ * sets, logs, counters, hidden migration data, a tombstone) is *promoted*: its `DocState` is
+ * kept as is.
  *
  * `states.get(id)` of a plain row builds a fresh `DocState` (callers may mutate it; the row
  * changes only through `set`), so a write never changes the columns behind a reader's back.
@@ -48,6 +50,12 @@ export class RowStore {
   /** Row-major values: cell `row * names.length + column` (undefined = no such register). */
   private cells: unknown[] = [];
   private readonly promoted = new Map<number, DocState>();
+  /**
+   * Plain rows with registers written after the rest (an updated document): the registers'
+   * own stamps (`DocState.t`) and the stamps their writers had seen (`DocState.x`, `p` only).
+   * Sparse: most rows have none.
+   */
+  private readonly restamped = new Map<number, RowStamps>();
   /** Materialized documents of promoted rows that are not deleted. */
   private readonly pinned = new Map<string, Doc>();
   /** Recently read documents of plain rows; `older` is the previous generation (see `cached`). */
@@ -139,10 +147,24 @@ export class RowStore {
     this.cache.set(id, doc);
   }
 
-  /** The shared stamp of a plain row (undefined for an absent or promoted document). */
+  /** The values of registers `names` of a plain row (undefined for an absent or promoted document). */
+  values(id: string, names: readonly string[]): unknown[] | undefined {
+    const row = this.rowOf.get(id);
+    if (row === undefined || this.promoted.has(row)) return undefined;
+    const base = row * this.names.length;
+    return names.map((name) => {
+      const j = this.columnOf.get(name);
+      return j === undefined ? undefined : this.cells[base + j];
+    });
+  }
+
+  /**
+   * The stamp of a plain row whose registers all have it (a document unchanged since it was
+   * inserted, as far as its row shows); undefined otherwise.
+   */
   stampOf(id: string): string | undefined {
     const row = this.rowOf.get(id);
-    return row === undefined || this.promoted.has(row) ? undefined : this.stamps[row];
+    return row === undefined || this.promoted.has(row) || (this.restamped.size > 0 && this.restamped.has(row)) ? undefined : this.stamps[row];
   }
 
   /** True if `id` exists and is not deleted. */
@@ -229,6 +251,9 @@ export class RowStore {
       const cells = this.cells;
       const n = names.length;
       for (let j = 0, i = row * n; j < n; j++, i++) cells[i] = r[names[j] as string];
+      const stamps = rowStamps(state);
+      if (stamps !== undefined) this.restamped.set(row, stamps);
+      else if (this.restamped.size > 0) this.restamped.delete(row);
       if (materialized !== undefined) this.remember(id, materialized);
       return;
     }
@@ -273,6 +298,7 @@ export class RowStore {
 
   /** Empties a row's cells (assigning, not `fill`, which would not extend the array for a new row). */
   private clearRow(row: number): void {
+    if (this.restamped.size > 0) this.restamped.delete(row);
     const n = this.names.length;
     const cells = this.cells;
     for (let i = row * n, end = i + n; i < end; i++) cells[i] = undefined;
@@ -301,6 +327,10 @@ export class RowStore {
       if (v !== undefined) (r ??= {})[this.names[j] as string] = v;
     }
     if (r !== undefined) doc.r = r;
+    const stamps = this.restamped.get(row);
+    // Copies: the write path updates a state's records in place (their entries it replaces).
+    if (stamps?.t !== undefined) doc.t = { ...stamps.t };
+    if (stamps?.x !== undefined) doc.x = { ...stamps.x };
     return doc;
   }
 
@@ -349,14 +379,30 @@ export class RowStore {
 }
 
 /**
- * Plain: registers only, all at the shared stamp, no history, no tombstone, no unset value, and
- * of type `typeName` — a state a row of that collection stores as columns.
+ * Plain: registers only, without superseded values, tombstone or unset value, of type
+ * `typeName` — a state a row of that collection stores in its cells (registers at their own
+ * stamps, and the stamps their writers had seen, included).
  */
 export function isPlainState(state: DocState, typeName: string): boolean {
   if (state.deleted !== undefined || state.type !== typeName) return false;
   for (const k in state.fields) if (state.fields[k] !== undefined) return false;
-  for (const k in state.t) if (state.t[k] !== undefined) return false;
-  for (const k in state.x) if (state.x[k] !== undefined) return false;
+  for (const k in state.x) if (state.x[k]?.h !== undefined) return false;
   for (const k in state.r) if (typeof state.r[k] === 'symbol') return false;
   return true;
+}
+
+/** What a plain row keeps besides its values and stamp (see `RowStore.restamped`). */
+interface RowStamps {
+  t?: DocState['t'];
+  x?: DocState['x'];
+}
+
+/** The registers' own and seen stamps of a plain state (cleared entries left out), or undefined if none. */
+export function rowStamps(state: DocState): RowStamps | undefined {
+  let t: DocState['t'] | undefined;
+  let x: DocState['x'] | undefined;
+  for (const k in state.t) if (state.t[k] !== undefined) (t ??= {})[k] = state.t[k];
+  for (const k in state.x) if (state.x[k] !== undefined) (x ??= {})[k] = state.x[k];
+  if (t === undefined && x === undefined) return undefined;
+  return x === undefined ? { t } : t === undefined ? { x } : { t, x };
 }

@@ -1,7 +1,7 @@
 import type { Change, DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
 import { applyChange, ClockDriftError, createChange, createDocId, createInsertChange, docFromJSON, docToJSON, encodeDoc, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
 import { Collection, existsError } from '../collection/Collection.js';
-import { isPlainState } from '../collection/RowStore.js';
+import { isPlainState, rowStamps } from '../collection/RowStore.js';
 import type { Doc } from '../query/types.js';
 import type { WriteHost } from '../collection/Collection.js';
 import type { CommitBatch, LoadedState, StorageAdapter, StoredDoc } from '../storage/StorageAdapter.js';
@@ -89,7 +89,7 @@ export class Database implements SyncHost, WriteHost {
     this.clock = new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}), ...(init.now ? { now: init.now } : {}) });
     this.types.load(loaded.meta.get(META_TYPES));
     const live = init.storage.keepsLiveState === true;
-    this.outbox = new Outbox(() => this.queue, loaded.outbox, (stamp, docId, run) => this.insertOf(stamp, docId, run));
+    this.outbox = new Outbox(() => this.queue, loaded.outbox, (docId, run) => this.insertValues(docId, run));
     for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
     if (live && init.storage.attach) {
       // The memory adapter holds this database instead of a second entry per document and change.
@@ -313,7 +313,7 @@ export class Database implements SyncHost, WriteHost {
             }
             // The outbox keeps a reference to the row instead of the change when the row holds
             // exactly the change's values: a plain row at the change's stamp.
-            if (state.s === change.stamp && isPlainState(state, collection.name)) {
+            if (state.s === change.stamp && isPlainState(state, collection.name) && rowStamps(state) === undefined) {
               if (run === undefined || !sameNames(run.names, state.r)) run = new InsertRun(collection.name, change.type, change.v, th, Object.keys(state.r));
               this.outbox.pushRef(run, id, change);
             } else {
@@ -350,13 +350,11 @@ export class Database implements SyncHost, WriteHost {
     this.outbox.release(stamp, id, collection.name);
   }
 
-  /** The insert change `stamp` of document `docId`, rebuilt from its (unchanged, plain) row. */
-  private insertOf(stamp: string, docId: string, run: InsertRun): Change {
-    const state = this.collections.get(run.collection)?.states.get(docId);
-    if (state === undefined) throw new Error(`outbox: the document of insert ${stamp} is gone`);
-    const ops: Record<string, unknown> = {};
-    for (const name of run.names) ops[name] = { v: state.r[name] };
-    return { id: stamp, doc: docId, type: run.type, v: run.v, stamp, ops, th: run.th };
+  /** The values of an inserted document's (unchanged, plain) row, in the order of its change. */
+  private insertValues(docId: string, run: InsertRun): unknown[] {
+    const values = this.collections.get(run.collection)?.rowValues(docId, run.names);
+    if (values === undefined) throw new Error(`outbox: the row of inserted document ${docId} is gone`);
+    return values;
   }
 
   /** Runs `fn` (synchronously); live queries are notified once, at the end. */

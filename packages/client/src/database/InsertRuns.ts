@@ -1,7 +1,9 @@
+import type { Change } from '@fieldsync/core';
+
 /**
  * Consecutive bulk inserts of one collection held in the outbox by reference to their rows (see
  * `Outbox.pushRef`): what their changes share, and per insert its stamp (the change id) and its
- * entry — the document id while held by reference, the rebuilt change once the document
+ * entry — the document id while held by reference, a `CapturedInsert` once the document
  * changed, undefined once acknowledged or dropped. Two array slots per insert instead of a map
  * entry. A change is rebuilt as
  * `{ id: stamp, doc, type, v, stamp, ops: { [names[i]]: { v: value } }, th }`.
@@ -32,6 +34,13 @@ export class InsertRun {
     return this.stamps[this.stamps.length - 1] as string;
   }
 
+  /** The change `stamp` of document `doc` with these values (in `names` order). */
+  change(stamp: string, doc: string, values: readonly unknown[]): Change {
+    const ops: Record<string, unknown> = {};
+    for (let i = 0; i < this.names.length; i++) ops[this.names[i] as string] = { v: values[i] };
+    return { id: stamp, doc, type: this.type, v: this.v, stamp, ops, th: this.th };
+  }
+
   /** Slot of change `stamp`, or -1. */
   indexOf(stamp: string): number {
     let lo = 0;
@@ -45,6 +54,14 @@ export class InsertRun {
     }
     return -1;
   }
+}
+
+/** An insert of a run whose document changed: its values as they were (the change is built on read). */
+export class CapturedInsert {
+  constructor(
+    readonly doc: string,
+    readonly values: readonly unknown[],
+  ) {}
 }
 
 /** The runs with entries left, in stamp order, so the run of a stamp is found by binary search. */

@@ -1,10 +1,10 @@
 import type { SyncOutbox } from '../sync/SyncHost.js';
 import type { StoredChange } from '../storage/StorageAdapter.js';
 import type { CommitQueue } from './CommitQueue.js';
-import { InsertRun, InsertRuns } from './InsertRuns.js';
+import { CapturedInsert, InsertRun, InsertRuns } from './InsertRuns.js';
 
-/** Rebuilds the change of an insert held by reference from its document's current row. */
-export type InsertResolver = (stamp: string, docId: string, run: InsertRun) => unknown;
+/** The values (in `run.names` order) of an inserted document's row, unchanged since the insert. */
+export type InsertResolver = (docId: string, run: InsertRun) => unknown[];
 
 /**
  * In-memory mirror of the persisted outbox. Pending changes stay in creation order; a rejected
@@ -15,7 +15,7 @@ export type InsertResolver = (stamp: string, docId: string, run: InsertRun) => u
  * entry (the run, at the place of its first insert), and each insert two array slots — its id
  * and its document's id; the change is rebuilt from the document's row when it is read, as long
  * as the document is unchanged. The database calls `release` before it changes such a document,
- * which puts the rebuilt change in its slot. 100,000 unsynced inserts then cost 16 bytes each,
+ * which captures the insert's values in its slot. 100,000 unsynced inserts then cost 16 bytes each,
  * not a change object, its values and a map entry.
  */
 export class Outbox implements SyncOutbox {
@@ -50,8 +50,9 @@ export class Outbox implements SyncOutbox {
 
   private add(id: string, change: unknown): void {
     this.openRun = undefined;
-    if (!this.pending.has(id)) this.size++;
+    const before = this.pending.size;
     this.pending.set(id, change);
+    if (this.pending.size > before) this.size++;
   }
 
   /**
@@ -85,7 +86,7 @@ export class Outbox implements SyncOutbox {
     if (run === undefined || run.collection !== collection) return;
     const i = run.indexOf(stamp);
     if (i < 0 || run.entries[i] !== docId) return;
-    run.entries[i] = this.resolve(stamp, docId, run);
+    run.entries[i] = new CapturedInsert(docId, this.resolve(docId, run));
     this.refs--;
   }
 
@@ -113,9 +114,10 @@ export class Outbox implements SyncOutbox {
     }
   }
 
-  /** The change behind an entry (rebuilt when held by reference). */
+  /** The change behind an entry (built from the row, or from the captured values, for a run's). */
   private change(id: string, entry: unknown, run: InsertRun | undefined): unknown {
-    return run !== undefined && typeof entry === 'string' ? this.resolve(id, entry, run) : entry;
+    if (run === undefined) return entry;
+    return entry instanceof CapturedInsert ? run.change(id, entry.doc, entry.values) : run.change(id, entry as string, this.resolve(entry as string, run));
   }
 
   /** Listeners hear of new changes once per tick (a 100k-document insert is one event). */
