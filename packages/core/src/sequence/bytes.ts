@@ -1,23 +1,32 @@
 import { DecodeError } from '../errors.js';
 import { crc32 } from './crc32.js';
 
-/**
- * One scratch buffer shared by all writers, so encoding the small update of a keystroke does not
- * allocate and zero a fresh buffer; {@link ByteWriter.finish} copies the result out. A writer
- * created while another is open (re-entrant encoding) gets its own buffer.
- */
-let scratch: Uint8Array | null = new Uint8Array(64 * 1024);
-
 /** Growable byte buffer with LEB128 varints; the one primitive the sequence codec is built on. */
 export class ByteWriter {
   buf: Uint8Array;
   pos = 0;
-  private readonly shared: boolean;
+  private busy = false;
 
-  constructor() {
-    this.shared = scratch !== null;
-    this.buf = scratch ?? new Uint8Array(1024);
-    scratch = null;
+  /** Use {@link ByteWriter.open}. */
+  constructor(
+    buf: Uint8Array,
+    private readonly shared: boolean,
+  ) {
+    this.buf = buf;
+  }
+
+  /**
+   * A writer. One writer and its 64 KiB buffer are kept and reused, so encoding the small update
+   * of a keystroke allocates neither (and the writer's hidden class never dies with it); a
+   * writer opened while that one is in use (re-entrant encoding) gets its own buffer.
+   * {@link finish} copies the result out and frees the shared writer again.
+   */
+  static open(): ByteWriter {
+    const w = sharedWriter;
+    if (w.busy) return new ByteWriter(new Uint8Array(1024), false);
+    w.busy = true;
+    w.pos = 0;
+    return w;
   }
 
   ensure(n: number): void {
@@ -66,10 +75,15 @@ export class ByteWriter {
     this.ensure(4);
     for (let i = 0; i < 4; i++) this.buf[this.pos++] = (sum >>> (8 * i)) & 0xff;
     const out = copyOut(this.buf, this.pos);
-    if (this.shared) scratch = this.buf.length <= 1 << 22 ? this.buf : new Uint8Array(64 * 1024);
+    if (this.shared) {
+      if (this.buf.length > 1 << 22) this.buf = new Uint8Array(64 * 1024);
+      this.busy = false;
+    }
     return out;
   }
 }
+
+const sharedWriter = new ByteWriter(new Uint8Array(64 * 1024), true);
 
 /**
  * Small results are views into a shared 64 KiB slab rather than owners of their own ArrayBuffer:
@@ -96,23 +110,38 @@ function copyOut(buf: Uint8Array, n: number): Uint8Array {
 }
 
 const recentNames: string[] = [];
+const NO_BYTES = new Uint8Array(0);
 const REPLICA = /^[A-Za-z0-9_-]{1,64}$/;
 
 /** Reader for {@link ByteWriter} output; every overrun or malformed varint is a DecodeError. */
 export class ByteReader {
   pos = 0;
-  readonly buf: Uint8Array;
+  buf: Uint8Array = NO_BYTES;
   /** End of the payload (the CRC-32 follows it). */
-  readonly end: number;
+  end = 0;
+  private busy = false;
 
-  /** Checks the trailing CRC-32 and reads the bytes before it. */
-  constructor(bytes: Uint8Array) {
+  /**
+   * A reader over `bytes` after checking their trailing CRC-32: one reader is kept and reused
+   * (as {@link ByteWriter.open} does), a nested open gets its own. {@link close} frees it.
+   */
+  static open(bytes: Uint8Array): ByteReader {
     const end = bytes.length - 4;
     if (end < 0) throw new DecodeError('sequence update too short');
     const stored = (bytes[end]! | (bytes[end + 1]! << 8) | (bytes[end + 2]! << 16) | (bytes[end + 3]! << 24)) >>> 0;
     if (crc32(bytes, end) !== stored) throw new DecodeError('sequence update checksum mismatch (corrupt or truncated)');
-    this.buf = bytes;
-    this.end = end;
+    const r = sharedReader.busy ? new ByteReader() : sharedReader;
+    r.busy = true;
+    r.buf = bytes;
+    r.end = end;
+    r.pos = 0;
+    return r;
+  }
+
+  /** Done reading: the reader forgets the bytes and may be reused. */
+  close(): void {
+    this.busy = false;
+    this.buf = NO_BYTES;
   }
 
   get done(): boolean {
@@ -193,3 +222,5 @@ export class ByteReader {
     return name;
   }
 }
+
+const sharedReader = new ByteReader();

@@ -36,7 +36,15 @@ interface State<C> {
  */
 export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?: (op: UpdateOp<C>, agents: string[]) => void, onCount?: (ops: number) => void): { agents: string[]; update: Update<C> } {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('update must be a Uint8Array');
-  const r = new ByteReader(bytes);
+  const r = ByteReader.open(bytes);
+  try {
+    return decodeWith(r, codec, onOp, onCount);
+  } finally {
+    r.close();
+  }
+}
+
+function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: UpdateOp<C>, agents: string[]) => void, onCount?: (ops: number) => void): { agents: string[]; update: Update<C> } {
   if (r.byte() !== MAGIC) throw new DecodeError('not a fieldsync sequence update');
   const format = r.byte();
   if (format !== FORMAT) throw new DecodeError(`unsupported sequence format ${format}`);

@@ -105,7 +105,7 @@ function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], c
 
 /** A writer holding the header, the agent table and the content block (`t` is filled). */
 export function writeHeader<C>(t: Tables, names: readonly string[], codec: ContentCodec<C>, flags: number): ByteWriter {
-  const w = new ByteWriter();
+  const w = ByteWriter.open();
   w.byte(MAGIC);
   w.byte(FORMAT);
   w.byte(codec.kind);
