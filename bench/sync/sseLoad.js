@@ -42,8 +42,16 @@ process.stdin.on('data', (b) => {
   const lat = [];
   for (const [k, t] of arrivals) if (started[k] !== undefined) lat.push(t - started[k]);
   lat.sort((a, b) => a - b);
-  const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : NaN);
-  process.stdout.write(`events ${events} received ${lat.length} p50 ${pct(50)} p99 ${pct(99)}\n`);
+  const pct = (xs, p) => (xs.length ? xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))] : NaN);
+  // Spread of one write's receipts over the streams (last minus first): how long the fan-out took.
+  const span = new Map();
+  for (const [k, t] of arrivals) {
+    if (started[k] === undefined) continue;
+    const s = span.get(k) ?? [t, t];
+    span.set(k, [Math.min(s[0], t), Math.max(s[1], t)]);
+  }
+  const spread = [...span.values()].map(([a, b]) => b - a).sort((a, b) => a - b);
+  process.stdout.write(`events ${events} received ${lat.length} p50 ${pct(lat, 50)} p99 ${pct(lat, 99)} spread ${pct(spread, 50)}\n`);
   for (const r of reqs) r.destroy();
   setTimeout(() => process.exit(0), 50);
 });

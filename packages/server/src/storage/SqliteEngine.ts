@@ -49,6 +49,11 @@ interface Planned {
 
 /** A push that keeps conflicting with writes of another process is refused after this many tries. */
 const MAX_CONFLICTS = 10;
+/**
+ * Documents per group commit, at most (a single larger push still goes alone). Bounds how long a
+ * push waits behind others that queued while the writer was busy.
+ */
+const MAX_GROUP_DOCS = 20_000;
 
 const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
@@ -212,8 +217,11 @@ export class SqliteEngine implements StorageEngine {
 
   #send(): void {
     if (this.#inFlight || this.#planned.length === 0) return;
-    this.#inFlight = this.#planned;
-    this.#planned = [];
+    let n = 0;
+    let take = 0;
+    while (take < this.#planned.length && (take === 0 || n + this.#planned[take]!.docs.length <= MAX_GROUP_DOCS)) n += this.#planned[take++]!.docs.length;
+    this.#inFlight = this.#planned.slice(0, take);
+    this.#planned = this.#planned.slice(take);
     this.#writer.ref(); // pending acknowledgements keep the process alive; an idle engine does not
     this.#writer.postMessage({ pushes: this.#inFlight.map((g) => g.write) });
   }
@@ -252,6 +260,7 @@ export class SqliteEngine implements StorageEngine {
   #fail(e: unknown): void {
     if (this.#failure) return;
     this.#failure = e instanceof Error ? e : new Error(String(e));
+    console.error('[fieldsync] SQLite storage stopped; every write is refused from now on', this.#failure);
     for (const g of [...(this.#inFlight ?? []), ...this.#planned]) g.p.reject(this.#failure);
     for (const p of this.#waiting) p.reject(this.#failure);
     this.#inFlight = undefined;
