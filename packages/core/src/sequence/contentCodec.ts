@@ -20,6 +20,8 @@ export interface ContentSource<C> {
   take(n: number): C;
   /** Items not taken yet (must be 0 once all operations are read). */
   readonly left: number;
+  /** Done: the source lets go of the block (and may be reused). */
+  close(): void;
 }
 
 const encoder = new TextEncoder();
@@ -29,9 +31,31 @@ const decoder = new TextDecoder('utf-8', { fatal: true });
 /** With the `u` flag a valid pair is one code point, so this matches only lone surrogates. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
+/**
+ * The decoded block and a cursor. Like the byte reader, one source is kept and reused (a nested
+ * decode gets its own): a source per update would die in every full GC with its hidden class.
+ */
 class SliceSource<C extends string | unknown[]> implements ContentSource<C> {
   private at = 0;
-  constructor(private readonly whole: C) {}
+  private whole: C;
+  private busy = false;
+  constructor(whole: C) {
+    this.whole = whole;
+  }
+
+  static open<C extends string | unknown[]>(whole: C): SliceSource<C> {
+    const s = (sharedSource.busy ? new SliceSource<C>(whole) : sharedSource) as SliceSource<C>;
+    s.busy = true;
+    s.whole = whole;
+    s.at = 0;
+    return s;
+  }
+
+  close(): void {
+    this.busy = false;
+    this.whole = '' as C;
+  }
+
   take(n: number): C {
     const end = this.at + n;
     if (end > this.whole.length) throw new DecodeError('content block shorter than its operations');
@@ -43,6 +67,8 @@ class SliceSource<C extends string | unknown[]> implements ContentSource<C> {
     return this.whole.length - this.at;
   }
 }
+
+const sharedSource = new SliceSource<string | unknown[]>('');
 
 /** A 4-byte little-endian length written after the bytes it measures (so UTF-8 goes in place). */
 function reserveLength(w: ByteWriter): number {
@@ -140,7 +166,7 @@ export const textCodec: ContentCodec<string> = {
       for (let i = 0; i < n; i++) codes.push(String.fromCharCode(b[2 * i]! | (b[2 * i + 1]! << 8)));
       s = codes.join('');
     } else throw new DecodeError(`unknown text content mode ${mode}`);
-    return new SliceSource(s);
+    return SliceSource.open(s);
   },
 };
 
@@ -165,6 +191,6 @@ export const listCodec: ContentCodec<unknown[]> = {
       throw new DecodeError('list content is not a JSON array');
     }
     if (!Array.isArray(all)) throw new DecodeError('list content is not a JSON array');
-    return new SliceSource(all);
+    return SliceSource.open(all);
   },
 };

@@ -62,38 +62,43 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
   const claim: ClaimOp | null = onOp ? { kind: 2, agent: 0, seq: 0, len: 0 } : null;
   const expected = new Array<number>(nAgents);
   for (let i = 0; i < nAgents; i++) expected[i] = 0;
-  const st: State<C> = { r, nAgents, expected, prev: -1, content: codec.read(r), scratch, pool: scratch === null ? NO_PARTS : [], claim };
-  const nOps = r.bounded(r.end, 'operation count');
-  // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
-  const ops: UpdateOp<C>[] = onOp || full ? [] : new Array<UpdateOp<C>>(nOps);
-  let nOut = 0;
-  const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : full ? (op: UpdateOp<C>) => void ops.push(op) : (op: UpdateOp<C>) => void (ops[nOut++] = op);
-  onCount?.(nOps);
-  readOps(st, nOps, full, emit);
-  let ends: number[] | null = null;
-  if (full) {
-    ends = [];
-    for (let a = 0; a < nAgents; a++) {
-      const gap = r.bounded(MAX_LEN, 'trailing deletes');
-      const from = st.expected[a] as number;
-      if (gap > 0) emit({ kind: 2, agent: a, seq: from, len: gap });
-      st.expected[a] = from + gap;
-      ends.push(from + gap);
+  const content = codec.read(r);
+  try {
+    const st: State<C> = { r, nAgents, expected, prev: -1, content, scratch, pool: scratch === null ? NO_PARTS : [], claim };
+    const nOps = r.bounded(r.end, 'operation count');
+    // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
+    const ops: UpdateOp<C>[] = onOp || full ? [] : new Array<UpdateOp<C>>(nOps);
+    let nOut = 0;
+    const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : full ? (op: UpdateOp<C>) => void ops.push(op) : (op: UpdateOp<C>) => void (ops[nOut++] = op);
+    onCount?.(nOps);
+    readOps(st, nOps, full, emit);
+    let ends: number[] | null = null;
+    if (full) {
+      ends = [];
+      for (let a = 0; a < nAgents; a++) {
+        const gap = r.bounded(MAX_LEN, 'trailing deletes');
+        const from = st.expected[a] as number;
+        if (gap > 0) emit({ kind: 2, agent: a, seq: from, len: gap });
+        st.expected[a] = from + gap;
+        ends.push(from + gap);
+      }
     }
+    st.scratch = null;
+    st.claim = null;
+    const nPending = r.bounded(r.end, 'operation count');
+    let pending = NO_OPS as UpdateOp<C>[];
+    if (nPending > 0) {
+      const list: UpdateOp<C>[] = (pending = []);
+      readOps(st, nPending, false, (op) => list.push(op));
+    }
+    const nTomb = r.bounded(r.end, 'tombstone count');
+    const tombstones = nTomb > 0 ? readTriples(r, nTomb, nAgents) : (NO_TRIPLES as number[]);
+    if (st.content.left !== 0) throw new DecodeError('content block longer than its operations');
+    if (!r.done) throw new DecodeError('trailing bytes after sequence update');
+    return { agents, update: { ops, pending, tombstones, ends } };
+  } finally {
+    content.close();
   }
-  st.scratch = null;
-  st.claim = null;
-  const nPending = r.bounded(r.end, 'operation count');
-  let pending = NO_OPS as UpdateOp<C>[];
-  if (nPending > 0) {
-    const list: UpdateOp<C>[] = (pending = []);
-    readOps(st, nPending, false, (op) => list.push(op));
-  }
-  const nTomb = r.bounded(r.end, 'tombstone count');
-  const tombstones = nTomb > 0 ? readTriples(r, nTomb, nAgents) : (NO_TRIPLES as number[]);
-  if (st.content.left !== 0) throw new DecodeError('content block longer than its operations');
-  if (!r.done) throw new DecodeError('trailing bytes after sequence update');
-  return { agents, update: { ops, pending, tombstones, ends } };
 }
 
 /** Reads a list of operations; in a snapshot (`gapsAreDeletes`) a seq jump is a run of deletes. */
