@@ -56,6 +56,8 @@ export class RowStore {
    * Sparse: most rows have none.
    */
   private readonly restamped = new Map<number, RowStamps>();
+  /** Columns of a list of field names (`values`; the outbox asks with the same few lists). */
+  private readonly columnsOf = new WeakMap<readonly string[], number[]>();
   /** Materialized documents of promoted rows that are not deleted. */
   private readonly pinned = new Map<string, Doc>();
   /** Recently read documents of plain rows; `older` is the previous generation (see `cached`). */
@@ -150,12 +152,20 @@ export class RowStore {
   /** The values of registers `names` of a plain row (undefined for an absent or promoted document). */
   values(id: string, names: readonly string[]): unknown[] | undefined {
     const row = this.rowOf.get(id);
-    if (row === undefined || this.promoted.has(row)) return undefined;
+    if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
+    let cols = this.columnsOf.get(names);
+    if (cols === undefined) {
+      cols = names.map((name) => this.columnOf.get(name) ?? -1);
+      // A column, once made, keeps its place: the mapping can be kept once every name has one.
+      if (!cols.includes(-1)) this.columnsOf.set(names, cols);
+    }
     const base = row * this.names.length;
-    return names.map((name) => {
-      const j = this.columnOf.get(name);
-      return j === undefined ? undefined : this.cells[base + j];
-    });
+    const out: unknown[] = new Array<unknown>(cols.length);
+    for (let i = 0; i < cols.length; i++) {
+      const j = cols[i] as number;
+      out[i] = j < 0 ? undefined : this.cells[base + j];
+    }
+    return out;
   }
 
   /**
@@ -164,7 +174,8 @@ export class RowStore {
    */
   stampOf(id: string): string | undefined {
     const row = this.rowOf.get(id);
-    return row === undefined || this.promoted.has(row) || (this.restamped.size > 0 && this.restamped.has(row)) ? undefined : this.stamps[row];
+    if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
+    return this.restamped.size > 0 && this.restamped.has(row) ? undefined : this.stamps[row];
   }
 
   /** True if `id` exists and is not deleted. */
