@@ -10,6 +10,12 @@ const NO_TRIPLES: readonly number[] = Object.freeze([]);
 /** The part pool of a decode without a scratch insert (never used). */
 const NO_PARTS: Array<{ len: number; content: never }> = [];
 
+function newScratch<C>(): InsertOp<C> {
+  return { kind: 0, agent: 0, seq: 0, len: 0, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined };
+}
+
+const stream = { busy: false, op: newScratch<unknown>(), claim: { kind: 2, agent: 0, seq: 0, len: 0 } as ClaimOp, pool: [] as Array<{ len: number; content: unknown }> };
+
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
 const MAX_LEN = 2 ** 31;
 
@@ -58,13 +64,18 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
   // update is decoded per keystroke.
   const agents = new Array<string>(nAgents);
   for (let i = 0; i < nAgents; i++) agents[i] = r.replicaId(r.bounded(64, 'replica id length'));
-  const scratch: InsertOp<C> | null = onOp ? { kind: 0, agent: 0, seq: 0, len: 0, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined } : null;
-  const claim: ClaimOp | null = onOp ? { kind: 2, agent: 0, seq: 0, len: 0 } : null;
+  // A streaming decode hands out the same objects again and again; they are kept between decodes
+  // too (a nested streaming decode makes its own), so their shapes stay settled.
+  const reuse = onOp !== undefined && !stream.busy;
+  if (reuse) stream.busy = true;
+  const scratch: InsertOp<C> | null = onOp ? (reuse ? (stream.op as InsertOp<C>) : newScratch<C>()) : null;
+  const claim: ClaimOp | null = onOp ? (reuse ? stream.claim : { kind: 2, agent: 0, seq: 0, len: 0 }) : null;
+  const pool = onOp ? (reuse ? (stream.pool as Array<{ len: number; content: C | null }>) : []) : NO_PARTS;
   const expected = new Array<number>(nAgents);
   for (let i = 0; i < nAgents; i++) expected[i] = 0;
   const content = codec.read(r);
   try {
-    const st: State<C> = { r, nAgents, expected, prev: -1, content, scratch, pool: scratch === null ? NO_PARTS : [], claim };
+    const st: State<C> = { r, nAgents, expected, prev: -1, content, scratch, pool, claim };
     const nOps = r.bounded(r.end, 'operation count');
     // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
     const ops: UpdateOp<C>[] = onOp || full ? [] : new Array<UpdateOp<C>>(nOps);
@@ -98,6 +109,10 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
     return { agents, update: { ops, pending, tombstones, ends } };
   } finally {
     content.close();
+    if (reuse) {
+      stream.busy = false;
+      for (let i = 0; i < pool.length; i++) (pool[i] as { content: C | null }).content = null;
+    }
   }
 }
 
