@@ -231,7 +231,10 @@ export class Collection implements QuerySource {
     try {
       fn();
     } finally {
-      if (--this.bulkDepth === 0) for (const index of this.indexes) index.build(this.rows.scanDocs());
+      if (--this.bulkDepth === 0) {
+        this.rows.trim();
+        for (const index of this.indexes) index.build(this.rows.scanDocs());
+      }
     }
   }
 

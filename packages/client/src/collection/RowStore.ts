@@ -285,6 +285,14 @@ export class RowStore {
     this.free.push(row);
   }
 
+  /**
+   * Gives back the spare capacity the cells array grew with (after a bulk load: an array grown
+   * one row at a time keeps up to half as many slots again; an exact copy is a few ms).
+   */
+  trim(): void {
+    this.cells = this.cells.slice();
+  }
+
   /** Drops every materialized document (the type changed); promoted ones are rebuilt. */
   invalidate(): void {
     this.cache.clear();
