@@ -143,7 +143,8 @@ export abstract class SequenceBase<C> {
   }
 
   protected emit(origin: SequenceChangeOrigin): void {
-    for (const l of this.listeners) l(origin);
+    const ls = this.listeners;
+    for (let i = 0; i < ls.length; i++) (ls[i] as (origin: SequenceChangeOrigin) => void)(origin);
   }
 
   protected checkInsertIndex(index: number): void {
