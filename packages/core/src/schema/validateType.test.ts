@@ -3,7 +3,7 @@ import { WorkOrder } from '../../test/support/workOrder.js';
 import { SchemaError, ValidationError } from '../errors.js';
 import { defaultPolicy } from './typeDef.js';
 import { validateDocument } from './validateDocument.js';
-import { validateType } from './validateType.js';
+import { isFieldName, validateType } from './validateType.js';
 import { validateValue } from './validateValue.js';
 
 function schemaError(def: unknown): { path: string; rule: string } {
@@ -55,6 +55,17 @@ describe('validateType', () => {
       path: 'id',
       rule: 'reserved',
     });
+  });
+
+  it('refuses __proto__ as a type or field name (a definition from another device must not rewire prototypes)', () => {
+    // JSON.parse makes `__proto__` an own key, which is how such a definition would arrive.
+    const fields = JSON.parse('{"__proto__":{"type":"string"}}') as Record<string, unknown>;
+    expect(schemaError({ ...WorkOrder, fields })).toEqual({ path: '__proto__', rule: 'reserved' });
+    const nested = JSON.parse('{"a":{"type":"object","fields":{"__proto__":{"type":"number"}}}}') as Record<string, unknown>;
+    expect(schemaError({ ...WorkOrder, fields: nested })).toEqual({ path: 'a.__proto__', rule: 'reserved' });
+    expect(schemaError({ ...WorkOrder, name: '__proto__' })).toEqual({ path: 'name', rule: 'reserved' });
+    expect(isFieldName('__proto__')).toBe(false);
+    expect(isFieldName('proto')).toBe(true);
   });
 
   it('documents the default policy per field type', () => {

@@ -11,11 +11,18 @@ function fail(path: string, rule: string, message: string): never {
 }
 
 /**
- * True for a valid field name. `$`-prefixed keys are reserved for the document model, and `id`
- * for the document id that `materialize` puts next to the fields.
+ * `__proto__` matches {@link NAME} but is not an ordinary key: assigning it, or writing it in an
+ * object literal, replaces an object's prototype. Types travel between devices as data, so a
+ * field or type of that name would let one user's definition rewire every other replica's objects.
+ */
+const PROTO = '__proto__';
+
+/**
+ * True for a valid field name. `$`-prefixed keys are reserved for the document model, `id`
+ * for the document id that `materialize` puts next to the fields, and `__proto__` by JavaScript.
  */
 export function isFieldName(name: string): boolean {
-  return NAME.test(name) && name !== 'id';
+  return NAME.test(name) && name !== 'id' && name !== PROTO;
 }
 
 /**
@@ -27,6 +34,7 @@ export function validateType(def: unknown): asserts def is TypeDef {
   if (!isRecord(def)) fail('', 'type', 'a type must be an object');
   if (typeof def.name !== 'string' || !NAME.test(def.name))
     fail('name', 'name', 'type name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
+  if (def.name === PROTO) fail('name', 'reserved', '`__proto__` is reserved by JavaScript');
   if (!Number.isInteger(def.version) || (def.version as number) < 1)
     fail('version', 'version', 'version must be an integer >= 1');
   if (!isRecord(def.fields)) fail('fields', 'type', 'fields must be an object');
@@ -44,6 +52,7 @@ function validateFields(fields: Record<string, unknown>, base: string): void {
     const path = joinPath(base, name);
     if (!NAME.test(name)) fail(path, 'name', 'field name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
     if (name === 'id' && base === '') fail(path, 'reserved', '`id` is the document id');
+    if (name === PROTO) fail(path, 'reserved', '`__proto__` is reserved by JavaScript');
     validateFieldDef(fields[name], path);
   }
 }
