@@ -61,7 +61,10 @@ describe('validateType', () => {
     // JSON.parse makes `__proto__` an own key, which is how such a definition would arrive.
     const fields = JSON.parse('{"__proto__":{"type":"string"}}') as Record<string, unknown>;
     expect(schemaError({ ...WorkOrder, fields })).toEqual({ path: '__proto__', rule: 'reserved' });
-    const nested = JSON.parse('{"a":{"type":"object","fields":{"__proto__":{"type":"number"}}}}') as Record<string, unknown>;
+    const nested = JSON.parse('{"a":{"type":"object","fields":{"__proto__":{"type":"number"}}}}') as Record<
+      string,
+      unknown
+    >;
     expect(schemaError({ ...WorkOrder, fields: nested })).toEqual({ path: 'a.__proto__', rule: 'reserved' });
     expect(schemaError({ ...WorkOrder, name: '__proto__' })).toEqual({ path: 'name', rule: 'reserved' });
     expect(isFieldName('__proto__')).toBe(false);
