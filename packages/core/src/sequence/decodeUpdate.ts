@@ -21,6 +21,11 @@ const MAX_LEN = 2 ** 31;
 
 interface State<C> {
   r: ByteReader;
+  agents: string[];
+  /** Where operations go: to `onOp` when streaming, else into `out` (at `nOut`). */
+  onOp: ((op: UpdateOp<C>, agents: string[]) => void) | undefined;
+  out: UpdateOp<C>[];
+  nOut: number;
   nAgents: number;
   expected: number[];
   prev: number;
@@ -75,21 +80,19 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
   for (let i = 0; i < nAgents; i++) expected[i] = 0;
   const content = codec.read(r);
   try {
-    const st: State<C> = { r, nAgents, expected, prev: -1, content, scratch, pool, claim };
     const nOps = r.bounded(r.end, 'operation count');
     // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
     const ops: UpdateOp<C>[] = onOp || full ? [] : new Array<UpdateOp<C>>(nOps);
-    let nOut = 0;
-    const emit = onOp ? (op: UpdateOp<C>) => onOp(op, agents) : full ? (op: UpdateOp<C>) => void ops.push(op) : (op: UpdateOp<C>) => void (ops[nOut++] = op);
+    const st: State<C> = { r, agents, onOp, out: ops, nOut: 0, nAgents, expected, prev: -1, content, scratch, pool, claim };
     onCount?.(nOps);
-    readOps(st, nOps, full, emit);
+    readOps(st, nOps, full);
     let ends: number[] | null = null;
     if (full) {
       ends = [];
       for (let a = 0; a < nAgents; a++) {
         const gap = r.bounded(MAX_LEN, 'trailing deletes');
         const from = st.expected[a] as number;
-        if (gap > 0) emit({ kind: 2, agent: a, seq: from, len: gap });
+        if (gap > 0) emit(st, { kind: 2, agent: a, seq: from, len: gap });
         st.expected[a] = from + gap;
         ends.push(from + gap);
       }
@@ -99,8 +102,10 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
     const nPending = r.bounded(r.end, 'operation count');
     let pending = NO_OPS as UpdateOp<C>[];
     if (nPending > 0) {
-      const list: UpdateOp<C>[] = (pending = []);
-      readOps(st, nPending, false, (op) => list.push(op));
+      pending = st.out = [];
+      st.nOut = 0;
+      st.onOp = undefined;
+      readOps(st, nPending, false);
     }
     const nTomb = r.bounded(r.end, 'tombstone count');
     const tombstones = nTomb > 0 ? readTriples(r, nTomb, nAgents) : (NO_TRIPLES as number[]);
@@ -117,7 +122,12 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
 }
 
 /** Reads a list of operations; in a snapshot (`gapsAreDeletes`) a seq jump is a run of deletes. */
-function readOps<C>(st: State<C>, n: number, gapsAreDeletes: boolean, emit: (op: UpdateOp<C>) => void): void {
+function emit<C>(st: State<C>, op: UpdateOp<C>): void {
+  if (st.onOp !== undefined) st.onOp(op, st.agents);
+  else st.out[st.nOut++] = op;
+}
+
+function readOps<C>(st: State<C>, n: number, gapsAreDeletes: boolean): void {
   const r = st.r;
   const nAgents = st.nAgents;
   const expected = st.expected;
@@ -135,12 +145,12 @@ function readOps<C>(st: State<C>, n: number, gapsAreDeletes: boolean, emit: (op:
     if (gapsAreDeletes) {
       if (seq < exp) throw new DecodeError('snapshot operations out of order');
       if (opKind !== 0) throw new DecodeError('a snapshot holds only inserts');
-      if (seq > exp) emit(claimOp(st, a, exp, seq - exp));
+      if (seq > exp) emit(st, claimOp(st, a, exp, seq - exp));
     }
     expected[a] = seq + len;
-    if (opKind === 0) emit(readInsert(st, tag, a, seq, len));
-    else if (opKind === 1) emit({ kind: 1, agent: a, seq, len, targets: readTriples(r, r.bounded(r.end, 'target count'), nAgents) });
-    else emit(claimOp(st, a, seq, len));
+    if (opKind === 0) emit(st, readInsert(st, tag, a, seq, len));
+    else if (opKind === 1) emit(st, { kind: 1, agent: a, seq, len, targets: readTriples(r, r.bounded(r.end, 'target count'), nAgents) });
+    else emit(st, claimOp(st, a, seq, len));
   }
 }
 
