@@ -1,6 +1,6 @@
 import type { InsertEntry } from './Run.js';
 import type { SequenceCore } from './SequenceCore.js';
-import { recordOf, releaseScan, scanSince, seqOf, since } from './sinceScan.js';
+import { releaseScan, scanSince } from './sinceScan.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
 
 /** Shared empty lists for the usual update (the encoder only reads them). */
@@ -13,15 +13,15 @@ const NONE_PENDING: UpdateOp<never>[] = [];
  * (implicit claims) because the inserts carry their deleted parts.
  */
 export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): Update<C> {
-  scanSince(core, version);
-  const { full, start, n, from } = since;
+  const sc = scanSince(core, version);
+  const { full, start, n, from } = sc;
   const agents = core.agents;
   const log = core.log;
   const out: UpdateOp<C>[] = [];
   let needTombstones = false;
   for (let k = start; k < n; k++) {
     const agent = log.agent(k);
-    const lseq = seqOf(k);
+    const lseq = sc.seqOf(k);
     const llen = log.len[k] as number;
     const kind = log.kind(k);
     const f = from[agent] as number;
@@ -31,13 +31,13 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     const len = llen - cut;
     if (kind === 0) out.push(insertOpFrom(core, core.findEntry(agent, lseq) as InsertEntry<C>, seq, lseq + llen));
     else if (full) continue;
-    else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.targets(recordOf(k)) });
+    else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.targets(sc.recordOf(k)) });
     else {
       out.push({ kind: 2, agent, seq, len });
       needTombstones = true;
     }
   }
-  releaseScan();
+  releaseScan(sc);
   const tombstones = core.pendingDeletes.length > 0 || (needTombstones && !full) ? core.pendingDeletes.slice() : NONE;
   if (needTombstones && !full) collectTombstones(core, tombstones);
   return { ops: out, pending: core.pending.length > 0 ? core.pending.slice() : NONE_PENDING, tombstones, ends: full ? agents.map((st) => st.next) : null };

@@ -2,7 +2,7 @@ import type { ContentCodec } from './contentCodec.js';
 import { takeTables, writeHead, writeHeader } from './encodeUpdate.js';
 import type { InsertEntry } from './Run.js';
 import type { SequenceCore } from './SequenceCore.js';
-import { recordOf, releaseScan, scanSince, seqOf, since } from './sinceScan.js';
+import { releaseScan, scanSince } from './sinceScan.js';
 import { T_PARTS } from './updateFormat.js';
 
 /** Part lengths (doubled, +1 when deleted) of the insert being written; reused. */
@@ -17,9 +17,12 @@ const partCodes: number[] = [];
  */
 export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>, codec: ContentCodec<C>): Uint8Array | null {
   if (core.pending.length > 0 || core.pendingDeletes.length > 0 || core.hasMoves()) return null;
-  scanSince(core, version);
-  if (since.full) return null;
-  const { start, n, from } = since;
+  const sc = scanSince(core, version);
+  if (sc.full) {
+    releaseScan(sc);
+    return null;
+  }
+  const { start, n, from } = sc;
   const log = core.log;
   const ops = core.ops;
   const t = takeTables();
@@ -28,7 +31,7 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
     let count = 0;
     for (let k = start; k < n; k++) {
       const agent = log.agent(k);
-      const lseq = seqOf(k);
+      const lseq = sc.seqOf(k);
       const end = lseq + (log.len[k] as number);
       const f = from[agent] as number;
       if (end <= f) continue;
@@ -51,7 +54,7 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
         if (oLa >= 0) t.ref(oLa);
         if (e.oRa >= 0) t.ref(e.oRa);
       } else {
-        const rec = recordOf(k);
+        const rec = sc.recordOf(k);
         for (let i = log.recordStart(rec); i < rec - 1; i += 3) t.ref(log.poolAt(i));
       }
     }
@@ -60,7 +63,7 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
     w.u(count);
     for (let k = start; k < n; k++) {
       const agent = log.agent(k);
-      const lseq = seqOf(k);
+      const lseq = sc.seqOf(k);
       const end = lseq + (log.len[k] as number);
       const f = from[agent] as number;
       if (end <= f) continue;
@@ -88,7 +91,7 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
       } else {
         // A delete keeps all its targets (see collectSince).
         writeHead(w, t, 1, agent, seq, end - seq, -1, 0, -1, 0, 0, false, false);
-        const rec = recordOf(k);
+        const rec = sc.recordOf(k);
         const from0 = log.recordStart(rec);
         w.u((rec - 1 - from0) / 3);
         for (let i = from0; i < rec - 1; i += 3) {
@@ -103,6 +106,6 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
     return w.finish();
   } finally {
     t.busy = false;
-    releaseScan();
+    releaseScan(sc);
   }
 }

@@ -8,30 +8,47 @@ import type { AgentState, SequenceCore } from './SequenceCore.js';
  * An agent's operations tile its ids `0 .. next-1` in log order, so walking back, an operation's
  * first id is its agent's next minus what came after, and the first operation that starts at or
  * below the version's entry is the agent's last one the receiver lacks (or has entirely). The
- * walk notes each operation's first id and, for a delete, where its target record ends; readers
- * take them from {@link since} until the next scan (nothing in between calls out, so scans never
- * overlap).
+ * walk notes each operation's first id and, for a delete, where its target record ends.
  */
-export const since = {
+export class Scan {
   /** The version is empty: the update is a full snapshot. */
-  full: true,
+  full = true;
   /** First log index the receiver may lack (`n` when none). */
-  start: 0,
+  start = 0;
   /** Log length at the scan. */
-  n: 0,
+  n = 0;
   /** The receiver's next id per agent. */
-  from: [] as number[],
+  from: number[] = [];
   /** By distance from the log's end: first ids, and delete records' pool ends. */
-  seqs: [] as number[],
-  recs: [] as number[],
-};
+  seqs: number[] = [];
+  recs: number[] = [];
+  open: boolean[] = [];
+  end: number[] = [];
+  busy = false;
 
-const open: boolean[] = [];
-const end: number[] = [];
+  /** First id of log operation `k` (start <= k < n). */
+  seqOf(k: number): number {
+    return this.seqs[this.n - 1 - k] as number;
+  }
 
-export function scanSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): void {
+  /** Pool end of delete `k`'s target record (start <= k < n). */
+  recordOf(k: number): number {
+    return this.recs[this.n - 1 - k] as number;
+  }
+}
+
+const shared = new Scan();
+
+/**
+ * Scans for `version`. The scan's arrays are reused by the next scan, so the caller gives it back
+ * with {@link releaseScan} when done; a scan taken while another is held (an encode inside a list
+ * value's toJSON, during an encode) gets its own.
+ */
+export function scanSince<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>): Scan {
+  const sc = shared.busy ? new Scan() : shared;
+  sc.busy = true;
   const agents = core.agents;
-  const from = since.from;
+  const { from, open, end } = sc;
   let nOpen = 0;
   let full = true;
   for (let a = 0; a < agents.length; a++) {
@@ -47,8 +64,8 @@ export function scanSince<C>(core: SequenceCore<C>, version: Readonly<Record<str
   }
   const log = core.log;
   const n = log.length;
-  const seqs = since.seqs;
-  const recs = since.recs;
+  const seqs = sc.seqs;
+  const recs = sc.recs;
   let start = n;
   let poolEnd = log.poolLen;
   for (let k = n - 1; nOpen > 0 && k >= 0; k--) {
@@ -69,25 +86,17 @@ export function scanSince<C>(core: SequenceCore<C>, version: Readonly<Record<str
       nOpen--;
     }
   }
-  since.full = full;
-  since.start = start;
-  since.n = n;
+  sc.full = full;
+  sc.start = start;
+  sc.n = n;
+  return sc;
 }
 
-/** First id of log operation `k` (start <= k < n) as noted by the last scan. */
-export function seqOf(k: number): number {
-  return since.seqs[since.n - 1 - k] as number;
-}
-
-/** Pool end of delete `k`'s target record (start <= k < n) as noted by the last scan. */
-export function recordOf(k: number): number {
-  return since.recs[since.n - 1 - k] as number;
-}
-
-/** Called when done with a scan: a snapshot's notes cover the whole log and are not kept. */
-export function releaseScan(): void {
-  if (since.seqs.length > 4096) {
-    since.seqs = [];
-    since.recs = [];
+/** Gives a scan back; a snapshot's notes cover the whole log and are dropped, not kept. */
+export function releaseScan(sc: Scan): void {
+  sc.busy = false;
+  if (sc.seqs.length > 4096) {
+    sc.seqs = [];
+    sc.recs = [];
   }
 }
