@@ -69,6 +69,11 @@ export class ByteWriter {
     this.pos += b.length;
   }
 
+  /** Gives up the writer without a result (the encoding threw). */
+  abandon(): void {
+    if (this.shared) this.busy = false;
+  }
+
   /** The bytes written, followed by their CRC-32 (little-endian). */
   finish(): Uint8Array {
     const sum = crc32(this.buf, this.pos);

@@ -121,7 +121,13 @@ export function writeHeader<C>(t: Tables, names: readonly string[], codec: Conte
     for (let i = 0; i < n.length; i++) buf[at + i] = n.charCodeAt(i);
     w.pos = at + n.length;
   }
-  codec.write(w, t.contents as C[], t.nContents);
+  try {
+    // List values are JSON: a value's toJSON may throw (or encode another list, see takeTables).
+    codec.write(w, t.contents as C[], t.nContents);
+  } catch (e) {
+    w.abandon();
+    throw e;
+  }
   return w;
 }
 

@@ -34,3 +34,19 @@ describe('re-entrant encoding', () => {
     expect(b.version).toEqual(a.version);
   });
 });
+
+describe('an encode that throws', () => {
+  it('leaves the replica and later encodes intact', () => {
+    const a = new List<unknown>('a');
+    a.insert(0, 1, 2, 3);
+    const v = a.version;
+    a.insert(1, 10n);
+    expect(() => a.encodeSince(v)).toThrow(TypeError);
+    a.delete(1, 1);
+    const b = List.decode<unknown>(a.encode(), 'b');
+    expect(b.toArray()).toEqual([1, 2, 3]);
+    a.insert(3, 4);
+    b.applyUpdate(a.encodeSince(b.version));
+    expect(b.toArray()).toEqual([1, 2, 3, 4]);
+  });
+});
