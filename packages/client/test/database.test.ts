@@ -1,4 +1,4 @@
-import { docToJSON, SchemaError, ValidationError } from '@fieldsync/core';
+import { docToJSON, SchemaError, typeHash, ValidationError } from '@fieldsync/core';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +52,9 @@ describe('collections', () => {
     expect(orders.findOne(id)).toBeUndefined();
     await expect(orders.update(id, { $set: { title: 'x' } })).rejects.toBeInstanceOf(NotFoundError);
     expect(await db.outbox.count()).toBe(4);
+    // Every change carries the hash of the definition it was written under (the server translates by it).
+    const queued = (await db.outbox.peek(10)) as Array<{ th?: string }>;
+    expect(queued.map((c) => c.th)).toEqual(queued.map(() => typeHash(db.typeOf('workOrders'))));
     await db.close();
   });
 

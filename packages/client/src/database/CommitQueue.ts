@@ -1,15 +1,22 @@
 import type { CommitBatch, StorageAdapter, StoredChange } from '../storage/StorageAdapter.js';
 
+/**
+ * One batch in the making. Its parts are created on first use: with an attached adapter only
+ * `meta` and `waiters` are, and a batch is opened per awaited write.
+ */
 interface Pending {
   /** Collection → ids whose current state must be stored. */
-  docs: Map<string, Set<string>>;
-  deleteDocs: Map<string, Set<string>>;
-  outboxAdd: StoredChange[];
-  outboxRemove: string[];
-  outboxReject: Array<{ id: string; reason: string }>;
-  meta: Map<string, string>;
+  docs: Map<string, Set<string>> | undefined;
+  deleteDocs: Map<string, Set<string>> | undefined;
+  outboxAdd: StoredChange[] | undefined;
+  outboxRemove: string[] | undefined;
+  outboxReject: Array<{ id: string; reason: string }> | undefined;
+  meta: Map<string, string> | undefined;
   waiters: Array<{ resolve: () => void; reject: (e: unknown) => void }>;
 }
+
+/** Schedules the batch's commit after the current tick (a resolved promise: cheaper than Node's `queueMicrotask`). */
+const tick = Promise.resolve();
 
 /**
  * Group commit. Writes made in the same tick (a loop of inserts, a transaction) are merged into
@@ -53,20 +60,20 @@ export class CommitQueue {
   putDoc(collection: string, id: string): void {
     const p = this.open();
     if (this.live) return;
-    p.deleteDocs.get(collection)?.delete(id);
-    idsOf(p.docs, collection).add(id);
+    p.deleteDocs?.get(collection)?.delete(id);
+    idsOf((p.docs ??= new Map()), collection).add(id);
   }
 
   deleteDoc(collection: string, id: string): void {
     const p = this.open();
     if (this.live) return;
-    p.docs.get(collection)?.delete(id);
-    idsOf(p.deleteDocs, collection).add(id);
+    p.docs?.get(collection)?.delete(id);
+    idsOf((p.deleteDocs ??= new Map()), collection).add(id);
   }
 
   addChange(id: string, change: unknown): void {
     const p = this.open();
-    if (!this.live) p.outboxAdd.push({ id, change });
+    if (!this.live) (p.outboxAdd ??= []).push({ id, change });
   }
 
   /** Starts holding writes apart (a transaction); they reach storage only after `endStaging(true)`. */
@@ -87,27 +94,28 @@ export class CommitQueue {
       return;
     }
     const p = this.open();
-    for (const [c, ids] of s.docs) for (const id of ids) this.putDoc(c, id);
-    for (const [c, ids] of s.deleteDocs) for (const id of ids) this.deleteDoc(c, id);
-    for (const c of s.outboxAdd) p.outboxAdd.push(c);
-    p.outboxRemove.push(...s.outboxRemove);
-    p.outboxReject.push(...s.outboxReject);
-    for (const [k, v] of s.meta) p.meta.set(k, v);
+    for (const [c, ids] of s.docs ?? []) for (const id of ids) this.putDoc(c, id);
+    for (const [c, ids] of s.deleteDocs ?? []) for (const id of ids) this.deleteDoc(c, id);
+    for (const c of s.outboxAdd ?? []) (p.outboxAdd ??= []).push(c);
+    for (const id of s.outboxRemove ?? []) (p.outboxRemove ??= []).push(id);
+    for (const r of s.outboxReject ?? []) (p.outboxReject ??= []).push(r);
+    for (const [k, v] of s.meta ?? []) (p.meta ??= new Map()).set(k, v);
     for (const w of s.waiters) p.waiters.push(w);
   }
 
   removeChanges(ids: readonly string[]): void {
     const p = this.open();
-    if (!this.live) p.outboxRemove.push(...ids);
+    if (!this.live) for (const id of ids) (p.outboxRemove ??= []).push(id);
   }
 
   rejectChange(id: string, reason: string): void {
     const p = this.open();
-    if (!this.live) p.outboxReject.push({ id, reason });
+    if (!this.live) (p.outboxReject ??= []).push({ id, reason });
   }
 
   setMeta(key: string, value: string): void {
-    this.open().meta.set(key, value);
+    const p = this.open();
+    (p.meta ??= new Map()).set(key, value);
   }
 
   /** A promise for the durability of everything queued so far (no empty commit if nothing is). */
@@ -130,7 +138,7 @@ export class CommitQueue {
     if (this.staging) return this.staging;
     if (this.pending) return this.pending;
     this.pending = emptyPending();
-    if (!this.inFlight) queueMicrotask(() => this.flush());
+    if (!this.inFlight) void tick.then(() => this.flush());
     return this.pending;
   }
 
@@ -163,23 +171,23 @@ export class CommitQueue {
 
   private build(p: Pending): CommitBatch {
     const batch: CommitBatch = {};
-    for (const [collection, ids] of p.docs) {
+    for (const [collection, ids] of p.docs ?? []) {
       for (const id of ids) {
         const state = this.serialize(collection, id);
         if (state !== undefined) (batch.docs ??= []).push({ collection, id, state });
       }
     }
-    for (const [collection, ids] of p.deleteDocs) for (const id of ids) (batch.deleteDocs ??= []).push({ collection, id });
-    if (p.outboxAdd.length) batch.outboxAdd = p.outboxAdd;
-    if (p.outboxRemove.length) batch.outboxRemove = p.outboxRemove;
-    if (p.outboxReject.length) batch.outboxReject = p.outboxReject;
-    if (p.meta.size) batch.meta = [...p.meta];
+    for (const [collection, ids] of p.deleteDocs ?? []) for (const id of ids) (batch.deleteDocs ??= []).push({ collection, id });
+    if (p.outboxAdd?.length) batch.outboxAdd = p.outboxAdd;
+    if (p.outboxRemove?.length) batch.outboxRemove = p.outboxRemove;
+    if (p.outboxReject?.length) batch.outboxReject = p.outboxReject;
+    if (p.meta?.size) batch.meta = [...p.meta];
     return batch;
   }
 }
 
 function emptyPending(): Pending {
-  return { docs: new Map(), deleteDocs: new Map(), outboxAdd: [], outboxRemove: [], outboxReject: [], meta: new Map(), waiters: [] };
+  return { docs: undefined, deleteDocs: undefined, outboxAdd: undefined, outboxRemove: undefined, outboxReject: undefined, meta: undefined, waiters: [] };
 }
 
 function idsOf(map: Map<string, Set<string>>, collection: string): Set<string> {

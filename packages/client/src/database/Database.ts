@@ -251,8 +251,8 @@ export class Database implements SyncHost, WriteHost {
     // Lazy migration: a document still at an older version is upgraded now, and the upgraded
     // state is what this write persists. `upgraded` is pure, so `stored` stays intact for undo.
     let prev = stored && this.upgradeTo(stored, type);
+    // Stamped with the type's version and hash (`th`) by core.
     const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
-    change.th = typeHash(type);
     if (this.undo) {
       const key = `${collection.name}\u0000${id}`;
       if (!this.undoKeys.has(key)) {

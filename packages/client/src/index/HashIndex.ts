@@ -1,5 +1,5 @@
 import type { IndexSpec } from './indexKey.js';
-import { compileKeys, encodeKey } from './indexKey.js';
+import { compileKey, compileKeys, encodeKey, SEVERAL } from './indexKey.js';
 
 type Docish = Record<string, unknown>;
 
@@ -14,12 +14,14 @@ export class HashIndex {
   /** True once a document was listed under several keys (array values): scans must dedupe. */
   multikey = false;
   private readonly keysOf: (doc: Docish) => unknown[][];
+  private readonly keyOf: (doc: Docish) => unknown;
   private readonly buckets = new Map<unknown, Set<string>>();
 
   constructor(spec: IndexSpec) {
     this.fields = spec.fields;
     this.name = spec.name ?? `hash:${spec.fields.join('+')}`;
     this.keysOf = compileKeys(spec.fields);
+    this.keyOf = compileKey(spec.fields);
   }
 
   /**
@@ -28,21 +30,34 @@ export class HashIndex {
    */
   update(before: Docish | undefined, after: Docish | undefined): void {
     const id = ((after ?? before) as Docish).id as string;
+    // One key per side (no arrays or objects in the fields): no tuple or key list is built.
+    const was = before === undefined ? undefined : this.keyOf(before);
+    const is = after === undefined ? undefined : this.keyOf(after);
+    if (was !== SEVERAL && is !== SEVERAL) {
+      if (before !== undefined && after !== undefined && was === is) return;
+      if (before !== undefined) this.remove(was, id);
+      if (after !== undefined) this.add(is, id);
+      return;
+    }
     const old = before ? this.keysOf(before).map(encodeKey) : [];
     const next = after ? this.keysOf(after).map(encodeKey) : [];
     if (old.length === next.length && old.every((k, i) => k === next[i])) return;
     if (next.length > 1) this.multikey = true;
-    for (const k of old) {
-      const b = this.buckets.get(k);
-      if (!b) continue;
-      b.delete(id);
-      if (b.size === 0) this.buckets.delete(k);
-    }
-    for (const k of next) {
-      let b = this.buckets.get(k);
-      if (!b) this.buckets.set(k, (b = new Set()));
-      b.add(id);
-    }
+    for (const k of old) this.remove(k, id);
+    for (const k of next) this.add(k, id);
+  }
+
+  private remove(key: unknown, id: string): void {
+    const b = this.buckets.get(key);
+    if (!b) return;
+    b.delete(id);
+    if (b.size === 0) this.buckets.delete(key);
+  }
+
+  private add(key: unknown, id: string): void {
+    let b = this.buckets.get(key);
+    if (!b) this.buckets.set(key, (b = new Set()));
+    b.add(id);
   }
 
   /** Ids for one tuple of field values (in `fields` order). */

@@ -19,12 +19,15 @@ export class OrderedIndex {
   private readonly keysOf: (doc: Docish) => unknown[][];
   private readonly list = new SortedList();
   private readonly single: boolean;
+  /** The indexed field when it is one top-level field (a write then reads it, no tuples built). */
+  private readonly field: string | undefined;
 
   constructor(spec: IndexSpec) {
     this.fields = spec.fields;
     this.name = spec.name ?? `ordered:${spec.fields.join('+')}`;
     this.keysOf = compileKeys(spec.fields);
     this.single = spec.fields.length === 1;
+    this.field = this.single && !(spec.fields[0] as string).includes('.') ? (spec.fields[0] as string) : undefined;
   }
 
   get size(): number {
@@ -38,6 +41,20 @@ export class OrderedIndex {
   /** Moves a document from its old keys to its new ones (each side's keys computed once). */
   update(before: Docish | undefined, after: Docish | undefined): void {
     const id = ((after ?? before) as Docish).id as string;
+    const f = this.field;
+    if (f !== undefined) {
+      const a = before?.[f];
+      const b = after?.[f];
+      if (!Array.isArray(a) && !Array.isArray(b)) {
+        // One key per side: what keysOf would give (a missing value is keyed as null).
+        const was = a === undefined ? null : a;
+        const is = b === undefined ? null : b;
+        if (before !== undefined && after !== undefined && compareValues(was, is) === 0) return;
+        if (before !== undefined) this.list.remove(was, id);
+        if (after !== undefined) this.list.insert(is, id);
+        return;
+      }
+    }
     const old = before ? this.keysOf(before) : [];
     const next = after ? this.keysOf(after) : [];
     if (old.length === next.length && old.every((t, i) => compareValues(t, next[i]) === 0)) return;
@@ -55,7 +72,7 @@ export class OrderedIndex {
     const keys: unknown[] = [];
     const ids: string[] = [];
     let numbers = true;
-    const field = this.single && !(this.fields[0] as string).includes('.') ? (this.fields[0] as string) : undefined;
+    const field = this.field;
     for (const d of docs) {
       const v = field === undefined ? undefined : d[field];
       if (field !== undefined && !Array.isArray(v)) {

@@ -67,18 +67,52 @@ export function encodeKey(tuple: readonly unknown[]): unknown {
   }
   let key = '';
   for (let i = 0; i < tuple.length; i++) {
-    const v = tuple[i];
-    let part: string;
-    if (typeof v === 'string') {
-      if (v.includes('\u0001')) return 'J' + JSON.stringify(tuple);
-      part = 's' + v;
-    } else if (typeof v === 'number') part = 'n' + String(v);
-    else if (typeof v === 'boolean') part = v ? 'b1' : 'b0';
-    else if (v === null || v === undefined) part = 'z';
-    else return 'J' + JSON.stringify(tuple);
+    const part = keyPart(tuple[i]);
+    if (part === undefined) return 'J' + JSON.stringify(tuple);
     key = i === 0 ? part : key + '\u0001' + part;
   }
   return key;
+}
+
+/** One value's tagged part of a compound key (see `encodeKey`); undefined when it needs JSON. */
+function keyPart(v: unknown): string | undefined {
+  if (typeof v === 'string') return v.includes('\u0001') ? undefined : 's' + v;
+  if (typeof v === 'number') return 'n' + String(v);
+  if (typeof v === 'boolean') return v ? 'b1' : 'b0';
+  if (v === null || v === undefined) return 'z';
+  return undefined;
+}
+
+/** What {@link compileKey} returns for a document it cannot key in one go (see there). */
+export const SEVERAL: unique symbol = Symbol('several keys');
+
+/**
+ * The write path's shortcut to `compileKeys(fields)` + `encodeKey`: the one encoded key of a
+ * document whose indexed fields are top-level and hold no arrays or objects — every write of a
+ * typical app — built without the tuple arrays. `SEVERAL` otherwise (dotted paths, arrays,
+ * objects): the caller then takes the general path. Both give the same keys (tested).
+ */
+export function compileKey(fields: readonly string[]): (doc: Record<string, unknown>) => unknown {
+  if (fields.some((f) => f.includes('.'))) return () => SEVERAL;
+  if (fields.length === 1) {
+    const f = fields[0] as string;
+    return (doc) => {
+      const v = doc[f];
+      if (v === undefined || v === null) return null;
+      return typeof v === 'object' ? SEVERAL : v;
+    };
+  }
+  return (doc) => {
+    let key = '';
+    for (let i = 0; i < fields.length; i++) {
+      const v = doc[fields[i] as string];
+      if (v !== null && typeof v === 'object') return SEVERAL;
+      const part = keyPart(v);
+      if (part === undefined) return SEVERAL;
+      key = i === 0 ? part : key + '\u0001' + part;
+    }
+    return key;
+  };
 }
 
 /** Every combination of one value per list; stops growing once past `cap`. */

@@ -15,11 +15,18 @@ export class LiveQuery {
   private readonly members = new Set<string>();
   private visible: readonly Doc[];
   private output: readonly Doc[];
+  /** Ids written since the last flush, kept only once there are two (one is `lastId`). */
   private readonly touched = new Set<string>();
-  /** Positions of the last applied write, for the common one-write commit (see `flush`). */
-  private last: { id: string; from: number; to: number } | undefined;
+  /** The last applied write and its positions, for the common one-write commit (see `flush`). */
+  private lastId = '';
+  private lastFrom = -1;
+  private lastTo = -1;
+  /** Writes applied since the last flush that concerned this query. */
   private events = 0;
-  private readonly listeners = new Set<QueryListener>();
+  /** Copied on change (rare), so a notification iterates it without a copy. */
+  private listeners: readonly QueryListener[] = [];
+  /** Bookkeeping of `LiveRegistry.write`: the number of the write that last visited this query. */
+  visitedBy = 0;
 
   constructor(
     readonly query: CompiledQuery,
@@ -41,12 +48,12 @@ export class LiveQuery {
   }
 
   get listenerCount(): number {
-    return this.listeners.size;
+    return this.listeners.length;
   }
 
   /** Adds a listener and calls it at once with the current results (all reported as added). */
   addListener(listener: QueryListener): void {
-    this.listeners.add(listener);
+    if (!this.listeners.includes(listener)) this.listeners = [...this.listeners, listener];
     listener(
       this.output,
       this.output.map((doc, index): ResultChange => ({ type: 'added', doc, index })),
@@ -54,7 +61,7 @@ export class LiveQuery {
   }
 
   removeListener(listener: QueryListener): void {
-    this.listeners.delete(listener);
+    this.listeners = this.listeners.filter((l) => l !== listener);
   }
 
   /** Applies one document write; `before`/`after` are undefined for insert/removal. */
@@ -74,18 +81,27 @@ export class LiveQuery {
       this.matched.splice(to, 0, after);
       this.members.add(id);
     }
-    this.touched.add(id);
-    this.last = { id, from, to };
+    if (this.events > 0) {
+      if (this.events === 1) this.touched.add(this.lastId);
+      this.touched.add(id);
+    }
+    this.lastId = id;
+    this.lastFrom = from;
+    this.lastTo = to;
     this.events++;
   }
 
   /** Publishes the accumulated writes (once per commit). Returns true if listeners were called. */
   flush(): boolean {
-    if (this.touched.size === 0) return false;
+    if (this.events === 0) return false;
     const next = this.window();
-    const changes = this.events === 1 && this.unwindowed() ? this.singleChange(next) : diffResults(this.visible, next, this.touched);
-    this.touched.clear();
-    this.last = undefined;
+    let changes: ResultChange[];
+    if (this.events === 1 && this.unwindowed()) changes = this.singleChange(next);
+    else {
+      if (this.events === 1) this.touched.add(this.lastId);
+      changes = diffResults(this.visible, next, this.touched);
+      this.touched.clear();
+    }
     this.events = 0;
     if (changes.length === 0) return false;
     this.visible = next;
@@ -94,7 +110,7 @@ export class LiveQuery {
     const out = project
       ? changes.map((c) => (c.type === 'added' || c.type === 'changed' ? { ...c, doc: project(c.doc) as Doc } : c))
       : changes;
-    for (const l of [...this.listeners]) {
+    for (const l of this.listeners) {
       try {
         l(this.output, out);
       } catch (e) {
@@ -117,7 +133,9 @@ export class LiveQuery {
    * relative order, so it moved exactly when `from !== to`.)
    */
   private singleChange(next: readonly Doc[]): ResultChange[] {
-    const { id, from, to } = this.last as { id: string; from: number; to: number };
+    const id = this.lastId;
+    const from = this.lastFrom;
+    const to = this.lastTo;
     if (from < 0) return [{ type: 'added', doc: next[to] as Doc, index: to }];
     if (to < 0) return [{ type: 'removed', id, index: from }];
     const doc = next[to] as Doc;

@@ -1,5 +1,5 @@
 import type { Doc } from '../query/types.js';
-import { cartesian, compileKeys, encodeKey } from '../index/indexKey.js';
+import { cartesian, compileKey, compileKeys, encodeKey, SEVERAL } from '../index/indexKey.js';
 import type { LiveQuery } from './LiveQuery.js';
 
 const MAX_ROUTE_KEYS = 64;
@@ -7,6 +7,8 @@ const MAX_ROUTE_KEYS = 64;
 interface Route {
   /** The route keys of a document: the same tuples a hash index on these fields would use. */
   keysOf: (doc: Doc) => unknown[][];
+  /** The one encoded key of a document, or `SEVERAL` (then `keysOf`; see `compileKey`). */
+  keyOf: (doc: Doc) => unknown;
   byKey: Map<unknown, Set<LiveQuery>>;
 }
 
@@ -22,7 +24,11 @@ export class LiveRegistry {
   /** Route per field combination, keyed by the sorted field names. */
   private readonly routes = new Map<string, Route>();
   private readonly routeOf = new Map<LiveQuery, { route: string; keys: unknown[] }>();
-  private readonly pending = new Set<LiveQuery>();
+  private pending = new Set<LiveQuery>();
+  /** The set `flush` swaps in for `pending` (no array copied per commit); undefined while in use. */
+  private spare: Set<LiveQuery> | undefined = new Set();
+  /** Number of routed writes so far: a query visited by the current one has `visitedBy` equal to it. */
+  private writes = 0;
 
   /** True when some query has writes it has not published yet. */
   get hasPending(): boolean {
@@ -49,7 +55,7 @@ export class LiveRegistry {
     }
     const name = fields.join('\u0000');
     let route = this.routes.get(name);
-    if (!route) this.routes.set(name, (route = { keysOf: compileKeys(fields), byKey: new Map() }));
+    if (!route) this.routes.set(name, (route = { keysOf: compileKeys(fields), keyOf: compileKey(fields), byKey: new Map() }));
     const keys = cartesian(lists).map(encodeKey);
     for (const k of keys) {
       let set = route.byKey.get(k);
@@ -79,29 +85,46 @@ export class LiveRegistry {
   write(id: string, before: Doc | undefined, after: Doc | undefined): void {
     for (const q of this.unrouted) this.touch(q, id, before, after);
     if (this.routes.size === 0) return;
-    let visited: Set<LiveQuery> | undefined;
+    // A query filed under several keys ($in) is visited once per write.
+    const mark = ++this.writes;
     for (const route of this.routes.values()) {
+      const was = before === undefined ? undefined : route.keyOf(before);
+      const is = after === undefined ? undefined : route.keyOf(after);
+      if (was !== SEVERAL && is !== SEVERAL) {
+        if (before !== undefined) this.visit(route, was, mark, id, before, after);
+        if (after !== undefined && (before === undefined || is !== was)) this.visit(route, is, mark, id, before, after);
+        continue;
+      }
       for (const doc of [before, after]) {
-        if (!doc) continue;
-        for (const tuple of route.keysOf(doc)) {
-          const set = route.byKey.get(encodeKey(tuple));
-          if (!set) continue;
-          for (const q of set) {
-            if (visited?.has(q)) continue;
-            (visited ??= new Set()).add(q);
-            this.touch(q, id, before, after);
-          }
-        }
+        if (doc === undefined) continue;
+        for (const tuple of route.keysOf(doc)) this.visit(route, encodeKey(tuple), mark, id, before, after);
       }
     }
   }
 
   /** Notifies every query touched since the last flush, once. */
   flush(): void {
-    if (this.pending.size === 0) return;
-    const queries = [...this.pending];
-    this.pending.clear();
-    for (const q of queries) q.flush();
+    const queries = this.pending;
+    if (queries.size === 0) return;
+    // Writes made by listeners go to a fresh set, published by the next flush.
+    this.pending = this.spare ?? new Set();
+    this.spare = undefined;
+    try {
+      for (const q of queries) q.flush();
+    } finally {
+      queries.clear();
+      this.spare = queries;
+    }
+  }
+
+  private visit(route: Route, key: unknown, mark: number, id: string, before: Doc | undefined, after: Doc | undefined): void {
+    const set = route.byKey.get(key);
+    if (set === undefined) return;
+    for (const q of set) {
+      if (q.visitedBy === mark) continue;
+      q.visitedBy = mark;
+      this.touch(q, id, before, after);
+    }
   }
 
   private touch(q: LiveQuery, id: string, before: Doc | undefined, after: Doc | undefined): void {

@@ -21,34 +21,37 @@ export function parseModifier(modifier: unknown, fields: Record<string, FieldDef
   const intents: Intent[] = [];
   const seen: string[] = [];
   for (const op of keys) {
-    if (!op.startsWith('$')) throw new ModifierError(`replacement documents are not supported; use $set for "${op}"`, op);
+    if (op.charCodeAt(0) !== 36) throw new ModifierError(`replacement documents are not supported; use $set for "${op}"`, op);
     if (!MODIFIERS.has(op)) throw new ModifierError(`unknown modifier ${op}`, op);
     const args = modifier[op];
-    if (!isPlainObject(args) || Object.keys(args).length === 0) throw new ModifierError(`${op} needs an object of field paths`, op);
-    for (const [path, operand] of Object.entries(args)) {
-      const at = `${op}.${path}`;
+    const paths = isPlainObject(args) ? Object.keys(args) : [];
+    if (paths.length === 0) throw new ModifierError(`${op} needs an object of field paths`, op);
+    for (const path of paths) {
+      const operand = (args as Record<string, unknown>)[path];
       const parts = path.split('.');
-      if (parts.some((p) => p === '' || p.startsWith('$'))) throw new ModifierError(`invalid field path "${path}"`, at);
-      if (parts[0] === 'id') throw new ModifierError('id cannot be modified', at);
+      for (const p of parts) if (p === '' || p.charCodeAt(0) === 36) throw new ModifierError(`invalid field path "${path}"`, `${op}.${path}`);
+      if (parts[0] === 'id') throw new ModifierError('id cannot be modified', `${op}.${path}`);
       for (const other of seen) {
         if (other === path || other.startsWith(path + '.') || path.startsWith(other + '.')) {
-          throw new ModifierError(`"${path}" is modified twice (conflicts with "${other}")`, at);
+          throw new ModifierError(`"${path}" is modified twice (conflicts with "${other}")`, `${op}.${path}`);
         }
       }
       seen.push(path);
-      const def = fieldAt(fields, parts, at);
-      intents.push(toIntent(op, parts, def, operand, current, at));
+      // The error path (`$set.status`) is built only when there is an error to report.
+      const def = fieldAt(fields, parts, op, path);
+      intents.push(toIntent(op, parts, def, operand, current, path));
     }
   }
   return intents;
 }
 
-function toIntent(op: string, path: string[], def: FieldDef | undefined, operand: unknown, current: Record<string, unknown> | undefined, at: string): Intent {
+function toIntent(op: string, path: string[], def: FieldDef | undefined, operand: unknown, current: Record<string, unknown> | undefined, written: string): Intent {
   const type = def?.type;
+  if (op === '$set' && operand !== undefined) return { op: 'set', path, value: operand };
+  const at = `${op}.${written}`;
   switch (op) {
     case '$set':
-      if (operand === undefined) throw new ModifierError('$set value is undefined; use $unset', at);
-      return { op: 'set', path, value: operand };
+      throw new ModifierError('$set value is undefined; use $unset', at);
     case '$unset':
       return { op: 'unset', path };
     case '$inc': {
@@ -88,14 +91,14 @@ function eachValues(operand: unknown, key: string, at: string): unknown[] {
 }
 
 /** Walks the type's field definitions along `path`; unknown root fields are rejected here. */
-function fieldAt(fields: Record<string, FieldDef>, path: string[], at: string): FieldDef | undefined {
+function fieldAt(fields: Record<string, FieldDef>, path: string[], op: string, written: string): FieldDef | undefined {
   let defs: Record<string, FieldDef> | undefined = fields;
   let def: FieldDef | undefined;
   for (let i = 0; i < path.length; i++) {
     const name = path[i] as string;
     if (!defs) return undefined; // inside a value the type does not describe (e.g. an lww object value)
     def = defs[name];
-    if (!def) throw new ModifierError(`unknown field "${path.slice(0, i + 1).join('.')}"`, at);
+    if (!def) throw new ModifierError(`unknown field "${path.slice(0, i + 1).join('.')}"`, `${op}.${written}`);
     defs = def.type === 'object' ? def.fields : undefined;
   }
   return def;
