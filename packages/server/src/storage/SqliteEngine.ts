@@ -157,12 +157,12 @@ export class SqliteEngine implements StorageEngine {
 
   /** Merges every waiting push whose documents are not being written, then feeds the writer. */
   #pump(): void {
-    const still: Pending[] = [];
-    for (const p of this.#waiting) {
-      if (p.req.docIds.some((id) => this.#busy.has(key(p.req.tenant, id)))) still.push(p);
+    const waiting = this.#waiting;
+    this.#waiting = []; // (a plan that commits again re-enters here; nothing is lost either way)
+    for (const p of waiting) {
+      if (p.req.docIds.some((id) => this.#busy.has(key(p.req.tenant, id)))) this.#waiting.push(p);
       else this.#plan(p);
     }
-    this.#waiting = still;
     this.#send();
     this.#checkIdle();
   }
