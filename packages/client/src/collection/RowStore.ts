@@ -1,7 +1,7 @@
 import type { DocState, TypeDef } from '@fieldsync/core';
 import { emptyDoc, isDeleted } from '@fieldsync/core';
 import type { Doc } from '../query/types.js';
-import { compileFiller, compileReader, type ReadPlan } from './rowReader.js';
+import { compileFiller, compileReader, compileRowCodec, type ReadPlan, type RowCodec } from './rowReader.js';
 
 /** What a row store needs from its collection to show documents as readers see them. */
 export interface RowHost {
@@ -67,6 +67,8 @@ export class RowStore {
   private deletedCount = 0;
   /** Per type object: the column of each declared field and its default, for direct reads. */
   private plan: ReadPlan | undefined;
+  /** Moves plain rows between their cells and states (remade when a column is added). */
+  private codecFor: RowCodec | undefined;
 
   constructor(
     private readonly typeName: string,
@@ -220,8 +222,10 @@ export class RowStore {
   }
 
   /**
-   * Stores `state` as the document `id` (a plain row when it can be one). `materialized`, when
-   * given, is the object readers get for it (a rollback restores the one they held before).
+   * Stores `state` as the document `id` (a plain row when it can be one). The state is handed
+   * over: a promoted one is kept, and a plain row keeps its stamp records, so the caller must
+   * not change it afterwards. `materialized`, when given, is the object readers get for it (a
+   * rollback restores the one they held before).
    */
   set(id: string, state: DocState, materialized?: Doc): void {
     const row = this.rowOf.get(id);
@@ -253,15 +257,13 @@ export class RowStore {
     this.setVersion(row, state.v);
     if (isPlainState(state, this.typeName)) {
       const r = state.r;
-      const { names } = this;
-      let known = 0;
-      for (let j = 0; j < names.length; j++) if (r[names[j] as string] !== undefined) known++;
+      const known = this.codec().write(r, this.cells, row * this.names.length);
       let defined = 0;
       for (const name in r) if (r[name] !== undefined) defined++;
-      if (defined > known) for (const name in r) if (r[name] !== undefined && !this.columnOf.has(name)) this.addColumn(name);
-      const cells = this.cells;
-      const n = names.length;
-      for (let j = 0, i = row * n; j < n; j++, i++) cells[i] = r[names[j] as string];
+      if (defined > known) {
+        for (const name in r) if (r[name] !== undefined && !this.columnOf.has(name)) this.addColumn(name);
+        this.codec().write(r, this.cells, row * this.names.length);
+      }
       const stamps = rowStamps(state);
       if (stamps !== undefined) this.restamped.set(row, stamps);
       else if (this.restamped.size > 0) this.restamped.delete(row);
@@ -335,16 +337,18 @@ export class RowStore {
     this.cells = next;
   }
 
+  /** The row codec of the current columns. */
+  private codec(): RowCodec {
+    let codec = this.codecFor;
+    if (codec === undefined || codec.columns !== this.names.length) this.codecFor = codec = compileRowCodec([...this.names]);
+    return codec;
+  }
+
   /** A fresh `DocState` of a plain row. */
   private build(row: number): DocState {
     const doc = emptyDoc(this.ids[row] as string, this.typeName, this.versionOf(row));
     doc.s = this.stamps[row] as string;
-    let r: Record<string, unknown> | undefined;
-    const n = this.names.length;
-    for (let j = 0; j < n; j++) {
-      const v = this.cells[row * n + j];
-      if (v !== undefined) (r ??= {})[this.names[j] as string] = v;
-    }
+    const r = this.codec().registers(this.cells, row * this.names.length);
     if (r !== undefined) doc.r = r;
     const stamps = this.restamped.get(row);
     // Copies: the write path updates a state's records in place (their entries it replaces).
@@ -416,12 +420,29 @@ interface RowStamps {
   x?: DocState['x'];
 }
 
-/** The registers' own and seen stamps of a plain state (cleared entries left out), or undefined if none. */
+/**
+ * The registers' own and seen stamps of a plain state, or undefined if none. Its records are
+ * kept as they are unless they hold cleared (undefined) entries: a stored state is the row
+ * store's from then on, as a promoted one is, and `build` hands out copies.
+ */
 export function rowStamps(state: DocState): RowStamps | undefined {
-  let t: DocState['t'] | undefined;
-  let x: DocState['x'] | undefined;
-  for (const k in state.t) if (state.t[k] !== undefined) (t ??= {})[k] = state.t[k];
-  for (const k in state.x) if (state.x[k] !== undefined) (x ??= {})[k] = state.x[k];
+  const t = withoutCleared(state.t);
+  const x = withoutCleared(state.x);
   if (t === undefined && x === undefined) return undefined;
   return x === undefined ? { t } : t === undefined ? { x } : { t, x };
+}
+
+/** `rec` itself when every entry is set, else a copy of the set ones; undefined when none is. */
+function withoutCleared<T>(rec: Record<string, T>): Record<string, T> | undefined {
+  let set = 0;
+  let cleared = false;
+  for (const k in rec) {
+    if (rec[k] === undefined) cleared = true;
+    else set++;
+  }
+  if (set === 0) return undefined;
+  if (!cleared) return rec;
+  const out: Record<string, T> = {};
+  for (const k in rec) if (rec[k] !== undefined) out[k] = rec[k];
+  return out;
 }

@@ -99,3 +99,67 @@ function readGeneric(keys: readonly string[], cols: readonly number[], defaults:
   }
   return out;
 }
+
+/** A plain row's register record (only the registers that have a value), or undefined if none. */
+export type RegisterReader = (cells: readonly unknown[], base: number) => Record<string, unknown> | undefined;
+
+/**
+ * Writes a plain state's register values into a row's cells (`undefined` where it has none) and
+ * returns how many of them had a value: fewer than the state's defined registers means some
+ * register has no column yet.
+ */
+export type RowWriter = (r: Readonly<Record<string, unknown>>, cells: unknown[], base: number) => number;
+
+/** How the write path moves a plain row between its cells and a `DocState` (per set of columns). */
+export interface RowCodec {
+  /** Number of columns it was made for (columns are only ever appended). */
+  columns: number;
+  registers: RegisterReader;
+  write: RowWriter;
+}
+
+/**
+ * The register reader and row writer for columns `names` (column j holds `names[j]`), compiled
+ * with constant property names like {@link compileReader}: a write reads a row into a state and
+ * stores it back, and a keyed load or store per column in a loop sees every name and goes
+ * megamorphic. Generic loops where `new Function` is refused.
+ */
+export function compileRowCodec(names: readonly string[]): RowCodec {
+  const columns = names.length;
+  try {
+    if (evalBlocked) throw new EvalError('blocked');
+    let read = 'let r;\nlet v;\n';
+    let write = 'let n = 0;\nlet v;\n';
+    names.forEach((key, j) => {
+      const name = JSON.stringify(key);
+      read += `v = cells[base + ${j}]; if (v !== undefined) { if (r === undefined) r = {}; r[${name}] = v; }\n`;
+      write += `v = r[${name}]; cells[base + ${j}] = v; if (v !== undefined) n++;\n`;
+    });
+    // Property names are JSON-quoted string literals; no other input reaches the code.
+    const registers = new Function('cells', 'base', `${read}return r;`) as RegisterReader;
+    const rowWrite = new Function('r', 'cells', 'base', `${write}return n;`) as RowWriter;
+    return { columns, registers, write: rowWrite };
+  } catch {
+    evalBlocked = true;
+    return {
+      columns,
+      registers: (cells, base) => {
+        let r: Record<string, unknown> | undefined;
+        for (let j = 0; j < names.length; j++) {
+          const v = cells[base + j];
+          if (v !== undefined) (r ??= {})[names[j] as string] = v;
+        }
+        return r;
+      },
+      write: (r, cells, base) => {
+        let n = 0;
+        for (let j = 0; j < names.length; j++) {
+          const v = r[names[j] as string];
+          cells[base + j] = v;
+          if (v !== undefined) n++;
+        }
+        return n;
+      },
+    };
+  }
+}

@@ -57,6 +57,8 @@ export class Database implements SyncHost, WriteHost {
    */
   readonly types = new TypeStore();
   private readonly collections = new Map<string, Collection>();
+  /** The collections' values, for `notify` (no iterator per write). */
+  private collectionList: Collection[] = [];
   private readonly meta: Map<string, string>;
   private readonly tabs: TabChannel | undefined;
   private batchDepth = 0;
@@ -224,7 +226,10 @@ export class Database implements SyncHost, WriteHost {
 
   collection(name: string): Collection {
     let c = this.collections.get(name);
-    if (!c) this.collections.set(name, (c = new Collection(name, this)));
+    if (!c) {
+      this.collections.set(name, (c = new Collection(name, this)));
+      this.collectionList = [...this.collections.values()];
+    }
     return c;
   }
 
@@ -474,7 +479,7 @@ export class Database implements SyncHost, WriteHost {
       let again = true;
       while (again) {
         again = false;
-        for (const c of this.collections.values()) {
+        for (const c of this.collectionList) {
           if (c.live.hasPending) {
             c.live.flush();
             again = true;

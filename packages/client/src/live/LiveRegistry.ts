@@ -23,6 +23,8 @@ export class LiveRegistry {
   private readonly unrouted = new Set<LiveQuery>();
   /** Route per field combination, keyed by the sorted field names. */
   private readonly routes = new Map<string, Route>();
+  /** The routes' values, for the write path (no iterator per write). */
+  private routeList: Route[] = [];
   private readonly routeOf = new Map<LiveQuery, { route: string; keys: unknown[] }>();
   private pending = new Set<LiveQuery>();
   /** The set `flush` swaps in for `pending` (no array copied per commit); undefined while in use. */
@@ -55,7 +57,10 @@ export class LiveRegistry {
     }
     const name = fields.join('\u0000');
     let route = this.routes.get(name);
-    if (!route) this.routes.set(name, (route = { keysOf: compileKeys(fields), keyOf: compileKey(fields), byKey: new Map() }));
+    if (!route) {
+      this.routes.set(name, (route = { keysOf: compileKeys(fields), keyOf: compileKey(fields), byKey: new Map() }));
+      this.routeList = [...this.routes.values()];
+    }
     const keys = cartesian(lists).map(encodeKey);
     for (const k of keys) {
       let set = route.byKey.get(k);
@@ -78,16 +83,21 @@ export class LiveRegistry {
       set?.delete(q);
       if (set?.size === 0) route.byKey.delete(k);
     }
-    if (route.byKey.size === 0) this.routes.delete(filed.route);
+    if (route.byKey.size === 0) {
+      this.routes.delete(filed.route);
+      this.routeList = [...this.routes.values()];
+    }
   }
 
   /** Feeds one document write to the queries it can affect; they publish on `flush()`. */
   write(id: string, before: Doc | undefined, after: Doc | undefined): void {
-    for (const q of this.unrouted) this.touch(q, id, before, after);
-    if (this.routes.size === 0) return;
+    if (this.unrouted.size > 0) for (const q of this.unrouted) this.touch(q, id, before, after);
+    const routes = this.routeList;
+    if (routes.length === 0) return;
     // A query filed under several keys ($in) is visited once per write.
     const mark = ++this.writes;
-    for (const route of this.routes.values()) {
+    for (let r = 0; r < routes.length; r++) {
+      const route = routes[r] as Route;
       const was = before === undefined ? undefined : route.keyOf(before);
       const is = after === undefined ? undefined : route.keyOf(after);
       if (was !== SEVERAL && is !== SEVERAL) {
