@@ -1,12 +1,13 @@
 import { ValidationError } from '../errors.js';
 import { createDocId } from '../ids.js';
-import { applyRemote, applyRemoteOp } from './applyRemote.js';
+import { applyRemote } from './applyRemote.js';
 import { collectSince } from './collectSince.js';
 import type { ContentOps } from './content.js';
 import type { ContentCodec } from './contentCodec.js';
 import { decodeUpdate } from './decodeUpdate.js';
 import { encodeDelta } from './encodeDelta.js';
 import { encodeUpdate } from './encodeUpdate.js';
+import { LoadSink, remapOp } from './loadSink.js';
 import { deleteLocal } from './localEdits.js';
 import { SequenceCore } from './SequenceCore.js';
 import { SequenceRangeError } from './SequenceRangeError.js';
@@ -109,21 +110,15 @@ export abstract class SequenceBase<C> {
    */
   private load(bytes: Uint8Array): void {
     const fresh = new SequenceCore(this.replicaId, this.ops);
-    let map: number[] | null = null;
-    let changed = false;
-    const { agents, update } = decodeUpdate(
-      bytes,
-      this.codec,
-      (op, names) => {
-        map ??= names.map((name) => fresh.agentIndex(name));
-        remapOp(op, map);
-        if (applyRemoteOp(fresh, op)) changed = true;
-      },
-      // A snapshot's inserts alternate at most with the deletes between them.
-      (n) => fresh.log.reserveOps(2 * n),
-    );
-    remap(update, map ?? agents.map((name) => fresh.agentIndex(name)));
-    if (applyRemote(fresh, update)) changed = true;
+    const sink = LoadSink.take(fresh);
+    let changed: boolean;
+    try {
+      const { agents, update } = decodeUpdate(bytes, this.codec, sink);
+      remap(update, sink.map ?? agents.map((name) => fresh.agentIndex(name)));
+      changed = applyRemote(fresh, update) || sink.changed;
+    } finally {
+      sink.release();
+    }
     fresh.log.trim();
     this.core = fresh;
     if (changed) this.emit('remote');
@@ -151,15 +146,6 @@ export abstract class SequenceBase<C> {
     const n = this.core.tree.length;
     if (!Number.isInteger(index) || index < 0 || index > n) throw new SequenceRangeError(`insert index ${index} is outside 0..${n}`, index, 0);
   }
-}
-
-function remapOp<C>(op: UpdateOp<C>, map: number[]): void {
-  op.agent = map[op.agent] as number;
-  if (op.kind === 0) {
-    if (op.oLa >= 0) op.oLa = map[op.oLa] as number;
-    if (op.oRa >= 0) op.oRa = map[op.oRa] as number;
-    if (op.move !== undefined) op.move.ea = map[op.move.ea] as number;
-  } else if (op.kind === 1) for (let i = 0; i < op.targets.length; i += 3) op.targets[i] = map[op.targets[i]!] as number;
 }
 
 function remap<C>(update: Update<C>, map: number[]): void {

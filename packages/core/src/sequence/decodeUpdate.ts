@@ -19,18 +19,30 @@ const stream = { busy: false, op: newScratch<unknown>(), claim: { kind: 2, agent
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
 const MAX_LEN = 2 ** 31;
 
+/**
+ * Receives the operations of a streaming decode. An object with methods rather than a callback:
+ * optimised decoder code remembers the call target, and a per-decode closure would die at the
+ * next full GC and take that code with it (deoptimising the decoder for every later update).
+ */
+export interface OpSink<C> {
+  /** The length of the first operation list, before it is read (a fresh decode sizes its log). */
+  count(ops: number): void;
+  /** One operation; inserts arrive in a reused object, so it must be consumed at once. */
+  op(op: UpdateOp<C>, agents: string[]): void;
+}
+
 interface State<C> {
   r: ByteReader;
   agents: string[];
-  /** Where operations go: to `onOp` when streaming, else into `out` (at `nOut`). */
-  onOp: ((op: UpdateOp<C>, agents: string[]) => void) | undefined;
+  /** Where operations go: to `sink` when streaming, else into `out` (at `nOut`). */
+  sink: OpSink<C> | undefined;
   out: UpdateOp<C>[];
   nOut: number;
   nAgents: number;
   expected: number[];
   prev: number;
   content: ContentSource<C>;
-  /** When set, inserts are decoded into this one object, handed to `onOp` and then reused. */
+  /** When set, inserts are decoded into this one object, handed to the sink and then reused. */
   scratch: InsertOp<C> | null;
   /** Part objects reused by the scratch insert. */
   pool: Array<{ len: number; content: C | null }>;
@@ -39,23 +51,22 @@ interface State<C> {
 
 /**
  * Decodes an update into operations whose agents index `agents`. Everything is validated here:
- * checksum, structure, bounds, part lengths, content size, trailing bytes. Without `onOp` nothing
- * is applied before the whole update has been checked. With `onOp`, the first operation list is
- * streamed to it (inserts in a reused object, so it must consume them at once); only a caller
- * building a replica it can throw away on error (a fresh decode) may do that. `onCount` learns
- * the length of the first list before it is read (a fresh decode sizes its log with it).
+ * checksum, structure, bounds, part lengths, content size, trailing bytes. Without a `sink` nothing
+ * is applied before the whole update has been checked. With a `sink`, the first operation list is
+ * streamed to it; only a caller building a replica it can throw away on error (a fresh decode)
+ * may do that.
  */
-export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, onOp?: (op: UpdateOp<C>, agents: string[]) => void, onCount?: (ops: number) => void): { agents: string[]; update: Update<C> } {
+export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, sink?: OpSink<C>): { agents: string[]; update: Update<C> } {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('update must be a Uint8Array');
   const r = ByteReader.open(bytes);
   try {
-    return decodeWith(r, codec, onOp, onCount);
+    return decodeWith(r, codec, sink);
   } finally {
     r.close();
   }
 }
 
-function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: UpdateOp<C>, agents: string[]) => void, onCount?: (ops: number) => void): { agents: string[]; update: Update<C> } {
+function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | undefined): { agents: string[]; update: Update<C> } {
   if (r.byte() !== MAGIC) throw new DecodeError('not a fieldsync sequence update');
   const format = r.byte();
   if (format !== FORMAT) throw new DecodeError(`unsupported sequence format ${format}`);
@@ -71,20 +82,20 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
   for (let i = 0; i < nAgents; i++) agents[i] = r.replicaId(r.bounded(64, 'replica id length'));
   // A streaming decode hands out the same objects again and again; they are kept between decodes
   // too (a nested streaming decode makes its own), so their shapes stay settled.
-  const reuse = onOp !== undefined && !stream.busy;
+  const reuse = sink !== undefined && !stream.busy;
   if (reuse) stream.busy = true;
-  const scratch: InsertOp<C> | null = onOp ? (reuse ? (stream.op as InsertOp<C>) : newScratch<C>()) : null;
-  const claim: ClaimOp | null = onOp ? (reuse ? stream.claim : { kind: 2, agent: 0, seq: 0, len: 0 }) : null;
-  const pool = onOp ? (reuse ? (stream.pool as Array<{ len: number; content: C | null }>) : []) : NO_PARTS;
+  const scratch: InsertOp<C> | null = sink ? (reuse ? (stream.op as InsertOp<C>) : newScratch<C>()) : null;
+  const claim: ClaimOp | null = sink ? (reuse ? stream.claim : { kind: 2, agent: 0, seq: 0, len: 0 }) : null;
+  const pool = sink ? (reuse ? (stream.pool as Array<{ len: number; content: C | null }>) : []) : NO_PARTS;
   const expected = new Array<number>(nAgents);
   for (let i = 0; i < nAgents; i++) expected[i] = 0;
   const content = codec.read(r);
   try {
     const nOps = r.bounded(r.end, 'operation count');
     // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
-    const ops: UpdateOp<C>[] = onOp || full ? [] : new Array<UpdateOp<C>>(nOps);
-    const st: State<C> = { r, agents, onOp, out: ops, nOut: 0, nAgents, expected, prev: -1, content, scratch, pool, claim };
-    onCount?.(nOps);
+    const ops: UpdateOp<C>[] = sink || full ? [] : new Array<UpdateOp<C>>(nOps);
+    const st: State<C> = { r, agents, sink, out: ops, nOut: 0, nAgents, expected, prev: -1, content, scratch, pool, claim };
+    sink?.count(nOps);
     readOps(st, nOps, full);
     let ends: number[] | null = null;
     if (full) {
@@ -104,7 +115,7 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
     if (nPending > 0) {
       pending = st.out = [];
       st.nOut = 0;
-      st.onOp = undefined;
+      st.sink = undefined;
       readOps(st, nPending, false);
     }
     const nTomb = r.bounded(r.end, 'tombstone count');
@@ -123,7 +134,7 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, onOp?: (op: Update
 
 /** Reads a list of operations; in a snapshot (`gapsAreDeletes`) a seq jump is a run of deletes. */
 function emit<C>(st: State<C>, op: UpdateOp<C>): void {
-  if (st.onOp !== undefined) st.onOp(op, st.agents);
+  if (st.sink !== undefined) st.sink.op(op, st.agents);
   else st.out[st.nOut++] = op;
 }
 
