@@ -323,3 +323,48 @@ describe('text fields', () => {
     expect(await a.outbox.count()).toBe(2);
   });
 });
+
+describe('cursor.current()', () => {
+  it('runs the query once for current() and a subscribe that follows it; a write in between re-runs it', async () => {
+    const db = await open();
+    const orders = db.collection('workOrders');
+    await orders.insertMany([
+      { id: 'a', title: 'A', status: 'open', priority: 2 },
+      { id: 'b', title: 'B', status: 'open', priority: 1 },
+      { id: 'c', title: 'C', status: 'done', priority: 3 },
+    ]);
+    // Every query run reads its candidates through peek (no index here: all three documents).
+    let reads = 0;
+    const peek = orders.peek.bind(orders);
+    orders.peek = (id) => {
+      reads++;
+      return peek(id);
+    };
+
+    const cursor = orders.find({ status: 'open' }, { sort: { priority: 1 } });
+    const first = cursor.current();
+    expect(first.map((d) => d.id)).toEqual(['b', 'a']);
+    expect(Object.isFrozen(first) && first.every((d) => Object.isFrozen(d))).toBe(true);
+    expect(reads).toBe(3);
+    const seen: Array<readonly Doc[]> = [];
+    const stop = cursor.subscribe((r) => seen.push(r));
+    expect(reads).toBe(3); // started from the run current() made
+    expect(seen[0]).toBe(first);
+    expect(cursor.current()).toBe(first); // live: its results, nothing run
+    await orders.update('a', { $set: { priority: 0 } });
+    expect(cursor.current().map((d) => d.id)).toEqual(['a', 'b']);
+    expect(seen.map((r) => r.map((d) => d.id))).toEqual([['b', 'a'], ['a', 'b']]);
+    expect(reads).toBe(3);
+    stop();
+
+    // A write between current() and subscribe: the live query runs again and sees it.
+    const later = orders.find({ status: 'open' }, { sort: { priority: 1 } });
+    later.current();
+    await orders.update('c', { $set: { status: 'open' } });
+    const got: string[][] = [];
+    later.subscribe((r) => got.push(r.map((d) => d.id)))();
+    expect(got).toEqual([['a', 'b', 'c']]);
+    expect(reads).toBe(9);
+    await db.close();
+  });
+});

@@ -10,21 +10,23 @@ interface CursorStore {
 /**
  * Wraps a cursor as an external store. The snapshot is the live query's results array, which
  * keeps its identity until the results change, exactly what `useSyncExternalStore` requires.
+ * The first snapshot is `cursor.current()`: the query runs once, for the first render, and the
+ * subscription made after it starts from that run (unless a write came in between).
  */
 function cursorStore(cursor: Cursor): CursorStore {
   let snapshot: readonly Doc[] | undefined;
   return {
     subscribe(onChange) {
       return cursor.subscribe((results) => {
-        // The first call repeats what getSnapshot already returned; keep that array so React
-        // does not render twice for the same documents.
-        if (snapshot && sameDocs(snapshot, results)) return;
+        // The first call repeats what getSnapshot already returned (the same array, or the same
+        // documents if the collection changed in between); keep it so React does not render twice.
+        if (snapshot && (snapshot === results || sameDocs(snapshot, results))) return;
         snapshot = results;
         onChange();
       });
     },
     getSnapshot() {
-      return (snapshot ??= cursor.fetch());
+      return (snapshot ??= cursor.current());
     },
   };
 }

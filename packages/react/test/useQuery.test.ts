@@ -63,3 +63,33 @@ it('useQuery renders live results, re-renders on change only, and stops on unmou
   await act(async () => root.unmount());
   expect(orders.live.size).toBe(0);
 });
+
+it('useQuery runs the query once to mount: the subscription starts from the first render’s run', async () => {
+  db = await createDatabase({ name: 'react-once' });
+  await db.defineType(type);
+  const orders = db.collection('workOrders');
+  await orders.insert({ id: 'a', title: 'Pump', status: 'open' });
+  await orders.insert({ id: 'b', title: 'Valve', status: 'done' });
+  // Every query run reads each candidate through peek (no index: both documents per run).
+  let reads = 0;
+  const peek = orders.peek.bind(orders);
+  orders.peek = (id) => {
+    reads++;
+    return peek(id);
+  };
+
+  let renders = 0;
+  function List() {
+    const docs = useQuery(() => orders.find({ status: 'open' }), []);
+    renders++;
+    return createElement('ul', null, ...docs.map((d) => createElement('li', { key: d.id }, d.title as string)));
+  }
+  const host = document.createElement('div');
+  const root = createRoot(host);
+  await act(async () => root.render(createElement(List)));
+  expect([...host.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Pump']);
+  expect(reads).toBe(2);
+  expect(renders).toBe(1);
+  expect(orders.live.size).toBe(1);
+  await act(async () => root.unmount());
+});

@@ -19,10 +19,15 @@ export interface LiveQueryState {
  * ```
  */
 export function liveQuery(factory: () => Cursor): LiveQueryState {
-  // Results are available for the very first render, before effects run.
-  let results = $state.raw<readonly Doc[]>(untrack(() => factory().fetch()));
+  // Results are available for the very first render, before effects run: the query runs once
+  // here, and the first subscription starts from that run (see `Cursor.current`).
+  let first: Cursor | undefined = untrack(factory);
+  let results = $state.raw<readonly Doc[]>(untrack(() => (first as Cursor).current()));
   $effect.pre(() => {
-    const cursor = factory();
+    // Called here so the effect tracks what the factory reads (a new cursor costs no query run).
+    const made = factory();
+    const cursor = first !== undefined && first.sameQuery(made) ? first : made;
+    first = undefined;
     return cursor.subscribe((next) => {
       results = next;
     });

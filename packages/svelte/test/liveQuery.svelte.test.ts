@@ -46,3 +46,27 @@ it('liveQuery is $state-reactive, follows reactive inputs, and stops with the co
   await unmount(component);
   expect(orders.live.size).toBe(0);
 });
+
+it('liveQuery runs the query once to mount: the subscription starts from the first render’s run', async () => {
+  db = await createDatabase({ name: 'svelte-once' });
+  await db.defineType(type);
+  const orders = db.collection('workOrders');
+  await orders.insert({ id: 'a', title: 'Pump', status: 'open' });
+  await orders.insert({ id: 'b', title: 'Valve', status: 'done' });
+  // Every query run reads each candidate through peek (no index: both documents per run).
+  let reads = 0;
+  const peek = orders.peek.bind(orders);
+  orders.peek = (id) => {
+    reads++;
+    return peek(id);
+  };
+
+  const target = document.createElement('div');
+  const filter = $state({ status: 'open' });
+  const component = mount(Orders, { target, props: { db, filter } });
+  flushSync();
+  expect([...target.querySelectorAll('li')].map((li) => li.textContent)).toEqual(['Pump']);
+  expect(reads).toBe(2);
+  expect(orders.live.size).toBe(1);
+  await unmount(component);
+});

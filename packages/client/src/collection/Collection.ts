@@ -4,7 +4,7 @@ import { HashIndex } from '../index/HashIndex.js';
 import type { IndexSpec } from '../index/indexKey.js';
 import { OrderedIndex } from '../index/OrderedIndex.js';
 import type { SecondaryIndex } from '../index/planner.js';
-import { LiveQuery } from '../live/LiveQuery.js';
+import { LiveQuery, type LiveStart } from '../live/LiveQuery.js';
 import { LiveRegistry } from '../live/LiveRegistry.js';
 import { isPlainObject } from '../query/compileSelector.js';
 import { ModifierError } from '../query/errors.js';
@@ -70,6 +70,7 @@ export class Collection implements QuerySource {
   readonly live: LiveRegistry;
   /** While > 0, index maintenance is suspended (bulk load) and indexes are rebuilt at the end. */
   private bulkDepth = 0;
+  private changes = 0;
 
   constructor(
     readonly name: string,
@@ -79,6 +80,14 @@ export class Collection implements QuerySource {
     this.rows = new RowStore(name, { typeFor: () => host.typeFor(name), view: (state) => host.view(state) });
     this.states = new StatesView(this.rows);
     this.docs = new DocsView(this.rows);
+  }
+
+  /**
+   * Grows with every change to the documents, whatever its origin: results computed at one
+   * version are what a live query would start from while it holds (see `Cursor.current`).
+   */
+  get version(): number {
+    return this.changes;
   }
 
   /** Inserts a document; `id` is generated if absent. Resolves once durable. */
@@ -187,6 +196,7 @@ export class Collection implements QuerySource {
    * object readers held before.
    */
   applyState(id: string, next: DocState | undefined, materialized?: Doc): void {
+    this.changes++;
     if (this.host.watchesRows) {
       // A document whose insert the outbox holds by reference is unchanged since: its registers
       // all have the insert's stamp (after any write some have their own, and this is skipped).
@@ -212,6 +222,7 @@ export class Collection implements QuerySource {
    */
   insertState(id: string, state: DocState): boolean {
     if (!this.rows.add(id, state)) return false;
+    this.changes++;
     const track = this.live.size > 0 || (this.bulkDepth === 0 && this.indexes.length > 0);
     if (!track) return true;
     const after = this.rows.doc(id);
@@ -240,6 +251,7 @@ export class Collection implements QuerySource {
 
   /** Re-materializes every document (the type changed: defaults or declared fields differ). */
   rematerialize(): void {
+    this.changes++;
     // Live queries need each document as it was (they are routed by its old values too): read
     // them all before the cached documents and the read plan of the old type are dropped.
     const before = this.live.size === 0 ? undefined : new Map<string, Doc | undefined>();
@@ -255,9 +267,9 @@ export class Collection implements QuerySource {
     });
   }
 
-  /** Registers a live query for a cursor (called by `Cursor.subscribe`). */
-  openLive(cursor: Cursor): LiveQuery {
-    const q = new LiveQuery(cursor.query, this);
+  /** Registers a live query for a cursor (called by `Cursor.subscribe`), from `start` if given. */
+  openLive(cursor: Cursor, start?: LiveStart): LiveQuery {
+    const q = new LiveQuery(cursor.query, this, start);
     this.live.add(q);
     return q;
   }

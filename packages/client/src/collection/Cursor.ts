@@ -1,4 +1,5 @@
-import type { LiveQuery } from '../live/LiveQuery.js';
+import type { LiveQuery, LiveStart } from '../live/LiveQuery.js';
+import { startLive } from '../live/LiveQuery.js';
 import type { QueryListener } from '../live/ResultChange.js';
 import type { CompiledQuery } from '../query/compileQuery.js';
 import { compileQueryCached } from '../query/queryCache.js';
@@ -20,7 +21,10 @@ export interface Explain {
 
 /** What a cursor runs against: the collection's documents and indexes, and its live-query registry. */
 export interface CursorSource extends QuerySource {
-  openLive(cursor: Cursor): LiveQuery;
+  /** Grows with every change to the documents (results computed at one value hold until it moves). */
+  readonly version: number;
+  /** Starts a live query, from `start` (a run of the cursor's query at the current version) if given. */
+  openLive(cursor: Cursor, start?: LiveStart): LiveQuery;
   closeLive(live: LiveQuery): void;
 }
 
@@ -32,6 +36,8 @@ export interface CursorSource extends QuerySource {
 export class Cursor {
   readonly query: CompiledQuery;
   private live: LiveQuery | undefined;
+  /** The run made by `current()` while not live, and the collection version it was made at. */
+  private seed: { version: number; start: LiveStart } | undefined;
 
   constructor(
     private readonly collection: CursorSource,
@@ -68,11 +74,34 @@ export class Cursor {
   }
 
   /**
+   * The results `subscribe` reports first, frozen (the array and its documents). While the cursor
+   * is live they are its live query's, read without running anything. Otherwise the query runs
+   * now, and a `subscribe` made before the collection changes again starts from this run instead
+   * of running the query a second time: a binding renders from it before it subscribes (React's
+   * `getSnapshot`, Svelte's first render), and the live query then reports this same array.
+   */
+  current(): readonly Doc[] {
+    if (this.live) return this.live.results;
+    const start = startLive(this.query, this.collection);
+    this.seed = { version: this.collection.version, start };
+    return start.output;
+  }
+
+  /** True when `other` runs the same compiled query on the same collection (so it gives the same results). */
+  sameQuery(other: Cursor): boolean {
+    return other.collection === this.collection && other.query === this.query;
+  }
+
+  /**
    * Calls `listener` now with the current results, then once per commit that changes them, with
    * the new results and what changed. Returns the function that stops it.
    */
   subscribe(listener: QueryListener): () => void {
-    this.live ??= this.collection.openLive(this);
+    if (!this.live) {
+      const seed = this.seed;
+      this.seed = undefined;
+      this.live = this.collection.openLive(this, seed !== undefined && seed.version === this.collection.version ? seed.start : undefined);
+    }
     const live = this.live;
     live.addListener(listener);
     return () => {

@@ -6,12 +6,31 @@ import { diffResults } from './diffResults.js';
 import type { QueryListener, ResultChange } from './ResultChange.js';
 
 /**
+ * Where a live query starts: every match in result order (frozen: shared with listeners), the
+ * visible window (`skip`/`limit`) and the results listeners get (projected, frozen).
+ */
+export interface LiveStart {
+  readonly matched: Doc[];
+  readonly visible: readonly Doc[];
+  readonly output: readonly Doc[];
+}
+
+/** Runs `query` once for a live query (`Cursor.current` runs it ahead of `subscribe`). */
+export function startLive(query: CompiledQuery, source: QuerySource): LiveStart {
+  const matched = runQuery(source, query, false).docs;
+  // A query may build its documents fresh and unfrozen; these are shared with every listener.
+  for (const d of matched) Object.freeze(d);
+  const visible = windowOf(matched, query);
+  return { matched, visible, output: projectAll(visible, query) };
+}
+
+/**
  * One maintained query. It keeps every match in result order and applies each write with a
  * binary search (no re-run of the query), then, once per commit, publishes the visible window
  * (`skip`/`limit`) and how it changed.
  */
 export class LiveQuery {
-  private matched: Doc[];
+  private readonly matched: Doc[];
   private readonly members = new Set<string>();
   private visible: readonly Doc[];
   private output: readonly Doc[];
@@ -28,18 +47,16 @@ export class LiveQuery {
   /** Bookkeeping of `LiveRegistry.write`: the number of the write that last visited this query. */
   visitedBy = 0;
 
+  /** `start`: a run of `query` over `source` as it is now (it is taken over), else the query runs here. */
   constructor(
     readonly query: CompiledQuery,
     source: QuerySource,
+    start: LiveStart = startLive(query, source),
   ) {
-    this.matched = runQuery(source, query, false).docs;
-    // A query may build its documents fresh and unfrozen; these are shared with every listener.
-    for (const d of this.matched) {
-      Object.freeze(d);
-      this.members.add(d.id);
-    }
-    this.visible = this.window();
-    this.output = this.project(this.visible);
+    this.matched = start.matched;
+    for (const d of this.matched) this.members.add(d.id);
+    this.visible = start.visible;
+    this.output = start.output;
   }
 
   /** The current results (projected), the same array until the next change. */
@@ -94,7 +111,7 @@ export class LiveQuery {
   /** Publishes the accumulated writes (once per commit). Returns true if listeners were called. */
   flush(): boolean {
     if (this.events === 0) return false;
-    const next = this.window();
+    const next = windowOf(this.matched, this.query);
     let changes: ResultChange[];
     if (this.events === 1 && this.unwindowed()) changes = this.singleChange(next);
     else {
@@ -105,7 +122,7 @@ export class LiveQuery {
     this.events = 0;
     if (changes.length === 0) return false;
     this.visible = next;
-    this.output = this.project(next);
+    this.output = projectAll(next, this.query);
     const { project } = this.query;
     const out = project
       ? changes.map((c) => (c.type === 'added' || c.type === 'changed' ? { ...c, doc: project(c.doc) as Doc } : c))
@@ -145,16 +162,6 @@ export class LiveQuery {
     return changes;
   }
 
-  private window(): readonly Doc[] {
-    const { skip, limit } = this.query;
-    return this.matched.slice(skip, limit === undefined ? undefined : skip + limit);
-  }
-
-  private project(docs: readonly Doc[]): readonly Doc[] {
-    const p = this.query.project;
-    return Object.freeze(p ? docs.map((d) => p(d) as Doc) : docs);
-  }
-
   private insertionPoint(doc: Doc): number {
     let lo = 0;
     let hi = this.matched.length;
@@ -174,4 +181,16 @@ export class LiveQuery {
     // caller handed a different object with the same order.
     return this.matched.findIndex((d) => d.id === doc.id);
   }
+}
+
+/** The visible part of the matches (`skip`/`limit`): a copy, as the matches keep changing. */
+function windowOf(matched: readonly Doc[], query: CompiledQuery): readonly Doc[] {
+  const { skip, limit } = query;
+  return matched.slice(skip, limit === undefined ? undefined : skip + limit);
+}
+
+/** The results listeners get: the window projected (`fields`), frozen. */
+function projectAll(docs: readonly Doc[], query: CompiledQuery): readonly Doc[] {
+  const p = query.project;
+  return Object.freeze(p ? docs.map((d) => p(d) as Doc) : docs);
 }
