@@ -275,7 +275,7 @@ describe('SyncHost', () => {
     expect(db.typeOf('workOrders').version).toBe(2);
     await expect(db.applyTypes([{ name: 'bad', version: 1, fields: { a: { type: 'nope' } } }])).rejects.toThrow(SchemaError);
     let heard = 0;
-    db.onOutboxChange(() => heard++);
+    db.outbox.onChange(() => heard++);
     await db.collection('workOrders').insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: 'open' })));
     expect(heard).toBe(1);
   });

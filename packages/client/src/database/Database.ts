@@ -413,11 +413,6 @@ export class Database implements SyncHost, WriteHost {
 
   // ---- SyncHost -------------------------------------------------------------------------
 
-  /** SyncHost: lets the sync client push right after a local write instead of polling. */
-  onOutboxChange(listener: () => void): () => void {
-    return this.outbox.onChange(listener);
-  }
-
   async applyRemote(docs: readonly unknown[]): Promise<void> {
     this.assertOpen();
     const parsed = docs.map((d) => docFromJSON(d)); // validates all before touching anything

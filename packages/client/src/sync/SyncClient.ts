@@ -65,11 +65,9 @@ export class SyncClient {
     if (nav?.onLine === false) this.#status.online = false;
   }
 
-  /** Subscribes to local outbox changes through whichever hook the host offers. */
+  /** Subscribes to local outbox changes, if the host's outbox reports them (else: undefined, poll). */
   #onOutboxChange(fn: () => void): (() => void) | undefined {
-    if (this.#host.outbox.onChange) return this.#host.outbox.onChange(fn);
-    if (this.#host.onOutboxChange) return this.#host.onOutboxChange(fn);
-    return undefined;
+    return this.#host.outbox.onChange?.(fn);
   }
 
   /** A snapshot of the current status. */

@@ -38,11 +38,6 @@ export interface SyncHost {
   typePushed?(def: unknown, error?: string): Promise<void>;
   /** Subscribe to "a type was defined or migrated on this device" (so it is pushed promptly). */
   onLocalTypes?(listener: () => void): () => void;
-  /**
-   * Subscribe to "a local change entered the outbox" so the sync client pushes promptly instead
-   * of polling. Optional: without it the sync client checks the outbox every `pollMs`.
-   */
-  onOutboxChange?(listener: () => void): () => void;
   /** Small persisted key/value store for sync metadata (the pull cursor). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
@@ -63,8 +58,8 @@ export interface SyncOutbox {
   count(): Promise<number>;
   /**
    * Subscribe to "a local change entered the queue" so the sync client pushes right after a
-   * write instead of polling. Optional: without it (and without `SyncHost.onOutboxChange`) the
-   * sync client checks the outbox every `pollMs`.
+   * write instead of polling. Optional: without it the sync client checks the outbox every
+   * `pollMs`. (The one such hook: it belongs to the queue it reports on.)
    */
   onChange?(listener: () => void): () => void;
 }
