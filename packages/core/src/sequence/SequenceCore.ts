@@ -2,6 +2,7 @@ import type { ContentOps } from './content.js';
 import { OpLog } from './OpLog.js';
 import type { InsertEntry, MoveMeta, Run } from './Run.js';
 import { RunTree } from './RunTree.js';
+import { TypingTail } from './typingTail.js';
 import type { InsertOp, UpdateOp } from './updateOps.js';
 
 /** Per replica: its next seq (the version entry), its inserts by seq, its log operations by seq. */
@@ -42,8 +43,8 @@ export class SequenceCore<C> {
   private readonly mapIdx: number[] = [];
   /** The slots written by list moves (absent for every other insert). */
   private moves: Map<InsertEntry<C>, MoveMeta> | null = null;
-  /** The run that typing (local or remote) last appended to; its content is not compact yet. */
-  private growing: Run<C> | null = null;
+  /** The run that typing (local or remote) appends to; its content is not compact yet. */
+  readonly typing: TypingTail<C>;
   private winners: Map<string, { a: number; s: number; stamp: number }> | null = null;
 
   constructor(
@@ -51,6 +52,7 @@ export class SequenceCore<C> {
     readonly ops: ContentOps<C>,
   ) {
     this.tree = new RunTree(ops);
+    this.typing = new TypingTail(ops);
     this.me = this.agentIndex(replica);
   }
 
@@ -220,17 +222,9 @@ export class SequenceCore<C> {
     }
   }
 
-  /**
-   * Appends `content` to run `r` (typing that continues it). Appending builds a chain of small
-   * pieces, so the run appended to before `r` is compacted now that its typing has moved on.
-   */
+  /** Appends `content` to run `r` (typing that continues it); see {@link TypingTail}. */
   grow(r: Run<C>, content: C): void {
-    const g = this.growing;
-    if (g !== r) {
-      if (g !== null && g.content !== null) this.ops.settle(g.content);
-      this.growing = r;
-    }
-    r.content = this.ops.append(r.content as C, content);
+    this.typing.append(r, content);
   }
 
   /**

@@ -24,7 +24,6 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
   }
   const { start, n, from } = sc;
   const log = core.log;
-  const ops = core.ops;
   const t = takeTables();
   try {
     // Pass 1: the agent table (in the order the general encoder meets agents) and the content.
@@ -48,7 +47,8 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
           if (r.content === null) continue;
           const a = seq > r.seq ? seq - r.seq : 0;
           const b = Math.min(r.len, end - r.seq);
-          t.contents[t.nContents++] = a === 0 && b === r.len ? r.content : ops.slice(r.content, a, b);
+          if (a === 0 && b === r.len) t.contents[t.nContents++] = r.content;
+          else t.nContents = core.typing.addContent(r, a, b, t.contents, t.nContents);
         }
         const oLa = seq === e.seq ? e.oLa : agent;
         if (oLa >= 0) t.ref(oLa);
