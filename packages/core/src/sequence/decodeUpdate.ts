@@ -80,6 +80,8 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
   // update is decoded per keystroke.
   const agents = new Array<string>(nAgents);
   for (let i = 0; i < nAgents; i++) agents[i] = r.replicaId(r.bounded(64, 'replica id length'));
+  // (Read before the shared streaming objects are taken: a throw here would leave them taken.)
+  const content = codec.read(r);
   // A streaming decode hands out the same objects again and again; they are kept between decodes
   // too (a nested streaming decode makes its own), so their shapes stay settled.
   const reuse = sink !== undefined && !stream.busy;
@@ -89,7 +91,6 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
   const pool = sink ? (reuse ? (stream.pool as Array<{ len: number; content: C | null }>) : []) : NO_PARTS;
   const expected = new Array<number>(nAgents);
   for (let i = 0; i < nAgents; i++) expected[i] = 0;
-  const content = codec.read(r);
   try {
     const nOps = r.bounded(r.end, 'operation count');
     // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
