@@ -1,5 +1,6 @@
 import { DecodeError } from '../errors.js';
 import { ByteReader } from './bytes.js';
+import { DecodeState, type OpSink } from './decodeState.js';
 import type { ContentCodec, ContentSource } from './contentCodec.js';
 import type { ClaimOp, InsertOp, Update, UpdateOp } from './updateOps.js';
 import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MAX, T_MOVE, T_OL, T_OL_OTHER, T_OL_PREV, T_OR, T_OR_NEXT, T_OR_OTHER, T_PARTS, T_SEQ } from './updateFormat.js';
@@ -18,36 +19,6 @@ const stream = { busy: false, op: newScratch<unknown>(), claim: { kind: 2, agent
 
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
 const MAX_LEN = 2 ** 31;
-
-/**
- * Receives the operations of a streaming decode. An object with methods rather than a callback:
- * optimised decoder code remembers the call target, and a per-decode closure would die at the
- * next full GC and take that code with it (deoptimising the decoder for every later update).
- */
-export interface OpSink<C> {
-  /** The length of the first operation list, before it is read (a fresh decode sizes its log). */
-  count(ops: number): void;
-  /** One operation; inserts arrive in a reused object, so it must be consumed at once. */
-  op(op: UpdateOp<C>, agents: string[]): void;
-}
-
-interface State<C> {
-  r: ByteReader;
-  agents: string[];
-  /** Where operations go: to `sink` when streaming, else into `out` (at `nOut`). */
-  sink: OpSink<C> | undefined;
-  out: UpdateOp<C>[];
-  nOut: number;
-  nAgents: number;
-  expected: number[];
-  prev: number;
-  content: ContentSource<C>;
-  /** When set, inserts are decoded into this one object, handed to the sink and then reused. */
-  scratch: InsertOp<C> | null;
-  /** Part objects reused by the scratch insert. */
-  pool: Array<{ len: number; content: C | null }>;
-  claim: ClaimOp | null;
-}
 
 /**
  * Decodes an update into operations whose agents index `agents`. Everything is validated here:
@@ -89,13 +60,16 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
   const scratch: InsertOp<C> | null = sink ? (reuse ? (stream.op as InsertOp<C>) : newScratch<C>()) : null;
   const claim: ClaimOp | null = sink ? (reuse ? stream.claim : { kind: 2, agent: 0, seq: 0, len: 0 }) : null;
   const pool = sink ? (reuse ? (stream.pool as Array<{ len: number; content: C | null }>) : []) : NO_PARTS;
-  const expected = new Array<number>(nAgents);
-  for (let i = 0; i < nAgents; i++) expected[i] = 0;
+  const st = DecodeState.take<C>(r, agents, sink);
+  st.scratch = scratch;
+  st.pool = pool;
+  st.claim = claim;
+  st.content = content;
   try {
     const nOps = r.bounded(r.end, 'operation count');
     // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
     const ops: UpdateOp<C>[] = sink || full ? [] : new Array<UpdateOp<C>>(nOps);
-    const st: State<C> = { r, agents, sink, out: ops, nOut: 0, nAgents, expected, prev: -1, content, scratch, pool, claim };
+    st.out = ops;
     sink?.count(nOps);
     readOps(st, nOps, full);
     let ends: number[] | null = null;
@@ -121,11 +95,12 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
     }
     const nTomb = r.bounded(r.end, 'tombstone count');
     const tombstones = nTomb > 0 ? readTriples(r, nTomb, nAgents) : (NO_TRIPLES as number[]);
-    if (st.content.left !== 0) throw new DecodeError('content block longer than its operations');
+    if (content.left !== 0) throw new DecodeError('content block longer than its operations');
     if (!r.done) throw new DecodeError('trailing bytes after sequence update');
     return { agents, update: { ops, pending, tombstones, ends } };
   } finally {
     content.close();
+    st.release();
     if (reuse) {
       stream.busy = false;
       for (let i = 0; i < pool.length; i++) (pool[i] as { content: C | null }).content = null;
@@ -134,12 +109,12 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
 }
 
 /** Reads a list of operations; in a snapshot (`gapsAreDeletes`) a seq jump is a run of deletes. */
-function emit<C>(st: State<C>, op: UpdateOp<C>): void {
+function emit<C>(st: DecodeState<C>, op: UpdateOp<C>): void {
   if (st.sink !== undefined) st.sink.op(op, st.agents);
   else st.out[st.nOut++] = op;
 }
 
-function readOps<C>(st: State<C>, n: number, gapsAreDeletes: boolean): void {
+function readOps<C>(st: DecodeState<C>, n: number, gapsAreDeletes: boolean): void {
   const r = st.r;
   const nAgents = st.nAgents;
   const expected = st.expected;
@@ -166,7 +141,7 @@ function readOps<C>(st: State<C>, n: number, gapsAreDeletes: boolean): void {
   }
 }
 
-function claimOp<C>(st: State<C>, agent: number, seq: number, len: number): ClaimOp {
+function claimOp<C>(st: DecodeState<C>, agent: number, seq: number, len: number): ClaimOp {
   const c = st.claim;
   if (c === null) return { kind: 2, agent, seq, len };
   c.agent = agent;
@@ -176,7 +151,7 @@ function claimOp<C>(st: State<C>, agent: number, seq: number, len: number): Clai
 }
 
 /** A part object: fresh, or from the pool when decoding into the scratch insert. */
-function part<C>(st: State<C>, i: number, len: number, content: C | null): { len: number; content: C | null } {
+function part<C>(st: DecodeState<C>, i: number, len: number, content: C | null): { len: number; content: C | null } {
   if (st.scratch === null) return { len, content };
   let p = st.pool[i];
   if (p === undefined) {
@@ -189,7 +164,7 @@ function part<C>(st: State<C>, i: number, len: number, content: C | null): { len
   return p;
 }
 
-function readInsert<C>(st: State<C>, tag: number, a: number, seq: number, len: number): InsertOp<C> {
+function readInsert<C>(st: DecodeState<C>, tag: number, a: number, seq: number, len: number): InsertOp<C> {
   const r = st.r;
   let op = st.scratch;
   const fresh = op === null;
@@ -240,13 +215,13 @@ function readInsert<C>(st: State<C>, tag: number, a: number, seq: number, len: n
       const plen = Math.floor(v / 2);
       if (plen === 0) throw new DecodeError('empty part');
       total += plen;
-      const p = part(st, i, plen, v % 2 === 1 ? null : st.content.take(plen));
+      const p = part(st, i, plen, v % 2 === 1 ? null : (st.content as ContentSource<C>).take(plen));
       if (fresh) op.parts[i] = p;
       else op.parts.push(p);
     }
     if (total !== len) throw new DecodeError('parts do not add up to the operation length');
   } else {
-    const p = part(st, 0, len, tag & T_DELETED ? null : st.content.take(len));
+    const p = part(st, 0, len, tag & T_DELETED ? null : (st.content as ContentSource<C>).take(len));
     if (fresh) op.parts = [p];
     else op.parts.push(p);
   }

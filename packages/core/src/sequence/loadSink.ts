@@ -1,5 +1,5 @@
 import { applyRemoteOp } from './applyRemote.js';
-import type { OpSink } from './decodeUpdate.js';
+import type { OpSink } from './decodeState.js';
 import type { SequenceCore } from './SequenceCore.js';
 import type { UpdateOp } from './updateOps.js';
 
