@@ -51,6 +51,44 @@ describe('SortedList', () => {
       { seed: SEED, numRuns: 60 },
     );
   });
+
+  it('after a bulk load, finds every pair through the chunks it split and emptied', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 1500 }),
+        // Many inserts of one key overflow a chunk in the middle (splits there, not only at the end).
+        fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constant(20)), fc.integer({ min: 0, max: 6000 })), { maxLength: 3000, size: 'max' }),
+        (loaded, ops) => {
+          const model = new Map<string, number>();
+          for (let n = 0; n < loaded; n++) model.set(`id${n}`, n % 41);
+          const sorted = [...model].sort(([i1, k1], [i2, k2]) => k1 - k2 || (i1 < i2 ? -1 : i1 > i2 ? 1 : 0));
+          const list = new SortedList();
+          list.load(
+            sorted.map(([, k]) => k),
+            sorted.map(([id]) => id),
+          );
+          for (const [insert, key, n] of ops) {
+            const id = `id${n}`;
+            if (insert && !model.has(id)) {
+              list.insert(key, id);
+              model.set(id, key);
+            } else if (!insert && model.has(id)) {
+              expect(list.remove(model.get(id), id)).toBe(true);
+              expect(list.remove(model.get(id), id)).toBe(false);
+              model.delete(id);
+            }
+          }
+          const all = [...model].sort(([i1, k1], [i2, k2]) => k1 - k2 || (i1 < i2 ? -1 : i1 > i2 ? 1 : 0)).map(([id]) => id);
+          expect([...list.range(undefined, undefined)]).toEqual(all);
+          for (const key of [0, 7, 40]) {
+            const at = { value: key, inclusive: true };
+            expect([...list.range(at, undefined)]).toEqual(all.filter((id) => (model.get(id) as number) >= key));
+          }
+        },
+      ),
+      { seed: SEED, numRuns: 40 },
+    );
+  });
 });
 
 function source(docs: Doc[], specs: Array<[kind: 'hash' | 'ordered', fields: string[]]>): QuerySource {
