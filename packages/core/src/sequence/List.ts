@@ -65,9 +65,11 @@ export class List<T = unknown> extends SequenceBase<unknown[]> {
 
   toArray(): T[] {
     const out: T[] = [];
-    this.core.tree.forEachVisible((c) => {
-      for (const v of c) out.push(v as T);
-    });
+    const contents = this.core.tree.visibleContents();
+    for (let i = 0; i < contents.length; i++) {
+      const c = contents[i] as unknown[];
+      for (let j = 0; j < c.length; j++) out.push(c[j] as T);
+    }
     return out;
   }
 

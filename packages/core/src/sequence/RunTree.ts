@@ -136,12 +136,26 @@ export class RunTree<C> {
     if (this.cBlock >= at) this.cBlock++;
   }
 
-  /** Calls `fn` with the content of every visible run, in order. */
-  forEachVisible(fn: (c: C) => void): void {
-    for (const block of this.blocks) {
-      if (block.vis === 0) continue;
-      for (const r of block.runs) if (r.content !== null) fn(r.content);
-    }
+  /**
+   * The content of every visible run, in order. Without a callback (a closure per call would be
+   * inlined into the optimised code and deoptimise it when it dies), and a call per block: this
+   * runs once per `toString`, so a loop over every run here would only run as on-stack-replacement
+   * code, compiled anew on each call after a full GC.
+   */
+  visibleContents(): C[] {
+    const out: C[] = [];
+    const blocks = this.blocks;
+    for (let i = 0; i < blocks.length; i++) addVisible(blocks[i] as Block<C>, out);
+    return out;
+  }
+}
+
+function addVisible<C>(block: Block<C>, out: C[]): void {
+  if (block.vis === 0) return;
+  const runs = block.runs;
+  for (let i = 0; i < runs.length; i++) {
+    const c = (runs[i] as Run<C>).content;
+    if (c !== null) out.push(c);
   }
 }
 

@@ -32,9 +32,7 @@ export class Text extends SequenceBase<string> {
   }
 
   override toString(): string {
-    const parts: string[] = [];
-    this.core.tree.forEachVisible((c) => parts.push(c));
-    return parts.join('');
+    return this.core.tree.visibleContents().join('');
   }
 
   toJSON(): string {
