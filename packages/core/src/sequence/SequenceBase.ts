@@ -4,7 +4,7 @@ import { applyRemote } from './applyRemote.js';
 import { collectSince } from './collectSince.js';
 import type { ContentOps } from './content.js';
 import type { ContentCodec } from './contentCodec.js';
-import { decodeUpdate } from './decodeUpdate.js';
+import { decodeUpdate, releaseOps } from './decodeUpdate.js';
 import { encodeDelta } from './encodeDelta.js';
 import { encodeUpdate } from './encodeUpdate.js';
 import { LoadSink, remapOp } from './loadSink.js';
@@ -98,9 +98,15 @@ export abstract class SequenceBase<C> {
       this.load(bytes);
       return;
     }
-    const { agents, update } = decodeUpdate(bytes, this.codec);
-    remap(update, this.core.agentMap(agents));
-    if (applyRemote(this.core, update)) this.emit('remote');
+    const { agents, update, pooled } = decodeUpdate(bytes, this.codec);
+    let changed: boolean;
+    try {
+      remap(update, this.core.agentMap(agents));
+      changed = applyRemote(this.core, update);
+    } finally {
+      if (pooled) releaseOps();
+    }
+    if (changed) this.emit('remote');
   }
 
   /**

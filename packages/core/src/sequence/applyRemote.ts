@@ -21,7 +21,8 @@ export function applyRemote<C>(core: SequenceCore<C>, update: Update<C>): boolea
     const op = ops[i] as UpdateOp<C>;
     const r = tryApply(core, op);
     if (r === APPLIED) changed = true;
-    else if (r === BLOCKED) addPending(core, op);
+    // (Decoded inserts may be reused by the next decode: one that waits is copied.)
+    else if (r === BLOCKED) addPending(core, copyOp(op));
   }
   const pending = update.pending;
   for (let i = 0; i < pending.length; i++) {
@@ -44,9 +45,14 @@ export function applyRemote<C>(core: SequenceCore<C>, update: Update<C>): boolea
  */
 export function applyRemoteOp<C>(core: SequenceCore<C>, op: UpdateOp<C>): boolean {
   const r = tryApply(core, op);
-  if (r === BLOCKED) addPending(core, op.kind === 0 ? { ...op, parts: op.parts.map((p) => ({ len: p.len, content: p.content })) } : { ...op });
+  if (r === BLOCKED) addPending(core, copyOp(op));
   else if (r === APPLIED && core.pending.length > 0) retryPending(core);
   return r === APPLIED;
+}
+
+/** A copy of `op` that shares nothing a decoder may reuse. */
+function copyOp<C>(op: UpdateOp<C>): UpdateOp<C> {
+  return op.kind === 0 ? { ...op, parts: op.parts.map((p) => ({ len: p.len, content: p.content })) } : { ...op };
 }
 
 function addPending<C>(core: SequenceCore<C>, op: UpdateOp<C>): void {

@@ -215,7 +215,9 @@ export class ByteReader {
   replicaId(n: number): string {
     const at = this.skip(n);
     const buf = this.buf;
-    search: for (const name of recentNames) {
+    // (An indexed loop: a for-of allocated an iterator per agent of every update.)
+    search: for (let k = 0; k < recentNames.length; k++) {
+      const name = recentNames[k] as string;
       if (name.length !== n) continue;
       for (let i = 0; i < n; i++) if (name.charCodeAt(i) !== buf[at + i]) continue search;
       return name;

@@ -43,6 +43,8 @@ export class DecodeState<C> {
   /** Part objects reused by the scratch insert. */
   pool: Array<{ len: number; content: C | null }> = [];
   claim: ClaimOp | null = null;
+  /** Single-part inserts come from the decoder's pool (see `releaseOps`). */
+  pooled = false;
 
   static take<C>(r: ByteReader, agents: string[], sink: OpSink<C> | undefined): DecodeState<C> {
     const st = shared.busy ? new DecodeState<C>() : (shared as DecodeState<C>);
@@ -68,6 +70,7 @@ export class DecodeState<C> {
     this.content = null;
     this.scratch = null;
     this.claim = null;
+    this.pooled = false;
   }
 }
 

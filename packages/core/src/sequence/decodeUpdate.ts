@@ -17,6 +17,24 @@ function newScratch<C>(): InsertOp<C> {
 
 const stream = { busy: false, op: newScratch<unknown>(), claim: { kind: 2, agent: 0, seq: 0, len: 0 } as ClaimOp, pool: [] as Array<{ len: number; content: unknown }> };
 
+/**
+ * The single-part inserts of a (non-streaming) decode come from here and are reused by the next
+ * decode: a keystroke's update would otherwise allocate an insert, a part list and a part (200
+ * bytes) that die as soon as it is applied. The caller gives them back with {@link releaseOps}
+ * once applied; whatever it keeps (operations that must wait) it copies. At most `MAX_POOLED` per
+ * decode; a decode while they are taken (none is nested in practice) makes its own.
+ */
+const opPool = { busy: false, ops: [] as InsertOp<unknown>[], n: 0 };
+const MAX_POOLED = 64;
+
+/** Gives back the pooled operations of the decode whose result said `pooled`. */
+export function releaseOps(): void {
+  const ops = opPool.ops;
+  for (let i = 0; i < opPool.n; i++) ((ops[i] as InsertOp<unknown>).parts[0] as { content: unknown }).content = null;
+  opPool.n = 0;
+  opPool.busy = false;
+}
+
 /** Largest length of one operation; bounds the damage a corrupt length can do. */
 const MAX_LEN = 2 ** 31;
 
@@ -27,7 +45,7 @@ const MAX_LEN = 2 ** 31;
  * streamed to it; only a caller building a replica it can throw away on error (a fresh decode)
  * may do that.
  */
-export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, sink?: OpSink<C>): { agents: string[]; update: Update<C> } {
+export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, sink?: OpSink<C>): { agents: string[]; update: Update<C>; pooled: boolean } {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('update must be a Uint8Array');
   const r = ByteReader.open(bytes);
   try {
@@ -37,7 +55,7 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, sink?
   }
 }
 
-function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | undefined): { agents: string[]; update: Update<C> } {
+function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | undefined): { agents: string[]; update: Update<C>; pooled: boolean } {
   if (r.byte() !== MAGIC) throw new DecodeError('not a fieldsync sequence update');
   const format = r.byte();
   if (format !== FORMAT) throw new DecodeError(`unsupported sequence format ${format}`);
@@ -61,10 +79,17 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
   const claim: ClaimOp | null = sink ? (reuse ? stream.claim : { kind: 2, agent: 0, seq: 0, len: 0 }) : null;
   const pool = sink ? (reuse ? (stream.pool as Array<{ len: number; content: C | null }>) : []) : NO_PARTS;
   const st = DecodeState.take<C>(r, agents, sink);
+  const pooled = sink === undefined && !opPool.busy;
+  if (pooled) {
+    opPool.busy = true;
+    opPool.n = 0;
+  }
+  st.pooled = pooled;
   st.scratch = scratch;
   st.pool = pool;
   st.claim = claim;
   st.content = content;
+  let ok = false;
   try {
     const nOps = r.bounded(r.end, 'operation count');
     // Without snapshot gaps (claims between inserts) the list has exactly nOps operations.
@@ -88,6 +113,7 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
     const nPending = r.bounded(r.end, 'operation count');
     let pending = NO_OPS as UpdateOp<C>[];
     if (nPending > 0) {
+      st.pooled = false; // waiting operations are kept as they are
       pending = st.out = [];
       st.nOut = 0;
       st.sink = undefined;
@@ -97,8 +123,10 @@ function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | 
     const tombstones = nTomb > 0 ? readTriples(r, nTomb, nAgents) : (NO_TRIPLES as number[]);
     if (content.left !== 0) throw new DecodeError('content block longer than its operations');
     if (!r.done) throw new DecodeError('trailing bytes after sequence update');
-    return { agents, update: { ops, pending, tombstones, ends } };
+    ok = true;
+    return { agents, update: { ops, pending, tombstones, ends }, pooled };
   } finally {
+    if (pooled && !ok) releaseOps();
     content.close();
     st.release();
     if (reuse) {
@@ -167,6 +195,16 @@ function part<C>(st: DecodeState<C>, i: number, len: number, content: C | null):
 function readInsert<C>(st: DecodeState<C>, tag: number, a: number, seq: number, len: number): InsertOp<C> {
   const r = st.r;
   let op = st.scratch;
+  const fromPool = op === null && st.pooled && (tag & (T_PARTS | T_MOVE)) === 0 && opPool.n < MAX_POOLED;
+  if (fromPool) {
+    let p = opPool.ops[opPool.n] as InsertOp<C> | undefined;
+    if (p === undefined) {
+      p = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [{ len, content: null }], move: undefined };
+      opPool.ops.push(p as InsertOp<unknown>);
+    }
+    opPool.n++;
+    op = p;
+  }
   const fresh = op === null;
   if (op === null) op = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: NO_PARTS, move: undefined };
   else {
@@ -177,7 +215,7 @@ function readInsert<C>(st: DecodeState<C>, tag: number, a: number, seq: number, 
     op.oLs = 0;
     op.oRa = -1;
     op.oRs = 0;
-    op.parts.length = 0;
+    if (!fromPool) op.parts.length = 0;
     op.move = undefined;
   }
   if (tag & T_OL) {
@@ -221,9 +259,16 @@ function readInsert<C>(st: DecodeState<C>, tag: number, a: number, seq: number, 
     }
     if (total !== len) throw new DecodeError('parts do not add up to the operation length');
   } else {
-    const p = part(st, 0, len, tag & T_DELETED ? null : (st.content as ContentSource<C>).take(len));
-    if (fresh) op.parts = [p];
-    else op.parts.push(p);
+    const c = tag & T_DELETED ? null : (st.content as ContentSource<C>).take(len);
+    if (fromPool) {
+      const p0 = op.parts[0] as { len: number; content: C | null };
+      p0.len = len;
+      p0.content = c;
+    } else {
+      const p = part(st, 0, len, c);
+      if (fresh) op.parts = [p];
+      else op.parts.push(p);
+    }
   }
   if (tag & T_MOVE) {
     if (len !== 1) throw new DecodeError('a move slot has length 1');
