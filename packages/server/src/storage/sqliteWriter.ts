@@ -1,29 +1,9 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
+import { sqliteGroupWrite, type GroupResult, type GroupWriteOptions, type WritePush } from './sqliteGroupWrite.js';
 
-/**
- * One push as the writer thread receives it: everything already merged and serialized on the
- * main thread, plus what the main thread saw when it read (the optimistic check).
- */
-export interface WritePush {
-  tenant: string;
-  /**
-   * Documents in write order, `DOC_FIELDS` values each: rowid and sequence as read by the main
-   * thread (0, 0 for a document that did not exist), id, lookup key (docKeyHash), type,
-   * deleted (0/1), state, view.
-   */
-  docs: Array<string | number>;
-  /** `[change id, document id]` pairs, flattened. Every id was absent when the main thread read. */
-  changes: string[];
-}
-
-/** Per push: its highest sequence, or a conflict (retry), or a failure (nothing stored). */
-export type WriteOutcome = { to: number } | { conflict: true } | { error: string; code?: string };
-
-/** Writer → main: one message per group, outcomes in the group's order; `fatal` if it cannot run. */
-export type WriterMessage = { outcomes: WriteOutcome[] } | { groupError: string; code?: string } | { fatal: string };
-
-export const DOC_FIELDS = 8;
+/** Writer thread → main: one message per group, outcomes in the group's order; `fatal` if it cannot run. */
+export type WriterMessage = GroupResult | { fatal: string };
 
 export interface WriterOptions {
   file: string;
@@ -33,107 +13,20 @@ export interface WriterOptions {
 }
 
 /**
- * The writer thread's whole program. It is shipped to the worker as source text
- * (`Function.prototype.toString`) so the same type-checked code runs from `dist/` and under the
- * test runner's TypeScript transform; it must therefore not reference anything outside its body.
- *
- * Each message is one group of pushes, written in ONE transaction (one WAL sync), each push in
- * its own savepoint. A push is verified against what the main thread read: an existing
- * document is updated only if it still carries the sequence that was read (sequences are unique,
- * so `rowid = ? AND seq = ?` names exactly the version that was merged), a new document or a
- * change id must still be absent. If anything moved (another process wrote), the push is rolled
- * back alone and reported as a conflict, and the main thread merges it again.
+ * The writer thread's whole program: its own connection, and each message one group written by
+ * `sqliteGroupWrite` (passed in, because both are shipped to the worker as source text — the same
+ * type-checked code runs from `dist/` and under the test runner's TypeScript transform — so this
+ * body must not reference anything outside it). It waits up to 5 s for another process's write
+ * lock: blocking here blocks no request.
  */
-export function sqliteWriterMain(Db: typeof Database, o: WriterOptions, port: MessagePort): void {
-  const FIELDS = 8;
-  const ROWS = 100;
+export function sqliteWriterMain(
+  Db: typeof Database,
+  o: WriterOptions,
+  port: MessagePort,
+  groupWrite: (db: Database.Database, o: GroupWriteOptions) => (pushes: WritePush[]) => GroupResult,
+): void {
   const db = new Db(o.file);
-  db.pragma(`synchronous = ${o.synchronous}`);
-  db.pragma('busy_timeout = 5000');
-  if (!o.autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
-  const bumpSeq = db.prepare<[number], { value: number }>("UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value");
-  const update = db.prepare('UPDATE docs SET type = ?, seq = ?, deleted = ?, state = ?, view = ? WHERE rowid = ? AND seq = ?');
-  // (tenant, id) is unique because this thread, the only writer, checks before it inserts.
-  const existing = db.prepare<[string, string], { id: string }>(
-    'SELECT id FROM docs INDEXED BY docs_h WHERE h IN (SELECT value FROM json_each(?)) AND tenant = ?',
-  );
-  const changeExists = db.prepare('SELECT 1 FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1');
-  const multi = new Map<string, Database.Statement<unknown[]>>();
-  const insert = (table: string, cols: string, width: number, rows: number): Database.Statement<unknown[]> => {
-    const key = `${table}:${rows}`;
-    let st = multi.get(key);
-    if (!st) {
-      const row = `(${Array.from({ length: width }, () => '?').join(',')})`;
-      st = db.prepare<unknown[]>(`INSERT INTO ${table} (${cols}) VALUES ${Array.from({ length: rows }, () => row).join(',')}`);
-      multi.set(key, st);
-    }
-    return st;
-  };
-  const CONFLICT = { conflict: true } as const;
-
-  const writeOne = (p: WritePush): number => {
-    const d = p.docs;
-    const n = d.length / FIELDS;
-    const to = bumpSeq.get(n)?.value ?? 0;
-    const base = to - n;
-    const seqOf = new Map<string, number>();
-    const fresh: unknown[] = [];
-    const freshIds = new Set<string>();
-    const freshKeys: unknown[] = [];
-    for (let i = 0; i < n; i++) {
-      const k = i * FIELDS;
-      const id = d[k + 2] as string;
-      if (seqOf.has(id)) throw new Error(`document "${id}" is written twice in one push`);
-      seqOf.set(id, base + i + 1);
-      if (d[k] === 0) {
-        freshIds.add(id);
-        freshKeys.push(d[k + 3]);
-      }
-    }
-    if (freshKeys.length > 0) {
-      for (const r of existing.all(JSON.stringify(freshKeys), p.tenant)) if (freshIds.has(r.id)) throw CONFLICT; // created meanwhile
-    }
-    for (let i = 0; i < n; i++) {
-      const k = i * FIELDS;
-      const seq = base + i + 1;
-      if (d[k] === 0) fresh.push(p.tenant, d[k + 2], d[k + 3], d[k + 4], seq, d[k + 5], d[k + 6], d[k + 7]);
-      else if (update.run(d[k + 4], seq, d[k + 5], d[k + 6], d[k + 7], d[k], d[k + 1]).changes !== 1) {
-        throw CONFLICT; // written by someone else since it was read
-      }
-    }
-    const rows: unknown[] = [];
-    for (let i = 0; i < p.changes.length; i += 2) {
-      const doc = p.changes[i + 1]!;
-      rows.push(p.tenant, p.changes[i], doc, seqOf.get(doc) ?? to);
-    }
-    const nf = freshIds.size;
-    for (let r = 0; r < nf; r += ROWS) {
-      const k = Math.min(ROWS, nf - r);
-      insert('docs', 'tenant, id, h, type, seq, deleted, state, view', 8, k).run(fresh.slice(r * 8, (r + k) * 8));
-    }
-    const nc = p.changes.length / 2;
-    for (let r = 0; r < nc; r += ROWS) {
-      const k = Math.min(ROWS, nc - r);
-      insert('changes', 'tenant, id, doc, seq', 4, k).run(rows.slice(r * 4, (r + k) * 4));
-    }
-    return to;
-  };
-  const savepoint = db.transaction(writeOne);
-  const changeIds = (p: WritePush): string[] => p.changes.filter((_, i) => i % 2 === 0);
-  const group = db.transaction((pushes: WritePush[]): unknown[] =>
-    pushes.map((p) => {
-      try {
-        return { to: savepoint(p) };
-      } catch (e) {
-        if (e === CONFLICT) return CONFLICT;
-        // Rolled back to before this push: a change id that exists now was stored by someone
-        // else after the main thread read (a conflict); otherwise the push itself is at fault.
-        if (p.changes.length > 0 && changeExists.get(p.tenant, JSON.stringify(changeIds(p)))) return CONFLICT;
-        return { error: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code };
-      }
-    }),
-  );
-
+  const write = groupWrite(db, { synchronous: o.synchronous, autoCheckpoint: o.autoCheckpoint, busyTimeoutMs: 5000 });
   port.on('message', (m: { pushes: WritePush[] } | 'close' | 'autocheckpoint') => {
     if (m === 'close') {
       db.close();
@@ -144,12 +37,7 @@ export function sqliteWriterMain(Db: typeof Database, o: WriterOptions, port: Me
       db.pragma('wal_autocheckpoint = 1000'); // the checkpoint thread failed: SQLite's own, then
       return;
     }
-    try {
-      port.postMessage({ outcomes: group.immediate(m.pushes) });
-    } catch (e) {
-      // BEGIN or COMMIT failed: nothing of this group is stored.
-      port.postMessage({ groupError: e instanceof Error ? e.message : String(e), code: (e as { code?: string }).code });
-    }
+    port.postMessage(write(m.pushes));
   });
 }
 
@@ -159,7 +47,7 @@ export function startWriter(o: WriterOptions): Worker {
 const { parentPort, workerData } = require('node:worker_threads');
 try {
   const Database = require('node:module').createRequire(workerData.from)('better-sqlite3');
-  (${sqliteWriterMain.toString()})(Database, workerData.options, parentPort);
+  (${sqliteWriterMain.toString()})(Database, workerData.options, parentPort, (${sqliteGroupWrite.toString()}));
 } catch (e) {
   parentPort.postMessage({ fatal: String(e && e.stack || e) });
 }`;

@@ -1,0 +1,151 @@
+import Database from 'better-sqlite3';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { CommittedBatch, StoredDoc } from '../src/storage/StorageEngine.js';
+import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+
+// The engine writes a small group on the main thread while its writer thread is idle, and larger
+// groups (or any group while the writer thread commits) from the writer thread. These tests pin
+// down both paths in one engine, seen from a second connection ("another process").
+
+const cleanup: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const f of cleanup.splice(0).reverse()) await f();
+});
+
+function open(): { e: SqliteEngine; probe: Database.Database; file: string; close: () => Promise<void> } {
+  const dir = mkdtempSync(join(tmpdir(), 'fieldsync-direct-'));
+  const file = join(dir, 'db.sqlite');
+  const e = new SqliteEngine({ file });
+  const probe = new Database(file);
+  cleanup.push(() => rmSync(dir, { recursive: true, force: true }));
+  let closed: Promise<void> | undefined;
+  const close = (): Promise<void> => (closed ??= e.close());
+  cleanup.push(close);
+  cleanup.push(() => probe.close());
+  return { e, probe, file, close };
+}
+
+type Marks = { id: string; marks: number[] };
+const marksOf = (d: StoredDoc | undefined): number[] => (d ? (JSON.parse(d.state) as Marks).marks : []);
+
+/** A push of `ids`, each document merged onto what the engine loaded (its marks plus `mark`). */
+function push(e: SqliteEngine, ids: string[], mark: number): Promise<{ docs: StoredDoc[]; cursor: number }> {
+  return e.commit({ tenant: 't', changeIds: ids.map((id) => `c${mark}-${id}`), docIds: ids }, (loaded) => ({
+    docs: ids.map((id) => {
+      const state = JSON.stringify({ id, marks: [...marksOf(loaded.docs.get(id)), mark] });
+      return { id, type: 'note', deleted: false, state, view: state };
+    }),
+    changes: ids.map((id) => ({ id: `c${mark}-${id}`, doc: id })),
+  }));
+}
+
+const range = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
+
+function committedSeq(probe: Database.Database, id: string): number | undefined {
+  return probe.prepare<[string], { seq: number }>("SELECT seq FROM docs WHERE tenant = 't' AND id = ?").get(id)?.seq;
+}
+
+describe('SQLite engine: main-thread and writer-thread writes', () => {
+  it('a small push to an idle engine is committed before commit() returns; a large one goes to the writer thread', async () => {
+    const { e, probe } = open();
+    const small = push(e, ['a', 'b'], 1);
+    // Committed synchronously on the main thread: another connection sees it already.
+    expect(committedSeq(probe, 'a')).toBe(1);
+    expect(committedSeq(probe, 'b')).toBe(2);
+    expect((await small).cursor).toBe(2);
+
+    const large = push(e, range('L', 2000), 2);
+    // Handed to the writer thread: nothing of it can be committed yet.
+    expect(committedSeq(probe, 'L0')).toBeUndefined();
+    expect((await large).cursor).toBe(2002);
+    expect(committedSeq(probe, 'L1999')).toBe(2002);
+  });
+
+  it('small and large pushes at once: both paths used, acks after COMMIT, sequence order, no lost update', async () => {
+    const { e, probe, file, close } = open();
+    const batches: CommittedBatch[] = [];
+    e.onCommit((b) => {
+      // Announced only once committed: every document of the batch is visible to another connection.
+      for (const d of b.docs ?? []) expect(committedSeq(probe, d.id)).toBe(d.seq);
+      batches.push(b);
+    });
+    const acked = (p: Promise<{ docs: StoredDoc[]; cursor: number }>) =>
+      p.then((r) => {
+        // (a later push on the same document may have committed since)
+        for (const d of r.docs) expect(committedSeq(probe, d.id)).toBeGreaterThanOrEqual(d.seq);
+        return r;
+      });
+    // The large push goes to the writer thread; the small ones are merged while it commits. One
+    // touches a document of the large push (must wait for it and merge onto it), the others not.
+    const all = [
+      acked(push(e, [...range('L', 500), 'shared'], 1)),
+      acked(push(e, ['x'], 2)),
+      acked(push(e, ['shared'], 3)),
+      acked(push(e, ['y', 'shared2'], 4)),
+    ];
+    expect(committedSeq(probe, 'x')).toBeUndefined(); // queued behind the writer thread's group
+    const results = await Promise.all(all);
+    // x and y/shared2 form the next group (main thread, once the writer thread answered); the push
+    // on `shared` merges after that group, onto what the large push wrote.
+    expect(results.map((r) => r.cursor)).toEqual([501, 502, 505, 504]);
+
+    // Then, with the writer idle again, a burst of small pushes on one document (main thread).
+    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => acked(push(e, ['shared2'], 10 + i))));
+    expect(new Set(burst.map((r) => r.cursor)).size).toBe(20);
+
+    expect(batches.map((b) => [b.from, b.to])).toEqual([
+      [1, 501],
+      [502, 502],
+      [503, 504],
+      [505, 505],
+      ...Array.from({ length: 20 }, (_, i) => [506 + i, 506 + i]),
+    ]);
+    expect(marksOf(await e.getDoc('t', 'shared'))).toEqual([1, 3]);
+    expect(marksOf(await e.getDoc('t', 'shared2')).sort((a, b) => a - b)).toEqual([4, ...Array.from({ length: 20 }, (_, i) => 10 + i)]);
+
+    await close();
+    const again = new SqliteEngine({ file });
+    cleanup.push(() => again.close());
+    expect(await again.head()).toBe(525);
+    expect((await again.pull('t', { since: 0, limit: 1000 })).docs).toHaveLength(504);
+  });
+
+  it('a main-thread write rechecks what was read: a write by another connection in between is merged again', async () => {
+    const { e, probe } = open();
+    await push(e, ['a'], 1);
+    let calls = 0;
+    const r = await e.commit({ tenant: 't', changeIds: ['c2'], docIds: ['a'] }, (loaded) => {
+      if (++calls === 1) {
+        // "Another process" commits a new version of `a` after the engine read it.
+        probe.transaction(() => {
+          const seq = probe.prepare<[], { value: number }>("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get()?.value;
+          const state = JSON.stringify({ id: 'a', marks: [1, 99] });
+          probe.prepare("UPDATE docs SET seq = ?, state = ?, view = ? WHERE tenant = 't' AND id = 'a'").run(seq, state, state);
+        }).immediate();
+      }
+      const state = JSON.stringify({ id: 'a', marks: [...marksOf(loaded.docs.get('a')), 2] });
+      return { docs: [{ id: 'a', type: 'note', deleted: false, state, view: state }], changes: [{ id: 'c2', doc: 'a' }] };
+    });
+    expect(calls).toBe(2);
+    expect(r.cursor).toBe(3);
+    expect(marksOf(await e.getDoc('t', 'a'))).toEqual([1, 99, 2]);
+  });
+
+  it('another connection holding the write lock: the main thread does not wait, the writer thread does', async () => {
+    const { e, probe } = open();
+    probe.prepare('BEGIN IMMEDIATE').run();
+    const started = performance.now();
+    const p = push(e, ['a'], 1);
+    expect(performance.now() - started).toBeLessThan(200); // BEGIN failed at once (busy_timeout 0 here)
+    let done = false;
+    void p.then(() => (done = true));
+    await new Promise((r) => setTimeout(r, 100));
+    expect(done).toBe(false); // the writer thread waits for the lock
+    probe.prepare('COMMIT').run();
+    expect((await p).cursor).toBe(1);
+    expect(committedSeq(probe, 'a')).toBe(1);
+  });
+});
