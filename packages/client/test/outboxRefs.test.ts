@@ -67,6 +67,27 @@ describe('inserts held by reference in the outbox', () => {
     await db.close();
   });
 
+  it('find an insert to release whether its run was stored at consecutive rows or in freed ones', async () => {
+    const storage = new RecordingStorage();
+    const db = await open(storage);
+    const orders = db.collection('workOrders');
+    // One field set: each insertMany is one run (mixed field sets would start a run per change of set).
+    const uniform = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ title: `u${from + i}`, status: 'open', priority: (from + i) % 5 }));
+    const first = await orders.insertMany(uniform(40, 0));
+    // Evicted documents free their rows; the next bulk insert takes them (last freed first), then new ones.
+    // Here rows 34, 33, 32, 31, 30, 40, 41…: a row read as a slot would point at the wrong insert.
+    await db.evict(first.slice(30, 35));
+    const second = await orders.insertMany(uniform(25, 100));
+    for (const id of [...first.slice(0, 30), ...first.slice(35), ...second]) {
+      await orders.update(id, { $set: { priority: 4 } });
+    }
+    const pending = await pendingJson(db);
+    // 65 inserts (the 5 evicted ones released as they left) and 60 updates; each insert as persisted.
+    expect(pending.size).toBe(65 + 60);
+    for (const [id, json] of storage.changes) expect(pending.get(id)).toBe(json);
+    await db.close();
+  });
+
   it('a rejected or acknowledged insert leaves the outbox as a change; reopening memory storage restores the outbox', async () => {
     const storage = new MemoryStorage();
     const db = await open(storage);

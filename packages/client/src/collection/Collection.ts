@@ -38,9 +38,10 @@ export interface WriteHost {
   durable(): Promise<void>;
   /**
    * Called before the stored state of a document that exists is replaced or removed, with the
-   * stamp of its plain row: the outbox may hold the document's insert by reference to that row.
+   * stamp of its plain row and the row's number (as `insertState` returned it): the outbox may
+   * hold the document's insert by reference to that row.
    */
-  beforeChange(collection: Collection, id: string, stamp: string): void;
+  beforeChange(collection: Collection, id: string, stamp: string, row: number): void;
   /** True while `beforeChange` has work to do (some insert is held by reference). */
   readonly watchesRows: boolean;
   /** Runs `fn` with notifications deferred to its end (one notification per query). */
@@ -201,7 +202,7 @@ export class Collection implements QuerySource {
       // A document whose insert the outbox holds by reference is unchanged since: its registers
       // all have the insert's stamp (after any write some have their own, and this is skipped).
       const stamp = this.rows.stampOf(id);
-      if (stamp !== undefined) this.host.beforeChange(this, id, stamp);
+      if (stamp !== undefined) this.host.beforeChange(this, id, stamp, this.rows.rowNumber(id) as number);
     }
     // Materialized documents are built on read: only when an index or a live query needs them.
     const track = this.live.size > 0 || (this.bulkDepth === 0 && this.indexes.length > 0);
@@ -217,19 +218,20 @@ export class Collection implements QuerySource {
   }
 
   /**
-   * `applyState` for a document that must not exist yet (bulk insert): false, and nothing
-   * changed, if it does. Saves the lookups a replaced document needs.
+   * `applyState` for a document that must not exist yet (bulk insert): returns its row, or -1,
+   * and nothing changed, if it exists. Saves the lookups a replaced document needs.
    */
-  insertState(id: string, state: DocState): boolean {
-    if (!this.rows.add(id, state)) return false;
+  insertState(id: string, state: DocState): number {
+    const row = this.rows.add(id, state);
+    if (row < 0) return row;
     this.changes++;
     const track = this.live.size > 0 || (this.bulkDepth === 0 && this.indexes.length > 0);
-    if (!track) return true;
+    if (!track) return row;
     const after = this.rows.doc(id);
-    if (after === undefined) return true;
+    if (after === undefined) return row;
     if (this.bulkDepth === 0) for (const index of this.indexes) index.update(undefined, after);
     if (this.live.size > 0) this.live.write(id, undefined, after);
-    return true;
+    return row;
   }
 
   /**

@@ -236,20 +236,25 @@ export class RowStore {
     }
   }
 
-  /** Stores a new document; false (and nothing changed) if `id` already exists. */
-  add(id: string, state: DocState): boolean {
+  /** Stores a new document and returns its row; -1 (and nothing changed) if `id` already exists. */
+  add(id: string, state: DocState): number {
     // One map operation, not a lookup then an insert: a bulk load adds 100,000 new ids.
     const size = this.rowOf.size;
     const row = this.free.length > 0 ? (this.free[this.free.length - 1] as number) : this.ids.length;
     this.rowOf.set(id, row);
     if (this.rowOf.size === size) {
       this.rowOf.set(id, this.ids.indexOf(id)); // it existed: restore its row (error path only)
-      return false;
+      return -1;
     }
     if (this.free.length > 0) this.free.pop();
     this.ids[row] = id;
     this.write(row, id, state, undefined);
-    return true;
+    return row;
+  }
+
+  /** The row of `id` (rows of a bulk load are consecutive; the outbox uses them as a hint). */
+  rowNumber(id: string): number | undefined {
+    return this.rowOf.get(id);
   }
 
   private write(row: number, id: string, state: DocState, materialized: Doc | undefined): void {

@@ -309,7 +309,8 @@ export class Database implements SyncHost, WriteHost {
             const id = ids[done] as string;
             const change = changes?.[done] ?? build(done);
             const state = applyChange(undefined, change, type);
-            if (!collection.insertState(id, state)) {
+            const row = collection.insertState(id, state);
+            if (row < 0) {
               throw ids.indexOf(id) < done ? new ModifierError('insertMany got the same id twice', 'id') : existsError(id);
             }
             if (this.undo) {
@@ -320,7 +321,7 @@ export class Database implements SyncHost, WriteHost {
             // exactly the change's values: a plain row at the change's stamp.
             if (state.s === change.stamp && isPlainState(state, collection.name) && rowStamps(state) === undefined) {
               if (run === undefined || !sameNames(run.names, state.r)) run = new InsertRun(collection.name, change.type, change.v, th, Object.keys(state.r));
-              this.outbox.pushRef(run, id, change);
+              this.outbox.pushRef(run, id, change, row);
             } else {
               this.outbox.push(change.id, change);
               run = undefined; // a run's inserts are consecutive in the outbox
@@ -351,8 +352,8 @@ export class Database implements SyncHost, WriteHost {
   }
 
   /** WriteHost: a document is about to change; an insert of it held by reference becomes a change. */
-  beforeChange(collection: Collection, id: string, stamp: string): void {
-    this.outbox.release(stamp, id, collection.name);
+  beforeChange(collection: Collection, id: string, stamp: string, row: number): void {
+    this.outbox.release(stamp, id, collection.name, row);
   }
 
   /** The values of an inserted document's (unchanged, plain) row, in the order of its change. */

@@ -57,15 +57,18 @@ export class Outbox implements SyncOutbox {
 
   /**
    * Queues an insert of `run` by reference to its document `docId`, whose row must be plain and
-   * hold exactly the change's values at its stamp. `change` is what storage persists. A run
-   * takes inserts only until another change is queued.
+   * hold exactly the change's values at its stamp; `row` is the row's number (a hint to find the
+   * insert again, see `InsertRun.slotOf`). `change` is what storage persists. A run takes inserts
+   * only until another change is queued.
    */
-  pushRef(run: InsertRun, docId: string, change: { id: string }): void {
+  pushRef(run: InsertRun, docId: string, change: { id: string }, row: number): void {
     if (run.stamps.length === 0) {
       this.pending.set(change.id, run);
       this.runs.add(run);
       this.openRun = run;
+      run.firstRow = row;
     } else if (run !== this.openRun) throw new Error('outbox: an insert run was interrupted by another change');
+    else if (row !== run.firstRow + run.stamps.length) run.consecutive = false;
     run.stamps.push(change.id);
     run.entries.push(docId);
     run.size++;
@@ -80,11 +83,11 @@ export class Outbox implements SyncOutbox {
     return this.refs > 0;
   }
 
-  /** The document `docId`, whose row has stamp `stamp`, is about to change: keep its insert as a change. */
-  release(stamp: string, docId: string, collection: string): void {
+  /** The document `docId`, whose row `row` has stamp `stamp`, is about to change: keep its insert as a change. */
+  release(stamp: string, docId: string, collection: string, row: number): void {
     const run = this.runs.find(stamp);
     if (run === undefined || run.collection !== collection) return;
-    const i = run.indexOf(stamp);
+    const i = run.slotOf(stamp, row);
     if (i < 0 || run.entries[i] !== docId) return;
     run.entries[i] = new CapturedInsert(docId, this.resolve(docId, run));
     this.refs--;
