@@ -6,9 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommittedBatch, StoredDoc } from '../src/storage/StorageEngine.js';
 import { SqliteEngine } from '../src/storage/SqliteEngine.js';
 
-// The engine writes a small group on the main thread while its writer thread is idle, and larger
-// groups (or any group while the writer thread commits) from the writer thread. These tests pin
-// down both paths in one engine, seen from a second connection ("another process").
+// The engine writes a small group on the main thread while its writer thread is idle and no
+// commit happened just before (always true for an engine's first write), and other groups from
+// the writer thread. These tests pin down both paths in one engine, seen from a second connection
+// ("another process").
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -64,6 +65,16 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     expect(committedSeq(probe, 'L1999')).toBe(2002);
   });
 
+  it('a small push right after a commit goes to the writer thread, so back-to-back pushes share commits', async () => {
+    const { e, probe } = open();
+    const pushes = [push(e, ['a'], 1), push(e, ['b'], 2), push(e, ['c'], 3)];
+    expect(committedSeq(probe, 'a')).toBe(1); // main thread: the engine was quiet
+    // b and c came while a commit had just finished: queued for the writer thread (one group).
+    expect(committedSeq(probe, 'b')).toBeUndefined();
+    expect(committedSeq(probe, 'c')).toBeUndefined();
+    expect((await Promise.all(pushes)).map((r) => r.cursor)).toEqual([1, 2, 3]);
+  });
+
   it('small and large pushes at once: both paths used, acks after COMMIT, sequence order, no lost update', async () => {
     const { e, probe, file, close } = open();
     const batches: CommittedBatch[] = [];
@@ -78,6 +89,9 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
         for (const d of r.docs) expect(committedSeq(probe, d.id)).toBeGreaterThanOrEqual(d.seq);
         return r;
       });
+    const first = acked(push(e, ['s0'], 0));
+    expect(committedSeq(probe, 's0')).toBe(1); // main thread
+    await first;
     // The large push goes to the writer thread; the small ones are merged while it commits. One
     // touches a document of the large push (must wait for it and merge onto it), the others not.
     const all = [
@@ -90,18 +104,19 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     const results = await Promise.all(all);
     // x and y/shared2 form the next group (main thread, once the writer thread answered); the push
     // on `shared` merges after that group, onto what the large push wrote.
-    expect(results.map((r) => r.cursor)).toEqual([501, 502, 505, 504]);
+    expect(results.map((r) => r.cursor)).toEqual([502, 503, 506, 505]);
 
-    // Then, with the writer idle again, a burst of small pushes on one document (main thread).
+    // Then a burst of small pushes on one document, all at once.
     const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => acked(push(e, ['shared2'], 10 + i))));
     expect(new Set(burst.map((r) => r.cursor)).size).toBe(20);
 
     expect(batches.map((b) => [b.from, b.to])).toEqual([
-      [1, 501],
-      [502, 502],
-      [503, 504],
-      [505, 505],
-      ...Array.from({ length: 20 }, (_, i) => [506 + i, 506 + i]),
+      [1, 1],
+      [2, 502],
+      [503, 503],
+      [504, 505],
+      [506, 506],
+      ...Array.from({ length: 20 }, (_, i) => [507 + i, 507 + i]),
     ]);
     expect(marksOf(await e.getDoc('t', 'shared'))).toEqual([1, 3]);
     expect(marksOf(await e.getDoc('t', 'shared2')).sort((a, b) => a - b)).toEqual([4, ...Array.from({ length: 20 }, (_, i) => 10 + i)]);
@@ -109,13 +124,16 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     await close();
     const again = new SqliteEngine({ file });
     cleanup.push(() => again.close());
-    expect(await again.head()).toBe(525);
-    expect((await again.pull('t', { since: 0, limit: 1000 })).docs).toHaveLength(504);
+    expect(await again.head()).toBe(526);
+    expect((await again.pull('t', { since: 0, limit: 1000 })).docs).toHaveLength(505);
   });
 
   it('a main-thread write rechecks what was read: a write by another connection in between is merged again', async () => {
-    const { e, probe } = open();
-    await push(e, ['a'], 1);
+    const { e: seeded, probe, file, close } = open();
+    await push(seeded, ['a'], 1);
+    await close();
+    const e = new SqliteEngine({ file }); // its first write: main thread
+    cleanup.push(() => e.close());
     let calls = 0;
     const r = await e.commit({ tenant: 't', changeIds: ['c2'], docIds: ['a'] }, (loaded) => {
       if (++calls === 1) {
