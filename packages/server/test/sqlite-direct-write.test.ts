@@ -25,7 +25,7 @@ function open(): { e: SqliteEngine; probe: Database.Database; file: string; clos
   let closed: Promise<void> | undefined;
   const close = (): Promise<void> => (closed ??= e.close());
   cleanup.push(close);
-  cleanup.push(() => probe.close());
+  cleanup.push(() => void probe.close());
   return { e, probe, file, close };
 }
 
@@ -46,7 +46,9 @@ function push(e: SqliteEngine, ids: string[], mark: number): Promise<{ docs: Sto
 const range = (prefix: string, n: number): string[] => Array.from({ length: n }, (_, i) => `${prefix}${i}`);
 
 function committedSeq(probe: Database.Database, id: string): number | undefined {
-  return probe.prepare<[string], { seq: number }>("SELECT seq FROM docs WHERE tenant = 't' AND id = ?").get(id)?.seq;
+  return probe
+    .prepare<[string], { seq: number }>("SELECT seq FROM docs WHERE tenant = 't' AND id = ?")
+    .get(id)?.seq;
 }
 
 describe('SQLite engine: main-thread and writer-thread writes', () => {
@@ -107,7 +109,9 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     expect(results.map((r) => r.cursor)).toEqual([502, 503, 506, 505]);
 
     // Then a burst of small pushes on one document, all at once.
-    const burst = await Promise.all(Array.from({ length: 20 }, (_, i) => acked(push(e, ['shared2'], 10 + i))));
+    const burst = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => acked(push(e, ['shared2'], 10 + i))),
+    );
     expect(new Set(burst.map((r) => r.cursor)).size).toBe(20);
 
     expect(batches.map((b) => [b.from, b.to])).toEqual([
@@ -119,7 +123,10 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
       ...Array.from({ length: 20 }, (_, i) => [507 + i, 507 + i]),
     ]);
     expect(marksOf(await e.getDoc('t', 'shared'))).toEqual([1, 3]);
-    expect(marksOf(await e.getDoc('t', 'shared2')).sort((a, b) => a - b)).toEqual([4, ...Array.from({ length: 20 }, (_, i) => 10 + i)]);
+    expect(marksOf(await e.getDoc('t', 'shared2')).sort((a, b) => a - b)).toEqual([
+      4,
+      ...Array.from({ length: 20 }, (_, i) => 10 + i),
+    ]);
 
     await close();
     const again = new SqliteEngine({ file });
@@ -138,14 +145,25 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     const r = await e.commit({ tenant: 't', changeIds: ['c2'], docIds: ['a'] }, (loaded) => {
       if (++calls === 1) {
         // "Another process" commits a new version of `a` after the engine read it.
-        probe.transaction(() => {
-          const seq = probe.prepare<[], { value: number }>("UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value").get()?.value;
-          const state = JSON.stringify({ id: 'a', marks: [1, 99] });
-          probe.prepare("UPDATE docs SET seq = ?, state = ?, view = ? WHERE tenant = 't' AND id = 'a'").run(seq, state, state);
-        }).immediate();
+        probe
+          .transaction(() => {
+            const seq = probe
+              .prepare<[], { value: number }>(
+                "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
+              )
+              .get()?.value;
+            const state = JSON.stringify({ id: 'a', marks: [1, 99] });
+            probe
+              .prepare("UPDATE docs SET seq = ?, state = ?, view = ? WHERE tenant = 't' AND id = 'a'")
+              .run(seq, state, state);
+          })
+          .immediate();
       }
       const state = JSON.stringify({ id: 'a', marks: [...marksOf(loaded.docs.get('a')), 2] });
-      return { docs: [{ id: 'a', type: 'note', deleted: false, state, view: state }], changes: [{ id: 'c2', doc: 'a' }] };
+      return {
+        docs: [{ id: 'a', type: 'note', deleted: false, state, view: state }],
+        changes: [{ id: 'c2', doc: 'a' }],
+      };
     });
     expect(calls).toBe(2);
     expect(r.cursor).toBe(3);

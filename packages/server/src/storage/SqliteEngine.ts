@@ -6,7 +6,8 @@ import type { Worker } from 'node:worker_threads';
 import { startCheckpointer, stopWorker } from './sqliteCheckpointer.js';
 import { docKeyHash } from './docKeyHash.js';
 import { openLayout, toDoc, type DocRow } from './sqliteSchema.js';
-import { sqliteGroupWrite, type GroupResult, type WriteOutcome, type WritePush } from './sqliteGroupWrite.js';
+import type { WriteOutcome, WritePush } from './sqliteGroupWrite.js';
+import { SqliteMainWriter } from './sqliteMainWriter.js';
 import { startWriter, type WriterMessage } from './sqliteWriter.js';
 import type {
   CommitPlan,
@@ -55,22 +56,6 @@ const MAX_CONFLICTS = 10;
  * push waits behind others that queued while the writer was busy.
  */
 const MAX_GROUP_DOCS = 20_000;
-/**
- * A group of at most this many documents may be written on the main thread (see QUIET_FACTOR).
- * Why: handing it over costs a thread wake-up on each side (milliseconds when the cores are
- * busy), more than writing it here; a larger group is worth the hand-over, because the main
- * thread merges the next pushes while the writer commits.
- */
-const DIRECT_MAX_DOCS = 64;
-/**
- * ...and only if no group committed during the last QUIET_FACTOR × (recent main-thread write
- * time). Why: a main-thread write blocks the event loop for its whole commit (with FULL, the
- * fsync), so pushes arriving meanwhile cannot join it, and each would pay a commit of its own —
- * measured with 32 clients pushing one change each: −30% pushes/s. When commits follow each
- * other closely, pushes go to the writer thread, where those merged during a commit share the
- * next one; an isolated push (the interactive case) is written at once.
- */
-const QUIET_FACTOR = 4;
 
 const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
 
@@ -90,13 +75,8 @@ const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
  * write before it reads); it guards against another process writing the same file.
  * Acknowledgements and realtime batches are released only after the writer's COMMIT returned.
  *
- * A small group while the writer thread is idle and commits are rare (DIRECT_MAX_DOCS,
- * QUIET_FACTOR) is written on the main thread instead, with the
- * same code (sqliteGroupWrite) on a third connection: same transaction, savepoints and checks.
- * In-process the two never write at once (the main thread writes only while no group is at the
- * writer thread, and synchronously). That connection never waits for a lock: if another process
- * holds it, BEGIN fails at once with SQLITE_BUSY and the group goes to the writer thread, which
- * may wait without blocking requests.
+ * A small group while the writer thread is idle and commits are rare is written on the main
+ * thread instead, with the same code on a third connection (sqliteMainWriter.ts).
  */
 export class SqliteEngine implements StorageEngine {
   readonly kind = 'sqlite' as const;
@@ -108,8 +88,7 @@ export class SqliteEngine implements StorageEngine {
     head: Database.Statement<[], { value: number }>;
   };
   readonly #writer: Worker;
-  /** Main-thread writes (its own connection; see the class comment). */
-  readonly #direct: { db: Database.Database; write: (pushes: WritePush[]) => GroupResult };
+  readonly #main: SqliteMainWriter;
   readonly #checkpointer: Worker | undefined;
   readonly #tempDir: string | undefined;
   /** Secret base of this database's lookup keys (docKeyHash). */
@@ -123,10 +102,6 @@ export class SqliteEngine implements StorageEngine {
   /** Documents (tenant, id) of planned and in-flight pushes. */
   readonly #busy = new Set<string>();
   #scheduled = false;
-  /** When the last group committed (either thread), `performance.now()`. */
-  #lastCommitAt = -Infinity;
-  /** Recent duration of a main-thread group write, ms (moving average). */
-  #directMs = 0;
   #failure: Error | undefined;
   #idle: (() => void) | undefined;
 
@@ -152,8 +127,7 @@ export class SqliteEngine implements StorageEngine {
     };
     const background = options.backgroundCheckpoints !== false;
     const synchronous = options.synchronous ?? 'FULL';
-    const direct = new Database(file);
-    this.#direct = { db: direct, write: sqliteGroupWrite(direct, { synchronous, autoCheckpoint: !background, busyTimeoutMs: 0 }) };
+    this.#main = new SqliteMainWriter(file, { synchronous, autoCheckpoint: !background });
     this.#writer = startWriter({ file, synchronous, autoCheckpoint: !background });
     this.#writer.on('message', (m: WriterMessage) => this.#onWriter(m));
     this.#writer.on('error', (e) => this.#fail(e));
@@ -162,7 +136,7 @@ export class SqliteEngine implements StorageEngine {
     // The worker checkpoints instead; if it cannot, SQLite's own automatic checkpoint comes back on.
     const autoCheckpoint = (): void => {
       this.#writer.postMessage('autocheckpoint');
-      if (direct.open) direct.pragma('wal_autocheckpoint = 1000');
+      this.#main.autoCheckpoint();
     };
     this.#checkpointer = background ? startCheckpointer(file, autoCheckpoint) : undefined;
     if (background && !this.#checkpointer) autoCheckpoint();
@@ -260,12 +234,9 @@ export class SqliteEngine implements StorageEngine {
     while (take < this.#planned.length && (take === 0 || n + this.#planned[take]!.docs.length <= MAX_GROUP_DOCS)) n += this.#planned[take++]!.docs.length;
     this.#inFlight = this.#planned.slice(0, take);
     this.#planned = this.#planned.slice(take);
-    const start = performance.now();
-    if (n <= DIRECT_MAX_DOCS && start - this.#lastCommitAt >= QUIET_FACTOR * this.#directMs) {
-      const r = this.#direct.write(this.#inFlight.map((g) => g.write));
-      this.#directMs += (performance.now() - start - this.#directMs) / 4;
-      // SQLITE_BUSY: another process writes; nothing was stored, the writer thread waits for it.
-      if (!('groupError' in r && r.code?.startsWith('SQLITE_BUSY'))) return this.#onWriter(r);
+    if (this.#main.wants(n)) {
+      const r = this.#main.write(this.#inFlight.map((g) => g.write));
+      if (r) return this.#onWriter(r); // else another process writes: the writer thread waits for it
     }
     this.#writer.ref(); // pending acknowledgements keep the process alive; an idle engine does not
     this.#writer.postMessage({ pushes: this.#inFlight.map((g) => g.write) });
@@ -273,7 +244,7 @@ export class SqliteEngine implements StorageEngine {
 
   #onWriter(m: WriterMessage): void {
     if ('fatal' in m) return this.#fail(new Error(`the SQLite writer thread could not start: ${m.fatal}`));
-    this.#lastCommitAt = performance.now();
+    this.#main.committed();
     const group = this.#inFlight ?? [];
     this.#inFlight = undefined;
     // The next group (merged meanwhile) goes out first: the writer is never idle needlessly.
@@ -372,7 +343,7 @@ export class SqliteEngine implements StorageEngine {
     if (!failed) await stopWorker(this.#writer, 'close');
     else await this.#writer.terminate();
     if (this.#checkpointer) await stopWorker(this.#checkpointer, 'close');
-    if (this.#direct.db.open) this.#direct.db.close();
+    this.#main.close();
     if (this.#db.open) this.#db.close();
     if (this.#tempDir) rmSync(this.#tempDir, { recursive: true, force: true });
   }

@@ -47,26 +47,42 @@ export interface GroupWriteOptions {
  * is rolled back alone and reported as a conflict, and the main thread merges it again. Never
  * throws: a failed BEGIN or COMMIT is `groupError` (nothing of the group is stored).
  */
-export function sqliteGroupWrite(db: Database.Database, o: GroupWriteOptions): (pushes: WritePush[]) => GroupResult {
+export function sqliteGroupWrite(
+  db: Database.Database,
+  o: GroupWriteOptions,
+): (pushes: WritePush[]) => GroupResult {
   const FIELDS = 8;
   const ROWS = 100;
   db.pragma(`synchronous = ${o.synchronous}`);
   db.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
   if (!o.autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
-  const bumpSeq = db.prepare<[number], { value: number }>("UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value");
-  const update = db.prepare('UPDATE docs SET type = ?, seq = ?, deleted = ?, state = ?, view = ? WHERE rowid = ? AND seq = ?');
+  const bumpSeq = db.prepare<[number], { value: number }>(
+    "UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value",
+  );
+  const update = db.prepare(
+    'UPDATE docs SET type = ?, seq = ?, deleted = ?, state = ?, view = ? WHERE rowid = ? AND seq = ?',
+  );
   // (tenant, id) is unique because every writer checks here, holding the write lock, before it inserts.
   const existing = db.prepare<[string, string], { id: string }>(
     'SELECT id FROM docs INDEXED BY docs_h WHERE h IN (SELECT value FROM json_each(?)) AND tenant = ?',
   );
-  const changeExists = db.prepare('SELECT 1 FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1');
+  const changeExists = db.prepare(
+    'SELECT 1 FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1',
+  );
   const multi = new Map<string, Database.Statement<unknown[]>>();
-  const insert = (table: string, cols: string, width: number, rows: number): Database.Statement<unknown[]> => {
+  const insert = (
+    table: string,
+    cols: string,
+    width: number,
+    rows: number,
+  ): Database.Statement<unknown[]> => {
     const key = `${table}:${rows}`;
     let st = multi.get(key);
     if (!st) {
       const row = `(${Array.from({ length: width }, () => '?').join(',')})`;
-      st = db.prepare<unknown[]>(`INSERT INTO ${table} (${cols}) VALUES ${Array.from({ length: rows }, () => row).join(',')}`);
+      st = db.prepare<unknown[]>(
+        `INSERT INTO ${table} (${cols}) VALUES ${Array.from({ length: rows }, () => row).join(',')}`,
+      );
       multi.set(key, st);
     }
     return st;
@@ -93,7 +109,8 @@ export function sqliteGroupWrite(db: Database.Database, o: GroupWriteOptions): (
       }
     }
     if (freshKeys.length > 0) {
-      for (const r of existing.all(JSON.stringify(freshKeys), p.tenant)) if (freshIds.has(r.id)) throw CONFLICT; // created meanwhile
+      for (const r of existing.all(JSON.stringify(freshKeys), p.tenant))
+        if (freshIds.has(r.id)) throw CONFLICT; // created meanwhile
     }
     for (let i = 0; i < n; i++) {
       const k = i * FIELDS;
@@ -111,7 +128,9 @@ export function sqliteGroupWrite(db: Database.Database, o: GroupWriteOptions): (
     const nf = freshIds.size;
     for (let r = 0; r < nf; r += ROWS) {
       const k = Math.min(ROWS, nf - r);
-      insert('docs', 'tenant, id, h, type, seq, deleted, state, view', 8, k).run(fresh.slice(r * 8, (r + k) * 8));
+      insert('docs', 'tenant, id, h, type, seq, deleted, state, view', 8, k).run(
+        fresh.slice(r * 8, (r + k) * 8),
+      );
     }
     const nc = p.changes.length / 2;
     for (let r = 0; r < nc; r += ROWS) {
@@ -132,7 +151,10 @@ export function sqliteGroupWrite(db: Database.Database, o: GroupWriteOptions): (
         // else after the main thread read (a conflict); otherwise the push itself is at fault.
         if (p.changes.length > 0 && changeExists.get(p.tenant, JSON.stringify(changeIds(p)))) return CONFLICT;
         const code = (e as { code?: unknown }).code;
-        return { error: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' ? { code } : {}) };
+        return {
+          error: e instanceof Error ? e.message : String(e),
+          ...(typeof code === 'string' ? { code } : {}),
+        };
       }
     }),
   );
@@ -142,7 +164,10 @@ export function sqliteGroupWrite(db: Database.Database, o: GroupWriteOptions): (
       return { outcomes: group.immediate(pushes) };
     } catch (e) {
       const code = (e as { code?: unknown }).code;
-      return { groupError: e instanceof Error ? e.message : String(e), ...(typeof code === 'string' ? { code } : {}) };
+      return {
+        groupError: e instanceof Error ? e.message : String(e),
+        ...(typeof code === 'string' ? { code } : {}),
+      };
     }
   };
 }

@@ -1,6 +1,11 @@
 import { Worker, type MessagePort } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import { sqliteGroupWrite, type GroupResult, type GroupWriteOptions, type WritePush } from './sqliteGroupWrite.js';
+import {
+  sqliteGroupWrite,
+  type GroupResult,
+  type GroupWriteOptions,
+  type WritePush,
+} from './sqliteGroupWrite.js';
 
 /** Writer thread → main: one message per group, outcomes in the group's order; `fatal` if it cannot run. */
 export type WriterMessage = GroupResult | { fatal: string };
@@ -26,7 +31,11 @@ export function sqliteWriterMain(
   groupWrite: (db: Database.Database, o: GroupWriteOptions) => (pushes: WritePush[]) => GroupResult,
 ): void {
   const db = new Db(o.file);
-  const write = groupWrite(db, { synchronous: o.synchronous, autoCheckpoint: o.autoCheckpoint, busyTimeoutMs: 5000 });
+  const write = groupWrite(db, {
+    synchronous: o.synchronous,
+    autoCheckpoint: o.autoCheckpoint,
+    busyTimeoutMs: 5000,
+  });
   port.on('message', (m: { pushes: WritePush[] } | 'close' | 'autocheckpoint') => {
     if (m === 'close') {
       db.close();
