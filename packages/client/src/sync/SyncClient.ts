@@ -1,4 +1,5 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { later, type Cancel } from './later.js';
 import type { SseMessage } from './SseParser.js';
 import type { SyncHost } from './SyncHost.js';
 import { initialStatus, type SyncStatus } from './SyncStatus.js';
@@ -46,7 +47,7 @@ export class SyncClient {
   #session: Promise<void> | undefined;
   #stream: AbortController | undefined;
   #wake: (() => void) | undefined;
-  #pushTimer: ReturnType<typeof setTimeout> | undefined;
+  #pushTimer: Cancel | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #unsubs: Array<() => void> = [];
 
@@ -123,7 +124,7 @@ export class SyncClient {
     this.#set({ running: false, live: false });
     for (const u of this.#unsubs.splice(0)) u();
     if (this.#pollTimer) clearInterval(this.#pollTimer);
-    if (this.#pushTimer) clearTimeout(this.#pushTimer);
+    this.#pushTimer?.();
     this.#pollTimer = this.#pushTimer = undefined;
     this.#stream?.abort();
     this.#wake?.();
@@ -229,7 +230,7 @@ export class SyncClient {
   /** A local change: push soon (coalesces bursts of writes into one batch). */
   #schedulePush(delayMs = 0): void {
     if (!this.#status.running || this.#pushTimer) return;
-    this.#pushTimer = setTimeout(() => {
+    this.#pushTimer = later(() => {
       this.#pushTimer = undefined;
       this.#exclusive(() => this.#pushAll()).then(
         () => this.#backoff.reset(),
