@@ -69,11 +69,16 @@ describe('limits and bad input', () => {
   });
 
   it('bad cursors, limits and filters → 400', async () => {
-    for (const q of ['since=-1', 'since=abc', 'limit=0', 'where=%7Bnope', 'where=%5B1%5D', 'where=%7B%22a%22%3A%7B%22%24gt%22%3A1%7D%7D']) {
+    const where = (w: unknown): string => `where=${encodeURIComponent(JSON.stringify(w))}`;
+    for (const q of ['since=-1', 'since=abc', 'limit=0', 'where=%7Bnope', 'where=%5B1%5D', where({ a: { $regex: 'x' } }), where({ a: { $gt: {} } }), where({ a: { $in: 1 } }), where({ a: {} })]) {
       const res = await fetch(`${srv.url}/v1/pull?${q}`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status, q).toBe(400);
       expect((await errorOf(res)).code).toMatch(/bad_/);
     }
+    const res = await fetch(`${srv.url}/v1/pull?${where({ priority: { $gte: 3 }, status: { $nin: ['closed'] } })}`, { headers: { authorization: `Bearer ${token}` } });
+    expect(res.status).toBe(200);
+    const named = await errorOf(await fetch(`${srv.url}/v1/pull?${where({ site: { $near: 1 } })}`, { headers: { authorization: `Bearer ${token}` } }));
+    expect(named).toMatchObject({ code: 'bad_filter', path: 'where.site.$near' });
     const ev = await fetch(`${srv.url}/v1/events`, { headers: { authorization: `Bearer ${token}`, 'last-event-id': 'x' } });
     expect(ev.status).toBe(400);
   });

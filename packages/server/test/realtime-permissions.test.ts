@@ -197,4 +197,33 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     const none = await fetch(`${srv.url}/v1/pull?types=other`, { headers: { authorization: `Bearer ${blueTok}` } });
     expect(((await none.json()) as PullBody).docs).toEqual([]);
   });
+
+  it('partial sync by range and exclusion: only matching documents, and one that stops matching is gone', async () => {
+    const disp = new CorePeer(srv.url, await srv.token('dora', 'ranges', { role: 'dispatcher' }), 'dora');
+    const mk = (title: string, priority: number | undefined, site: string) =>
+      disp.change(undefined, [
+        { op: 'set', path: ['title'], value: title },
+        { op: 'set', path: ['site'], value: site },
+        ...(priority === undefined ? [] : [{ op: 'set' as const, path: ['priority'], value: priority }]),
+      ]);
+    const urgent = mk('urgent', 4, 's1');
+    const low = mk('low', 1, 's1');
+    const unset = mk('no priority', undefined, 's1');
+    const closedSite = mk('urgent elsewhere', 3, 'closed');
+    await disp.push([urgent, low, unset, closedSite]);
+    const where = encodeURIComponent(JSON.stringify({ priority: { $gte: 3 }, site: { $nin: ['closed'] } }));
+    const peer = new CorePeer(srv.url, await srv.token('erin', 'ranges', { role: 'dispatcher' }), 'erin');
+    await peer.pull(`&where=${where}`);
+    expect([...peer.docs.keys()]).toEqual([urgent.doc]);
+    const stream = await open(await srv.token('erin', 'ranges', { role: 'dispatcher' }), `?where=${where}`);
+    await stream.waitFor((ev) => ev.some((e) => e.event === 'ready'));
+    expect(stream.docs().map((d) => d.id)).toEqual([urgent.doc]);
+    // Lowered below the bound: it leaves the filter, so pull and SSE report it gone.
+    await disp.pull();
+    await disp.push([disp.change(urgent.doc, [{ op: 'set', path: ['priority'], value: 2 }])]);
+    const after = await peer.pull(`&where=${where}`);
+    expect(after.gone).toContain(urgent.doc);
+    expect(peer.docs.size).toBe(0);
+    await stream.waitFor(() => stream.gone().includes(urgent.doc));
+  });
 });

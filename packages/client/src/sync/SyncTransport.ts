@@ -48,7 +48,7 @@ export interface TransportOptions {
   fetch?: typeof fetch;
   /** Partial sync: only these types. */
   types?: readonly string[];
-  /** Partial sync: field conditions (`{ site: 's1' }`, `{ site: { $in: [...] } }`). */
+  /** Partial sync: field conditions the server applies after its read rules (`{ site: 's1' }`, `{ priority: { $gte: 3 } }`; operators in docs/protocol.md). */
   where?: Readonly<Record<string, unknown>>;
 }
 

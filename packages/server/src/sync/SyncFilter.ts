@@ -1,6 +1,7 @@
 import { HttpError } from '../http/HttpError.js';
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
+import { compileWhere, type WhereTest } from './whereCondition.js';
 
 /**
  * Partial sync: what a client asked to replicate. The server's read rules are applied on top,
@@ -9,11 +10,16 @@ import type { User } from '../auth/User.js';
 export interface SyncFilter {
   /** Only these types (undefined = all). */
   types?: readonly string[];
-  /** Field conditions, all must hold: `{ site: 's1' }` or `{ site: { $in: ['s1', 's2'] } }`. */
+  /**
+   * Field conditions on top-level fields, all must hold: `{ site: 's1' }`,
+   * `{ site: { $in: ['s1', 's2'] } }`, `{ status: { $ne: 'closed' }, updatedAt: { $gte: t } }`
+   * (operators `$eq $ne $in $nin $gt $gte $lt $lte $exists`; see `compileWhere`).
+   */
   where?: Readonly<Record<string, unknown>>;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses `?types=a,b&where={json}` into a filter; throws a 400 naming the problem. */
 export function parseFilter(types: string | undefined, where: string | undefined): SyncFilter {
@@ -26,30 +32,12 @@ export function parseFilter(types: string | undefined, where: string | undefined
     } catch {
       throw new HttpError(400, 'bad_filter', '"where" is not valid JSON', 'where');
     }
-    if (!isRecord(parsed)) throw new HttpError(400, 'bad_filter', '"where" must be a JSON object of field conditions', 'where');
-    for (const [k, cond] of Object.entries(parsed)) {
-      if (isRecord(cond)) {
-        const keys = Object.keys(cond);
-        if (keys.length !== 1 || keys[0] !== '$in' || !Array.isArray(cond['$in'])) {
-          throw new HttpError(400, 'bad_filter', `condition on "${k}" must be a value or { "$in": [values] }`, `where.${k}`);
-        }
-      }
-    }
+    if (!isRecord(parsed))
+      throw new HttpError(400, 'bad_filter', '"where" must be a JSON object of field conditions', 'where');
+    compileWhere(parsed); // validates: a bad condition is a 400 naming it
     filter.where = parsed;
   }
   return filter;
-}
-
-const same = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' && JSON.stringify(a) === JSON.stringify(b));
-
-function matchesWhere(where: Readonly<Record<string, unknown>>, view: DocView): boolean {
-  for (const [k, cond] of Object.entries(where)) {
-    const v = view[k];
-    if (isRecord(cond)) {
-      if (!(cond['$in'] as unknown[]).some((x) => same(x, v))) return false;
-    } else if (!same(cond, v)) return false;
-  }
-  return true;
 }
 
 /** Decides, per stored document, what one reader gets: the document, a `gone` record, or nothing. */
@@ -58,6 +46,7 @@ export class Visibility {
   readonly #filter: SyncFilter;
   readonly #perms: Permissions | undefined;
   readonly #types: ReadonlySet<string> | undefined;
+  readonly #where: WhereTest | undefined;
   /**
    * Two readers of one tenant with equal keys see exactly the same rows: the same filter and,
    * when any read rule exists, the same user (its whole JSON: id, tenant, every claim — rules are
@@ -71,6 +60,7 @@ export class Visibility {
     this.#filter = filter;
     this.#perms = perms;
     this.#types = filter.types ? new Set(filter.types) : undefined;
+    this.#where = filter.where === undefined ? undefined : compileWhere(filter.where);
     const hasReadRules = Object.values(perms?.types ?? {}).some((r) => r.read !== undefined);
     this.key = JSON.stringify([filter.types ?? null, filter.where ?? null, hasReadRules ? user : null]);
   }
@@ -92,6 +82,6 @@ export class Visibility {
     const v = view();
     const read = rulesFor(this.#perms, type).read;
     if (read && !read(this.#user, v)) return false;
-    return this.#filter.where === undefined || matchesWhere(this.#filter.where, v);
+    return this.#where === undefined || this.#where(v);
   }
 }
