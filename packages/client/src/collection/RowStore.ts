@@ -389,7 +389,7 @@ export class RowStore {
         cols.push(this.columnOf.get(key) ?? -1);
         defaults.push((type.fields[key] as { default?: unknown }).default);
       }
-      this.plan = plan = { version: type.version, columns: this.names.length, keys, cols, defaults, read: compileReader(keys, cols, defaults), fill: compileFiller(keys, cols, defaults) };
+      this.plan = plan = { version: type.version, columns: this.names.length, keys, read: compileReader(keys, cols, defaults), fill: compileFiller(keys, cols, defaults) };
     }
     return plan;
   }

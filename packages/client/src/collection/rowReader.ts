@@ -6,10 +6,8 @@ export interface ReadPlan {
   version: number;
   /** Number of columns when the plan was made (a new column may hold a declared field). */
   columns: number;
+  /** The declared fields, in the order `read` and `fill` write them. */
   keys: string[];
-  /** Column of each key (-1: no document has that field). */
-  cols: number[];
-  defaults: unknown[];
   read: RowReader;
   fill: RowFiller;
 }
