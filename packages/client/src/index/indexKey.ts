@@ -35,7 +35,9 @@ export function compileKeys(fields: string[]): (doc: Record<string, unknown>) =>
       if (options.length === 1) {
         for (const t of tuples) t.push(options[0]);
       } else {
-        tuples = cartesian([tuples, options]).map(([t, o]) => [...(t as unknown[]), o]);
+        const next: unknown[][] = [];
+        for (const t of tuples) for (const o of options) next.push([...t, o]);
+        tuples = next;
       }
     }
     return tuples;
