@@ -20,7 +20,7 @@ function cursorStore(cursor: Cursor): CursorStore {
       return cursor.subscribe((results) => {
         // The first call repeats what getSnapshot already returned (the same array, or the same
         // documents if the collection changed in between); keep it so React does not render twice.
-        if (snapshot && (snapshot === results || sameDocs(snapshot, results))) return;
+        if (snapshot && sameDocs(snapshot, results)) return;
         snapshot = results;
         onChange();
       });
@@ -32,6 +32,7 @@ function cursorStore(cursor: Cursor): CursorStore {
 }
 
 function sameDocs(a: readonly Doc[], b: readonly Doc[]): boolean {
+  if (a === b) return true;
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
   return true;
