@@ -1,7 +1,7 @@
 import { HttpError } from '../http/HttpError.js';
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
-import { compileWhere, type WhereTest } from './whereCondition.js';
+import { compileWhere, isRecord, type WhereTest } from './whereCondition.js';
 
 /**
  * Partial sync: what a client asked to replicate. The server's read rules are applied on top,
@@ -17,9 +17,6 @@ export interface SyncFilter {
    */
   where?: Readonly<Record<string, unknown>>;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Parses `?types=a,b&where={json}` into a filter; throws a 400 naming the problem. */
 export function parseFilter(types: string | undefined, where: string | undefined): SyncFilter {
