@@ -7,7 +7,7 @@ import type Database from 'better-sqlite3';
 export interface WritePush {
   tenant: string;
   /**
-   * Documents in write order, `DOC_FIELDS` values each: rowid and sequence as read by the main
+   * Documents in write order, 8 values each (`FIELDS` in `sqliteGroupWrite`): rowid and sequence as read by the main
    * thread (0, 0 for a document that did not exist), id, lookup key (docKeyHash), type,
    * deleted (0/1), state, view.
    */
@@ -21,8 +21,6 @@ export type WriteOutcome = { to: number } | { conflict: true } | { error: string
 
 /** One group's result: an outcome per push (the transaction committed), or `groupError` (nothing stored). */
 export type GroupResult = { outcomes: WriteOutcome[] } | { groupError: string; code?: string };
-
-export const DOC_FIELDS = 8;
 
 export interface GroupWriteOptions {
   synchronous: 'FULL' | 'NORMAL';
