@@ -82,6 +82,14 @@ function patchLength(w: ByteWriter, start: number): void {
   for (let i = 0; i < 4; i++) w.buf[start - 4 + i] = (n >>> (8 * i)) & 0xff;
 }
 
+/** `s` as UTF-8 after its 4-byte length. */
+function writeUtf8(w: ByteWriter, s: string): void {
+  const start = reserveLength(w);
+  w.ensure(s.length * 3);
+  w.pos += encoder.encodeInto(s, w.buf.subarray(w.pos)).written;
+  patchLength(w, start);
+}
+
 function readLength(r: ByteReader): number {
   const at = r.skip(4);
   const b = r.buf;
@@ -138,10 +146,7 @@ export const textCodec: ContentCodec<string> = {
     }
     if (!LONE_SURROGATE.test(s)) {
       w.byte(0);
-      const start = reserveLength(w);
-      w.ensure(s.length * 3);
-      w.pos += encoder.encodeInto(s, w.buf.subarray(w.pos)).written;
-      patchLength(w, start);
+      writeUtf8(w, s);
     } else {
       w.byte(1);
       w.u(s.length);
@@ -176,11 +181,7 @@ export const listCodec: ContentCodec<unknown[]> = {
   write(w, parts, n) {
     const all: unknown[] = [];
     for (let i = 0; i < n; i++) for (const v of parts[i] as unknown[]) all.push(v);
-    const start = reserveLength(w);
-    const s = JSON.stringify(all);
-    w.ensure(s.length * 3);
-    w.pos += encoder.encodeInto(s, w.buf.subarray(w.pos)).written;
-    patchLength(w, start);
+    writeUtf8(w, JSON.stringify(all));
   },
   read(r) {
     const b = r.bytes(readLength(r));
