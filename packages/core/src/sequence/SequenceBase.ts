@@ -120,7 +120,7 @@ export abstract class SequenceBase<C> {
     let changed: boolean;
     try {
       const { agents, update } = decodeUpdate(bytes, this.codec, sink);
-      remap(update, sink.map ?? agents.map((name) => fresh.agentIndex(name)));
+      remap(update, sink.map ?? fresh.agentMap(agents));
       changed = applyRemote(fresh, update) || sink.changed;
     } finally {
       sink.release();
