@@ -10,22 +10,11 @@ import {
   HybridLogicalClock,
   materialize,
 } from '../../packages/core/dist/index.js';
-import { STATUSES, workOrders } from './data.js';
+import { workOrders, workOrderType as type } from './data.js';
 import { heapUsed, now } from './measure.js';
 
 const viaIntents = process.argv[2] === 'intents';
 const rows = workOrders();
-const type = {
-  name: 'workOrders',
-  version: 1,
-  fields: {
-    title: { type: 'string' },
-    status: { type: 'enum', values: STATUSES },
-    priority: { type: 'number' },
-    site: { type: 'string' },
-    updatedAt: { type: 'number' },
-  },
-};
 const clock = new HybridLogicalClock({ replica: 'bench' });
 const h0 = heapUsed();
 const t0 = now();

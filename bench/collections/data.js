@@ -2,6 +2,19 @@
 export const STATUSES = ['open', 'assigned', 'done', 'cancelled'];
 export const SITES = Array.from({ length: 200 }, (_, i) => `site-${i}`);
 
+/** The work-order type as fieldsync defines it (the client bench and the core floor). */
+export const workOrderType = {
+  name: 'workOrders',
+  version: 1,
+  fields: {
+    title: { type: 'string' },
+    status: { type: 'enum', values: STATUSES },
+    priority: { type: 'number' },
+    site: { type: 'string' },
+    updatedAt: { type: 'number' },
+  },
+};
+
 function mulberry32(seed) {
   return () => {
     seed |= 0;

@@ -1,20 +1,9 @@
 // fieldsync: memory storage, type defined, compound hash index (status, site) and an ordered
 // index on updatedAt. All writes go through the real write path (core change, outbox, commit).
 import { createDatabase } from '../../packages/client/dist/index.js';
-import { STATUSES, SITES } from './data.js';
+import { SITES, STATUSES, workOrderType as type } from './data.js';
 import { gc, heapUsed, now, timeMedian, median } from './measure.js';
 
-const type = {
-  name: 'workOrders',
-  version: 1,
-  fields: {
-    title: { type: 'string' },
-    status: { type: 'enum', values: STATUSES },
-    priority: { type: 'number' },
-    site: { type: 'string' },
-    updatedAt: { type: 'number' },
-  },
-};
 
 export async function run(rows) {
   const heap0 = heapUsed();
