@@ -305,10 +305,10 @@ export class RowStore {
     this.cache.clear();
     this.older.clear();
     this.plan = undefined;
-    for (const [id, doc] of this.pinned) {
+    for (const id of this.pinned.keys()) {
       const row = this.rowOf.get(id) as number;
       const state = this.promoted.get(row) as DocState;
-      if (doc !== undefined) this.pinned.set(id, Object.freeze(this.host.view(state)) as Doc);
+      this.pinned.set(id, Object.freeze(this.host.view(state)) as Doc);
     }
   }
 
