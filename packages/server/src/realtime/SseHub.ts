@@ -3,6 +3,13 @@ import { deltaJSON, renderDelta } from '../sync/renderDelta.js';
 import type { Visibility } from '../sync/SyncFilter.js';
 import { sseComment, sseEvent } from './sseFormat.js';
 
+/** The `sync` event (id `to`) of what `vis` sees of `rows` after sequence `after`; null if it sees nothing. */
+function syncEvent(rows: StoredDoc[], vis: Visibility, after: number, to: number): string | null {
+  const delta = renderDelta(rows, vis, true, after);
+  if (delta.docs.length === 0 && delta.gone.length === 0 && delta.types.length === 0) return null;
+  return sseEvent('sync', to, deltaJSON(delta, to));
+}
+
 /** One connected SSE stream. */
 export interface Subscriber {
   tenant: string;
@@ -92,8 +99,8 @@ export class SseHub {
       }
       let chunk = rendered.get(s.visibility.key);
       if (chunk === undefined) {
-        const delta = renderDelta(rows, s.visibility, true, b.from - 1);
-        chunk = delta.docs.length === 0 && delta.gone.length === 0 && delta.types.length === 0 ? null : Buffer.from(sseEvent('sync', b.to, deltaJSON(delta, b.to)));
+        const event = syncEvent(rows, s.visibility, b.from - 1, b.to);
+        chunk = event === null ? null : Buffer.from(event);
         rendered.set(s.visibility.key, chunk);
       }
       s.cursor = b.to;
@@ -118,10 +125,9 @@ export class SseHub {
 
   #deliver(s: Subscriber, to: number, rows: StoredDoc[]): void {
     if (to <= s.cursor) return;
-    const delta = renderDelta(rows, s.visibility, true, s.cursor);
+    const event = syncEvent(rows, s.visibility, s.cursor, to);
     s.cursor = to;
-    if (delta.docs.length === 0 && delta.gone.length === 0 && delta.types.length === 0) return;
-    if (!s.write(sseEvent('sync', to, deltaJSON(delta, to)))) this.#drop(s);
+    if (event !== null && !s.write(event)) this.#drop(s);
   }
 
   /** A stream too slow to keep up is closed; the client reconnects with Last-Event-ID and catches up. */
