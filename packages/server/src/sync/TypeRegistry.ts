@@ -9,7 +9,7 @@ import {
   validateType,
   type TypeDef,
 } from '@fieldsync/core';
-import { ALL_TENANTS, type StorageEngine } from '../storage/StorageEngine.js';
+import { ALL_TENANTS, type StorageEngine, type StoredDoc } from '../storage/StorageEngine.js';
 import { HttpError } from '../http/HttpError.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
@@ -67,12 +67,7 @@ export class TypeRegistry {
   async #load(tenant: string): Promise<CoreTypeRegistry> {
     const reg = new CoreTypeRegistry();
     const defs: TypeDef[] = [...this.#static];
-    for (let since = 0; ; ) {
-      const page = await this.#storage.pull(tenant, { since, limit: 5000, types: [TYPES_COLLECTION] });
-      for (const row of page.docs) if (row.type === TYPES_COLLECTION) defs.push(JSON.parse(row.state) as TypeDef);
-      if (!page.more) break;
-      since = page.cursor;
-    }
+    await this.#eachOfType(tenant, TYPES_COLLECTION, (row) => defs.push(JSON.parse(row.state) as TypeDef));
     defs.sort((a, b) => a.version - b.version);
     for (const d of defs) {
       try {
@@ -160,12 +155,17 @@ export class TypeRegistry {
   /** Ids of the tenant's stored documents of one type (read before a rebase transaction). */
   async #docIds(tenant: string, type: string): Promise<string[]> {
     const ids: string[] = [];
+    await this.#eachOfType(tenant, type, (row) => ids.push(row.id));
+    return ids;
+  }
+
+  /** Visits every stored row of one type of the tenant, in sequence order. */
+  async #eachOfType(tenant: string, type: string, visit: (row: StoredDoc) => void): Promise<void> {
     for (let since = 0; ; ) {
       const page = await this.#storage.pull(tenant, { since, limit: 5000, types: [type] });
-      for (const row of page.docs) if (row.type === type) ids.push(row.id);
+      for (const row of page.docs) if (row.type === type) visit(row);
       if (!page.more) break;
       since = page.cursor;
     }
-    return ids;
   }
 }
