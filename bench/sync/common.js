@@ -65,10 +65,15 @@ export function percentile(sorted, p) {
 
 export const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
+/** CPU seconds of a /proc `stat` file: utime + stime in clock ticks (USER_HZ = 100). Throws if unreadable. */
+function statCpu(path) {
+  const f = readFileSync(path, 'utf8').split(') ')[1].split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+}
+
 function serverCpu(pid) {
   try {
-    const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-    return (Number(f[11]) + Number(f[12])) / 100; // utime + stime in clock ticks (USER_HZ = 100)
+    return statCpu(`/proc/${pid}/stat`);
   } catch {
     return NaN;
   }
@@ -79,8 +84,7 @@ function threadCpu(pid) {
   try {
     for (const tid of readdirSync(`/proc/${pid}/task`)) {
       try {
-        const f = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8').split(') ')[1].split(' ');
-        out.set(Number(tid), (Number(f[11]) + Number(f[12])) / 100);
+        out.set(Number(tid), statCpu(`/proc/${pid}/task/${tid}/stat`));
       } catch {
         // the thread ended meanwhile
       }
