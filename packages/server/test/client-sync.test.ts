@@ -5,19 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
 import { Text, toBase64, type TypeDef } from '@fieldsync/core';
-import { CorePeer, WORK_ORDER, testServer, type TestServer } from './harness.js';
+import { CorePeer, WORK_ORDER, testServer, waitFor, type TestServer } from './harness.js';
 import { pgReachable } from './pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');
-
-const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 /** Real clients (`createDatabase({ sync })`) against a real server. */
 describe.each(engines)('client sync end to end (%s)', (engine) => {

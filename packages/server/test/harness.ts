@@ -11,6 +11,15 @@ import { SqliteEngine } from '../src/storage/SqliteEngine.js';
 import { SseParser, type SseMessage } from '../../client/src/sync/SseParser.js';
 import { PG_URL, dropSchema, uniqueSchema } from './pgTest.js';
 
+/** Polls `cond` every 5 ms until it holds; throws after `ms`. */
+export const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {
+  const end = Date.now() + ms;
+  while (!cond()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 5));
+  }
+};
+
 export const SECRET = 'test-secret-0123456789-abcdefghijklmnop';
 
 export const WORK_ORDER: TypeDef = {

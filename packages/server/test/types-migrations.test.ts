@@ -5,16 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
 import { SchemaError, docToJSON, validateDocument, type MigrationStep, type TypeDef } from '@fieldsync/core';
-import { testServer, type TestServer } from './harness.js';
+import { testServer, waitFor, type TestServer } from './harness.js';
 import { pgReachable } from './pgTest.js';
-
-const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {
-  const end = Date.now() + ms;
-  while (!cond()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 5));
-  }
-};
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');
