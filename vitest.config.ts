@@ -14,7 +14,10 @@ export default defineConfig({
     projects: [
       // Everything runs with the settings above, except the Svelte binding, which needs the
       // Svelte compiler plugin and the browser runtime (packages/svelte/vitest.config.js).
-      { extends: true, test: { name: 'node', exclude: ['**/node_modules/**', '**/dist/**', 'packages/svelte/**'] } },
+      {
+        extends: true,
+        test: { name: 'node', exclude: ['**/node_modules/**', '**/dist/**', 'packages/svelte/**'] },
+      },
       'packages/svelte/vitest.config.js',
     ],
   },

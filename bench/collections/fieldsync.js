@@ -4,7 +4,6 @@ import { createDatabase } from '../../packages/client/dist/index.js';
 import { SITES, STATUSES, workOrderType as type } from './data.js';
 import { gc, heapUsed, now, timeMedian, median } from './measure.js';
 
-
 export async function run(rows) {
   const heap0 = heapUsed();
   const t0 = now();

@@ -111,7 +111,9 @@ const h0 = mem();
 reps = replay();
 settle();
 const heap = mem() - h0;
-for (const d of reps) if (L.text(d) !== data.endContent) throw new Error(`${lib}: ${traceName} replay does not reproduce endContent`);
+for (const d of reps)
+  if (L.text(d) !== data.endContent)
+    throw new Error(`${lib}: ${traceName} replay does not reproduce endContent`);
 const bytes = L.encode(reps[0]);
 const dtimes = [];
 for (let r = 0; r <= RUNS; r++) {
@@ -123,4 +125,19 @@ for (let r = 0; r <= RUNS; r++) {
   if (r > 0) dtimes.push(t);
 }
 const applyMs = median(times);
-console.log(JSON.stringify({ lib, trace: traceName, patches: trace.patches, runs: times.length, applyMs, applyCpuMs: median(cpuTimes), minApplyMs: Math.min(...times), opsPerSec: trace.patches / (applyMs / 1000), heapBytes: heap, encodedBytes: bytes.length, decodeMs: median(dtimes), keep: reps.length }));
+console.log(
+  JSON.stringify({
+    lib,
+    trace: traceName,
+    patches: trace.patches,
+    runs: times.length,
+    applyMs,
+    applyCpuMs: median(cpuTimes),
+    minApplyMs: Math.min(...times),
+    opsPerSec: trace.patches / (applyMs / 1000),
+    heapBytes: heap,
+    encodedBytes: bytes.length,
+    decodeMs: median(dtimes),
+    keep: reps.length,
+  }),
+);

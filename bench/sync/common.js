@@ -24,10 +24,23 @@ export const WORK_ORDER = {
 
 /** Starts `fieldsync serve` as a child process on a random port of 127.0.0.1. */
 export async function serve(args) {
-  const child = spawn(process.execPath, [...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ') ?? []), CLI, 'serve', '--port', '0', '--rate-per-second', '1000000', ...args], {
-    env: { ...process.env, FIELDSYNC_JWT_SECRET: SECRET },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_SERVER_NODE_ARGS?.split(' ') ?? []),
+      CLI,
+      'serve',
+      '--port',
+      '0',
+      '--rate-per-second',
+      '1000000',
+      ...args,
+    ],
+    {
+      env: { ...process.env, FIELDSYNC_JWT_SECRET: SECRET },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let out = '';
   const url = await new Promise((resolve, reject) => {
     const t = setTimeout(() => reject(new Error(`server did not start: ${out}`)), 30_000);
@@ -63,7 +76,8 @@ export function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
-export const fmt = (n, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+export const fmt = (n, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 
 /** CPU seconds of a /proc `stat` file: utime + stime in clock ticks (USER_HZ = 100). Throws if unreadable. */
 function statCpu(path) {
@@ -99,6 +113,9 @@ function threadCpu(pid) {
 export function threadDelta(before, after, pid) {
   const d = [...after].map(([tid, t]) => [tid, t - (before.get(tid) ?? 0)]).filter(([, t]) => t >= 0.05);
   const main = d.find(([tid]) => tid === pid)?.[1] ?? 0;
-  const others = d.filter(([tid]) => tid !== pid).map(([, t]) => t).sort((a, b) => b - a);
+  const others = d
+    .filter(([tid]) => tid !== pid)
+    .map(([, t]) => t)
+    .sort((a, b) => b - a);
   return `main thread ${main.toFixed(2)} s, other threads ${others.map((t) => t.toFixed(2)).join(' · ') || '—'} s`;
 }

@@ -54,9 +54,14 @@ async function pushAll(url, token, bodies, concurrency) {
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
-      const res = await fetch(`${url}/v1/push`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body });
+      const res = await fetch(`${url}/v1/push`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body,
+      });
       const json = await res.json();
-      if (res.status !== 200) throw new Error(`push failed ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+      if (res.status !== 200)
+        throw new Error(`push failed ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
       for (const r of json.results) if (r.status === 'ok') ok++;
     }
   };
@@ -65,12 +70,24 @@ async function pushAll(url, token, bodies, concurrency) {
 }
 
 /** `target`: changes/s the issue asks for (null: reported, no target — `undefined` would take the default). */
-async function throughput(label, args, total, batch, concurrency, target = label.startsWith('SQLite') ? 50_000 : 10_000) {
+async function throughput(
+  label,
+  args,
+  total,
+  batch,
+  concurrency,
+  target = label.startsWith('SQLite') ? 50_000 : 10_000,
+) {
   const srv = await serve([...args, '--types', typesFile]);
   try {
     const token = await signToken(SECRET, { user: 'bench', tenant: `tp-${label}` });
-    await pushAll(srv.url, token, buildBodies(`warm${label.replace(/\W/g, "")}`, batch * 4, batch), concurrency); // warm-up (JIT, caches)
-    const bodies = buildBodies(`bench${label.replace(/\W/g, "")}`, total, batch);
+    await pushAll(
+      srv.url,
+      token,
+      buildBodies(`warm${label.replace(/\W/g, '')}`, batch * 4, batch),
+      concurrency,
+    ); // warm-up (JIT, caches)
+    const bodies = buildBodies(`bench${label.replace(/\W/g, '')}`, total, batch);
     const cpu0 = srv.cpu();
     const threads0 = srv.threads();
     const client0 = process.cpuUsage();
@@ -82,8 +99,15 @@ async function throughput(label, args, total, batch, concurrency, target = label
     const client = process.cpuUsage(client0);
     if (ok !== total) throw new Error(`only ${ok}/${total} changes acknowledged`);
     const rate = total / s;
-    log(`push+merge ${label}: ${fmt(total)} changes in ${fmt(s, 2)} s → ${fmt(rate)} changes/s (batches of ${batch}, ${concurrency} concurrent); server CPU ${fmt(cpu, 2)} s = ${fmt((cpu / total) * 1e6, 1)} µs/change (${threads}); this (client) process ${fmt((client.user + client.system) / 1e6, 2)} s`);
-    results.push({ metric: `changes/s pushed+merged, ${label}`, value: fmt(rate), target: target === null ? '—' : `≥ ${fmt(target)}`, pass: target === null || rate >= target });
+    log(
+      `push+merge ${label}: ${fmt(total)} changes in ${fmt(s, 2)} s → ${fmt(rate)} changes/s (batches of ${batch}, ${concurrency} concurrent); server CPU ${fmt(cpu, 2)} s = ${fmt((cpu / total) * 1e6, 1)} µs/change (${threads}); this (client) process ${fmt((client.user + client.system) / 1e6, 2)} s`,
+    );
+    results.push({
+      metric: `changes/s pushed+merged, ${label}`,
+      value: fmt(rate),
+      target: target === null ? '—' : `≥ ${fmt(target)}`,
+      pass: target === null || rate >= target,
+    });
   } finally {
     await srv.stop();
   }
@@ -91,9 +115,18 @@ async function throughput(label, args, total, batch, concurrency, target = label
 
 async function latencyWithSseClients(nClients, writes) {
   const srv = await serve(['--data', join(dir, 'latency'), '--types', typesFile]);
-  const load = spawn(process.execPath, [new URL('./sseLoad.js', import.meta.url).pathname, srv.url, await signToken(SECRET, { user: 'load', tenant: 'live' }), String(nClients - 1)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const load = spawn(
+    process.execPath,
+    [
+      new URL('./sseLoad.js', import.meta.url).pathname,
+      srv.url,
+      await signToken(SECRET, { user: 'load', tenant: 'live' }),
+      String(nClients - 1),
+    ],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
   try {
     await new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error('SSE clients did not connect')), 60_000);
@@ -105,13 +138,18 @@ async function latencyWithSseClients(nClients, writes) {
       });
     });
     const mk = async (user) => {
-      const db = await createDatabase({ name: user, replicaId: user, sync: { url: srv.url, token: await signToken(SECRET, { user, tenant: 'live' }) } });
+      const db = await createDatabase({
+        name: user,
+        replicaId: user,
+        sync: { url: srv.url, token: await signToken(SECRET, { user, tenant: 'live' }) },
+      });
       await db.defineType(WORK_ORDER);
       return db;
     };
     const writer = await mk('writer');
     const reader = await mk('reader');
-    for (let i = 0; i < 500 && !(writer.sync.status.live && reader.sync.status.live); i++) await new Promise((r) => setTimeout(r, 20));
+    for (let i = 0; i < 500 && !(writer.sync.status.live && reader.sync.status.live); i++)
+      await new Promise((r) => setTimeout(r, 20));
     const started = new Map();
     const lat = [];
     const seen = new Set();
@@ -148,14 +186,40 @@ async function latencyWithSseClients(nClients, writes) {
       load.stdout.on('data', (b) => {
         out += b.toString();
         const m = /events (\d+) received (\d+) p50 (\S+) p99 (\S+) spread (\S+)/.exec(out);
-        if (m) r({ events: Number(m[1]), received: Number(m[2]), p50: Number(m[3]), p99: Number(m[4]), spread: Number(m[5]) });
+        if (m)
+          r({
+            events: Number(m[1]),
+            received: Number(m[2]),
+            p50: Number(m[3]),
+            p99: Number(m[4]),
+            spread: Number(m[5]),
+          });
       });
     });
-    log(`live latency with ${nClients} SSE clients: ${lat.length}/${writes} writes, p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms (measured client: live query, connected last, so written to last)`);
-    log(`  the other ${nClients - 1} streams: ${fmt(all.received)} probe receipts of ${fmt((nClients - 1) * writes)}, SSE event received p50 ${fmt(all.p50, 1)} ms, p99 ${fmt(all.p99, 1)} ms; ${fmt(all.events)} events; first → last stream of one write (fan-out spread) p50 ${fmt(all.spread, 1)} ms`);
-    results.push({ metric: `write → SSE event received, all other ${nClients - 1} streams, p50 / p99`, value: `${fmt(all.p50, 1)} / ${fmt(all.p99, 1)} ms`, target: '—', pass: all.p50 <= 10 && all.p99 <= 50 });
-    results.push({ metric: `write → remote live query p50 (${nClients} SSE clients)`, value: `${fmt(p50, 1)} ms`, target: '≤ 10 ms', pass: p50 <= 10 });
-    results.push({ metric: `write → remote live query p99 (${nClients} SSE clients)`, value: `${fmt(p99, 1)} ms`, target: '≤ 50 ms', pass: p99 <= 50 });
+    log(
+      `live latency with ${nClients} SSE clients: ${lat.length}/${writes} writes, p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms (measured client: live query, connected last, so written to last)`,
+    );
+    log(
+      `  the other ${nClients - 1} streams: ${fmt(all.received)} probe receipts of ${fmt((nClients - 1) * writes)}, SSE event received p50 ${fmt(all.p50, 1)} ms, p99 ${fmt(all.p99, 1)} ms; ${fmt(all.events)} events; first → last stream of one write (fan-out spread) p50 ${fmt(all.spread, 1)} ms`,
+    );
+    results.push({
+      metric: `write → SSE event received, all other ${nClients - 1} streams, p50 / p99`,
+      value: `${fmt(all.p50, 1)} / ${fmt(all.p99, 1)} ms`,
+      target: '—',
+      pass: all.p50 <= 10 && all.p99 <= 50,
+    });
+    results.push({
+      metric: `write → remote live query p50 (${nClients} SSE clients)`,
+      value: `${fmt(p50, 1)} ms`,
+      target: '≤ 10 ms',
+      pass: p50 <= 10,
+    });
+    results.push({
+      metric: `write → remote live query p99 (${nClients} SSE clients)`,
+      value: `${fmt(p99, 1)} ms`,
+      target: '≤ 50 ms',
+      pass: p99 <= 50,
+    });
     await writer.close();
     await reader.close();
   } finally {
@@ -176,7 +240,9 @@ async function initialAndDelta(nDocs) {
     let bytes = 0;
     let docs = 0;
     for (let page = 0; page < 10_000; page++) {
-      const res = await fetch(`${srv.url}/v1/pull?since=${cursor}&limit=5000`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${srv.url}/v1/pull?since=${cursor}&limit=5000`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const text = await res.text();
       bytes += text.length;
       const body = JSON.parse(text);
@@ -191,7 +257,13 @@ async function initialAndDelta(nDocs) {
     const db = await createDatabase({
       name: 'initial',
       replicaId: 'initial',
-      sync: { url: srv.url, token: await signToken(SECRET, { user: 'fresh', tenant: 'initial' }), autoStart: false, live: false, pullLimit: 5000 },
+      sync: {
+        url: srv.url,
+        token: await signToken(SECRET, { user: 'fresh', tenant: 'initial' }),
+        autoStart: false,
+        live: false,
+        pullLimit: 5000,
+      },
     });
     await db.defineType(WORK_ORDER);
     t0 = performance.now();
@@ -200,21 +272,48 @@ async function initialAndDelta(nDocs) {
     const count = db.collection('workOrder').find().count();
     if (count !== nDocs) throw new Error(`client holds ${count} docs, expected ${nDocs}`);
     log(`initial sync into a client database: ${fmt(count)} docs in ${fmt(clientS, 2)} s`);
-    results.push({ metric: `initial sync of ${fmt(nDocs)} docs (HTTP pull)`, value: `${fmt(rawS, 2)} s`, target: '≤ 3 s', pass: rawS <= 3 });
-    results.push({ metric: `initial sync of ${fmt(nDocs)} docs into a client db`, value: `${fmt(clientS, 2)} s`, target: '≤ 3 s', pass: clientS <= 3 });
+    results.push({
+      metric: `initial sync of ${fmt(nDocs)} docs (HTTP pull)`,
+      value: `${fmt(rawS, 2)} s`,
+      target: '≤ 3 s',
+      pass: rawS <= 3,
+    });
+    results.push({
+      metric: `initial sync of ${fmt(nDocs)} docs into a client db`,
+      value: `${fmt(clientS, 2)} s`,
+      target: '≤ 3 s',
+      pass: clientS <= 3,
+    });
 
     // Delta: 100 changes by another client, then the pull this client would do.
-    const ids = db.collection('workOrder').find({}, { limit: 100 }).fetch().map((d) => d.id);
-    const other = await createDatabase({ name: 'other', replicaId: 'other', sync: { url: srv.url, token, autoStart: false, live: false, pullLimit: 5000 } });
+    const ids = db
+      .collection('workOrder')
+      .find({}, { limit: 100 })
+      .fetch()
+      .map((d) => d.id);
+    const other = await createDatabase({
+      name: 'other',
+      replicaId: 'other',
+      sync: { url: srv.url, token, autoStart: false, live: false, pullLimit: 5000 },
+    });
     await other.defineType(WORK_ORDER);
     await other.sync.flush();
     for (const id of ids) await other.collection('workOrder').update(id, { $set: { status: 'done' } });
     await other.sync.flush();
-    const res = await fetch(`${srv.url}/v1/pull?since=${cursor}&limit=5000`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${srv.url}/v1/pull?since=${cursor}&limit=5000`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const delta = await res.text();
     const body = JSON.parse(delta);
-    log(`delta after 100 changes: ${body.docs.length} docs, ${fmt(delta.length)} bytes (${fmt(delta.length / 100)} bytes/change; full sync ${fmt(bytes)} bytes)`);
-    results.push({ metric: 'delta sync after 100 changes', value: `${fmt(delta.length)} B (${fmt(delta.length / 100)} B/change)`, target: '∝ changes', pass: body.docs.length === 100 && delta.length < bytes / 100 });
+    log(
+      `delta after 100 changes: ${body.docs.length} docs, ${fmt(delta.length)} bytes (${fmt(delta.length / 100)} bytes/change; full sync ${fmt(bytes)} bytes)`,
+    );
+    results.push({
+      metric: 'delta sync after 100 changes',
+      value: `${fmt(delta.length)} B (${fmt(delta.length / 100)} B/change)`,
+      target: '∝ changes',
+      pass: body.docs.length === 100 && delta.length < bytes / 100,
+    });
     await db.close();
     await other.close();
   } finally {
@@ -223,7 +322,9 @@ async function initialAndDelta(nDocs) {
 }
 
 const TOTAL = Number(process.env.BENCH_SYNC_CHANGES ?? 200_000);
-log(`fieldsync sync benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`);
+log(
+  `fieldsync sync benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
+);
 const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'initial' (default: all)
 const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 try {
@@ -238,10 +339,18 @@ async function throughputs() {
   // BENCH_SYNC_ENGINES=full,normal,small,postgres (default: all four) selects the configurations.
   const engines = (process.env.BENCH_SYNC_ENGINES ?? 'full,normal,small,postgres').split(',');
   if (engines.includes('full')) await throughput('SQLite', ['--data', join(dir, 'sqlite')], TOTAL, 1000, 2);
-  if (engines.includes('normal')) await throughput('SQLite synchronous=NORMAL', ['--data', join(dir, 'sqlite-normal'), '--sqlite-sync', 'normal'], TOTAL, 1000, 2);
+  if (engines.includes('normal'))
+    await throughput(
+      'SQLite synchronous=NORMAL',
+      ['--data', join(dir, 'sqlite-normal'), '--sqlite-sync', 'normal'],
+      TOTAL,
+      1000,
+      2,
+    );
   // Many devices each pushing one change (SQLite FULL): group commit must survive small pushes
   // (the engine writes an isolated small push on the main thread, but not back-to-back ones).
-  if (engines.includes('small')) await throughput('one change per push, SQLite', ['--data', join(dir, 'sqlite-small')], 6000, 1, 32, null);
+  if (engines.includes('small'))
+    await throughput('one change per push, SQLite', ['--data', join(dir, 'sqlite-small')], 6000, 1, 32, null);
   if (!engines.includes('postgres')) return;
   const schema = `bench_${process.pid}`;
   let pgUp = false;

@@ -26,11 +26,15 @@ for (let i = 0; i < n; i++) {
       for (const x of m.data.matchAll(LAT)) arrivals.push([Number(x[1]), now]);
     }
   });
-  const req = http.get(`${url}/v1/events`, { agent, headers: { authorization: `Bearer ${token}` } }, (res) => {
-    res.setEncoding('utf8');
-    res.on('data', (chunk) => parser.push(chunk));
-    res.on('error', () => undefined);
-  });
+  const req = http.get(
+    `${url}/v1/events`,
+    { agent, headers: { authorization: `Bearer ${token}` } },
+    (res) => {
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => parser.push(chunk));
+      res.on('error', () => undefined);
+    },
+  );
   req.on('error', () => undefined);
   reqs.push(req);
 }
@@ -51,7 +55,9 @@ process.stdin.on('data', (b) => {
     span.set(k, [Math.min(s[0], t), Math.max(s[1], t)]);
   }
   const spread = [...span.values()].map(([a, b]) => b - a).sort((a, b) => a - b);
-  process.stdout.write(`events ${events} received ${lat.length} p50 ${pct(lat, 50)} p99 ${pct(lat, 99)} spread ${pct(spread, 50)}\n`);
+  process.stdout.write(
+    `events ${events} received ${lat.length} p50 ${pct(lat, 50)} p99 ${pct(lat, 99)} spread ${pct(spread, 50)}\n`,
+  );
   for (const r of reqs) r.destroy();
   setTimeout(() => process.exit(0), 50);
 });

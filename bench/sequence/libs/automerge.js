@@ -15,7 +15,9 @@ function root() {
 
 export default {
   name: 'automerge',
-  create: (agent = 0) => ({ doc: Automerge.clone(root(), { actor: (agent + 1).toString(16).padStart(2, '0').repeat(16) }) }),
+  create: (agent = 0) => ({
+    doc: Automerge.clone(root(), { actor: (agent + 1).toString(16).padStart(2, '0').repeat(16) }),
+  }),
   runSequential: (box, txns) => {
     box.doc = Automerge.change(box.doc, (d) => {
       for (const txn of txns) {

@@ -31,10 +31,23 @@ export type { IndexSpec } from './index/indexKey.js';
 export type { QueryListener, ResultChange } from './live/ResultChange.js';
 
 // Storage
-export type { CommitBatch, LoadedState, StorageAdapter, StoredChange, StoredDoc } from './storage/StorageAdapter.js';
+export type {
+  CommitBatch,
+  LoadedState,
+  StorageAdapter,
+  StoredChange,
+  StoredDoc,
+} from './storage/StorageAdapter.js';
 export { MemoryStorage } from './storage/memory/MemoryStorage.js';
 export { IndexedDbStorage } from './storage/indexeddb/IndexedDbStorage.js';
 
 // Sync
 export type { SyncHost, SyncOutbox } from './sync/SyncHost.js';
-export { SyncClient, SyncHttpError, SyncNetworkError, CURSOR_KEY, type SyncOptions, type SyncStatus } from './sync/index.js';
+export {
+  SyncClient,
+  SyncHttpError,
+  SyncNetworkError,
+  CURSOR_KEY,
+  type SyncOptions,
+  type SyncStatus,
+} from './sync/index.js';

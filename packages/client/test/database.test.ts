@@ -32,7 +32,13 @@ describe('collections', () => {
   it('insert, update with every modifier, find, remove', async () => {
     const db = await open();
     const orders = db.collection('workOrders');
-    const id = await orders.insert({ title: 'Fix pump', status: 'open', priority: 2, tags: ['a'], address: { city: 'Oslo' } });
+    const id = await orders.insert({
+      title: 'Fix pump',
+      status: 'open',
+      priority: 2,
+      tags: ['a'],
+      address: { city: 'Oslo' },
+    });
     await orders.update(id, {
       $set: { 'address.zip': '0150', status: 'assigned' },
       $unset: { priority: 1 },
@@ -42,7 +48,13 @@ describe('collections', () => {
     });
     await orders.update(id, { $pull: { tags: 'a' }, $inc: { visits: -1 } });
     const doc = orders.findOne(id)!;
-    expect(doc).toMatchObject({ id, title: 'Fix pump', status: 'assigned', visits: 2, address: { city: 'Oslo', zip: '0150' } });
+    expect(doc).toMatchObject({
+      id,
+      title: 'Fix pump',
+      status: 'assigned',
+      visits: 2,
+      address: { city: 'Oslo', zip: '0150' },
+    });
     expect(doc.priority).toBeUndefined();
     expect([...(doc.tags as string[])].sort()).toEqual(['b', 'c']);
     expect((doc.notes as Array<{ value: string }>).map((n) => n.value)).toEqual(['called']);
@@ -61,13 +73,36 @@ describe('collections', () => {
   it('explain() names the index the planner chose and the work done', async () => {
     const db = await open();
     const orders = db.collection('workOrders');
-    await orders.insertMany(Array.from({ length: 400 }, (_, i) => ({ title: `t${i}`, status: i % 2 ? 'open' : 'done', site: `s${i % 20}`, updatedAt: i, priority: i % 5 })));
-    expect(orders.find({ status: 'open', site: 's3' }).explain()).toMatchObject({ plan: 'scan', index: null, examined: 400, returned: 20 });
+    await orders.insertMany(
+      Array.from({ length: 400 }, (_, i) => ({
+        title: `t${i}`,
+        status: i % 2 ? 'open' : 'done',
+        site: `s${i % 20}`,
+        updatedAt: i,
+        priority: i % 5,
+      })),
+    );
+    expect(orders.find({ status: 'open', site: 's3' }).explain()).toMatchObject({
+      plan: 'scan',
+      index: null,
+      examined: 400,
+      returned: 20,
+    });
     orders.createIndex(['status', 'site']);
     orders.createIndex('updatedAt', { kind: 'ordered' });
-    expect(orders.find({ status: 'open', site: 's3' }).explain()).toMatchObject({ plan: 'hash', index: 'hash:status+site', examined: 20, returned: 20 });
+    expect(orders.find({ status: 'open', site: 's3' }).explain()).toMatchObject({
+      plan: 'hash',
+      index: 'hash:status+site',
+      examined: 20,
+      returned: 20,
+    });
     const top = orders.find({ priority: { $gte: 3 } }, { sort: { updatedAt: -1 }, limit: 5 });
-    expect(top.explain()).toMatchObject({ plan: 'ordered', index: 'ordered:updatedAt', sortedByIndex: true, returned: 5 });
+    expect(top.explain()).toMatchObject({
+      plan: 'ordered',
+      index: 'ordered:updatedAt',
+      sortedByIndex: true,
+      returned: 5,
+    });
     expect(top.explain().examined).toBeLessThan(20);
     expect(top.fetch().map((d) => d.updatedAt)).toEqual([399, 398, 394, 393, 389]);
   });
@@ -80,7 +115,12 @@ describe('collections', () => {
     await db.defineType(structuredClone(workOrderType));
     expect(orders.findOne(id)).toBe(doc);
     // A new version is a migration of the previous one (core validates the steps against the fields).
-    await db.defineType({ ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew: { type: 'string', default: 'none' } }, migrations: [{ op: 'addField', field: 'crew', def: { type: 'string', default: 'none' } }] });
+    await db.defineType({
+      ...workOrderType,
+      version: 2,
+      fields: { ...workOrderType.fields, crew: { type: 'string', default: 'none' } },
+      migrations: [{ op: 'addField', field: 'crew', def: { type: 'string', default: 'none' } }],
+    });
     expect(orders.findOne(id)!.crew).toBe('none');
   });
 
@@ -95,7 +135,10 @@ describe('collections', () => {
     await b.applyRemote([docToJSON(a.collection('workOrders').states.get(id)!)]);
     const winner = a.collection('workOrders').findOne(id)!.title;
     expect(b.collection('workOrders').findOne(id)!.title).toBe(winner);
-    const lost = a.collection('workOrders').conflicts(id, 'title').map((s) => s.value);
+    const lost = a
+      .collection('workOrders')
+      .conflicts(id, 'title')
+      .map((s) => s.value);
     expect(lost).toContain(winner === 'from A' ? 'from B' : 'from A');
     // Remote merges are not re-queued: A's outbox holds only A's two writes.
     expect(await a.outbox.count()).toBe(2);
@@ -110,7 +153,12 @@ describe('bad input: typed error, nothing written, no notification', () => {
     const id = await orders.insert({ title: 'a', status: 'open', priority: 1 });
     const calls: number[] = [];
     orders.find({}).subscribe((r) => calls.push(r.length));
-    const before = { commits: storage.commits.length, outbox: await db.outbox.count(), doc: orders.findOne(id), calls: calls.length };
+    const before = {
+      commits: storage.commits.length,
+      outbox: await db.outbox.count(),
+      doc: orders.findOne(id),
+      calls: calls.length,
+    };
     const unchanged = async () => {
       await Promise.resolve();
       await db.durable();
@@ -125,13 +173,17 @@ describe('bad input: typed error, nothing written, no notification', () => {
   it('unknown query operator → QueryError naming it', async () => {
     const { orders, unchanged } = await setup();
     expect(() => orders.find({ status: { $almost: 'open' } })).toThrow(QueryError);
-    expect(() => orders.find({ status: { $almost: 'open' } })).toThrow(/status\.\$almost: unknown operator \$almost/);
+    expect(() => orders.find({ status: { $almost: 'open' } })).toThrow(
+      /status\.\$almost: unknown operator \$almost/,
+    );
     await unchanged();
   });
 
   it('malformed modifier → ModifierError naming it', async () => {
     const { orders, id, unchanged } = await setup();
-    await expect(orders.update(id, { $set: { title: 'b' }, $rename: { title: 'x' } })).rejects.toThrow(ModifierError);
+    await expect(orders.update(id, { $set: { title: 'b' }, $rename: { title: 'x' } })).rejects.toThrow(
+      ModifierError,
+    );
     await expect(orders.update(id, { $inc: { title: 1 } })).rejects.toThrow(/\$inc\.title/);
     await unchanged();
   });
@@ -142,7 +194,12 @@ describe('bad input: typed error, nothing written, no notification', () => {
     expect(err).toBeInstanceOf(ValidationError);
     expect((err as ValidationError).path).toBe('status');
     await expect(orders.insert({ status: 'open' })).rejects.toThrow(ValidationError); // title required
-    await expect(orders.insertMany([{ title: 'ok', status: 'open' }, { title: 'bad', status: 'nope' }])).rejects.toThrow(ValidationError);
+    await expect(
+      orders.insertMany([
+        { title: 'ok', status: 'open' },
+        { title: 'bad', status: 'nope' },
+      ]),
+    ).rejects.toThrow(ValidationError);
     expect(orders.find({ title: 'ok' }).count()).toBe(0);
     await unchanged();
   });
@@ -158,7 +215,9 @@ describe('notifications', () => {
     const db = await open();
     const orders = db.collection('workOrders');
     const seen: Array<{ n: number; changes: readonly ResultChange[] }> = [];
-    orders.find({ status: 'open' }, { sort: { priority: 1 } }).subscribe((r, changes) => seen.push({ n: r.length, changes }));
+    orders
+      .find({ status: 'open' }, { sort: { priority: 1 } })
+      .subscribe((r, changes) => seen.push({ n: r.length, changes }));
     await db.transaction(() => {
       void orders.insert({ id: 'a1', title: 'a', status: 'open', priority: 2 });
       void orders.insert({ id: 'a2', title: 'b', status: 'open', priority: 1 });
@@ -210,7 +269,9 @@ describe('reopen restores documents, outbox and clock exactly', () => {
   async function roundTrip(makeStorage: () => StorageAdapter) {
     const db = await open(makeStorage());
     const orders = db.collection('workOrders');
-    const ids = await orders.insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: 'open', priority: i % 5 })));
+    const ids = await orders.insertMany(
+      Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: 'open', priority: i % 5 })),
+    );
     await orders.update(ids[0]!, { $inc: { visits: 2 }, $addToSet: { tags: 'x' } });
     await orders.remove(ids[1]!);
     const pending = await db.outbox.peek(1000);
@@ -252,7 +313,12 @@ describe('reopen restores documents, outbox and clock exactly', () => {
 
 describe('SyncHost', () => {
   it('applyRemote moves the clock past remote stamps: later local edits are stamped after them', async () => {
-    const ahead = await createDatabase({ name: 'a', storage: new MemoryStorage(), replicaId: 'ahead', now: () => Date.now() + 60_000 });
+    const ahead = await createDatabase({
+      name: 'a',
+      storage: new MemoryStorage(),
+      replicaId: 'ahead',
+      now: () => Date.now() + 60_000,
+    });
     await ahead.defineType(workOrderType);
     const b = await open(new MemoryStorage(), 'devB');
     const id = await ahead.collection('workOrders').insert({ title: 'from a fast clock', status: 'open' });
@@ -267,16 +333,25 @@ describe('SyncHost', () => {
   it('applyTypes adopts newer types only; outbox listeners hear once per tick', async () => {
     const db = await open();
     const crew = { type: 'string' as const, default: 'unassigned' };
-    const v2 = { ...workOrderType, version: 2, fields: { ...workOrderType.fields, crew }, migrations: [{ op: 'addField' as const, field: 'crew', def: crew }] };
+    const v2 = {
+      ...workOrderType,
+      version: 2,
+      fields: { ...workOrderType.fields, crew },
+      migrations: [{ op: 'addField' as const, field: 'crew', def: crew }],
+    };
     const id = await db.collection('workOrders').insert({ title: 'x', status: 'open' });
     await db.applyTypes([v2]);
     expect(db.collection('workOrders').findOne(id)!.crew).toBe('unassigned');
     await db.applyTypes([workOrderType]); // older: ignored
     expect(db.typeOf('workOrders').version).toBe(2);
-    await expect(db.applyTypes([{ name: 'bad', version: 1, fields: { a: { type: 'nope' } } }])).rejects.toThrow(SchemaError);
+    await expect(
+      db.applyTypes([{ name: 'bad', version: 1, fields: { a: { type: 'nope' } } }]),
+    ).rejects.toThrow(SchemaError);
     let heard = 0;
     db.outbox.onChange(() => heard++);
-    await db.collection('workOrders').insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: 'open' })));
+    await db
+      .collection('workOrders')
+      .insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: 'open' })));
     expect(heard).toBe(1);
   });
 
@@ -286,11 +361,15 @@ describe('SyncHost', () => {
     const b = await open(storage, 'devB');
     const id = await a.collection('workOrders').insert({ title: 'remote', status: 'open' });
     const seen: number[] = [];
-    b.collection('workOrders').find({ status: 'open' }).subscribe((r) => seen.push(r.length));
+    b.collection('workOrders')
+      .find({ status: 'open' })
+      .subscribe((r) => seen.push(r.length));
     await b.applyRemote([docToJSON(a.collection('workOrders').states.get(id)!)]);
     expect(seen).toEqual([0, 1]);
     expect(await b.outbox.count()).toBe(0);
-    await expect(b.applyRemote([{ id: 'bad id!', type: 'workOrders', v: 1, fields: {} }])).rejects.toThrow(ValidationError);
+    await expect(b.applyRemote([{ id: 'bad id!', type: 'workOrders', v: 1, fields: {} }])).rejects.toThrow(
+      ValidationError,
+    );
     await b.evict([id]);
     expect(seen).toEqual([0, 1, 0]);
     await b.close();
@@ -306,7 +385,9 @@ describe('text fields', () => {
     const id = await a.collection('workOrders').insert({ title: 't', status: 'open', body: 'Pump leaks.' });
     await b.applyRemote([docToJSON(a.collection('workOrders').states.get(id)!)]);
     const seen: string[] = [];
-    a.collection('workOrders').find({}).subscribe((r) => seen.push(r[0]!.body as string));
+    a.collection('workOrders')
+      .find({})
+      .subscribe((r) => seen.push(r[0]!.body as string));
     await a.collection('workOrders').text(id, 'body').insert(0, 'Urgent: ');
     await b.collection('workOrders').text(id, 'body').insert(11, ' Part ordered.');
     await b.collection('workOrders').text(id, 'body').delete(0, 1);
@@ -353,7 +434,10 @@ describe('cursor.current()', () => {
     expect(cursor.current()).toBe(first); // live: its results, nothing run
     await orders.update('a', { $set: { priority: 0 } });
     expect(cursor.current().map((d) => d.id)).toEqual(['a', 'b']);
-    expect(seen.map((r) => r.map((d) => d.id))).toEqual([['b', 'a'], ['a', 'b']]);
+    expect(seen.map((r) => r.map((d) => d.id))).toEqual([
+      ['b', 'a'],
+      ['a', 'b'],
+    ]);
     expect(reads).toBe(3);
     stop();
 

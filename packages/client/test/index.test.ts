@@ -18,7 +18,9 @@ describe('SortedList', () => {
   it('matches a sorted-array model under random inserts, removes and range scans', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3000 })), { maxLength: 3000 }),
+        fc.array(fc.tuple(fc.boolean(), fc.integer({ min: 0, max: 50 }), fc.integer({ min: 0, max: 3000 })), {
+          maxLength: 3000,
+        }),
         fc.integer({ min: 0, max: 50 }),
         fc.integer({ min: 0, max: 50 }),
         (ops, a, b) => {
@@ -57,7 +59,14 @@ describe('SortedList', () => {
       fc.property(
         fc.integer({ min: 0, max: 1500 }),
         // Many inserts of one key overflow a chunk in the middle (splits there, not only at the end).
-        fc.array(fc.tuple(fc.boolean(), fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constant(20)), fc.integer({ min: 0, max: 6000 })), { maxLength: 3000, size: 'max' }),
+        fc.array(
+          fc.tuple(
+            fc.boolean(),
+            fc.oneof(fc.integer({ min: 0, max: 40 }), fc.constant(20)),
+            fc.integer({ min: 0, max: 6000 }),
+          ),
+          { maxLength: 3000, size: 'max' },
+        ),
         (loaded, ops) => {
           const model = new Map<string, number>();
           for (let n = 0; n < loaded; n++) model.set(`id${n}`, n % 41);
@@ -78,11 +87,15 @@ describe('SortedList', () => {
               model.delete(id);
             }
           }
-          const all = [...model].sort(([i1, k1], [i2, k2]) => k1 - k2 || (i1 < i2 ? -1 : i1 > i2 ? 1 : 0)).map(([id]) => id);
+          const all = [...model]
+            .sort(([i1, k1], [i2, k2]) => k1 - k2 || (i1 < i2 ? -1 : i1 > i2 ? 1 : 0))
+            .map(([id]) => id);
           expect([...list.range(undefined, undefined)]).toEqual(all);
           for (const key of [0, 7, 40]) {
             const at = { value: key, inclusive: true };
-            expect([...list.range(at, undefined)]).toEqual(all.filter((id) => (model.get(id) as number) >= key));
+            expect([...list.range(at, undefined)]).toEqual(
+              all.filter((id) => (model.get(id) as number) >= key),
+            );
           }
         },
       ),
@@ -93,7 +106,9 @@ describe('SortedList', () => {
 
 function source(docs: Doc[], specs: Array<[kind: 'hash' | 'ordered', fields: string[]]>): QuerySource {
   const map = new Map(docs.map((d) => [d.id, d]));
-  const indexes: SecondaryIndex[] = specs.map(([kind, fields]) => (kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields })));
+  const indexes: SecondaryIndex[] = specs.map(([kind, fields]) =>
+    kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields }),
+  );
   for (const i of indexes) i.build(map.values());
   return { docs: map, indexes };
 }
@@ -115,7 +130,10 @@ const queries: Array<[selector: Record<string, unknown>, options: Record<string,
   [{ status: 'done' }, { sort: { updatedAt: 1 }, limit: 3 }],
   [{ tags: 'b' }, { sort: { updatedAt: 1 } }],
   [{ tags: { $in: ['a', 'c'] }, priority: { $lt: 2 } }, {}],
-  [{ status: 'open', updatedAt: { $gte: 50 } }, { sort: { updatedAt: -1 }, limit: 2 }],
+  [
+    { status: 'open', updatedAt: { $gte: 50 } },
+    { sort: { updatedAt: -1 }, limit: 2 },
+  ],
   [{ $or: [{ status: 'open' }, { priority: 4 }] }, { limit: 7 }],
 ];
 
@@ -173,7 +191,9 @@ describe('planner and explain', () => {
     expect(run.plan.index?.name).toBe('ordered:updatedAt');
     expect(run.plan.sorted).toBe(true);
     expect(run.examined).toBeLessThan(200);
-    const check = docs.filter((d) => (d.priority as number) >= 3).sort((a, b) => compareValues(b.updatedAt, a.updatedAt));
+    const check = docs
+      .filter((d) => (d.priority as number) >= 3)
+      .sort((a, b) => compareValues(b.updatedAt, a.updatedAt));
     expect(run.docs.map((d) => d.id)).toEqual(check.slice(0, 50).map((d) => d.id));
   });
 
@@ -219,7 +239,10 @@ describe('encodeKey', () => {
 
 describe('bulk build equals one update per document', () => {
   it('hash and ordered indexes, with missing fields, arrays, numbers, NaN and mixed key kinds', () => {
-    const value = fc.oneof(fc.constantFrom(undefined, null, 'a', 'b', 1, 2, -0, 0, Number.NaN, Infinity), fc.array(fc.constantFrom('a', 1), { maxLength: 2 }));
+    const value = fc.oneof(
+      fc.constantFrom(undefined, null, 'a', 'b', 1, 2, -0, 0, Number.NaN, Infinity),
+      fc.array(fc.constantFrom('a', 1), { maxLength: 2 }),
+    );
     fc.assert(
       fc.property(fc.array(fc.record({ x: value, y: value }), { maxLength: 80 }), (raw) => {
         const docs = raw.map((d, i) => {
@@ -235,19 +258,30 @@ describe('bulk build equals one update per document', () => {
           ['ordered', ['x', 'y']],
         ];
         for (const [kind, fields] of specs) {
-          const built = kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields });
-          const updated = kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields });
+          const built =
+            kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields });
+          const updated =
+            kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields });
           built.build(docs);
           for (const d of docs) updated.update(undefined, d);
           expect(built.multikey).toBe(updated.multikey);
           if (built instanceof OrderedIndex && updated instanceof OrderedIndex) {
-            expect([...built.scan([], undefined, undefined, false)]).toEqual([...updated.scan([], undefined, undefined, false)]);
+            expect([...built.scan([], undefined, undefined, false)]).toEqual([
+              ...updated.scan([], undefined, undefined, false),
+            ]);
           } else {
-            const keys = new Set(docs.flatMap((d) => [JSON.stringify([d.x ?? null]), JSON.stringify([d.x ?? null, d.y ?? null])]));
+            const keys = new Set(
+              docs.flatMap((d) => [
+                JSON.stringify([d.x ?? null]),
+                JSON.stringify([d.x ?? null, d.y ?? null]),
+              ]),
+            );
             for (const k of keys) {
               const tuple = JSON.parse(k) as unknown[];
               if (tuple.length !== fields.length) continue;
-              expect([...((built as HashIndex).lookup(tuple) ?? [])].sort()).toEqual([...((updated as HashIndex).lookup(tuple) ?? [])].sort());
+              expect([...((built as HashIndex).lookup(tuple) ?? [])].sort()).toEqual(
+                [...((updated as HashIndex).lookup(tuple) ?? [])].sort(),
+              );
             }
           }
         }
@@ -259,7 +293,22 @@ describe('bulk build equals one update per document', () => {
 
 describe('write-path keys', () => {
   const value = fc.oneof(
-    fc.constantFrom(undefined, null, 'a', 'b', 'a\u0001sb', '', 1, 2, -0, 0, Number.NaN, Infinity, true, false),
+    fc.constantFrom(
+      undefined,
+      null,
+      'a',
+      'b',
+      'a\u0001sb',
+      '',
+      1,
+      2,
+      -0,
+      0,
+      Number.NaN,
+      Infinity,
+      true,
+      false,
+    ),
     fc.array(fc.constantFrom('a', 1, null), { maxLength: 2 }),
     fc.record({ k: fc.constantFrom(1, 'a') }),
   );
@@ -275,11 +324,19 @@ describe('write-path keys', () => {
           const fast = compileKey(fields)(doc);
           const tuples = compileKeys(fields)(doc);
           if (fast === SEVERAL) {
-            const plain = fields.every((f) => !f.includes('.') && (doc[f] === null || typeof doc[f] !== 'object') && !String(doc[f]).includes('\u0001'));
+            const plain = fields.every(
+              (f) =>
+                !f.includes('.') &&
+                (doc[f] === null || typeof doc[f] !== 'object') &&
+                !String(doc[f]).includes('\u0001'),
+            );
             expect(plain).toBe(false);
           } else {
             expect(tuples).toHaveLength(1);
-            expect(Object.is(fast, encodeKey(tuples[0] as unknown[])) || (fast === 0 && encodeKey(tuples[0] as unknown[]) === 0)).toBe(true);
+            expect(
+              Object.is(fast, encodeKey(tuples[0] as unknown[])) ||
+                (fast === 0 && encodeKey(tuples[0] as unknown[]) === 0),
+            ).toBe(true);
           }
         }
       }),
@@ -298,7 +355,8 @@ describe('write-path keys', () => {
           ['ordered', ['x', 'y']],
         ];
         for (const [kind, fields] of specs) {
-          const make = () => (kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields }));
+          const make = () =>
+            kind === 'hash' ? new HashIndex({ kind, fields }) : new OrderedIndex({ kind, fields });
           const moved = make();
           const current = new Map<string, Record<string, unknown>>();
           for (const e of edits) {
@@ -318,7 +376,9 @@ describe('write-path keys', () => {
           const built = make();
           built.build([...current.values()]);
           if (built instanceof OrderedIndex && moved instanceof OrderedIndex) {
-            expect([...moved.scan([], undefined, undefined, false)]).toEqual([...built.scan([], undefined, undefined, false)]);
+            expect([...moved.scan([], undefined, undefined, false)]).toEqual([
+              ...built.scan([], undefined, undefined, false),
+            ]);
             expect(moved.size).toBe(built.size);
           } else {
             const tuples = new Map<string, unknown[]>();
@@ -326,10 +386,17 @@ describe('write-path keys', () => {
             for (const d of edits) {
               const x = Array.isArray(d.x) ? (d.x.length ? d.x : [null]) : [d.x ?? null];
               const y = Array.isArray(d.y) ? (d.y.length ? d.y : [null]) : [d.y ?? null];
-              for (const a of x) for (const b of y) tuples.set(JSON.stringify(fields.length === 1 ? [a] : [a, b]), fields.length === 1 ? [a] : [a, b]);
+              for (const a of x)
+                for (const b of y)
+                  tuples.set(
+                    JSON.stringify(fields.length === 1 ? [a] : [a, b]),
+                    fields.length === 1 ? [a] : [a, b],
+                  );
             }
             for (const t of tuples.values()) {
-              expect([...((moved as HashIndex).lookup(t) ?? [])].sort()).toEqual([...((built as HashIndex).lookup(t) ?? [])].sort());
+              expect([...((moved as HashIndex).lookup(t) ?? [])].sort()).toEqual(
+                [...((built as HashIndex).lookup(t) ?? [])].sort(),
+              );
             }
           }
         }

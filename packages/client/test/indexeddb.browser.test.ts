@@ -51,7 +51,9 @@ it('IndexedDB storage restores documents, outbox and clock after a page reload',
     const db = await createDatabase({ name: 'reload', storage: new IndexedDbStorage('reload-db') });
     await db.defineType(type);
     const orders = db.collection('workOrders');
-    const ids: string[] = await orders.insertMany(Array.from({ length: 200 }, (_, i) => ({ title: `t${i}`, status: 'open' })));
+    const ids: string[] = await orders.insertMany(
+      Array.from({ length: 200 }, (_, i) => ({ title: `t${i}`, status: 'open' })),
+    );
     await orders.update(ids[0], { $inc: { visits: 3 }, $addToSet: { tags: 'x' } });
     await orders.remove(ids[1]);
     const pending = await db.outbox.peek(1000);
@@ -107,12 +109,18 @@ it('two tabs on one IndexedDB database see each other’s writes', async () => {
   await open(a);
   await open(b);
   await a.evaluate(async () => {
-    const db = (window as unknown as { db: { collection: (n: string) => { insert: (d: unknown) => Promise<string> } } }).db;
+    const db = (
+      window as unknown as { db: { collection: (n: string) => { insert: (d: unknown) => Promise<string> } } }
+    ).db;
     await db.collection('workOrders').insert({ id: 'from-a', title: 'written in tab A', status: 'open' });
   });
-  await b.waitForFunction(() => (window as unknown as { seen: number[] }).seen.at(-1) === 1, undefined, { timeout: 10_000 });
+  await b.waitForFunction(() => (window as unknown as { seen: number[] }).seen.at(-1) === 1, undefined, {
+    timeout: 10_000,
+  });
   const inB = await b.evaluate(() => {
-    const db = (window as unknown as { db: { collection: (n: string) => { findOne: (id: string) => unknown } } }).db;
+    const db = (
+      window as unknown as { db: { collection: (n: string) => { findOne: (id: string) => unknown } } }
+    ).db;
     return db.collection('workOrders').findOne('from-a');
   });
   expect(inB).toMatchObject({ id: 'from-a', title: 'written in tab A' });

@@ -19,14 +19,18 @@ it('a process killed between writes loses no write whose promise had resolved', 
   expect(existsSync(dist), `${dist} missing: build the packages first`).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'fieldsync-kill-'));
   const file = join(dir, 'db.sqlite');
-  const child = spawn(process.execPath, [join(here, 'child', 'writeUntilKilled.mjs'), file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [join(here, 'child', 'writeUntilKilled.mjs'), file], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const inserted = new Map<string, number>();
   const updated = new Set<string>();
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   let buffer = '';
   await new Promise<void>((resolve, reject) => {
-    child.on('exit', (code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`))));
+    child.on('exit', (code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`child exited ${code}: ${stderr}`)),
+    );
     child.stdout.on('data', (d: Buffer) => {
       buffer += d.toString();
       const lines = buffer.split('\n');

@@ -39,7 +39,10 @@ function replay(prev: readonly Doc[], changes: readonly ResultChange[], length: 
 
 class Store implements QuerySource {
   readonly docs = new Map<string, Doc>();
-  readonly indexes: SecondaryIndex[] = [new HashIndex({ kind: 'hash', fields: ['status'] }), new OrderedIndex({ kind: 'ordered', fields: ['updatedAt'] })];
+  readonly indexes: SecondaryIndex[] = [
+    new HashIndex({ kind: 'hash', fields: ['status'] }),
+    new OrderedIndex({ kind: 'ordered', fields: ['updatedAt'] }),
+  ];
   readonly registry = new LiveRegistry();
   write(id: string, after: Doc | undefined): void {
     const before = this.docs.get(id);
@@ -74,7 +77,12 @@ describe('live queries', () => {
           const q = new LiveQuery(compileQuery(s, o), store);
           store.registry.add(q);
           // Checked after each flush (a throw inside a listener is reported asynchronously).
-          const seen = { results: [] as readonly Doc[], calls: 0, replayed: [] as string[][], wanted: [] as string[][] };
+          const seen = {
+            results: [] as readonly Doc[],
+            calls: 0,
+            replayed: [] as string[][],
+            wanted: [] as string[][],
+          };
           q.addListener((results, changes) => {
             seen.replayed.push(replay(seen.results, changes, results.length));
             seen.wanted.push(results.map((d) => d.id));
@@ -87,7 +95,10 @@ describe('live queries', () => {
           const callsBefore = lives.map((l) => l.seen.calls);
           for (const w of commit) {
             const id = `d${w.id}`;
-            store.write(id, w.remove ? undefined : { id, status: w.status, priority: w.priority, updatedAt: w.updatedAt });
+            store.write(
+              id,
+              w.remove ? undefined : { id, status: w.status, priority: w.priority, updatedAt: w.updatedAt },
+            );
           }
           store.registry.flush();
           lives.forEach((l, i) => {

@@ -27,7 +27,12 @@ async function open(storage: StorageAdapter, replicaId = 'dev1'): Promise<Databa
 }
 
 const rows = (n: number, from = 0) =>
-  Array.from({ length: n }, (_, i) => ({ title: `t${from + i}`, status: 'open', priority: (from + i) % 5, ...(i % 3 === 0 ? { site: 's' } : {}) }));
+  Array.from({ length: n }, (_, i) => ({
+    title: `t${from + i}`,
+    status: 'open',
+    priority: (from + i) % 5,
+    ...(i % 3 === 0 ? { site: 's' } : {}),
+  }));
 
 async function pendingJson(db: Database): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -41,7 +46,11 @@ describe('inserts held by reference in the outbox', () => {
     const db = await open(storage);
     const orders = db.collection('workOrders');
     // Mixed field sets (several runs), a default-free plain insert, and one with a non-scalar value.
-    const ids = await orders.insertMany([...rows(30), { title: 'tagged', status: 'open', tags: ['a'] }, ...rows(10, 30)]);
+    const ids = await orders.insertMany([
+      ...rows(30),
+      { title: 'tagged', status: 'open', tags: ['a'] },
+      ...rows(10, 30),
+    ]);
     expect(await pendingJson(db)).toEqual(storage.changes);
     // In creation order (one replica's stamps only grow), across runs and the plain change between them.
     const order = [...(await pendingJson(db)).keys()];
@@ -62,7 +71,9 @@ describe('inserts held by reference in the outbox', () => {
     expect([...pending.keys()]).toEqual([...storage.changes.keys()]);
     await db.outbox.ack([...pending.keys()].filter((_, i) => i % 2 === 0));
     expect(await db.outbox.count()).toBe(Math.floor(pending.size / 2));
-    expect((await db.outbox.peek(1e6)).map((c) => (c as { id: string }).id)).toEqual([...pending.keys()].filter((_, i) => i % 2 === 1));
+    expect((await db.outbox.peek(1e6)).map((c) => (c as { id: string }).id)).toEqual(
+      [...pending.keys()].filter((_, i) => i % 2 === 1),
+    );
     await other.close();
     await db.close();
   });
@@ -72,7 +83,12 @@ describe('inserts held by reference in the outbox', () => {
     const db = await open(storage);
     const orders = db.collection('workOrders');
     // One field set: each insertMany is one run (mixed field sets would start a run per change of set).
-    const uniform = (n: number, from: number) => Array.from({ length: n }, (_, i) => ({ title: `u${from + i}`, status: 'open', priority: (from + i) % 5 }));
+    const uniform = (n: number, from: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        title: `u${from + i}`,
+        status: 'open',
+        priority: (from + i) % 5,
+      }));
     const first = await orders.insertMany(uniform(40, 0));
     // Evicted documents free their rows; the next bulk insert takes them (last freed first), then new ones.
     // Here rows 34, 33, 32, 31, 30, 40, 41…: a row read as a slot would point at the wrong insert.
@@ -137,10 +153,16 @@ describe('inserts held by reference in the outbox', () => {
     const before = { outbox: await db.outbox.peek(1e6), commits: storage.changes.size, calls: calls.length };
     const bad = [...rows(2000, 10), { title: 'bad', status: 'nope' }];
     await expect(orders.insertMany(bad)).rejects.toThrow(/status/);
-    const dup = [...rows(1500, 5000), { id: 'dupdupdupdupdupdupdup1', title: 'a', status: 'open' }, { id: 'dupdupdupdupdupdupdup1', title: 'b', status: 'open' }];
+    const dup = [
+      ...rows(1500, 5000),
+      { id: 'dupdupdupdupdupdupdup1', title: 'a', status: 'open' },
+      { id: 'dupdupdupdupdupdupdup1', title: 'b', status: 'open' },
+    ];
     await expect(orders.insertMany(dup)).rejects.toThrow(/same id twice/);
     const existing = orders.find({}).fetch()[1]!.id;
-    await expect(orders.insertMany([...rows(1200, 9000), { id: existing, title: 'again', status: 'open' }])).rejects.toThrow(/already exists/);
+    await expect(
+      orders.insertMany([...rows(1200, 9000), { id: existing, title: 'again', status: 'open' }]),
+    ).rejects.toThrow(/already exists/);
     await db.durable();
     expect(orders.find({}).count()).toBe(3);
     const [hash, ordered] = orders.indexes as [HashIndex, OrderedIndex];
@@ -151,11 +173,27 @@ describe('inserts held by reference in the outbox', () => {
     expect(calls.length).toBe(before.calls);
     // In a transaction the failed insert changes nothing and the transaction goes on.
     await db.transaction(() => {
-      void orders.insertMany([{ title: 'x', status: 'open' }, { title: 'y', status: 'nope' }]).catch(() => undefined);
-      void orders.insertMany([{ title: 'x2', status: 'open' }, { id: existing, title: 'again', status: 'open' }]).catch(() => undefined);
+      void orders
+        .insertMany([
+          { title: 'x', status: 'open' },
+          { title: 'y', status: 'nope' },
+        ])
+        .catch(() => undefined);
+      void orders
+        .insertMany([
+          { title: 'x2', status: 'open' },
+          { id: existing, title: 'again', status: 'open' },
+        ])
+        .catch(() => undefined);
       void orders.insertMany([{ title: 'z', status: 'done' }]);
     });
-    expect(orders.find({}).fetch().map((d) => d.title).sort()).toEqual(['t0', 't1', 't2', 'z']);
+    expect(
+      orders
+        .find({})
+        .fetch()
+        .map((d) => d.title)
+        .sort(),
+    ).toEqual(['t0', 't1', 't2', 'z']);
     expect(calls.length).toBe(before.calls);
     await db.close();
   });

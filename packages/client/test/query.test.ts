@@ -6,7 +6,17 @@ import { parseModifier } from '../src/query/parseModifier.js';
 import { workOrderType } from './fixtures.js';
 
 const docs = [
-  { id: 'a', status: 'open', priority: 1, tags: ['x', 'y'], address: { city: 'Oslo' }, lines: [{ sku: 'p1', qty: 2 }, { sku: 'p2', qty: 5 }] },
+  {
+    id: 'a',
+    status: 'open',
+    priority: 1,
+    tags: ['x', 'y'],
+    address: { city: 'Oslo' },
+    lines: [
+      { sku: 'p1', qty: 2 },
+      { sku: 'p2', qty: 5 },
+    ],
+  },
   { id: 'b', status: 'done', priority: 3, tags: [], address: { city: 'Bergen' }, title: 'Pump repair' },
   { id: 'c', status: 'open', priority: 4, title: 'pump check', lines: [{ sku: 'p3', qty: 1 }] },
   { id: 'd', status: 'assigned', priority: null },
@@ -140,7 +150,9 @@ describe('modifier → intents', () => {
       { op: 'append', path: ['notes'], values: ['a', 'b'] },
       { op: 'add', path: ['tags'], values: ['red'] },
     ]);
-    expect(parseModifier({ $pull: { tags: { $in: ['a', 'b'] } } }, fields, undefined)).toEqual([{ op: 'remove', path: ['tags'], values: ['a', 'b'] }]);
+    expect(parseModifier({ $pull: { tags: { $in: ['a', 'b'] } } }, fields, undefined)).toEqual([
+      { op: 'remove', path: ['tags'], values: ['a', 'b'] },
+    ]);
   });
 
   it.each([
@@ -155,7 +167,7 @@ describe('modifier → intents', () => {
     [{ $push: { tags: 'a' } }, '$push.tags', /log or list/],
     [{ $addToSet: { notes: 'a' } }, '$addToSet.notes', /set field/],
     [{ $set: { title: 'a' }, $unset: { title: 1 } }, '$unset.title', /modified twice/],
-    [{ $set: { address: {} , 'address.city': 'x' } }, '$set.address.city', /modified twice/],
+    [{ $set: { address: {}, 'address.city': 'x' } }, '$set.address.city', /modified twice/],
     [{ $push: { notes: { $each: 'a' } } }, '$push.notes', /needs an array/],
   ])('rejects %j with a ModifierError at %s', (modifier, path, message) => {
     let err: unknown;
@@ -173,12 +185,15 @@ describe('modifier → intents', () => {
 describe('compiled-query cache', () => {
   it('never confuses selectors JSON cannot tell apart', async () => {
     const { compileQueryCached } = await import('../src/query/queryCache.js');
-    const match = (selector: unknown) => docs.filter((d) => compileQueryCached(selector, undefined).predicate(d)).map((d) => d.id);
+    const match = (selector: unknown) =>
+      docs.filter((d) => compileQueryCached(selector, undefined).predicate(d)).map((d) => d.id);
     expect(match({ title: /repair/ })).toEqual(['b']);
     expect(match({ title: /check/ })).toEqual(['c']);
     expect(match({ priority: null })).toEqual(['d']);
     expect(match({ priority: undefined })).toEqual(['d']);
     expect(match({})).toEqual(['a', 'b', 'c', 'd']);
-    expect(compileQueryCached({ status: 'open' }, { limit: 1 })).toBe(compileQueryCached({ status: 'open' }, { limit: 1 }));
+    expect(compileQueryCached({ status: 'open' }, { limit: 1 })).toBe(
+      compileQueryCached({ status: 'open' }, { limit: 1 }),
+    );
   });
 });

@@ -1,5 +1,12 @@
 import type { DocState, TypeDef } from '@fieldsync/core';
-import { applyChange, createChange, docToJSON, encodeDoc, HybridLogicalClock, materialize } from '@fieldsync/core';
+import {
+  applyChange,
+  createChange,
+  docToJSON,
+  encodeDoc,
+  HybridLogicalClock,
+  materialize,
+} from '@fieldsync/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RowStore } from '../src/collection/RowStore.js';
@@ -21,8 +28,11 @@ function store(): RowStore {
 }
 
 const clock = new HybridLogicalClock({ replica: 'rows' });
-const write = (doc: DocState | undefined, id: string, intents: Parameters<typeof createChange>[0]['intents']) =>
-  applyChange(doc, createChange({ clock, type, doc, docId: id, intents }), type);
+const write = (
+  doc: DocState | undefined,
+  id: string,
+  intents: Parameters<typeof createChange>[0]['intents'],
+) => applyChange(doc, createChange({ clock, type, doc, docId: id, intents }), type);
 
 const bytes = (s: DocState) => Buffer.from(encodeDoc(s)).toString();
 

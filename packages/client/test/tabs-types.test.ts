@@ -26,7 +26,11 @@ it('a migration made in one tab reaches the other tab before its documents, whic
   const storage = new SharedStorage();
   const a = await createDatabase({ name: 'tabs', storage });
   open.push(a);
-  await a.defineType({ name: 'Inspection', version: 1, fields: { site: { type: 'string' }, notes: { type: 'string' } } });
+  await a.defineType({
+    name: 'Inspection',
+    version: 1,
+    fields: { site: { type: 'string' }, notes: { type: 'string' } },
+  });
   const b = await createDatabase({ name: 'tabs', storage });
   open.push(b);
   const id = await a.collection('Inspection').insert({ site: 's1', notes: 'old' });
@@ -43,7 +47,8 @@ it('a migration made in one tab reaches the other tab before its documents, whic
   expect(a.collection('Inspection').findOne(id)).toEqual(b.collection('Inspection').findOne(id));
   expect(b.collection('Inspection').states.get(id)!.v).toBe(2);
   // The CRDT states agree too: tab b did not keep a stray v1 `notes` register next to `findings`.
-  const state = (db: Database) => docToJSON(db.types.registry.upgradeDoc(db.collection('Inspection').states.get(id)!));
+  const state = (db: Database) =>
+    docToJSON(db.types.registry.upgradeDoc(db.collection('Inspection').states.get(id)!));
   expect(state(b)).toEqual(state(a));
   expect(state(b).fields).not.toHaveProperty('notes');
   // The definition made in tab a is still marked for pushing in the store tab b persists.

@@ -40,7 +40,9 @@ it('two tabs on one database see each other’s writes and merge concurrent edit
   expect(a.replicaId).not.toBe(b.replicaId); // tabs never issue the same stamp
 
   const seenInB: number[] = [];
-  b.collection('workOrders').find({ status: 'open' }).subscribe((r) => seenInB.push(r.length));
+  b.collection('workOrders')
+    .find({ status: 'open' })
+    .subscribe((r) => seenInB.push(r.length));
   const id = await a.collection('workOrders').insert({ title: 'from A', status: 'open' });
   const stampOfInsert = a.clock.last!;
   await until(() => seenInB.at(-1) === 1, 'B to see A’s insert');
@@ -59,6 +61,10 @@ it('two tabs on one database see each other’s writes and merge concurrent edit
 
   await Promise.all(open.splice(0).map((db) => db.close()));
   const reopened = await tab(storage);
-  expect(reopened.collection('workOrders').findOne(id)).toMatchObject({ title: 'from A', site: 'north', priority: 4 });
+  expect(reopened.collection('workOrders').findOne(id)).toMatchObject({
+    title: 'from A',
+    site: 'north',
+    priority: 4,
+  });
   expect(await reopened.outbox.count()).toBe(3);
 });

@@ -8,7 +8,11 @@ import { createDatabase, MemoryStorage } from '../src/index.js';
 import { SqliteStorage } from '../src/storage/sqlite/index.js';
 
 /** Client-side type versions without a server: lazy upgrades on read, persisted by writes. */
-const NOTE: TypeDef = { name: 'note', version: 1, fields: { title: { type: 'string' }, body: { type: 'text' } } };
+const NOTE: TypeDef = {
+  name: 'note',
+  version: 1,
+  fields: { title: { type: 'string' }, body: { type: 'text' } },
+};
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-types-client-'));
 const dbs: Database[] = [];
 afterAll(async () => {
@@ -37,7 +41,12 @@ it('reads upgrade lazily; the next write persists the upgrade; the store survive
   ]);
   expect(versions).toEqual([0, 1, 2]);
   expect(notes.findOne(a)).toEqual({ id: a, heading: 'a', content: 'hello' });
-  expect(notes.find({ heading: 'b' }).fetch().map((d) => d.id)).toEqual([b]); // queries see the new names
+  expect(
+    notes
+      .find({ heading: 'b' })
+      .fetch()
+      .map((d) => d.id),
+  ).toEqual([b]); // queries see the new names
   expect(notes.states.get(a)!.v).toBe(1); // not rewritten by the migration
   // A text edit on a document still stored at v1 refers to the upgraded (renamed) text.
   await notes.text(a, 'content').insert(5, ' world');
@@ -65,25 +74,45 @@ it('conflicts() of a renamed field shows the loser of edits made before the migr
   await x.migrateType('note', [{ op: 'renameField', from: 'title', to: 'heading' }]);
   const winner = x.collection('note').findOne(id)!.heading;
   const loser = winner === 'from x' ? 'from y' : 'from x';
-  expect(x.collection('note').conflicts(id, 'heading').map((c) => c.value)).toContain(loser);
+  expect(
+    x
+      .collection('note')
+      .conflicts(id, 'heading')
+      .map((c) => c.value),
+  ).toContain(loser);
 });
 
 it('invalid definitions reject with SchemaError and change nothing', async () => {
   const db = await open('invalid');
-  await expect(db.migrateType('nope', [{ op: 'removeField', field: 'x' }])).rejects.toMatchObject({ name: 'SchemaError', rule: 'unknown-type' });
+  await expect(db.migrateType('nope', [{ op: 'removeField', field: 'x' }])).rejects.toMatchObject({
+    name: 'SchemaError',
+    rule: 'unknown-type',
+  });
   await db.defineType(NOTE);
-  await expect(db.migrateType('note', [{ op: 'addField', field: 'title', def: { type: 'string' } }])).rejects.toBeInstanceOf(SchemaError);
-  await expect(db.migrateType('note', [{ op: 'changeMerge', field: 'title', merge: 'counter' }])).rejects.toMatchObject({ rule: 'merge-policy' });
-  await expect(db.defineType({ ...NOTE, fields: { title: { type: 'number' } } })).rejects.toMatchObject({ rule: 'version-gap' });
+  await expect(
+    db.migrateType('note', [{ op: 'addField', field: 'title', def: { type: 'string' } }]),
+  ).rejects.toBeInstanceOf(SchemaError);
+  await expect(
+    db.migrateType('note', [{ op: 'changeMerge', field: 'title', merge: 'counter' }]),
+  ).rejects.toMatchObject({ rule: 'merge-policy' });
+  await expect(db.defineType({ ...NOTE, fields: { title: { type: 'number' } } })).rejects.toMatchObject({
+    rule: 'version-gap',
+  });
   expect(db.types.list()).toEqual([NOTE]);
 });
 
 it('a migration re-materializes live query results and indexes, cached documents or not', async () => {
   const db = await open('live-migration');
-  await db.defineType({ name: 'task', version: 1, fields: { title: { type: 'string' }, status: { type: 'string' } } });
+  await db.defineType({
+    name: 'task',
+    version: 1,
+    fields: { title: { type: 'string' }, status: { type: 'string' } },
+  });
   const tasks = db.collection('task');
   tasks.createIndex('crew'); // a field only the next version has
-  const ids = await tasks.insertMany(Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: i % 2 ? 'open' : 'done' })));
+  const ids = await tasks.insertMany(
+    Array.from({ length: 50 }, (_, i) => ({ title: `t${i}`, status: i % 2 ? 'open' : 'done' })),
+  );
   const cached = tasks.findOne(ids[1]!)!;
   const counts: number[] = [];
   tasks.find({ crew: 'none' }).subscribe((r) => counts.push(r.length));

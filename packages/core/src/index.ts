@@ -2,12 +2,29 @@
 
 // Clock
 export type { Stamp, StampParts } from './clock/stamp.js';
-export { compareStamps, formatStamp, isReplicaId, isStamp, parseStamp, stampReplica, stampWall, MAX_COUNTER, MAX_WALL } from './clock/stamp.js';
+export {
+  compareStamps,
+  formatStamp,
+  isReplicaId,
+  isStamp,
+  parseStamp,
+  stampReplica,
+  stampWall,
+  MAX_COUNTER,
+  MAX_WALL,
+} from './clock/stamp.js';
 export type { HybridLogicalClockOptions } from './clock/hybridLogicalClock.js';
 export { DEFAULT_MAX_DRIFT, HybridLogicalClock } from './clock/hybridLogicalClock.js';
 
 // Errors and ids
-export { ClockDriftError, ClockOverflowError, DecodeError, FieldsyncError, SchemaError, ValidationError } from './errors.js';
+export {
+  ClockDriftError,
+  ClockOverflowError,
+  DecodeError,
+  FieldsyncError,
+  SchemaError,
+  ValidationError,
+} from './errors.js';
 export { createDocId, isDocId } from './ids.js';
 
 // Field CRDTs
@@ -29,7 +46,14 @@ export type { SequenceChangeOrigin, SequenceVersion } from './sequence/index.js'
 // Documents
 export type { FieldKind } from './document/fieldKind.js';
 export type { FieldState } from './document/fields.js';
-export { fieldFromJSON, fieldToJSON, kindOfDef, kindOfState, materializeField, mergeField } from './document/fields.js';
+export {
+  fieldFromJSON,
+  fieldToJSON,
+  kindOfDef,
+  kindOfState,
+  materializeField,
+  mergeField,
+} from './document/fields.js';
 export type { DocState } from './document/docState.js';
 export { emptyDoc, isDeleted } from './document/docState.js';
 export type { Materialized } from './document/materialize.js';
@@ -58,7 +82,13 @@ export { validateDocument } from './schema/validateDocument.js';
 export type { FailRule, MigrationStep, ValueMap } from './schema/typeDef.js';
 export { convertValue, hiddenKey, isHiddenKey } from './schema/migrationSteps.js';
 export { applySteps, migrateType, validateMigration, validateTypeHistory } from './schema/migration.js';
-export { copyDoc, translateChangeOps, translateDocState, upgradeChangeOps, upgradeDocState } from './schema/upgrade.js';
+export {
+  copyDoc,
+  translateChangeOps,
+  translateDocState,
+  upgradeChangeOps,
+  upgradeDocState,
+} from './schema/upgrade.js';
 export { TypeRegistry } from './schema/typeRegistry.js';
 export { typeHash } from './schema/typeHash.js';
 

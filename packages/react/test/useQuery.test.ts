@@ -11,7 +11,10 @@ import { useQuery } from '../src/index.js';
 const type = {
   name: 'workOrders',
   version: 1,
-  fields: { title: { type: 'string' as const, required: true }, status: { type: 'enum' as const, values: ['open', 'done'] } },
+  fields: {
+    title: { type: 'string' as const, required: true },
+    status: { type: 'enum' as const, values: ['open', 'done'] },
+  },
 };
 
 let db: Database;
@@ -33,7 +36,11 @@ it('useQuery renders live results, re-renders on change only, and stops on unmou
     setStatus = set;
     const docs: readonly Doc[] = useQuery(() => orders.find({ status }, { sort: { title: 1 } }), [status]);
     renders++;
-    return createElement('ul', null, ...docs.map((d) => createElement('li', { key: d.id }, d.title as string)));
+    return createElement(
+      'ul',
+      null,
+      ...docs.map((d) => createElement('li', { key: d.id }, d.title as string)),
+    );
   }
 
   const host = document.createElement('div');
@@ -82,7 +89,11 @@ it('useQuery runs the query once to mount: the subscription starts from the firs
   function List() {
     const docs = useQuery(() => orders.find({ status: 'open' }), []);
     renders++;
-    return createElement('ul', null, ...docs.map((d) => createElement('li', { key: d.id }, d.title as string)));
+    return createElement(
+      'ul',
+      null,
+      ...docs.map((d) => createElement('li', { key: d.id }, d.title as string)),
+    );
   }
   const host = document.createElement('div');
   const root = createRoot(host);

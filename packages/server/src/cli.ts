@@ -48,17 +48,21 @@ async function serveCommand(argv: string[]): Promise<void> {
     },
   });
   const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`--port must be 0..65535, got "${values.port}"`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0..65535, got "${values.port}"`);
   let types: TypeDef[] = [];
   let permissions: Permissions | undefined;
   if (values.types) types = JSON.parse(readFileSync(values.types, 'utf8')) as TypeDef[];
   if (values.config) {
-    const mod = (await import(pathToFileURL(resolve(values.config)).href)) as { default?: { permissions?: Permissions; types?: TypeDef[] } };
+    const mod = (await import(pathToFileURL(resolve(values.config)).href)) as {
+      default?: { permissions?: Permissions; types?: TypeDef[] };
+    };
     permissions = mod.default?.permissions;
     types = [...types, ...(mod.default?.types ?? [])];
   }
   const sync = values['sqlite-sync'].toUpperCase();
-  if (sync !== 'FULL' && sync !== 'NORMAL') throw new Error(`--sqlite-sync must be full or normal, got "${values['sqlite-sync']}"`);
+  if (sync !== 'FULL' && sync !== 'NORMAL')
+    throw new Error(`--sqlite-sync must be full or normal, got "${values['sqlite-sync']}"`);
   const storage = openStorage({
     synchronous: sync,
     ...(values.postgres ? { postgres: values.postgres } : { data: values.data }),
@@ -75,7 +79,9 @@ async function serveCommand(argv: string[]): Promise<void> {
     ...(values.heartbeat ? { heartbeatMs: Number(values.heartbeat) } : {}),
     ...(rps ? { limits: { rate: { perSecond: rps, burst: rps * 4 } } } : {}),
   });
-  console.log(`fieldsync listening on ${server.url} (storage: ${storage.kind}${values.postgres ? '' : `, ${resolve(values.data)}`})`);
+  console.log(
+    `fieldsync listening on ${server.url} (storage: ${storage.kind}${values.postgres ? '' : `, ${resolve(values.data)}`})`,
+  );
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };
@@ -101,7 +107,14 @@ async function tokenCommand(argv: string[]): Promise<void> {
     const v = kv.slice(i + 1);
     claims[kv.slice(0, i)] = v.includes(',') ? v.split(',') : v;
   }
-  console.log(await signToken(secret('token'), { user: values.user, tenant: values.tenant, claims, expiresIn: values.expires }));
+  console.log(
+    await signToken(secret('token'), {
+      user: values.user,
+      tenant: values.tenant,
+      claims,
+      expiresIn: values.expires,
+    }),
+  );
 }
 
 async function main(): Promise<void> {

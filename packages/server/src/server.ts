@@ -64,7 +64,9 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const ctx = await createContext(o);
   const app = createApp(ctx);
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: o.port ?? 8787, hostname: o.host ?? '127.0.0.1' }, () => resolve(s));
+    const s = serve({ fetch: app.fetch, port: o.port ?? 8787, hostname: o.host ?? '127.0.0.1' }, () =>
+      resolve(s),
+    );
   });
   const port = (server.address() as AddressInfo).port;
   return {

@@ -2,7 +2,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HybridLogicalClock, applyChange, createChange, docFromJSON, materialize, type Change, type DocState } from '@fieldsync/core';
+import {
+  HybridLogicalClock,
+  applyChange,
+  createChange,
+  docFromJSON,
+  materialize,
+  type Change,
+  type DocState,
+} from '@fieldsync/core';
 import { SqliteEngine } from '../src/storage/SqliteEngine.js';
 import { applyPush, type PushContext } from '../src/sync/applyPush.js';
 import type { TypeRegistry } from '../src/sync/TypeRegistry.js';
@@ -38,7 +46,12 @@ describe('applyPush when core fails unexpectedly in the middle of a merge', () =
       },
     };
     const types = { registry: async () => core } as unknown as TypeRegistry;
-    const ctx: PushContext = { storage, types, clock: new HybridLogicalClock({ replica: 'srv' }), permissions: undefined };
+    const ctx: PushContext = {
+      storage,
+      types,
+      clock: new HybridLogicalClock({ replica: 'srv' }),
+      permissions: undefined,
+    };
     const res = await applyPush(ctx, { id: 'u', tenant: 't', claims: {} }, [c1, c2, bad, c3]);
     expect(res.results.map((r) => [r.status, r.error?.code])).toEqual([
       ['ok', undefined],

@@ -16,12 +16,22 @@ describe.each(engines)('client sync end to end (%s)', (engine) => {
   let srv: TestServer;
   const dir = mkdtempSync(join(tmpdir(), 'fieldsync-client-'));
   const dbs: Database[] = [];
-  const open = async (user: string, opts: { storage?: SqliteStorage; type?: TypeDef; live?: boolean } = {}) => {
+  const open = async (
+    user: string,
+    opts: { storage?: SqliteStorage; type?: TypeDef; live?: boolean } = {},
+  ) => {
     const db = await createDatabase({
       name: user,
       replicaId: user,
       ...(opts.storage ? { storage: opts.storage } : {}),
-      sync: { url: srv.url, token: await srv.token(user, 'acme'), autoStart: false, initialMs: 20, maxMs: 200, ...(opts.live === false ? { live: false } : {}) },
+      sync: {
+        url: srv.url,
+        token: await srv.token(user, 'acme'),
+        autoStart: false,
+        initialMs: 20,
+        maxMs: 200,
+        ...(opts.live === false ? { live: false } : {}),
+      },
     });
     if (!db.typeFor('workOrder')) await db.defineType(opts.type ?? WORK_ORDER);
     dbs.push(db);
@@ -44,8 +54,12 @@ describe.each(engines)('client sync end to end (%s)', (engine) => {
     await ben.sync!.flush();
     expect(ben.collection('workOrder').findOne(id)).toMatchObject({ title: 'Pump #42', status: 'open' });
 
-    await anna.collection('workOrder').update(id, { $set: { status: 'in_progress', 'address.street': 'Main St 1' } });
-    await ben.collection('workOrder').update(id, { $addToSet: { tags: 'needs-part' }, $set: { 'address.city': 'Basel' } });
+    await anna
+      .collection('workOrder')
+      .update(id, { $set: { status: 'in_progress', 'address.street': 'Main St 1' } });
+    await ben
+      .collection('workOrder')
+      .update(id, { $addToSet: { tags: 'needs-part' }, $set: { 'address.city': 'Basel' } });
     await ben.collection('workOrder').update(id, { $set: { status: 'done' } });
     await waitFor(() => ben.sync!.status.pending === 2); // queued locally, visible while offline
     await anna.sync!.flush();
@@ -55,9 +69,20 @@ describe.each(engines)('client sync end to end (%s)', (engine) => {
     const a = anna.collection('workOrder').findOne(id);
     const b = ben.collection('workOrder').findOne(id);
     expect(a).toEqual(b);
-    expect(a).toMatchObject({ status: 'done', tags: ['needs-part'], address: { street: 'Main St 1', city: 'Basel' } });
-    expect(anna.collection('workOrder').conflicts(id, 'status').map((s) => s.value)).toContain('in_progress');
-    expect(ben.collection('workOrder').conflicts(id, 'status')).toEqual(anna.collection('workOrder').conflicts(id, 'status'));
+    expect(a).toMatchObject({
+      status: 'done',
+      tags: ['needs-part'],
+      address: { street: 'Main St 1', city: 'Basel' },
+    });
+    expect(
+      anna
+        .collection('workOrder')
+        .conflicts(id, 'status')
+        .map((s) => s.value),
+    ).toContain('in_progress');
+    expect(ben.collection('workOrder').conflicts(id, 'status')).toEqual(
+      anna.collection('workOrder').conflicts(id, 'status'),
+    );
     expect(anna.sync!.status).toMatchObject({ pending: 0, lastError: undefined });
   });
 
@@ -86,7 +111,7 @@ describe.each(engines)('client sync end to end (%s)', (engine) => {
     expect(anna.collection('workOrder').findOne(id)?.['notes']).toBe('URGENT: Need part. Ordered.');
   });
 
-  it('live: a write on one client reaches the other client\'s live query over SSE', async () => {
+  it("live: a write on one client reaches the other client's live query over SSE", async () => {
     const anna = await open('anna-l');
     const ben = await open('ben-l');
     ben.sync!.start();

@@ -1,7 +1,17 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HybridLogicalClock, applyChange, createChange, docFromJSON, mergeDocs, type Change, type DocState, type Intent, type TypeDef } from '@fieldsync/core';
+import {
+  HybridLogicalClock,
+  applyChange,
+  createChange,
+  docFromJSON,
+  mergeDocs,
+  type Change,
+  type DocState,
+  type Intent,
+  type TypeDef,
+} from '@fieldsync/core';
 import { signToken } from '../src/auth/jwt.js';
 import type { Permissions } from '../src/auth/rules.js';
 import type { Limits } from '../src/http/context.js';
@@ -99,7 +109,13 @@ export class CorePeer {
 
   change(docId: string | undefined, intents: Intent[]): Change {
     const doc = docId ? this.docs.get(docId) : undefined;
-    const c = createChange({ clock: this.clock, type: this.type, doc, ...(docId && !doc ? { docId } : {}), intents });
+    const c = createChange({
+      clock: this.clock,
+      type: this.type,
+      doc,
+      ...(docId && !doc ? { docId } : {}),
+      intents,
+    });
     this.docs.set(c.doc, applyChange(doc, c, this.type));
     return c;
   }
@@ -119,7 +135,9 @@ export class CorePeer {
     const gone: string[] = [];
     const types: unknown[] = [];
     for (;;) {
-      const res = await fetch(`${this.url}/v1/pull?since=${this.cursor}${query}`, { headers: { authorization: `Bearer ${this.token}` } });
+      const res = await fetch(`${this.url}/v1/pull?since=${this.cursor}${query}`, {
+        headers: { authorization: `Bearer ${this.token}` },
+      });
       if (res.status !== 200) throw new Error(`pull ${res.status}: ${await res.text()}`);
       const body = (await res.json()) as PullBody;
       this.mergeRemote(body.docs);
@@ -163,7 +181,10 @@ export class SseClient {
 
   static async open(url: string, token: string, headers: Record<string, string> = {}): Promise<SseClient> {
     const c = new SseClient();
-    const res = await fetch(url, { headers: { authorization: `Bearer ${token}`, ...headers }, signal: c.#ctrl.signal });
+    const res = await fetch(url, {
+      headers: { authorization: `Bearer ${token}`, ...headers },
+      signal: c.#ctrl.signal,
+    });
     c.status = res.status;
     if (!res.body) return c;
     const parser = new SseParser((m) => c.events.push(m));
@@ -185,18 +206,23 @@ export class SseClient {
   async waitFor(pred: (events: SseMessage[]) => boolean, ms = 5000): Promise<void> {
     const end = Date.now() + ms;
     while (!pred(this.events)) {
-      if (Date.now() > end) throw new Error(`timed out; events so far: ${JSON.stringify(this.events).slice(0, 2000)}`);
+      if (Date.now() > end)
+        throw new Error(`timed out; events so far: ${JSON.stringify(this.events).slice(0, 2000)}`);
       await new Promise((r) => setTimeout(r, 5));
     }
   }
 
   /** All docs received in sync events (parsed). */
   docs(): Array<{ id: string }> {
-    return this.events.filter((e) => e.event === 'sync').flatMap((e) => (JSON.parse(e.data) as PullBody).docs as Array<{ id: string }>);
+    return this.events
+      .filter((e) => e.event === 'sync')
+      .flatMap((e) => (JSON.parse(e.data) as PullBody).docs as Array<{ id: string }>);
   }
 
   gone(): string[] {
-    return this.events.filter((e) => e.event === 'sync').flatMap((e) => (JSON.parse(e.data) as PullBody).gone);
+    return this.events
+      .filter((e) => e.event === 'sync')
+      .flatMap((e) => (JSON.parse(e.data) as PullBody).gone);
   }
 
   async close(): Promise<void> {

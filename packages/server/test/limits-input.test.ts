@@ -7,11 +7,18 @@ describe('limits and bad input', () => {
   let srv: TestServer;
   let token: string;
   const post = (path: string, body: string, headers: Record<string, string> = {}) =>
-    fetch(`${srv.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers }, body });
-  const errorOf = async (res: Response) => ((await res.json()) as { error: { code: string; message: string } }).error;
+    fetch(`${srv.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json', ...headers },
+      body,
+    });
+  const errorOf = async (res: Response) =>
+    ((await res.json()) as { error: { code: string; message: string } }).error;
 
   beforeAll(async () => {
-    srv = await testServer({ limits: { maxBatch: 5, maxBodyBytes: 20_000, rate: { perSecond: 1000, burst: 1000 } } });
+    srv = await testServer({
+      limits: { maxBatch: 5, maxBodyBytes: 20_000, rate: { perSecond: 1000, burst: 1000 } },
+    });
     token = await srv.token('anna', 'acme');
   });
   afterAll(() => srv.close());
@@ -30,7 +37,9 @@ describe('limits and bad input', () => {
 
   it('batch over the limit → 413 batch_too_large, nothing applied', async () => {
     const p = new CorePeer(srv.url, token, 'p');
-    const changes = Array.from({ length: 6 }, (_, i) => p.change(undefined, [{ op: 'set', path: ['title'], value: `t${i}` }]));
+    const changes = Array.from({ length: 6 }, (_, i) =>
+      p.change(undefined, [{ op: 'set', path: ['title'], value: `t${i}` }]),
+    );
     const res = await post('/v1/push', JSON.stringify({ changes }));
     expect(res.status).toBe(413);
     expect(await errorOf(res)).toMatchObject({ code: 'batch_too_large' });
@@ -47,13 +56,19 @@ describe('limits and bad input', () => {
 
   it('missing, forged, expired or claim-less tokens → 401 naming the problem', async () => {
     expect((await fetch(`${srv.url}/v1/pull`)).status).toBe(401);
-    const forged = await new SignJWT({ tenant: 'acme' }).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode('wrong-secret'));
+    const forged = await new SignJWT({ tenant: 'acme' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .sign(new TextEncoder().encode('wrong-secret'));
     const expired = await new SignJWT({ tenant: 'acme' })
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('x')
       .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
       .sign(new TextEncoder().encode('test-secret-0123456789-abcdefghijklmnop'));
-    const noTenant = await new SignJWT({}).setProtectedHeader({ alg: 'HS256' }).setSubject('x').sign(new TextEncoder().encode('test-secret-0123456789-abcdefghijklmnop'));
+    const noTenant = await new SignJWT({})
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('x')
+      .sign(new TextEncoder().encode('test-secret-0123456789-abcdefghijklmnop'));
     for (const [t, words] of [
       [forged, 'signature'],
       [expired, 'exp'],
@@ -70,16 +85,35 @@ describe('limits and bad input', () => {
 
   it('bad cursors, limits and filters → 400', async () => {
     const where = (w: unknown): string => `where=${encodeURIComponent(JSON.stringify(w))}`;
-    for (const q of ['since=-1', 'since=abc', 'limit=0', 'where=%7Bnope', 'where=%5B1%5D', where({ a: { $regex: 'x' } }), where({ a: { $gt: {} } }), where({ a: { $in: 1 } }), where({ a: {} })]) {
+    for (const q of [
+      'since=-1',
+      'since=abc',
+      'limit=0',
+      'where=%7Bnope',
+      'where=%5B1%5D',
+      where({ a: { $regex: 'x' } }),
+      where({ a: { $gt: {} } }),
+      where({ a: { $in: 1 } }),
+      where({ a: {} }),
+    ]) {
       const res = await fetch(`${srv.url}/v1/pull?${q}`, { headers: { authorization: `Bearer ${token}` } });
       expect(res.status, q).toBe(400);
       expect((await errorOf(res)).code).toMatch(/bad_/);
     }
-    const res = await fetch(`${srv.url}/v1/pull?${where({ priority: { $gte: 3 }, status: { $nin: ['closed'] } })}`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(
+      `${srv.url}/v1/pull?${where({ priority: { $gte: 3 }, status: { $nin: ['closed'] } })}`,
+      { headers: { authorization: `Bearer ${token}` } },
+    );
     expect(res.status).toBe(200);
-    const named = await errorOf(await fetch(`${srv.url}/v1/pull?${where({ site: { $near: 1 } })}`, { headers: { authorization: `Bearer ${token}` } }));
+    const named = await errorOf(
+      await fetch(`${srv.url}/v1/pull?${where({ site: { $near: 1 } })}`, {
+        headers: { authorization: `Bearer ${token}` },
+      }),
+    );
     expect(named).toMatchObject({ code: 'bad_filter', path: 'where.site.$near' });
-    const ev = await fetch(`${srv.url}/v1/events`, { headers: { authorization: `Bearer ${token}`, 'last-event-id': 'x' } });
+    const ev = await fetch(`${srv.url}/v1/events`, {
+      headers: { authorization: `Bearer ${token}`, 'last-event-id': 'x' },
+    });
     expect(ev.status).toBe(400);
   });
 
@@ -90,7 +124,15 @@ describe('limits and bad input', () => {
   });
 
   it('garbage changes of every shape are rejected one by one; the server keeps running', async () => {
-    const garbage: unknown[] = [null, 1, 'x', [], {}, { id: 1 }, { id: 'a', doc: 'b', type: 'workOrder', stamp: 'nope', v: 1, ops: {} }];
+    const garbage: unknown[] = [
+      null,
+      1,
+      'x',
+      [],
+      {},
+      { id: 1 },
+      { id: 'a', doc: 'b', type: 'workOrder', stamp: 'nope', v: 1, ops: {} },
+    ];
     const p = new CorePeer(srv.url, token, 'g');
     const real = p.change(undefined, [{ op: 'set', path: ['title'], value: 'survivor' }]);
     const weird = { ...p.change(undefined, [{ op: 'set', path: ['title'], value: 'w' }]) };
@@ -109,13 +151,18 @@ describe('limits and bad input', () => {
     try {
       const t = await limited.token('spam', 'acme');
       const statuses: number[] = [];
-      for (let i = 0; i < 5; i++) statuses.push((await fetch(`${limited.url}/v1/pull`, { headers: { authorization: `Bearer ${t}` } })).status);
+      for (let i = 0; i < 5; i++)
+        statuses.push(
+          (await fetch(`${limited.url}/v1/pull`, { headers: { authorization: `Bearer ${t}` } })).status,
+        );
       expect(statuses).toEqual([200, 200, 200, 429, 429]);
       const res = await fetch(`${limited.url}/v1/pull`, { headers: { authorization: `Bearer ${t}` } });
       expect(res.headers.get('retry-after')).toBe('1');
       // Another token is not affected.
       const other = await limited.token('calm', 'acme');
-      expect((await fetch(`${limited.url}/v1/pull`, { headers: { authorization: `Bearer ${other}` } })).status).toBe(200);
+      expect(
+        (await fetch(`${limited.url}/v1/pull`, { headers: { authorization: `Bearer ${other}` } })).status,
+      ).toBe(200);
     } finally {
       await limited.close();
     }
@@ -123,9 +170,15 @@ describe('limits and bad input', () => {
 
   it('types are data: defined through PUT /v1/types/:name, validated, versioned, delivered by pull before records', async () => {
     const put = (name: string, def: unknown) =>
-      fetch(`${srv.url}/v1/types/${name}`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(def) });
+      fetch(`${srv.url}/v1/types/${name}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${token}` },
+        body: JSON.stringify(def),
+      });
     const inspection = { name: 'inspection', version: 1, fields: { notes: { type: 'string' } } };
-    expect((await put('inspection', { ...inspection, fields: { notes: { type: 'nope' } } })).status).toBe(422);
+    expect((await put('inspection', { ...inspection, fields: { notes: { type: 'nope' } } })).status).toBe(
+      422,
+    );
     expect((await put('inspection', { ...inspection, name: 'other' })).status).toBe(400);
     expect((await put('inspection', inspection)).status).toBe(200);
     expect(await (await put('inspection', inspection)).json()).toMatchObject({ changed: false });
@@ -134,7 +187,9 @@ describe('limits and bad input', () => {
     const p = new CorePeer(srv.url, token, 'insp', inspection as never);
     const c = p.change(undefined, [{ op: 'set', path: ['notes'], value: 'ok' }]);
     expect((await p.push([c])).body.results[0]?.status).toBe('ok');
-    const res = await fetch(`${srv.url}/v1/pull?since=0&types=inspection`, { headers: { authorization: `Bearer ${token}` } });
+    const res = await fetch(`${srv.url}/v1/pull?since=0&types=inspection`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
     const body = (await res.json()) as PullBody;
     expect(body.types).toEqual([inspection]);
     expect(body.docs).toHaveLength(1);

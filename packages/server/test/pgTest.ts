@@ -18,7 +18,8 @@ export async function pgReachable(): Promise<boolean> {
     await c.end();
     return true;
   } catch (e) {
-    if (process.env['CI'] || process.env['FIELDSYNC_REQUIRE_PG']) throw new Error(`PostgreSQL required but unreachable at ${PG_URL}: ${String(e)}`);
+    if (process.env['CI'] || process.env['FIELDSYNC_REQUIRE_PG'])
+      throw new Error(`PostgreSQL required but unreachable at ${PG_URL}: ${String(e)}`);
     console.warn(`[fieldsync tests] PostgreSQL unreachable at ${PG_URL}; PG tests skipped`);
     return false;
   }

@@ -68,7 +68,10 @@ if (await pgReachable()) engines.push('postgres');
 
 describe.each(engines)('server processes (%s)', (engine) => {
   const schema = uniqueSchema();
-  const storageArgs = engine === 'postgres' ? ['--postgres', PG_URL, '--schema', schema] : ['--data', join(dir, `data-${engine}`)];
+  const storageArgs =
+    engine === 'postgres'
+      ? ['--postgres', PG_URL, '--schema', schema]
+      : ['--data', join(dir, `data-${engine}`)];
   afterAll(async () => {
     if (engine === 'postgres') await dropSchema(schema);
   });
@@ -79,13 +82,18 @@ describe.each(engines)('server processes (%s)', (engine) => {
     const peer = new CorePeer(first.url, token, 'anna');
     const acked: string[] = [];
     for (let b = 0; b < 20; b++) {
-      const batch = Array.from({ length: 25 }, (_, i) => peer.change(undefined, [{ op: 'set', path: ['title'], value: `b${b}-${i}` }]));
+      const batch = Array.from({ length: 25 }, (_, i) =>
+        peer.change(undefined, [{ op: 'set', path: ['title'], value: `b${b}-${i}` }]),
+      );
       const res = await peer.push(batch);
-      for (const r of res.body.results) if (r.status === 'ok') acked.push(batch.find((c) => c.id === r.id)!.doc);
+      for (const r of res.body.results)
+        if (r.status === 'ok') acked.push(batch.find((c) => c.id === r.id)!.doc);
     }
     // Fire one more push and kill the server while it may be in flight: it is not acknowledged,
     // so it may or may not survive, but everything acknowledged before must.
-    const inflight = peer.push([peer.change(undefined, [{ op: 'set', path: ['title'], value: 'in-flight' }])]).catch(() => undefined);
+    const inflight = peer
+      .push([peer.change(undefined, [{ op: 'set', path: ['title'], value: 'in-flight' }])])
+      .catch(() => undefined);
     await kill(first, 'SIGKILL');
     await inflight;
     expect(acked).toHaveLength(500);
@@ -139,9 +147,13 @@ describe.each(engines)('server processes (%s)', (engine) => {
 
 describe('fieldsync token', () => {
   it('prints a token the server accepts for that user and tenant', async () => {
-    const child = spawn(process.execPath, [CLI, 'token', '--user', 'anna', '--tenant', 'acme', '--claim', 'teams=blue,red'], {
-      env: { ...process.env, FIELDSYNC_JWT_SECRET: SECRET },
-    });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'token', '--user', 'anna', '--tenant', 'acme', '--claim', 'teams=blue,red'],
+      {
+        env: { ...process.env, FIELDSYNC_JWT_SECRET: SECRET },
+      },
+    );
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));
     await new Promise((r) => child.on('exit', r));

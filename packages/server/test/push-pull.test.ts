@@ -52,7 +52,12 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
     const va = materialize(anna.docs.get(id)!, anna.type);
     const vb = materialize(ben.docs.get(id)!, ben.type);
     expect(va).toEqual(vb);
-    expect(va).toMatchObject({ title: 'Pump #42', tags: ['needs-part'], priority: 3, address: { street: 'Main St 1', city: 'Basel' } });
+    expect(va).toMatchObject({
+      title: 'Pump #42',
+      tags: ['needs-part'],
+      priority: 3,
+      address: { street: 'Main St 1', city: 'Basel' },
+    });
     // b3 was stamped after a1 on the same field: ben wins, anna's value is superseded, not lost.
     expect(va['status']).toBe('done');
     const lost = conflicts(anna.docs.get(id)!, ['status']);
@@ -79,8 +84,14 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
     await anna.push([target]);
     const bad = { ...anna.change(target.doc, [{ op: 'set', path: ['priority'], value: 1 }]) };
     // Corrupt the ops after creation: a string where the schema wants a number, plus a valid-looking title.
-    bad.ops = { ...bad.ops, priority: JSON.parse(JSON.stringify(bad.ops['priority']).replace('1', '"one"')) as unknown };
-    const unknownType = { ...anna.change(undefined, [{ op: 'set', path: ['title'], value: 'x' }]), type: 'nope' };
+    bad.ops = {
+      ...bad.ops,
+      priority: JSON.parse(JSON.stringify(bad.ops['priority']).replace('1', '"one"')) as unknown,
+    };
+    const unknownType = {
+      ...anna.change(undefined, [{ op: 'set', path: ['title'], value: 'x' }]),
+      type: 'nope',
+    };
     const malformed = { id: 'x', doc: 'y' };
     const good2 = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'g2' }]);
     const res = await anna.push([good1, bad, unknownType, malformed, good2]);
@@ -109,7 +120,13 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
   it('rejects a change to a document of another type', async () => {
     const c = anna.change(undefined, [{ op: 'set', path: ['title'], value: 't' }]);
     await anna.push([c]);
-    const res = await anna.push([{ ...anna.change(undefined, [{ op: 'set', path: ['title'], value: 'u' }]), doc: c.doc, type: 'workOrder2' }]);
+    const res = await anna.push([
+      {
+        ...anna.change(undefined, [{ op: 'set', path: ['title'], value: 'u' }]),
+        doc: c.doc,
+        type: 'workOrder2',
+      },
+    ]);
     expect(res.body.results[0]?.status).toBe('rejected');
   });
 

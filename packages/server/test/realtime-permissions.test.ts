@@ -6,7 +6,8 @@ import { pgReachable } from './pgTest.js';
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');
 
-const teams = (u: { claims: Readonly<Record<string, unknown>> }): unknown[] => (Array.isArray(u.claims['teams']) ? (u.claims['teams'] as unknown[]) : []);
+const teams = (u: { claims: Readonly<Record<string, unknown>> }): unknown[] =>
+  Array.isArray(u.claims['teams']) ? (u.claims['teams'] as unknown[]) : [];
 /** Team rule: technicians see and edit work orders of their teams; dispatchers see everything. */
 const PERMISSIONS: Permissions = {
   types: {
@@ -116,8 +117,14 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     const blueStream = await open(blueTok);
     await blueStream.waitFor((ev) => ev.some((e) => e.event === 'ready'));
 
-    const bw = disp.change(undefined, [{ op: 'set', path: ['title'], value: 'blue job' }, { op: 'set', path: ['team'], value: 'blue' }]);
-    const rw = disp.change(undefined, [{ op: 'set', path: ['title'], value: 'red job' }, { op: 'set', path: ['team'], value: 'red' }]);
+    const bw = disp.change(undefined, [
+      { op: 'set', path: ['title'], value: 'blue job' },
+      { op: 'set', path: ['team'], value: 'blue' },
+    ]);
+    const rw = disp.change(undefined, [
+      { op: 'set', path: ['title'], value: 'red job' },
+      { op: 'set', path: ['team'], value: 'red' },
+    ]);
     await disp.push([bw, rw]);
     await blue.pull();
     expect([...blue.docs.keys()]).toEqual([bw.doc]);
@@ -125,7 +132,10 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     expect(blueStream.docs().map((d) => d.id)).toEqual([bw.doc]);
 
     // Bob may not create a red work order, nor move the blue one to red; he may edit the blue one.
-    const forbiddenCreate = blue.change(undefined, [{ op: 'set', path: ['title'], value: 'x' }, { op: 'set', path: ['team'], value: 'red' }]);
+    const forbiddenCreate = blue.change(undefined, [
+      { op: 'set', path: ['title'], value: 'x' },
+      { op: 'set', path: ['team'], value: 'red' },
+    ]);
     const moveOut = blue.change(bw.doc, [{ op: 'set', path: ['team'], value: 'red' }]);
     const res = await blue.push([forbiddenCreate, moveOut]);
     expect(res.status).toBe(422);
@@ -150,7 +160,7 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     await blueStream.waitFor(() => blueStream.gone().includes(bw.doc));
   });
 
-  it('live fan-out to many streams applies each reader\'s rules (identical readers share a render, others do not)', async () => {
+  it("live fan-out to many streams applies each reader's rules (identical readers share a render, others do not)", async () => {
     const disp = new CorePeer(srv.url, await srv.token('dora', 'fanout', { role: 'dispatcher' }), 'dora');
     const bobTok = await srv.token('bob', 'fanout', { teams: ['blue'] });
     const carolTok = await srv.token('carol', 'fanout', { teams: ['blue'] });
@@ -163,8 +173,16 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     const all = [bobA, bobB, carol, rita, siteS1];
     for (const st of all) await st.waitFor((ev) => ev.some((e) => e.event === 'ready'));
 
-    const blueJob = disp.change(undefined, [{ op: 'set', path: ['title'], value: 'blue' }, { op: 'set', path: ['team'], value: 'blue' }, { op: 'set', path: ['site'], value: 's2' }]);
-    const redJob = disp.change(undefined, [{ op: 'set', path: ['title'], value: 'red' }, { op: 'set', path: ['team'], value: 'red' }, { op: 'set', path: ['site'], value: 's1' }]);
+    const blueJob = disp.change(undefined, [
+      { op: 'set', path: ['title'], value: 'blue' },
+      { op: 'set', path: ['team'], value: 'blue' },
+      { op: 'set', path: ['site'], value: 's2' },
+    ]);
+    const redJob = disp.change(undefined, [
+      { op: 'set', path: ['title'], value: 'red' },
+      { op: 'set', path: ['team'], value: 'red' },
+      { op: 'set', path: ['site'], value: 's1' },
+    ]);
     await disp.push([blueJob]);
     await disp.push([redJob]);
     for (const st of [bobA, bobB, carol]) {
@@ -182,7 +200,11 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     const disp = new CorePeer(srv.url, await srv.token('dora', 'partial', { role: 'dispatcher' }), 'dora');
     const blueTok = await srv.token('bob', 'partial', { teams: ['blue'] });
     const mk = (team: string, site: string) =>
-      disp.change(undefined, [{ op: 'set', path: ['title'], value: `${team}-${site}` }, { op: 'set', path: ['team'], value: team }, { op: 'set', path: ['site'], value: site }]);
+      disp.change(undefined, [
+        { op: 'set', path: ['title'], value: `${team}-${site}` },
+        { op: 'set', path: ['team'], value: team },
+        { op: 'set', path: ['site'], value: site },
+      ]);
     const b1 = mk('blue', 's1');
     const b2 = mk('blue', 's2');
     const r1 = mk('red', 's1');
@@ -194,7 +216,9 @@ describe.each(engines)('realtime, permissions and tenant isolation (%s)', (engin
     const s = await open(blueTok, `?where=${encodeURIComponent(JSON.stringify({ site: { $in: ['s2'] } }))}`);
     await s.waitFor((ev) => ev.some((e) => e.event === 'ready'));
     expect(s.docs().map((d) => d.id)).toEqual([b2.doc]);
-    const none = await fetch(`${srv.url}/v1/pull?types=other`, { headers: { authorization: `Bearer ${blueTok}` } });
+    const none = await fetch(`${srv.url}/v1/pull?types=other`, {
+      headers: { authorization: `Bearer ${blueTok}` },
+    });
     expect(((await none.json()) as PullBody).docs).toEqual([]);
   });
 

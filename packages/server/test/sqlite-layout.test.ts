@@ -17,13 +17,21 @@ afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
-const row = (id: string, n: number) => ({ id, type: 'note', deleted: false, state: JSON.stringify({ id, n }), view: JSON.stringify({ id, n }) });
+const row = (id: string, n: number) => ({
+  id,
+  type: 'note',
+  deleted: false,
+  state: JSON.stringify({ id, n }),
+  view: JSON.stringify({ id, n }),
+});
 
 describe('SQLite layout: documents found by a hashed lookup key', () => {
   it('two ids with the same lookup key stay two documents', async () => {
     const file = newFile();
     const e = new SqliteEngine({ file });
-    const base = new Database(file, { readonly: true }).prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'hash_base'").get()?.value;
+    const base = new Database(file, { readonly: true })
+      .prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'hash_base'")
+      .get()?.value;
     expect(base).toBeGreaterThan(1);
     // Birthday search among random ids (like real document ids) for a collision under this
     // database's base: ~58,000 tries expected, 2,000,000 make a miss vanishingly unlikely.

@@ -19,11 +19,19 @@ const doc = (id: string, n: number, type = 'note'): Omit<StoredDoc, 'seq'> => ({
 });
 
 /** Writes docs as one commit, with one change id per doc. */
-async function put(e: StorageEngine, tenant: string, docs: Array<Omit<StoredDoc, 'seq'>>, changePrefix = 'c') {
-  return e.commit({ tenant, changeIds: docs.map((d) => `${changePrefix}-${d.id}`), docIds: docs.map((d) => d.id) }, () => ({
-    docs,
-    changes: docs.map((d) => ({ id: `${changePrefix}-${d.id}`, doc: d.id })),
-  }));
+async function put(
+  e: StorageEngine,
+  tenant: string,
+  docs: Array<Omit<StoredDoc, 'seq'>>,
+  changePrefix = 'c',
+) {
+  return e.commit(
+    { tenant, changeIds: docs.map((d) => `${changePrefix}-${d.id}`), docIds: docs.map((d) => d.id) },
+    () => ({
+      docs,
+      changes: docs.map((d) => ({ id: `${changePrefix}-${d.id}`, doc: d.id })),
+    }),
+  );
 }
 
 export function storageSuite(name: string, factory: () => EngineFactory): void {
@@ -66,7 +74,10 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
 
     it('an empty plan writes nothing and does not advance the sequence', async () => {
       await put(e, 't1', [doc('a', 1)]);
-      const r = await e.commit({ tenant: 't1', changeIds: [], docIds: [] }, () => ({ docs: [], changes: [] }));
+      const r = await e.commit({ tenant: 't1', changeIds: [], docIds: [] }, () => ({
+        docs: [],
+        changes: [],
+      }));
       expect(r).toEqual({ docs: [], cursor: 1 });
       expect(await e.head()).toBe(1);
     });
@@ -80,7 +91,10 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       ).rejects.toThrow('boom');
       // A write that fails in the database (duplicate change id) rolls back its docs too.
       await expect(
-        e.commit({ tenant: 't1', changeIds: [], docIds: ['b'] }, () => ({ docs: [doc('b', 1)], changes: [{ id: 'c-a', doc: 'b' }] })),
+        e.commit({ tenant: 't1', changeIds: [], docIds: ['b'] }, () => ({
+          docs: [doc('b', 1)],
+          changes: [{ id: 'c-a', doc: 'b' }],
+        })),
       ).rejects.toThrow();
       expect(await e.getDoc('t1', 'b')).toBeUndefined();
       expect(await e.head()).toBe(1);
@@ -113,7 +127,9 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       await put(e, 'acme', [doc('a', 1)]);
       await put(e, 'evil', [doc('a', 666)]);
       expect(JSON.parse((await e.getDoc('acme', 'a'))?.state ?? '')).toEqual({ id: 'a', n: 1 });
-      expect((await e.pull('acme', { since: 0, limit: 10 })).docs.map((d) => JSON.parse(d.state) as unknown)).toEqual([{ id: 'a', n: 1 }]);
+      expect(
+        (await e.pull('acme', { since: 0, limit: 10 })).docs.map((d) => JSON.parse(d.state) as unknown),
+      ).toEqual([{ id: 'a', n: 1 }]);
       let known: string[] = [];
       await e.commit({ tenant: 'other', changeIds: ['c-a'], docIds: [] }, (l) => {
         known = [...l.known];
@@ -187,7 +203,10 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
         engine.commit({ tenant: 't1', changeIds: [`inc-${i}`], docIds: ['n'] }, (loaded) => {
           const prev = JSON.parse(loaded.docs.get('n')?.state ?? '{"marks":[]}') as { marks?: number[] };
           const next = JSON.stringify({ id: 'n', marks: [...(prev.marks ?? []), i] });
-          return { docs: [{ id: 'n', type: 'note', deleted: false, state: next, view: next }], changes: [{ id: `inc-${i}`, doc: 'n' }] };
+          return {
+            docs: [{ id: 'n', type: 'note', deleted: false, state: next, view: next }],
+            changes: [{ id: `inc-${i}`, doc: 'n' }],
+          };
         });
       const results = await Promise.all(Array.from({ length: 30 }, (_, i) => bump(i % 2 ? e : e2, i)));
       const marks = (JSON.parse((await e.getDoc('t1', 'n'))?.state ?? '{}') as { marks: number[] }).marks;
@@ -201,7 +220,9 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
     it('the same change id pushed twice at once is stored once', async () => {
       const write = (docId: string) =>
         e.commit({ tenant: 't1', changeIds: ['same'], docIds: [docId] }, (loaded) =>
-          loaded.known.has('same') ? { docs: [], changes: [] } : { docs: [doc(docId, 1)], changes: [{ id: 'same', doc: docId }] },
+          loaded.known.has('same')
+            ? { docs: [], changes: [] }
+            : { docs: [doc(docId, 1)], changes: [{ id: 'same', doc: docId }] },
         );
       const [a, b] = await Promise.all([write('x'), write('y')]);
       expect([a.docs.length, b.docs.length].sort()).toEqual([0, 1]);

@@ -14,7 +14,11 @@ if (await pgReachable()) engines.push('postgres');
 const INSPECTION: TypeDef = {
   name: 'Inspection',
   version: 1,
-  fields: { site: { type: 'string', required: true }, notes: { type: 'string' }, priority: { type: 'number' } },
+  fields: {
+    site: { type: 'string', required: true },
+    notes: { type: 'string' },
+    priority: { type: 'number' },
+  },
 };
 const RENAME: MigrationStep[] = [
   { op: 'renameField', from: 'notes', to: 'findings' },
@@ -36,12 +40,21 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
   let srv: TestServer;
   const dir = mkdtempSync(join(tmpdir(), 'fieldsync-types-'));
   const dbs: Database[] = [];
-  const open = async (user: string, tenant: string, o: { storage?: SqliteStorage; claims?: Record<string, unknown>; pullLimit?: number } = {}) => {
+  const open = async (
+    user: string,
+    tenant: string,
+    o: { storage?: SqliteStorage; claims?: Record<string, unknown>; pullLimit?: number } = {},
+  ) => {
     const db = await createDatabase({
       name: user,
       replicaId: user,
       ...(o.storage ? { storage: o.storage } : {}),
-      sync: { url: srv.url, token: await srv.token(user, tenant, o.claims ?? { role: 'admin' }), autoStart: false, ...(o.pullLimit ? { pullLimit: o.pullLimit } : {}) },
+      sync: {
+        url: srv.url,
+        token: await srv.token(user, tenant, o.claims ?? { role: 'admin' }),
+        autoStart: false,
+        ...(o.pullLimit ? { pullLimit: o.pullLimit } : {}),
+      },
     });
     dbs.push(db);
     return db;
@@ -54,13 +67,16 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
   /** CRDT states at the newest version (what each replica would store after its next write). */
   const states = (db: Database) => {
     const out: Record<string, unknown> = {};
-    for (const [id, s] of db.collection('Inspection').states) out[id] = docToJSON(db.types.registry.upgradeDoc(s));
+    for (const [id, s] of db.collection('Inspection').states)
+      out[id] = docToJSON(db.types.registry.upgradeDoc(s));
     return out;
   };
   const pullAll = async (token: string, limit: number): Promise<PullBody[]> => {
     const pages: PullBody[] = [];
-    for (let since = 0; ; ) {
-      const res = await fetch(`${srv.url}/v1/pull?since=${since}&limit=${limit}`, { headers: { authorization: `Bearer ${token}` } });
+    for (let since = 0; ;) {
+      const res = await fetch(`${srv.url}/v1/pull?since=${since}&limit=${limit}`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
       const body = (await res.json()) as PullBody;
       pages.push(body);
       if (!body.more) return pages;
@@ -68,12 +84,26 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     }
   };
   const put = async (token: string, def: unknown) => {
-    const res = await fetch(`${srv.url}/v1/types/Inspection`, { method: 'PUT', headers: { authorization: `Bearer ${token}` }, body: JSON.stringify(def) });
-    return { status: res.status, body: (await res.json()) as { error?: { code: string; message: string; path?: string }; changed?: boolean } };
+    const res = await fetch(`${srv.url}/v1/types/Inspection`, {
+      method: 'PUT',
+      headers: { authorization: `Bearer ${token}` },
+      body: JSON.stringify(def),
+    });
+    return {
+      status: res.status,
+      body: (await res.json()) as {
+        error?: { code: string; message: string; path?: string };
+        changed?: boolean;
+      },
+    };
   };
 
   beforeAll(async () => {
-    srv = await testServer({ engine, types: [], permissions: { defineTypes: (u) => u.claims['role'] === 'admin' } });
+    srv = await testServer({
+      engine,
+      types: [],
+      permissions: { defineTypes: (u) => u.claims['role'] === 'admin' },
+    });
   });
   afterAll(async () => {
     for (const db of dbs) await db.close();
@@ -99,7 +129,10 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     const r2 = await a.collection('Inspection').insert({ site: 's2', notes: 'cracked pipe' });
     const v2 = await a.migrateType('Inspection', RENAME);
     expect(v2).toMatchObject({ version: 2, migrations: RENAME });
-    expect(a.collection('Inspection').findOne(r2)).toMatchObject({ findings: 'cracked pipe', severity: 'low' }); // lazily upgraded on read
+    expect(a.collection('Inspection').findOne(r2)).toMatchObject({
+      findings: 'cracked pipe',
+      severity: 'low',
+    }); // lazily upgraded on read
     expect(a.collection('Inspection').findOne(r2)).not.toHaveProperty('notes');
     const r3 = await a.collection('Inspection').insert({ site: 's3', findings: 'rust', severity: 'high' });
     await a.sync!.flush();
@@ -113,7 +146,12 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     const type = b.types.get('Inspection')!;
     expect(type.version).toBe(2);
     for (const d of b.collection('Inspection').find().fetch()) validateDocument(d, type); // throws if invalid
-    expect(b.collection('Inspection').findOne(r1)).toEqual({ id: r1, site: 's1', findings: 'valve replaced (B)', severity: 'low' });
+    expect(b.collection('Inspection').findOne(r1)).toEqual({
+      id: r1,
+      site: 's1',
+      findings: 'valve replaced (B)',
+      severity: 'low',
+    });
     expect(b.collection('Inspection').findOne(r3)).toMatchObject({ findings: 'rust', severity: 'high' });
     expect(all(b)).toEqual(all(a));
     expect(Object.keys(all(a))).toHaveLength(3);
@@ -126,7 +164,10 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     const again = await createDatabase({ name: 'ben', replicaId: 'ben', storage: new SqliteStorage(file) });
     dbs.push(again);
     expect(again.types.history('Inspection').map((d) => d.version)).toEqual([1, 2]);
-    expect(again.collection('Inspection').findOne(r1)).toMatchObject({ findings: 'valve replaced (B)', severity: 'low' });
+    expect(again.collection('Inspection').findOne(r1)).toMatchObject({
+      findings: 'valve replaced (B)',
+      severity: 'low',
+    });
     await again.collection('Inspection').update(r2, { $set: { severity: 'high' } }); // writes at v2 offline
     expect(again.collection('Inspection').states.get(r2)!.v).toBe(2); // the upgrade is persisted with the write
   });
@@ -186,7 +227,13 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     await a.sync!.flush();
 
     expect(c.types.get('Inspection')!.version).toBe(3);
-    expect(c.collection('Inspection').findOne(r1)).toEqual({ id: r1, site: 's1', findings: 'edited at v1', priority: '3', severity: 'low' });
+    expect(c.collection('Inspection').findOne(r1)).toEqual({
+      id: r1,
+      site: 's1',
+      findings: 'edited at v1',
+      priority: '3',
+      severity: 'low',
+    });
     expect(c.collection('Inspection').findOne(r2)).toMatchObject({ findings: 'new', priority: 'urgent' });
     expect(all(c)).toEqual(all(a));
     expect(states(c)).toEqual(states(a));
@@ -199,46 +246,56 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     // 'remarks' > 'findings': A's stays chosen; the server translates B's changes (their `th`)
     // and B rebases the documents it had upgraded under its own definition.
     ['remarks', 'the earlier definition wins'],
-  ])('concurrent renames on two offline clients (notes → findings vs notes → %s: %s): one winner everywhere, both edits kept, identical replicas', async (bName) => {
-    const t = `concurrent-${bName}`;
-    const win = bName < 'findings' ? bName : 'findings';
-    const a = await open('anna', t);
-    const b = await open('ben', t);
-    await a.defineType(INSPECTION);
-    const r = await a.collection('Inspection').insert({ site: 's1', notes: 'orig' });
-    const r2 = await a.collection('Inspection').insert({ site: 's2', notes: 'orig2' });
-    await a.sync!.flush();
-    await b.sync!.flush();
+  ])(
+    'concurrent renames on two offline clients (notes → findings vs notes → %s: %s): one winner everywhere, both edits kept, identical replicas',
+    async (bName) => {
+      const t = `concurrent-${bName}`;
+      const win = bName < 'findings' ? bName : 'findings';
+      const a = await open('anna', t);
+      const b = await open('ben', t);
+      await a.defineType(INSPECTION);
+      const r = await a.collection('Inspection').insert({ site: 's1', notes: 'orig' });
+      const r2 = await a.collection('Inspection').insert({ site: 's2', notes: 'orig2' });
+      await a.sync!.flush();
+      await b.sync!.flush();
 
-    // Offline, both define version 2 and write under it.
-    await a.migrateType('Inspection', [{ op: 'renameField', from: 'notes', to: 'findings' }]);
-    await b.migrateType('Inspection', [{ op: 'renameField', from: 'notes', to: bName }]);
-    await a.collection('Inspection').update(r, { $set: { findings: 'from A' } });
-    await b.collection('Inspection').update(r2, { $set: { [bName]: 'from B' } });
-    await b.collection('Inspection').update(r, { $set: { [bName]: 'from B too' } });
+      // Offline, both define version 2 and write under it.
+      await a.migrateType('Inspection', [{ op: 'renameField', from: 'notes', to: 'findings' }]);
+      await b.migrateType('Inspection', [{ op: 'renameField', from: 'notes', to: bName }]);
+      await a.collection('Inspection').update(r, { $set: { findings: 'from A' } });
+      await b.collection('Inspection').update(r2, { $set: { [bName]: 'from B' } });
+      await b.collection('Inspection').update(r, { $set: { [bName]: 'from B too' } });
 
-    await a.sync!.flush();
-    await b.sync!.flush();
-    await a.sync!.flush();
+      await a.sync!.flush();
+      await b.sync!.flush();
+      await a.sync!.flush();
 
-    for (const db of [a, b]) {
-      expect(db.types.get('Inspection')!.migrations).toEqual([{ op: 'renameField', from: 'notes', to: win }]);
-      expect(db.rejectedTypes()).toEqual([]);
-      expect(db.rejectedChanges()).toEqual([]);
-    }
-    expect(b.collection('Inspection').findOne(r2)).toEqual({ id: r2, site: 's2', [win]: 'from B' });
-    const winner = a.collection('Inspection').findOne(r)![win];
-    expect(['from A', 'from B too']).toContain(winner);
-    const loser = winner === 'from A' ? 'from B too' : 'from A';
-    expect(a.collection('Inspection').conflicts(r, win).map((x) => x.value)).toContain(loser); // A's edit is not lost
-    expect(all(a)).toEqual(all(b));
-    expect(states(a)).toEqual(states(b));
+      for (const db of [a, b]) {
+        expect(db.types.get('Inspection')!.migrations).toEqual([
+          { op: 'renameField', from: 'notes', to: win },
+        ]);
+        expect(db.rejectedTypes()).toEqual([]);
+        expect(db.rejectedChanges()).toEqual([]);
+      }
+      expect(b.collection('Inspection').findOne(r2)).toEqual({ id: r2, site: 's2', [win]: 'from B' });
+      const winner = a.collection('Inspection').findOne(r)![win];
+      expect(['from A', 'from B too']).toContain(winner);
+      const loser = winner === 'from A' ? 'from B too' : 'from A';
+      expect(
+        a
+          .collection('Inspection')
+          .conflicts(r, win)
+          .map((x) => x.value),
+      ).toContain(loser); // A's edit is not lost
+      expect(all(a)).toEqual(all(b));
+      expect(states(a)).toEqual(states(b));
 
-    // A third client that never saw either definition converges to the same documents.
-    const c = await open('carl', t);
-    await c.sync!.flush();
-    expect(all(c)).toEqual(all(a));
-  });
+      // A third client that never saw either definition converges to the same documents.
+      const c = await open('carl', t);
+      await c.sync!.flush();
+      expect(all(c)).toEqual(all(a));
+    },
+  );
 
   it('live clients: a migration made on A reaches B over SSE without any record write, and records at it render on B', async () => {
     const t = 'live';
@@ -251,7 +308,12 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     await waitFor(() => b.collection('Inspection').findOne(r1) !== undefined);
     await a.migrateType('Inspection', RENAME); // no write: the type alone is pushed and streamed
     await waitFor(() => b.types.get('Inspection')?.version === 2);
-    expect(b.collection('Inspection').findOne(r1)).toEqual({ id: r1, site: 's1', findings: 'n1', severity: 'low' });
+    expect(b.collection('Inspection').findOne(r1)).toEqual({
+      id: r1,
+      site: 's1',
+      findings: 'n1',
+      severity: 'low',
+    });
     const r2 = await a.collection('Inspection').insert({ site: 's2', findings: 'f2', severity: 'high' });
     await waitFor(() => b.collection('Inspection').findOne(r2) !== undefined);
     validateDocument(b.collection('Inspection').findOne(r2), b.types.get('Inspection')!);
@@ -265,25 +327,49 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     await a.defineType(INSPECTION);
     await a.sync!.flush();
     const bad = async (steps: MigrationStep[], path: string, rule: string) => {
-      const e = await a.migrateType('Inspection', steps).then(() => undefined, (x: unknown) => x);
+      const e = await a.migrateType('Inspection', steps).then(
+        () => undefined,
+        (x: unknown) => x,
+      );
       expect(e).toBeInstanceOf(SchemaError);
       expect({ path: (e as SchemaError).path, rule: (e as SchemaError).rule }).toEqual({ path, rule });
     };
     await bad([{ op: 'renameField', from: 'notes', to: 'site' }], 'migrations[0].to', 'exists');
     await bad([{ op: 'removeField', field: 'colour' }], 'migrations[0].field', 'unknown-field');
-    await bad([{ op: 'changeType', field: 'notes', def: { type: 'number' } }], 'migrations[0].map', 'mapping');
+    await bad(
+      [{ op: 'changeType', field: 'notes', def: { type: 'number' } }],
+      'migrations[0].map',
+      'mapping',
+    );
     await bad([], 'migrations', 'migration');
-    await expect(a.defineType({ ...INSPECTION, version: 3 })).rejects.toMatchObject({ name: 'SchemaError', rule: 'version-gap' });
-    await expect(a.defineType({ ...INSPECTION, version: 2, fields: { site: { type: 'string' } } })).rejects.toMatchObject({ name: 'SchemaError', rule: 'migration' });
+    await expect(a.defineType({ ...INSPECTION, version: 3 })).rejects.toMatchObject({
+      name: 'SchemaError',
+      rule: 'version-gap',
+    });
+    await expect(
+      a.defineType({ ...INSPECTION, version: 2, fields: { site: { type: 'string' } } }),
+    ).rejects.toMatchObject({ name: 'SchemaError', rule: 'migration' });
     expect(a.types.history('Inspection')).toEqual([INSPECTION]);
     expect(a.typesToPush()).toEqual([]);
 
     const token = await srv.token('anna', t, { role: 'admin' });
-    const v2 = { name: 'Inspection', version: 2, fields: { site: { type: 'string', required: true }, findings: { type: 'string' }, priority: { type: 'number' } }, migrations: [{ op: 'renameField', from: 'notes', to: 'findings' }] };
+    const v2 = {
+      name: 'Inspection',
+      version: 2,
+      fields: {
+        site: { type: 'string', required: true },
+        findings: { type: 'string' },
+        priority: { type: 'number' },
+      },
+      migrations: [{ op: 'renameField', from: 'notes', to: 'findings' }],
+    };
     const wrongFields = await put(token, { ...v2, fields: { ...v2.fields, extra: { type: 'string' } } });
     expect(wrongFields.status).toBe(422);
     expect(wrongFields.body.error).toMatchObject({ code: 'invalid_migration', path: 'fields' });
-    const badStep = await put(token, { ...v2, migrations: [{ op: 'renameField', from: 'nope', to: 'findings' }] });
+    const badStep = await put(token, {
+      ...v2,
+      migrations: [{ op: 'renameField', from: 'nope', to: 'findings' }],
+    });
     expect(badStep.status).toBe(422);
     expect(badStep.body.error).toMatchObject({ code: 'invalid_migration', path: 'migrations[0].from' });
     const gap = await put(token, { ...v2, version: 3 });
@@ -307,7 +393,12 @@ describe.each(engines)('types and migrations travel with the data (%s)', (engine
     await admin.sync!.flush();
 
     const token = await srv.token('walt', t, { role: 'worker' });
-    const v2 = { ...INSPECTION, version: 2, fields: { site: INSPECTION.fields['site'], findings: { type: 'string' }, priority: { type: 'number' } }, migrations: [{ op: 'renameField', from: 'notes', to: 'findings' }] };
+    const v2 = {
+      ...INSPECTION,
+      version: 2,
+      fields: { site: INSPECTION.fields['site'], findings: { type: 'string' }, priority: { type: 'number' } },
+      migrations: [{ op: 'renameField', from: 'notes', to: 'findings' }],
+    };
     const denied = await put(token, v2);
     expect(denied.status).toBe(403);
     expect(denied.body.error?.code).toBe('forbidden');
@@ -338,15 +429,28 @@ describe('server-configured types and migrations', () => {
     const srv = await testServer({ types: [INSPECTION] });
     try {
       const token = await srv.token('ada', 'acme');
-      const a = await createDatabase({ name: 'a', replicaId: 'a', sync: { url: srv.url, token, autoStart: false } });
+      const a = await createDatabase({
+        name: 'a',
+        replicaId: 'a',
+        sync: { url: srv.url, token, autoStart: false },
+      });
       await a.defineType(INSPECTION); // identical to the server's: a no-op there
       const id = await a.collection('Inspection').insert({ site: 's1', notes: 'n' });
       await a.migrateType('Inspection', RENAME);
       await a.sync!.flush();
-      const c = await createDatabase({ name: 'c', replicaId: 'c', sync: { url: srv.url, token, autoStart: false } });
+      const c = await createDatabase({
+        name: 'c',
+        replicaId: 'c',
+        sync: { url: srv.url, token, autoStart: false },
+      });
       await c.sync!.flush(); // never defined anything itself
       expect(c.types.history('Inspection').map((d) => d.version)).toEqual([1, 2]);
-      expect(c.collection('Inspection').findOne(id)).toEqual({ id, site: 's1', findings: 'n', severity: 'low' });
+      expect(c.collection('Inspection').findOne(id)).toEqual({
+        id,
+        site: 's1',
+        findings: 'n',
+        severity: 'low',
+      });
       await a.close();
       await c.close();
     } finally {

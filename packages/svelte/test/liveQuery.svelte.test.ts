@@ -7,7 +7,10 @@ import Orders from './Orders.svelte';
 const type = {
   name: 'workOrders',
   version: 1,
-  fields: { title: { type: 'string' as const, required: true }, status: { type: 'enum' as const, values: ['open', 'done'] } },
+  fields: {
+    title: { type: 'string' as const, required: true },
+    status: { type: 'enum' as const, values: ['open', 'done'] },
+  },
 };
 
 let db: Database;

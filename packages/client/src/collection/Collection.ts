@@ -50,7 +50,11 @@ export interface WriteHost {
    * Inserts new documents all-or-nothing, notifying once (see `Database.insertNew`): `records[i]`
    * holds the field values of document `ids[i]` (its `id` key, if any, is not a field).
    */
-  insertNew(collection: Collection, ids: readonly string[], records: readonly Record<string, unknown>[]): void;
+  insertNew(
+    collection: Collection,
+    ids: readonly string[],
+    records: readonly Record<string, unknown>[],
+  ): void;
   /** Like `batch`, and undoes every write of `fn` if it throws. */
   transaction(fn: () => void): Promise<void>;
 }
@@ -176,12 +180,19 @@ export class Collection implements QuerySource {
   }
 
   /** Creates a secondary index over the current documents; idempotent per name. */
-  createIndex(fields: string | string[], options: { kind?: 'hash' | 'ordered'; name?: string } = {}): SecondaryIndex {
+  createIndex(
+    fields: string | string[],
+    options: { kind?: 'hash' | 'ordered'; name?: string } = {},
+  ): SecondaryIndex {
     const list = Array.isArray(fields) ? fields : [fields];
     if (list.length === 0 || list.some((f) => typeof f !== 'string' || f === '' || f.startsWith('$'))) {
       throw new ModifierError('index fields must be non-empty field paths', 'fields');
     }
-    const spec: IndexSpec = { fields: list, kind: options.kind ?? 'hash', ...(options.name ? { name: options.name } : {}) };
+    const spec: IndexSpec = {
+      fields: list,
+      kind: options.kind ?? 'hash',
+      ...(options.name ? { name: options.name } : {}),
+    };
     const index = spec.kind === 'hash' ? new HashIndex(spec) : new OrderedIndex(spec);
     const existing = this.indexes.find((i) => i.name === index.name);
     if (existing) return existing;

@@ -100,7 +100,10 @@ export class Cursor {
     if (!this.live) {
       const seed = this.seed;
       this.seed = undefined;
-      this.live = this.collection.openLive(this, seed !== undefined && seed.version === this.collection.version ? seed.start : undefined);
+      this.live = this.collection.openLive(
+        this,
+        seed !== undefined && seed.version === this.collection.version ? seed.start : undefined,
+      );
     }
     const live = this.live;
     live.addListener(listener);

@@ -119,7 +119,8 @@ export class RowStore {
    * more than building it); every document shared between readers is.
    */
   peekDoc(id: string): Doc | undefined {
-    const cached = this.cache.size + this.older.size > 0 ? (this.cache.get(id) ?? this.older.get(id)) : undefined;
+    const cached =
+      this.cache.size + this.older.size > 0 ? (this.cache.get(id) ?? this.older.get(id)) : undefined;
     if (cached !== undefined) return cached;
     if (this.pinned.size > 0) {
       const pinned = this.pinned.get(id);
@@ -189,7 +190,11 @@ export class RowStore {
   /** Every materialized document (not cached: a full pass must not evict the useful entries; built ones not frozen, as in `peekDoc`). */
   *allDocs(): IterableIterator<Doc> {
     for (const [id, row] of this.rowOf) {
-      const doc = this.cache.get(id) ?? this.older.get(id) ?? this.pinned.get(id) ?? (this.promoted.has(row) ? undefined : this.materializeRow(row, id));
+      const doc =
+        this.cache.get(id) ??
+        this.older.get(id) ??
+        this.pinned.get(id) ??
+        (this.promoted.has(row) ? undefined : this.materializeRow(row, id));
       if (doc !== undefined) yield doc;
     }
   }
@@ -336,7 +341,8 @@ export class RowStore {
     const rows = this.ids.length;
     const next: unknown[] = new Array<unknown>(rows * (n + 1)).fill(undefined);
     const old = this.cells;
-    for (let row = 0; row < rows; row++) for (let j = 0; j < n; j++) next[row * (n + 1) + j] = old[row * n + j];
+    for (let row = 0; row < rows; row++)
+      for (let j = 0; j < n; j++) next[row * (n + 1) + j] = old[row * n + j];
     this.columnOf.set(name, n);
     this.names.push(name);
     this.cells = next;
@@ -345,7 +351,8 @@ export class RowStore {
   /** The row codec of the current columns. */
   private codec(): RowCodec {
     let codec = this.codecFor;
-    if (codec === undefined || codec.columns !== this.names.length) this.codecFor = codec = compileRowCodec([...this.names]);
+    if (codec === undefined || codec.columns !== this.names.length)
+      this.codecFor = codec = compileRowCodec([...this.names]);
     return codec;
   }
 
@@ -389,7 +396,13 @@ export class RowStore {
         cols.push(this.columnOf.get(key) ?? -1);
         defaults.push((type.fields[key] as { default?: unknown }).default);
       }
-      this.plan = plan = { version: type.version, columns: this.names.length, keys, read: compileReader(keys, cols, defaults), fill: compileFiller(keys, cols, defaults) };
+      this.plan = plan = {
+        version: type.version,
+        columns: this.names.length,
+        keys,
+        read: compileReader(keys, cols, defaults),
+        fill: compileFiller(keys, cols, defaults),
+      };
     }
     return plan;
   }
@@ -401,7 +414,8 @@ export class RowStore {
    */
   private materializeRow(row: number, id: string): Doc {
     const plan = this.readPlan();
-    if (plan === undefined || this.versionOf(row) !== plan.version) return this.host.view(this.build(row)) as Doc;
+    if (plan === undefined || this.versionOf(row) !== plan.version)
+      return this.host.view(this.build(row)) as Doc;
     return plan.read(id, this.cells, row * this.names.length) as Doc;
   }
 }

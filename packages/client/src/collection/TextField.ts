@@ -63,10 +63,14 @@ export class TextField {
 
   private async edit(apply: (t: Text) => void): Promise<void> {
     const current = this.state();
-    const scratch = current ? Text.decode(current.encode(), this.host.replicaId) : new Text(this.host.replicaId);
+    const scratch = current
+      ? Text.decode(current.encode(), this.host.replicaId)
+      : new Text(this.host.replicaId);
     const version = scratch.version;
     apply(scratch); // a bad index throws here, before anything is written
-    this.host.write(this.id, [{ op: 'seq', path: [this.field], update: toBase64(scratch.encodeSince(version)) }]);
+    this.host.write(this.id, [
+      { op: 'seq', path: [this.field], update: toBase64(scratch.encodeSince(version)) },
+    ]);
     await this.host.durable();
   }
 }

@@ -23,7 +23,11 @@ export type RowFiller = (view: Record<string, unknown>, cells: readonly unknown[
  * building a document three to four times slower than finding its row. Under a Content Security
  * Policy without `unsafe-eval` the generic loop is used instead (same result).
  */
-export function compileReader(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[]): RowReader {
+export function compileReader(
+  keys: readonly string[],
+  cols: readonly number[],
+  defaults: readonly unknown[],
+): RowReader {
   if (evalBlocked) return (id, cells, base) => readGeneric(keys, cols, defaults, id, cells, base);
   try {
     // Fast path: every field that may be absent is present, so the document is one object
@@ -50,7 +54,9 @@ export function compileReader(keys: readonly string[], cols: readonly number[], 
     const fast = `return { ${literal.join(', ')} };`;
     const body = `${load}${required.length === 0 ? fast : `if (${required.join(' && ')}) ${fast}\n${slow}return o;`}`;
     // Property names are JSON-quoted string literals; no other input reaches the code.
-    const make = new Function('defaults', `return function readRow(id, cells, base) {\n${body}\n};`) as (d: readonly unknown[]) => RowReader;
+    const make = new Function('defaults', `return function readRow(id, cells, base) {\n${body}\n};`) as (
+      d: readonly unknown[],
+    ) => RowReader;
     return make(defaults);
   } catch {
     evalBlocked = true;
@@ -62,7 +68,11 @@ export function compileReader(keys: readonly string[], cols: readonly number[], 
 let evalBlocked = false;
 
 /** Like {@link compileReader}, writing into a reused object (index builds scan every row). */
-export function compileFiller(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[]): RowFiller {
+export function compileFiller(
+  keys: readonly string[],
+  cols: readonly number[],
+  defaults: readonly unknown[],
+): RowFiller {
   try {
     if (evalBlocked) throw new EvalError('blocked');
     let body = 'let v;\n';
@@ -70,10 +80,15 @@ export function compileFiller(keys: readonly string[], cols: readonly number[], 
       const name = JSON.stringify(key);
       const col = cols[i] as number;
       const fallback = defaults[i] === undefined ? 'undefined' : `structuredClone(defaults[${i}])`;
-      body += col < 0 ? `o[${name}] = ${fallback};\n` : `v = cells[base + ${col}]; o[${name}] = v !== undefined ? v : ${fallback};\n`;
+      body +=
+        col < 0
+          ? `o[${name}] = ${fallback};\n`
+          : `v = cells[base + ${col}]; o[${name}] = v !== undefined ? v : ${fallback};\n`;
     });
     // Property names are JSON-quoted string literals; no other input reaches the code.
-    const make = new Function('defaults', `return function fillRow(o, cells, base) {\n${body}\n};`) as (d: readonly unknown[]) => RowFiller;
+    const make = new Function('defaults', `return function fillRow(o, cells, base) {\n${body}\n};`) as (
+      d: readonly unknown[],
+    ) => RowFiller;
     return make(defaults);
   } catch {
     evalBlocked = true;
@@ -81,13 +96,21 @@ export function compileFiller(keys: readonly string[], cols: readonly number[], 
       for (let i = 0; i < keys.length; i++) {
         const col = cols[i] as number;
         const v = col < 0 ? undefined : cells[base + col];
-        view[keys[i] as string] = v !== undefined || defaults[i] === undefined ? v : structuredClone(defaults[i]);
+        view[keys[i] as string] =
+          v !== undefined || defaults[i] === undefined ? v : structuredClone(defaults[i]);
       }
     };
   }
 }
 
-function readGeneric(keys: readonly string[], cols: readonly number[], defaults: readonly unknown[], id: string, cells: readonly unknown[], base: number): Record<string, unknown> {
+function readGeneric(
+  keys: readonly string[],
+  cols: readonly number[],
+  defaults: readonly unknown[],
+  id: string,
+  cells: readonly unknown[],
+  base: number,
+): Record<string, unknown> {
   const out: Record<string, unknown> = { id };
   for (let i = 0; i < keys.length; i++) {
     const col = cols[i] as number;

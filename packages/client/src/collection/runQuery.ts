@@ -41,7 +41,9 @@ export function runQuery(source: QuerySource, q: CompiledQuery, windowed: boolea
   const out: Doc[] = [];
   const seen = plan.dedupe ? new Set<string>() : undefined;
   let examined = 0;
-  const read = source.peek ? (id: string) => (source.peek as (id: string) => Doc | undefined).call(source, id) : (id: string) => source.docs.get(id);
+  const read = source.peek
+    ? (id: string) => (source.peek as (id: string) => Doc | undefined).call(source, id)
+    : (id: string) => source.docs.get(id);
   const pred = plan.exact ? undefined : q.predicate;
   for (const id of plan.ids()) {
     if (seen) {

@@ -177,7 +177,8 @@ export class CommitQueue {
         if (state !== undefined) (batch.docs ??= []).push({ collection, id, state });
       }
     }
-    for (const [collection, ids] of p.deleteDocs ?? []) for (const id of ids) (batch.deleteDocs ??= []).push({ collection, id });
+    for (const [collection, ids] of p.deleteDocs ?? [])
+      for (const id of ids) (batch.deleteDocs ??= []).push({ collection, id });
     if (p.outboxAdd?.length) batch.outboxAdd = p.outboxAdd;
     if (p.outboxRemove?.length) batch.outboxRemove = p.outboxRemove;
     if (p.outboxReject?.length) batch.outboxReject = p.outboxReject;
@@ -187,7 +188,15 @@ export class CommitQueue {
 }
 
 function emptyPending(): Pending {
-  return { docs: undefined, deleteDocs: undefined, outboxAdd: undefined, outboxRemove: undefined, outboxReject: undefined, meta: undefined, waiters: [] };
+  return {
+    docs: undefined,
+    deleteDocs: undefined,
+    outboxAdd: undefined,
+    outboxRemove: undefined,
+    outboxReject: undefined,
+    meta: undefined,
+    waiters: [],
+  };
 }
 
 function idsOf(map: Map<string, Set<string>>, collection: string): Set<string> {

@@ -1,5 +1,20 @@
 import type { Change, DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
-import { applyChange, ClockDriftError, createChange, createDocId, createInsertChange, docFromJSON, docToJSON, encodeDoc, HybridLogicalClock, materialize, mergeDocs, SchemaError, typeHash, validateType } from '@fieldsync/core';
+import {
+  applyChange,
+  ClockDriftError,
+  createChange,
+  createDocId,
+  createInsertChange,
+  docFromJSON,
+  docToJSON,
+  encodeDoc,
+  HybridLogicalClock,
+  materialize,
+  mergeDocs,
+  SchemaError,
+  typeHash,
+  validateType,
+} from '@fieldsync/core';
 import { Collection, existsError } from '../collection/Collection.js';
 import { isPlainState, rowStamps } from '../collection/RowStore.js';
 import type { Doc } from '../query/types.js';
@@ -80,25 +95,42 @@ export class Database implements SyncHost, WriteHost {
     this.name = init.name;
     this.storage = init.storage;
     this.meta = loaded.meta;
-    this.queue = new CommitQueue(init.storage, (c, id) => this.serialize(c, id), (b) => this.announce(b));
+    this.queue = new CommitQueue(
+      init.storage,
+      (c, id) => this.serialize(c, id),
+      (b) => this.announce(b),
+    );
     let base = init.replicaId ?? loaded.meta.get(META_REPLICA);
     base ??= createDocId();
     if (base !== loaded.meta.get(META_REPLICA)) this.queue.setMeta(META_REPLICA, base);
     // Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
     // the same stamp (= the same change id) in the same millisecond.
-    this.replicaId = init.storage.sharedName ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}` : base;
+    this.replicaId = init.storage.sharedName
+      ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}`
+      : base;
     const last = loaded.meta.get(META_CLOCK);
-    this.clock = new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}), ...(init.now ? { now: init.now } : {}) });
+    this.clock = new HybridLogicalClock({
+      replica: this.replicaId,
+      ...(last ? { last } : {}),
+      ...(init.now ? { now: init.now } : {}),
+    });
     this.types.load(loaded.meta.get(META_TYPES));
     const live = init.storage.keepsLiveState === true;
-    this.outbox = new Outbox(() => this.queue, loaded.outbox, (docId, run) => this.insertValues(docId, run));
-    for (const d of loaded.docs) this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
+    this.outbox = new Outbox(
+      () => this.queue,
+      loaded.outbox,
+      (docId, run) => this.insertValues(docId, run),
+    );
+    for (const d of loaded.docs)
+      this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
     if (live && init.storage.attach) {
       // The memory adapter holds this database instead of a second entry per document and change.
       init.storage.attach({ docs: () => this.liveDocs(), outbox: () => this.outbox.stored() });
       this.queue.readFromMemory();
     }
-    this.tabs = init.storage.sharedName ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m)) : undefined;
+    this.tabs = init.storage.sharedName
+      ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m))
+      : undefined;
   }
 
   /**
@@ -235,7 +267,8 @@ export class Database implements SyncHost, WriteHost {
 
   typeOf(name: string): TypeDef {
     const t = this.types.get(name);
-    if (!t) throw new SchemaError('', 'unknown-type', `no type "${name}" is defined; call db.defineType first`);
+    if (!t)
+      throw new SchemaError('', 'unknown-type', `no type "${name}" is defined; call db.defineType first`);
     return t;
   }
 
@@ -284,13 +317,23 @@ export class Database implements SyncHost, WriteHost {
    * ticks it made: stamps no change carries). In a transaction every change is built (and
    * validated) before any is applied, since the transaction may go on after a failed insert.
    */
-  insertNew(collection: Collection, ids: readonly string[], records: readonly Record<string, unknown>[]): void {
+  insertNew(
+    collection: Collection,
+    ids: readonly string[],
+    records: readonly Record<string, unknown>[],
+  ): void {
     this.assertOpen();
     const type = this.typeOf(collection.name);
     const clock = this.clock;
     const th = typeHash(type);
     const build = (i: number): Change => {
-      const change = createInsertChange(clock, type, ids[i] as string, records[i] as Record<string, unknown>, 'id');
+      const change = createInsertChange(
+        clock,
+        type,
+        ids[i] as string,
+        records[i] as Record<string, unknown>,
+        'id',
+      );
       change.th = th;
       return change;
     };
@@ -302,41 +345,51 @@ export class Database implements SyncHost, WriteHost {
     } else this.queue.beginStaging();
     let done = 0;
     this.batch(() => {
-      collection.bulk(() => {
-        let run: InsertRun | undefined;
-        try {
-          for (; done < ids.length; done++) {
-            const id = ids[done] as string;
-            const change = changes?.[done] ?? build(done);
-            const state = applyChange(undefined, change, type);
-            const row = collection.insertState(id, state);
-            if (row < 0) {
-              throw ids.indexOf(id) < done ? new ModifierError('insertMany got the same id twice', 'id') : existsError(id);
+      collection.bulk(
+        () => {
+          let run: InsertRun | undefined;
+          try {
+            for (; done < ids.length; done++) {
+              const id = ids[done] as string;
+              const change = changes?.[done] ?? build(done);
+              const state = applyChange(undefined, change, type);
+              const row = collection.insertState(id, state);
+              if (row < 0) {
+                throw ids.indexOf(id) < done
+                  ? new ModifierError('insertMany got the same id twice', 'id')
+                  : existsError(id);
+              }
+              if (this.undo) {
+                this.undo.push({ collection, id, before: undefined, doc: undefined });
+                this.undoChanges.push(change.id);
+              }
+              // The outbox keeps a reference to the row instead of the change when the row holds
+              // exactly the change's values: a plain row at the change's stamp.
+              if (
+                state.s === change.stamp &&
+                isPlainState(state, collection.name) &&
+                rowStamps(state) === undefined
+              ) {
+                if (run === undefined || !sameNames(run.names, state.r))
+                  run = new InsertRun(collection.name, change.type, change.v, th, Object.keys(state.r));
+                this.outbox.pushRef(run, id, change, row);
+              } else {
+                this.outbox.push(change.id, change);
+                run = undefined; // a run's inserts are consecutive in the outbox
+              }
+              this.queue.putDoc(collection.name, id);
             }
-            if (this.undo) {
-              this.undo.push({ collection, id, before: undefined, doc: undefined });
-              this.undoChanges.push(change.id);
+          } catch (e) {
+            if (changes === undefined) {
+              this.outbox.dropNewest(done);
+              for (let i = done - 1; i >= 0; i--) collection.applyState(ids[i] as string, undefined);
+              this.queue.endStaging(false, e);
             }
-            // The outbox keeps a reference to the row instead of the change when the row holds
-            // exactly the change's values: a plain row at the change's stamp.
-            if (state.s === change.stamp && isPlainState(state, collection.name) && rowStamps(state) === undefined) {
-              if (run === undefined || !sameNames(run.names, state.r)) run = new InsertRun(collection.name, change.type, change.v, th, Object.keys(state.r));
-              this.outbox.pushRef(run, id, change, row);
-            } else {
-              this.outbox.push(change.id, change);
-              run = undefined; // a run's inserts are consecutive in the outbox
-            }
-            this.queue.putDoc(collection.name, id);
+            throw e;
           }
-        } catch (e) {
-          if (changes === undefined) {
-            this.outbox.dropNewest(done);
-            for (let i = done - 1; i >= 0; i--) collection.applyState(ids[i] as string, undefined);
-            this.queue.endStaging(false, e);
-          }
-          throw e;
-        }
-      }, ids.length > 1000 && ids.length * 4 > collection.docs.size);
+        },
+        ids.length > 1000 && ids.length * 4 > collection.docs.size,
+      );
       if (changes === undefined) this.queue.endStaging(true);
       this.queue.setMeta(META_CLOCK, clock.last as string);
     });
@@ -498,7 +551,8 @@ export class Database implements SyncHost, WriteHost {
   /** Every document's current state (for an attached in-memory adapter being reopened). */
   private liveDocs(): StoredDoc[] {
     const out: StoredDoc[] = [];
-    for (const c of this.collections.values()) for (const [id, state] of c.states) out.push({ collection: c.name, id, state });
+    for (const c of this.collections.values())
+      for (const [id, state] of c.states) out.push({ collection: c.name, id, state });
     return out;
   }
 
@@ -528,7 +582,8 @@ export class Database implements SyncHost, WriteHost {
         // Two tabs may have written the same document concurrently; the last put wins in
         // IndexedDB, so store the merged state if ours adds something to theirs.
         // Canonical bytes: key order may differ between tabs (it follows each tab's columns).
-        if (prev && !sameBytes(encodeDoc(c.states.get(d.id) as DocState), encodeDoc(incoming))) this.queue.putDoc(c.name, d.id);
+        if (prev && !sameBytes(encodeDoc(c.states.get(d.id) as DocState), encodeDoc(incoming)))
+          this.queue.putDoc(c.name, d.id);
       }
       for (const d of batch.deleteDocs ?? []) this.collections.get(d.collection)?.applyState(d.id, undefined);
     });
@@ -551,7 +606,8 @@ export class Database implements SyncHost, WriteHost {
 
   private assertOpen(): void {
     if (this.closed) throw new DatabaseClosedError();
-    if (this.queue.failed !== undefined) throw new DatabaseClosedError(`storage failed: ${String(this.queue.failed)}`);
+    if (this.queue.failed !== undefined)
+      throw new DatabaseClosedError(`storage failed: ${String(this.queue.failed)}`);
   }
 }
 

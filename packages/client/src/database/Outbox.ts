@@ -67,7 +67,8 @@ export class Outbox implements SyncOutbox {
       this.runs.add(run);
       this.openRun = run;
       run.firstRow = row;
-    } else if (run !== this.openRun) throw new Error('outbox: an insert run was interrupted by another change');
+    } else if (run !== this.openRun)
+      throw new Error('outbox: an insert run was interrupted by another change');
     else if (row !== run.firstRow + run.stamps.length) run.consecutive = false;
     run.stamps.push(change.id);
     run.entries.push(docId);
@@ -94,7 +95,9 @@ export class Outbox implements SyncOutbox {
   }
 
   /** Where change `id` is pending: a plain entry, or a slot of a run; undefined if it is not. */
-  private locate(id: string): { run: InsertRun; i: number } | { run: undefined; change: unknown } | undefined {
+  private locate(
+    id: string,
+  ): { run: InsertRun; i: number } | { run: undefined; change: unknown } | undefined {
     const value = this.pending.get(id);
     if (value !== undefined && !(value instanceof InsertRun)) return { run: undefined, change: value };
     const run = value ?? this.runs.find(id);
@@ -120,7 +123,9 @@ export class Outbox implements SyncOutbox {
   /** The change behind an entry (built from the row, or from the captured values, for a run's). */
   private change(id: string, entry: unknown, run: InsertRun | undefined): unknown {
     if (run === undefined) return entry;
-    return entry instanceof CapturedInsert ? run.change(id, entry.doc, entry.values) : run.change(id, entry as string, this.resolve(entry as string, run));
+    return entry instanceof CapturedInsert
+      ? run.change(id, entry.doc, entry.values)
+      : run.change(id, entry as string, this.resolve(entry as string, run));
   }
 
   /** Listeners hear of new changes once per tick (a 100k-document insert is one event). */
@@ -212,7 +217,11 @@ export class Outbox implements SyncOutbox {
   }
 
   /** Mirrors another tab's outbox mutations (already persisted by that tab). */
-  mirror(add: readonly StoredChange[], remove: readonly string[], rejected: ReadonlyArray<{ id: string; reason: string }>): void {
+  mirror(
+    add: readonly StoredChange[],
+    remove: readonly string[],
+    rejected: ReadonlyArray<{ id: string; reason: string }>,
+  ): void {
     for (const c of add) this.add(c.id, c.change);
     if (add.length > 0) this.changed();
     for (const id of remove) {

@@ -102,10 +102,18 @@ export class TypeStore {
     if (this.registry.byTypeHash(h)) return false;
     const latest = this.latestByName.get(def.name);
     if (latest && def.version !== latest.version + 1) {
-      throw new SchemaError('version', 'version-gap', `type "${def.name}" is at version ${latest.version}; a new definition must be version ${latest.version + 1} (use db.migrateType)`);
+      throw new SchemaError(
+        'version',
+        'version-gap',
+        `type "${def.name}" is at version ${latest.version}; a new definition must be version ${latest.version + 1} (use db.migrateType)`,
+      );
     }
     if (!latest && def.version !== 1) {
-      throw new SchemaError('version', 'version-gap', `type "${def.name}" is not known here; its first definition must be version 1`);
+      throw new SchemaError(
+        'version',
+        'version-gap',
+        `type "${def.name}" is not known here; its first definition must be version 1`,
+      );
     }
     this.registry.add(def); // validates the migration from the latest version
     this.defs.push(def);
@@ -118,8 +126,10 @@ export class TypeStore {
   /** Builds, checks and defines the next version of `name` from declarative steps. */
   migrate(name: string, steps: MigrationStep[]): TypeDef {
     const prev = this.latestByName.get(name);
-    if (!prev) throw new SchemaError('name', 'unknown-type', `no type "${name}" is defined; call db.defineType first`);
-    if (!Array.isArray(steps) || steps.length === 0) throw new SchemaError('migrations', 'migration', 'a migration needs at least one step');
+    if (!prev)
+      throw new SchemaError('name', 'unknown-type', `no type "${name}" is defined; call db.defineType first`);
+    if (!Array.isArray(steps) || steps.length === 0)
+      throw new SchemaError('migrations', 'migration', 'a migration needs at least one step');
     const next = migrateType(prev, steps);
     this.define(next);
     return next;

@@ -36,7 +36,13 @@ export interface DatabaseOptions {
 export async function createDatabase(options: DatabaseOptions): Promise<Database> {
   const storage = options.storage ?? new MemoryStorage();
   const loaded = await storage.open();
-  const db = new Database({ name: options.name, storage, loaded, replicaId: options.replicaId, now: options.now });
+  const db = new Database({
+    name: options.name,
+    storage,
+    loaded,
+    replicaId: options.replicaId,
+    now: options.now,
+  });
   if (typeof options.sync === 'function') {
     const client = options.sync(db);
     db.onClose.push(() => client.close());

@@ -27,7 +27,8 @@ export class OrderedIndex {
     this.name = spec.name ?? `ordered:${spec.fields.join('+')}`;
     this.keysOf = compileKeys(spec.fields);
     this.single = spec.fields.length === 1;
-    this.field = this.single && !(spec.fields[0] as string).includes('.') ? (spec.fields[0] as string) : undefined;
+    this.field =
+      this.single && !(spec.fields[0] as string).includes('.') ? (spec.fields[0] as string) : undefined;
   }
 
   get size(): number {
@@ -112,7 +113,12 @@ export class OrderedIndex {
    * Scans ids whose key starts with `prefix` (equality on the first fields) and whose next field
    * lies within the bounds.
    */
-  scan(prefix: unknown[], lower: Bound | undefined, upper: Bound | undefined, descending: boolean): Iterable<string> {
+  scan(
+    prefix: unknown[],
+    lower: Bound | undefined,
+    upper: Bound | undefined,
+    descending: boolean,
+  ): Iterable<string> {
     const [lo, hi] = this.bounds(prefix, lower, upper);
     return this.list.range(lo, hi, descending);
   }
@@ -122,9 +128,17 @@ export class OrderedIndex {
     return this.list.estimate(lo, hi);
   }
 
-  private bounds(prefix: unknown[], lower: Bound | undefined, upper: Bound | undefined): [Bound | undefined, Bound | undefined] {
+  private bounds(
+    prefix: unknown[],
+    lower: Bound | undefined,
+    upper: Bound | undefined,
+  ): [Bound | undefined, Bound | undefined] {
     if (this.single) {
-      if (prefix.length === 1) return [{ value: prefix[0], inclusive: true }, { value: prefix[0], inclusive: true }];
+      if (prefix.length === 1)
+        return [
+          { value: prefix[0], inclusive: true },
+          { value: prefix[0], inclusive: true },
+        ];
       return [lower, upper];
     }
     // Tuples: [p] sorts before every [p, x]; [p, MAX_KEY] after every [p, x, …].
@@ -134,7 +148,10 @@ export class OrderedIndex {
         : { value: [...prefix, lower.value, MAX], inclusive: false }
       : { value: prefix, inclusive: true };
     const hi: Bound = upper
-      ? { value: upper.inclusive ? [...prefix, upper.value, MAX] : [...prefix, upper.value], inclusive: false }
+      ? {
+          value: upper.inclusive ? [...prefix, upper.value, MAX] : [...prefix, upper.value],
+          inclusive: false,
+        }
       : { value: [...prefix, MAX], inclusive: false };
     return [prefix.length === 0 && !lower ? undefined : lo, prefix.length === 0 && !upper ? undefined : hi];
   }

@@ -59,7 +59,8 @@ export class SortedList {
     const ci = this.chunkFor(key, id);
     const chunk = this.chunks[ci] as Chunk;
     const pos = lowerBound(chunk, key, id);
-    if (pos >= chunk.ids.length || chunk.ids[pos] !== id || compareValues(chunk.keys[pos], key) !== 0) return false;
+    if (pos >= chunk.ids.length || chunk.ids[pos] !== id || compareValues(chunk.keys[pos], key) !== 0)
+      return false;
     chunk.keys.splice(pos, 1);
     chunk.ids.splice(pos, 1);
     this.count--;

@@ -31,7 +31,9 @@ export function compileKeys(fields: string[]): (doc: Record<string, unknown>) =>
     }
     let tuples: unknown[][] = [[]];
     for (let i = 0; i < fields.length; i++) {
-      const options = simple ? valuesOf(doc[fields[i] as string]) : flatten((readers[i] as (d: unknown) => unknown[])(doc));
+      const options = simple
+        ? valuesOf(doc[fields[i] as string])
+        : flatten((readers[i] as (d: unknown) => unknown[])(doc));
       if (options.length === 1) {
         for (const t of tuples) t.push(options[0]);
       } else {

@@ -45,9 +45,21 @@ const MAX_COMBINATIONS = 256;
  * requested sort order (so `limit` stops early), or a full scan. Costs are estimates from index
  * bucket sizes, which are exact for hash indexes and chunk-granular for ordered ones.
  */
-export function planQuery(indexes: readonly SecondaryIndex[], input: PlanInput): { best: Plan; candidates: Plan[] } {
+export function planQuery(
+  indexes: readonly SecondaryIndex[],
+  input: PlanInput,
+): { best: Plan; candidates: Plan[] } {
   const candidates: Plan[] = [
-    { kind: 'scan', ids: input.allIds, dedupe: false, sorted: false, exact: false, examine: input.total, cost: 0, detail: () => 'full scan' },
+    {
+      kind: 'scan',
+      ids: input.allIds,
+      dedupe: false,
+      sorted: false,
+      exact: false,
+      examine: input.total,
+      cost: 0,
+      detail: () => 'full scan',
+    },
   ];
   for (const index of indexes) {
     const p = index.kind === 'hash' ? hashPlan(index, input) : orderedPlan(index, input);
@@ -73,13 +85,17 @@ function hashPlan(index: HashIndex, input: PlanInput): Plan | undefined {
     if (!eq) return undefined;
     lists.push(eq);
   }
-  const combos = lists.every((l) => l.length === 1) ? [lists.map((l) => l[0])] : cartesian(lists, MAX_COMBINATIONS);
+  const combos = lists.every((l) => l.length === 1)
+    ? [lists.map((l) => l[0])]
+    : cartesian(lists, MAX_COMBINATIONS);
   if (combos.length > MAX_COMBINATIONS) return undefined;
   const buckets = combos.map((c) => index.lookup(c));
   let examine = 0;
   for (const b of buckets) examine += b?.size ?? 0;
   let exact = input.complete;
-  if (exact) for (const [f, c] of input.constraints) if (!index.fields.includes(f) || c.lower || c.upper) exact = false;
+  if (exact)
+    for (const [f, c] of input.constraints)
+      if (!index.fields.includes(f) || c.lower || c.upper) exact = false;
   return {
     kind: 'hash',
     index,
@@ -125,7 +141,8 @@ function orderedPlan(index: OrderedIndex, input: PlanInput): Plan | undefined {
     exact: false,
     examine: index.estimate(prefix, lower, upper),
     cost: 0,
-    detail: () => `${index.name} prefix=${JSON.stringify(prefix)}${lower ? ` ${lower.inclusive ? '>=' : '>'} ${JSON.stringify(lower.value)}` : ''}${upper ? ` ${upper.inclusive ? '<=' : '<'} ${JSON.stringify(upper.value)}` : ''}${order ? ` order ${descending ? 'desc' : 'asc'}` : ''}`,
+    detail: () =>
+      `${index.name} prefix=${JSON.stringify(prefix)}${lower ? ` ${lower.inclusive ? '>=' : '>'} ${JSON.stringify(lower.value)}` : ''}${upper ? ` ${upper.inclusive ? '<=' : '<'} ${JSON.stringify(upper.value)}` : ''}${order ? ` order ${descending ? 'desc' : 'asc'}` : ''}`,
   };
 }
 

@@ -125,7 +125,9 @@ export class LiveQuery {
     this.output = projectAll(next, this.query);
     const { project } = this.query;
     const out = project
-      ? changes.map((c) => (c.type === 'added' || c.type === 'changed' ? { ...c, doc: project(c.doc) as Doc } : c))
+      ? changes.map((c) =>
+          c.type === 'added' || c.type === 'changed' ? { ...c, doc: project(c.doc) as Doc } : c,
+        )
       : changes;
     for (const l of this.listeners) {
       try {

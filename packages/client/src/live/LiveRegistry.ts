@@ -58,7 +58,10 @@ export class LiveRegistry {
     const name = fields.join('\u0000');
     let route = this.routes.get(name);
     if (!route) {
-      this.routes.set(name, (route = { keysOf: compileKeys(fields), keyOf: compileKey(fields), byKey: new Map() }));
+      this.routes.set(
+        name,
+        (route = { keysOf: compileKeys(fields), keyOf: compileKey(fields), byKey: new Map() }),
+      );
       this.routeList = [...this.routes.values()];
     }
     const keys = cartesian(lists).map(encodeKey);
@@ -102,7 +105,8 @@ export class LiveRegistry {
       const is = after === undefined ? undefined : route.keyOf(after);
       if (was !== SEVERAL && is !== SEVERAL) {
         if (before !== undefined) this.visit(route, was, mark, id, before, after);
-        if (after !== undefined && (before === undefined || is !== was)) this.visit(route, is, mark, id, before, after);
+        if (after !== undefined && (before === undefined || is !== was))
+          this.visit(route, is, mark, id, before, after);
         continue;
       }
       for (const doc of [before, after]) {
@@ -127,7 +131,14 @@ export class LiveRegistry {
     }
   }
 
-  private visit(route: Route, key: unknown, mark: number, id: string, before: Doc | undefined, after: Doc | undefined): void {
+  private visit(
+    route: Route,
+    key: unknown,
+    mark: number,
+    id: string,
+    before: Doc | undefined,
+    after: Doc | undefined,
+  ): void {
     const set = route.byKey.get(key);
     if (set === undefined) return;
     for (const q of set) {

@@ -6,7 +6,11 @@ import type { ResultChange } from './ResultChange.js';
  * changed or moved: untouched documents keep their relative order, so the relative rank of a
  * touched document among the documents present in both lists tells whether it moved.
  */
-export function diffResults(prev: readonly Doc[], next: readonly Doc[], touched: ReadonlySet<string>): ResultChange[] {
+export function diffResults(
+  prev: readonly Doc[],
+  next: readonly Doc[],
+  touched: ReadonlySet<string>,
+): ResultChange[] {
   const prevIndex = new Map<string, number>();
   for (let i = 0; i < prev.length; i++) prevIndex.set((prev[i] as Doc).id, i);
   const nextIndex = new Map<string, number>();
@@ -25,14 +29,19 @@ export function diffResults(prev: readonly Doc[], next: readonly Doc[], touched:
     if (from === undefined) changes.push({ type: 'added', doc, index: i });
     else if (touched.has(doc.id)) {
       if (prev[from] !== doc) changes.push({ type: 'changed', doc, index: i });
-      if (rankPrev.get(doc.id) !== rankNext.get(doc.id)) changes.push({ type: 'moved', id: doc.id, from, to: i });
+      if (rankPrev.get(doc.id) !== rankNext.get(doc.id))
+        changes.push({ type: 'moved', id: doc.id, from, to: i });
     }
   }
   return changes;
 }
 
 /** Rank of each touched document among the documents that are also in `other`. */
-function commonRanks(list: readonly Doc[], other: ReadonlyMap<string, number>, touched: ReadonlySet<string>): Map<string, number> {
+function commonRanks(
+  list: readonly Doc[],
+  other: ReadonlyMap<string, number>,
+  touched: ReadonlySet<string>,
+): Map<string, number> {
   const ranks = new Map<string, number>();
   let rank = 0;
   for (const doc of list) {

@@ -10,14 +10,17 @@ export type Projector = (doc: Record<string, unknown>) => Record<string, unknown
  */
 export function compileProjection(fields: unknown): Projector | undefined {
   if (fields === undefined) return undefined;
-  if (fields === null || typeof fields !== 'object' || Array.isArray(fields)) throw new QueryError('fields must be an object', 'fields');
+  if (fields === null || typeof fields !== 'object' || Array.isArray(fields))
+    throw new QueryError('fields must be an object', 'fields');
   const entries = Object.entries(fields as Projection);
   let mode: 'include' | 'exclude' | undefined;
   let keepId = true;
   const tree: Tree = {};
   for (const [path, flag] of entries) {
-    if (flag !== 0 && flag !== 1 && flag !== true && flag !== false) throw new QueryError('projection values must be 0/1 or booleans', `fields.${path}`);
-    if (!path || path.split('.').some((p) => !p || p.startsWith('$'))) throw new QueryError(`invalid projection path "${path}"`, `fields.${path}`);
+    if (flag !== 0 && flag !== 1 && flag !== true && flag !== false)
+      throw new QueryError('projection values must be 0/1 or booleans', `fields.${path}`);
+    if (!path || path.split('.').some((p) => !p || p.startsWith('$')))
+      throw new QueryError(`invalid projection path "${path}"`, `fields.${path}`);
     const include = flag === 1 || flag === true;
     if (path === 'id') {
       keepId = include;

@@ -26,8 +26,10 @@ export interface CompiledQuery {
 const OPTION_KEYS = new Set(['sort', 'skip', 'limit', 'fields']);
 
 export function compileQuery(selector: unknown, options: FindOptions = {}): CompiledQuery {
-  if (options === null || typeof options !== 'object') throw new QueryError('options must be an object', 'options');
-  for (const k of Object.keys(options)) if (!OPTION_KEYS.has(k)) throw new QueryError(`unknown option "${k}"`, `options.${k}`);
+  if (options === null || typeof options !== 'object')
+    throw new QueryError('options must be an object', 'options');
+  for (const k of Object.keys(options))
+    if (!OPTION_KEYS.has(k)) throw new QueryError(`unknown option "${k}"`, `options.${k}`);
   const predicate = compileSelector(selector);
   const sortKeys = parseSort(options.sort);
   const { constraints, complete } = analyzeSelector(selector);
@@ -45,6 +47,7 @@ export function compileQuery(selector: unknown, options: FindOptions = {}): Comp
 
 function count(v: unknown, name: string): number | undefined {
   if (v === undefined) return undefined;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0) throw new QueryError(`${name} must be a non-negative integer`, name);
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 0)
+    throw new QueryError(`${name} must be a non-negative integer`, name);
   return v;
 }

@@ -7,7 +7,20 @@ import type { Selector } from './types.js';
 export type Predicate = (doc: Record<string, unknown>) => boolean;
 type ValueTest = (v: unknown) => boolean;
 
-const FIELD_OPERATORS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte', '$in', '$nin', '$exists', '$regex', '$options', '$not']);
+const FIELD_OPERATORS = new Set([
+  '$eq',
+  '$ne',
+  '$gt',
+  '$gte',
+  '$lt',
+  '$lte',
+  '$in',
+  '$nin',
+  '$exists',
+  '$regex',
+  '$options',
+  '$not',
+]);
 
 /**
  * Compiles a selector once into a predicate. All validation happens here, so a malformed
@@ -20,7 +33,8 @@ export function compileSelector(selector: unknown, at = ''): Predicate {
   for (const [key, cond] of Object.entries(selector as Selector)) {
     const here = at ? `${at}.${key}` : key;
     if (key === '$and' || key === '$or' || key === '$nor') {
-      if (!Array.isArray(cond) || cond.length === 0) throw new QueryError(`${key} needs a non-empty array of selectors`, here);
+      if (!Array.isArray(cond) || cond.length === 0)
+        throw new QueryError(`${key} needs a non-empty array of selectors`, here);
       const subs = cond.map((s, i) => compileSelector(s, `${here}[${i}]`));
       if (key === '$and') parts.push((d) => subs.every((p) => p(d)));
       else if (key === '$or') parts.push((d) => subs.some((p) => p(d)));
@@ -46,7 +60,8 @@ export function isOperatorObject(cond: unknown, at: string): cond is Record<stri
   if (!isPlainObject(cond)) return false;
   const keys = Object.keys(cond as object);
   const ops = keys.filter((k) => k.startsWith('$')).length;
-  if (ops > 0 && ops !== keys.length) throw new QueryError('cannot mix operators and fields in one condition', at);
+  if (ops > 0 && ops !== keys.length)
+    throw new QueryError('cannot mix operators and fields in one condition', at);
   return ops > 0;
 }
 
@@ -132,7 +147,8 @@ function equalsTest(expected: unknown): ValueTest {
 }
 
 function rangeTest(op: string, operand: unknown, at: string): ValueTest {
-  if (operand === undefined || typeof operand === 'function') throw new QueryError(`${op} needs a comparable value`, at);
+  if (operand === undefined || typeof operand === 'function')
+    throw new QueryError(`${op} needs a comparable value`, at);
   // Ranges only compare values of the same kind, as in MongoDB: { $gt: 3 } never matches 'x'.
   const kind = kindOf(operand);
   const ok = (v: unknown): boolean => v !== undefined && kindOf(v) === kind;
@@ -165,7 +181,8 @@ function inTest(operand: unknown, at: string): ValueTest {
 }
 
 function toRegExp(pattern: unknown, options: unknown, at: string): RegExp {
-  if (options !== undefined && typeof options !== 'string') throw new QueryError('$options must be a string', at);
+  if (options !== undefined && typeof options !== 'string')
+    throw new QueryError('$options must be a string', at);
   if (pattern instanceof RegExp) return options ? new RegExp(pattern.source, options) : pattern;
   if (typeof pattern !== 'string') throw new QueryError('$regex needs a string or RegExp', at);
   try {

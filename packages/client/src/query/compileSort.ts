@@ -15,7 +15,8 @@ export function parseSort(spec: unknown): SortKey[] {
   if (spec === undefined) return [];
   const entries: Array<[string, unknown]> = Array.isArray(spec)
     ? spec.map((e, i) => {
-        if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string') throw new QueryError('sort entry must be [path, direction]', `sort[${i}]`);
+        if (!Array.isArray(e) || e.length !== 2 || typeof e[0] !== 'string')
+          throw new QueryError('sort entry must be [path, direction]', `sort[${i}]`);
         return [e[0], e[1]];
       })
     : typeof spec === 'object' && spec !== null

@@ -30,13 +30,22 @@ export function compileQueryCached(selector: unknown, options: FindOptions | und
 
 function keyOf(selector: unknown, options: unknown): string | undefined {
   try {
-    return JSON.stringify([selector ?? null, options ?? null], function (this: Record<string, unknown>, k, v: unknown) {
-      const orig = k === '' ? v : this[k];
-      if (orig === undefined || typeof orig === 'function' || typeof orig === 'symbol') throw UNCACHEABLE;
-      if (typeof orig === 'number' && !Number.isFinite(orig)) throw UNCACHEABLE;
-      if (orig !== null && typeof orig === 'object' && !Array.isArray(orig) && Object.getPrototypeOf(orig) !== Object.prototype) throw UNCACHEABLE;
-      return v;
-    });
+    return JSON.stringify(
+      [selector ?? null, options ?? null],
+      function (this: Record<string, unknown>, k, v: unknown) {
+        const orig = k === '' ? v : this[k];
+        if (orig === undefined || typeof orig === 'function' || typeof orig === 'symbol') throw UNCACHEABLE;
+        if (typeof orig === 'number' && !Number.isFinite(orig)) throw UNCACHEABLE;
+        if (
+          orig !== null &&
+          typeof orig === 'object' &&
+          !Array.isArray(orig) &&
+          Object.getPrototypeOf(orig) !== Object.prototype
+        )
+          throw UNCACHEABLE;
+        return v;
+      },
+    );
   } catch (e) {
     if (e === UNCACHEABLE) return undefined;
     throw e;

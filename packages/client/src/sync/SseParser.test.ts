@@ -9,7 +9,8 @@ const parseAll = (chunks: string[]): SseMessage[] => {
 };
 
 describe('SseParser', () => {
-  const stream = ': connected\n\nid: 7\nevent: sync\ndata: {"a":1}\n\nid: 9\nevent: sync\ndata: x\ndata: y\n\n: ping\n\n';
+  const stream =
+    ': connected\n\nid: 7\nevent: sync\ndata: {"a":1}\n\nid: 9\nevent: sync\ndata: x\ndata: y\n\n: ping\n\n';
   const expected: SseMessage[] = [
     { event: 'sync', data: '{"a":1}', id: '7' },
     { event: 'sync', data: 'x\ny', id: '9' },

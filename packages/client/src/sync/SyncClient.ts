@@ -98,7 +98,10 @@ export class SyncClient {
   start(): void {
     if (this.#status.running) return;
     this.#set({ running: true });
-    const g = globalThis as { addEventListener?: (t: string, f: () => void) => void; removeEventListener?: (t: string, f: () => void) => void };
+    const g = globalThis as {
+      addEventListener?: (t: string, f: () => void) => void;
+      removeEventListener?: (t: string, f: () => void) => void;
+    };
     if (g.addEventListener && g.removeEventListener) {
       const on = (): void => this.#onOnline();
       const off = (): void => this.#onOffline();
@@ -172,7 +175,13 @@ export class SyncClient {
 
   #fail(e: unknown): void {
     const network = !(e instanceof SyncHttpError);
-    this.#set({ lastError: messageOf(e), live: false, pushing: false, pulling: false, ...(network ? { online: false } : {}) });
+    this.#set({
+      lastError: messageOf(e),
+      live: false,
+      pushing: false,
+      pulling: false,
+      ...(network ? { online: false } : {}),
+    });
   }
 
   async #listen(): Promise<void> {

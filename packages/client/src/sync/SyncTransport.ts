@@ -129,10 +129,13 @@ export class SyncTransport {
   }
 
   async pull(since: number, limit?: number, signal?: AbortSignal): Promise<Delta> {
-    const res = await this.#request(`/v1/pull?since=${since}${limit ? `&limit=${limit}` : ''}${this.#filterQuery()}`, {
-      headers: await this.#headers(),
-      ...(signal ? { signal } : {}),
-    });
+    const res = await this.#request(
+      `/v1/pull?since=${since}${limit ? `&limit=${limit}` : ''}${this.#filterQuery()}`,
+      {
+        headers: await this.#headers(),
+        ...(signal ? { signal } : {}),
+      },
+    );
     if (res.status !== 200) throw await SyncTransport.errorOf(res);
     return (await res.json()) as Delta;
   }

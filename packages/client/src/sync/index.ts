@@ -2,6 +2,13 @@
 export { SyncClient, CURSOR_KEY, type SyncOptions } from './SyncClient.js';
 export type { SyncHost, SyncOutbox } from './SyncHost.js';
 export type { SyncStatus } from './SyncStatus.js';
-export { SyncHttpError, SyncNetworkError, SyncTransport, type ChangeResult, type Delta, type PushResponse } from './SyncTransport.js';
+export {
+  SyncHttpError,
+  SyncNetworkError,
+  SyncTransport,
+  type ChangeResult,
+  type Delta,
+  type PushResponse,
+} from './SyncTransport.js';
 export { SseParser, type SseMessage } from './SseParser.js';
 export { Backoff, type BackoffOptions } from './backoff.js';

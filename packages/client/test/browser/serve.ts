@@ -22,12 +22,16 @@ export async function serveClient(): Promise<{ url: string; close: () => Promise
     logLevel: 'silent',
   });
   const js = out.outputFiles[0]!.text;
-  const html = '<!doctype html><meta charset="utf-8"><title>fieldsync</title><script type="module" src="/client.js"></script>';
+  const html =
+    '<!doctype html><meta charset="utf-8"><title>fieldsync</title><script type="module" src="/client.js"></script>';
   const server = createServer((req, res) => {
     if (req.url === '/client.js') res.writeHead(200, { 'content-type': 'text/javascript' }).end(js);
     else res.writeHead(200, { 'content-type': 'text/html' }).end(html);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
-  return { url: `http://127.0.0.1:${port}/`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    url: `http://127.0.0.1:${port}/`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
 }

@@ -9,7 +9,11 @@ const db = await createDatabase({ name: 'kill', storage: new SqliteStorage(file)
 await db.defineType({
   name: 'workOrders',
   version: 1,
-  fields: { title: { type: 'string', required: true }, status: { type: 'enum', values: ['open', 'done'] }, n: { type: 'number' } },
+  fields: {
+    title: { type: 'string', required: true },
+    status: { type: 'enum', values: ['open', 'done'] },
+    n: { type: 'number' },
+  },
 });
 const orders = db.collection('workOrders');
 process.stdout.write('ready\n');

@@ -34,12 +34,14 @@ export function applyChange(doc: DocState | undefined, change: Change, type?: Ty
   const stamp = change.stamp;
   // A compact insert (see `CreatedChange`): plain values, written straight into the columns of
   // the new document, exactly as their `{ v }` deltas would be below.
-  const names = trusted && doc === undefined ? CreatedChange.compactNames(change as CreatedChange) : undefined;
+  const names =
+    trusted && doc === undefined ? CreatedChange.compactNames(change as CreatedChange) : undefined;
   if (names !== undefined) {
     const values = CreatedChange.compactValues(change as CreatedChange);
     for (let i = 0; i < names.length; i++) {
       const key = names[i] as string;
-      if (key.charCodeAt(0) !== 36 && target.r[key] === undefined) writeRegisterValue(target, key, values[i], stamp);
+      if (key.charCodeAt(0) !== 36 && target.r[key] === undefined)
+        writeRegisterValue(target, key, values[i], stamp);
       else applyDelta(target, key, { v: values[i] }, stamp);
     }
     return target;

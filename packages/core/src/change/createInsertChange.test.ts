@@ -13,7 +13,8 @@ const clockAt = (now: number) => new HybridLogicalClock({ replica: 'anna', now: 
 /** The intents a client would build for the same record. */
 function setIntents(values: Record<string, unknown>, skip?: string): Intent[] {
   const out: Intent[] = [];
-  for (const key in values) if (key !== skip && values[key] !== undefined) out.push({ op: 'set', path: [key], value: values[key] });
+  for (const key in values)
+    if (key !== skip && values[key] !== undefined) out.push({ op: 'set', path: [key], value: values[key] });
   return out;
 }
 
@@ -30,7 +31,18 @@ const WithDefaults: TypeDef = {
 describe('createInsertChange', () => {
   const records: Array<[TypeDef, Record<string, unknown>]> = [
     [WorkOrder, { id: 'doc-1', status: 'open', title: 'Pump', priority: 2, extra: undefined }],
-    [WorkOrder, { id: 'doc-2', title: 'Seal', address: { street: 'Main', city: 'Oslo' }, tags: ['a', 'b'], qty: 3, meta: { k: 1 }, parts: ['p'] }],
+    [
+      WorkOrder,
+      {
+        id: 'doc-2',
+        title: 'Seal',
+        address: { street: 'Main', city: 'Oslo' },
+        tags: ['a', 'b'],
+        qty: 3,
+        meta: { k: 1 },
+        parts: ['p'],
+      },
+    ],
     [WithDefaults, { title: 't' }],
     [WithDefaults, { title: 't', state: 'b', tags: [] }],
   ];
@@ -38,16 +50,30 @@ describe('createInsertChange', () => {
   it('makes the same change (and the same state) as createChange with set intents', () => {
     for (const [type, rec] of records) {
       const a = createInsertChange(clockAt(1_764_000_000_000), type, 'doc-9', rec, 'id');
-      const b = createChange({ clock: clockAt(1_764_000_000_000), type, doc: undefined, docId: 'doc-9', intents: setIntents(rec, 'id') });
+      const b = createChange({
+        clock: clockAt(1_764_000_000_000),
+        type,
+        doc: undefined,
+        docId: 'doc-9',
+        intents: setIntents(rec, 'id'),
+      });
       expect(JSON.parse(JSON.stringify(a))).toEqual(JSON.parse(JSON.stringify(b)));
-      expect(materialize(applyChange(undefined, a, type), type)).toEqual(materialize(applyChange(undefined, b, type), type));
+      expect(materialize(applyChange(undefined, a, type), type)).toEqual(
+        materialize(applyChange(undefined, b, type), type),
+      );
     }
   });
 
   it('a compact change (plain scalars) reads as an ordinary change: JSON, structured clone, spread, ops', () => {
     const rec = { id: 'doc-1', status: 'open', title: 'Pump', priority: 2 };
     const a = createInsertChange(clockAt(1_764_000_000_000), WorkOrder, 'doc-1', rec, 'id');
-    const b = createChange({ clock: clockAt(1_764_000_000_000), type: WorkOrder, doc: undefined, docId: 'doc-1', intents: setIntents(rec, 'id') });
+    const b = createChange({
+      clock: clockAt(1_764_000_000_000),
+      type: WorkOrder,
+      doc: undefined,
+      docId: 'doc-1',
+      intents: setIntents(rec, 'id'),
+    });
     const plain = JSON.parse(JSON.stringify(b)) as Record<string, unknown>;
     expect(JSON.stringify(a)).toBe(JSON.stringify(b)); // same keys in the same order
     expect(structuredClone(a)).toEqual(plain);
@@ -58,14 +84,21 @@ describe('createInsertChange', () => {
     expect(fromCopy).toEqual(applyChange(undefined, a, WorkOrder));
     // Consecutive inserts with other fields do not disturb each other's names.
     const c = createInsertChange(clockAt(1_764_000_000_001), WorkOrder, 'doc-2', { title: 'Seal' });
-    const d = createInsertChange(clockAt(1_764_000_000_002), WorkOrder, 'doc-3', { title: 'Gasket', qty: 1, status: 'done' });
+    const d = createInsertChange(clockAt(1_764_000_000_002), WorkOrder, 'doc-3', {
+      title: 'Gasket',
+      qty: 1,
+      status: 'done',
+    });
     expect(a.ops).toEqual({ status: { v: 'open' }, title: { v: 'Pump' }, priority: { v: 2 } });
     expect(c.ops).toEqual({ title: { v: 'Seal' } });
     expect(Object.keys(d.ops)).toEqual(['title', 'qty', 'status']);
     // Replacing ops (a migration writing an upgraded change) is kept.
     a.ops = { status: { v: 'done' } };
     expect(a.ops).toEqual({ status: { v: 'done' } });
-    expect(materialize(applyChange(undefined, a, WorkOrder), WorkOrder)).toEqual({ id: 'doc-1', status: 'done' });
+    expect(materialize(applyChange(undefined, a, WorkOrder), WorkOrder)).toEqual({
+      id: 'doc-1',
+      status: 'done',
+    });
   });
 
   it('rejects what createChange rejects, before the clock ticks', () => {

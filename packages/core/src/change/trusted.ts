@@ -35,7 +35,10 @@ export class CreatedChange implements Change {
   /** The accessor of a compact change's `ops` (one descriptor, so instances share their shape). */
   static readonly #opsProperty: PropertyDescriptor = {
     get(this: CreatedChange) {
-      return this.#ops ?? CreatedChange.#build(this.#names as readonly string[], this.#values as readonly unknown[]);
+      return (
+        this.#ops ??
+        CreatedChange.#build(this.#names as readonly string[], this.#values as readonly unknown[])
+      );
     },
     set(this: CreatedChange, ops: Record<string, unknown>) {
       this.#ops = ops;
@@ -55,7 +58,14 @@ export class CreatedChange implements Change {
    * no seen stamp (`{ v: values[i] }`) per name, on a new document.
    */
   constructor(stamp: Stamp, doc: string, type: TypeDef, ops: Record<string, unknown>);
-  constructor(stamp: Stamp, doc: string, type: TypeDef, ops: undefined, names: readonly string[], values: readonly unknown[]);
+  constructor(
+    stamp: Stamp,
+    doc: string,
+    type: TypeDef,
+    ops: undefined,
+    names: readonly string[],
+    values: readonly unknown[],
+  );
   constructor(
     stamp: Stamp,
     doc: string,

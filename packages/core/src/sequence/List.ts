@@ -49,8 +49,10 @@ export class List<T = unknown> extends SequenceBase<unknown[]> {
    */
   move(from: number, to: number): void {
     const n = this.length;
-    if (!Number.isInteger(from) || from < 0 || from >= n) throw new SequenceRangeError(`move source ${from} is outside 0..${n - 1}`, from, 1);
-    if (!Number.isInteger(to) || to < 0 || to >= n) throw new SequenceRangeError(`move target ${to} is outside 0..${n - 1}`, to, 1);
+    if (!Number.isInteger(from) || from < 0 || from >= n)
+      throw new SequenceRangeError(`move source ${from} is outside 0..${n - 1}`, from, 1);
+    if (!Number.isInteger(to) || to < 0 || to >= n)
+      throw new SequenceRangeError(`move target ${to} is outside 0..${n - 1}`, to, 1);
     if (from === to) return;
     const core = this.core;
     const { run, off } = core.itemAt(from);

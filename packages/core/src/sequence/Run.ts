@@ -57,7 +57,17 @@ export class InsertEntry<C> {
   /** All fragments once the insert has been split; null while `first` holds every item. */
   frags: Run<C>[] | null = null;
 
-  constructor(agent: number, seq: number, len: number, oLa: number, oLs: number, oRa: number, oRs: number, content: C | null, block: Block<C>) {
+  constructor(
+    agent: number,
+    seq: number,
+    len: number,
+    oLa: number,
+    oLs: number,
+    oRa: number,
+    oRs: number,
+    content: C | null,
+    block: Block<C>,
+  ) {
     this.agent = agent;
     this.seq = seq;
     this.len = len;

@@ -76,7 +76,13 @@ export class RunTree<C> {
    */
   splitRun(r: Run<C>, idx: number, k: number): Run<C> {
     const c = r.content;
-    const right = new Run<C>(r.seq + k, r.len - k, c === null ? null : this.ops.slice(c, k, r.len), r.block, r.entry);
+    const right = new Run<C>(
+      r.seq + k,
+      r.len - k,
+      c === null ? null : this.ops.slice(c, k, r.len),
+      r.block,
+      r.entry,
+    );
     if (c !== null) r.content = this.ops.slice(c, 0, k);
     r.len = k;
     r.entry.addFrag(r, right);

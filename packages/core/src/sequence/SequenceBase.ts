@@ -37,7 +37,8 @@ export abstract class SequenceBase<C> {
 
   protected constructor(replicaId: string | undefined, ops: ContentOps<C>, codec: ContentCodec<C>) {
     const id = replicaId ?? createDocId();
-    if (typeof id !== 'string' || !REPLICA.test(id)) throw new ValidationError('replicaId', 'format', 'replica ids are 1-64 characters of [A-Za-z0-9_-]');
+    if (typeof id !== 'string' || !REPLICA.test(id))
+      throw new ValidationError('replicaId', 'format', 'replica ids are 1-64 characters of [A-Za-z0-9_-]');
     this.core = new SequenceCore(id, ops);
     this.codec = codec;
     this.ops = ops;
@@ -64,8 +65,10 @@ export abstract class SequenceBase<C> {
   /** Deletes `length` items starting at `index`. */
   delete(index: number, length: number): void {
     const n = this.core.tree.length;
-    if (!Number.isInteger(length) || length < 0) throw new SequenceRangeError(`delete length ${length} must be a non-negative integer`, index, length);
-    if (!Number.isInteger(index) || index < 0 || index + length > n) throw new SequenceRangeError(`delete(${index}, ${length}) is outside 0..${n}`, index, length);
+    if (!Number.isInteger(length) || length < 0)
+      throw new SequenceRangeError(`delete length ${length} must be a non-negative integer`, index, length);
+    if (!Number.isInteger(index) || index < 0 || index + length > n)
+      throw new SequenceRangeError(`delete(${index}, ${length}) is outside 0..${n}`, index, length);
     if (length === 0) return;
     deleteLocal(this.core, index, length);
     this.emit('local');
@@ -85,7 +88,10 @@ export abstract class SequenceBase<C> {
    * is a valid input for any replica: operations it already has are skipped.
    */
   encodeSince(version: Readonly<SequenceVersion>): Uint8Array {
-    return encodeDelta(this.core, version, this.codec) ?? encodeUpdate(collectSince(this.core, version), this.core.names, this.codec);
+    return (
+      encodeDelta(this.core, version, this.codec) ??
+      encodeUpdate(collectSince(this.core, version), this.core.names, this.codec)
+    );
   }
 
   /**
@@ -150,12 +156,14 @@ export abstract class SequenceBase<C> {
 
   protected checkInsertIndex(index: number): void {
     const n = this.core.tree.length;
-    if (!Number.isInteger(index) || index < 0 || index > n) throw new SequenceRangeError(`insert index ${index} is outside 0..${n}`, index, 0);
+    if (!Number.isInteger(index) || index < 0 || index > n)
+      throw new SequenceRangeError(`insert index ${index} is outside 0..${n}`, index, 0);
   }
 }
 
 function remap<C>(update: Update<C>, map: number[]): void {
   for (let i = 0; i < update.ops.length; i++) remapOp(update.ops[i] as UpdateOp<C>, map);
   for (let i = 0; i < update.pending.length; i++) remapOp(update.pending[i] as UpdateOp<C>, map);
-  for (let i = 0; i < update.tombstones.length; i += 3) update.tombstones[i] = map[update.tombstones[i]!] as number;
+  for (let i = 0; i < update.tombstones.length; i += 3)
+    update.tombstones[i] = map[update.tombstones[i]!] as number;
 }

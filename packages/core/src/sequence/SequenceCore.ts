@@ -175,7 +175,10 @@ export class SequenceCore<C> {
     if (m.stamp > this.maxStamp) this.maxStamp = m.stamp;
     const key = m.ea + ':' + m.es;
     const cur = this.winners.get(key) ?? { a: m.ea, s: m.es, stamp: 0 };
-    const wins = m.stamp > cur.stamp || (m.stamp === cur.stamp && (this.agents[slotA] as AgentState<C>).name > (this.agents[cur.a] as AgentState<C>).name);
+    const wins =
+      m.stamp > cur.stamp ||
+      (m.stamp === cur.stamp &&
+        (this.agents[slotA] as AgentState<C>).name > (this.agents[cur.a] as AgentState<C>).name);
     if (wins) {
       this.deleteIds([cur.a, cur.s, 1]);
       this.winners.set(key, { a: slotA, s: slotS, stamp: m.stamp });

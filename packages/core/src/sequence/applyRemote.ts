@@ -52,7 +52,9 @@ export function applyRemoteOp<C>(core: SequenceCore<C>, op: UpdateOp<C>): boolea
 
 /** A copy of `op` that shares nothing a decoder may reuse. */
 function copyOp<C>(op: UpdateOp<C>): UpdateOp<C> {
-  return op.kind === 0 ? { ...op, parts: op.parts.map((p) => ({ len: p.len, content: p.content })) } : { ...op };
+  return op.kind === 0
+    ? { ...op, parts: op.parts.map((p) => ({ len: p.len, content: p.content })) }
+    : { ...op };
 }
 
 function addPending<C>(core: SequenceCore<C>, op: UpdateOp<C>): void {
@@ -61,7 +63,7 @@ function addPending<C>(core: SequenceCore<C>, op: UpdateOp<C>): void {
 }
 
 function retryPending<C>(core: SequenceCore<C>): void {
-  for (let progress = true; progress; ) {
+  for (let progress = true; progress;) {
     progress = false;
     const list = core.pending;
     core.pending = [];
@@ -97,7 +99,8 @@ function tryApply<C>(core: SequenceCore<C>, op0: UpdateOp<C>): number {
   } else {
     const log = core.log;
     const last = log.length - 1;
-    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.canGrow(last, op.len)) log.len[last]! += op.len;
+    if (last >= 0 && log.kind(last) === 2 && log.agent(last) === op.agent && log.canGrow(last, op.len))
+      log.len[last]! += op.len;
     else core.pushLog(2, op.agent, op.len, null);
   }
   return APPLIED;
@@ -131,12 +134,22 @@ function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>, left: Run<C> | nul
   }
   const parts = op.parts;
   const p0 = parts[0] as { len: number; content: C | null };
-  const entry = new InsertEntry<C>(op.agent, op.seq, op.len, op.oLa, op.oLs, op.oRa, op.oRs, p0.content, block);
+  const entry = new InsertEntry<C>(
+    op.agent,
+    op.seq,
+    op.len,
+    op.oLa,
+    op.oLs,
+    op.oRa,
+    op.oRs,
+    p0.content,
+    block,
+  );
   core.setMove(entry, op.move);
   let run = entry.first;
   run.len = p0.len;
   let seq = op.seq;
-  for (let i = 0; ; ) {
+  for (let i = 0; ;) {
     tree.insert(block, idx, run);
     block = run.block;
     idx = (block.runs[idx] === run ? idx : block.runs.indexOf(run)) + 1;
@@ -159,14 +172,34 @@ function integrate<C>(core: SequenceCore<C>, op: InsertOp<C>, left: Run<C> | nul
  */
 function extendRemote<C>(core: SequenceCore<C>, prev: Run<C>, op: InsertOp<C>, st: AgentState<C>): boolean {
   const part = op.parts[0];
-  if (op.parts.length !== 1 || part === undefined || part.content === null || op.move !== undefined) return false;
+  if (op.parts.length !== 1 || part === undefined || part.content === null || op.move !== undefined)
+    return false;
   const entry = prev.entry;
-  if (entry.agent !== op.agent || prev.seq + prev.len !== op.seq || prev.content === null || core.moveOf(entry) !== undefined || entry.seq + entry.len !== op.seq) return false;
-  if (op.oLa !== op.agent || op.oLs !== op.seq - 1 || entry.oRa !== op.oRa || (op.oRa >= 0 && entry.oRs !== op.oRs)) return false;
+  if (
+    entry.agent !== op.agent ||
+    prev.seq + prev.len !== op.seq ||
+    prev.content === null ||
+    core.moveOf(entry) !== undefined ||
+    entry.seq + entry.len !== op.seq
+  )
+    return false;
+  if (
+    op.oLa !== op.agent ||
+    op.oLs !== op.seq - 1 ||
+    entry.oRa !== op.oRa ||
+    (op.oRa >= 0 && entry.oRs !== op.oRs)
+  )
+    return false;
   // The agent's last operation must be this insert, so that the log operation can grow with it.
   const last = st.lastOp;
   // (Its first id is where the agent's ids end, less its length.)
-  if (last < 0 || core.log.kind(last) !== 0 || st.next - core.log.len[last]! !== entry.seq || !core.log.canGrow(last, op.len)) return false;
+  if (
+    last < 0 ||
+    core.log.kind(last) !== 0 ||
+    st.next - core.log.len[last]! !== entry.seq ||
+    !core.log.canGrow(last, op.len)
+  )
+    return false;
   core.grow(prev, part.content);
   prev.len += op.len;
   entry.len += op.len;
@@ -191,8 +224,23 @@ function trimOp<C>(op: UpdateOp<C>, cut: number, ops: ContentOps<C>): UpdateOp<C
       skip -= p.len;
       continue;
     }
-    parts.push(skip === 0 ? p : { len: p.len - skip, content: p.content === null ? null : ops.slice(p.content, skip, p.len) });
+    parts.push(
+      skip === 0
+        ? p
+        : { len: p.len - skip, content: p.content === null ? null : ops.slice(p.content, skip, p.len) },
+    );
     skip = 0;
   }
-  return { kind: 0, agent: op.agent, seq, len, oLa: op.agent, oLs: seq - 1, oRa: op.oRa, oRs: op.oRs, parts, move: op.move };
+  return {
+    kind: 0,
+    agent: op.agent,
+    seq,
+    len,
+    oLa: op.agent,
+    oLs: seq - 1,
+    oRa: op.oRa,
+    oRs: op.oRs,
+    parts,
+    move: op.move,
+  };
 }

@@ -133,8 +133,10 @@ export class ByteReader {
   static open(bytes: Uint8Array): ByteReader {
     const end = bytes.length - 4;
     if (end < 0) throw new DecodeError('sequence update too short');
-    const stored = (bytes[end]! | (bytes[end + 1]! << 8) | (bytes[end + 2]! << 16) | (bytes[end + 3]! << 24)) >>> 0;
-    if (crc32(bytes, end) !== stored) throw new DecodeError('sequence update checksum mismatch (corrupt or truncated)');
+    const stored =
+      (bytes[end]! | (bytes[end + 1]! << 8) | (bytes[end + 2]! << 16) | (bytes[end + 3]! << 24)) >>> 0;
+    if (crc32(bytes, end) !== stored)
+      throw new DecodeError('sequence update checksum mismatch (corrupt or truncated)');
     const r = sharedReader.busy ? new ByteReader() : sharedReader;
     r.busy = true;
     r.buf = bytes;

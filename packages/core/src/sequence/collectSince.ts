@@ -29,7 +29,8 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     const cut = f > lseq ? f - lseq : 0;
     const seq = lseq + cut;
     const len = llen - cut;
-    if (kind === 0) out.push(insertOpFrom(core, core.findEntry(agent, lseq) as InsertEntry<C>, seq, lseq + llen));
+    if (kind === 0)
+      out.push(insertOpFrom(core, core.findEntry(agent, lseq) as InsertEntry<C>, seq, lseq + llen));
     else if (full) continue;
     else if (kind === 1) out.push({ kind: 1, agent, seq, len, targets: log.targets(sc.recordOf(k)) });
     else {
@@ -38,13 +39,24 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     }
   }
   releaseScan(sc);
-  const tombstones = core.pendingDeletes.length > 0 || (needTombstones && !full) ? core.pendingDeletes.slice() : NONE;
+  const tombstones =
+    core.pendingDeletes.length > 0 || (needTombstones && !full) ? core.pendingDeletes.slice() : NONE;
   if (needTombstones && !full) collectTombstones(core, tombstones);
-  return { ops: out, pending: core.pending.length > 0 ? core.pending.slice() : NONE_PENDING, tombstones, ends: full ? agents.map((st) => st.next) : null };
+  return {
+    ops: out,
+    pending: core.pending.length > 0 ? core.pending.slice() : NONE_PENDING,
+    tombstones,
+    ends: full ? agents.map((st) => st.next) : null,
+  };
 }
 
 /** The insert of ids `seq .. end-1` of `entry`, with each part's current content or deletion. */
-function insertOpFrom<C>(core: SequenceCore<C>, entry: InsertEntry<C>, seq: number, end: number): InsertOp<C> {
+function insertOpFrom<C>(
+  core: SequenceCore<C>,
+  entry: InsertEntry<C>,
+  seq: number,
+  end: number,
+): InsertOp<C> {
   const n = entry.count;
   let fi = entry.fragIndex(seq);
   const parts: InsertOp<C>['parts'] = [];

@@ -28,8 +28,16 @@ export function crc32(bytes: Uint8Array, end: number): number {
   let c = -1;
   let i = 0;
   for (const last4 = end - 3; i < last4; i += 4) {
-    c ^= (bytes[i] as number) | ((bytes[i + 1] as number) << 8) | ((bytes[i + 2] as number) << 16) | ((bytes[i + 3] as number) << 24);
-    c = (T3[c & 0xff] as number) ^ (T2[(c >>> 8) & 0xff] as number) ^ (T1[(c >>> 16) & 0xff] as number) ^ (T0[c >>> 24] as number);
+    c ^=
+      (bytes[i] as number) |
+      ((bytes[i + 1] as number) << 8) |
+      ((bytes[i + 2] as number) << 16) |
+      ((bytes[i + 3] as number) << 24);
+    c =
+      (T3[c & 0xff] as number) ^
+      (T2[(c >>> 8) & 0xff] as number) ^
+      (T1[(c >>> 16) & 0xff] as number) ^
+      (T0[c >>> 24] as number);
   }
   for (; i < end; i++) c = (T0[(c ^ (bytes[i] as number)) & 0xff] as number) ^ (c >>> 8);
   return (c ^ -1) >>> 0;

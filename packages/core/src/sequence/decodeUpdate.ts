@@ -3,7 +3,23 @@ import { ByteReader } from './bytes.js';
 import { DecodeState, type OpSink } from './decodeState.js';
 import type { ContentCodec, ContentSource } from './contentCodec.js';
 import type { ClaimOp, InsertOp, Update, UpdateOp } from './updateOps.js';
-import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MAX, T_MOVE, T_OL, T_OL_OTHER, T_OL_PREV, T_OR, T_OR_NEXT, T_OR_OTHER, T_PARTS, T_SEQ } from './updateFormat.js';
+import {
+  F_FULL,
+  FORMAT,
+  MAGIC,
+  T_AGENT,
+  T_DELETED,
+  T_MAX,
+  T_MOVE,
+  T_OL,
+  T_OL_OTHER,
+  T_OL_PREV,
+  T_OR,
+  T_OR_NEXT,
+  T_OR_OTHER,
+  T_PARTS,
+  T_SEQ,
+} from './updateFormat.js';
 
 /** The usual update has no pending operations and no tombstones: one frozen empty list each. */
 const NO_OPS: readonly UpdateOp<never>[] = Object.freeze([]);
@@ -15,7 +31,12 @@ function newScratch<C>(): InsertOp<C> {
   return { kind: 0, agent: 0, seq: 0, len: 0, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [], move: undefined };
 }
 
-const stream = { busy: false, op: newScratch<unknown>(), claim: { kind: 2, agent: 0, seq: 0, len: 0 } as ClaimOp, pool: [] as Array<{ len: number; content: unknown }> };
+const stream = {
+  busy: false,
+  op: newScratch<unknown>(),
+  claim: { kind: 2, agent: 0, seq: 0, len: 0 } as ClaimOp,
+  pool: [] as Array<{ len: number; content: unknown }>,
+};
 
 /**
  * The single-part inserts of a (non-streaming) decode come from here and are reused by the next
@@ -30,7 +51,8 @@ const MAX_POOLED = 64;
 /** Gives back the pooled operations of the decode whose result said `pooled`. */
 export function releaseOps(): void {
   const ops = opPool.ops;
-  for (let i = 0; i < opPool.n; i++) ((ops[i] as InsertOp<unknown>).parts[0] as { content: unknown }).content = null;
+  for (let i = 0; i < opPool.n; i++)
+    ((ops[i] as InsertOp<unknown>).parts[0] as { content: unknown }).content = null;
   opPool.n = 0;
   opPool.busy = false;
 }
@@ -45,7 +67,11 @@ const MAX_LEN = 2 ** 31;
  * streamed to it; only a caller building a replica it can throw away on error (a fresh decode)
  * may do that.
  */
-export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, sink?: OpSink<C>): { agents: string[]; update: Update<C>; pooled: boolean } {
+export function decodeUpdate<C>(
+  bytes: Uint8Array,
+  codec: ContentCodec<C>,
+  sink?: OpSink<C>,
+): { agents: string[]; update: Update<C>; pooled: boolean } {
   if (!(bytes instanceof Uint8Array)) throw new DecodeError('update must be a Uint8Array');
   const r = ByteReader.open(bytes);
   try {
@@ -55,12 +81,19 @@ export function decodeUpdate<C>(bytes: Uint8Array, codec: ContentCodec<C>, sink?
   }
 }
 
-function decodeWith<C>(r: ByteReader, codec: ContentCodec<C>, sink: OpSink<C> | undefined): { agents: string[]; update: Update<C>; pooled: boolean } {
+function decodeWith<C>(
+  r: ByteReader,
+  codec: ContentCodec<C>,
+  sink: OpSink<C> | undefined,
+): { agents: string[]; update: Update<C>; pooled: boolean } {
   if (r.byte() !== MAGIC) throw new DecodeError('not a fieldsync sequence update');
   const format = r.byte();
   if (format !== FORMAT) throw new DecodeError(`unsupported sequence format ${format}`);
   const kind = r.byte();
-  if (kind !== codec.kind) throw new DecodeError(`update is for a ${kind === 0 ? 'text' : 'list'}, not a ${codec.kind === 0 ? 'text' : 'list'}`);
+  if (kind !== codec.kind)
+    throw new DecodeError(
+      `update is for a ${kind === 0 ? 'text' : 'list'}, not a ${codec.kind === 0 ? 'text' : 'list'}`,
+    );
   const flags = r.byte();
   if (flags > F_FULL) throw new DecodeError(`unknown update flags ${flags}`);
   const full = flags === F_FULL;
@@ -156,7 +189,8 @@ function readOps<C>(st: DecodeState<C>, n: number, gapsAreDeletes: boolean): voi
     const exp = expected[a] as number;
     const seq = tag & T_SEQ ? exp + r.s() : exp;
     const len = r.bounded(MAX_LEN, 'operation length');
-    if (seq < 0 || len === 0 || seq + len > Number.MAX_SAFE_INTEGER) throw new DecodeError('bad operation id range');
+    if (seq < 0 || len === 0 || seq + len > Number.MAX_SAFE_INTEGER)
+      throw new DecodeError('bad operation id range');
     if (gapsAreDeletes) {
       if (seq < exp) throw new DecodeError('snapshot operations out of order');
       if (opKind !== 0) throw new DecodeError('a snapshot holds only inserts');
@@ -164,7 +198,14 @@ function readOps<C>(st: DecodeState<C>, n: number, gapsAreDeletes: boolean): voi
     }
     expected[a] = seq + len;
     if (opKind === 0) emit(st, readInsert(st, tag, a, seq, len));
-    else if (opKind === 1) emit(st, { kind: 1, agent: a, seq, len, targets: readTriples(r, r.bounded(r.end, 'target count'), nAgents) });
+    else if (opKind === 1)
+      emit(st, {
+        kind: 1,
+        agent: a,
+        seq,
+        len,
+        targets: readTriples(r, r.bounded(r.end, 'target count'), nAgents),
+      });
     else emit(st, claimOp(st, a, seq, len));
   }
 }
@@ -179,7 +220,12 @@ function claimOp<C>(st: DecodeState<C>, agent: number, seq: number, len: number)
 }
 
 /** A part object: fresh, or from the pool when decoding into the scratch insert. */
-function part<C>(st: DecodeState<C>, i: number, len: number, content: C | null): { len: number; content: C | null } {
+function part<C>(
+  st: DecodeState<C>,
+  i: number,
+  len: number,
+  content: C | null,
+): { len: number; content: C | null } {
   if (st.scratch === null) return { len, content };
   let p = st.pool[i];
   if (p === undefined) {
@@ -199,14 +245,26 @@ function readInsert<C>(st: DecodeState<C>, tag: number, a: number, seq: number, 
   if (fromPool) {
     let p = opPool.ops[opPool.n] as InsertOp<C> | undefined;
     if (p === undefined) {
-      p = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [{ len, content: null }], move: undefined };
+      p = {
+        kind: 0,
+        agent: a,
+        seq,
+        len,
+        oLa: -1,
+        oLs: 0,
+        oRa: -1,
+        oRs: 0,
+        parts: [{ len, content: null }],
+        move: undefined,
+      };
       opPool.ops.push(p as InsertOp<unknown>);
     }
     opPool.n++;
     op = p;
   }
   const fresh = op === null;
-  if (op === null) op = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: NO_PARTS, move: undefined };
+  if (op === null)
+    op = { kind: 0, agent: a, seq, len, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: NO_PARTS, move: undefined };
   else {
     op.agent = a;
     op.seq = seq;

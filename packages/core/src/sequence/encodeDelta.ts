@@ -15,7 +15,11 @@ const partCodes: number[] = [];
  * Returns null where the general path is needed: a snapshot (empty version), operations or
  * deletes waiting in this replica, claims (a replica restored from a snapshot), list moves.
  */
-export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<string, number>>, codec: ContentCodec<C>): Uint8Array | null {
+export function encodeDelta<C>(
+  core: SequenceCore<C>,
+  version: Readonly<Record<string, number>>,
+  codec: ContentCodec<C>,
+): Uint8Array | null {
   if (core.pending.length > 0 || core.pendingDeletes.length > 0 || core.hasMoves()) return null;
   const sc = scanSince(core, version);
   if (sc.full) {
@@ -83,7 +87,21 @@ export function encodeDelta<C>(core: SequenceCore<C>, version: Readonly<Record<s
           prevDeleted = deleted;
         }
         const first = seq === e.seq;
-        const tag = writeHead(w, t, 0, agent, seq, end - seq, first ? e.oLa : agent, first ? e.oLs : seq - 1, e.oRa, e.oRs, np, np === 1 && prevDeleted, false);
+        const tag = writeHead(
+          w,
+          t,
+          0,
+          agent,
+          seq,
+          end - seq,
+          first ? e.oLa : agent,
+          first ? e.oLs : seq - 1,
+          e.oRa,
+          e.oRs,
+          np,
+          np === 1 && prevDeleted,
+          false,
+        );
         if (tag & T_PARTS) {
           w.u(np);
           for (let i = 0; i < np; i++) w.u(partCodes[i] as number);

@@ -1,7 +1,22 @@
 import { ByteWriter } from './bytes.js';
 import type { ContentCodec } from './contentCodec.js';
 import type { Update, UpdateOp } from './updateOps.js';
-import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MOVE, T_OL, T_OL_OTHER, T_OL_PREV, T_OR, T_OR_NEXT, T_OR_OTHER, T_PARTS, T_SEQ } from './updateFormat.js';
+import {
+  F_FULL,
+  FORMAT,
+  MAGIC,
+  T_AGENT,
+  T_DELETED,
+  T_MOVE,
+  T_OL,
+  T_OL_OTHER,
+  T_OL_PREV,
+  T_OR,
+  T_OR_NEXT,
+  T_OR_OTHER,
+  T_PARTS,
+  T_SEQ,
+} from './updateFormat.js';
 
 /**
  * Encodes an update. Seqs are implicit while an agent's operations are contiguous (always, in a
@@ -9,7 +24,11 @@ import { F_FULL, FORMAT, MAGIC, T_AGENT, T_DELETED, T_MOVE, T_OL, T_OL_OTHER, T_
  * from the operation itself; content is one block before the operations, so text costs its
  * UTF-8 size and a decoder hands each insert its content as it goes.
  */
-export function encodeUpdate<C>(update: Update<C>, names: readonly string[], codec: ContentCodec<C>): Uint8Array {
+export function encodeUpdate<C>(
+  update: Update<C>,
+  names: readonly string[],
+  codec: ContentCodec<C>,
+): Uint8Array {
   const t = takeTables();
   try {
     return encodeWith(t, update, names, codec);
@@ -76,7 +95,12 @@ export class Tables {
 
 const shared = new Tables();
 
-function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], codec: ContentCodec<C>): Uint8Array {
+function encodeWith<C>(
+  t: Tables,
+  update: Update<C>,
+  names: readonly string[],
+  codec: ContentCodec<C>,
+): Uint8Array {
   for (const op of update.ops) t.refOp(op);
   for (const op of update.pending) t.refOp(op);
   for (let i = 0; i < update.tombstones.length; i += 3) t.ref(update.tombstones[i]!);
@@ -104,7 +128,12 @@ function encodeWith<C>(t: Tables, update: Update<C>, names: readonly string[], c
 }
 
 /** A writer holding the header, the agent table and the content block (`t` is filled). */
-export function writeHeader<C>(t: Tables, names: readonly string[], codec: ContentCodec<C>, flags: number): ByteWriter {
+export function writeHeader<C>(
+  t: Tables,
+  names: readonly string[],
+  codec: ContentCodec<C>,
+  flags: number,
+): ByteWriter {
   const w = ByteWriter.open();
   w.byte(MAGIC);
   w.byte(FORMAT);
@@ -136,7 +165,21 @@ function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], st: Tables): void {
   for (const op of ops) {
     if (op.kind === 0) {
       const p0 = op.parts[0];
-      const tag = writeHead(w, st, 0, op.agent, op.seq, op.len, op.oLa, op.oLs, op.oRa, op.oRs, op.parts.length, p0 !== undefined && p0.content === null, op.move !== undefined);
+      const tag = writeHead(
+        w,
+        st,
+        0,
+        op.agent,
+        op.seq,
+        op.len,
+        op.oLa,
+        op.oLs,
+        op.oRa,
+        op.oRs,
+        op.parts.length,
+        p0 !== undefined && p0.content === null,
+        op.move !== undefined,
+      );
       if (tag & T_PARTS) {
         w.u(op.parts.length);
         for (const p of op.parts) w.u(p.len * 2 + (p.content === null ? 1 : 0));
@@ -162,7 +205,21 @@ function writeOps<C>(w: ByteWriter, ops: UpdateOp<C>[], st: Tables): void {
  * Writes an operation's tag, agent, seq, length and (for an insert) origins; returns the tag,
  * after which the caller writes an insert's part lengths and move, or a delete's targets.
  */
-export function writeHead(w: ByteWriter, st: Tables, kind: number, agent: number, seq: number, len: number, oLa: number, oLs: number, oRa: number, oRs: number, nParts: number, deleted: boolean, move: boolean): number {
+export function writeHead(
+  w: ByteWriter,
+  st: Tables,
+  kind: number,
+  agent: number,
+  seq: number,
+  len: number,
+  oLa: number,
+  oLs: number,
+  oRa: number,
+  oRs: number,
+  nParts: number,
+  deleted: boolean,
+  move: boolean,
+): number {
   const expected = st.expected;
   const a = st.ref(agent);
   let tag = kind;

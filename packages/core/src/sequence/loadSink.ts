@@ -67,7 +67,8 @@ export function remapOp<C>(op: UpdateOp<C>, map: number[]): void {
     if (op.oLa >= 0) op.oLa = map[op.oLa] as number;
     if (op.oRa >= 0) op.oRa = map[op.oRa] as number;
     if (op.move !== undefined) op.move.ea = map[op.move.ea] as number;
-  } else if (op.kind === 1) for (let i = 0; i < op.targets.length; i += 3) op.targets[i] = map[op.targets[i]!] as number;
+  } else if (op.kind === 1)
+    for (let i = 0; i < op.targets.length; i += 3) op.targets[i] = map[op.targets[i]!] as number;
 }
 
 const shared = new LoadSink<unknown>(null);

@@ -5,7 +5,13 @@ import type { AgentState, SequenceCore } from './SequenceCore.js';
 // insert entry, the log record) and merge consecutive typing or deleting into one operation.
 
 /** Inserts `n` items (`content`) so that the first lands at visible `index` (0..length). */
-export function insertLocal<C>(core: SequenceCore<C>, index: number, content: C, n: number, move?: MoveMeta): number {
+export function insertLocal<C>(
+  core: SequenceCore<C>,
+  index: number,
+  content: C,
+  n: number,
+  move?: MoveMeta,
+): number {
   const tree = core.tree;
   const me = core.me;
   const st = core.agents[me] as AgentState<C>;
@@ -35,7 +41,15 @@ export function insertLocal<C>(core: SequenceCore<C>, index: number, content: C,
       }
       // Typing: extend the run we typed last instead of creating a new one.
       const e = r.entry;
-      if (e.agent === me && r.seq + r.len === seq && move === undefined && core.moveOf(e) === undefined && core.log.canGrow(st.lastOp, n) && e.oRa === oRa && (oRa < 0 || e.oRs === oRs)) {
+      if (
+        e.agent === me &&
+        r.seq + r.len === seq &&
+        move === undefined &&
+        core.moveOf(e) === undefined &&
+        core.log.canGrow(st.lastOp, n) &&
+        e.oRa === oRa &&
+        (oRa < 0 || e.oRs === oRs)
+      ) {
         core.grow(r, content);
         r.len += n;
         r.entry.len += n;
@@ -90,7 +104,8 @@ export function deleteLocal<C>(core: SequenceCore<C>, index: number, n: number):
   // The log's last operation, if it is our delete, ends where this one starts: they merge.
   if (last >= 0 && log.kind(last) === 1 && log.agent(last) === core.me && log.canGrow(last, n)) {
     log.len[last]! += n;
-    for (let i = 0; i < targets.length; i += 3) log.addLastTarget(targets[i]!, targets[i + 1]!, targets[i + 2]!);
+    for (let i = 0; i < targets.length; i += 3)
+      log.addLastTarget(targets[i]!, targets[i + 1]!, targets[i + 2]!);
     return;
   }
   core.pushLog(1, core.me, n, targets);

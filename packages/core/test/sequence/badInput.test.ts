@@ -79,22 +79,25 @@ describe('bad input leaves the replica unchanged', () => {
   it('structurally corrupt updates with a valid checksum are rejected or harmless, never a crash', () => {
     const bytes = sample().encode();
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), (edits) => {
-        const bad = bytes.slice();
-        for (const [i, v] of edits) bad[i % (bad.length - 4)] = v;
-        const t = new Text('b');
-        t.insert(0, 'mine');
-        const before = snapshot(t);
-        try {
-          t.applyUpdate(reseal(bad));
-        } catch (e) {
-          expect(e).toBeInstanceOf(DecodeError);
-          expect(snapshot(t)).toEqual(before);
-        }
-        // whatever was accepted, the replica still works and round-trips
-        t.insert(0, 'x');
-        expect(Text.decode(t.encode()).toString()).toBe(t.toString());
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (edits) => {
+          const bad = bytes.slice();
+          for (const [i, v] of edits) bad[i % (bad.length - 4)] = v;
+          const t = new Text('b');
+          t.insert(0, 'mine');
+          const before = snapshot(t);
+          try {
+            t.applyUpdate(reseal(bad));
+          } catch (e) {
+            expect(e).toBeInstanceOf(DecodeError);
+            expect(snapshot(t)).toEqual(before);
+          }
+          // whatever was accepted, the replica still works and round-trips
+          t.insert(0, 'x');
+          expect(Text.decode(t.encode()).toString()).toBe(t.toString());
+        },
+      ),
       fcParams('corrupt updates', 1000),
     );
   });

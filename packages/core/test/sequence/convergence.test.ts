@@ -15,19 +15,50 @@ const REPLICAS = 3;
 const replica = fc.integer({ min: 0, max: REPLICAS - 1 });
 const frac = fc.double({ min: 0, max: 1, noNaN: true });
 const textAction: fc.Arbitrary<Action> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('ins' as const), r: replica, at: frac, text: fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'x', 'y', '\u00e9', '\u{1F600}'), minLength: 1, maxLength: 4 }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('del' as const), r: replica, at: frac, len: fc.integer({ min: 1, max: 4 }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('send' as const), from: replica, to: replica, full: fc.boolean() }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('ins' as const),
+      r: replica,
+      at: frac,
+      text: fc.string({
+        unit: fc.constantFrom('a', 'b', 'c', 'x', 'y', '\u00e9', '\u{1F600}'),
+        minLength: 1,
+        maxLength: 4,
+      }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({
+      t: fc.constant('del' as const),
+      r: replica,
+      at: frac,
+      len: fc.integer({ min: 1, max: 4 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('send' as const), from: replica, to: replica, full: fc.boolean() }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('deliver' as const), to: replica, pick: frac }) },
   { weight: 1, arbitrary: fc.record({ t: fc.constant('restore' as const), r: replica }) },
 );
-const listAction: fc.Arbitrary<Action> = fc.oneof(textAction, fc.record({ t: fc.constant('mov' as const), r: replica, from: frac, to: frac }));
+const listAction: fc.Arbitrary<Action> = fc.oneof(
+  textAction,
+  fc.record({ t: fc.constant('mov' as const), r: replica, from: frac, to: frac }),
+);
 
 /**
  * Runs the actions on three replicas over a network that delivers updates late and out of order
  * (so updates often arrive before the operations they depend on), then syncs everyone.
  */
-function run<R extends Text | List<string>>(make: (id: string) => R, actions: Action[], edit: (r: R, a: Action, uid: () => string) => void, restore: (r: R) => R): R[] {
+function run<R extends Text | List<string>>(
+  make: (id: string) => R,
+  actions: Action[],
+  edit: (r: R, a: Action, uid: () => string) => void,
+  restore: (r: R) => R,
+): R[] {
   const reps = Array.from({ length: REPLICAS }, (_, i) => make(`r${i}`));
   const inbox: Uint8Array[][] = reps.map(() => []);
   let n = 0;
@@ -49,7 +80,8 @@ function run<R extends Text | List<string>>(make: (id: string) => R, actions: Ac
       expect(reps[a.r]!.encode()).toEqual(saved);
     } else edit(reps[a.r]!, a, uid);
   }
-  for (let round = 0; round < 2; round++) for (const x of reps) for (const y of reps) if (x !== y) x.applyUpdate(y.encodeSince(x.version));
+  for (let round = 0; round < 2; round++)
+    for (const x of reps) for (const y of reps) if (x !== y) x.applyUpdate(y.encodeSince(x.version));
   return reps;
 }
 
@@ -62,18 +94,25 @@ function editText(t: Text, a: Action): void {
 }
 
 function editList(l: List<string>, a: Action, uid: () => string): void {
-  if (a.t === 'ins') l.insert(Math.floor(a.at * (l.length + 1)) % (l.length + 1), ...Array.from(a.text, () => uid()));
+  if (a.t === 'ins')
+    l.insert(Math.floor(a.at * (l.length + 1)) % (l.length + 1), ...Array.from(a.text, () => uid()));
   else if (a.t === 'del' && l.length > 0) {
     const at = Math.floor(a.at * l.length) % l.length;
     l.delete(at, Math.min(a.len, l.length - at));
-  } else if (a.t === 'mov' && l.length > 0) l.move(Math.floor(a.from * l.length) % l.length, Math.floor(a.to * l.length) % l.length);
+  } else if (a.t === 'mov' && l.length > 0)
+    l.move(Math.floor(a.from * l.length) % l.length, Math.floor(a.to * l.length) % l.length);
 }
 
 describe('convergence under random concurrent edits (3 replicas, out-of-order delivery)', () => {
   it('Text replicas converge, and every replica round-trips through encode/decode', () => {
     fc.assert(
       fc.property(fc.array(textAction, { maxLength: 60 }), (actions) => {
-        const reps = run((id) => new Text(id), actions, editText, (t) => Text.decode(t.encode(), t.replicaId));
+        const reps = run(
+          (id) => new Text(id),
+          actions,
+          editText,
+          (t) => Text.decode(t.encode(), t.replicaId),
+        );
         const s = reps[0]!.toString();
         for (const r of reps) {
           expect(r.toString()).toBe(s);
@@ -91,7 +130,12 @@ describe('convergence under random concurrent edits (3 replicas, out-of-order de
   it('List replicas converge, and moves never duplicate an element', () => {
     fc.assert(
       fc.property(fc.array(listAction, { maxLength: 60 }), (actions) => {
-        const reps = run((id) => new List<string>(id), actions, editList, (l) => List.decode<string>(l.encode(), l.replicaId));
+        const reps = run(
+          (id) => new List<string>(id),
+          actions,
+          editList,
+          (l) => List.decode<string>(l.encode(), l.replicaId),
+        );
         const arr = reps[0]!.toArray();
         expect(new Set(arr).size).toBe(arr.length);
         for (const r of reps) {

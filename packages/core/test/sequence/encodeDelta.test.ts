@@ -12,7 +12,15 @@ import { fcParams } from './fcConfig.js';
 // encodeSince writes a delta straight from the log (encodeDelta) and falls back to the general
 // encoder (collectSince + encodeUpdate); both must produce the same bytes for every version.
 
-type Step = { r: number; at: number; del: number; text: string; sync: number; full: boolean; restore: boolean };
+type Step = {
+  r: number;
+  at: number;
+  del: number;
+  text: string;
+  sync: number;
+  full: boolean;
+  restore: boolean;
+};
 const step = fc.record({
   r: fc.integer({ min: 0, max: 2 }),
   at: fc.double({ min: 0, max: 1, noNaN: true }),
@@ -27,7 +35,11 @@ function coreOf<C>(s: Text | List<string>): SequenceCore<C> {
   return (s as unknown as { core: SequenceCore<C> }).core;
 }
 
-function check<C>(s: Text | List<string>, codec: ContentCodec<C>, versions: Array<Record<string, number>>): number {
+function check<C>(
+  s: Text | List<string>,
+  codec: ContentCodec<C>,
+  versions: Array<Record<string, number>>,
+): number {
   const core = coreOf<C>(s);
   let fast = 0;
   for (const v of versions) {
@@ -39,7 +51,13 @@ function check<C>(s: Text | List<string>, codec: ContentCodec<C>, versions: Arra
   return fast;
 }
 
-function session<R extends Text | List<string>>(make: (id: string) => R, decode: (b: Uint8Array, id: string) => R, edit: (r: R, s: Step) => void, codec: ContentCodec<unknown>, steps: Step[]): number {
+function session<R extends Text | List<string>>(
+  make: (id: string) => R,
+  decode: (b: Uint8Array, id: string) => R,
+  edit: (r: R, s: Step) => void,
+  codec: ContentCodec<unknown>,
+  steps: Step[],
+): number {
   let reps = [make('r0'), make('r1'), make('r2')];
   const versions: Array<Record<string, number>> = [{}];
   let fast = 0;
@@ -47,7 +65,8 @@ function session<R extends Text | List<string>>(make: (id: string) => R, decode:
     versions.push(reps[s.r]!.version);
     edit(reps[s.r]!, s);
     const to = (s.r + 1 + (s.sync % 2)) % 3;
-    if (s.sync > 1) reps[to]!.applyUpdate(s.full ? reps[s.r]!.encode() : reps[s.r]!.encodeSince(reps[to]!.version));
+    if (s.sync > 1)
+      reps[to]!.applyUpdate(s.full ? reps[s.r]!.encode() : reps[s.r]!.encodeSince(reps[to]!.version));
     if (s.restore && s.sync === 0) reps = reps.map((x, i) => (i === s.r ? decode(x.encode(), `r${i}`) : x));
     fast += check(reps[s.r]!, codec as ContentCodec<never>, versions.slice(-6));
   }
@@ -92,7 +111,8 @@ describe('encodeDelta writes the same bytes as the general encoder', () => {
               const at = Math.floor(s.at * l.length) % l.length;
               l.delete(at, Math.min(s.del, l.length - at));
             }
-            if (s.text.length > 0) l.insert(Math.floor(s.at * (l.length + 1)) % (l.length + 1), ...Array.from(s.text));
+            if (s.text.length > 0)
+              l.insert(Math.floor(s.at * (l.length + 1)) % (l.length + 1), ...Array.from(s.text));
           },
           listCodec as ContentCodec<unknown>,
           steps,

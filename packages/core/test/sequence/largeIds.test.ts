@@ -14,7 +14,18 @@ function farUpdate(): Uint8Array {
     { kind: 2, agent: 0, seq: 0, len: HALF },
     { kind: 2, agent: 0, seq: HALF, len: HALF },
     { kind: 2, agent: 0, seq: 2 * HALF, len: 5 },
-    { kind: 0, agent: 0, seq: 2 * HALF + 5, len: 3, oLa: -1, oLs: 0, oRa: -1, oRs: 0, parts: [{ len: 3, content: 'abc' }], move: undefined },
+    {
+      kind: 0,
+      agent: 0,
+      seq: 2 * HALF + 5,
+      len: 3,
+      oLa: -1,
+      oLs: 0,
+      oRa: -1,
+      oRs: 0,
+      parts: [{ len: 3, content: 'abc' }],
+      move: undefined,
+    },
   ];
   return encodeUpdate({ ops, pending: [], tombstones: [], ends: null }, ['far'], textCodec);
 }

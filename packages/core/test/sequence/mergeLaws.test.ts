@@ -4,7 +4,12 @@ import { Text } from '../../src/sequence/index.js';
 import { fcParams } from './fcConfig.js';
 
 type Edit = { ins: boolean; at: number; text: string; len: number };
-const edit = fc.record({ ins: fc.boolean(), at: fc.double({ min: 0, max: 1, noNaN: true }), text: fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 3 }), len: fc.integer({ min: 1, max: 3 }) });
+const edit = fc.record({
+  ins: fc.boolean(),
+  at: fc.double({ min: 0, max: 1, noNaN: true }),
+  text: fc.string({ unit: fc.constantFrom('a', 'b', 'c'), minLength: 1, maxLength: 3 }),
+  len: fc.integer({ min: 1, max: 3 }),
+});
 
 function apply(t: Text, edits: Edit[]): void {
   for (const e of edits) {

@@ -4,13 +4,27 @@ import { Text } from '../../src/sequence/index.js';
 import { fcParams } from './fcConfig.js';
 import { RefDoc } from './referenceFugueMax.js';
 
-type Step = { t: 'ins'; r: number; at: number; text: string } | { t: 'del'; r: number; at: number; len: number } | { t: 'sync'; from: number; to: number };
+type Step =
+  | { t: 'ins'; r: number; at: number; text: string }
+  | { t: 'del'; r: number; at: number; len: number }
+  | { t: 'sync'; from: number; to: number };
 
 const r = fc.integer({ min: 0, max: 2 });
 const at = fc.double({ min: 0, max: 1, noNaN: true });
 const step: fc.Arbitrary<Step> = fc.oneof(
-  { weight: 4, arbitrary: fc.record({ t: fc.constant('ins' as const), r, at, text: fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), minLength: 1, maxLength: 3 }) }) },
-  { weight: 2, arbitrary: fc.record({ t: fc.constant('del' as const), r, at, len: fc.integer({ min: 1, max: 3 }) }) },
+  {
+    weight: 4,
+    arbitrary: fc.record({
+      t: fc.constant('ins' as const),
+      r,
+      at,
+      text: fc.string({ unit: fc.constantFrom('a', 'b', 'c', 'd'), minLength: 1, maxLength: 3 }),
+    }),
+  },
+  {
+    weight: 2,
+    arbitrary: fc.record({ t: fc.constant('del' as const), r, at, len: fc.integer({ min: 1, max: 3 }) }),
+  },
   { weight: 2, arbitrary: fc.record({ t: fc.constant('sync' as const), from: r, to: r }) },
 );
 

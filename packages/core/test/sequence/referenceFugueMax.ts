@@ -34,7 +34,10 @@ export class RefDoc {
   }
 
   toString(): string {
-    return this.items.filter((i) => !i.deleted).map((i) => i.ch).join('');
+    return this.items
+      .filter((i) => !i.deleted)
+      .map((i) => i.ch)
+      .join('');
   }
 
   /** Raw index just after the visible item `pos - 1` (0 at the very start). */
@@ -53,7 +56,14 @@ export class RefDoc {
       const raw = this.rawAfter(pos);
       const l = this.items[raw - 1];
       const r = this.items[raw];
-      const item: Item = { agent: this.agent, seq: seq++, oL: l ? [l.agent, l.seq] : null, oR: r ? [r.agent, r.seq] : null, deleted: false, ch };
+      const item: Item = {
+        agent: this.agent,
+        seq: seq++,
+        oL: l ? [l.agent, l.seq] : null,
+        oR: r ? [r.agent, r.seq] : null,
+        deleted: false,
+        ch,
+      };
       this.items.splice(raw, 0, item);
       this.history.push({ item });
       pos++;

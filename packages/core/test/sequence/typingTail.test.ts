@@ -18,11 +18,16 @@ function coreOf<C>(s: Text | List<string>): SequenceCore<C> {
   return (s as unknown as { core: SequenceCore<C> }).core;
 }
 
-function same<C>(s: Text | List<string>, codec: ContentCodec<C>, versions: Array<Record<string, number>>): void {
+function same<C>(
+  s: Text | List<string>,
+  codec: ContentCodec<C>,
+  versions: Array<Record<string, number>>,
+): void {
   const core = coreOf<C>(s);
   for (const v of versions) {
     const delta = encodeDelta(core, v, codec);
-    if (delta !== null) expect(Array.from(delta)).toEqual(Array.from(encodeUpdate(collectSince(core, v), core.names, codec)));
+    if (delta !== null)
+      expect(Array.from(delta)).toEqual(Array.from(encodeUpdate(collectSince(core, v), core.names, codec)));
   }
 }
 
@@ -36,7 +41,13 @@ describe('deltas of typed runs', () => {
     for (let i = 0; i < 200; i++) {
       versions.push(t.version);
       t.insert(t.length, i % 10 === 0 ? 'xy' : String.fromCharCode(97 + (i % 26)));
-      same(t, textCodec, [1, 3, 63, 64, 65, 150].filter((k) => k <= versions.length).map((k) => versions[versions.length - k]!));
+      same(
+        t,
+        textCodec,
+        [1, 3, 63, 64, 65, 150]
+          .filter((k) => k <= versions.length)
+          .map((k) => versions[versions.length - k]!),
+      );
       for (const { k, p } of peers) {
         if ((i + 1) % k !== 0) continue;
         p.applyUpdate(t.encodeSince(p.version));
@@ -56,7 +67,8 @@ describe('deltas of typed runs', () => {
     for (const kind of ['text', 'list'] as const) {
       fc.assert(
         fc.property(fc.array(op, { minLength: 1, maxLength: 120 }), (ops) => {
-          const make = (id: string): Text | List<string> => (kind === 'text' ? new Text(id) : new List<string>(id));
+          const make = (id: string): Text | List<string> =>
+            kind === 'text' ? new Text(id) : new List<string>(id);
           const codec = (kind === 'text' ? textCodec : listCodec) as ContentCodec<unknown>;
           const reps = [make('r0'), make('r1'), make('r2')];
           const cursor = [0, 0, 0];
@@ -67,7 +79,10 @@ describe('deltas of typed runs', () => {
             if (o.kind === 'type') {
               if (x instanceof Text) x.insert(cursor[o.r]!, o.text);
               else x.insert(cursor[o.r]!, ...Array.from(o.text));
-              cursor[o.r] = Math.min(x.length, cursor[o.r]! + (x instanceof Text ? o.text.length : Array.from(o.text).length));
+              cursor[o.r] = Math.min(
+                x.length,
+                cursor[o.r]! + (x instanceof Text ? o.text.length : Array.from(o.text).length),
+              );
             } else if (o.kind === 'backspace' && cursor[o.r]! > 0) {
               x.delete(cursor[o.r]! - 1, 1);
               cursor[o.r]! -= 1;
@@ -82,7 +97,8 @@ describe('deltas of typed runs', () => {
           for (const x of reps) same(x, codec, versions);
           for (const x of reps) for (const y of reps) if (x !== y) y.applyUpdate(x.encodeSince(y.version));
           const first = JSON.stringify(reps[0] instanceof Text ? reps[0].toString() : reps[0]!.toArray());
-          for (const x of reps) expect(JSON.stringify(x instanceof Text ? x.toString() : x.toArray())).toBe(first);
+          for (const x of reps)
+            expect(JSON.stringify(x instanceof Text ? x.toString() : x.toArray())).toBe(first);
         }),
         fcParams(`typing ${kind}`, 150),
       );

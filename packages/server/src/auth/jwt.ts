@@ -21,7 +21,8 @@ export function hmacVerifier(secret: string): TokenVerifier {
     if (hit && hit.exp > Date.now()) return hit.user;
     const { payload } = await jwtVerify(token, k, { algorithms: ['HS256'] });
     const tenant = payload['tenant'];
-    if (typeof payload.sub !== 'string' || payload.sub === '') throw new Error('token has no "sub" (user id)');
+    if (typeof payload.sub !== 'string' || payload.sub === '')
+      throw new Error('token has no "sub" (user id)');
     if (typeof tenant !== 'string' || tenant === '') throw new Error('token has no "tenant" claim');
     const user: User = { id: payload.sub, tenant, claims: payload };
     if (verified.size >= 10_000) verified.clear();

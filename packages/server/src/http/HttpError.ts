@@ -16,6 +16,12 @@ export class HttpError extends Error {
   }
 
   toJSON(): { error: { code: string; message: string; path?: string } } {
-    return { error: { code: this.code, message: this.message, ...(this.path !== undefined ? { path: this.path } : {}) } };
+    return {
+      error: {
+        code: this.code,
+        message: this.message,
+        ...(this.path !== undefined ? { path: this.path } : {}),
+      },
+    };
   }
 }

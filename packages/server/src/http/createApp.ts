@@ -22,13 +22,24 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
   app.onError((err, c) => {
     if (err instanceof HttpError) return c.json(err.toJSON(), err.status);
     console.error('[fieldsync] unexpected error', err);
-    return c.json({ error: { code: 'internal', message: 'internal server error; nothing was acknowledged' } }, 500);
+    return c.json(
+      { error: { code: 'internal', message: 'internal server error; nothing was acknowledged' } },
+      500,
+    );
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) =>
+    c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
+  );
 
   app.get('/v1/health', async (c) => {
     const head = await ctx.storage.head();
-    return c.json({ ok: true, protocol: PROTOCOL_VERSION, engine: ctx.storage.kind, cursor: head, streams: ctx.hub.size });
+    return c.json({
+      ok: true,
+      protocol: PROTOCOL_VERSION,
+      engine: ctx.storage.kind,
+      cursor: head,
+      streams: ctx.hub.size,
+    });
   });
 
   app.use(

@@ -53,10 +53,14 @@ async function catchUp(ctx: ServerContext, s: Subscriber, types: string[] | unde
   const sendGone = s.cursor > 0;
   for (;;) {
     const since = s.cursor;
-    const page = await ctx.storage.pull(s.tenant, types ? { since, limit: 1000, types } : { since, limit: 1000 });
+    const page = await ctx.storage.pull(
+      s.tenant,
+      types ? { since, limit: 1000, types } : { since, limit: 1000 },
+    );
     const delta = renderDelta(page.docs, s.visibility, sendGone);
     s.cursor = page.cursor;
-    if (delta.docs.length + delta.gone.length + delta.types.length > 0) s.write(sseEvent('sync', page.cursor, deltaJSON(delta, page.cursor)));
+    if (delta.docs.length + delta.gone.length + delta.types.length > 0)
+      s.write(sseEvent('sync', page.cursor, deltaJSON(delta, page.cursor)));
     if (!page.more) break;
   }
   s.write(sseEvent('ready', s.cursor, `{"cursor":${s.cursor}}`));

@@ -8,7 +8,8 @@ import { HttpError } from './HttpError.js';
 export function parseCursor(raw: string | undefined, name: string): number {
   if (raw === undefined || raw === '') return 0;
   const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n < 0) throw new HttpError(400, 'bad_cursor', `"${name}" must be a non-negative integer cursor`, name);
+  if (!Number.isSafeInteger(n) || n < 0)
+    throw new HttpError(400, 'bad_cursor', `"${name}" must be a non-negative integer cursor`, name);
   return n;
 }
 
@@ -24,7 +25,8 @@ export function pullRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     let limit = ctx.limits.pullLimit;
     if (limitRaw !== undefined) {
       limit = Number(limitRaw);
-      if (!Number.isSafeInteger(limit) || limit < 1) throw new HttpError(400, 'bad_limit', '"limit" must be a positive integer', 'limit');
+      if (!Number.isSafeInteger(limit) || limit < 1)
+        throw new HttpError(400, 'bad_limit', '"limit" must be a positive integer', 'limit');
       limit = Math.min(limit, ctx.limits.maxPullLimit);
     }
     const filter = parseFilter(c.req.query('types'), c.req.query('where'));

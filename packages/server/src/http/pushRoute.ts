@@ -12,12 +12,21 @@ import { readJson } from './readJson.js';
 export function pushRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
   app.post('/v1/push', async (c) => {
     const body = await readJson(c);
-    if (typeof body !== 'object' || body === null || !Array.isArray((body as { changes?: unknown }).changes)) {
+    if (
+      typeof body !== 'object' ||
+      body === null ||
+      !Array.isArray((body as { changes?: unknown }).changes)
+    ) {
       throw new HttpError(400, 'bad_request', 'body must be { "changes": [ ... ] }', 'changes');
     }
     const changes = (body as { changes: unknown[] }).changes;
     if (changes.length > ctx.limits.maxBatch) {
-      throw new HttpError(413, 'batch_too_large', `${changes.length} changes in one push; the limit is ${ctx.limits.maxBatch}`, 'changes');
+      throw new HttpError(
+        413,
+        'batch_too_large',
+        `${changes.length} changes in one push; the limit is ${ctx.limits.maxBatch}`,
+        'changes',
+      );
     }
     const { results, cursor } = await applyPush(ctx, c.get('user'), changes);
     const stored = results.some((r) => r.status !== 'rejected');

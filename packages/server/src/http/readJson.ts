@@ -8,6 +8,10 @@ export async function readJson(c: Context): Promise<unknown> {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new HttpError(400, 'bad_json', `request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`);
+    throw new HttpError(
+      400,
+      'bad_json',
+      `request body is not valid JSON: ${e instanceof Error ? e.message : String(e)}`,
+    );
   }
 }

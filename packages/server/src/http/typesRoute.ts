@@ -19,7 +19,12 @@ export function typesRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const def = await readJson(c);
     const name = c.req.param('name');
     if (typeof def !== 'object' || def === null || (def as { name?: unknown }).name !== name) {
-      throw new HttpError(400, 'bad_request', `body must be a type definition whose "name" is "${name}"`, 'name');
+      throw new HttpError(
+        400,
+        'bad_request',
+        `body must be a type definition whose "name" is "${name}"`,
+        'name',
+      );
     }
     return c.json(await ctx.types.define(user.tenant, def, mayDefine));
   });

@@ -44,7 +44,8 @@ export class RateLimiter {
   /** Bounded memory: forget buckets that have refilled (they behave exactly like new ones). */
   #evictFull(now: number): void {
     for (const [k, b] of this.#buckets) {
-      if (b.tokens + ((now - b.at) / 1000) * this.#opts.perSecond >= this.#opts.burst) this.#buckets.delete(k);
+      if (b.tokens + ((now - b.at) / 1000) * this.#opts.perSecond >= this.#opts.burst)
+        this.#buckets.delete(k);
     }
   }
 }

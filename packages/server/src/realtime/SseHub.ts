@@ -42,7 +42,9 @@ export class SseHub {
   constructor(storage: StorageEngine, heartbeatMs: number) {
     this.#storage = storage;
     this.#unlisten = storage.onCommit((b) => {
-      this.#chain = this.#chain.then(() => this.#dispatch(b)).catch((e: unknown) => console.error('[fieldsync] realtime fan-out failed', e));
+      this.#chain = this.#chain
+        .then(() => this.#dispatch(b))
+        .catch((e: unknown) => console.error('[fieldsync] realtime fan-out failed', e));
     });
     this.#timer = setInterval(() => this.#heartbeat(), heartbeatMs);
     this.#timer.unref();
@@ -76,13 +78,18 @@ export class SseHub {
   async #dispatch(b: CommittedBatch): Promise<void> {
     // A notification was lost (e.g. the LISTEN connection dropped): read the missed range from
     // storage for every tenant with streams, so no stream's cursor ever jumps over a write.
-    if (this.#lastTo !== undefined && b.from > this.#lastTo + 1) await this.#fillGap(this.#lastTo, b.from - 1);
+    if (this.#lastTo !== undefined && b.from > this.#lastTo + 1)
+      await this.#fillGap(this.#lastTo, b.from - 1);
     this.#lastTo = Math.max(this.#lastTo ?? 0, b.to);
     const subs = this.#byTenant.get(b.tenant);
     if (!subs || subs.size === 0) return;
     let rows = b.docs;
     if (!rows) {
-      const page = await this.#storage.pull(b.tenant, { since: b.from - 1, upTo: b.to, limit: b.to - b.from + 1 });
+      const page = await this.#storage.pull(b.tenant, {
+        since: b.from - 1,
+        upTo: b.to,
+        limit: b.to - b.from + 1,
+      });
       rows = page.docs;
     }
     // Streams with the same visibility key receive the same bytes: render and encode once per

@@ -20,7 +20,8 @@ const SSE_HEADERS = {
 const CRLF = Buffer.from('\r\n');
 
 /** One HTTP/1.1 chunk (`size CRLF data CRLF`) holding `data`. */
-const httpChunk = (data: Buffer): Buffer => Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, CRLF]);
+const httpChunk = (data: Buffer): Buffer =>
+  Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, CRLF]);
 
 /** The framed chunk of a Buffer shared by many streams (fan-out): framed once, written N times. */
 const framed = new WeakMap<Buffer, Buffer>();
@@ -52,12 +53,15 @@ export function nodeSink(res: ServerResponse): SseSink {
   // to, and `res.end()` still appends the final zero-length chunk.
   // (Only when nothing of this response waits in Node's own queue — e.g. behind a pipelined
   // earlier response — so the direct writes can never overtake the headers.)
-  const direct = socket !== null && res.chunkedEncoding && res.headersSent && res.writableLength === socket.writableLength;
+  const direct =
+    socket !== null && res.chunkedEncoding && res.headersSent && res.writableLength === socket.writableLength;
   return {
     write(chunk) {
       if (closed || res.destroyed) return false;
       if (direct && socket) {
-        socket.write(typeof chunk === 'string' ? httpChunk(Buffer.from(chunk)) : (framed.get(chunk) ?? frame(chunk)));
+        socket.write(
+          typeof chunk === 'string' ? httpChunk(Buffer.from(chunk)) : (framed.get(chunk) ?? frame(chunk)),
+        );
         return socket.writableLength <= MAX_BUFFERED_BYTES;
       }
       res.write(chunk);
@@ -76,7 +80,11 @@ export function nodeSink(res: ServerResponse): SseSink {
 }
 
 /** Portable sink over a web `ReadableStream` (other runtimes, `app.request()` in tests). */
-export function streamSink(): { sink: SseSink; body: ReadableStream<Uint8Array>; headers: Record<string, string> } {
+export function streamSink(): {
+  sink: SseSink;
+  body: ReadableStream<Uint8Array>;
+  headers: Record<string, string>;
+} {
   const enc = new TextEncoder();
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;

@@ -71,7 +71,8 @@ export class PostgresEngine implements StorageEngine {
 
   constructor(options: PostgresEngineOptions) {
     const schema = options.schema ?? 'fieldsync';
-    if (!IDENT.test(schema)) throw new Error(`invalid schema name "${schema}" (lowercase letters, digits, _)`);
+    if (!IDENT.test(schema))
+      throw new Error(`invalid schema name "${schema}" (lowercase letters, digits, _)`);
     this.schema = schema;
     this.#url = options.url;
     this.#channel = `fieldsync_${schema}`;
@@ -259,7 +260,9 @@ export class PostgresEngine implements StorageEngine {
   }
 
   async head(): Promise<number> {
-    const res = await this.#pool.query<{ value: string }>(`SELECT value FROM ${this.schema}.meta WHERE key = 'seq'`);
+    const res = await this.#pool.query<{ value: string }>(
+      `SELECT value FROM ${this.schema}.meta WHERE key = 'seq'`,
+    );
     return Number(res.rows[0]?.value ?? 0);
   }
 

@@ -122,7 +122,9 @@ export class SqliteEngine implements StorageEngine {
       getDocs: this.#db.prepare(
         'SELECT rowid, id, type, seq, deleted, state, view FROM docs INDEXED BY docs_h WHERE h IN (SELECT value FROM json_each(?)) AND tenant = ?',
       ),
-      knownChanges: this.#db.prepare('SELECT id FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))'),
+      knownChanges: this.#db.prepare(
+        'SELECT id FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))',
+      ),
       head: this.#db.prepare("SELECT value FROM meta WHERE key = 'seq'"),
     };
     const background = options.backgroundCheckpoints !== false;
@@ -188,7 +190,8 @@ export class SqliteEngine implements StorageEngine {
     try {
       if (this.#failure) throw this.#failure;
       const known = new Set<string>();
-      if (changeIds.length > 0) for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(changeIds))) known.add(r.id);
+      if (changeIds.length > 0)
+        for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(changeIds))) known.add(r.id);
       const docs = new Map<string, StoredDoc>();
       if (docIds.length > 0) {
         for (const id of docIds) hashes.set(id, docKeyHash(this.#hashBase, tenant, id));
@@ -202,9 +205,12 @@ export class SqliteEngine implements StorageEngine {
       // The writer verifies exactly what was read here, so a plan may only write what it asked for.
       const askedDocs = new Set(docIds);
       const askedChanges = new Set(changeIds);
-      for (const d of out.docs) if (!askedDocs.has(d.id)) throw new Error(`plan wrote document "${d.id}" that was not in the request`);
+      for (const d of out.docs)
+        if (!askedDocs.has(d.id))
+          throw new Error(`plan wrote document "${d.id}" that was not in the request`);
       for (const c of out.changes) {
-        if (!askedChanges.has(c.id) || known.has(c.id)) throw new Error(`plan wrote change "${c.id}" that was not requested or is already stored`);
+        if (!askedChanges.has(c.id) || known.has(c.id))
+          throw new Error(`plan wrote change "${c.id}" that was not requested or is already stored`);
       }
       if (out.docs.length === 0) {
         p.resolve({ docs: [], cursor: this.#stmt.head.get()?.value ?? 0 });
@@ -218,7 +224,16 @@ export class SqliteEngine implements StorageEngine {
     const keys: string[] = [];
     for (const d of out.docs) {
       const [rowid, seq] = read.get(d.id) ?? [0, 0];
-      docs.push(rowid, seq, d.id, hashes.get(d.id) ?? docKeyHash(this.#hashBase, tenant, d.id), d.type, d.deleted ? 1 : 0, d.state, d.view);
+      docs.push(
+        rowid,
+        seq,
+        d.id,
+        hashes.get(d.id) ?? docKeyHash(this.#hashBase, tenant, d.id),
+        d.type,
+        d.deleted ? 1 : 0,
+        d.state,
+        d.view,
+      );
       keys.push(key(tenant, d.id));
     }
     const changes: string[] = [];
@@ -231,7 +246,11 @@ export class SqliteEngine implements StorageEngine {
     if (this.#inFlight || this.#planned.length === 0) return;
     let n = 0;
     let take = 0;
-    while (take < this.#planned.length && (take === 0 || n + this.#planned[take]!.docs.length <= MAX_GROUP_DOCS)) n += this.#planned[take++]!.docs.length;
+    while (
+      take < this.#planned.length &&
+      (take === 0 || n + this.#planned[take]!.docs.length <= MAX_GROUP_DOCS)
+    )
+      n += this.#planned[take++]!.docs.length;
     this.#inFlight = this.#planned.slice(0, take);
     this.#planned = this.#planned.slice(take);
     if (this.#main.wants(n)) {
@@ -251,12 +270,24 @@ export class SqliteEngine implements StorageEngine {
     for (const g of group) for (const k of g.keys) this.#busy.delete(k);
     const retry: Pending[] = [];
     group.forEach((g, i) => {
-      const o: WriteOutcome | undefined = 'groupError' in m ? { error: m.groupError, ...(m.code ? { code: m.code } : {}) } : m.outcomes[i];
+      const o: WriteOutcome | undefined =
+        'groupError' in m ? { error: m.groupError, ...(m.code ? { code: m.code } : {}) } : m.outcomes[i];
       if (o && 'to' in o) this.#committed(g, o.to);
       else if (o && 'conflict' in o) {
-        if (++g.p.conflicts >= MAX_CONFLICTS) g.p.reject(new Error('the documents kept changing under this push (another process writes the same database); retry later'));
+        if (++g.p.conflicts >= MAX_CONFLICTS)
+          g.p.reject(
+            new Error(
+              'the documents kept changing under this push (another process writes the same database); retry later',
+            ),
+          );
         else retry.push(g.p);
-      } else g.p.reject(Object.assign(new Error(o?.error ?? 'the SQLite writer returned no outcome'), o?.code ? { code: o.code } : {}));
+      } else
+        g.p.reject(
+          Object.assign(
+            new Error(o?.error ?? 'the SQLite writer returned no outcome'),
+            o?.code ? { code: o.code } : {},
+          ),
+        );
     });
     this.#send();
     this.#waiting.unshift(...retry);
@@ -315,7 +346,8 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async getDoc(tenant: string, id: string): Promise<StoredDoc | undefined> {
-    for (const r of this.#stmt.getDocs.all(JSON.stringify([docKeyHash(this.#hashBase, tenant, id)]), tenant)) if (r.id === id) return toDoc(r);
+    for (const r of this.#stmt.getDocs.all(JSON.stringify([docKeyHash(this.#hashBase, tenant, id)]), tenant))
+      if (r.id === id) return toDoc(r);
     return undefined;
   }
 

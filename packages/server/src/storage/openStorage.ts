@@ -4,7 +4,15 @@ import { SqliteEngine } from './SqliteEngine.js';
 import type { StorageEngine } from './StorageEngine.js';
 
 /** `{ postgres: url }` selects PostgreSQL; otherwise SQLite in `data` (default `./data`). */
-export function openStorage(o: { postgres?: string; schema?: string; data?: string; synchronous?: 'FULL' | 'NORMAL' }): StorageEngine {
+export function openStorage(o: {
+  postgres?: string;
+  schema?: string;
+  data?: string;
+  synchronous?: 'FULL' | 'NORMAL';
+}): StorageEngine {
   if (o.postgres) return new PostgresEngine({ url: o.postgres, ...(o.schema ? { schema: o.schema } : {}) });
-  return new SqliteEngine({ file: join(o.data ?? './data', 'fieldsync.sqlite'), ...(o.synchronous ? { synchronous: o.synchronous } : {}) });
+  return new SqliteEngine({
+    file: join(o.data ?? './data', 'fieldsync.sqlite'),
+    ...(o.synchronous ? { synchronous: o.synchronous } : {}),
+  });
 }

@@ -31,7 +31,10 @@ parentPort.on('message', () => { clearInterval(timer); try { db.pragma('wal_chec
  */
 export function startCheckpointer(file: string, onFailure: () => void): Worker | undefined {
   try {
-    const w = new Worker(CHECKPOINT_WORKER, { eval: true, workerData: { file, from: import.meta.url, interval: CHECKPOINT_INTERVAL_MS } });
+    const w = new Worker(CHECKPOINT_WORKER, {
+      eval: true,
+      workerData: { file, from: import.meta.url, interval: CHECKPOINT_INTERVAL_MS },
+    });
     w.on('error', (e) => {
       console.error('[fieldsync] SQLite checkpoint worker failed', e);
       onFailure();

@@ -40,21 +40,27 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
  * database's secret hash base.
  */
 export function openLayout(db: Database.Database): number {
-  return db.transaction((): number => {
-    const hasDocs = db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs'").get() !== undefined;
-    const layout = () => db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'layout'").get()?.value;
-    if (hasDocs && layout() !== LAYOUT) {
-      throw new Error(
-        `this SQLite database was written by an older fieldsync server (table layout ${layout() ?? 1}, this server needs ${LAYOUT}); ` +
-          'pre-1.0 data directories are not migrated: start with an empty --data directory and let clients push again',
+  return db
+    .transaction((): number => {
+      const hasDocs =
+        db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs'").get() !== undefined;
+      const layout = () =>
+        db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'layout'").get()?.value;
+      if (hasDocs && layout() !== LAYOUT) {
+        throw new Error(
+          `this SQLite database was written by an older fieldsync server (table layout ${layout() ?? 1}, this server needs ${LAYOUT}); ` +
+            'pre-1.0 data directories are not migrated: start with an empty --data directory and let clients push again',
+        );
+      }
+      db.exec(SCHEMA);
+      const put = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
+      put.run('layout', LAYOUT);
+      put.run('hash_base', newHashBase());
+      return (
+        db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'hash_base'").get()?.value ?? 0
       );
-    }
-    db.exec(SCHEMA);
-    const put = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
-    put.run('layout', LAYOUT);
-    put.run('hash_base', newHashBase());
-    return db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'hash_base'").get()?.value ?? 0;
-  }).immediate();
+    })
+    .immediate();
 }
 
 export const toDoc = (r: DocRow): StoredDoc => ({

@@ -17,7 +17,8 @@ import { TYPES_COLLECTION } from './renderDelta.js';
  * Storage id of one type definition inside the `_types` system collection: one immutable row per
  * (name, version, definition hash), so every version and every concurrent definition is kept.
  */
-export const typeDocId = (def: TypeDef): string => `${TYPES_COLLECTION}/${def.name}/${def.version}/${typeHash(def)}`;
+export const typeDocId = (def: TypeDef): string =>
+  `${TYPES_COLLECTION}/${def.name}/${def.version}/${typeHash(def)}`;
 
 const schemaToHttp = (e: unknown, code: string): unknown =>
   e instanceof SchemaError ? new HttpError(422, code, e.message, e.path || undefined) : e;
@@ -89,27 +90,43 @@ export class TypeRegistry {
    * changes, stored documents at that version are re-expressed in the new choice in the same
    * transaction.
    */
-  async define(tenant: string, raw: unknown, mayDefine: boolean): Promise<{ cursor: number; changed: boolean }> {
+  async define(
+    tenant: string,
+    raw: unknown,
+    mayDefine: boolean,
+  ): Promise<{ cursor: number; changed: boolean }> {
     try {
       validateType(raw as TypeDef);
     } catch (e) {
       throw schemaToHttp(e, 'invalid_type');
     }
     const def = raw as TypeDef;
-    if (def.name.startsWith('_')) throw new HttpError(422, 'reserved_type', `type names starting with "_" are reserved`, 'name');
+    if (def.name.startsWith('_'))
+      throw new HttpError(422, 'reserved_type', `type names starting with "_" are reserved`, 'name');
     let reg = await this.registry(tenant);
     if (reg.byTypeHash(typeHash(def))) return { cursor: await this.#storage.head(), changed: false };
     if (!mayDefine) throw new HttpError(403, 'forbidden', 'you may not define or change types');
     const latest = reg.get(def.name);
     if (def.version === 1) {
-      if (def.migrations?.length) throw new HttpError(422, 'invalid_migration', 'version 1 has no migrations', 'migrations');
+      if (def.migrations?.length)
+        throw new HttpError(422, 'invalid_migration', 'version 1 has no migrations', 'migrations');
       if (latest) {
-        throw new HttpError(409, 'type_version', `type "${def.name}" already exists (version ${latest.version}); change it with a migration to version ${latest.version + 1}`, 'version');
+        throw new HttpError(
+          409,
+          'type_version',
+          `type "${def.name}" already exists (version ${latest.version}); change it with a migration to version ${latest.version + 1}`,
+          'version',
+        );
       }
     } else {
       const prev = reg.get(def.name, def.version - 1);
       if (!prev) {
-        throw new HttpError(409, 'type_version', `type "${def.name}" has no version ${def.version - 1} here (latest: ${latest?.version ?? 'none'}); define versions in order`, 'version');
+        throw new HttpError(
+          409,
+          'type_version',
+          `type "${def.name}" has no version ${def.version - 1} here (latest: ${latest?.version ?? 'none'}); define versions in order`,
+          'version',
+        );
       }
       try {
         validateMigration(prev, def);
@@ -118,35 +135,50 @@ export class TypeRegistry {
       }
     }
     if (latest && def.version < latest.version) {
-      throw new HttpError(409, 'type_version', `type "${def.name}" is already at version ${latest.version}; version ${def.version} cannot be redefined`, 'version');
+      throw new HttpError(
+        409,
+        'type_version',
+        `type "${def.name}" is already at version ${latest.version}; version ${def.version} cannot be redefined`,
+        'version',
+      );
     }
     const before = latest && latest.version === def.version ? latest : undefined;
     // A concurrent definition may win the deterministic pick: find the documents to rebase.
     const trial = await this.#load(tenant);
     trial.add(def);
     const after = trial.get(def.name, def.version);
-    const rebase = before && after && typeHash(after) !== typeHash(before) ? await this.#docIds(tenant, def.name) : [];
+    const rebase =
+      before && after && typeHash(after) !== typeHash(before) ? await this.#docIds(tenant, def.name) : [];
     const id = typeDocId(def);
     // The versions below it, when they are server-configured types rather than rows, are written
     // as rows first: a device must be able to receive the whole chain from the log.
     const below = def.version > 1 ? trial.path(def.name, 0, def.version - 1) : [];
     const rows = [...below, def].map((d) => ({ id: typeDocId(d), json: JSON.stringify(d) }));
-    const res = await this.#storage.commit({ tenant, changeIds: [], docIds: [...rows.map((r) => r.id), ...rebase] }, (loaded) => {
-      if (loaded.docs.has(id)) return { docs: [], changes: [] };
-      const docs = rows
-        .filter((r) => !loaded.docs.has(r.id))
-        .map((r) => ({ id: r.id, type: TYPES_COLLECTION, deleted: false, state: r.json, view: r.json }));
-      for (const docId of rebase) {
-        const row = loaded.docs.get(docId);
-        if (!row || !before) continue;
-        const state = docFromJSON(JSON.parse(row.state));
-        if (state.v !== def.version) continue;
-        const next = trial.rebaseDoc(state, before);
-        const view = JSON.stringify(materialize(next, trial.get(def.name, next.v)));
-        docs.push({ id: docId, type: row.type, deleted: row.deleted, state: JSON.stringify(docToJSON(next)), view });
-      }
-      return { docs, changes: [] };
-    });
+    const res = await this.#storage.commit(
+      { tenant, changeIds: [], docIds: [...rows.map((r) => r.id), ...rebase] },
+      (loaded) => {
+        if (loaded.docs.has(id)) return { docs: [], changes: [] };
+        const docs = rows
+          .filter((r) => !loaded.docs.has(r.id))
+          .map((r) => ({ id: r.id, type: TYPES_COLLECTION, deleted: false, state: r.json, view: r.json }));
+        for (const docId of rebase) {
+          const row = loaded.docs.get(docId);
+          if (!row || !before) continue;
+          const state = docFromJSON(JSON.parse(row.state));
+          if (state.v !== def.version) continue;
+          const next = trial.rebaseDoc(state, before);
+          const view = JSON.stringify(materialize(next, trial.get(def.name, next.v)));
+          docs.push({
+            id: docId,
+            type: row.type,
+            deleted: row.deleted,
+            state: JSON.stringify(docToJSON(next)),
+            view,
+          });
+        }
+        return { docs, changes: [] };
+      },
+    );
     this.#cache.delete(tenant);
     reg = await this.registry(tenant);
     return { cursor: res.cursor, changed: reg.byTypeHash(typeHash(def)) !== undefined };
@@ -161,7 +193,7 @@ export class TypeRegistry {
 
   /** Visits every stored row of one type of the tenant, in sequence order. */
   async #eachOfType(tenant: string, type: string, visit: (row: StoredDoc) => void): Promise<void> {
-    for (let since = 0; ; ) {
+    for (let since = 0; ;) {
       const page = await this.#storage.pull(tenant, { since, limit: 5000, types: [type] });
       for (const row of page.docs) if (row.type === type) visit(row);
       if (!page.more) break;

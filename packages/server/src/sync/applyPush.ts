@@ -35,13 +35,15 @@ export interface PushContext {
   permissions: Permissions | undefined;
 }
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Envelope check before anything else: a malformed entry is rejected, its neighbours proceed. */
 function envelopeProblem(c: unknown): { message: string; path: string } | undefined {
   if (!isRecord(c)) return { message: 'a change must be a JSON object', path: '' };
   for (const k of ['id', 'doc', 'type'] as const) {
-    if (typeof c[k] !== 'string' || c[k] === '') return { message: `"${k}" must be a non-empty string`, path: k };
+    if (typeof c[k] !== 'string' || c[k] === '')
+      return { message: `"${k}" must be a non-empty string`, path: k };
   }
   if (!isStamp(c['stamp'])) return { message: '"stamp" is not a valid HLC stamp', path: 'stamp' };
   if (typeof c['v'] !== 'number') return { message: '"v" (type version) must be a number', path: 'v' };
@@ -89,12 +91,22 @@ export async function applyPush(
     const problem = envelopeProblem(raw);
     const id = isRecord(raw) && typeof raw['id'] === 'string' ? raw['id'] : `#${i}`;
     if (problem) {
-      results[i] = reject(id, 'bad_change', problem.message, `changes[${i}]${problem.path ? '.' + problem.path : ''}`);
+      results[i] = reject(
+        id,
+        'bad_change',
+        problem.message,
+        `changes[${i}]${problem.path ? '.' + problem.path : ''}`,
+      );
       continue;
     }
     const c = raw as unknown as Change;
     if (c.type === TYPES_COLLECTION || c.type.startsWith('_')) {
-      results[i] = reject(c.id, 'reserved_type', `"${c.type}" is a system collection; define types with PUT /v1/types/:name`, `changes[${i}].type`);
+      results[i] = reject(
+        c.id,
+        'reserved_type',
+        `"${c.type}" is a system collection; define types with PUT /v1/types/:name`,
+        `changes[${i}].type`,
+      );
       continue;
     }
     if (!defs.has(c.type)) defs.set(c.type, registry.get(c.type));
@@ -116,7 +128,11 @@ export async function applyPush(
   }
 
   const commit = await ctx.storage.commit(
-    { tenant: user.tenant, changeIds: valid.map((x) => x.c.id), docIds: [...new Set(valid.map((x) => x.c.doc))] },
+    {
+      tenant: user.tenant,
+      changeIds: valid.map((x) => x.c.id),
+      docIds: [...new Set(valid.map((x) => x.c.doc))],
+    },
     (loaded): CommitPlan => {
       // The plan may run again if the engine retries; start from a clean slate each time.
       for (const { i } of valid) results[i] = undefined;
@@ -149,7 +165,10 @@ export async function applyPush(
       return { docs, changes: accepted };
     },
   );
-  return { results: results.map((r, i) => r ?? reject(`#${i}`, 'internal', 'change was not processed')), cursor: commit.cursor };
+  return {
+    results: results.map((r, i) => r ?? reject(`#${i}`, 'internal', 'change was not processed')),
+    cursor: commit.cursor,
+  };
 }
 
 function mergeOne(
@@ -164,11 +183,23 @@ function mergeOne(
 ): ChangeResult {
   let w = work.get(c.doc);
   if (!w && stored) {
-    w = { type: stored.type, def, doc: docFromJSON(JSON.parse(stored.state)), before: stored, touched: false, applied: [] };
+    w = {
+      type: stored.type,
+      def,
+      doc: docFromJSON(JSON.parse(stored.state)),
+      before: stored,
+      touched: false,
+      applied: [],
+    };
     work.set(c.doc, w);
   }
   if (w && w.type !== c.type) {
-    return reject(c.id, 'type_mismatch', `document "${c.doc}" is a "${w.type}", not a "${c.type}"`, `changes[${i}].type`);
+    return reject(
+      c.id,
+      'type_mismatch',
+      `document "${c.doc}" is a "${w.type}", not a "${c.type}"`,
+      `changes[${i}].type`,
+    );
   }
   const writeRule = rulesFor(perms, c.type).write;
   if (writeRule && w?.before && !writeRule(user, JSON.parse(w.before.view) as DocView)) {
@@ -183,7 +214,8 @@ function mergeOne(
     // lands in its new name), then validates and merges: old-version changes are never dropped.
     next = registry.applyChange(w?.doc, c);
   } catch (e) {
-    if (e instanceof ValidationError) return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`);
+    if (e instanceof ValidationError)
+      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`);
     if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
     if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
     // Not a typed validation error: the merge itself failed and may have left `w.doc` half
@@ -197,11 +229,21 @@ function mergeOne(
         if (doc) w.doc = doc;
       }
     }
-    return reject(c.id, 'merge_failed', `change could not be merged: ${e instanceof Error ? e.message : String(e)}`, `changes[${i}]`);
+    return reject(
+      c.id,
+      'merge_failed',
+      `change could not be merged: ${e instanceof Error ? e.message : String(e)}`,
+      `changes[${i}]`,
+    );
   }
   if (writeRule && !writeRule(user, materialize(next, registry.get(c.type, next.v) ?? def) as DocView)) {
     if (w && snapshot !== undefined) w.doc = docFromJSON(JSON.parse(snapshot));
-    return reject(c.id, 'forbidden', `the change would put document "${c.doc}" outside what you may write`, `changes[${i}]`);
+    return reject(
+      c.id,
+      'forbidden',
+      `the change would put document "${c.doc}" outside what you may write`,
+      `changes[${i}]`,
+    );
   }
   if (w) {
     w.doc = next;

@@ -24,7 +24,12 @@ export interface Delta {
  * id it might hold; a device that never had it ignores the record. Only ids within the reader's
  * own tenant can appear here, never content.
  */
-export function renderDelta(rows: readonly StoredDoc[], vis: Visibility, sendGone: boolean, afterSeq = 0): Delta {
+export function renderDelta(
+  rows: readonly StoredDoc[],
+  vis: Visibility,
+  sendGone: boolean,
+  afterSeq = 0,
+): Delta {
   const out: Delta = { docs: [], gone: [], types: [] };
   for (const row of rows) {
     if (row.seq <= afterSeq) continue;

@@ -1,4 +1,11 @@
-import type { CommitBatch, LiveState, LoadedState, StorageAdapter, StoredChange, StoredDoc } from '../StorageAdapter.js';
+import type {
+  CommitBatch,
+  LiveState,
+  LoadedState,
+  StorageAdapter,
+  StoredChange,
+  StoredDoc,
+} from '../StorageAdapter.js';
 
 /**
  * Keeps everything in this process. Useful for tests, ephemeral caches and benchmarks; passing
@@ -33,13 +40,16 @@ export class MemoryStorage implements StorageAdapter {
     this.closed = false;
     if (this.live) this.detach(this.live);
     const docs: StoredDoc[] = [];
-    for (const [collection, m] of this.docs) for (const [id, state] of m) docs.push({ collection, id, state });
+    for (const [collection, m] of this.docs)
+      for (const [id, state] of m) docs.push({ collection, id, state });
     const ids = [...this.outbox.keys()].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return {
       docs,
       outbox: ids.map((id): StoredChange => {
         const rejected = this.rejected.get(id);
-        return rejected === undefined ? { id, change: this.outbox.get(id) } : { id, change: this.outbox.get(id), rejected };
+        return rejected === undefined
+          ? { id, change: this.outbox.get(id) }
+          : { id, change: this.outbox.get(id), rejected };
       }),
       meta: new Map(this.meta),
     };

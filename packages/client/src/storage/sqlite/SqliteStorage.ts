@@ -29,15 +29,27 @@ export class SqliteStorage implements StorageAdapter {
       CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL) WITHOUT ROWID;
     `);
     this.db = db;
-    const docs = (db.prepare('SELECT c, id, state FROM docs').all() as Array<{ c: string; id: string; state: string }>).map((r) => ({
+    const docs = (
+      db.prepare('SELECT c, id, state FROM docs').all() as Array<{ c: string; id: string; state: string }>
+    ).map((r) => ({
       collection: r.c,
       id: r.id,
       state: JSON.parse(r.state) as unknown,
     }));
-    const outbox = (db.prepare('SELECT id, change, rejected FROM outbox ORDER BY id').all() as Array<{ id: string; change: string; rejected: string | null }>).map(
-      (r): StoredChange => (r.rejected === null ? { id: r.id, change: JSON.parse(r.change) } : { id: r.id, change: JSON.parse(r.change), rejected: r.rejected }),
+    const outbox = (
+      db.prepare('SELECT id, change, rejected FROM outbox ORDER BY id').all() as Array<{
+        id: string;
+        change: string;
+        rejected: string | null;
+      }>
+    ).map((r): StoredChange =>
+      r.rejected === null
+        ? { id: r.id, change: JSON.parse(r.change) }
+        : { id: r.id, change: JSON.parse(r.change), rejected: r.rejected },
     );
-    const meta = new Map((db.prepare('SELECT k, v FROM meta').all() as Array<{ k: string; v: string }>).map((r) => [r.k, r.v]));
+    const meta = new Map(
+      (db.prepare('SELECT k, v FROM meta').all() as Array<{ k: string; v: string }>).map((r) => [r.k, r.v]),
+    );
     return { docs, outbox, meta };
   }
 
@@ -53,7 +65,8 @@ export class SqliteStorage implements StorageAdapter {
     db.transaction(() => {
       for (const d of batch.docs ?? []) putDoc.run(d.collection, d.id, JSON.stringify(d.state));
       for (const d of batch.deleteDocs ?? []) delDoc.run(d.collection, d.id);
-      for (const c of batch.outboxAdd ?? []) addChange.run(c.id, JSON.stringify(c.change), c.rejected ?? null);
+      for (const c of batch.outboxAdd ?? [])
+        addChange.run(c.id, JSON.stringify(c.change), c.rejected ?? null);
       for (const id of batch.outboxRemove ?? []) delChange.run(id);
       for (const r of batch.outboxReject ?? []) reject.run(r.reason, r.id);
       for (const [k, v] of batch.meta ?? []) putMeta.run(k, v);
