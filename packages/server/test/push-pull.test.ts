@@ -119,6 +119,10 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
     const res = await anna.push([{ ...c, id: future, stamp: future }]);
     expect(res.status).toBe(422);
     expect(res.body.results[0]?.error?.code).toBe('clock_drift');
+    // Whose clock: the server's, which the device is compared with (not "local time").
+    expect(res.body.results[0]?.error?.message).toMatch(
+      /^stamp \S+ is \d+ ms ahead of the server's clock \(max 300000 ms\)/,
+    );
   });
 
   it('rejects a change to a document of another type', async () => {

@@ -132,7 +132,10 @@ export async function applyPush(
       ctx.clock.receive(c.stamp);
     } catch (e) {
       if (e instanceof ClockDriftError) {
-        results[i] = reject(c.id, 'clock_drift', e.message, `changes[${i}].stamp`);
+        // Core's message speaks of "local time"; here local is the server, and the device
+        // reading this needs to know whose clock is compared (its own is likely wrong).
+        const message = `stamp ${e.remote} is ${e.driftMs} ms ahead of the server's clock (max ${ctx.clock.maxDrift} ms): check the device's clock`;
+        results[i] = reject(c.id, 'clock_drift', message, `changes[${i}].stamp`);
         continue;
       }
       throw e;
