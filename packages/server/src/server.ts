@@ -55,7 +55,7 @@ export async function createContext(o: ServerOptions): Promise<ServerContext> {
     permissions: o.permissions,
     limits,
     rate: new RateLimiter(limits.rate),
-    hub: new SseHub(o.storage, o.heartbeatMs ?? 15_000),
+    hub: new SseHub(o.storage, o.heartbeatMs ?? 15_000, limits.maxPageBytes),
   };
 }
 

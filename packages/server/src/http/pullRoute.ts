@@ -32,7 +32,8 @@ export function pullRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const filter = parseFilter(c.req.query('types'), c.req.query('where'));
     const vis = new Visibility(user, filter, ctx.permissions);
     const types = filter.types ? [...filter.types, TYPES_COLLECTION] : undefined;
-    const page = await ctx.storage.pull(user.tenant, types ? { since, limit, types } : { since, limit });
+    const q = { since, limit, maxBytes: ctx.limits.maxPageBytes };
+    const page = await ctx.storage.pull(user.tenant, types ? { ...q, types } : q);
     const delta = renderDelta(page.docs, vis, since > 0);
     return c.body(deltaJSON(delta, page.cursor, page.more), 200, { 'content-type': 'application/json' });
   });
