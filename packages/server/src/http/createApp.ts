@@ -6,6 +6,7 @@ import { eventsRoute } from './eventsRoute.js';
 import { HttpError } from './HttpError.js';
 import { pullRoute } from './pullRoute.js';
 import { pushRoute } from './pushRoute.js';
+import { storeHeadersMiddleware } from './storeHeaders.js';
 import { typesRoute } from './typesRoute.js';
 
 /** Version of the wire protocol served under `/v1` (docs/protocol.md). */
@@ -31,6 +32,8 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
 
+  // First, so that it wraps every response: errors, 401s, 404s and health included.
+  app.use('*', storeHeadersMiddleware(ctx));
   app.get('/v1/health', async (c) => {
     const head = await ctx.storage.head();
     return c.json({
@@ -38,6 +41,7 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
       protocol: PROTOCOL_VERSION,
       engine: ctx.storage.kind,
       cursor: head,
+      epoch: ctx.storage.epoch(),
       streams: ctx.hub.size,
     });
   });
