@@ -13,13 +13,17 @@ import { pgReachable } from './pgTest.js';
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');
 
-/** The three store headers of a response, checked for shape. */
-function store(res: Response): { epoch: string; head: number; time: number } {
+/**
+ * The store headers of a response, checked for shape. An anonymous response (no valid token)
+ * carries no head: the head is the caller's tenant's.
+ */
+function store(res: Response, known = true): { epoch: string; head: number; time: number } {
   const epoch = res.headers.get('fieldsync-epoch');
   const head = res.headers.get('fieldsync-head');
   const time = res.headers.get('fieldsync-time');
   expect(epoch, 'Fieldsync-Epoch').toMatch(/^[A-Za-z0-9_-]{22}$/);
-  expect(head, 'Fieldsync-Head').toMatch(/^\d+$/);
+  if (known) expect(head, 'Fieldsync-Head').toMatch(/^\d+$/);
+  else expect(head, 'no Fieldsync-Head for an anonymous caller').toBeNull();
   expect(time, 'Fieldsync-Time').toMatch(/^\d+$/);
   return { epoch: epoch!, head: Number(head), time: Number(time) };
 }
@@ -37,10 +41,10 @@ describe.each(engines)('every response carries the store epoch, head and time (%
   it('on success, on every kind of error, on health and on the SSE stream; head never below a cursor handed out', async () => {
     const before = Date.now();
     const health = await fetch(`${srv.url}/v1/health`);
-    const h = store(health);
+    const h = store(health, false);
     expect(h.time).toBeGreaterThanOrEqual(before);
     expect(h.time).toBeLessThanOrEqual(Date.now());
-    expect(((await health.json()) as { epoch: string }).epoch).toBe(h.epoch);
+    expect(store(await fetch(`${srv.url}/v1/health`, { headers: auth() })).head).toBe(0);
 
     const peer = new CorePeer(srv.url, token, 'anna-dev1');
     const c = peer.change(undefined, [{ op: 'set', path: ['title'], value: 'Pump' }]);
@@ -52,40 +56,61 @@ describe.each(engines)('every response carries the store epoch, head and time (%
     const pushed = (await push.json()) as { cursor: number };
     expect(push.status).toBe(200);
     expect(store(push).head).toBeGreaterThanOrEqual(pushed.cursor);
+    expect(store(await fetch(`${srv.url}/v1/health`, { headers: auth() })).head).toBe(pushed.cursor);
+
+    // Another tenant's writes do not move this tenant's head (it would reveal their volume).
+    const other = new CorePeer(srv.url, await srv.token('zed', 'other'), 'zed-dev1');
+    await other.push([other.change(undefined, [{ op: 'set', path: ['title'], value: 'x' }])]);
+    expect(store(await fetch(`${srv.url}/v1/pull?since=0`, { headers: auth() })).head).toBe(pushed.cursor);
 
     const pull = await fetch(`${srv.url}/v1/pull?since=0`, { headers: auth() });
     const page = (await pull.json()) as { cursor: number };
     expect(store(pull)).toMatchObject({ epoch: h.epoch });
     expect(store(pull).head).toBeGreaterThanOrEqual(page.cursor);
 
-    const errors: Array<[Promise<Response>, number]> = [
-      [fetch(`${srv.url}/v1/pull`), 401],
-      [fetch(`${srv.url}/v1/pull`, { headers: { authorization: 'Bearer nope' } }), 401],
-      [fetch(`${srv.url}/v1/nothing`, { headers: auth() }), 404],
-      [fetch(`${srv.url}/v1/push`, { method: 'POST', headers: auth(), body: '{' }), 400],
-      [fetch(`${srv.url}/v1/pull?since=-1`, { headers: auth() }), 400],
-      [fetch(`${srv.url}/v1/push`, { method: 'POST', headers: auth(), body: 'x'.repeat(20_000) }), 413],
+    for (const res of [
+      await fetch(`${srv.url}/v1/pull`),
+      await fetch(`${srv.url}/v1/pull`, { headers: { authorization: 'Bearer nope' } }),
+    ]) {
+      expect(res.status).toBe(401);
+      expect(store(res, false).epoch).toBe(h.epoch);
+    }
+    // (Requests are made one at a time: a 413 closes its connection.)
+    const errors: Array<[() => Promise<Response>, number, boolean]> = [
+      [() => fetch(`${srv.url}/v1/nothing`, { headers: auth() }), 404, true],
+      [() => fetch(`${srv.url}/v1/push`, { method: 'POST', headers: auth(), body: '{' }), 400, true],
+      [() => fetch(`${srv.url}/v1/pull?since=-1`, { headers: auth() }), 400, true],
+      // An oversized body is refused before the token is read: no tenant, no head.
       [
-        fetch(`${srv.url}/v1/push`, {
-          method: 'POST',
-          headers: auth(),
-          body: JSON.stringify({ changes: [1, 2, 3, 4] }),
-        }),
+        () => fetch(`${srv.url}/v1/push`, { method: 'POST', headers: auth(), body: 'x'.repeat(20_000) }),
         413,
+        false,
       ],
       [
-        fetch(`${srv.url}/v1/push`, {
-          method: 'POST',
-          headers: auth(),
-          body: JSON.stringify({ changes: [{ id: 'x' }] }),
-        }),
+        () =>
+          fetch(`${srv.url}/v1/push`, {
+            method: 'POST',
+            headers: auth(),
+            body: JSON.stringify({ changes: [1, 2, 3, 4] }),
+          }),
+        413,
+        true,
+      ],
+      [
+        () =>
+          fetch(`${srv.url}/v1/push`, {
+            method: 'POST',
+            headers: auth(),
+            body: JSON.stringify({ changes: [{ id: 'x' }] }),
+          }),
         422,
+        true,
       ],
     ];
-    for (const [req, status] of errors) {
-      const res = await req;
+    for (const [req, status, known] of errors) {
+      const res = await req();
       expect(res.status).toBe(status);
-      expect(store(res).epoch).toBe(h.epoch);
+      expect(store(res, known).epoch).toBe(h.epoch);
       const body = (await res.json()) as { error?: { code: string }; results?: unknown[] };
       expect(body.error?.code ?? body.results?.length).toBeTruthy();
     }
@@ -98,7 +123,7 @@ describe.each(engines)('every response carries the store epoch, head and time (%
         epoch: string;
         head: number;
       };
-      expect(ready).toEqual({ cursor: page.cursor, epoch: h.epoch, head: page.cursor });
+      expect(ready).toEqual({ cursor: pushed.cursor, epoch: h.epoch, head: pushed.cursor });
     } finally {
       await sse.close();
     }
@@ -178,6 +203,7 @@ describe('the epoch is persisted with the store and differs between stores', () 
       });
     const s1 = await start();
     const e1 = (await fetch(`${s1.url}/v1/health`)).headers.get('fieldsync-epoch');
+    expect(e1).toBeTruthy();
     await s1.close();
     const s2 = await start();
     const token = await signToken(SECRET, { user: 'a', tenant: 't' });

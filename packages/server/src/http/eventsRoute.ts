@@ -21,7 +21,7 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const since = parseCursor(c.req.header('last-event-id') ?? c.req.query('since'), 'since');
     const filter = parseFilter(c.req.query('types'), c.req.query('where'));
     await checkHistory(ctx, since);
-    const headers = await storeHeaders(ctx);
+    const headers = await storeHeaders(ctx, user.tenant);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     let sink: SseSink;
     let response: Response;
@@ -73,7 +73,7 @@ async function catchUp(ctx: ServerContext, s: Subscriber, types: string[] | unde
       s.write(sseEvent('sync', page.cursor, deltaJSON(delta, page.cursor)));
     if (!page.more) break;
   }
-  const head = Math.max(s.cursor, await ctx.storage.head());
+  const head = Math.max(s.cursor, await ctx.storage.tenantHead(s.tenant));
   s.write(
     sseEvent('ready', s.cursor, JSON.stringify({ cursor: s.cursor, epoch: ctx.storage.epoch(), head })),
   );

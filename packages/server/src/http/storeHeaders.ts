@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { User } from '../auth/User.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HttpError } from './HttpError.js';
 
@@ -10,17 +11,23 @@ export const TIME_HEADER = 'Fieldsync-Time';
 export const STORE_HEADERS = [EPOCH_HEADER, HEAD_HEADER, TIME_HEADER] as const;
 
 /**
- * The store's identity, head and wall clock as response headers. Why on every response: a device
+ * The store's identity, the caller's head and the wall clock as response headers (the head only
+ * when the caller is known). Why on every response: a device
  * learns from whatever it happened to send (a push, a pull, even a 401) that the server's store
  * was replaced (another epoch) or lost history (a head below the device's cursor), and how far its
  * own clock is off — without a request of its own for it. The head is read after the handler ran,
  * so it is never below a cursor the response hands out.
  */
-export async function storeHeaders(ctx: ServerContext): Promise<Record<string, string>> {
-  const head = await ctx.storage.head();
+export async function storeHeaders(
+  ctx: ServerContext,
+  tenant: string | undefined,
+): Promise<Record<string, string>> {
+  // The tenant's head, not the global one: cursors are global, and the global head would let one
+  // tenant watch another's write volume. An anonymous response (no valid token) has no head.
+  const head = tenant === undefined ? undefined : await ctx.storage.tenantHead(tenant);
   return {
     [EPOCH_HEADER]: ctx.storage.epoch(),
-    [HEAD_HEADER]: String(head),
+    ...(head === undefined ? {} : { [HEAD_HEADER]: String(head) }),
     [TIME_HEADER]: String(Date.now()),
   };
 }
@@ -32,7 +39,7 @@ export function storeHeadersMiddleware(ctx: ServerContext): MiddlewareHandler<Ap
     if (c.res === RESPONSE_ALREADY_SENT) return; // an SSE stream wrote its own headers
     let headers: Record<string, string>;
     try {
-      headers = await storeHeaders(ctx);
+      headers = await storeHeaders(ctx, (c.get('user') as User | undefined)?.tenant);
     } catch {
       // Storage unreachable: still say who we are and what time it is (the body says what failed).
       headers = { [EPOCH_HEADER]: ctx.storage.epoch(), [TIME_HEADER]: String(Date.now()) };

@@ -300,6 +300,14 @@ export class PostgresEngine implements StorageEngine {
     return Number(res.rows[0]?.value ?? 0);
   }
 
+  async tenantHead(tenant: string): Promise<number> {
+    const res = await this.#pool.query<{ s: string | null }>(
+      `SELECT max(seq) AS s FROM ${this.schema}.docs WHERE tenant = $1`,
+      [tenant],
+    );
+    return Number(res.rows[0]?.s ?? 0);
+  }
+
   epoch(): string {
     return this.#epoch;
   }
@@ -341,7 +349,9 @@ export class PostgresEngine implements StorageEngine {
       deleteTombstones: async (upTo, limit) =>
         (
           await q(
-            `DELETE FROM ${s}.docs WHERE (tenant, id) IN (SELECT tenant, id FROM ${s}.docs WHERE deleted AND seq <= $1 ORDER BY seq LIMIT $2)`,
+            // Each tenant's newest row stays: it holds up the tenant's head (see tenantHead).
+            `DELETE FROM ${s}.docs WHERE (tenant, id) IN (SELECT tenant, id FROM ${s}.docs AS d WHERE deleted AND seq <= $1
+             AND seq < (SELECT max(seq) FROM ${s}.docs AS m WHERE m.tenant = d.tenant) ORDER BY seq LIMIT $2)`,
             [upTo, limit],
           )
         ).rowCount ?? 0,

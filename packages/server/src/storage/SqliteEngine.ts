@@ -97,6 +97,7 @@ export class SqliteEngine implements StorageEngine {
     knownChanges: Database.Statement<[string, string], { id: string; hash: string | null }>;
     owners: Database.Statement<[string, string], { replica: string; owner: string }>;
     head: Database.Statement<[], { value: number }>;
+    tenantHead: Database.Statement<[string], { s: number | null }>;
     meta: Database.Statement<[string], { value: number }>;
   };
   readonly #writer: Worker;
@@ -150,6 +151,7 @@ export class SqliteEngine implements StorageEngine {
         'SELECT replica, owner FROM replicas WHERE tenant = ? AND replica IN (SELECT value FROM json_each(?))',
       ),
       head: this.#db.prepare("SELECT value FROM meta WHERE key = 'seq'"),
+      tenantHead: this.#db.prepare('SELECT max(seq) AS s FROM docs WHERE tenant = ?'),
       meta: this.#db.prepare('SELECT value FROM meta WHERE key = ?'),
     };
     this.maintenance = this.#maintenance();
@@ -429,6 +431,10 @@ export class SqliteEngine implements StorageEngine {
 
   async head(): Promise<number> {
     return this.#stmt.head.get()?.value ?? 0;
+  }
+
+  async tenantHead(tenant: string): Promise<number> {
+    return this.#stmt.tenantHead.get(tenant)?.s ?? 0;
   }
 
   epoch(): string {

@@ -110,6 +110,12 @@ export interface StorageEngine {
   /** Highest committed sequence (all tenants). */
   head(): Promise<number>;
   /**
+   * Highest sequence of the tenant's documents (0 if none): the head a tenant's devices are shown.
+   * Never below a cursor pull or SSE handed to the tenant — compaction keeps each tenant's newest
+   * row — and, unlike the global head, it does not reveal other tenants' write volume.
+   */
+  tenantHead(tenant: string): Promise<number>;
+  /**
    * Identity of this store: random, created when the store is first initialised, replaced by a
    * backup copy or a restore (docs/protocol.md, "Epoch"). Valid after `init()`.
    */

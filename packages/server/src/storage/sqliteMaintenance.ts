@@ -27,7 +27,9 @@ export function sqliteMaintenance(db: Database.Database): (m: MaintenanceOp) => 
       'DELETE FROM changes WHERE (tenant, id) IN (SELECT tenant, id FROM changes INDEXED BY changes_seq WHERE seq <= ? ORDER BY seq LIMIT ?)',
     ),
     tombstones: db.prepare(
-      'DELETE FROM docs WHERE rowid IN (SELECT rowid FROM docs INDEXED BY docs_deleted WHERE deleted = 1 AND seq <= ? ORDER BY seq LIMIT ?)',
+      // Each tenant's newest row stays: it holds up the tenant's head (SqliteEngine.tenantHead).
+      `DELETE FROM docs WHERE rowid IN (SELECT rowid FROM docs AS d INDEXED BY docs_deleted WHERE d.deleted = 1 AND d.seq <= ?
+       AND d.seq < (SELECT max(seq) FROM docs AS m WHERE m.tenant = d.tenant) ORDER BY d.seq LIMIT ?)`,
     ),
     rewrite: db.prepare(
       'UPDATE docs SET state = ? WHERE rowid = (SELECT rowid FROM docs INDEXED BY docs_h WHERE h = ? AND tenant = ? AND id = ?) AND seq = ?',
