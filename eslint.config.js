@@ -1,6 +1,27 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/**
+ * Package boundaries (docs/internals.md): core imports no package of ours; client and server never
+ * import each other; the bindings build on the client only. A relative import that climbs into
+ * another package's folder is refused too, so the boundary cannot be walked around.
+ */
+const crossPackage = {
+  regex: String.raw`^(\.\./)+(packages/)?(core|client|server|svelte|react)/(src|dist|test)(/|$)`,
+  message: 'Import another workspace package by its name, never by a relative path into its folder.',
+};
+const boundary = (files, banned, why) => ({
+  files,
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      {
+        patterns: [{ group: banned, message: why }, crossPackage],
+      },
+    ],
+  },
+});
+
 export default tseslint.config(
   {
     ignores: [
@@ -31,4 +52,20 @@ export default tseslint.config(
       ],
     },
   },
+  boundary(['packages/core/**/*.ts'], ['@fieldsync/*'], 'core has no dependency on any fieldsync package.'),
+  boundary(
+    ['packages/client/**/*.ts'],
+    ['@fieldsync/server', '@fieldsync/server/*', '@fieldsync/svelte', '@fieldsync/react'],
+    'The client never imports the server or a binding.',
+  ),
+  boundary(
+    ['packages/server/src/**/*.ts'],
+    ['@fieldsync/client', '@fieldsync/client/*', '@fieldsync/svelte', '@fieldsync/react'],
+    'The server never imports the client or a binding.',
+  ),
+  boundary(
+    ['packages/svelte/**/*.ts', 'packages/react/**/*.ts', 'packages/react/**/*.tsx'],
+    ['@fieldsync/core', '@fieldsync/core/*', '@fieldsync/server', '@fieldsync/server/*'],
+    'Bindings build on @fieldsync/client only.',
+  ),
 );
