@@ -6,6 +6,7 @@ import { parseArgs } from 'node:util';
 import type { TypeDef } from '@fieldsync/core';
 import { DEV_SECRET, signToken } from './auth/jwt.js';
 import type { Permissions } from './auth/rules.js';
+import { demoRefusal } from './demo/demoMode.js';
 import { startServer } from './server.js';
 import { openStorage } from './storage/openStorage.js';
 
@@ -13,13 +14,17 @@ const USAGE = `fieldsync — local-first sync server
 
   fieldsync serve [--port 8787] [--host 127.0.0.1] [--data ./data | --postgres URL [--schema fieldsync]]
                   [--types types.json] [--config rules.mjs] [--sqlite-sync full|normal]
+                  [--app DIR] [--demo]
   fieldsync token --user anna --tenant acme [--claim teams=blue,red] [--expires 30d]
 
 Environment: FIELDSYNC_JWT_SECRET (HS256 secret for tokens; dev default when unset).
 --types: a JSON array of type definitions known to every tenant.
 --config: an ES module whose default export is { permissions?, types? }.
 --sqlite-sync: full (default) fsyncs every commit (acknowledged = survives power loss);
-  normal survives process crashes only, and is faster.`;
+  normal survives process crashes only, and is faster.
+--app: serve a built single-page app (e.g. apps/workorders/build) at / on the same port.
+--demo: seed tenant "demo" and open the demo sign-in (/v1/demo/*). Refused unless the server
+  uses the public development secret (FIELDSYNC_JWT_SECRET unset) on a loopback --host.`;
 
 function secret(command: string): string {
   const s = process.env['FIELDSYNC_JWT_SECRET'];
@@ -45,6 +50,8 @@ async function serveCommand(argv: string[]): Promise<void> {
       heartbeat: { type: 'string' },
       'rate-per-second': { type: 'string' },
       'sqlite-sync': { type: 'string', default: 'full' },
+      app: { type: 'string' },
+      demo: { type: 'boolean', default: false },
     },
   });
   const port = Number(values.port);
@@ -60,6 +67,10 @@ async function serveCommand(argv: string[]): Promise<void> {
     permissions = mod.default?.permissions;
     types = [...types, ...(mod.default?.types ?? [])];
   }
+  const jwtSecret = secret('serve');
+  // Checked before storage is opened, so a refused demo leaves nothing on disk.
+  const refused = values.demo ? demoRefusal({ secret: jwtSecret, host: values.host }) : undefined;
+  if (refused) throw new Error(`--demo refused: ${refused}`);
   const sync = values['sqlite-sync'].toUpperCase();
   if (sync !== 'FULL' && sync !== 'NORMAL')
     throw new Error(`--sqlite-sync must be full or normal, got "${values['sqlite-sync']}"`);
@@ -71,17 +82,21 @@ async function serveCommand(argv: string[]): Promise<void> {
   const rps = values['rate-per-second'] ? Number(values['rate-per-second']) : undefined;
   const server = await startServer({
     storage,
-    secret: secret('serve'),
+    secret: jwtSecret,
     types,
     ...(permissions ? { permissions } : {}),
     port,
     host: values.host,
     ...(values.heartbeat ? { heartbeatMs: Number(values.heartbeat) } : {}),
     ...(rps ? { limits: { rate: { perSecond: rps, burst: rps * 4 } } } : {}),
+    ...(values.app ? { app: values.app } : {}),
+    demo: values.demo,
   });
   console.log(
     `fieldsync listening on ${server.url} (storage: ${storage.kind}${values.postgres ? '' : `, ${resolve(values.data)}`})`,
   );
+  if (values.app) console.log(`  app: ${server.url}/ (from ${resolve(values.app)})`);
+  if (values.demo) console.log(`  demo mode: tenant "demo", sign in as anna, ben, carla, dora or adam`);
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };

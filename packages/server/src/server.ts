@@ -6,7 +6,9 @@ import { hmacVerifier } from './auth/jwt.js';
 import type { Permissions } from './auth/rules.js';
 import type { TokenVerifier } from './auth/User.js';
 import { DEFAULT_LIMITS, type Limits, type ServerContext } from './http/context.js';
-import { createApp } from './http/createApp.js';
+import { hostFetch } from './http/hostApp.js';
+import { demoRefusal, DEMO_PERMISSIONS } from './demo/demoMode.js';
+import { seedDemo } from './demo/seedDemo.js';
 import { RateLimiter } from './limits/RateLimiter.js';
 import { SseHub } from './realtime/SseHub.js';
 import type { StorageEngine } from './storage/StorageEngine.js';
@@ -29,6 +31,14 @@ export interface ServerOptions {
   port?: number;
   /** Default 127.0.0.1; pass `0.0.0.0` to accept other machines. */
   host?: string;
+  /** Serve a built single-page app from this directory at `/` (SPA fallback; see `staticApp`). */
+  app?: string;
+  /**
+   * Demo mode: seeds tenant `demo` (idempotent) and opens `/v1/demo/users` and `/v1/demo/sign-in`.
+   * Refused (throws) unless the server uses the public development secret on a loopback host:
+   * see `demoRefusal` and the README.
+   */
+  demo?: boolean;
 }
 
 export interface RunningServer {
@@ -61,12 +71,15 @@ export async function createContext(o: ServerOptions): Promise<ServerContext> {
 
 /** Starts the HTTP server. Resolves once it listens; `close()` ends streams, then storage. */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
-  const ctx = await createContext(o);
-  const app = createApp(ctx);
+  if (o.demo) {
+    const refused = demoRefusal(o);
+    if (refused) throw new Error(refused);
+  }
+  const ctx = await createContext(o.demo && !o.permissions ? { ...o, permissions: DEMO_PERMISSIONS } : o);
+  if (o.demo) await seedDemo(ctx);
+  const fetch = hostFetch(ctx, { appDir: o.app, demoSecret: o.demo ? o.secret : undefined });
   const server = await new Promise<ServerType>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: o.port ?? 8787, hostname: o.host ?? '127.0.0.1' }, () =>
-      resolve(s),
-    );
+    const s = serve({ fetch, port: o.port ?? 8787, hostname: o.host ?? '127.0.0.1' }, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
   return {
