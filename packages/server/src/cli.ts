@@ -9,13 +9,15 @@ import type { Permissions } from './auth/rules.js';
 import { demoRefusal } from './demo/demoMode.js';
 import { startServer } from './server.js';
 import { openStorage } from './storage/openStorage.js';
+import { parseDuration, STORE_USAGE, storeCommand } from './storeCommands.js';
 
 const USAGE = `fieldsync — local-first sync server
 
   fieldsync serve [--port 8787] [--host 127.0.0.1] [--data ./data | --postgres URL [--schema fieldsync]]
                   [--types types.json] [--config rules.mjs] [--sqlite-sync full|normal]
-                  [--app DIR] [--demo]
+                  [--app DIR] [--demo] [--history-horizon 30d]
   fieldsync token --user anna --tenant acme [--claim teams=blue,red] [--expires 30d]
+${STORE_USAGE}
 
 Environment: FIELDSYNC_JWT_SECRET (HS256 secret for tokens; dev default when unset).
 --types: a JSON array of type definitions known to every tenant.
@@ -24,7 +26,9 @@ Environment: FIELDSYNC_JWT_SECRET (HS256 secret for tokens; dev default when uns
   normal survives process crashes only, and is faster.
 --app: serve a built single-page app (e.g. apps/workorders/build) at / on the same port.
 --demo: seed tenant "demo" and open the demo sign-in (/v1/demo/*). Refused unless the server
-  uses the public development secret (FIELDSYNC_JWT_SECRET unset) on a loopback --host.`;
+  uses the public development secret (FIELDSYNC_JWT_SECRET unset) on a loopback --host.
+--history-horizon: compact change ids and tombstones older than this (default 30d; "forever"
+  keeps them); a device away longer must resync in full (410 history_gone).`;
 
 function secret(command: string): string {
   const s = process.env['FIELDSYNC_JWT_SECRET'];
@@ -52,8 +56,12 @@ async function serveCommand(argv: string[]): Promise<void> {
       'sqlite-sync': { type: 'string', default: 'full' },
       app: { type: 'string' },
       demo: { type: 'boolean', default: false },
+      'history-horizon': { type: 'string' },
     },
   });
+  const horizon = values['history-horizon']
+    ? parseDuration(values['history-horizon'], '--history-horizon')
+    : undefined;
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535)
     throw new Error(`--port must be 0..65535, got "${values.port}"`);
@@ -91,6 +99,7 @@ async function serveCommand(argv: string[]): Promise<void> {
     ...(rps ? { limits: { rate: { perSecond: rps, burst: rps * 4 } } } : {}),
     ...(values.app ? { app: values.app } : {}),
     demo: values.demo,
+    ...(horizon !== undefined ? { historyHorizonMs: horizon } : {}),
   });
   console.log(
     `fieldsync listening on ${server.url} (storage: ${storage.kind}${values.postgres ? '' : `, ${resolve(values.data)}`})`,
@@ -136,6 +145,7 @@ async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'serve') return serveCommand(rest);
   if (command === 'token') return tokenCommand(rest);
+  if (await storeCommand(command, rest)) return;
   console.log(USAGE);
   if (command !== undefined && command !== 'help' && command !== '--help') process.exitCode = 2;
 }

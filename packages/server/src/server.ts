@@ -9,6 +9,7 @@ import { DEFAULT_LIMITS, type Limits, type ServerContext } from './http/context.
 import { hostFetch } from './http/hostApp.js';
 import { demoRefusal, DEMO_PERMISSIONS } from './demo/demoMode.js';
 import { seedDemo } from './demo/seedDemo.js';
+import { DEFAULT_HISTORY_HORIZON_MS, HistoryCompactor } from './history/HistoryCompactor.js';
 import { RateLimiter } from './limits/RateLimiter.js';
 import { SseHub } from './realtime/SseHub.js';
 import type { StorageEngine } from './storage/StorageEngine.js';
@@ -39,6 +40,14 @@ export interface ServerOptions {
    * see `demoRefusal` and the README.
    */
   demo?: boolean;
+  /**
+   * History horizon (ms): change ids, deleted documents and set tombstones whose last write is
+   * older than this are compacted, and a device whose cursor is older gets 410 and resyncs.
+   * Default 30 days; `Infinity` keeps history forever. See docs/protocol.md, "History horizon".
+   */
+  historyHorizonMs?: number;
+  /** How often compaction runs (and records a time mark). Default: horizon / 10, at most 1 h. */
+  compactEveryMs?: number;
 }
 
 export interface RunningServer {
@@ -66,8 +75,13 @@ export async function createContext(o: ServerOptions): Promise<ServerContext> {
     limits,
     rate: new RateLimiter(limits.rate),
     hub: new SseHub(o.storage, o.heartbeatMs ?? 15_000),
+    history: new HistoryCompactor(o.storage, o.historyHorizonMs ?? DEFAULT_HISTORY_HORIZON_MS),
   };
 }
+
+/** The default interval between compaction passes: a tenth of the horizon, at most an hour. */
+export const compactInterval = (horizonMs: number): number =>
+  Math.max(1000, Math.min(3_600_000, Math.floor(horizonMs / 10)));
 
 /** Starts the HTTP server. Resolves once it listens; `close()` ends streams, then storage. */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
@@ -82,11 +96,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     const s = serve({ fetch, port: o.port ?? 8787, hostname: o.host ?? '127.0.0.1' }, () => resolve(s));
   });
   const port = (server.address() as AddressInfo).port;
+  ctx.history.start(o.compactEveryMs ?? compactInterval(ctx.history.horizonMs));
   return {
     url: `http://${o.host ?? '127.0.0.1'}:${port}`,
     port,
     context: ctx,
     async close() {
+      await ctx.history.stop();
       await ctx.hub.close();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
