@@ -38,7 +38,7 @@ export default tseslint.config(
   {
     // Plain Node scripts (CI helpers, package bin entries).
     files: ['.ci/**/*.mjs', 'packages/*/bin/**/*.js'],
-    languageOptions: { globals: { process: 'readonly', console: 'readonly' } },
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
     files: ['packages/**/*.ts', 'packages/**/*.tsx'],
