@@ -47,7 +47,10 @@ export {
   SyncClient,
   SyncHttpError,
   SyncNetworkError,
+  SyncAbortedError,
   CURSOR_KEY,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type ServerInfo,
   type SyncOptions,
   type SyncStatus,
 } from './sync/index.js';

@@ -22,3 +22,16 @@ export { PostgresEngine, type PostgresEngineOptions } from './storage/PostgresEn
 export { openStorage } from './storage/openStorage.js';
 export type { ChangeResult } from './sync/applyPush.js';
 export type { SyncFilter } from './sync/SyncFilter.js';
+export { staticApp } from './http/staticApp.js';
+export { hostFetch, type HostOptions } from './http/hostApp.js';
+export { demoRefusal, isLoopback, DEMO_PERMISSIONS } from './demo/demoMode.js';
+export { seedDemo, demoChanges } from './demo/seedDemo.js';
+export {
+  DEMO_TENANT,
+  DEMO_USERS,
+  DEMO_TYPES,
+  DEMO_SITES,
+  demoWorkOrders,
+  type DemoUser,
+  type DemoRole,
+} from './demo/demoData.js';

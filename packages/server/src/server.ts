@@ -1,16 +1,18 @@
 import { createAdaptorServer } from '@hono/node-server';
 import { HybridLogicalClock, type TypeDef } from '@fieldsync/core';
-import type { Hono } from 'hono';
 import type { AddressInfo, Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { DEV_SECRET, hmacVerifier } from './auth/jwt.js';
 import type { Permissions } from './auth/rules.js';
 import type { TokenVerifier } from './auth/User.js';
 import { answerClientError } from './http/clientErrorResponse.js';
-import { DEFAULT_LIMITS, type AppEnv, type Limits, type ServerContext } from './http/context.js';
-import { createApp } from './http/createApp.js';
+import { DEFAULT_LIMITS, type Limits, type ServerContext } from './http/context.js';
+import { hostFetch } from './http/hostApp.js';
+import { staticApp } from './http/staticApp.js';
 import { listen } from './http/listen.js';
 import { isLoopbackHost } from './http/loopback.js';
+import { demoRefusal, DEMO_PERMISSIONS } from './demo/demoMode.js';
+import { seedDemo } from './demo/seedDemo.js';
 import { RateLimiter } from './limits/RateLimiter.js';
 import { SseHub } from './realtime/SseHub.js';
 import type { StorageEngine } from './storage/StorageEngine.js';
@@ -42,6 +44,14 @@ export interface ServerOptions {
   host?: string;
   /** Largest request head (request line + headers) in bytes; beyond it a JSON 431. Default 16 KiB. */
   maxHeaderBytes?: number;
+  /** Serve a built single-page app from this directory at `/` (SPA fallback; see `staticApp`). */
+  app?: string;
+  /**
+   * Demo mode: seeds tenant `demo` (idempotent) and opens `/v1/demo/users` and `/v1/demo/sign-in`.
+   * Refused (throws) unless the server uses the public development secret on a loopback host:
+   * see `demoRefusal` and the README.
+   */
+  demo?: boolean;
 }
 
 export interface RunningServer {
@@ -94,15 +104,22 @@ const closeServer = (server: Server): Promise<void> =>
  */
 export async function startServer(o: ServerOptions): Promise<RunningServer> {
   const host = o.host ?? '127.0.0.1';
+  if (o.demo) {
+    const refused = demoRefusal(o);
+    if (refused) throw new Error(refused);
+  }
   if (o.secret === DEV_SECRET && !o.verifier && !isLoopbackHost(host))
     throw new Error(
       `refusing to listen on ${host} with the public development secret: anyone could mint tokens for any tenant; set FIELDSYNC_JWT_SECRET (e.g. openssl rand -base64 48)`,
     );
   const verifier = verifierOf(o);
+  // Throws for a directory without index.html, before the port is bound or storage opened.
+  if (o.app !== undefined) staticApp(o.app);
   const maxHeaderBytes = o.maxHeaderBytes ?? 16 * 1024;
-  let app: Promise<Hono<AppEnv>> | undefined;
+  let handler: Promise<ReturnType<typeof hostFetch>> | undefined;
   const server = createAdaptorServer({
-    fetch: async (req: Request) => (await (app as Promise<Hono<AppEnv>>)).fetch(req),
+    fetch: async (req: Request, env?: unknown) =>
+      (await (handler as Promise<ReturnType<typeof hostFetch>>))(req, env),
     serverOptions: { maxHeaderSize: maxHeaderBytes },
   }) as Server;
   server.on('clientError', (err: NodeJS.ErrnoException, socket) =>
@@ -111,10 +128,24 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
   await listen(server, o.port ?? 8787, host);
   let ctx: ServerContext;
   try {
-    const ready = createContext({ ...o, verifier });
-    app = ready.then(createApp);
-    app.catch(() => undefined);
+    const ready = (async () => {
+      const c = await createContext({
+        ...o,
+        verifier,
+        ...(o.demo && !o.permissions ? { permissions: DEMO_PERMISSIONS } : {}),
+      });
+      if (o.demo)
+        await seedDemo(c).catch(async (e: unknown) => {
+          await c.hub.close();
+          await c.storage.close();
+          throw e;
+        });
+      return c;
+    })();
+    handler = ready.then((c) => hostFetch(c, { appDir: o.app, demoSecret: o.demo ? o.secret : undefined }));
+    handler.catch(() => undefined);
     ctx = await ready;
+    await handler;
   } catch (e) {
     await closeServer(server);
     throw e;

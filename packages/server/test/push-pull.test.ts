@@ -17,10 +17,14 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
   });
   afterAll(() => srv.close());
 
-  it('reports health without a token', async () => {
+  it('reports health: liveness only without a token, protocol and engine with one', async () => {
     const res = await fetch(`${srv.url}/v1/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, protocol: 1, engine });
+    expect(await res.json()).toEqual({ ok: true });
+    const authed = await fetch(`${srv.url}/v1/health`, {
+      headers: { authorization: `Bearer ${anna.token}` },
+    });
+    expect(await authed.json()).toEqual({ ok: true, protocol: 1, engine });
   });
 
   it('offline edits of different fields and of the same field converge; the LWW loser stays visible', async () => {

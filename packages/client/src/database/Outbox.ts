@@ -203,6 +203,10 @@ export class Outbox implements SyncOutbox {
     return this.size;
   }
 
+  async rejectedCount(): Promise<number> {
+    return this.rejectedChanges.size;
+  }
+
   /** Pending and rejected changes as stored, ordered by change id (an attached adapter reopening). */
   stored(): StoredChange[] {
     const out: StoredChange[] = [];

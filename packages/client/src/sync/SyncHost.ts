@@ -56,6 +56,8 @@ export interface SyncOutbox {
   reject(id: string, reason: string): Promise<void>;
   /** Number of pending changes (for `status.pending`). */
   count(): Promise<number>;
+  /** Number of changes set aside (for `status.rejected`: what is really set aside, across restarts). */
+  rejectedCount?(): Promise<number>;
   /**
    * Subscribe to "a local change entered the queue" so the sync client pushes right after a
    * write instead of polling. Optional: without it the sync client checks the outbox every

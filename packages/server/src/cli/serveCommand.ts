@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import type { TypeDef } from '@fieldsync/core';
 import type { Permissions } from '../auth/rules.js';
+import { demoRefusal } from '../demo/demoMode.js';
 import { startServer } from '../server.js';
 import { checkDataDir } from '../storage/checkDataDir.js';
 import { openStorage } from '../storage/openStorage.js';
@@ -64,6 +65,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
         heartbeat: { type: 'string' },
         'rate-per-second': { type: 'string' },
         'sqlite-sync': { type: 'string', default: 'full' },
+        app: { type: 'string' },
+        demo: { type: 'boolean', default: false },
       },
     }),
   );
@@ -80,6 +83,8 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ? integer('rate-per-second', values['rate-per-second'], 1, 1e6)
     : undefined;
   const { secret, isDev } = jwtSecretFromEnv();
+  const refused = values.demo ? demoRefusal({ secret, host: values.host }) : undefined;
+  if (refused) throw new Error(`--demo refused: ${refused}`);
   const { types, permissions } = await loadDefinitions(values.types, values.config);
   if (!values.postgres) checkDataDir(values.data);
 
@@ -97,11 +102,15 @@ export async function serveCommand(argv: string[]): Promise<void> {
     host: values.host,
     ...(heartbeatMs !== undefined ? { heartbeatMs } : {}),
     ...(rps ? { limits: { rate: { perSecond: rps, burst: rps * 4 } } } : {}),
+    ...(values.app ? { app: values.app } : {}),
+    demo: values.demo,
   });
   if (isDev) console.warn(devSecretWarning('serve'));
   console.log(
     `fieldsync listening on ${server.url} (storage: ${server.context.storage.kind}${values.postgres ? '' : `, ${resolve(values.data)}`})`,
   );
+  if (values.app) console.log(`  app: ${server.url}/ (from ${resolve(values.app)})`);
+  if (values.demo) console.log(`  demo mode: tenant "demo", sign in as anna, ben, carla, dora or adam`);
   const stop = (): void => {
     void server.close().then(() => process.exit(0));
   };

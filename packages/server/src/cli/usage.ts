@@ -22,6 +22,9 @@ export const SERVE_USAGE = `usage: fieldsync serve [options]
                         power loss; normal: survives process crashes only, faster
   --heartbeat MS        SSE heartbeat interval (default 15000)
   --rate-per-second N   per-token request rate (burst 4x)
+  --app DIR             serve a built single-page app (e.g. apps/workorders/build) at / on the same port
+  --demo                seed tenant "demo" and open the demo sign-in (/v1/demo/*); refused unless the
+                        public development secret (FIELDSYNC_JWT_SECRET unset) on a loopback --host
   -h, --help            this help`;
 
 export const TOKEN_USAGE = `usage: fieldsync token --user ID --tenant ID [options]

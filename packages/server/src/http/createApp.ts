@@ -31,15 +31,19 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
 
+  // Liveness for load balancers: it reads storage (so a dead database is not "ok") but tells an
+  // anonymous caller nothing else. The global cursor and stream count are never shown: cursors
+  // are global, so they would let one tenant watch another's write volume.
   app.get('/v1/health', async (c) => {
-    const head = await ctx.storage.head();
-    return c.json({
-      ok: true,
-      protocol: PROTOCOL_VERSION,
-      engine: ctx.storage.kind,
-      cursor: head,
-      streams: ctx.hub.size,
-    });
+    await ctx.storage.head();
+    const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
+    const known = m?.[1]
+      ? await ctx.verifier(m[1]).then(
+          () => true,
+          () => false,
+        )
+      : false;
+    return c.json(known ? { ok: true, protocol: PROTOCOL_VERSION, engine: ctx.storage.kind } : { ok: true });
   });
 
   app.use(

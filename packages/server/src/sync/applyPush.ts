@@ -18,6 +18,8 @@ import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
 import type { StorageEngine, StoredDoc, CommitPlan } from '../storage/StorageEngine.js';
 import type { TypeRegistry } from './TypeRegistry.js';
+import { valueProblem } from '../http/protocolBoundary.js';
+import { RuleError, runRule } from './ruleGuard.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
 /** Outcome of one pushed change. */
@@ -25,7 +27,7 @@ export interface ChangeResult {
   id: string;
   /** `ok`: merged and committed; `duplicate`: already stored earlier (idempotent retry). */
   status: 'ok' | 'duplicate' | 'rejected';
-  error?: { code: string; message: string; path?: string };
+  error?: { code: string; message: string; path?: string; rule?: string };
 }
 
 export interface PushContext {
@@ -62,10 +64,15 @@ interface Working {
   applied: Change[];
 }
 
-const reject = (id: string, code: string, message: string, path?: string): ChangeResult => ({
+const reject = (id: string, code: string, message: string, path?: string, rule?: string): ChangeResult => ({
   id,
   status: 'rejected',
-  error: path === undefined ? { code, message } : { code, message, path },
+  error: {
+    code,
+    message,
+    ...(path === undefined ? {} : { path }),
+    ...(rule === undefined ? {} : { rule }),
+  },
 });
 
 /**
@@ -97,6 +104,12 @@ export async function applyPush(
         problem.message,
         `changes[${i}]${problem.path ? '.' + problem.path : ''}`,
       );
+      continue;
+    }
+    // Hostile strings and nesting: rejected here, for this change alone, on every engine alike.
+    const hostile = valueProblem(raw, `changes[${i}]`);
+    if (hostile) {
+      results[i] = reject(id, 'invalid_change', hostile.message, hostile.path, hostile.rule);
       continue;
     }
     const c = raw as unknown as Change;
@@ -200,13 +213,16 @@ function mergeOne(
     return reject(
       c.id,
       'type_mismatch',
-      `document "${c.doc}" is a "${w.type}", not a "${c.type}"`,
+      // Not naming the stored type: the caller may not be allowed to read that document.
+      `document "${c.doc}" already exists with another type than "${c.type}"`,
       `changes[${i}].type`,
     );
   }
   const writeRule = rulesFor(perms, c.type).write;
-  if (writeRule && w?.before && !writeRule(user, JSON.parse(w.before.view) as DocView)) {
-    return reject(c.id, 'forbidden', `not allowed to change document "${c.doc}"`, `changes[${i}]`);
+  if (writeRule && w?.before) {
+    const may = runRule('write', c.type, writeRule, user, JSON.parse(w.before.view) as DocView);
+    if (may instanceof RuleError) return ruleFailed(c, i);
+    if (!may) return reject(c.id, 'forbidden', `not allowed to change document "${c.doc}"`, `changes[${i}]`);
   }
   // docToJSON shares field objects with the live state, so the snapshot must be a string.
   const snapshot = writeRule && w ? JSON.stringify(docToJSON(w.doc)) : undefined;
@@ -218,7 +234,7 @@ function mergeOne(
     next = registry.applyChange(w?.doc, c);
   } catch (e) {
     if (e instanceof ValidationError)
-      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`);
+      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`, e.rule);
     if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
     if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
     // Not a typed validation error: the merge itself failed and may have left `w.doc` half
@@ -239,14 +255,37 @@ function mergeOne(
       `changes[${i}]`,
     );
   }
-  if (writeRule && !writeRule(user, materialize(next, registry.get(c.type, next.v) ?? def) as DocView)) {
+  const restore = (): void => {
     if (w && snapshot !== undefined) w.doc = docFromJSON(JSON.parse(snapshot));
+  };
+  // A change that creates a document must satisfy `required` like an insert on a client does:
+  // the server is a peer, and a document stored without its required fields reaches every device.
+  const missing = w ? undefined : missingRequired(next, registry.get(c.type, next.v) ?? def);
+  if (missing !== undefined)
     return reject(
       c.id,
-      'forbidden',
-      `the change would put document "${c.doc}" outside what you may write`,
-      `changes[${i}]`,
+      'invalid_change',
+      `changes[${i}].ops.${missing}: required: a new ${c.type} needs "${missing}"`,
+      `changes[${i}].ops.${missing}`,
+      'required',
     );
+  if (writeRule) {
+    const may = runRule(
+      'write',
+      c.type,
+      writeRule,
+      user,
+      materialize(next, registry.get(c.type, next.v) ?? def),
+    );
+    if (may !== true) restore();
+    if (may instanceof RuleError) return ruleFailed(c, i);
+    if (!may)
+      return reject(
+        c.id,
+        'forbidden',
+        `the change would put document "${c.doc}" outside what you may write`,
+        `changes[${i}]`,
+      );
   }
   if (w) {
     w.doc = next;
@@ -256,4 +295,22 @@ function mergeOne(
     work.set(c.doc, { type: c.type, def, doc: next, before: undefined, touched: true, applied: [c] });
   }
   return { id: c.id, status: 'ok' };
+}
+
+/** A write rule threw: this change alone is rejected (the reason is logged, not sent). */
+const ruleFailed = (c: Change, i: number): ChangeResult =>
+  reject(
+    c.id,
+    'rule_error',
+    `the write rule of type "${c.type}" failed on this change; it is rejected and the server logged why`,
+    `changes[${i}]`,
+  );
+
+/** The first required field (without a default) that a new, not deleted document lacks. */
+function missingRequired(doc: DocState, def: TypeDef): string | undefined {
+  if (isDeleted(doc)) return undefined;
+  const view = materialize(doc, def) as Record<string, unknown>;
+  for (const [name, f] of Object.entries(def.fields))
+    if (f.required && f.default === undefined && view[name] === undefined) return name;
+  return undefined;
 }
