@@ -29,6 +29,7 @@ import { TabChannel } from '../tab/TabChannel.js';
 import { CommitQueue } from './CommitQueue.js';
 import { ModifierError } from '../query/errors.js';
 import { DatabaseClosedError } from './errors.js';
+import { jsonEqual } from './jsonEqual.js';
 import { maxStamp } from './maxStamp.js';
 import { InsertRun } from './InsertRuns.js';
 import { Outbox } from './Outbox.js';
@@ -675,17 +676,27 @@ export class Database implements SyncHost, WriteHost {
    * SyncHost, resync after the server's store was replaced (restore, reset): merges one page of a
    * full pull, and records the documents the server has (`seen`) and those whose local state holds
    * something the server's lacks (`ahead`: pushed back whole). Identical states (the common case)
-   * cost two encodings and no write.
+   * cost one `docToJSON` and a structural comparison, and no write.
    */
   async resyncMerge(docs: readonly unknown[], seen: Set<string>, ahead: Set<string>): Promise<void> {
     this.assertOpen();
-    const parsed = docs.map((d) => docFromJSON(d));
+    const differing: unknown[] = [];
+    for (const raw of docs) {
+      const { id, type } = raw as { id?: unknown; type?: unknown };
+      if (typeof id !== 'string' || typeof type !== 'string') {
+        differing.push(raw); // docFromJSON names what is wrong with it
+        continue;
+      }
+      seen.add(id);
+      const prev = this.collections.get(type)?.states.get(id);
+      if (!prev || !jsonEqual(docToJSON(prev), raw)) differing.push(raw);
+    }
+    const parsed = differing.map((d) => docFromJSON(d)); // validates all before touching anything
     let latest: string | undefined;
-    for (const d of docs) latest = maxStamp(d, latest);
+    for (const d of differing) latest = maxStamp(d, latest);
     if (latest !== undefined) this.receiveStamp(latest);
     this.batch(() => {
       for (const incoming of parsed) {
-        seen.add(incoming.id);
         const c = this.collection(incoming.type);
         const prev = c.states.get(incoming.id);
         if (prev && sameBytes(encodeDoc(prev), encodeDoc(incoming))) continue;

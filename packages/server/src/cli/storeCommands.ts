@@ -1,22 +1,21 @@
 import { parseArgs } from 'node:util';
-import { DEFAULT_HISTORY_HORIZON_MS, HistoryCompactor } from './history/HistoryCompactor.js';
-import { openStorage } from './storage/openStorage.js';
-import { backupSqlite, restoreSqlite } from './storage/sqliteBackup.js';
-
-export const STORE_USAGE = `  fieldsync backup DIR [--data ./data]        consistent copy of the SQLite store while it serves (new epoch)
-  fieldsync restore DIR [--data ./data] [--force]   replace the stopped store by a backup (new epoch)
-  fieldsync reset-epoch [--data ./data | --postgres URL [--schema fieldsync]]   after a PostgreSQL restore
-  fieldsync compact [--data ./data | --postgres URL [--schema S]] [--history-horizon 30d]`;
+import { DEFAULT_HISTORY_HORIZON_MS, HistoryCompactor } from '../history/HistoryCompactor.js';
+import { openStorage } from '../storage/openStorage.js';
+import { backupSqlite, restoreSqlite } from '../storage/sqliteBackup.js';
+import { UsageError } from './usage.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 /** Parses a duration like `30d`, `12h`, `90s`, `500ms` (or `forever`) into ms. */
-export function parseDuration(raw: string, name: string): number {
+export function parseDuration(raw: string, name: string, command?: 'serve'): number {
   if (raw === 'forever') return Infinity;
   const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)$/.exec(raw.trim());
   const n = m ? Number(m[1]) * UNITS[m[2]!]! : NaN;
   if (!(n > 0))
-    throw new Error(`${name} must be a duration like 30d, 12h, 90s or 500ms (or forever), got "${raw}"`);
+    throw new UsageError(
+      `${name} must be a duration like 30d, 12h, 90s or 500ms (or forever), got "${raw}"`,
+      command,
+    );
   return n;
 }
 
@@ -42,7 +41,8 @@ export async function storeCommand(command: string | undefined, argv: string[]):
         allowPositionals: true,
       });
       const dest = positionals[0];
-      if (!dest || positionals.length > 1) throw new Error('usage: fieldsync backup DIR [--data ./data]');
+      if (!dest || positionals.length > 1)
+        throw new UsageError('backup needs one directory: fieldsync backup DIR');
       if (values.postgres)
         throw new Error(
           'PostgreSQL: use pg_dump / pg_restore, then fieldsync reset-epoch (docs/protocol.md)',
