@@ -32,13 +32,21 @@ function historyOf(doc: Doc | undefined): Logged[] {
   return Array.isArray(h) ? (h as Logged[]) : [];
 }
 
-export function authorOf(stamp: Stamp, doc: Doc | undefined, others: () => Iterable<Doc>, selfReplica: string, selfName: string): Author {
+export function authorOf(
+  stamp: Stamp,
+  doc: Doc | undefined,
+  others: () => Iterable<Doc>,
+  selfReplica: string,
+  selfName: string,
+): Author {
   const own = historyOf(doc);
   const exact = own.find((e) => e.stamp === stamp && e.value?.by);
   if (exact) return { name: String(exact.value.by), how: 'change' };
   const replica = replicaOf(stamp);
-  if (deviceOf(replica) === deviceOf(selfReplica)) return { name: `${selfName} (this device)`, how: 'device' };
-  const same = (list: Logged[]): Logged | undefined => list.find((e) => replicaOf(e.stamp) === replica && e.value?.by);
+  if (deviceOf(replica) === deviceOf(selfReplica))
+    return { name: `${selfName} (this device)`, how: 'device' };
+  const same = (list: Logged[]): Logged | undefined =>
+    list.find((e) => replicaOf(e.stamp) === replica && e.value?.by);
   const found = same(own);
   if (found) return { name: String(found.value.by), how: 'device' };
   for (const other of others()) {

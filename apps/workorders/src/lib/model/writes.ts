@@ -12,11 +12,19 @@ export function entry(by: string, text: string): HistoryEntry {
  * an insert at that position, written as one `seq` change): other items and concurrent inserts
  * elsewhere in the list are untouched.
  */
-export async function replaceListItem(db: Database, c: Collection, id: string, field: string, index: number, value: unknown): Promise<void> {
+export async function replaceListItem(
+  db: Database,
+  c: Collection,
+  id: string,
+  field: string,
+  index: number,
+  value: unknown,
+): Promise<void> {
   const state = c.states.get(id);
   if (!state) return;
   const current = db.upgrade(state).fields[field];
-  const scratch = current instanceof List ? List.decode(current.encode(), db.replicaId) : new List(db.replicaId);
+  const scratch =
+    current instanceof List ? List.decode(current.encode(), db.replicaId) : new List(db.replicaId);
   const since = scratch.version;
   scratch.delete(index, 1);
   scratch.insert(index, value);
@@ -25,7 +33,13 @@ export async function replaceListItem(db: Database, c: Collection, id: string, f
 }
 
 /** Removes item `index` of a list field (by position, so equal items elsewhere stay). */
-export async function removeListItem(db: Database, c: Collection, id: string, field: string, index: number): Promise<void> {
+export async function removeListItem(
+  db: Database,
+  c: Collection,
+  id: string,
+  field: string,
+  index: number,
+): Promise<void> {
   const state = c.states.get(id);
   if (!state) return;
   const current = db.upgrade(state).fields[field];
