@@ -16,7 +16,9 @@ export type {
   LoadedState,
   PullPage,
   PullQuery,
+  StoreMaintenance,
 } from './storage/StorageEngine.js';
+export { EPOCH_HEADER, HEAD_HEADER, TIME_HEADER, STORE_HEADERS } from './http/storeHeaders.js';
 export { SqliteEngine, type SqliteEngineOptions } from './storage/SqliteEngine.js';
 export { PostgresEngine, type PostgresEngineOptions } from './storage/PostgresEngine.js';
 export { openStorage } from './storage/openStorage.js';
