@@ -3,7 +3,8 @@
 // Database
 export { createDatabase } from './database/createDatabase.js';
 export type { DatabaseOptions, SyncPlugin } from './database/createDatabase.js';
-export { Database } from './database/Database.js';
+export { Database, type RejectedChange } from './database/Database.js';
+export { ServerTime } from './database/ServerTime.js';
 export { DatabaseClosedError } from './database/errors.js';
 export type { TypeStore, RejectedType } from './database/TypeStore.js';
 // Invalid type definitions and migrations reject with core's SchemaError (path, rule).

@@ -23,6 +23,7 @@ export { SqliteEngine, type SqliteEngineOptions } from './storage/SqliteEngine.j
 export { PostgresEngine, type PostgresEngineOptions } from './storage/PostgresEngine.js';
 export { openStorage } from './storage/openStorage.js';
 export type { ChangeResult } from './sync/applyPush.js';
+export type { MergeResult } from './sync/applyMerge.js';
 export type { SyncFilter } from './sync/SyncFilter.js';
 export { staticApp } from './http/staticApp.js';
 export { hostFetch, type HostOptions } from './http/hostApp.js';

@@ -8,6 +8,7 @@ import {
   SyncHttpError,
   SyncTransport,
   type Delta,
+  type DocsResponse,
   type ServerInfo,
   type TransportOptions,
 } from './SyncTransport.js';
@@ -44,6 +45,8 @@ export const CURSOR_KEY = 'sync.cursor';
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Rejection codes a fresh stamp cures: the change is re-issued, not set aside (PROTOCOL-11). */
+const REISSUE_CODES = new Set(['clock_drift', 'id_conflict', 'replica_taken']);
 /** Abort reason of requests cut short because the network came back (retried at once). */
 const RETRY_NOW = 'retry-now';
 
@@ -129,9 +132,18 @@ export class SyncClient {
     for (const l of this.#listeners) l(s);
   }
 
-  /** Every answer from the server: it is reachable. */
-  #observe(_info: ServerInfo): void {
+  /** Every answer from the server: it is reachable; its clock corrects ours. */
+  #observe(info: ServerInfo): void {
     this.#set({ online: true });
+    if (info.time !== undefined) this.#host.serverTime?.(info.time, info.receivedAt - info.sentAt);
+  }
+
+  /**
+   * The server's current state of these documents (`GET /v1/docs`), for the database to roll a
+   * document back (discarding a rejected change). Rejects when the server cannot be reached.
+   */
+  fetchDocs(ids: readonly string[]): Promise<DocsResponse> {
+    return this.#t.docs(ids, this.#life.signal);
   }
 
   /** Starts background sync (idempotent). */
@@ -368,10 +380,11 @@ export class SyncClient {
     this.#set({ pushing: true });
     try {
       await this.#pushTypes(signal);
+      const reissued = new Set<string>();
       for (;;) {
         const batch = await this.#host.outbox.peek(this.#batchSize);
         if (batch.length === 0) break;
-        await this.#pushBatch(batch, signal);
+        await this.#pushBatch(batch, signal, reissued);
       }
     } finally {
       this.#set({ pushing: false });
@@ -399,7 +412,7 @@ export class SyncClient {
     }
   }
 
-  async #pushBatch(batch: unknown[], signal: AbortSignal): Promise<void> {
+  async #pushBatch(batch: unknown[], signal: AbortSignal, reissued: Set<string>): Promise<void> {
     const idOf = (c: unknown): string => String((c as { id?: unknown }).id);
     let res;
     try {
@@ -417,15 +430,30 @@ export class SyncClient {
       return;
     }
     const acked: string[] = [];
+    const reissue = new Map<string, string[]>();
     for (let i = 0; i < batch.length; i++) {
       const r = res.results[i];
       const id = idOf(batch[i]);
       if (!r) throw new Error(`server answered ${res.results.length} results for ${batch.length} changes`);
-      if (r.status === 'rejected') {
-        await this.#host.outbox.reject(id, r.error ? `${r.error.code}: ${r.error.message}` : 'rejected');
-      } else acked.push(id);
+      if (r.status !== 'rejected') {
+        acked.push(id);
+        continue;
+      }
+      const code = r.error?.code ?? 'rejected';
+      // A stamp problem is cured by a fresh stamp — once: a change re-issued in this same push
+      // and refused again is set aside, so a server that keeps refusing cannot make us loop.
+      if (REISSUE_CODES.has(code) && this.#host.reissue && !reissued.has(id)) {
+        const ids = reissue.get(code) ?? [];
+        ids.push(id);
+        reissue.set(code, ids);
+      } else {
+        await this.#host.outbox.reject(id, r.error ? `${code}: ${r.error.message}` : 'rejected');
+      }
     }
     if (acked.length > 0) await this.#host.outbox.ack(acked);
+    for (const [code, ids] of reissue) {
+      for (const fresh of (await this.#host.reissue?.(ids, code)) ?? []) reissued.add(fresh);
+    }
   }
 
   async #cursor(): Promise<number> {

@@ -38,6 +38,17 @@ export interface SyncHost {
   typePushed?(def: unknown, error?: string): Promise<void>;
   /** Subscribe to "a type was defined or migrated on this device" (so it is pushed promptly). */
   onLocalTypes?(listener: () => void): () => void;
+  /**
+   * The server's wall clock (`Fieldsync-Time`), read from an answer that took `rttMs` to
+   * arrive: the host bounds the clock of its stamps by it.
+   */
+  serverTime?(serverMs: number, rttMs: number): void;
+  /**
+   * The server refused these pending changes for a reason a fresh stamp cures (`clock_drift`,
+   * `id_conflict`, `replica_taken`): re-issue each as a new write made now, queued again;
+   * returns the new change ids.
+   */
+  reissue?(ids: readonly string[], code: string): Promise<string[]>;
   /** Small persisted key/value store for sync metadata (the pull cursor). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

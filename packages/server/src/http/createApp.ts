@@ -4,6 +4,7 @@ import { authMiddleware } from './authMiddleware.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { eventsRoute } from './eventsRoute.js';
 import { HttpError } from './HttpError.js';
+import { mergeRoute } from './mergeRoute.js';
 import { pullRoute } from './pullRoute.js';
 import { pushRoute } from './pushRoute.js';
 import { storeHeadersMiddleware } from './storeHeaders.js';
@@ -57,6 +58,7 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
   );
   app.use('/v1/*', authMiddleware(ctx));
   pushRoute(app, ctx);
+  mergeRoute(app, ctx);
   pullRoute(app, ctx);
   eventsRoute(app, ctx);
   typesRoute(app, ctx);
