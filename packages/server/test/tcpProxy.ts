@@ -70,7 +70,7 @@ export class TcpProxy {
     const upstream = connect(this.targetPort, '127.0.0.1');
     const link: Link = { client, upstream, dead: this.#mode === 'blackhole' };
     this.#links.add(link);
-    const forward = (from: Socket, to: Socket) => (chunk: Buffer) => {
+    const forward = (_from: Socket, to: Socket) => (chunk: Buffer) => {
       if (link.dead || this.#mode !== 'open') {
         this.swallowed += chunk.length;
         return;

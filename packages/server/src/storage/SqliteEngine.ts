@@ -1,7 +1,8 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { describeFsError } from './checkDataDir.js';
 import type { Worker } from 'node:worker_threads';
 import { startCheckpointer, stopWorker } from './sqliteCheckpointer.js';
 import { docKeyHash } from './docKeyHash.js';
@@ -131,9 +132,19 @@ export class SqliteEngine implements StorageEngine {
       // The writer thread needs a second connection, which an in-memory database cannot have.
       this.#tempDir = mkdtempSync(join(tmpdir(), 'fieldsync-sqlite-'));
       file = join(this.#tempDir, 'db.sqlite');
-    } else mkdirSync(dirname(file), { recursive: true });
-    this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
+    } else {
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+      } catch (e) {
+        throw new Error(`cannot create data directory ${resolve(dirname(file))}: ${describeFsError(e)}`);
+      }
+    }
+    try {
+      this.#db = new Database(file);
+      this.#db.pragma('journal_mode = WAL');
+    } catch (e) {
+      throw new Error(`cannot open SQLite database ${resolve(file)}: ${describeFsError(e)}`);
+    }
     this.#db.pragma('busy_timeout = 5000');
     const layout = openLayout(this.#db);
     this.#hashBase = layout.hashBase;
