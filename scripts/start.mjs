@@ -32,7 +32,8 @@ function newest(path) {
   return max;
 }
 
-run('npm', ['run', '--silent', 'build']);
+// Packages: incremental TypeScript project build (a no-op when nothing changed).
+run(process.execPath, [join(root, 'node_modules/typescript/bin/tsc'), '-b']);
 
 // The app bundles the packages from their sources (the `source` export condition), so their
 // src/ directories count as its inputs too.
@@ -50,10 +51,7 @@ if (stale) {
   run('npm', ['run', '--silent', 'build'], appDir);
 } else console.log('apps/workorders/build is up to date');
 
-// issue 10 adds packages/server/bin/fieldsync.js (loads the build); dist/cli.js before that.
-const bin = [join(root, 'packages/server/bin/fieldsync.js'), join(root, 'packages/server/dist/cli.js')].find(
-  existsSync,
-);
+const bin = join(root, 'packages/server/bin/fieldsync.js');
 const server = spawn(
   process.execPath,
   [
