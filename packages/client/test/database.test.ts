@@ -330,6 +330,27 @@ describe('SyncHost', () => {
     expect(ahead.collection('workOrders').findOne(id)!.title).toBe('edited later');
   });
 
+  it('a remote stamp beyond the drift bound is merged, but not adopted by the clock (docs/crdt.md)', async () => {
+    const future = await createDatabase({
+      name: 'f',
+      storage: new MemoryStorage(),
+      replicaId: 'future',
+      now: () => Date.now() + 3_600_000, // an hour ahead: beyond the 5-minute bound
+    });
+    await future.defineType(workOrderType);
+    const b = await open(new MemoryStorage(), 'devB');
+    const id = await future.collection('workOrders').insert({ title: 'from the future', status: 'open' });
+    const before = b.clock.last;
+    await b.applyRemote([docToJSON(future.collection('workOrders').states.get(id)!)]);
+    expect(b.collection('workOrders').findOne(id)!.title).toBe('from the future');
+    expect(b.clock.last).toBe(before);
+    // Overwriting that value would need a stamp past it: refused until the clocks agree.
+    await expect(b.collection('workOrders').update(id, { $set: { title: 'x' } })).rejects.toMatchObject({
+      code: 'clock_drift',
+    });
+    expect(b.collection('workOrders').findOne(id)!.title).toBe('from the future');
+  });
+
   it('applyTypes adopts newer types only; outbox listeners hear once per tick', async () => {
     const db = await open();
     const crew = { type: 'string' as const, default: 'unassigned' };

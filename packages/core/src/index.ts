@@ -76,8 +76,9 @@ export { ChangeLog } from './change/changeLog.js';
 // Schema
 export type { FieldDef, FieldType, MergePolicy, TypeDef } from './schema/typeDef.js';
 export { allowedPolicies, defaultPolicy, FIELD_TYPES, policyOf, SCALAR_TYPES } from './schema/typeDef.js';
-export { isFieldName, validateFieldDef, validateType } from './schema/validateType.js';
+export { MAX_TYPE_NESTING, isFieldName, validateFieldDef, validateType } from './schema/validateType.js';
 export { validateValue } from './schema/validateValue.js';
+export { emptyValue, readDefault } from './schema/emptyValue.js';
 export { validateDocument } from './schema/validateDocument.js';
 export type { FailRule, MigrationStep, ValueMap } from './schema/typeDef.js';
 export { convertValue, hiddenKey, isHiddenKey } from './schema/migrationSteps.js';

@@ -17,10 +17,14 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
   });
   afterAll(() => srv.close());
 
-  it('reports health without a token', async () => {
+  it('reports health: liveness only without a token, protocol and engine with one', async () => {
     const res = await fetch(`${srv.url}/v1/health`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toMatchObject({ ok: true, protocol: 1, engine });
+    expect(await res.json()).toEqual({ ok: true });
+    const authed = await fetch(`${srv.url}/v1/health`, {
+      headers: { authorization: `Bearer ${anna.token}` },
+    });
+    expect(await authed.json()).toEqual({ ok: true, protocol: 1, engine });
   });
 
   it('offline edits of different fields and of the same field converge; the LWW loser stays visible', async () => {
@@ -115,6 +119,10 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
     const res = await anna.push([{ ...c, id: future, stamp: future }]);
     expect(res.status).toBe(422);
     expect(res.body.results[0]?.error?.code).toBe('clock_drift');
+    // Whose clock: the server's, which the device is compared with (not "local time").
+    expect(res.body.results[0]?.error?.message).toMatch(
+      /^stamp \S+ is \d+ ms ahead of the server's clock \(max 300000 ms\)/,
+    );
   });
 
   it('rejects a change to a document of another type', async () => {

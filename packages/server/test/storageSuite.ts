@@ -231,6 +231,67 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(await e.head()).toBe(1);
     });
 
+    it('keeps each change id with its content hash and each replica with the user that first used it', async () => {
+      await e.commit({ tenant: 't1', changeIds: ['c1', 'c2'], docIds: ['a'], replicas: ['r1'] }, () => ({
+        docs: [doc('a', 1)],
+        changes: [
+          { id: 'c1', doc: 'a', hash: 'h-one' },
+          { id: 'c2', doc: 'a' },
+        ],
+        bind: [{ replica: 'r1', user: 'anna' }],
+      }));
+      let seen: unknown;
+      const look = (tenant: string) =>
+        e.commit({ tenant, changeIds: ['c1', 'c2', 'c3'], docIds: [], replicas: ['r1', 'r2'] }, (l) => {
+          seen = { known: [...l.known].sort(), hashes: [...l.hashes], owners: [...l.owners] };
+          return { docs: [], changes: [] };
+        });
+      await look('t1');
+      expect(seen).toEqual({ known: ['c1', 'c2'], hashes: [['c1', 'h-one']], owners: [['r1', 'anna']] });
+      await look('t2'); // per tenant
+      expect(seen).toEqual({ known: [], hashes: [], owners: [] });
+      // Survives a reopen.
+      await e.close();
+      e = await f.reopen();
+      await e.init();
+      await look('t1');
+      expect(seen).toEqual({ known: ['c1', 'c2'], hashes: [['c1', 'h-one']], owners: [['r1', 'anna']] });
+    });
+
+    it('two engines binding the same new replica at once: one user owns it, the other plan sees that owner', async () => {
+      const e2 = await f.reopen();
+      await e2.init();
+      extra.push(e2);
+      const claims: Array<{ user: string; owner: string | undefined }> = [];
+      const claim = (engine: StorageEngine, user: string, i: number) =>
+        engine.commit(
+          { tenant: 't1', changeIds: [`x${i}`], docIds: [`d${i}`], replicas: ['shared'] },
+          (l) => {
+            const owner = l.owners.get('shared');
+            claims.push({ user, owner });
+            if (owner !== undefined && owner !== user) return { docs: [], changes: [] };
+            return {
+              docs: [doc(`d${i}`, i)],
+              changes: [{ id: `x${i}`, doc: `d${i}`, hash: `h${i}` }],
+              ...(owner === undefined ? { bind: [{ replica: 'shared', user }] } : {}),
+            };
+          },
+        );
+      const results = await Promise.all(
+        Array.from({ length: 12 }, (_, i) => claim(i % 2 ? e : e2, i % 2 ? 'anna' : 'ben', i)),
+      );
+      let owner: string | undefined;
+      await e.commit({ tenant: 't1', changeIds: [], docIds: [], replicas: ['shared'] }, (l) => {
+        owner = l.owners.get('shared');
+        return { docs: [], changes: [] };
+      });
+      expect(['anna', 'ben']).toContain(owner);
+      // Exactly the owner's commits wrote (each plan's last run decided; retries re-ran plans).
+      const wrote = results.filter((r) => r.docs.length > 0).length;
+      expect(wrote).toBe(6);
+      expect(claims.some((c) => c.owner !== undefined)).toBe(true);
+    });
+
     it('concurrent writers through two engines never leave a cursor hole for a reader', async () => {
       const e2 = await f.reopen();
       await e2.init();

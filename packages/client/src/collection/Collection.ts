@@ -152,11 +152,17 @@ export class Collection implements QuerySource {
     return new Cursor(this, selector, options);
   }
 
-  /** Superseded values of a field (conflict losers kept by core), newest first. */
+  /**
+   * Superseded values of a field (conflict losers kept by core), newest first; `field` is a dot
+   * path (`'address.city'`). A field the type does not declare throws core's `ValidationError`
+   * (rule `unknown-field`): a misspelled name must not read as "no conflicts".
+   */
   conflicts(id: string, field: string): Superseded[] {
+    if (typeof field !== 'string' || field === '')
+      throw new ModifierError('field must be a non-empty dot path', 'field');
     const state = this.states.get(id);
     if (!state) throw new NotFoundError(this.name, id);
-    return conflicts(this.host.upgrade(state), field.split('.'));
+    return conflicts(this.host.upgrade(state), field.split('.'), this.host.typeFor(this.name));
   }
 
   /** The document's text field as a collaborative `Text` handle (edits go through the outbox). */

@@ -8,7 +8,9 @@ import {
   docFromJSON,
   docToJSON,
   encodeDoc,
+  formatStamp,
   HybridLogicalClock,
+  parseStamp,
   materialize,
   mergeDocs,
   SchemaError,
@@ -30,12 +32,26 @@ import { DatabaseClosedError } from './errors.js';
 import { maxStamp } from './maxStamp.js';
 import { InsertRun } from './InsertRuns.js';
 import { Outbox } from './Outbox.js';
+import { renameCounterReplica, restamp } from './restamp.js';
+import { ServerTime } from './ServerTime.js';
 import { TypeStore, type RejectedType } from './TypeStore.js';
 
 const META_REPLICA = 'replicaId';
 const META_CLOCK = 'clock';
 const META_TYPES = 'types';
 const META_SYNC = 'sync:';
+
+/** A change the server refused for good, as the app sees it (`db.rejectedChanges()`). */
+export interface RejectedChange {
+  id: string;
+  change: unknown;
+  /** The server's reason: `<code>: <message>`. */
+  reason: string;
+  /** Queue it again as a new write made now. */
+  retry(): Promise<void>;
+  /** Drop it; its document returns to the server's state (needs the server). */
+  discard(): Promise<void>;
+}
 
 interface Undo {
   collection: Collection;
@@ -61,9 +77,10 @@ export interface DatabaseInit {
  */
 export class Database implements SyncHost, WriteHost {
   readonly name: string;
-  readonly replicaId: string;
-  readonly clock: HybridLogicalClock;
   readonly outbox: Outbox;
+  /** The wall clock of stamps: local time, corrected by the server's once it answered. */
+  readonly time: ServerTime;
+  #clock: HybridLogicalClock;
   private readonly storage: StorageAdapter;
   private readonly queue: CommitQueue;
   /**
@@ -103,17 +120,12 @@ export class Database implements SyncHost, WriteHost {
     let base = init.replicaId ?? loaded.meta.get(META_REPLICA);
     base ??= createDocId();
     if (base !== loaded.meta.get(META_REPLICA)) this.queue.setMeta(META_REPLICA, base);
-    // Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
-    // the same stamp (= the same change id) in the same millisecond.
-    this.replicaId = init.storage.sharedName
-      ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}`
-      : base;
+    this.time = new ServerTime(init.now);
     const last = loaded.meta.get(META_CLOCK);
-    this.clock = new HybridLogicalClock({
-      replica: this.replicaId,
-      ...(last ? { last } : {}),
-      ...(init.now ? { now: init.now } : {}),
-    });
+    this.#clock = this.makeClock(this.replicaFor(base), last);
+    // A clock persisted far ahead (the system clock ran fast, then was corrected) would stamp
+    // every new write beyond the server's drift bound: start again from the corrected time.
+    this.rewindIfAhead(this.#clock.maxDrift);
     this.types.load(loaded.meta.get(META_TYPES));
     const live = init.storage.keepsLiveState === true;
     this.outbox = new Outbox(
@@ -131,6 +143,47 @@ export class Database implements SyncHost, WriteHost {
     this.tabs = init.storage.sharedName
       ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m))
       : undefined;
+  }
+
+  /**
+   * This device's hybrid logical clock (replaced when it is rewound or the replica rotates: read
+   * it here each time, do not keep it).
+   */
+  get clock(): HybridLogicalClock {
+    return this.#clock;
+  }
+
+  /** Replica id of the stamps this database issues now (SyncHost). */
+  get replicaId(): string {
+    return this.#clock.replica;
+  }
+
+  /**
+   * Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
+   * the same stamp (= the same change id) in the same millisecond.
+   */
+  private replicaFor(base: string): string {
+    return this.storage.sharedName ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}` : base;
+  }
+
+  private makeClock(replica: string, last: string | undefined): HybridLogicalClock {
+    return new HybridLogicalClock({ replica, ...(last ? { last } : {}), now: () => this.time.now() });
+  }
+
+  /**
+   * Restarts the clock at the corrected time if its last stamp is more than `aheadMs` ahead of it.
+   * Stamps then go back in time under the same replica id; the server's change identity check
+   * (same id, other content → `id_conflict`, re-issued) keeps a repeated id from being taken for
+   * a duplicate. See docs/crdt.md, "Wrong clocks".
+   */
+  private rewindIfAhead(aheadMs: number): boolean {
+    const last = this.#clock.last;
+    const now = Math.floor(this.time.now());
+    if (last === undefined || parseStamp(last).wall - now <= aheadMs) return false;
+    const restart = formatStamp(now, 0, this.#clock.replica);
+    this.#clock = this.makeClock(this.#clock.replica, restart);
+    this.queue.setMeta(META_CLOCK, restart);
+    return true;
   }
 
   /**
@@ -460,9 +513,144 @@ export class Database implements SyncHost, WriteHost {
     return this.queue.durable();
   }
 
-  /** Changes the server refused for good, with reasons (they never block the queue). */
-  rejectedChanges(): Array<{ id: string; change: unknown; reason: string }> {
-    return this.outbox.rejected();
+  /**
+   * Changes set aside because the server refused them for good (persisted: they survive
+   * restarts), each with the server's reason and what the user can do about it:
+   * `retry()` queues it again as a new write made now (a fresh stamp: docs/crdt.md, "Wrong
+   * clocks"); `discard()` drops it and rolls the document back to what the server has (fetched
+   * from the server; local changes still queued for that document are re-applied on top).
+   */
+  rejectedChanges(): RejectedChange[] {
+    // The actions are not enumerable: the entries stay plain data (serializable, comparable).
+    return this.outbox.rejected().map(
+      (r) =>
+        Object.defineProperties(r, {
+          retry: { value: () => this.retryRejected(r.id) },
+          discard: { value: () => this.discardRejected(r.id) },
+        }) as RejectedChange,
+    );
+  }
+
+  /** Queues a set-aside change again, under a fresh stamp (a new write made now). */
+  async retryRejected(id: string): Promise<void> {
+    this.assertOpen();
+    const r = this.outbox.takeRejected(id);
+    if (r === undefined) throw new Error(`no rejected change ${id}`);
+    this.batch(() => this.restampChange(r.change as Change, false));
+    await this.queue.durable();
+  }
+
+  /**
+   * Drops a set-aside change and returns its document to the server's state (plus this device's
+   * other changes to it that are still queued or set aside). Needs the server: rejects, keeping
+   * the change, when it cannot be reached.
+   */
+  async discardRejected(id: string): Promise<void> {
+    this.assertOpen();
+    const r = this.outbox.rejected().find((x) => x.id === id);
+    if (r === undefined) throw new Error(`no rejected change ${id}`);
+    const docId = (r.change as Change).doc;
+    if (!this.sync) throw new Error('discard needs a sync server to restore the document from');
+    const fetched = await this.sync.fetchDocs([docId]);
+    this.assertOpen();
+    if (this.outbox.takeRejected(id) === undefined) return; // discarded meanwhile
+    this.resetDocs([docId], fetched.docs, (r.change as Change).type);
+    await this.queue.durable();
+  }
+
+  /**
+   * Replaces local documents by the server's states (`serverDocs`; an id among `ids` the server
+   * did not return has no server state), then re-applies this device's queued and set-aside
+   * changes of each on top. Used to discard a rejected change, and after a full resync past the
+   * server's history horizon (where merging would revive what the server compacted away).
+   */
+  resetDocs(ids: readonly string[], serverDocs: readonly unknown[], typeHint?: string): void {
+    const server = new Map<string, DocState>();
+    for (const d of serverDocs) {
+      const state = docFromJSON(d);
+      server.set(state.id, state);
+    }
+    this.batch(() => {
+      for (const id of ids) {
+        let state = server.get(id);
+        const local = this.outbox.changesOf(id);
+        for (const { change } of local) state = this.types.registry.applyChange(state, change as Change);
+        const type = state?.type ?? typeHint ?? this.collectionOf(id);
+        if (type === undefined) continue;
+        const c = this.collection(type);
+        if (state) {
+          c.applyState(id, state);
+          this.queue.putDoc(c.name, id);
+        } else if (c.states.has(id)) {
+          c.applyState(id, undefined);
+          this.queue.deleteDoc(c.name, id);
+        }
+      }
+    });
+  }
+
+  /** The collection holding document `id`, if any. */
+  private collectionOf(id: string): string | undefined {
+    for (const c of this.collectionList) if (c.states.has(id)) return c.name;
+    return undefined;
+  }
+
+  /**
+   * Re-issues `change` (already removed from the outbox) as a new write made now: a fresh stamp
+   * replaces its stamp in the change and in its document's state (`restamp`), and it is queued
+   * again. `fromReplica`: the replica id was rotated away from the change's, so the document's
+   * counter totals of the old replica move to the new one.
+   */
+  private restampChange(change: Change, rotated: boolean): string {
+    const stamp = this.#clock.now();
+    const next = restamp(change, change.stamp, stamp) as Change;
+    const c = this.collection(change.type);
+    const state = c.states.get(change.doc);
+    if (state) {
+      let json = restamp(docToJSON(state), change.stamp, stamp);
+      if (rotated) json = renameCounterReplica(json, parseStamp(change.stamp).replica, this.replicaId);
+      c.applyState(change.doc, docFromJSON(json));
+    } else {
+      c.applyState(change.doc, this.types.registry.applyChange(undefined, next));
+    }
+    this.queue.putDoc(c.name, change.doc);
+    this.outbox.push(next.id, next);
+    this.queue.setMeta(META_CLOCK, this.#clock.last as string);
+    return next.id;
+  }
+
+  /**
+   * SyncHost: the server refused these pending changes for a reason a fresh stamp cures
+   * (`clock_drift`: our clock is ahead — it is rewound to the server-corrected time first;
+   * `id_conflict`: someone else holds the id; `replica_taken`: another user holds our replica
+   * id — we move to a new one). Each is re-issued as a new write made now. Returns the new ids.
+   */
+  async reissue(ids: readonly string[], code: string): Promise<string[]> {
+    this.assertOpen();
+    if (code === 'clock_drift') this.rewindIfAhead(1000);
+    let rotated = false;
+    if (code === 'replica_taken' && ids.some((id) => parseStamp(id).replica === this.replicaId)) {
+      const base = createDocId();
+      this.queue.setMeta(META_REPLICA, base);
+      this.#clock = this.makeClock(this.replicaFor(base), undefined);
+      rotated = true;
+    }
+    const out: string[] = [];
+    this.batch(() => {
+      for (const id of [...ids].sort()) {
+        const change = this.outbox.take(id) as Change | undefined;
+        if (change !== undefined) out.push(this.restampChange(change, rotated));
+      }
+    });
+    await this.queue.durable();
+    return out;
+  }
+
+  /** SyncHost: the server's clock, read from a response that took `rttMs` to arrive. */
+  serverTime(serverMs: number, rttMs: number): void {
+    if (this.closed) return;
+    this.time.sample(serverMs, rttMs);
+    this.rewindIfAhead(this.#clock.maxDrift);
   }
 
   // ---- SyncHost -------------------------------------------------------------------------

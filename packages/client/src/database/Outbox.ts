@@ -203,6 +203,49 @@ export class Outbox implements SyncOutbox {
     return this.size;
   }
 
+  /**
+   * Removes a pending change and returns it (undefined if it is not pending). Used to re-issue a
+   * change under a fresh stamp; persisted with the next batch.
+   */
+  take(id: string): unknown {
+    const at = this.locate(id);
+    if (at === undefined) return undefined;
+    const change = at.run === undefined ? at.change : this.change(id, at.run.entries[at.i], at.run);
+    this.delete(id);
+    this.queue().removeChanges([id]);
+    return change;
+  }
+
+  /** Removes a set-aside change and returns it (undefined if there is none with this id). */
+  takeRejected(id: string): { change: unknown; reason: string } | undefined {
+    const r = this.rejectedChanges.get(id);
+    if (r === undefined) return undefined;
+    this.rejectedChanges.delete(id);
+    this.queue().removeChanges([id]);
+    return r;
+  }
+
+  /** Pending and set-aside changes of document `doc`, by id (to rebuild it: applying them is a join). */
+  changesOf(doc: string): Array<{ id: string; change: unknown }> {
+    const out: Array<{ id: string; change: unknown }> = [];
+    for (const [id, entry, run] of this.entries()) {
+      if (run === undefined ? (entry as { doc?: unknown }).doc === doc : this.docOf(entry) === doc)
+        out.push({ id, change: this.change(id, entry, run) });
+    }
+    for (const [id, r] of this.rejectedChanges)
+      if ((r.change as { doc?: unknown }).doc === doc) out.push({ id, change: r.change });
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The document id of a run's entry (a document id, or a captured insert). */
+  private docOf(entry: unknown): string {
+    return entry instanceof CapturedInsert ? entry.doc : (entry as string);
+  }
+
+  async rejectedCount(): Promise<number> {
+    return this.rejectedChanges.size;
+  }
+
   /** Pending and rejected changes as stored, ordered by change id (an attached adapter reopening). */
   stored(): StoredChange[] {
     const out: StoredChange[] = [];

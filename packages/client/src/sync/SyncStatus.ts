@@ -2,7 +2,10 @@
 export interface SyncStatus {
   /** Sync is started (start() called, stop() not). */
   running: boolean;
-  /** The browser/OS says online AND the last request did not fail on the network. */
+  /**
+   * The server answered the last request (any HTTP answer, errors included). False until it
+   * first answers, and after a request failed on the network or timed out.
+   */
   online: boolean;
   /** The realtime stream is connected and caught up. */
   live: boolean;
@@ -10,7 +13,7 @@ export interface SyncStatus {
   pulling: boolean;
   /** Local changes not yet acknowledged by the server. */
   pending: number;
-  /** Changes the server refused this session (set aside in the outbox, never retried). */
+  /** Changes set aside (refused by the server for good), persisted: see `db.rejectedChanges()`. */
   rejected: number;
   /** Time (ms since epoch) the client was last fully up to date with the server. */
   lastSyncedAt: number | undefined;
@@ -20,7 +23,7 @@ export interface SyncStatus {
 
 export const initialStatus = (): SyncStatus => ({
   running: false,
-  online: true,
+  online: false,
   live: false,
   pushing: false,
   pulling: false,

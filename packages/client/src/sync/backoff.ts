@@ -1,4 +1,12 @@
-/** Retry delays: exponential with "full jitter" so a fleet of devices does not retry in lockstep. */
+/**
+ * Retry delays: exponential backoff with *full jitter* (uniform in [0, cap]), so a fleet of
+ * devices does not retry in lockstep. Full rather than equal jitter (uniform in [cap/2, cap]):
+ * the moment that matters is a server coming back with hundreds of devices waiting, and AWS's
+ * analysis ("Exponential Backoff And Jitter", 2015) measured full jitter doing the least total
+ * work and finishing soonest under such contention; equal jitter keeps a floor of cap/2 that
+ * buys nothing here, since a device that is merely offline waits for `online` or its next
+ * attempt either way. Retries stay bounded by the cap; the expected delay is cap/2.
+ */
 export interface BackoffOptions {
   /** First delay. Default 500 ms. */
   initialMs?: number;
@@ -22,11 +30,11 @@ export class Backoff {
     return this.#attempt;
   }
 
-  /** Delay before the next retry: uniform in [cap/2, cap], cap = min(max, initial · 2^attempt). */
+  /** Delay before the next retry: uniform in [0, cap], cap = min(max, initial · 2^attempt). */
   next(): number {
     const cap = Math.min(this.#max, this.#initial * 2 ** this.#attempt);
     this.#attempt = Math.min(this.#attempt + 1, 30);
-    return Math.round(cap / 2 + (this.#random() * cap) / 2);
+    return Math.round(this.#random() * cap);
   }
 
   reset(): void {

@@ -3,7 +3,7 @@ import { WorkOrder } from '../../test/support/workOrder.js';
 import { SchemaError, ValidationError } from '../errors.js';
 import { defaultPolicy } from './typeDef.js';
 import { validateDocument } from './validateDocument.js';
-import { isFieldName, validateType } from './validateType.js';
+import { MAX_TYPE_NESTING, isFieldName, validateType } from './validateType.js';
 import { validateValue } from './validateValue.js';
 
 function schemaError(def: unknown): { path: string; rule: string } {
@@ -69,6 +69,30 @@ describe('validateType', () => {
     expect(schemaError({ ...WorkOrder, name: '__proto__' })).toEqual({ path: 'name', rule: 'reserved' });
     expect(isFieldName('__proto__')).toBe(false);
     expect(isFieldName('proto')).toBe(true);
+  });
+
+  it('bounds nesting: 32 levels of objects and item types pass, 20,000 are a `nesting` error, not a stack overflow', () => {
+    const nest = (levels: number, kind: 'object' | 'list'): unknown => {
+      let f: unknown = { type: 'string' };
+      for (let i = 1; i < levels; i++)
+        f = kind === 'object' ? { type: 'object', fields: { a: f } } : { type: 'list', of: f };
+      return f;
+    };
+    expect(() =>
+      validateType({ name: 'T', version: 1, fields: { a: nest(MAX_TYPE_NESTING, 'object') } }),
+    ).not.toThrow();
+    expect(() =>
+      validateType({ name: 'T', version: 1, fields: { a: nest(MAX_TYPE_NESTING, 'list') } }),
+    ).not.toThrow();
+    for (const kind of ['object', 'list'] as const) {
+      try {
+        validateType({ name: 'T', version: 1, fields: { a: nest(20_000, kind) } });
+        expect.unreachable();
+      } catch (e) {
+        expect(e).toBeInstanceOf(SchemaError);
+        expect((e as SchemaError).rule).toBe('nesting');
+      }
+    }
   });
 
   it('documents the default policy per field type', () => {

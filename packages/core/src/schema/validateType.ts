@@ -6,6 +6,13 @@ import { joinPath, validateValue } from './validateValue.js';
 /** Type and field names: identifiers that are safe as JSON keys and never start with `$`. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 
+/**
+ * Most levels of nested field definitions (object `fields`, item types `of`). Validation and
+ * every function that walks a type recurse once per level: a bound keeps a hostile definition
+ * (20,000 levels) a clean `nesting` error instead of a stack overflow on every replica.
+ */
+export const MAX_TYPE_NESTING = 32;
+
 function fail(path: string, rule: string, message: string): never {
   throw new SchemaError(path, rule, message);
 }
@@ -44,23 +51,25 @@ export function validateType(def: unknown): asserts def is TypeDef {
   }
   if (def.migrations !== undefined && !Array.isArray(def.migrations))
     fail('migrations', 'type', 'migrations must be an array');
-  validateFields(def.fields, '');
+  validateFields(def.fields, '', 1);
 }
 
-function validateFields(fields: Record<string, unknown>, base: string): void {
+function validateFields(fields: Record<string, unknown>, base: string, depth: number): void {
   for (const name of Object.keys(fields)) {
     const path = joinPath(base, name);
     if (!NAME.test(name)) fail(path, 'name', 'field name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
     if (name === 'id' && base === '') fail(path, 'reserved', '`id` is the document id');
     if (name === PROTO) fail(path, 'reserved', '`__proto__` is reserved by JavaScript');
-    validateFieldDef(fields[name], path);
+    validateFieldDef(fields[name], path, depth);
   }
 }
 
 const FIELD_PROPS = new Set(['type', 'required', 'default', 'merge', 'values', 'to', 'fields', 'of']);
 
-/** Checks one field definition (recursively for objects and item types). */
-export function validateFieldDef(def: unknown, path: string): asserts def is FieldDef {
+/** Checks one field definition (recursively for objects and item types; `depth` 1 = top level). */
+export function validateFieldDef(def: unknown, path: string, depth = 1): asserts def is FieldDef {
+  if (depth > MAX_TYPE_NESTING)
+    fail(path, 'nesting', `field definitions nest deeper than ${MAX_TYPE_NESTING} levels`);
   if (!isRecord(def)) fail(path, 'type', 'a field definition must be an object');
   for (const key of Object.keys(def))
     if (!FIELD_PROPS.has(key)) fail(joinPath(path, key), 'unknown-property', 'not a field property');
@@ -91,12 +100,12 @@ export function validateFieldDef(def: unknown, path: string): asserts def is Fie
   if (f.fields !== undefined) {
     if (f.type !== 'object') fail(joinPath(path, 'fields'), 'unknown-property', 'fields is only for object');
     if (!isRecord(f.fields)) fail(joinPath(path, 'fields'), 'type', 'fields must be an object');
-    validateFields(f.fields, path);
+    validateFields(f.fields, path, depth + 1);
   }
   if (f.of !== undefined) {
     if (f.type !== 'list' && f.type !== 'set' && f.type !== 'log')
       fail(joinPath(path, 'of'), 'unknown-property', 'of is only for list, set and log');
-    validateFieldDef(f.of, joinPath(path, 'of'));
+    validateFieldDef(f.of, joinPath(path, 'of'), depth + 1);
   }
   if (f.default !== undefined) {
     try {

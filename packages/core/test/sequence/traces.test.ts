@@ -2,9 +2,9 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Text } from '../../src/sequence/index.js';
-import { BENCH_DATA, loadTrace, type ConcurrentTrace, type SequentialTrace } from './traces.js';
+import { TRACES, loadTrace, type ConcurrentTrace, type SequentialTrace } from './traces.js';
 
-const sequential = readdirSync(join(BENCH_DATA, 'sequential_traces')).filter((f) => f.endsWith('.json.gz'));
+const sequential = readdirSync(join(TRACES, 'sequential_traces')).filter((f) => f.endsWith('.json.gz'));
 
 describe('sequential editing traces', () => {
   it('finds the traces', () => {

@@ -3,8 +3,12 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 
-/** Shared, read-only trace data lives next to the repository: ../shared/bench-data. */
-export const BENCH_DATA = join(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/bench-data');
+/**
+ * The editing traces the tests replay, vendored in the repository (see fixtures/README.md for
+ * their origin and licence) so that a fresh clone tests without `../shared/bench-data`, which
+ * stays the benchmarks' data.
+ */
+export const TRACES = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
 
 export interface SequentialTrace {
   startContent: string;
@@ -19,5 +23,5 @@ export interface ConcurrentTrace {
 }
 
 export function loadTrace<T>(relative: string): T {
-  return JSON.parse(gunzipSync(readFileSync(join(BENCH_DATA, relative))).toString('utf8')) as T;
+  return JSON.parse(gunzipSync(readFileSync(join(TRACES, relative))).toString('utf8')) as T;
 }

@@ -3,6 +3,7 @@ import { deltaJSON, renderDelta, TYPES_COLLECTION } from '../sync/renderDelta.js
 import { Visibility, parseFilter } from '../sync/SyncFilter.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HttpError } from './HttpError.js';
+import { checkHistory } from './storeHeaders.js';
 
 /** Parses a cursor (`since`, `Last-Event-ID`): a non-negative safe integer. */
 export function parseCursor(raw: string | undefined, name: string): number {
@@ -33,6 +34,9 @@ export function pullRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const vis = new Visibility(user, filter, ctx.permissions);
     const types = filter.types ? [...filter.types, TYPES_COLLECTION] : undefined;
     const page = await ctx.storage.pull(user.tenant, types ? { since, limit, types } : { since, limit });
+    // Checked after the read: compaction raises `compacted` before it removes anything, so a read
+    // that may have missed a removed row always sees the raised value here.
+    await checkHistory(ctx, since);
     const delta = renderDelta(page.docs, vis, since > 0);
     return c.body(deltaJSON(delta, page.cursor, page.more), 200, { 'content-type': 'application/json' });
   });

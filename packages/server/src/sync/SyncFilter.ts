@@ -1,6 +1,8 @@
 import { HttpError } from '../http/HttpError.js';
+import { valueProblem } from '../http/protocolBoundary.js';
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
+import { runRule } from './ruleGuard.js';
 import { compileWhere, isRecord, type WhereTest } from './whereCondition.js';
 
 /**
@@ -18,10 +20,26 @@ export interface SyncFilter {
   where?: Readonly<Record<string, unknown>>;
 }
 
+const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
+/** `{ field: { $in: [values] } }` is 3 levels; values are scalars. */
+const MAX_WHERE_DEPTH = 8;
+
 /** Parses `?types=a,b&where={json}` into a filter; throws a 400 naming the problem. */
 export function parseFilter(types: string | undefined, where: string | undefined): SyncFilter {
   const filter: SyncFilter = {};
-  if (types !== undefined && types !== '') filter.types = types.split(',').filter((t) => t !== '');
+  if (types !== undefined && types !== '') {
+    filter.types = types.split(',').filter((t) => t !== '');
+    // Type names are identifiers (core's rule, `_types` included); anything else matches no type
+    // and, as text with NUL, would fail a PostgreSQL query instead of answering 400.
+    const bad = filter.types.find((t) => !TYPE_NAME.test(t));
+    if (bad !== undefined)
+      throw new HttpError(
+        400,
+        'bad_filter',
+        `"types" holds ${JSON.stringify(bad)}, which is not a type name`,
+        'types',
+      );
+  }
   if (where !== undefined && where !== '') {
     let parsed: unknown;
     try {
@@ -29,6 +47,9 @@ export function parseFilter(types: string | undefined, where: string | undefined
     } catch {
       throw new HttpError(400, 'bad_filter', '"where" is not valid JSON', 'where');
     }
+    const hostile = valueProblem(parsed, 'where', MAX_WHERE_DEPTH);
+    if (hostile)
+      throw new HttpError(400, 'bad_filter', `${hostile.message} (rule ${hostile.rule})`, hostile.path);
     if (!isRecord(parsed))
       throw new HttpError(400, 'bad_filter', '"where" must be a JSON object of field conditions', 'where');
     compileWhere(parsed); // validates: a bad condition is a 400 naming it
@@ -78,7 +99,8 @@ export class Visibility {
     if (!this.needsView(type)) return true;
     const v = view();
     const read = rulesFor(this.#perms, type).read;
-    if (read && !read(this.#user, v)) return false;
+    // A read rule that throws hides the document from this reader (fail closed); see ruleGuard.
+    if (read && runRule('read', type, read, this.#user, v) !== true) return false;
     return this.#where === undefined || this.#where(v);
   }
 }

@@ -9,6 +9,7 @@ import {
   isDeleted,
   isStamp,
   materialize,
+  stampReplica,
   type Change,
   type DocState,
   type HybridLogicalClock,
@@ -17,7 +18,10 @@ import {
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
 import type { StorageEngine, StoredDoc, CommitPlan } from '../storage/StorageEngine.js';
+import { changeHash } from './changeHash.js';
 import type { TypeRegistry } from './TypeRegistry.js';
+import { valueProblem } from '../http/protocolBoundary.js';
+import { RuleError, runRule } from './ruleGuard.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
 /** Outcome of one pushed change. */
@@ -25,7 +29,7 @@ export interface ChangeResult {
   id: string;
   /** `ok`: merged and committed; `duplicate`: already stored earlier (idempotent retry). */
   status: 'ok' | 'duplicate' | 'rejected';
-  error?: { code: string; message: string; path?: string };
+  error?: { code: string; message: string; path?: string; rule?: string };
 }
 
 export interface PushContext {
@@ -62,10 +66,15 @@ interface Working {
   applied: Change[];
 }
 
-const reject = (id: string, code: string, message: string, path?: string): ChangeResult => ({
+const reject = (id: string, code: string, message: string, path?: string, rule?: string): ChangeResult => ({
   id,
   status: 'rejected',
-  error: path === undefined ? { code, message } : { code, message, path },
+  error: {
+    code,
+    message,
+    ...(path === undefined ? {} : { path }),
+    ...(rule === undefined ? {} : { rule }),
+  },
 });
 
 /**
@@ -83,7 +92,7 @@ export async function applyPush(
   changes: readonly unknown[],
 ): Promise<{ results: ChangeResult[]; cursor: number }> {
   const results: (ChangeResult | undefined)[] = new Array(changes.length);
-  const valid: Array<{ i: number; c: Change; def: TypeDef }> = [];
+  const valid: Array<{ i: number; c: Change; def: TypeDef; hash: string; replica: string }> = [];
   const defs = new Map<string, TypeDef | undefined>();
   const registry = await ctx.types.registry(user.tenant);
   for (let i = 0; i < changes.length; i++) {
@@ -97,6 +106,12 @@ export async function applyPush(
         problem.message,
         `changes[${i}]${problem.path ? '.' + problem.path : ''}`,
       );
+      continue;
+    }
+    // Hostile strings and nesting: rejected here, for this change alone, on every engine alike.
+    const hostile = valueProblem(raw, `changes[${i}]`);
+    if (hostile) {
+      results[i] = reject(id, 'invalid_change', hostile.message, hostile.path, hostile.rule);
       continue;
     }
     const c = raw as unknown as Change;
@@ -119,12 +134,15 @@ export async function applyPush(
       ctx.clock.receive(c.stamp);
     } catch (e) {
       if (e instanceof ClockDriftError) {
-        results[i] = reject(c.id, 'clock_drift', e.message, `changes[${i}].stamp`);
+        // Core's message speaks of "local time"; here local is the server, and the device
+        // reading this needs to know whose clock is compared (its own is likely wrong).
+        const message = `stamp ${e.remote} is ${e.driftMs} ms ahead of the server's clock (max ${ctx.clock.maxDrift} ms): check the device's clock`;
+        results[i] = reject(c.id, 'clock_drift', message, `changes[${i}].stamp`);
         continue;
       }
       throw e;
     }
-    valid.push({ i, c, def });
+    valid.push({ i, c, def, hash: changeHash(c), replica: stampReplica(c.stamp) });
   }
 
   const commit = await ctx.storage.commit(
@@ -132,23 +150,53 @@ export async function applyPush(
       tenant: user.tenant,
       changeIds: valid.map((x) => x.c.id),
       docIds: [...new Set(valid.map((x) => x.c.doc))],
+      replicas: [...new Set(valid.map((x) => x.replica))],
     },
     (loaded): CommitPlan => {
       // The plan may run again if the engine retries; start from a clean slate each time.
       for (const { i } of valid) results[i] = undefined;
-      const seen = new Set<string>();
+      const seen = new Map<string, string>(loaded.hashes);
+      const owners = new Map<string, string>(loaded.owners);
       const work = new Map<string, Working>();
-      const accepted: Array<{ id: string; doc: string }> = [];
-      for (const { i, c, def } of valid) {
+      const accepted: CommitPlan['changes'] = [];
+      const bind: NonNullable<CommitPlan['bind']> = [];
+      for (const { i, c, def, hash, replica } of valid) {
+        // Change identity: a replica id belongs to the user that first pushed with it, and a
+        // change id to the content first stored under it. Only the same content from the same
+        // user is a `duplicate` (the device may drop it); anything else is refused with a code
+        // the device answers by re-issuing its change under fresh stamps.
+        const owner = owners.get(replica);
+        if (owner !== undefined && owner !== user.id) {
+          results[i] = reject(
+            c.id,
+            'replica_taken',
+            `replica id "${replica}" is used by another user of this tenant; re-issue the change under a new replica id`,
+            `changes[${i}].stamp`,
+          );
+          continue;
+        }
         if (loaded.known.has(c.id) || seen.has(c.id)) {
-          results[i] = { id: c.id, status: 'duplicate' };
+          const stored = seen.get(c.id);
+          results[i] =
+            stored === undefined || stored === hash
+              ? { id: c.id, status: 'duplicate' }
+              : reject(
+                  c.id,
+                  'id_conflict',
+                  `change id "${c.id}" is already stored with other content; re-issue the change with a fresh stamp`,
+                  `changes[${i}].id`,
+                );
           continue;
         }
         const res = mergeOne(ctx.permissions, user, registry, work, loaded.docs.get(c.doc), c, def, i);
         results[i] = res;
         if (res.status === 'ok') {
-          seen.add(c.id);
-          accepted.push({ id: c.id, doc: c.doc });
+          seen.set(c.id, hash);
+          accepted.push({ id: c.id, doc: c.doc, hash });
+          if (owner === undefined) {
+            owners.set(replica, user.id);
+            bind.push({ replica, user: user.id });
+          }
         }
       }
       const docs: CommitPlan['docs'] = [];
@@ -162,7 +210,7 @@ export async function applyPush(
           view: JSON.stringify(materialize(w.doc, registry.get(w.type, w.doc.v) ?? w.def)),
         });
       }
-      return { docs, changes: accepted };
+      return { docs, changes: accepted, bind };
     },
   );
   return {
@@ -197,13 +245,16 @@ function mergeOne(
     return reject(
       c.id,
       'type_mismatch',
-      `document "${c.doc}" is a "${w.type}", not a "${c.type}"`,
+      // Not naming the stored type: the caller may not be allowed to read that document.
+      `document "${c.doc}" already exists with another type than "${c.type}"`,
       `changes[${i}].type`,
     );
   }
   const writeRule = rulesFor(perms, c.type).write;
-  if (writeRule && w?.before && !writeRule(user, JSON.parse(w.before.view) as DocView)) {
-    return reject(c.id, 'forbidden', `not allowed to change document "${c.doc}"`, `changes[${i}]`);
+  if (writeRule && w?.before) {
+    const may = runRule('write', c.type, writeRule, user, JSON.parse(w.before.view) as DocView);
+    if (may instanceof RuleError) return ruleFailed(c, i);
+    if (!may) return reject(c.id, 'forbidden', `not allowed to change document "${c.doc}"`, `changes[${i}]`);
   }
   // docToJSON shares field objects with the live state, so the snapshot must be a string.
   const snapshot = writeRule && w ? JSON.stringify(docToJSON(w.doc)) : undefined;
@@ -215,7 +266,7 @@ function mergeOne(
     next = registry.applyChange(w?.doc, c);
   } catch (e) {
     if (e instanceof ValidationError)
-      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`);
+      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`, e.rule);
     if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
     if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
     // Not a typed validation error: the merge itself failed and may have left `w.doc` half
@@ -236,14 +287,37 @@ function mergeOne(
       `changes[${i}]`,
     );
   }
-  if (writeRule && !writeRule(user, materialize(next, registry.get(c.type, next.v) ?? def) as DocView)) {
+  const restore = (): void => {
     if (w && snapshot !== undefined) w.doc = docFromJSON(JSON.parse(snapshot));
+  };
+  // A change that creates a document must satisfy `required` like an insert on a client does:
+  // the server is a peer, and a document stored without its required fields reaches every device.
+  const missing = w ? undefined : missingRequired(next, registry.get(c.type, next.v) ?? def);
+  if (missing !== undefined)
     return reject(
       c.id,
-      'forbidden',
-      `the change would put document "${c.doc}" outside what you may write`,
-      `changes[${i}]`,
+      'invalid_change',
+      `changes[${i}].ops.${missing}: required: a new ${c.type} needs "${missing}"`,
+      `changes[${i}].ops.${missing}`,
+      'required',
     );
+  if (writeRule) {
+    const may = runRule(
+      'write',
+      c.type,
+      writeRule,
+      user,
+      materialize(next, registry.get(c.type, next.v) ?? def),
+    );
+    if (may !== true) restore();
+    if (may instanceof RuleError) return ruleFailed(c, i);
+    if (!may)
+      return reject(
+        c.id,
+        'forbidden',
+        `the change would put document "${c.doc}" outside what you may write`,
+        `changes[${i}]`,
+      );
   }
   if (w) {
     w.doc = next;
@@ -253,4 +327,22 @@ function mergeOne(
     work.set(c.doc, { type: c.type, def, doc: next, before: undefined, touched: true, applied: [c] });
   }
   return { id: c.id, status: 'ok' };
+}
+
+/** A write rule threw: this change alone is rejected (the reason is logged, not sent). */
+const ruleFailed = (c: Change, i: number): ChangeResult =>
+  reject(
+    c.id,
+    'rule_error',
+    `the write rule of type "${c.type}" failed on this change; it is rejected and the server logged why`,
+    `changes[${i}]`,
+  );
+
+/** The first required field (without a default) that a new, not deleted document lacks. */
+function missingRequired(doc: DocState, def: TypeDef): string | undefined {
+  if (isDeleted(doc)) return undefined;
+  const view = materialize(doc, def) as Record<string, unknown>;
+  for (const [name, f] of Object.entries(def.fields))
+    if (f.required && f.default === undefined && view[name] === undefined) return name;
+  return undefined;
 }
