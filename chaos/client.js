@@ -32,10 +32,32 @@ const sendSoon = (/** @type {unknown} */ msg) => void send(msg).catch(() => proc
 // The parent is gone: nothing left to report to.
 process.on('disconnect', () => process.exit(0));
 
+/**
+ * Requests in flight, for the heartbeat line: a request that never ends is the usual way a sync
+ * client wedges, and this says which one and since when. Wraps the global fetch, nothing else.
+ * @type {Map<number, { what: string; at: number }>}
+ */
+const inFlight = new Map();
+let requests = 0;
+/** @type {typeof fetch} */
+const tracedFetch = async (input, init) => {
+  const id = ++requests;
+  const url = typeof input === 'string' ? input : input instanceof URL ? input.href : input.url;
+  inFlight.set(id, {
+    what: `${init?.method ?? 'GET'} ${url.replace(/^https?:\/\/[^/]+/, '').slice(0, 60)}`,
+    at: Date.now(),
+  });
+  try {
+    return await fetch(input, init);
+  } finally {
+    inFlight.delete(id);
+  }
+};
+
 const db = await createDatabase({
   name: `chaos-${cfg.client}`,
   storage: new SqliteStorage(cfg.file),
-  sync: { ...cfg.sync, url: cfg.url, token: cfg.token, autoStart: false },
+  sync: { ...cfg.sync, url: cfg.url, token: cfg.token, autoStart: false, fetch: tracedFetch },
 });
 const sync = /** @type {import('@fieldsync/client').SyncClient} */ (db.sync);
 
@@ -185,7 +207,8 @@ setInterval(() => {
   console.log(
     `${new Date().toISOString()} seq=${seq} writing=${writing} loop=${loop !== undefined} ` +
       `lastIntent=${lastIntentAt ? Date.now() - lastIntentAt : -1}ms online=${st.online} live=${st.live} ` +
-      `pushing=${st.pushing} pulling=${st.pulling} pending=${st.pending} lastError=${st.lastError ?? ''}`,
+      `pushing=${st.pushing} pulling=${st.pulling} pending=${st.pending} lastError=${st.lastError ?? ''}` +
+      [...inFlight.values()].map((r) => ` | ${r.what} for ${Date.now() - r.at}ms`).join(''),
   );
 }, 5000).unref();
 

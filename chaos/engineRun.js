@@ -203,6 +203,11 @@ export async function runEngine(engine, o, rng, env) {
       }
     }
     const convergeMs = Date.now() - convergeStart;
+    if (!converged)
+      for (const [i, p] of proxies.entries()) {
+        const conns = p.describe();
+        if (conns.length > 0) log(`proxy of client ${i} at the deadline: ${conns.join('; ')}`);
+      }
     if (converged) say(`converged in ${(convergeMs / 1000).toFixed(1)} s (${rounds} round(s))`);
     else say(`did NOT converge within ${(convergeMs / 1000).toFixed(1)} s: ${lastProblem}`);
 

@@ -76,6 +76,16 @@ export class ChaosProxy {
     this.delayMs = 0;
   }
 
+  /** The open connections, for the run's log when a client did not converge. */
+  describe() {
+    const now = Date.now();
+    return [...this.conns].map(
+      (c) =>
+        `${c.dead ? 'dead' : 'live'} age=${now - c.at}ms up=${c.bytes[0]}B down=${c.bytes[1]}B ` +
+        `idle=${now - c.lastAt}ms upstream=${c.upstream ? (c.upstream.destroyed ? 'closed' : 'open') : 'none'}`,
+    );
+  }
+
   async close() {
     for (const c of [...this.conns]) c.reset();
     await new Promise((r) => this.server.close(() => r(undefined)));
@@ -120,6 +130,10 @@ class Conn {
     this.upstream = undefined;
     this.dead = false;
     this.closed = false;
+    this.at = Date.now();
+    this.lastAt = this.at;
+    /** @type {[number, number]} bytes forwarded client → server, server → client */
+    this.bytes = [0, 0];
     client.on('close', () => {
       this.upstream?.destroy();
       this.#closed();
@@ -131,8 +145,8 @@ class Conn {
     const up = net.connect(target.port, target.host);
     this.upstream = up;
     up.on('error', () => undefined);
-    this.#pipe(this.client, up);
-    this.#pipe(up, this.client);
+    this.#pipe(this.client, up, 0);
+    this.#pipe(up, this.client, 1);
     // The server went away (killed, restarted): the client sees the connection reset, unless
     // this connection is black-holed, where nothing is ever seen again.
     up.on('close', () => {
@@ -144,11 +158,14 @@ class Conn {
    * Forwards `from` → `to`, each chunk delayed by the proxy's current delay, order preserved.
    * @param {net.Socket} from
    * @param {net.Socket} to
+   * @param {0 | 1} dir
    */
-  #pipe(from, to) {
+  #pipe(from, to, dir) {
     let lastDue = 0;
     from.on('data', (chunk) => {
       if (this.dead) return;
+      this.bytes[dir] += chunk.length;
+      this.lastAt = Date.now();
       const ms = this.proxy.delayMs;
       if (ms <= 0 && lastDue <= Date.now()) {
         to.write(chunk);

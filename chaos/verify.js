@@ -129,7 +129,20 @@ export function checkPresence(docs, writes, replicaOf, required) {
   const label = (/** @type {WriteRecord} */ w) =>
     `c${w.client}#${w.seq} ${w.kind} ${w.doc} ${w.id ?? '(no id)'}`;
 
-  for (const [docId, ws] of byDoc) {
+  const KEYS = [
+    'title',
+    'n',
+    'address.street',
+    'address.city',
+    '$deleted',
+    'qty',
+    'notes',
+    'tags',
+    'items',
+    'body',
+  ];
+  for (const docId of new Set([...byDoc.keys(), ...byId.keys()])) {
+    const ws = byDoc.get(docId) ?? [];
     const json = byId.get(docId);
     const req = ws.filter(required);
     requiredWrites += req.length;
@@ -149,7 +162,10 @@ export function checkPresence(docs, writes, replicaOf, required) {
         list.push({ w, value: e.value, op: e.op });
         byKey.set(e.key, list);
       }
-    for (const [key, list] of byKey) {
+    // Every part of every document, including parts (and documents) no logged write touched:
+    // whatever is there must have been written by someone in the log.
+    for (const key of KEYS) {
+      const list = byKey.get(key) ?? [];
       const where = `${docId}.${key}`;
       if (key === 'title' || key === 'n' || key.startsWith('address.') || key === '$deleted') {
         const reg = registerAt(json, key);
