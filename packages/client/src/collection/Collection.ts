@@ -36,6 +36,8 @@ export interface WriteHost {
   write(collection: Collection, id: string, intents: Intent[]): void;
   /** Resolves when everything written so far is durable. */
   durable(): Promise<void>;
+  /** Writes the sequence edit `build` makes from the current state (see `Database.writeSeq`). */
+  writeSeq(collection: Collection, id: string, build: () => Intent[]): Promise<void>;
   /**
    * Called before the stored state of a document that exists is replaced or removed, with the
    * stamp of its plain row and the row's number (as `insertState` returned it): the outbox may
@@ -178,6 +180,7 @@ export class Collection implements QuerySource {
         typeOf: (name) => host.typeOf(name),
         upgrade: (state) => host.upgrade(state),
         write: (docId, intents) => host.write(this, docId, intents),
+        writeSeq: (docId, build) => host.writeSeq(this, docId, build),
         durable: () => host.durable(),
       },
       id,

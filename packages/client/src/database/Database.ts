@@ -24,8 +24,11 @@ import type { WriteHost } from '../collection/Collection.js';
 import type { CommitBatch, LoadedState, StorageAdapter, StoredDoc } from '../storage/StorageAdapter.js';
 import type { SyncClient } from '../sync/SyncClient.js';
 import type { SyncHost } from '../sync/SyncHost.js';
-import type { TabMessage } from '../tab/TabChannel.js';
+import type { ForwardedWrite, TabEnvelope, TabMessage } from '../tab/TabChannel.js';
 import { TabChannel } from '../tab/TabChannel.js';
+import { StaleSequenceError, TabCoordinator } from '../tab/TabCoordinator.js';
+import { TabLeader } from '../tab/TabLeader.js';
+import type { TabSyncClient, TabSyncPort } from '../tab/TabSyncClient.js';
 import { CommitQueue } from './CommitQueue.js';
 import { ModifierError } from '../query/errors.js';
 import { DatabaseClosedError } from './errors.js';
@@ -68,6 +71,8 @@ export interface DatabaseInit {
   loaded: LoadedState;
   replicaId: string | undefined;
   now: (() => number) | undefined;
+  /** `'independent'`: no leader election even where Web Locks exist (see DatabaseOptions.tabs). */
+  tabs?: 'leader' | 'independent' | undefined;
 }
 
 /**
@@ -93,6 +98,14 @@ export class Database implements SyncHost, WriteHost {
   private collectionList: Collection[] = [];
   private readonly meta: Map<string, string>;
   private readonly tabs: TabChannel | undefined;
+  /** Tabs of this database elect a leader (shared storage and Web Locks, not `tabs: 'independent'`). */
+  private readonly elect: boolean;
+  /** Leader election and write forwarding between tabs (shared storage + Web Locks). */
+  private readonly coordinator: TabCoordinator | undefined;
+  /** A follower's transaction: the writes it forwards as one request when `fn` returns. */
+  private forwardTx: ForwardedWrite[] | undefined;
+  /** A follower's text edits run one after another, each built on the leader's last answer. */
+  private seqChain: Promise<void> = Promise.resolve();
   private batchDepth = 0;
   private notifying = false;
   private undo: Undo[] | undefined;
@@ -120,6 +133,9 @@ export class Database implements SyncHost, WriteHost {
     let base = init.replicaId ?? loaded.meta.get(META_REPLICA);
     base ??= createDocId();
     if (base !== loaded.meta.get(META_REPLICA)) this.queue.setMeta(META_REPLICA, base);
+    // Tabs sharing one IndexedDB database elect a leader, which alone issues stamps: the device
+    // keeps one replica id (see replicaFor).
+    this.elect = init.storage.sharedName !== undefined && init.tabs !== 'independent' && TabLeader.available;
     this.time = new ServerTime(init.now);
     const last = loaded.meta.get(META_CLOCK);
     this.#clock = this.makeClock(this.replicaFor(base), last);
@@ -143,6 +159,46 @@ export class Database implements SyncHost, WriteHost {
     this.tabs = init.storage.sharedName
       ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m))
       : undefined;
+    const tabs = this.tabs;
+    this.coordinator =
+      this.elect && tabs && init.storage.sharedName
+        ? new TabCoordinator(init.storage.sharedName, {
+            execute: (op) => this.execute(op),
+            durable: () => this.queue.durable(),
+            post: (m) => tabs.post(m),
+            onLead: () => (this.sync as TabSyncClient | undefined)?.lead(),
+            onStatus: (st) => (this.sync as TabSyncClient | undefined)?.mirror(st),
+            onHello: () => (this.sync as TabSyncClient | undefined)?.announce(),
+          })
+        : undefined;
+  }
+
+  /**
+   * How this database shares its device with other tabs: `'solo'` (no shared storage, or no Web
+   * Locks: every tab writes and syncs for itself), `'leader'` (this tab stamps, stores and syncs
+   * for all tabs) or `'follower'` (writes are validated here, made by the leader, and resolve
+   * once durable). See docs/client.md, "Tabs".
+   */
+  get tabRole(): 'solo' | 'leader' | 'follower' {
+    if (!this.coordinator) return 'solo';
+    return this.coordinator.leading ? 'leader' : 'follower';
+  }
+
+  /** Follower: another tab makes our writes. */
+  private get follower(): boolean {
+    return this.coordinator !== undefined && !this.coordinator.leading;
+  }
+
+  /** For `TabSyncClient`: leadership and the leader's sync status. */
+  tabSyncPort(): TabSyncPort | undefined {
+    const co = this.coordinator;
+    const tabs = this.tabs;
+    if (!co || !tabs) return undefined;
+    return {
+      leading: () => co.leading,
+      postStatus: (status) => tabs.post({ t: 'status', status }),
+      forwardFlush: () => co.forward({ kind: 'flush' }),
+    };
   }
 
   /**
@@ -162,8 +218,15 @@ export class Database implements SyncHost, WriteHost {
    * Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
    * the same stamp (= the same change id) in the same millisecond.
    */
+  /**
+   * The replica id stamps carry. With leader election only the leader stamps, so every tab uses
+   * the device's id. Without it each tab needs its own, or two tabs could issue the same stamp
+   * (= the same change id) in the same millisecond.
+   */
   private replicaFor(base: string): string {
-    return this.storage.sharedName ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}` : base;
+    return this.storage.sharedName && !this.elect
+      ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}`
+      : base;
   }
 
   private makeClock(replica: string, last: string | undefined): HybridLogicalClock {
@@ -342,6 +405,19 @@ export class Database implements SyncHost, WriteHost {
     // Lazy migration: a document still at an older version is upgraded now, and the upgraded
     // state is what this write persists. `upgraded` is pure, so `stored` stays intact for undo.
     let prev = stored && this.upgradeTo(stored, type);
+    if (this.follower) {
+      // Validated here (same errors, thrown now), made by the leader tab.
+      createChange({ clock: this.scratchClock(), type, doc: prev, docId: id, intents });
+      const seqBase = this.seqBase(prev, intents);
+      this.forward({
+        kind: 'write',
+        collection: collection.name,
+        id,
+        intents,
+        ...(seqBase ? { seqBase } : {}),
+      });
+      return;
+    }
     // Stamped with the type's version and hash (`th`) by core.
     const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
     if (this.undo) {
@@ -377,6 +453,17 @@ export class Database implements SyncHost, WriteHost {
   ): void {
     this.assertOpen();
     const type = this.typeOf(collection.name);
+    if (this.follower) {
+      const scratch = this.scratchClock();
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i] as string;
+        if (collection.states.has(id)) throw existsError(id);
+        createInsertChange(scratch, type, id, records[i] as Record<string, unknown>, 'id');
+      }
+      if (new Set(ids).size !== ids.length) throw new ModifierError('insertMany got the same id twice', 'id');
+      this.forward({ kind: 'insert', collection: collection.name, ids: [...ids], records: [...records] });
+      return;
+    }
     const clock = this.clock;
     const th = typeHash(type);
     const build = (i: number): Change => {
@@ -449,7 +536,91 @@ export class Database implements SyncHost, WriteHost {
   }
 
   durable(): Promise<void> {
-    return this.queue.durable();
+    const co = this.coordinator;
+    if (!co) return this.queue.durable();
+    return Promise.all([this.queue.durable(), co.settled()]).then(() => undefined);
+  }
+
+  /**
+   * Writes a sequence (text/list) edit built by `build` from the document's current state. In a
+   * follower tab edits run one at a time, each built after the previous one is back from the
+   * leader, and an edit the leader finds built on an outdated copy (the leader tab itself edited
+   * the field meanwhile) is rebuilt on the newer state and sent again.
+   */
+  writeSeq(collection: Collection, id: string, build: () => Intent[]): Promise<void> {
+    if (!this.follower) {
+      this.write(collection, id, build());
+      return this.durable();
+    }
+    const run = async (): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          this.write(collection, id, build());
+          await this.durable();
+          return;
+        } catch (e) {
+          if (!(e instanceof StaleSequenceError) || attempt >= 100) throw e;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    };
+    const p = this.seqChain.then(run);
+    this.seqChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Follower: forward a write (held back until the end of a transaction). */
+  private forward(op: ForwardedWrite): void {
+    if (this.forwardTx) this.forwardTx.push(op);
+    else void (this.coordinator as TabCoordinator).forward(op);
+  }
+
+  /** A clock for validating a follower's write (the leader stamps the real change). */
+  private scratchClock(): HybridLogicalClock {
+    const last = this.clock.last;
+    return new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}) });
+  }
+
+  /** For each `seq` intent: how many operations of this device's replica the field holds. */
+  private seqBase(doc: DocState | undefined, intents: readonly Intent[]): Record<string, number> | undefined {
+    let out: Record<string, number> | undefined;
+    for (const i of intents) {
+      if (i.op !== 'seq' || i.path.length !== 1) continue;
+      const field = i.path[0] as string;
+      const seq = doc?.fields[field] as { version?: Record<string, number> } | undefined;
+      (out ??= {})[field] = seq?.version?.[this.replicaId] ?? 0;
+    }
+    return out;
+  }
+
+  /** Leader: makes a write a follower forwarded. */
+  private execute(op: ForwardedWrite): void | Promise<void> {
+    switch (op.kind) {
+      case 'write': {
+        const c = this.collection(op.collection);
+        if (op.seqBase) {
+          const stored = c.states.get(op.id);
+          const now = this.seqBase(stored && this.upgrade(stored), op.intents) ?? {};
+          for (const [field, n] of Object.entries(op.seqBase)) {
+            if (now[field] !== n)
+              throw new StaleSequenceError(
+                `${op.collection}/${op.id}.${field} changed in the leader tab; rebuild the edit`,
+              );
+          }
+        }
+        this.write(c, op.id, op.intents);
+        return;
+      }
+      case 'insert':
+        this.insertNew(this.collection(op.collection), op.ids, op.records);
+        return;
+      case 'tx':
+        return this.transaction(() => {
+          for (const w of op.writes) void this.execute(w);
+        });
+      case 'flush':
+        return this.sync?.flush();
+    }
   }
 
   /** WriteHost: some insert is held in the outbox by reference to its row. */
@@ -487,6 +658,16 @@ export class Database implements SyncHost, WriteHost {
    */
   transaction(fn: () => void): Promise<void> {
     this.assertOpen();
+    if (this.follower && !this.forwardTx) {
+      this.forwardTx = [];
+      try {
+        fn();
+        if (this.forwardTx.length > 0) void this.coordinator?.forward({ kind: 'tx', writes: this.forwardTx });
+      } finally {
+        this.forwardTx = undefined;
+      }
+      return this.durable();
+    }
     if (this.undo) {
       fn();
       return this.queue.durable();
@@ -700,8 +881,16 @@ export class Database implements SyncHost, WriteHost {
   async close(): Promise<void> {
     if (this.closed) return;
     for (const f of this.onClose) await f();
+    if (this.coordinator) {
+      // Our forwarded writes are answered by the leader; give it a moment (it may be closing too).
+      await Promise.race([
+        this.coordinator.settled().catch(() => undefined),
+        new Promise((r) => setTimeout(r, 5000)),
+      ]);
+    }
     this.closed = true;
     await this.queue.drain();
+    this.coordinator?.close();
     this.tabs?.close();
     await this.storage.close();
   }
@@ -751,12 +940,18 @@ export class Database implements SyncHost, WriteHost {
   }
 
   private announce(batch: CommitBatch): void {
-    this.tabs?.post({ batch, clock: this.clock.last });
+    this.tabs?.post({ t: 'commit', batch, clock: this.clock.last });
+  }
+
+  /** A message from another tab: a commit, or (with leader election) a forwarded write and its answer. */
+  private receiveTab(msg: TabEnvelope): void {
+    if (this.closed) return;
+    if (msg.t === 'commit') this.receiveCommit(msg);
+    else this.coordinator?.receive(msg);
   }
 
   /** Another tab committed: merge its states into memory (already persisted by that tab). */
-  private receiveTab(msg: TabMessage): void {
-    if (this.closed) return;
+  private receiveCommit(msg: TabMessage): void {
     const { batch } = msg;
     if (msg.clock) this.receiveStamp(msg.clock);
     // Types first: a migration made in the other tab must be known before its documents merge.
