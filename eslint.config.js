@@ -36,6 +36,11 @@ export default tseslint.config(
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
+    // Plain Node scripts (CI helpers, package bin entries).
+    files: ['.ci/**/*.mjs', 'packages/*/bin/**/*.js'],
+    languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
+  },
+  {
     files: ['packages/**/*.ts', 'packages/**/*.tsx'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
@@ -50,6 +55,19 @@ export default tseslint.config(
         { object: 'describe', property: 'only' },
         { object: 'test', property: 'only' },
       ],
+    },
+  },
+  {
+    // The chaos suite is plain JS with JSDoc types, checked by `tsc -p chaos` (checkJs), which
+    // also resolves every global name, so no-undef (which knows no Node globals) is off.
+    files: ['chaos/**/*.js'],
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      'no-undef': 'off',
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },
   boundary(['packages/core/**/*.ts'], ['@fieldsync/*'], 'core has no dependency on any fieldsync package.'),

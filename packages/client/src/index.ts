@@ -3,7 +3,8 @@
 // Database
 export { createDatabase } from './database/createDatabase.js';
 export type { DatabaseOptions, SyncPlugin } from './database/createDatabase.js';
-export { Database } from './database/Database.js';
+export { Database, type RejectedChange } from './database/Database.js';
+export { ServerTime } from './database/ServerTime.js';
 export { DatabaseClosedError } from './database/errors.js';
 export type { TypeStore, RejectedType } from './database/TypeStore.js';
 // Invalid type definitions and migrations reject with core's SchemaError (path, rule).
@@ -47,7 +48,10 @@ export {
   SyncClient,
   SyncHttpError,
   SyncNetworkError,
+  SyncAbortedError,
   CURSOR_KEY,
+  DEFAULT_REQUEST_TIMEOUT_MS,
+  type ServerInfo,
   type SyncOptions,
   type SyncStatus,
 } from './sync/index.js';

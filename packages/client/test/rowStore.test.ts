@@ -109,17 +109,18 @@ describe('RowStore', () => {
     rows.set('a', write(undefined, 'a', [{ op: 'set', path: ['n'], value: 1.5 }]));
     rows.set('b', write(undefined, 'b', [{ op: 'set', path: ['title'], value: 'b' }]));
     const a = rows.doc('a');
-    expect(a).toEqual({ id: 'a', n: 1.5, at: 7 });
+    // Fields nobody wrote: the declared default, or the typed empty value of a set ([]) and text ('').
+    expect(a).toEqual({ id: 'a', n: 1.5, at: 7, tags: [], body: '' });
     expect(Object.isFrozen(a)).toBe(true);
     expect(rows.doc('a')).toBe(a);
-    expect(rows.doc('b')).toEqual({ id: 'b', title: 'b', at: 7 });
+    expect(rows.doc('b')).toEqual({ id: 'b', title: 'b', at: 7, tags: [], body: '' });
     rows.set('a', write(rows.state('a'), 'a', [{ op: 'set', path: ['n'], value: 2 }]));
     expect(rows.doc('a')).not.toBe(a);
     expect(rows.doc('a')?.n).toBe(2);
     // A deleted row's slot is reused without leaking its values.
     rows.delete('a');
     rows.set('c', write(undefined, 'c', [{ op: 'set', path: ['title'], value: 'c' }]));
-    expect(rows.doc('c')).toEqual({ id: 'c', title: 'c', at: 7 });
+    expect(rows.doc('c')).toEqual({ id: 'c', title: 'c', at: 7, tags: [], body: '' });
     expect(docToJSON(rows.state('c') as DocState).fields).not.toHaveProperty('n');
   });
 });

@@ -58,7 +58,7 @@ it('reads upgrade lazily; the next write persists the upgrade; the store survive
   expect(again.types.history('note').map((d) => d.version)).toEqual([1, 2]);
   expect(again.collection('note').states.get(a)!.v).toBe(2);
   expect(again.collection('note').states.get(b)!.v).toBe(1);
-  expect(again.collection('note').findOne(b)).toEqual({ id: b, heading: 'b' });
+  expect(again.collection('note').findOne(b)).toEqual({ id: b, heading: 'b', content: '' });
   expect(again.typesToPush().map((d) => d.version)).toEqual([1, 2]); // never pushed: still pending
 });
 

@@ -1,131 +1,30 @@
 #!/usr/bin/env node
-import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { parseArgs } from 'node:util';
-import type { TypeDef } from '@fieldsync/core';
-import { DEV_SECRET, signToken } from './auth/jwt.js';
-import type { Permissions } from './auth/rules.js';
-import { startServer } from './server.js';
-import { openStorage } from './storage/openStorage.js';
+import { serveCommand } from './cli/serveCommand.js';
+import { storeCommand } from './cli/storeCommands.js';
+import { tokenCommand } from './cli/tokenCommand.js';
+import { USAGE, UsageError, usageOf } from './cli/usage.js';
 
-const USAGE = `fieldsync — local-first sync server
-
-  fieldsync serve [--port 8787] [--host 127.0.0.1] [--data ./data | --postgres URL [--schema fieldsync]]
-                  [--types types.json] [--config rules.mjs] [--sqlite-sync full|normal]
-  fieldsync token --user anna --tenant acme [--claim teams=blue,red] [--expires 30d]
-
-Environment: FIELDSYNC_JWT_SECRET (HS256 secret for tokens; dev default when unset).
---types: a JSON array of type definitions known to every tenant.
---config: an ES module whose default export is { permissions?, types? }.
---sqlite-sync: full (default) fsyncs every commit (acknowledged = survives power loss);
-  normal survives process crashes only, and is faster.`;
-
-function secret(command: string): string {
-  const s = process.env['FIELDSYNC_JWT_SECRET'];
-  if (s) return s;
-  console.warn(
-    `\n  !!! WARNING: FIELDSYNC_JWT_SECRET is not set; ${command} uses the PUBLIC development secret.\n` +
-      `  !!! Anyone can mint tokens for this server. Set FIELDSYNC_JWT_SECRET before exposing it.\n`,
-  );
-  return DEV_SECRET;
-}
-
-async function serveCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      port: { type: 'string', default: '8787' },
-      host: { type: 'string', default: '127.0.0.1' },
-      data: { type: 'string', default: './data' },
-      postgres: { type: 'string' },
-      schema: { type: 'string' },
-      types: { type: 'string' },
-      config: { type: 'string' },
-      heartbeat: { type: 'string' },
-      'rate-per-second': { type: 'string' },
-      'sqlite-sync': { type: 'string', default: 'full' },
-    },
-  });
-  const port = Number(values.port);
-  if (!Number.isInteger(port) || port < 0 || port > 65535)
-    throw new Error(`--port must be 0..65535, got "${values.port}"`);
-  let types: TypeDef[] = [];
-  let permissions: Permissions | undefined;
-  if (values.types) types = JSON.parse(readFileSync(values.types, 'utf8')) as TypeDef[];
-  if (values.config) {
-    const mod = (await import(pathToFileURL(resolve(values.config)).href)) as {
-      default?: { permissions?: Permissions; types?: TypeDef[] };
-    };
-    permissions = mod.default?.permissions;
-    types = [...types, ...(mod.default?.types ?? [])];
-  }
-  const sync = values['sqlite-sync'].toUpperCase();
-  if (sync !== 'FULL' && sync !== 'NORMAL')
-    throw new Error(`--sqlite-sync must be full or normal, got "${values['sqlite-sync']}"`);
-  const storage = openStorage({
-    synchronous: sync,
-    ...(values.postgres ? { postgres: values.postgres } : { data: values.data }),
-    ...(values.schema ? { schema: values.schema } : {}),
-  });
-  const rps = values['rate-per-second'] ? Number(values['rate-per-second']) : undefined;
-  const server = await startServer({
-    storage,
-    secret: secret('serve'),
-    types,
-    ...(permissions ? { permissions } : {}),
-    port,
-    host: values.host,
-    ...(values.heartbeat ? { heartbeatMs: Number(values.heartbeat) } : {}),
-    ...(rps ? { limits: { rate: { perSecond: rps, burst: rps * 4 } } } : {}),
-  });
-  console.log(
-    `fieldsync listening on ${server.url} (storage: ${storage.kind}${values.postgres ? '' : `, ${resolve(values.data)}`})`,
-  );
-  const stop = (): void => {
-    void server.close().then(() => process.exit(0));
-  };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-}
-
-async function tokenCommand(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      user: { type: 'string' },
-      tenant: { type: 'string' },
-      claim: { type: 'string', multiple: true },
-      expires: { type: 'string', default: '30d' },
-    },
-  });
-  if (!values.user || !values.tenant) throw new Error('token needs --user and --tenant');
-  const claims: Record<string, unknown> = {};
-  for (const kv of values.claim ?? []) {
-    const i = kv.indexOf('=');
-    if (i < 1) throw new Error(`--claim must be key=value, got "${kv}"`);
-    const v = kv.slice(i + 1);
-    claims[kv.slice(0, i)] = v.includes(',') ? v.split(',') : v;
-  }
-  console.log(
-    await signToken(secret('token'), {
-      user: values.user,
-      tenant: values.tenant,
-      claims,
-      expiresIn: values.expires,
-    }),
-  );
-}
-
+/**
+ * The `fieldsync` command. Errors leave as one line on stderr: exit code 2 (plus usage) for
+ * wrong arguments, 1 for everything else (busy port, unusable data directory, weak secret).
+ */
 async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'serve') return serveCommand(rest);
   if (command === 'token') return tokenCommand(rest);
-  console.log(USAGE);
-  if (command !== undefined && command !== 'help' && command !== '--help') process.exitCode = 2;
+  if (await storeCommand(command, rest)) return;
+  if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+    console.log(USAGE);
+    return;
+  }
+  throw new UsageError(`unknown command "${command}"`);
 }
 
 main().catch((e: unknown) => {
+  if (e instanceof UsageError) {
+    console.error(`fieldsync${e.command ? ` ${e.command}` : ''}: ${e.message}\n\n${usageOf(e.command)}`);
+    process.exit(2);
+  }
   console.error(`fieldsync: ${e instanceof Error ? e.message : String(e)}`);
   process.exit(1);
 });

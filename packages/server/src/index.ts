@@ -16,9 +16,25 @@ export type {
   LoadedState,
   PullPage,
   PullQuery,
+  StoreMaintenance,
 } from './storage/StorageEngine.js';
+export { EPOCH_HEADER, HEAD_HEADER, TIME_HEADER, STORE_HEADERS } from './http/storeHeaders.js';
 export { SqliteEngine, type SqliteEngineOptions } from './storage/SqliteEngine.js';
 export { PostgresEngine, type PostgresEngineOptions } from './storage/PostgresEngine.js';
 export { openStorage } from './storage/openStorage.js';
 export type { ChangeResult } from './sync/applyPush.js';
+export type { MergeResult } from './sync/applyMerge.js';
 export type { SyncFilter } from './sync/SyncFilter.js';
+export { staticApp } from './http/staticApp.js';
+export { hostFetch, type HostOptions } from './http/hostApp.js';
+export { demoRefusal, isLoopback, DEMO_PERMISSIONS } from './demo/demoMode.js';
+export { seedDemo, demoChanges } from './demo/seedDemo.js';
+export {
+  DEMO_TENANT,
+  DEMO_USERS,
+  DEMO_TYPES,
+  DEMO_SITES,
+  demoWorkOrders,
+  type DemoUser,
+  type DemoRole,
+} from './demo/demoData.js';

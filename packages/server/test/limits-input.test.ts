@@ -68,6 +68,7 @@ describe('limits and bad input', () => {
     const noTenant = await new SignJWT({})
       .setProtectedHeader({ alg: 'HS256' })
       .setSubject('x')
+      .setExpirationTime('1h')
       .sign(new TextEncoder().encode('test-secret-0123456789-abcdefghijklmnop'));
     for (const [t, words] of [
       [forged, 'signature'],

@@ -149,7 +149,7 @@ describe('fieldsync token', () => {
   it('prints a token the server accepts for that user and tenant', async () => {
     const child = spawn(
       process.execPath,
-      [CLI, 'token', '--user', 'anna', '--tenant', 'acme', '--claim', 'teams=blue,red'],
+      [CLI, 'token', '--user', 'anna', '--tenant', 'acme', '--claim', 'teams[]=blue,red'],
       {
         env: { ...process.env, FIELDSYNC_JWT_SECRET: SECRET },
       },

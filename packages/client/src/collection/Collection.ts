@@ -36,6 +36,8 @@ export interface WriteHost {
   write(collection: Collection, id: string, intents: Intent[]): void;
   /** Resolves when everything written so far is durable. */
   durable(): Promise<void>;
+  /** Writes the sequence edit `build` makes from the current state (see `Database.writeSeq`). */
+  writeSeq(collection: Collection, id: string, build: () => Intent[]): Promise<void>;
   /**
    * Called before the stored state of a document that exists is replaced or removed, with the
    * stamp of its plain row and the row's number (as `insertState` returned it): the outbox may
@@ -152,11 +154,17 @@ export class Collection implements QuerySource {
     return new Cursor(this, selector, options);
   }
 
-  /** Superseded values of a field (conflict losers kept by core), newest first. */
+  /**
+   * Superseded values of a field (conflict losers kept by core), newest first; `field` is a dot
+   * path (`'address.city'`). A field the type does not declare throws core's `ValidationError`
+   * (rule `unknown-field`): a misspelled name must not read as "no conflicts".
+   */
   conflicts(id: string, field: string): Superseded[] {
+    if (typeof field !== 'string' || field === '')
+      throw new ModifierError('field must be a non-empty dot path', 'field');
     const state = this.states.get(id);
     if (!state) throw new NotFoundError(this.name, id);
-    return conflicts(this.host.upgrade(state), field.split('.'));
+    return conflicts(this.host.upgrade(state), field.split('.'), this.host.typeFor(this.name));
   }
 
   /** The document's text field as a collaborative `Text` handle (edits go through the outbox). */
@@ -172,6 +180,7 @@ export class Collection implements QuerySource {
         typeOf: (name) => host.typeOf(name),
         upgrade: (state) => host.upgrade(state),
         write: (docId, intents) => host.write(this, docId, intents),
+        writeSeq: (docId, build) => host.writeSeq(this, docId, build),
         durable: () => host.durable(),
       },
       id,

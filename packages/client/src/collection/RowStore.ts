@@ -1,5 +1,5 @@
-import type { DocState, TypeDef } from '@fieldsync/core';
-import { emptyDoc, isDeleted } from '@fieldsync/core';
+import type { DocState, FieldDef, TypeDef } from '@fieldsync/core';
+import { emptyDoc, emptyValue, isDeleted } from '@fieldsync/core';
 import type { Doc } from '../query/types.js';
 import { compileFiller, compileReader, compileRowCodec, type ReadPlan, type RowCodec } from './rowReader.js';
 
@@ -394,7 +394,10 @@ export class RowStore {
       for (const key in type.fields) {
         keys.push(key);
         cols.push(this.columnOf.get(key) ?? -1);
-        defaults.push((type.fields[key] as { default?: unknown }).default);
+        // Never-written collection, text and counter fields read as [], '' or 0 (core's
+        // `materialize` does the same): compiled into the reader as literals, not a loop per read.
+        const def = type.fields[key] as FieldDef;
+        defaults.push(def.default !== undefined ? def.default : emptyValue(def));
       }
       this.plan = plan = {
         version: type.version,

@@ -15,6 +15,8 @@ export interface TextFieldHost {
   typeOf(collection: string): TypeDef;
   upgrade(state: DocState): DocState;
   write(id: string, intents: Intent[]): void;
+  /** Writes the edit `build` makes from the current state (rebuilt if a follower tab's copy was stale). */
+  writeSeq(id: string, build: () => Intent[]): Promise<void>;
   durable(): Promise<void>;
 }
 
@@ -62,15 +64,14 @@ export class TextField {
   }
 
   private async edit(apply: (t: Text) => void): Promise<void> {
-    const current = this.state();
-    const scratch = current
-      ? Text.decode(current.encode(), this.host.replicaId)
-      : new Text(this.host.replicaId);
-    const version = scratch.version;
-    apply(scratch); // a bad index throws here, before anything is written
-    this.host.write(this.id, [
-      { op: 'seq', path: [this.field], update: toBase64(scratch.encodeSince(version)) },
-    ]);
-    await this.host.durable();
+    await this.host.writeSeq(this.id, () => {
+      const current = this.state();
+      const scratch = current
+        ? Text.decode(current.encode(), this.host.replicaId)
+        : new Text(this.host.replicaId);
+      const version = scratch.version;
+      apply(scratch); // a bad index throws here, before anything is written
+      return [{ op: 'seq', path: [this.field], update: toBase64(scratch.encodeSince(version)) }];
+    });
   }
 }

@@ -8,7 +8,9 @@ import {
   docFromJSON,
   docToJSON,
   encodeDoc,
+  formatStamp,
   HybridLogicalClock,
+  parseStamp,
   materialize,
   mergeDocs,
   SchemaError,
@@ -22,20 +24,38 @@ import type { WriteHost } from '../collection/Collection.js';
 import type { CommitBatch, LoadedState, StorageAdapter, StoredDoc } from '../storage/StorageAdapter.js';
 import type { SyncClient } from '../sync/SyncClient.js';
 import type { SyncHost } from '../sync/SyncHost.js';
-import type { TabMessage } from '../tab/TabChannel.js';
+import type { ForwardedWrite, TabEnvelope, TabMessage } from '../tab/TabChannel.js';
 import { TabChannel } from '../tab/TabChannel.js';
+import { StaleSequenceError, TabCoordinator } from '../tab/TabCoordinator.js';
+import { TabLeader } from '../tab/TabLeader.js';
+import type { TabSyncClient, TabSyncPort } from '../tab/TabSyncClient.js';
 import { CommitQueue } from './CommitQueue.js';
 import { ModifierError } from '../query/errors.js';
 import { DatabaseClosedError } from './errors.js';
+import { jsonEqual } from './jsonEqual.js';
 import { maxStamp } from './maxStamp.js';
 import { InsertRun } from './InsertRuns.js';
 import { Outbox } from './Outbox.js';
+import { renameCounterReplica, restamp } from './restamp.js';
+import { ServerTime } from './ServerTime.js';
 import { TypeStore, type RejectedType } from './TypeStore.js';
 
 const META_REPLICA = 'replicaId';
 const META_CLOCK = 'clock';
 const META_TYPES = 'types';
 const META_SYNC = 'sync:';
+
+/** A change the server refused for good, as the app sees it (`db.rejectedChanges()`). */
+export interface RejectedChange {
+  id: string;
+  change: unknown;
+  /** The server's reason: `<code>: <message>`. */
+  reason: string;
+  /** Queue it again as a new write made now. */
+  retry(): Promise<void>;
+  /** Drop it; its document returns to the server's state (needs the server). */
+  discard(): Promise<void>;
+}
 
 interface Undo {
   collection: Collection;
@@ -52,6 +72,8 @@ export interface DatabaseInit {
   loaded: LoadedState;
   replicaId: string | undefined;
   now: (() => number) | undefined;
+  /** `'independent'`: no leader election even where Web Locks exist (see DatabaseOptions.tabs). */
+  tabs?: 'leader' | 'independent' | undefined;
 }
 
 /**
@@ -61,9 +83,10 @@ export interface DatabaseInit {
  */
 export class Database implements SyncHost, WriteHost {
   readonly name: string;
-  readonly replicaId: string;
-  readonly clock: HybridLogicalClock;
   readonly outbox: Outbox;
+  /** The wall clock of stamps: local time, corrected by the server's once it answered. */
+  readonly time: ServerTime;
+  #clock: HybridLogicalClock;
   private readonly storage: StorageAdapter;
   private readonly queue: CommitQueue;
   /**
@@ -76,6 +99,14 @@ export class Database implements SyncHost, WriteHost {
   private collectionList: Collection[] = [];
   private readonly meta: Map<string, string>;
   private readonly tabs: TabChannel | undefined;
+  /** Tabs of this database elect a leader (shared storage and Web Locks, not `tabs: 'independent'`). */
+  private readonly elect: boolean;
+  /** Leader election and write forwarding between tabs (shared storage + Web Locks). */
+  private readonly coordinator: TabCoordinator | undefined;
+  /** A follower's transaction: the writes it forwards as one request when `fn` returns. */
+  private forwardTx: ForwardedWrite[] | undefined;
+  /** A follower's text edits run one after another, each built on the leader's last answer. */
+  private seqChain: Promise<void> = Promise.resolve();
   private batchDepth = 0;
   private notifying = false;
   private undo: Undo[] | undefined;
@@ -103,17 +134,15 @@ export class Database implements SyncHost, WriteHost {
     let base = init.replicaId ?? loaded.meta.get(META_REPLICA);
     base ??= createDocId();
     if (base !== loaded.meta.get(META_REPLICA)) this.queue.setMeta(META_REPLICA, base);
-    // Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
-    // the same stamp (= the same change id) in the same millisecond.
-    this.replicaId = init.storage.sharedName
-      ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}`
-      : base;
+    // Tabs sharing one IndexedDB database elect a leader, which alone issues stamps: the device
+    // keeps one replica id (see replicaFor).
+    this.elect = init.storage.sharedName !== undefined && init.tabs !== 'independent' && TabLeader.available;
+    this.time = new ServerTime(init.now);
     const last = loaded.meta.get(META_CLOCK);
-    this.clock = new HybridLogicalClock({
-      replica: this.replicaId,
-      ...(last ? { last } : {}),
-      ...(init.now ? { now: init.now } : {}),
-    });
+    this.#clock = this.makeClock(this.replicaFor(base), last);
+    // A clock persisted far ahead (the system clock ran fast, then was corrected) would stamp
+    // every new write beyond the server's drift bound: start again from the corrected time.
+    this.rewindIfAhead(this.#clock.maxDrift);
     this.types.load(loaded.meta.get(META_TYPES));
     const live = init.storage.keepsLiveState === true;
     this.outbox = new Outbox(
@@ -131,6 +160,94 @@ export class Database implements SyncHost, WriteHost {
     this.tabs = init.storage.sharedName
       ? new TabChannel(init.storage.sharedName, (m) => this.receiveTab(m))
       : undefined;
+    const tabs = this.tabs;
+    this.coordinator =
+      this.elect && tabs && init.storage.sharedName
+        ? new TabCoordinator(init.storage.sharedName, {
+            execute: (op) => this.execute(op),
+            durable: () => this.queue.durable(),
+            post: (m) => tabs.post(m),
+            onLead: () => (this.sync as TabSyncClient | undefined)?.lead(),
+            onStatus: (st) => (this.sync as TabSyncClient | undefined)?.mirror(st),
+            onHello: () => (this.sync as TabSyncClient | undefined)?.announce(),
+          })
+        : undefined;
+  }
+
+  /**
+   * How this database shares its device with other tabs: `'solo'` (no shared storage, or no Web
+   * Locks: every tab writes and syncs for itself), `'leader'` (this tab stamps, stores and syncs
+   * for all tabs) or `'follower'` (writes are validated here, made by the leader, and resolve
+   * once durable). See docs/client.md, "Tabs".
+   */
+  get tabRole(): 'solo' | 'leader' | 'follower' {
+    if (!this.coordinator) return 'solo';
+    return this.coordinator.leading ? 'leader' : 'follower';
+  }
+
+  /** Follower: another tab makes our writes. */
+  private get follower(): boolean {
+    return this.coordinator !== undefined && !this.coordinator.leading;
+  }
+
+  /** For `TabSyncClient`: leadership and the leader's sync status. */
+  tabSyncPort(): TabSyncPort | undefined {
+    const co = this.coordinator;
+    const tabs = this.tabs;
+    if (!co || !tabs) return undefined;
+    return {
+      leading: () => co.leading,
+      postStatus: (status) => tabs.post({ t: 'status', status }),
+      forwardFlush: () => co.forward({ kind: 'flush' }),
+    };
+  }
+
+  /**
+   * This device's hybrid logical clock (replaced when it is rewound or the replica rotates: read
+   * it here each time, do not keep it).
+   */
+  get clock(): HybridLogicalClock {
+    return this.#clock;
+  }
+
+  /** Replica id of the stamps this database issues now (SyncHost). */
+  get replicaId(): string {
+    return this.#clock.replica;
+  }
+
+  /**
+   * Tabs sharing one IndexedDB database each need their own replica id, or two tabs could issue
+   * the same stamp (= the same change id) in the same millisecond.
+   */
+  /**
+   * The replica id stamps carry. With leader election only the leader stamps, so every tab uses
+   * the device's id. Without it each tab needs its own, or two tabs could issue the same stamp
+   * (= the same change id) in the same millisecond.
+   */
+  private replicaFor(base: string): string {
+    return this.storage.sharedName && !this.elect
+      ? `${base}-${createDocId().replace(/[-_]/g, '').slice(0, 8)}`
+      : base;
+  }
+
+  private makeClock(replica: string, last: string | undefined): HybridLogicalClock {
+    return new HybridLogicalClock({ replica, ...(last ? { last } : {}), now: () => this.time.now() });
+  }
+
+  /**
+   * Restarts the clock at the corrected time if its last stamp is more than `aheadMs` ahead of it.
+   * Stamps then go back in time under the same replica id; the server's change identity check
+   * (same id, other content → `id_conflict`, re-issued) keeps a repeated id from being taken for
+   * a duplicate. See docs/crdt.md, "Wrong clocks".
+   */
+  private rewindIfAhead(aheadMs: number): boolean {
+    const last = this.#clock.last;
+    const now = Math.floor(this.time.now());
+    if (last === undefined || parseStamp(last).wall - now <= aheadMs) return false;
+    const restart = formatStamp(now, 0, this.#clock.replica);
+    this.#clock = this.makeClock(this.#clock.replica, restart);
+    this.queue.setMeta(META_CLOCK, restart);
+    return true;
   }
 
   /**
@@ -158,6 +275,37 @@ export class Database implements SyncHost, WriteHost {
     this.typesChanged([name]);
     await this.queue.durable();
     return next;
+  }
+
+  /**
+   * Returns to the server's version of type `name` after the server refused a version defined
+   * or migrated here (`rejectedTypes()`, e.g. 403 without the define-types right): drops the
+   * refused version and every local version built on it, drops this device's changes written at
+   * those versions (queued or set aside), and replaces the documents they touched — and every
+   * document stored at a dropped version — by the server's states. Needs the server (the
+   * documents are fetched first; nothing changes if it cannot be reached). Returns the number of
+   * changes dropped.
+   */
+  async discardLocalType(name: string): Promise<number> {
+    this.assertOpen();
+    const refused = this.types.rejectedTypes().filter((r) => r.def.name === name);
+    if (refused.length === 0) throw new Error(`no refused version of type "${name}" to discard`);
+    const from = Math.min(...refused.map((r) => r.def.version));
+    if (!this.sync) throw new Error('discarding a local type needs a sync server to restore documents from');
+    const atDropped = (c: { type: string; v: number }): boolean => c.type === name && c.v >= from;
+    const docIds = new Set(this.outbox.where(atDropped).map((c) => c.doc));
+    for (const [id, state] of this.collections.get(name)?.states ?? []) if (state.v >= from) docIds.add(id);
+    const fetched = docIds.size > 0 ? await this.sync.fetchDocs([...docIds]) : { docs: [] };
+    this.assertOpen();
+    // Everything below is synchronous: one storage batch, no reader sees a half-dropped type.
+    const dropped = this.outbox.where(atDropped);
+    for (const c of dropped) this.outbox.discard(c.id);
+    this.types.dropRefused(name);
+    this.queue.setMeta(META_TYPES, this.types.toJSON());
+    this.resetDocs([...docIds], fetched.docs, name);
+    this.typesChanged([name]);
+    await this.queue.durable();
+    return dropped.length;
   }
 
   /** Type definitions made here that the server refused for good (e.g. no define-types right). */
@@ -289,6 +437,19 @@ export class Database implements SyncHost, WriteHost {
     // Lazy migration: a document still at an older version is upgraded now, and the upgraded
     // state is what this write persists. `upgraded` is pure, so `stored` stays intact for undo.
     let prev = stored && this.upgradeTo(stored, type);
+    if (this.follower) {
+      // Validated here (same errors, thrown now), made by the leader tab.
+      createChange({ clock: this.scratchClock(), type, doc: prev, docId: id, intents });
+      const seqBase = this.seqBase(prev, intents);
+      this.forward({
+        kind: 'write',
+        collection: collection.name,
+        id,
+        intents,
+        ...(seqBase ? { seqBase } : {}),
+      });
+      return;
+    }
     // Stamped with the type's version and hash (`th`) by core.
     const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
     if (this.undo) {
@@ -324,6 +485,17 @@ export class Database implements SyncHost, WriteHost {
   ): void {
     this.assertOpen();
     const type = this.typeOf(collection.name);
+    if (this.follower) {
+      const scratch = this.scratchClock();
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i] as string;
+        if (collection.states.has(id)) throw existsError(id);
+        createInsertChange(scratch, type, id, records[i] as Record<string, unknown>, 'id');
+      }
+      if (new Set(ids).size !== ids.length) throw new ModifierError('insertMany got the same id twice', 'id');
+      this.forward({ kind: 'insert', collection: collection.name, ids: [...ids], records: [...records] });
+      return;
+    }
     const clock = this.clock;
     const th = typeHash(type);
     const build = (i: number): Change => {
@@ -396,7 +568,91 @@ export class Database implements SyncHost, WriteHost {
   }
 
   durable(): Promise<void> {
-    return this.queue.durable();
+    const co = this.coordinator;
+    if (!co) return this.queue.durable();
+    return Promise.all([this.queue.durable(), co.settled()]).then(() => undefined);
+  }
+
+  /**
+   * Writes a sequence (text/list) edit built by `build` from the document's current state. In a
+   * follower tab edits run one at a time, each built after the previous one is back from the
+   * leader, and an edit the leader finds built on an outdated copy (the leader tab itself edited
+   * the field meanwhile) is rebuilt on the newer state and sent again.
+   */
+  writeSeq(collection: Collection, id: string, build: () => Intent[]): Promise<void> {
+    if (!this.follower) {
+      this.write(collection, id, build());
+      return this.durable();
+    }
+    const run = async (): Promise<void> => {
+      for (let attempt = 0; ; attempt++) {
+        try {
+          this.write(collection, id, build());
+          await this.durable();
+          return;
+        } catch (e) {
+          if (!(e instanceof StaleSequenceError) || attempt >= 100) throw e;
+          await new Promise((r) => setTimeout(r, 5));
+        }
+      }
+    };
+    const p = this.seqChain.then(run);
+    this.seqChain = p.catch(() => undefined);
+    return p;
+  }
+
+  /** Follower: forward a write (held back until the end of a transaction). */
+  private forward(op: ForwardedWrite): void {
+    if (this.forwardTx) this.forwardTx.push(op);
+    else void (this.coordinator as TabCoordinator).forward(op);
+  }
+
+  /** A clock for validating a follower's write (the leader stamps the real change). */
+  private scratchClock(): HybridLogicalClock {
+    const last = this.clock.last;
+    return new HybridLogicalClock({ replica: this.replicaId, ...(last ? { last } : {}) });
+  }
+
+  /** For each `seq` intent: how many operations of this device's replica the field holds. */
+  private seqBase(doc: DocState | undefined, intents: readonly Intent[]): Record<string, number> | undefined {
+    let out: Record<string, number> | undefined;
+    for (const i of intents) {
+      if (i.op !== 'seq' || i.path.length !== 1) continue;
+      const field = i.path[0] as string;
+      const seq = doc?.fields[field] as { version?: Record<string, number> } | undefined;
+      (out ??= {})[field] = seq?.version?.[this.replicaId] ?? 0;
+    }
+    return out;
+  }
+
+  /** Leader: makes a write a follower forwarded. */
+  private execute(op: ForwardedWrite): void | Promise<void> {
+    switch (op.kind) {
+      case 'write': {
+        const c = this.collection(op.collection);
+        if (op.seqBase) {
+          const stored = c.states.get(op.id);
+          const now = this.seqBase(stored && this.upgrade(stored), op.intents) ?? {};
+          for (const [field, n] of Object.entries(op.seqBase)) {
+            if (now[field] !== n)
+              throw new StaleSequenceError(
+                `${op.collection}/${op.id}.${field} changed in the leader tab; rebuild the edit`,
+              );
+          }
+        }
+        this.write(c, op.id, op.intents);
+        return;
+      }
+      case 'insert':
+        this.insertNew(this.collection(op.collection), op.ids, op.records);
+        return;
+      case 'tx':
+        return this.transaction(() => {
+          for (const w of op.writes) void this.execute(w);
+        });
+      case 'flush':
+        return this.sync?.flush();
+    }
   }
 
   /** WriteHost: some insert is held in the outbox by reference to its row. */
@@ -434,6 +690,16 @@ export class Database implements SyncHost, WriteHost {
    */
   transaction(fn: () => void): Promise<void> {
     this.assertOpen();
+    if (this.follower && !this.forwardTx) {
+      this.forwardTx = [];
+      try {
+        fn();
+        if (this.forwardTx.length > 0) void this.coordinator?.forward({ kind: 'tx', writes: this.forwardTx });
+      } finally {
+        this.forwardTx = undefined;
+      }
+      return this.durable();
+    }
     if (this.undo) {
       fn();
       return this.queue.durable();
@@ -460,9 +726,144 @@ export class Database implements SyncHost, WriteHost {
     return this.queue.durable();
   }
 
-  /** Changes the server refused for good, with reasons (they never block the queue). */
-  rejectedChanges(): Array<{ id: string; change: unknown; reason: string }> {
-    return this.outbox.rejected();
+  /**
+   * Changes set aside because the server refused them for good (persisted: they survive
+   * restarts), each with the server's reason and what the user can do about it:
+   * `retry()` queues it again as a new write made now (a fresh stamp: docs/crdt.md, "Wrong
+   * clocks"); `discard()` drops it and rolls the document back to what the server has (fetched
+   * from the server; local changes still queued for that document are re-applied on top).
+   */
+  rejectedChanges(): RejectedChange[] {
+    // The actions are not enumerable: the entries stay plain data (serializable, comparable).
+    return this.outbox.rejected().map(
+      (r) =>
+        Object.defineProperties(r, {
+          retry: { value: () => this.retryRejected(r.id) },
+          discard: { value: () => this.discardRejected(r.id) },
+        }) as RejectedChange,
+    );
+  }
+
+  /** Queues a set-aside change again, under a fresh stamp (a new write made now). */
+  async retryRejected(id: string): Promise<void> {
+    this.assertOpen();
+    const r = this.outbox.takeRejected(id);
+    if (r === undefined) throw new Error(`no rejected change ${id}`);
+    this.batch(() => this.restampChange(r.change as Change, false));
+    await this.queue.durable();
+  }
+
+  /**
+   * Drops a set-aside change and returns its document to the server's state (plus this device's
+   * other changes to it that are still queued or set aside). Needs the server: rejects, keeping
+   * the change, when it cannot be reached.
+   */
+  async discardRejected(id: string): Promise<void> {
+    this.assertOpen();
+    const r = this.outbox.rejected().find((x) => x.id === id);
+    if (r === undefined) throw new Error(`no rejected change ${id}`);
+    const docId = (r.change as Change).doc;
+    if (!this.sync) throw new Error('discard needs a sync server to restore the document from');
+    const fetched = await this.sync.fetchDocs([docId]);
+    this.assertOpen();
+    if (this.outbox.takeRejected(id) === undefined) return; // discarded meanwhile
+    this.resetDocs([docId], fetched.docs, (r.change as Change).type);
+    await this.queue.durable();
+  }
+
+  /**
+   * Replaces local documents by the server's states (`serverDocs`; an id among `ids` the server
+   * did not return has no server state), then re-applies this device's queued and set-aside
+   * changes of each on top. Used to discard a rejected change, and after a full resync past the
+   * server's history horizon (where merging would revive what the server compacted away).
+   */
+  resetDocs(ids: readonly string[], serverDocs: readonly unknown[], typeHint?: string): void {
+    const server = new Map<string, DocState>();
+    for (const d of serverDocs) {
+      const state = docFromJSON(d);
+      server.set(state.id, state);
+    }
+    this.batch(() => {
+      for (const id of ids) {
+        let state = server.get(id);
+        const local = this.outbox.changesOf(id);
+        for (const { change } of local) state = this.types.registry.applyChange(state, change as Change);
+        const type = state?.type ?? typeHint ?? this.collectionOf(id);
+        if (type === undefined) continue;
+        const c = this.collection(type);
+        if (state) {
+          c.applyState(id, state);
+          this.queue.putDoc(c.name, id);
+        } else if (c.states.has(id)) {
+          c.applyState(id, undefined);
+          this.queue.deleteDoc(c.name, id);
+        }
+      }
+    });
+  }
+
+  /** The collection holding document `id`, if any. */
+  private collectionOf(id: string): string | undefined {
+    for (const c of this.collectionList) if (c.states.has(id)) return c.name;
+    return undefined;
+  }
+
+  /**
+   * Re-issues `change` (already removed from the outbox) as a new write made now: a fresh stamp
+   * replaces its stamp in the change and in its document's state (`restamp`), and it is queued
+   * again. `fromReplica`: the replica id was rotated away from the change's, so the document's
+   * counter totals of the old replica move to the new one.
+   */
+  private restampChange(change: Change, rotated: boolean): string {
+    const stamp = this.#clock.now();
+    const next = restamp(change, change.stamp, stamp) as Change;
+    const c = this.collection(change.type);
+    const state = c.states.get(change.doc);
+    if (state) {
+      let json = restamp(docToJSON(state), change.stamp, stamp);
+      if (rotated) json = renameCounterReplica(json, parseStamp(change.stamp).replica, this.replicaId);
+      c.applyState(change.doc, docFromJSON(json));
+    } else {
+      c.applyState(change.doc, this.types.registry.applyChange(undefined, next));
+    }
+    this.queue.putDoc(c.name, change.doc);
+    this.outbox.push(next.id, next);
+    this.queue.setMeta(META_CLOCK, this.#clock.last as string);
+    return next.id;
+  }
+
+  /**
+   * SyncHost: the server refused these pending changes for a reason a fresh stamp cures
+   * (`clock_drift`: our clock is ahead — it is rewound to the server-corrected time first;
+   * `id_conflict`: someone else holds the id; `replica_taken`: another user holds our replica
+   * id — we move to a new one). Each is re-issued as a new write made now. Returns the new ids.
+   */
+  async reissue(ids: readonly string[], code: string): Promise<string[]> {
+    this.assertOpen();
+    if (code === 'clock_drift') this.rewindIfAhead(1000);
+    let rotated = false;
+    if (code === 'replica_taken' && ids.some((id) => parseStamp(id).replica === this.replicaId)) {
+      const base = createDocId();
+      this.queue.setMeta(META_REPLICA, base);
+      this.#clock = this.makeClock(this.replicaFor(base), undefined);
+      rotated = true;
+    }
+    const out: string[] = [];
+    this.batch(() => {
+      for (const id of [...ids].sort()) {
+        const change = this.outbox.take(id) as Change | undefined;
+        if (change !== undefined) out.push(this.restampChange(change, rotated));
+      }
+    });
+    await this.queue.durable();
+    return out;
+  }
+
+  /** SyncHost: the server's clock, read from a response that took `rttMs` to arrive. */
+  serverTime(serverMs: number, rttMs: number): void {
+    if (this.closed) return;
+    this.time.sample(serverMs, rttMs);
+    this.rewindIfAhead(this.#clock.maxDrift);
   }
 
   // ---- SyncHost -------------------------------------------------------------------------
@@ -481,6 +882,75 @@ export class Database implements SyncHost, WriteHost {
       }
     });
     await this.queue.durable();
+  }
+
+  /**
+   * SyncHost, resync after the server's store was replaced (restore, reset): merges one page of a
+   * full pull, and records the documents the server has (`seen`) and those whose local state holds
+   * something the server's lacks (`ahead`: pushed back whole). Identical states (the common case)
+   * cost one `docToJSON` and a structural comparison, and no write.
+   */
+  async resyncMerge(docs: readonly unknown[], seen: Set<string>, ahead: Set<string>): Promise<void> {
+    this.assertOpen();
+    const differing: unknown[] = [];
+    for (const raw of docs) {
+      const { id, type } = raw as { id?: unknown; type?: unknown };
+      if (typeof id !== 'string' || typeof type !== 'string') {
+        differing.push(raw); // docFromJSON names what is wrong with it
+        continue;
+      }
+      seen.add(id);
+      const prev = this.collections.get(type)?.states.get(id);
+      if (!prev || !jsonEqual(docToJSON(prev), raw)) differing.push(raw);
+    }
+    const parsed = differing.map((d) => docFromJSON(d)); // validates all before touching anything
+    let latest: string | undefined;
+    for (const d of differing) latest = maxStamp(d, latest);
+    if (latest !== undefined) this.receiveStamp(latest);
+    this.batch(() => {
+      for (const incoming of parsed) {
+        const c = this.collection(incoming.type);
+        const prev = c.states.get(incoming.id);
+        if (prev && sameBytes(encodeDoc(prev), encodeDoc(incoming))) continue;
+        this.mergeIn(c, incoming.id, incoming);
+        this.queue.putDoc(c.name, incoming.id);
+        if (!prev) continue;
+        const merged = c.states.get(incoming.id) as DocState;
+        const theirs = merged.v === incoming.v ? incoming : this.upgrade(incoming);
+        if (!sameBytes(encodeDoc(merged), encodeDoc(theirs))) ahead.add(incoming.id);
+      }
+    });
+    await this.queue.durable();
+  }
+
+  /**
+   * SyncHost, resync past the server's history horizon: the server's states replace the local
+   * ones (merging would revive what the server compacted away), with this device's queued and
+   * set-aside changes re-applied on top. `ids` without a server state are dropped (or rebuilt from
+   * the device's own changes only).
+   */
+  async resyncReplace(ids: readonly string[], docs: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    this.resetDocs(ids, docs);
+    await this.queue.durable();
+  }
+
+  /** SyncHost: the ids of every local document (a resync looks for those the server lacks). */
+  docIds(): string[] {
+    const out: string[] = [];
+    for (const c of this.collectionList) for (const id of c.states.keys()) out.push(id);
+    return out;
+  }
+
+  /** SyncHost: full states (`docToJSON`) of these local documents, to push back after a restore. */
+  exportDocs(ids: readonly string[]): unknown[] {
+    const out: unknown[] = [];
+    for (const id of ids) {
+      const name = this.collectionOf(id);
+      const state = name === undefined ? undefined : this.collections.get(name)?.states.get(id);
+      if (state) out.push(docToJSON(state));
+    }
+    return out;
   }
 
   async evict(ids: readonly string[]): Promise<void> {
@@ -512,8 +982,16 @@ export class Database implements SyncHost, WriteHost {
   async close(): Promise<void> {
     if (this.closed) return;
     for (const f of this.onClose) await f();
+    if (this.coordinator) {
+      // Our forwarded writes are answered by the leader; give it a moment (it may be closing too).
+      await Promise.race([
+        this.coordinator.settled().catch(() => undefined),
+        new Promise((r) => setTimeout(r, 5000)),
+      ]);
+    }
     this.closed = true;
     await this.queue.drain();
+    this.coordinator?.close();
     this.tabs?.close();
     await this.storage.close();
   }
@@ -563,12 +1041,18 @@ export class Database implements SyncHost, WriteHost {
   }
 
   private announce(batch: CommitBatch): void {
-    this.tabs?.post({ batch, clock: this.clock.last });
+    this.tabs?.post({ t: 'commit', batch, clock: this.clock.last });
+  }
+
+  /** A message from another tab: a commit, or (with leader election) a forwarded write and its answer. */
+  private receiveTab(msg: TabEnvelope): void {
+    if (this.closed) return;
+    if (msg.t === 'commit') this.receiveCommit(msg);
+    else this.coordinator?.receive(msg);
   }
 
   /** Another tab committed: merge its states into memory (already persisted by that tab). */
-  private receiveTab(msg: TabMessage): void {
-    if (this.closed) return;
+  private receiveCommit(msg: TabMessage): void {
     const { batch } = msg;
     if (msg.clock) this.receiveStamp(msg.clock);
     // Types first: a migration made in the other tab must be known before its documents merge.

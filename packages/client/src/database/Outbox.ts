@@ -3,6 +3,13 @@ import type { StoredChange } from '../storage/StorageAdapter.js';
 import type { CommitQueue } from './CommitQueue.js';
 import { CapturedInsert, InsertRun, InsertRuns } from './InsertRuns.js';
 
+/** What the outbox reads of a change to select it. */
+export interface ChangeHead {
+  doc: string;
+  type: string;
+  v: number;
+}
+
 /** The values (in `run.names` order) of an inserted document's row, unchanged since the insert. */
 export type InsertResolver = (docId: string, run: InsertRun) => unknown[];
 
@@ -201,6 +208,69 @@ export class Outbox implements SyncOutbox {
 
   async count(): Promise<number> {
     return this.size;
+  }
+
+  /**
+   * Removes a pending change and returns it (undefined if it is not pending). Used to re-issue a
+   * change under a fresh stamp; persisted with the next batch.
+   */
+  take(id: string): unknown {
+    const at = this.locate(id);
+    if (at === undefined) return undefined;
+    const change = at.run === undefined ? at.change : this.change(id, at.run.entries[at.i], at.run);
+    this.delete(id);
+    this.queue().removeChanges([id]);
+    return change;
+  }
+
+  /** Removes a set-aside change and returns it (undefined if there is none with this id). */
+  takeRejected(id: string): { change: unknown; reason: string } | undefined {
+    const r = this.rejectedChanges.get(id);
+    if (r === undefined) return undefined;
+    this.rejectedChanges.delete(id);
+    this.queue().removeChanges([id]);
+    return r;
+  }
+
+  /** Pending and set-aside changes of document `doc`, by id (to rebuild it: applying them is a join). */
+  changesOf(doc: string): Array<{ id: string; change: unknown }> {
+    const out: Array<{ id: string; change: unknown }> = [];
+    for (const [id, entry, run] of this.entries()) {
+      if (run === undefined ? (entry as { doc?: unknown }).doc === doc : this.docOf(entry) === doc)
+        out.push({ id, change: this.change(id, entry, run) });
+    }
+    for (const [id, r] of this.rejectedChanges)
+      if ((r.change as { doc?: unknown }).doc === doc) out.push({ id, change: r.change });
+    return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The pending and set-aside changes for which `pred` holds: their ids and documents. */
+  where(pred: (change: ChangeHead) => boolean): Array<{ id: string; doc: string }> {
+    const out: Array<{ id: string; doc: string }> = [];
+    for (const [id, entry, run] of this.entries()) {
+      const c = this.change(id, entry, run) as ChangeHead;
+      if (pred(c)) out.push({ id, doc: c.doc });
+    }
+    for (const [id, r] of this.rejectedChanges) {
+      const c = r.change as ChangeHead;
+      if (pred(c)) out.push({ id, doc: c.doc });
+    }
+    return out;
+  }
+
+  /** Removes a pending or set-aside change (dropped for good); false if there is none. */
+  discard(id: string): boolean {
+    if (this.take(id) !== undefined) return true;
+    return this.takeRejected(id) !== undefined;
+  }
+
+  /** The document id of a run's entry (a document id, or a captured insert). */
+  private docOf(entry: unknown): string {
+    return entry instanceof CapturedInsert ? entry.doc : (entry as string);
+  }
+
+  async rejectedCount(): Promise<number> {
+    return this.rejectedChanges.size;
   }
 
   /** Pending and rejected changes as stored, ordered by change id (an attached adapter reopening). */

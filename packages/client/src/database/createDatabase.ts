@@ -2,6 +2,7 @@ import { MemoryStorage } from '../storage/memory/MemoryStorage.js';
 import type { StorageAdapter } from '../storage/StorageAdapter.js';
 import { SyncClient, type SyncOptions } from '../sync/SyncClient.js';
 import type { SyncHost } from '../sync/SyncHost.js';
+import { TabSyncClient } from '../tab/TabSyncClient.js';
 import { Database } from './Database.js';
 
 /** A sync client attached to the database; started after open, stopped by `db.close()`. */
@@ -27,6 +28,13 @@ export interface DatabaseOptions {
   sync?: SyncOptions | SyncPlugin;
   /** Wall clock for the hybrid logical clock; injectable for tests. */
   now?: () => number;
+  /**
+   * Tabs sharing one IndexedDB database: `'leader'` (default where the Web Locks API exists) elects
+   * one tab that stamps, stores and syncs for all (one sync connection, one replica id per device;
+   * the others forward their writes); `'independent'` lets every tab write and sync for itself
+   * under its own replica id. See docs/client.md, "Tabs".
+   */
+  tabs?: 'leader' | 'independent';
 }
 
 /**
@@ -42,12 +50,14 @@ export async function createDatabase(options: DatabaseOptions): Promise<Database
     loaded,
     replicaId: options.replicaId,
     now: options.now,
+    tabs: options.tabs,
   });
   if (typeof options.sync === 'function') {
     const client = options.sync(db);
     db.onClose.push(() => client.close());
   } else if (options.sync) {
-    const client = new SyncClient(db, options.sync);
+    const port = db.tabSyncPort();
+    const client = port ? new TabSyncClient(db, options.sync, port) : new SyncClient(db, options.sync);
     db.sync = client;
     db.onClose.push(() => client.stop());
     if (options.sync.autoStart !== false) client.start();

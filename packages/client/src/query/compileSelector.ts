@@ -20,6 +20,7 @@ const FIELD_OPERATORS = new Set([
   '$regex',
   '$options',
   '$not',
+  '$size',
 ]);
 
 /**
@@ -104,6 +105,9 @@ function compileField(path: string, cond: unknown, at: string): Predicate {
       case '$options':
         if (!('$regex' in ops)) throw new QueryError('$options without $regex', here);
         break;
+      case '$size':
+        parts.push(sizeMatches(path, sizeOperand(operand, here)));
+        break;
       case '$not':
         if (!(operand instanceof RegExp) && !isOperatorObject(operand, here)) {
           throw new QueryError('$not needs an operator object or a regular expression', here);
@@ -128,6 +132,27 @@ function fieldMatches(path: string, test: ValueTest): Predicate {
   }
   const read = compileReader(path);
   return (d) => read(d).some((v) => test(v) || (Array.isArray(v) && v.some(test)));
+}
+
+/**
+ * `$size` as in MongoDB: the value at the path is an array of exactly that length (list, set and
+ * log fields materialize as arrays; a string is not an array, so text never matches).
+ */
+function sizeMatches(path: string, n: number): Predicate {
+  if (!path.includes('.')) {
+    return (d) => {
+      const v = d[path];
+      return Array.isArray(v) && v.length === n;
+    };
+  }
+  const read = compileReader(path);
+  return (d) => read(d).some((v) => Array.isArray(v) && v.length === n);
+}
+
+function sizeOperand(operand: unknown, at: string): number {
+  if (typeof operand !== 'number' || !Number.isInteger(operand) || operand < 0)
+    throw new QueryError('$size needs a non-negative integer', at);
+  return operand;
 }
 
 function fieldExists(path: string): Predicate {

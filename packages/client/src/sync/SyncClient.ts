@@ -1,9 +1,18 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
+import { SyncAbortedError } from './deadline.js';
+import { resync, type ResyncKind } from './resync.js';
 import { later, type Cancel } from './later.js';
 import type { SseMessage } from './SseParser.js';
 import type { SyncHost } from './SyncHost.js';
 import { initialStatus, type SyncStatus } from './SyncStatus.js';
-import { SyncHttpError, SyncTransport, type Delta, type TransportOptions } from './SyncTransport.js';
+import {
+  SyncHttpError,
+  SyncTransport,
+  type Delta,
+  type DocsResponse,
+  type ServerInfo,
+  type TransportOptions,
+} from './SyncTransport.js';
 
 /** Options of `createDatabase({ sync })`. */
 export interface SyncOptions extends TransportOptions, BackoffOptions {
@@ -17,23 +26,49 @@ export interface SyncOptions extends TransportOptions, BackoffOptions {
   autoStart?: boolean;
   /** Outbox polling interval when the host cannot notify local changes. Default 2 s. */
   pollMs?: number;
+  /**
+   * The server's heartbeat interval (its `: ping` comments), used until the server states its own
+   * in the stream's `ready` event. A stream silent for two heartbeats plus a margin is dead and
+   * is reconnected. Default 15 s (the server's default).
+   */
+  heartbeatMs?: number;
+  /**
+   * While the server is unreachable, probe `GET /v1/health` this often instead of waiting out
+   * the backoff (Node has no `online` event). Default 3 s; 0 disables.
+   */
+  probeMs?: number;
+  /** Deadline of one probe. Default 2 s. */
+  probeTimeoutMs?: number;
 }
 
 /** Meta key of the persisted pull cursor. */
 export const CURSOR_KEY = 'sync.cursor';
+/** Meta key of the server store's identity (`Fieldsync-Epoch`) the cursor belongs to. */
+export const EPOCH_KEY = 'sync.epoch';
+/** Meta key of a resync that must run (or finish) before anything else: survives a crash. */
+export const RESYNC_KEY = 'sync.resync';
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Rejection codes a fresh stamp cures: the change is re-issued, not set aside (PROTOCOL-11). */
+const REISSUE_CODES = new Set(['clock_drift', 'id_conflict', 'replica_taken']);
+/** Abort reason of requests cut short because the network came back (retried at once). */
+const RETRY_NOW = 'retry-now';
 
 /**
  * Replicates a local database with a fieldsync server: pushes the outbox in batches, pulls
  * everything after the persisted cursor, then follows the server's event stream.
  *
  * Design rules from the field notes: a change the server refuses is set aside (never blocks the
- * queue behind it); every retry waits with exponential backoff and jitter; network failures and
- * the browser's online/offline events both change `status.online`; the cursor is persisted only
- * after the documents it covers were merged, so a restart resumes without holes. Pull, push and
- * event handling run one at a time (a small mutex), so the cursor only ever moves forward over
- * data that was applied.
+ * queue behind it); every retry waits with exponential backoff and jitter; the cursor is
+ * persisted only after the documents it covers were merged, so a restart resumes without holes.
+ * Pull, push and event handling run one at a time (a small mutex), so the cursor only ever moves
+ * forward over data that was applied.
+ *
+ * Never wedged: every request has a deadline, the event stream has a watchdog (no byte for two
+ * heartbeats = dead), `stop()` aborts whatever is in flight, and while the server is unreachable a
+ * cheap health probe wakes the loop as soon as it answers. The status tells what is true:
+ * `online` only once the server answered, `live`/`pushing`/`pulling` only while it is so.
  */
 export class SyncClient {
   readonly #host: SyncHost;
@@ -43,32 +78,56 @@ export class SyncClient {
   readonly #listeners = new Set<(s: SyncStatus) => void>();
   #status: SyncStatus = initialStatus();
   #batchSize: number;
-  #mutex: Promise<unknown> = Promise.resolve();
+  /** Serializes sync steps; the first waits for the persisted sync state to load. */
+  #mutex: Promise<unknown>;
+  /** The epoch our cursor belongs to (persisted), and the last one the server stated. */
+  #epoch: string | undefined;
+  #serverEpoch: string | undefined;
+  /** The persisted cursor, cached for the head check on every answer. */
+  #cursorCache = 0;
+  /** A resync the server's answers called for (see `resync.ts`). */
+  #resync: ResyncKind | undefined;
   #session: Promise<void> | undefined;
+  /** Aborted by `stop()`: cancels every request in flight (then replaced for the next start). */
+  #life = new AbortController();
   #stream: AbortController | undefined;
   #wake: (() => void) | undefined;
   #pushTimer: Cancel | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #unsubs: Array<() => void> = [];
+  /** The server's heartbeat, as stated in its `ready` event (else the configured one). */
+  #heartbeatMs: number;
 
   constructor(host: SyncHost, options: SyncOptions) {
     this.#host = host;
     this.#o = options;
-    this.#t = new SyncTransport(options);
+    this.#t = new SyncTransport(options, (info) => this.#observe(info));
     this.#backoff = new Backoff(options);
     this.#batchSize = options.batchSize ?? 500;
+    this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.#mutex = this.#load().catch(() => undefined);
     // Keep `status.pending` current even while stopped ("3 changes waiting" while offline).
-    this.#onOutboxChange(() => {
-      void host.outbox.count().then((pending) => this.#set({ pending }));
-    });
-    void host.outbox.count().then((pending) => this.#set({ pending }));
-    const nav = (globalThis as { navigator?: { onLine?: boolean } }).navigator;
-    if (nav?.onLine === false) this.#status.online = false;
+    this.#onOutboxChange(() => void this.#counts());
+    void this.#counts();
+  }
+
+  async #load(): Promise<void> {
+    this.#epoch = (await this.#host.getMeta(EPOCH_KEY)) || undefined;
+    const pending = await this.#host.getMeta(RESYNC_KEY);
+    if (pending === 'merge' || pending === 'replace') this.#resync = pending;
+    await this.#cursor();
   }
 
   /** Subscribes to local outbox changes, if the host's outbox reports them (else: undefined, poll). */
   #onOutboxChange(fn: () => void): (() => void) | undefined {
     return this.#host.outbox.onChange?.(fn);
+  }
+
+  /** Refreshes `pending` and `rejected` from the outbox (what is really queued and set aside). */
+  async #counts(): Promise<void> {
+    const pending = await this.#host.outbox.count();
+    const rejected = (await this.#host.outbox.rejectedCount?.()) ?? this.#status.rejected;
+    this.#set({ pending, rejected });
   }
 
   /** A snapshot of the current status. */
@@ -92,6 +151,84 @@ export class SyncClient {
     this.#status = { ...this.#status, ...patch };
     const s = this.status;
     for (const l of this.#listeners) l(s);
+  }
+
+  /** Every answer from the server: it is reachable; its clock corrects ours. */
+  #observe(info: ServerInfo): void {
+    this.#set({ online: true });
+    if (info.time !== undefined) this.#host.serverTime?.(info.time, info.receivedAt - info.sentAt);
+    if (info.epoch !== undefined) {
+      this.#serverEpoch = info.epoch;
+      if (this.#epoch !== undefined && info.epoch !== this.#epoch) this.#needResync('merge');
+    }
+    // A head below our cursor: the server lost history we already pulled (restored, reset).
+    if (info.head !== undefined && info.head < this.#cursorCache) this.#needResync('merge');
+  }
+
+  /** Schedules a resync; the live stream is closed so the loop runs it at once. */
+  #needResync(kind: ResyncKind): void {
+    if (this.#resync === 'merge') return;
+    this.#resync = kind;
+    this.#stream?.abort();
+  }
+
+  /**
+   * Runs the pending resync(s), then adopts the server's epoch and cursor. The target epoch is
+   * adopted in memory first, so the answers of the resync itself do not call for another one;
+   * it is persisted (with the cursor) only when the resync completed: a crash re-runs it.
+   */
+  async #runResync(signal: AbortSignal): Promise<void> {
+    while (this.#resync !== undefined) {
+      const kind = this.#resync;
+      this.#resync = undefined;
+      this.#epoch = this.#serverEpoch;
+      this.#cursorCache = 0;
+      await this.#host.setMeta(RESYNC_KEY, kind);
+      this.#set({ resyncing: true });
+      try {
+        const out = await resync(kind, this.#host, this.#t, this.#o.pullLimit, signal);
+        if (this.#resync === undefined) {
+          await this.#host.setMeta(CURSOR_KEY, String(out.cursor));
+          this.#cursorCache = out.cursor;
+          if (this.#epoch !== undefined) await this.#host.setMeta(EPOCH_KEY, this.#epoch);
+          await this.#host.setMeta(RESYNC_KEY, '');
+        }
+        const first = out.refused[0];
+        if (first)
+          this.#set({
+            lastError: `resync: the server refused ${out.refused.length} document(s); ${first.id}: ${first.reason}`,
+          });
+      } catch (e) {
+        this.#resync ??= kind;
+        throw e;
+      } finally {
+        this.#set({ resyncing: false });
+      }
+    }
+  }
+
+  /**
+   * The server's current state of these documents (`GET /v1/docs`), for the database to roll a
+   * document back (discarding a rejected change). Rejects when the server cannot be reached.
+   */
+  async fetchDocs(ids: readonly string[]): Promise<DocsResponse> {
+    const signal = this.#life.signal;
+    try {
+      return await this.#t.docs(ids, signal);
+    } catch (e) {
+      if (!(e instanceof SyncHttpError && e.status === 404)) throw e;
+    }
+    // A server without `/v1/docs`: scan a full pull for them (costs a full pull; rare: a user action).
+    const want = new Set(ids);
+    const docs: unknown[] = [];
+    for (let since = 0, pages = 0; pages < 1_000_000; pages++) {
+      const d = await this.#t.pull(since, this.#o.pullLimit, signal);
+      for (const doc of d.docs) if (want.has(String((doc as { id?: unknown }).id))) docs.push(doc);
+      since = d.cursor;
+      if (!d.more) break;
+    }
+    const found = new Set(docs.map((d) => String((d as { id?: unknown }).id)));
+    return { docs, missing: ids.filter((id) => !found.has(id)) };
   }
 
   /** Starts background sync (idempotent). */
@@ -121,9 +258,17 @@ export class SyncClient {
     this.#session = this.#run();
   }
 
-  /** Stops background sync; resolves when in-flight work has finished. Local writes keep queuing. */
+  /**
+   * Stops background sync. Requests in flight are aborted (their changes stay queued), so this
+   * returns promptly whatever the network does. Local writes keep queuing.
+   */
   async stop(): Promise<void> {
-    if (!this.#status.running) return;
+    this.#life.abort();
+    this.#life = new AbortController();
+    if (!this.#status.running) {
+      await this.#mutex;
+      return;
+    }
     this.#set({ running: false, live: false });
     for (const u of this.#unsubs.splice(0)) u();
     if (this.#pollTimer) clearInterval(this.#pollTimer);
@@ -132,24 +277,34 @@ export class SyncClient {
     this.#stream?.abort();
     this.#wake?.();
     await this.#session;
-    await this.#mutex.catch(() => undefined);
+    await this.#mutex;
   }
 
   /**
    * Pushes everything in the outbox, then pulls until up to date. Rejects if the server cannot
-   * be reached (the changes stay queued). Works whether or not background sync is started.
+   * be reached within the request deadline (the changes stay queued), or with `SyncAbortedError`
+   * if `stop()` is called meanwhile. Works whether or not background sync is started.
    */
   async flush(): Promise<void> {
-    await this.#exclusive(async () => {
-      await this.#pushAll();
-      await this.#pullAll();
-    });
+    for (;;) {
+      const signal = this.#life.signal;
+      try {
+        await this.#exclusive(async () => {
+          await this.#pushAll(signal);
+          await this.#pullAll(signal);
+        });
+        break;
+      } catch (e) {
+        // Cut short by the network coming back (`online`): try again at once on fresh connections.
+        if (!(e instanceof SyncAbortedError && signal.reason === RETRY_NOW)) throw e;
+      }
+    }
     this.#set({ lastSyncedAt: Date.now(), lastError: undefined, online: true });
   }
 
   /** Runs `fn` after every earlier sync step, never concurrently with one. */
   #exclusive<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#mutex.catch(() => undefined).then(fn);
+    const run = this.#mutex.then(fn);
     this.#mutex = run.catch(() => undefined);
     return run;
   }
@@ -164,11 +319,18 @@ export class SyncClient {
           continue;
         }
         await this.#listen();
-        // The stream ended without an error (server restart, proxy timeout): reconnect after a pause.
-        if (this.#status.running) await this.#sleep(this.#backoff.next());
+        // The stream ended without an error (server restart, proxy timeout): reconnect after a
+        // pause — unless it was closed for a resync, which runs at once.
+        if (this.#status.running && this.#resync === undefined) await this.#sleep(this.#backoff.next());
       } catch (e) {
+        if (!this.#status.running) break;
+        if (e instanceof SyncAbortedError) continue; // `online`: retry now
+        if (e instanceof SyncHttpError && e.code === 'history_gone') {
+          this.#needResync('replace');
+          continue;
+        }
         this.#fail(e);
-        if (this.#status.running) await this.#sleep(this.#backoff.next());
+        await this.#pause(this.#backoff.next(), !(e instanceof SyncHttpError));
       }
     }
   }
@@ -190,12 +352,12 @@ export class SyncClient {
     let failure: unknown;
     const onMessage = (m: SseMessage): void => {
       if (m.event === 'ready') {
-        this.#backoff.reset();
-        this.#set({ live: true, online: true, lastSyncedAt: Date.now(), lastError: undefined });
+        this.#ready(m.data);
         return;
       }
       if (m.event !== 'sync') return;
-      this.#exclusive(() => this.#apply(JSON.parse(m.data) as Delta)).then(
+      const signal = this.#life.signal;
+      this.#exclusive(() => this.#apply(JSON.parse(m.data) as Delta, signal)).then(
         () => this.#set({ lastSyncedAt: Date.now() }),
         (e: unknown) => {
           failure = e;
@@ -205,13 +367,30 @@ export class SyncClient {
     };
     const cursor = await this.#cursor();
     try {
-      await this.#t.events(cursor, onMessage, ctrl.signal);
+      await this.#t.events(cursor, onMessage, ctrl.signal, () => this.#idleLimit());
     } finally {
       this.#set({ live: false });
       if (this.#stream === ctrl) this.#stream = undefined;
     }
     await this.#mutex;
     if (failure !== undefined) throw failure;
+  }
+
+  /** The stream caught up: it is live; learn the server's heartbeat if it states it. */
+  #ready(data: string): void {
+    try {
+      const d = JSON.parse(data) as { heartbeatMs?: unknown };
+      if (typeof d.heartbeatMs === 'number' && d.heartbeatMs > 0) this.#heartbeatMs = d.heartbeatMs;
+    } catch {
+      // an older server: keep the configured heartbeat
+    }
+    this.#backoff.reset();
+    this.#set({ live: true, online: true, lastSyncedAt: Date.now(), lastError: undefined });
+  }
+
+  /** A stream silent this long is dead: two heartbeats, plus a margin for a slow network. */
+  #idleLimit(): number {
+    return 2 * this.#heartbeatMs + Math.min(2000, this.#heartbeatMs);
   }
 
   #sleep(ms: number): Promise<void> {
@@ -225,9 +404,42 @@ export class SyncClient {
     });
   }
 
+  /**
+   * Waits `ms` before the next attempt. After a network failure, also probes the server every
+   * `probeMs` meanwhile and retries as soon as it answers: the backoff grows to 30 s, and Node
+   * has no `online` event to cut it short.
+   */
+  async #pause(ms: number, probe: boolean): Promise<void> {
+    const every = this.#o.probeMs ?? 3000;
+    const sleeping = this.#sleep(ms);
+    if (!probe || every <= 0 || ms <= every) return sleeping;
+    let slept = false;
+    void sleeping.then(() => (slept = true));
+    const signal = this.#life.signal;
+    void (async () => {
+      while (!slept && this.#status.running) {
+        await Promise.race([sleeping, new Promise((r) => setTimeout(r, every))]);
+        if (slept || !this.#status.running) return;
+        if (await this.#t.probe(this.#o.probeTimeoutMs ?? 2000, signal)) {
+          this.#backoff.reset();
+          this.#wake?.();
+          return;
+        }
+      }
+    })().catch(() => undefined);
+    return sleeping;
+  }
+
+  /**
+   * The browser says the network is back. Requests in flight were sent on the old network and
+   * may hang on a dead socket until their deadline: abort them and retry at once.
+   */
   #onOnline(): void {
-    this.#set({ online: true });
     this.#backoff.reset();
+    const old = this.#life;
+    this.#life = new AbortController();
+    old.abort(RETRY_NOW);
+    this.#stream?.abort();
     this.#wake?.();
   }
 
@@ -241,9 +453,12 @@ export class SyncClient {
     if (!this.#status.running || this.#pushTimer) return;
     this.#pushTimer = later(() => {
       this.#pushTimer = undefined;
-      this.#exclusive(() => this.#pushAll()).then(
+      const signal = this.#life.signal;
+      this.#exclusive(() => this.#pushAll(signal)).then(
         () => this.#backoff.reset(),
         (e: unknown) => {
+          if (!this.#status.running) return;
+          if (e instanceof SyncAbortedError) return this.#schedulePush();
           this.#fail(e);
           this.#schedulePush(this.#backoff.next());
         },
@@ -251,17 +466,19 @@ export class SyncClient {
     }, delayMs);
   }
 
-  async #pushAll(): Promise<void> {
+  async #pushAll(signal: AbortSignal): Promise<void> {
     this.#set({ pushing: true });
     try {
-      await this.#pushTypes();
+      await this.#pushTypes(signal);
+      const reissued = new Set<string>();
       for (;;) {
         const batch = await this.#host.outbox.peek(this.#batchSize);
         if (batch.length === 0) break;
-        await this.#pushBatch(batch);
+        await this.#pushBatch(batch, signal, reissued);
       }
     } finally {
-      this.#set({ pushing: false, pending: await this.#host.outbox.count() });
+      this.#set({ pushing: false });
+      await this.#counts();
     }
   }
 
@@ -271,12 +488,12 @@ export class SyncClient {
    * for good (403 without the define-types right, 409, 422) is set aside like a rejected change;
    * 401, 429, 5xx and network failures keep it queued.
    */
-  async #pushTypes(): Promise<void> {
+  async #pushTypes(signal: AbortSignal): Promise<void> {
     const host = this.#host;
     if (!host.typesToPush || !host.typePushed) return;
     for (const def of host.typesToPush()) {
       try {
-        await this.#t.putType(def);
+        await this.#t.putType(def, signal);
         await host.typePushed(def);
       } catch (e) {
         if (!(e instanceof SyncHttpError) || e.transient || e.status === 401) throw e;
@@ -285,11 +502,11 @@ export class SyncClient {
     }
   }
 
-  async #pushBatch(batch: unknown[]): Promise<void> {
+  async #pushBatch(batch: unknown[], signal: AbortSignal, reissued: Set<string>): Promise<void> {
     const idOf = (c: unknown): string => String((c as { id?: unknown }).id);
     let res;
     try {
-      res = await this.#t.push(batch);
+      res = await this.#t.push(batch, signal);
     } catch (e) {
       const permanent = e instanceof SyncHttpError && !e.transient && e.status !== 401 && e.status !== 403;
       if (!permanent) throw e;
@@ -300,35 +517,64 @@ export class SyncClient {
         return;
       }
       await this.#host.outbox.reject(idOf(batch[0]), e.message);
-      this.#set({ rejected: this.#status.rejected + 1 });
       return;
     }
     const acked: string[] = [];
+    const reissue = new Map<string, string[]>();
     for (let i = 0; i < batch.length; i++) {
       const r = res.results[i];
       const id = idOf(batch[i]);
       if (!r) throw new Error(`server answered ${res.results.length} results for ${batch.length} changes`);
-      if (r.status === 'rejected') {
-        await this.#host.outbox.reject(id, r.error ? `${r.error.code}: ${r.error.message}` : 'rejected');
-        this.#set({ rejected: this.#status.rejected + 1 });
-      } else acked.push(id);
+      if (r.status !== 'rejected') {
+        acked.push(id);
+        continue;
+      }
+      const code = r.error?.code ?? 'rejected';
+      // A stamp problem is cured by a fresh stamp — once: a change re-issued in this same push
+      // and refused again is set aside, so a server that keeps refusing cannot make us loop.
+      if (REISSUE_CODES.has(code) && this.#host.reissue && !reissued.has(id)) {
+        const ids = reissue.get(code) ?? [];
+        ids.push(id);
+        reissue.set(code, ids);
+      } else {
+        await this.#host.outbox.reject(id, r.error ? `${code}: ${r.error.message}` : 'rejected');
+      }
     }
     if (acked.length > 0) await this.#host.outbox.ack(acked);
+    for (const [code, ids] of reissue) {
+      for (const fresh of (await this.#host.reissue?.(ids, code)) ?? []) reissued.add(fresh);
+    }
   }
 
   async #cursor(): Promise<number> {
     const raw = await this.#host.getMeta(CURSOR_KEY);
     const n = raw === undefined ? 0 : Number(raw);
-    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+    this.#cursorCache = Number.isSafeInteger(n) && n >= 0 ? n : 0;
+    return this.#cursorCache;
   }
 
-  async #pullAll(): Promise<void> {
+  async #pullAll(signal: AbortSignal): Promise<void> {
     this.#set({ pulling: true });
     try {
       for (let pages = 0; pages < 1_000_000; pages++) {
-        const d = await this.#t.pull(await this.#cursor(), this.#o.pullLimit);
-        await this.#apply(d);
+        if (this.#resync !== undefined) await this.#runResync(signal);
+        let d: Delta;
+        try {
+          d = await this.#t.pull(await this.#cursor(), this.#o.pullLimit, signal);
+        } catch (e) {
+          if (!(e instanceof SyncHttpError && e.code === 'history_gone')) throw e;
+          this.#needResync('replace');
+          continue;
+        }
+        if (this.#resync !== undefined) continue; // this answer came from another history
+        await this.#apply(d, signal);
         if (!d.more) break;
+      }
+      if (this.#resync !== undefined) await this.#runResync(signal);
+      // First contact (or a client from before epochs): the cursor belongs to this store.
+      if (this.#epoch === undefined && this.#serverEpoch !== undefined) {
+        this.#epoch = this.#serverEpoch;
+        await this.#host.setMeta(EPOCH_KEY, this.#epoch);
       }
     } finally {
       this.#set({ pulling: false });
@@ -336,10 +582,14 @@ export class SyncClient {
   }
 
   /** Merges one delta, then (and only then) persists its cursor. */
-  async #apply(d: Delta): Promise<void> {
+  async #apply(d: Delta, signal: AbortSignal): Promise<void> {
+    if (signal.aborted) throw new SyncAbortedError();
     if (d.types.length > 0 && this.#host.applyTypes) await this.#host.applyTypes(d.types);
     if (d.docs.length > 0) await this.#host.applyRemote(d.docs);
     if (d.gone.length > 0) await this.#host.evict(d.gone);
-    if (d.cursor > (await this.#cursor())) await this.#host.setMeta(CURSOR_KEY, String(d.cursor));
+    if (d.cursor > (await this.#cursor())) {
+      await this.#host.setMeta(CURSOR_KEY, String(d.cursor));
+      this.#cursorCache = d.cursor;
+    }
   }
 }

@@ -38,6 +38,31 @@ export interface SyncHost {
   typePushed?(def: unknown, error?: string): Promise<void>;
   /** Subscribe to "a type was defined or migrated on this device" (so it is pushed promptly). */
   onLocalTypes?(listener: () => void): () => void;
+  /**
+   * The server's wall clock (`Fieldsync-Time`), read from an answer that took `rttMs` to
+   * arrive: the host bounds the clock of its stamps by it.
+   */
+  serverTime?(serverMs: number, rttMs: number): void;
+  /**
+   * The server refused these pending changes for a reason a fresh stamp cures (`clock_drift`,
+   * `id_conflict`, `replica_taken`): re-issue each as a new write made now, queued again;
+   * returns the new change ids.
+   */
+  reissue?(ids: readonly string[], code: string): Promise<string[]>;
+  /**
+   * Resync after the server's store was replaced: merge a page of a full pull, adding to `seen`
+   * the ids the server has and to `ahead` those whose local state holds more than the server's.
+   */
+  resyncMerge?(docs: readonly unknown[], seen: Set<string>, ahead: Set<string>): Promise<void>;
+  /**
+   * Resync past the server's history horizon: replace documents `ids` by the server's states
+   * `docs` (an id without one is dropped), re-applying this device's own queued changes on top.
+   */
+  resyncReplace?(ids: readonly string[], docs: readonly unknown[]): Promise<void>;
+  /** Ids of every local document. */
+  docIds?(): string[];
+  /** Full states (`docToJSON`) of these local documents. */
+  exportDocs?(ids: readonly string[]): unknown[];
   /** Small persisted key/value store for sync metadata (the pull cursor). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;
@@ -56,6 +81,8 @@ export interface SyncOutbox {
   reject(id: string, reason: string): Promise<void>;
   /** Number of pending changes (for `status.pending`). */
   count(): Promise<number>;
+  /** Number of changes set aside (for `status.rejected`: what is really set aside, across restarts). */
+  rejectedCount?(): Promise<number>;
   /**
    * Subscribe to "a local change entered the queue" so the sync client pushes right after a
    * write instead of polling. Optional: without it the sync client checks the outbox every

@@ -2,15 +2,23 @@
 export interface SyncStatus {
   /** Sync is started (start() called, stop() not). */
   running: boolean;
-  /** The browser/OS says online AND the last request did not fail on the network. */
+  /**
+   * The server answered the last request (any HTTP answer, errors included). False until it
+   * first answers, and after a request failed on the network or timed out.
+   */
   online: boolean;
   /** The realtime stream is connected and caught up. */
   live: boolean;
   pushing: boolean;
   pulling: boolean;
+  /**
+   * Re-pulling everything because the server's store was replaced or our cursor fell behind its
+   * history horizon (docs/protocol.md, "Resync").
+   */
+  resyncing: boolean;
   /** Local changes not yet acknowledged by the server. */
   pending: number;
-  /** Changes the server refused this session (set aside in the outbox, never retried). */
+  /** Changes set aside (refused by the server for good), persisted: see `db.rejectedChanges()`. */
   rejected: number;
   /** Time (ms since epoch) the client was last fully up to date with the server. */
   lastSyncedAt: number | undefined;
@@ -20,10 +28,11 @@ export interface SyncStatus {
 
 export const initialStatus = (): SyncStatus => ({
   running: false,
-  online: true,
+  online: false,
   live: false,
   pushing: false,
   pulling: false,
+  resyncing: false,
   pending: 0,
   rejected: 0,
   lastSyncedAt: undefined,

@@ -1,3 +1,4 @@
+import { deadline, SyncAbortedError } from './deadline.js';
 import { SseParser, type SseMessage } from './SseParser.js';
 
 /** Wire shapes of protocol /v1 (docs/protocol.md). */
@@ -10,6 +11,31 @@ export interface PushResponse {
   results: ChangeResult[];
   cursor: number;
 }
+/** `POST /v1/merge` answer: one result per document state pushed back during a resync. */
+export interface MergeResponse {
+  results: Array<{ id: string; status: 'ok' | 'unchanged' | 'rejected'; error?: ChangeResult['error'] }>;
+  cursor: number;
+}
+
+/** `GET /v1/docs?ids=…` answer: the server's current states, and the ids it does not have. */
+export interface DocsResponse {
+  docs: unknown[];
+  missing: string[];
+}
+
+/**
+ * What every response says about the server (PROTOCOL-11): its store's identity, its head
+ * cursor and its wall clock, with the local times the request was sent and answered (the clock
+ * offset is corrected by half the round trip).
+ */
+export interface ServerInfo {
+  epoch: string | undefined;
+  head: number | undefined;
+  time: number | undefined;
+  sentAt: number;
+  receivedAt: number;
+}
+
 export interface Delta {
   cursor: number;
   types: unknown[];
@@ -50,18 +76,41 @@ export interface TransportOptions {
   types?: readonly string[];
   /** Partial sync: field conditions the server applies after its read rules (`{ site: 's1' }`, `{ priority: { $gte: 3 } }`; operators in docs/protocol.md). */
   where?: Readonly<Record<string, unknown>>;
+  /**
+   * Deadline of one request (push, pull, type, merge, the event stream's headers), body
+   * included. Default 15 s. A half-open connection never answers; past this the request counts
+   * as a network failure and is retried on a new attempt.
+   */
+  requestTimeoutMs?: number;
 }
 
-/** HTTP calls of protocol /v1. Stateless: the cursor lives in the caller. */
+/** Default `requestTimeoutMs`. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
+
+const num = (h: string | null): number | undefined => {
+  if (h === null || h === '') return undefined;
+  const n = Number(h);
+  return Number.isSafeInteger(n) ? n : undefined;
+};
+
+/**
+ * HTTP calls of protocol /v1. Stateless: the cursor lives in the caller. Every call has a
+ * deadline and can be cancelled with the caller's signal; every answer's identity headers go to
+ * `observe`.
+ */
 export class SyncTransport {
   readonly #o: TransportOptions;
   readonly #fetch: typeof fetch;
   readonly #base: string;
+  readonly #observe: ((info: ServerInfo) => void) | undefined;
+  readonly #timeoutMs: number;
 
-  constructor(o: TransportOptions) {
+  constructor(o: TransportOptions, observe?: (info: ServerInfo) => void) {
     this.#o = o;
     this.#fetch = o.fetch ?? globalThis.fetch.bind(globalThis);
     this.#base = o.url.replace(/\/+$/, '');
+    this.#observe = observe;
+    this.#timeoutMs = o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS;
   }
 
   async #headers(extra: Record<string, string> = {}): Promise<Record<string, string>> {
@@ -76,15 +125,48 @@ export class SyncTransport {
     return q;
   }
 
-  async #request(path: string, init: RequestInit): Promise<Response> {
-    let res: Response;
+  /**
+   * One request under a deadline: `read` consumes the response (its body too) before the
+   * deadline is cleared. A stop (the caller's signal) throws `SyncAbortedError`; a deadline or
+   * a failed connection throws `SyncNetworkError`.
+   */
+  async #call<T>(
+    path: string,
+    init: RequestInit,
+    signal: AbortSignal | undefined,
+    read: (res: Response) => Promise<T>,
+    timeoutMs = this.#timeoutMs,
+  ): Promise<T> {
+    const d = deadline(signal, timeoutMs);
     try {
-      res = await this.#fetch(`${this.#base}${path}`, init);
+      const sentAt = Date.now();
+      const res = await this.#fetch(`${this.#base}${path}`, { ...init, signal: d.signal });
+      this.#seen(res, sentAt);
+      return await read(res);
     } catch (e) {
-      if ((e as { name?: string }).name === 'AbortError') throw e;
-      throw new SyncNetworkError(e);
+      throw this.#failure(e, signal, d.expired, timeoutMs);
+    } finally {
+      d.clear();
     }
-    return res;
+  }
+
+  #failure(e: unknown, signal: AbortSignal | undefined, expired: boolean, timeoutMs: number): unknown {
+    if (signal?.aborted) return new SyncAbortedError();
+    if (expired) return new SyncNetworkError(new Error(`no answer within ${timeoutMs} ms`));
+    if (e instanceof SyncHttpError || e instanceof SyncNetworkError) return e;
+    return new SyncNetworkError(e);
+  }
+
+  #seen(res: Response, sentAt: number): void {
+    if (!this.#observe) return;
+    const h = res.headers;
+    this.#observe({
+      epoch: h.get('fieldsync-epoch') ?? undefined,
+      head: num(h.get('fieldsync-head')),
+      time: num(h.get('fieldsync-time')),
+      sentAt,
+      receivedAt: Date.now(),
+    });
   }
 
   static async errorOf(res: Response): Promise<SyncHttpError> {
@@ -102,68 +184,150 @@ export class SyncTransport {
 
   /** Pushes a batch. 200 and 422 both carry per-change results. */
   async push(changes: readonly unknown[], signal?: AbortSignal): Promise<PushResponse> {
-    const res = await this.#request('/v1/push', {
+    const init = {
       method: 'POST',
       headers: await this.#headers({ 'content-type': 'application/json' }),
       body: JSON.stringify({ changes }),
-      ...(signal ? { signal } : {}),
+    };
+    return this.#call('/v1/push', init, signal, async (res) => {
+      if (res.status === 200 || res.status === 422) {
+        const body = (await res.json()) as Partial<PushResponse>;
+        if (Array.isArray(body.results)) return body as PushResponse;
+      }
+      throw await SyncTransport.errorOf(res);
     });
-    if (res.status === 200 || res.status === 422) {
-      const body = (await res.json()) as Partial<PushResponse>;
-      if (Array.isArray(body.results)) return body as PushResponse;
-    }
-    throw await SyncTransport.errorOf(res);
+  }
+
+  /** `POST /v1/merge`: full document states the server lacks (resync after a restore). */
+  async merge(docs: readonly unknown[], signal?: AbortSignal): Promise<MergeResponse> {
+    const init = {
+      method: 'POST',
+      headers: await this.#headers({ 'content-type': 'application/json' }),
+      body: JSON.stringify({ docs }),
+    };
+    return this.#call('/v1/merge', init, signal, async (res) => {
+      if (res.status === 200 || res.status === 422) {
+        const body = (await res.json()) as Partial<MergeResponse>;
+        if (Array.isArray(body.results)) return body as MergeResponse;
+      }
+      throw await SyncTransport.errorOf(res);
+    });
   }
 
   /** `PUT /v1/types/:name`: defines a type version (with its migrations) on the server. */
   async putType(def: unknown, signal?: AbortSignal): Promise<{ cursor: number; changed: boolean }> {
     const name = String((def as { name?: unknown }).name);
-    const res = await this.#request(`/v1/types/${encodeURIComponent(name)}`, {
+    const init = {
       method: 'PUT',
       headers: await this.#headers({ 'content-type': 'application/json' }),
       body: JSON.stringify(def),
-      ...(signal ? { signal } : {}),
+    };
+    return this.#call(`/v1/types/${encodeURIComponent(name)}`, init, signal, async (res) => {
+      if (res.status !== 200) throw await SyncTransport.errorOf(res);
+      return (await res.json()) as { cursor: number; changed: boolean };
     });
-    if (res.status !== 200) throw await SyncTransport.errorOf(res);
-    return (await res.json()) as { cursor: number; changed: boolean };
   }
 
   async pull(since: number, limit?: number, signal?: AbortSignal): Promise<Delta> {
-    const res = await this.#request(
-      `/v1/pull?since=${since}${limit ? `&limit=${limit}` : ''}${this.#filterQuery()}`,
-      {
-        headers: await this.#headers(),
-        ...(signal ? { signal } : {}),
-      },
-    );
-    if (res.status !== 200) throw await SyncTransport.errorOf(res);
-    return (await res.json()) as Delta;
+    const path = `/v1/pull?since=${since}${limit ? `&limit=${limit}` : ''}${this.#filterQuery()}`;
+    return this.#call(path, { headers: await this.#headers() }, signal, async (res) => {
+      if (res.status !== 200) throw await SyncTransport.errorOf(res);
+      return (await res.json()) as Delta;
+    });
+  }
+
+  /** `GET /v1/docs?ids=…`: the server's current state of these documents (discarding a local change). */
+  async docs(ids: readonly string[], signal?: AbortSignal): Promise<DocsResponse> {
+    const path = `/v1/docs?ids=${encodeURIComponent(ids.join(','))}`;
+    return this.#call(path, { headers: await this.#headers() }, signal, async (res) => {
+      if (res.status !== 200) throw await SyncTransport.errorOf(res);
+      return (await res.json()) as DocsResponse;
+    });
+  }
+
+  /**
+   * `GET /v1/health` (no credentials): true when the server answered at all, within `timeoutMs`.
+   * The cheap probe that replaces waiting out a long backoff where no `online` event exists.
+   */
+  async probe(timeoutMs: number, signal?: AbortSignal): Promise<boolean> {
+    try {
+      return await this.#call(
+        '/v1/health',
+        {},
+        signal,
+        async (res) => {
+          await res.body?.cancel();
+          return true;
+        },
+        timeoutMs,
+      );
+    } catch (e) {
+      if (e instanceof SyncAbortedError) throw e;
+      return false;
+    }
   }
 
   /**
    * Opens the event stream from `since` and calls `onMessage` for each event until the stream
-   * ends (resolves) or fails (rejects). Abort with `signal` to close it.
+   * ends (resolves) or fails (rejects). Abort with `signal` to close it (resolves).
+   *
+   * Watchdog: a stream that delivers no byte for `idleMs()` (the caller sets it to two server
+   * heartbeats plus a margin) is dead — a half-open socket never reports an error — and is
+   * closed with a `SyncNetworkError` so the caller reconnects.
    */
-  async events(since: number, onMessage: (m: SseMessage) => void, signal: AbortSignal): Promise<void> {
-    const res = await this.#request(`/v1/events?since=${since}${this.#filterQuery()}`, {
-      headers: await this.#headers({ accept: 'text/event-stream', 'last-event-id': String(since) }),
-      signal,
-    });
-    if (res.status !== 200 || !res.body) throw await SyncTransport.errorOf(res);
-    const parser = new SseParser(onMessage);
-    const reader = res.body.getReader();
-    const decoder = new TextDecoder();
+  async events(
+    since: number,
+    onMessage: (m: SseMessage) => void,
+    signal: AbortSignal,
+    idleMs: () => number,
+  ): Promise<void> {
+    const ctrl = new AbortController();
+    const onStop = (): void => ctrl.abort();
+    signal.addEventListener('abort', onStop, { once: true });
+    if (signal.aborted) ctrl.abort();
+    let lastByte = Date.now();
+    let connected = false;
+    let idle = false;
+    const limit = (): number => (connected ? idleMs() : this.#timeoutMs);
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastByte <= limit()) return;
+        idle = true;
+        ctrl.abort();
+      },
+      Math.max(50, Math.min(1000, Math.floor(Math.min(idleMs(), this.#timeoutMs) / 4))),
+    );
     try {
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) return;
-        parser.push(decoder.decode(value, { stream: true }));
+      const headers = await this.#headers({ accept: 'text/event-stream', 'last-event-id': String(since) });
+      const sentAt = Date.now();
+      const res = await this.#fetch(`${this.#base}/v1/events?since=${since}${this.#filterQuery()}`, {
+        headers,
+        signal: ctrl.signal,
+      });
+      this.#seen(res, sentAt);
+      connected = true;
+      if (res.status !== 200 || !res.body) throw await SyncTransport.errorOf(res);
+      lastByte = Date.now();
+      const parser = new SseParser(onMessage);
+      const reader = res.body.getReader();
+      const decoder = new TextDecoder();
+      try {
+        for (;;) {
+          const { value, done } = await reader.read();
+          if (done) return;
+          lastByte = Date.now();
+          parser.push(decoder.decode(value, { stream: true }));
+        }
+      } finally {
+        reader.releaseLock();
       }
     } catch (e) {
       if (signal.aborted) return;
-      throw new SyncNetworkError(e);
+      if (idle) throw new SyncNetworkError(new Error(`event stream silent for ${limit()} ms`));
+      throw e instanceof SyncHttpError || e instanceof SyncNetworkError ? e : new SyncNetworkError(e);
     } finally {
-      reader.releaseLock();
+      clearInterval(watchdog);
+      signal.removeEventListener('abort', onStop);
     }
   }
 }

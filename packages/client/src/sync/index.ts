@@ -6,9 +6,14 @@ export {
   SyncHttpError,
   SyncNetworkError,
   SyncTransport,
+  DEFAULT_REQUEST_TIMEOUT_MS,
   type ChangeResult,
+  type DocsResponse,
+  type MergeResponse,
+  type ServerInfo,
   type Delta,
   type PushResponse,
 } from './SyncTransport.js';
 export { SseParser, type SseMessage } from './SseParser.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
+export { SyncAbortedError, deadline, type Deadline } from './deadline.js';

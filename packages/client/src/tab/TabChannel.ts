@@ -1,27 +1,72 @@
+import type { Intent } from '@fieldsync/core';
 import type { CommitBatch } from '../storage/StorageAdapter.js';
+import type { SyncStatus } from '../sync/SyncStatus.js';
 
 /** What one tab tells the others after a commit of its own is durable. */
 export interface TabMessage {
+  t: 'commit';
   batch: CommitBatch;
   /** The sender's clock after the commit, so receivers never stamp behind it. */
   clock: string | undefined;
 }
 
+/** A write a follower tab asks the leader to make (the leader alone issues stamps). */
+export type ForwardedWrite =
+  | {
+      kind: 'write';
+      collection: string;
+      id: string;
+      intents: Intent[];
+      /**
+       * For `seq` intents: how many operations of the device's replica the follower's copy of the
+       * field held when it built the update. The leader refuses (`stale`) unless it holds as many,
+       * so two tabs never create sequence operations under the same (replica, counter) id.
+       */
+      seqBase?: Record<string, number>;
+    }
+  | { kind: 'insert'; collection: string; ids: string[]; records: Record<string, unknown>[] }
+  | { kind: 'tx'; writes: ForwardedWrite[] }
+  | { kind: 'flush' };
+
+/** A write refused by the leader, as plain data (errors do not cross BroadcastChannel intact). */
+export interface ForwardError {
+  name: string;
+  message: string;
+  code?: string;
+  path?: string;
+  rule?: string;
+}
+
+/** Messages between tabs of one database (one BroadcastChannel, so one sender's order holds). */
+export type TabEnvelope =
+  | TabMessage
+  /** follower → leader: make this write; answered by `done` once durable. */
+  | { t: 'fwd'; from: string; req: number; op: ForwardedWrite }
+  /** leader → follower `to`: request `req` is durable (posted after its `commit`), or refused. */
+  | { t: 'done'; to: string; req: number; error?: ForwardError }
+  /** leader → all: the sync status followers show. */
+  | { t: 'status'; status: SyncStatus }
+  /** a new leader → all: re-send unanswered requests. A new follower → leader: send your status. */
+  | { t: 'leader' }
+  | { t: 'hello' };
+
 /**
- * Cross-tab notifications over `BroadcastChannel`. Tabs share the storage (IndexedDB), so a
+ * Cross-tab messages over `BroadcastChannel`. Tabs share the storage (IndexedDB), so a commit
  * message carries the committed states only so the receiver can merge them into memory, update
- * its indexes and notify its live queries without re-reading the database.
+ * its indexes and notify its live queries without re-reading the database. Forwarded writes and
+ * their answers travel on the same channel, after the commit they produced: a follower that gets
+ * `done` already holds the result.
  */
 export class TabChannel {
   private readonly channel: BroadcastChannel | undefined;
 
-  constructor(name: string, onMessage: (msg: TabMessage) => void) {
+  constructor(name: string, onMessage: (msg: TabEnvelope) => void) {
     if (typeof BroadcastChannel === 'undefined') return;
     this.channel = new BroadcastChannel(`fieldsync:${name}`);
-    this.channel.onmessage = (e: MessageEvent<TabMessage>) => onMessage(e.data);
+    this.channel.onmessage = (e: MessageEvent<TabEnvelope>) => onMessage(e.data);
   }
 
-  post(msg: TabMessage): void {
+  post(msg: TabEnvelope): void {
     this.channel?.postMessage(msg);
   }
 

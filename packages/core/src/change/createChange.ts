@@ -82,6 +82,10 @@ export function createChange(input: CreateChangeInput): Change {
       ops[name] = seen === undefined ? { v: intent.value } : { v: intent.value, p: seen };
       continue;
     }
+    if (doc === undefined && op === 'set' && path.length === 1 && def.type === 'log') {
+      initialEntries(def, intent.value, name, ops);
+      continue;
+    }
     ops[name] = buildAt(
       def,
       doc === undefined ? undefined : currentField(doc, name),
@@ -177,7 +181,8 @@ function insertWithOps(
     if (SCALAR_TYPES.has(def.type)) {
       validateValue(def, value, name);
       ops[name] = { v: value };
-    } else {
+    } else if (def.type === 'log') initialEntries(def, value, name, ops);
+    else {
       const path = [name];
       ops[name] = buildAt(def, undefined, ops[name], { op: 'set', path, value }, path, 1, name, replica);
     }
@@ -262,13 +267,25 @@ function items(def: FieldDef, values: unknown, at: string): unknown[] {
   return values;
 }
 
+/**
+ * A new document's log field given a value: its items become the log's first entries (a log is
+ * append-only, but a new document has nothing to replace). An empty array writes nothing.
+ */
+function initialEntries(def: FieldDef, value: unknown, name: string, ops: Record<string, Delta>): void {
+  if (!Array.isArray(value)) bad(name, 'type', 'the initial entries of a log must be an array');
+  if (value.length === 0) delete ops[name];
+  else ops[name] = buildAppend(def, undefined, value, name);
+}
+
 /** A new document: required fields must be written; defaults fill the rest. */
 function fillNew(type: TypeDef, ops: Record<string, Delta>, replica: string): void {
   for (const name in type.fields) {
     if (ops[name] !== undefined) continue;
     const def = type.fields[name] as FieldDef;
-    if (def.default !== undefined)
-      ops[name] = buildSet(def, undefined, undefined, structuredClone(def.default), name, replica);
-    else if (def.required) bad(name, 'required', 'missing required field');
+    if (def.default !== undefined) {
+      const value = structuredClone(def.default);
+      if (def.type === 'log') initialEntries(def, value, name, ops);
+      else ops[name] = buildSet(def, undefined, undefined, value, name, replica);
+    } else if (def.required) bad(name, 'required', 'missing required field');
   }
 }

@@ -98,6 +98,7 @@ describe('createInsertChange', () => {
     expect(materialize(applyChange(undefined, a, WorkOrder), WorkOrder)).toEqual({
       id: 'doc-1',
       status: 'done',
+      ...{ notes: [], tags: [], qty: 0, body: '', parts: [] }, // typed empty values
     });
   });
 
@@ -106,7 +107,7 @@ describe('createInsertChange', () => {
       [WorkOrder, { status: 'closed' }, 'status', 'enum'],
       [WorkOrder, { nope: 1 }, 'nope', 'unknown-field'],
       [WorkOrder, { priority: 'high' }, 'priority', 'type'],
-      [WorkOrder, { notes: ['n'] }, 'notes', 'append-only'],
+      [WorkOrder, { notes: 'n' }, 'notes', 'type'],
       [WithDefaults, { state: 'a' }, 'title', 'required'],
     ];
     for (const [type, rec, path, rule] of bad) {

@@ -1,4 +1,5 @@
-import type { TypeDef } from '../schema/typeDef.js';
+import { readDefault } from '../schema/emptyValue.js';
+import type { FieldDef, TypeDef } from '../schema/typeDef.js';
 import { UNSET, type DocState } from './docState.js';
 import { materializeField } from './fields.js';
 
@@ -9,8 +10,9 @@ export type Materialized = { id: string } & Record<string, unknown>;
  * Plain values of a document: text → string, list → array, log → entries `{ id, stamp, value }`,
  * set → array, counter → number, object → record; unset fields are absent. With `type`, fields
  * absent from the state take the type's `default` (so a field added by a migration reads its
- * default without rewriting old documents) and fields the type does not declare are left out
- * (they stay in the state). Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
+ * default without rewriting old documents), else, for list, set, log, text and counter fields,
+ * their typed empty value (`[]`, `''`, `0`: see `emptyValue`), and fields the type does not
+ * declare are left out (they stay in the state). Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
  * Values are shared with the state, not copied: do not mutate them.
  */
 export function materialize(doc: DocState, type?: TypeDef): Materialized {
@@ -33,11 +35,8 @@ export function materialize(doc: DocState, type?: TypeDef): Materialized {
     let v = r[key];
     if (v === UNSET) v = undefined;
     else if (v === undefined && fields[key] !== undefined) v = materializeField(fields[key]);
+    if (v === undefined) v = readDefault(type.fields[key] as FieldDef);
     if (v !== undefined) out[key] = v;
-    else {
-      const d = (type.fields[key] as { default?: unknown }).default;
-      if (d !== undefined) out[key] = structuredClone(d);
-    }
   }
   return out;
 }

@@ -99,6 +99,8 @@ describe('lazy upgrades of documents and offline changes', () => {
       title: 'Boiler',
       findings: 'crack in pipe',
       severity: 'high',
+      count: 0, // never written: a counter reads 0, a set []
+      tags: [],
     });
   });
 
@@ -120,7 +122,13 @@ describe('lazy upgrades of documents and offline changes', () => {
     });
     const doc = reg.applyChange(undefined, wire(c1));
     expect(doc.v).toBe(3);
-    expect(materialize(doc, V3)).toEqual({ id: 'insp2', state: 'done', findings: 'n', severity: 'low' });
+    expect(materialize(doc, V3)).toEqual({
+      id: 'insp2',
+      state: 'done',
+      findings: 'n',
+      severity: 'low',
+      tags: [],
+    });
     const json = JSON.stringify(docToJSON(doc));
     expect(json).toContain('$h:3:count'); // removed, not destroyed
     expect(json).toContain('"x12"'); // the unconvertible original is kept too

@@ -1,15 +1,36 @@
-import { SignJWT, jwtVerify } from 'jose';
+import { SignJWT, errors, jwtVerify } from 'jose';
+import { TokenError } from './TokenError.js';
 import type { TokenVerifier, User } from './User.js';
 
 /** Used by `fieldsync serve` only when FIELDSYNC_JWT_SECRET is unset — never in production. */
 export const DEV_SECRET = 'fieldsync-dev-secret-do-not-use-in-production';
 
-const key = (secret: string): Uint8Array => new TextEncoder().encode(secret);
+/**
+ * Shortest accepted HS256 secret, in bytes. HMAC-SHA256 keys shorter than the hash output
+ * (32 bytes) weaken it, and short secrets are the ones people type by hand and guess offline
+ * from any captured token.
+ */
+export const MIN_SECRET_BYTES = 32;
+
+/** Throws when `secret` is too short to sign or verify tokens with (see MIN_SECRET_BYTES). */
+export function assertStrongSecret(secret: string, name = 'the HMAC secret'): void {
+  const bytes = new TextEncoder().encode(secret).length;
+  if (bytes < MIN_SECRET_BYTES)
+    throw new Error(
+      `${name} is ${bytes} bytes; it must be at least ${MIN_SECRET_BYTES} bytes (generate one: openssl rand -base64 48)`,
+    );
+}
+
+const key = (secret: string): Uint8Array => {
+  assertStrongSecret(secret);
+  return new TextEncoder().encode(secret);
+};
 
 /**
- * Default verifier: HMAC-SHA256 JWT (`sub` = user id, `tenant` claim required).
+ * Default verifier: HMAC-SHA256 JWT (`sub` = user id, `tenant` and `exp` claims required).
  * HS256 because one shared secret is the simplest thing that is still safe for a single
  * deployment; swap in an asymmetric verifier through `TokenVerifier` when identity lives elsewhere.
+ * `exp` is mandatory because a token without it can never be revoked short of rotating the secret.
  */
 export function hmacVerifier(secret: string): TokenVerifier {
   const k = key(secret);
@@ -19,14 +40,25 @@ export function hmacVerifier(secret: string): TokenVerifier {
   return async (token: string): Promise<User> => {
     const hit = verified.get(token);
     if (hit && hit.exp > Date.now()) return hit.user;
-    const { payload } = await jwtVerify(token, k, { algorithms: ['HS256'] });
+    let payload;
+    try {
+      ({ payload } = await jwtVerify(token, k, { algorithms: ['HS256'], requiredClaims: ['exp'] }));
+    } catch (e) {
+      if (e instanceof errors.JWTClaimValidationFailed && e.claim === 'exp' && e.reason === 'missing')
+        throw new TokenError(
+          'token_without_exp',
+          'token has no "exp" (expiry) claim; tokens must expire (fieldsync token --expires 30d)',
+        );
+      throw e;
+    }
     const tenant = payload['tenant'];
     if (typeof payload.sub !== 'string' || payload.sub === '')
       throw new Error('token has no "sub" (user id)');
     if (typeof tenant !== 'string' || tenant === '') throw new Error('token has no "tenant" claim');
     const user: User = { id: payload.sub, tenant, claims: payload };
     if (verified.size >= 10_000) verified.clear();
-    verified.set(token, { user, exp: payload.exp !== undefined ? payload.exp * 1000 : Date.now() + 60_000 });
+    // requiredClaims + jose's own check guarantee a numeric exp here.
+    verified.set(token, { user, exp: (payload.exp ?? 0) * 1000 });
     return user;
   };
 }

@@ -2,10 +2,12 @@ import type { MiddlewareHandler } from 'hono';
 import type { AppEnv, ServerContext } from './context.js';
 import { HttpError } from './HttpError.js';
 import { idProblem } from './protocolBoundary.js';
+import { TokenError } from '../auth/TokenError.js';
 
 /**
  * Bearer-token authentication, then the per-token rate limit (429 with Retry-After).
- * A bad token is a 401 whose message says why (expired, bad signature, missing claim).
+ * A bad token is a 401 whose message says why (expired, bad signature, missing claim),
+ * with the verifier's own code for a TokenError (e.g. `token_without_exp`).
  */
 export function authMiddleware(ctx: ServerContext): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
@@ -17,7 +19,8 @@ export function authMiddleware(ctx: ServerContext): MiddlewareHandler<AppEnv> {
     try {
       user = await ctx.verifier(token);
     } catch (e) {
-      throw new HttpError(401, 'bad_token', `invalid token: ${e instanceof Error ? e.message : String(e)}`);
+      const code = e instanceof TokenError ? e.code : 'bad_token';
+      throw new HttpError(401, code, `invalid token: ${e instanceof Error ? e.message : String(e)}`);
     }
     // Tenant and user ids key stored rows: one that an engine would refuse or rewrite (NUL, a
     // lone surrogate, an id longer than a NOTIFY payload) is refused here, for every engine alike.

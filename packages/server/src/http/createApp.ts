@@ -4,8 +4,11 @@ import { authMiddleware } from './authMiddleware.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { eventsRoute } from './eventsRoute.js';
 import { HttpError } from './HttpError.js';
+import { idProblem } from './protocolBoundary.js';
+import { mergeRoute } from './mergeRoute.js';
 import { pullRoute } from './pullRoute.js';
 import { pushRoute } from './pushRoute.js';
+import { storeHeadersMiddleware } from './storeHeaders.js';
 import { typesRoute } from './typesRoute.js';
 
 /** Version of the wire protocol served under `/v1` (docs/protocol.md). */
@@ -31,19 +34,23 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
 
+  // First, so that it wraps every response: errors, 401s, 404s and health included.
+  app.use('*', storeHeadersMiddleware(ctx));
   // Liveness for load balancers: it reads storage (so a dead database is not "ok") but tells an
   // anonymous caller nothing else. The global cursor and stream count are never shown: cursors
-  // are global, so they would let one tenant watch another's write volume.
+  // are global, so they would let one tenant watch another's write volume. (A caller with a valid
+  // token gets its tenant's Fieldsync-Head, like on every other route.)
   app.get('/v1/health', async (c) => {
     await ctx.storage.head();
     const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    const known = m?.[1]
-      ? await ctx.verifier(m[1]).then(
-          () => true,
-          () => false,
-        )
-      : false;
-    return c.json(known ? { ok: true, protocol: PROTOCOL_VERSION, engine: ctx.storage.kind } : { ok: true });
+    const verified = m?.[1] ? await ctx.verifier(m[1]).catch(() => undefined) : undefined;
+    // The same id rules as authentication: no head of a tenant an engine would rewrite.
+    const user =
+      verified && !idProblem(verified.tenant, 'tenant') && !idProblem(verified.id, 'sub')
+        ? verified
+        : undefined;
+    if (user) c.set('user', user);
+    return c.json(user ? { ok: true, protocol: PROTOCOL_VERSION, engine: ctx.storage.kind } : { ok: true });
   });
 
   app.use(
@@ -57,6 +64,7 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
   );
   app.use('/v1/*', authMiddleware(ctx));
   pushRoute(app, ctx);
+  mergeRoute(app, ctx);
   pullRoute(app, ctx);
   eventsRoute(app, ctx);
   typesRoute(app, ctx);

@@ -9,6 +9,7 @@ import { Visibility, parseFilter } from '../sync/SyncFilter.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HttpError } from './HttpError.js';
 import { parseCursor } from './pullRoute.js';
+import { checkHistory, storeHeaders } from './storeHeaders.js';
 
 /**
  * `GET /v1/events?since=C&types=…&where=…` (or header `Last-Event-ID: C`): server-sent events.
@@ -16,7 +17,7 @@ import { parseCursor } from './pullRoute.js';
  * the cursor; `ready` marks the switch; `: ping` comments are heartbeats.
  */
 export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
-  app.get('/v1/events', (c) => {
+  app.get('/v1/events', async (c) => {
     const user = c.get('user');
     const since = parseCursor(c.req.header('last-event-id') ?? c.req.query('since'), 'since');
     const filter = parseFilter(c.req.query('types'), c.req.query('where'));
@@ -31,16 +32,18 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
         `this user already holds ${ctx.limits.maxStreamsPerUser} event streams; close one or retry later`,
       );
     }
+    await checkHistory(ctx, since);
+    const headers = await storeHeaders(ctx, user.tenant);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     let sink: SseSink;
     let response: Response;
     if (outgoing && typeof outgoing.writeHead === 'function') {
-      sink = nodeSink(outgoing);
+      sink = nodeSink(outgoing, headers);
       response = RESPONSE_ALREADY_SENT;
     } else {
       const s = streamSink();
       sink = s.sink;
-      response = c.body(s.body, 200, s.headers);
+      response = c.body(s.body, 200, { ...s.headers, ...headers });
     }
     const sub: Subscriber = {
       tenant: user.tenant,
@@ -76,14 +79,19 @@ async function catchUp(ctx: ServerContext, s: Subscriber, types: string[] | unde
     // Held batches were let go meanwhile (see SseHub #hold): they are in storage, read on.
     if (done && !s.pendingDropped) break;
     s.pendingDropped = false;
-    done = !(await sendPage(ctx, s, types, sendGone));
+    const next = await sendPage(ctx, s, types, sendGone);
+    if (next === 'gone') return;
+    done = next === 'done';
   }
-  s.write(sseEvent('ready', s.cursor, `{"cursor":${s.cursor}}`));
+  const head = Math.max(s.cursor, await ctx.storage.tenantHead(s.tenant));
+  s.write(
+    sseEvent('ready', s.cursor, JSON.stringify({ cursor: s.cursor, epoch: ctx.storage.epoch(), head })),
+  );
   ctx.hub.goLive(s);
 }
 
 /**
- * Reads, renders and writes one catch-up page; true when more follow. Its own function so that
+ * Reads, renders and writes one catch-up page: whether more follow, or the stream ended. Its own function so that
  * the page's rows are unreachable while catch-up waits for the socket (an async function may
  * keep a loop body's variables alive across the next await).
  */
@@ -92,12 +100,20 @@ async function sendPage(
   s: Subscriber,
   types: string[] | undefined,
   sendGone: boolean,
-): Promise<boolean> {
-  const q = { since: s.cursor, limit: 1000, maxBytes: ctx.limits.maxPageBytes };
+): Promise<'more' | 'done' | 'gone'> {
+  const since = s.cursor;
+  const q = { since, limit: 1000, maxBytes: ctx.limits.maxPageBytes };
   const page = await ctx.storage.pull(s.tenant, types ? { ...q, types } : q);
+  // History compacted while catching up: this page may lack removed rows. End the stream; the
+  // client reconnects from its last event id and gets the 410.
+  if (since > 0 && since < (await ctx.storage.maintenance.compacted())) {
+    ctx.hub.remove(s);
+    s.close();
+    return 'gone';
+  }
   const delta = renderDelta(page.docs, s.visibility, sendGone);
   s.cursor = page.cursor;
   if (delta.docs.length + delta.gone.length + delta.types.length > 0)
     s.write(sseEvent('sync', page.cursor, deltaJSON(delta, page.cursor)));
-  return page.more;
+  return page.more ? 'more' : 'done';
 }

@@ -3,6 +3,7 @@ import { deltaJSON, renderDelta, TYPES_COLLECTION } from '../sync/renderDelta.js
 import { Visibility, parseFilter } from '../sync/SyncFilter.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HttpError } from './HttpError.js';
+import { checkHistory } from './storeHeaders.js';
 
 /** Parses a cursor (`since`, `Last-Event-ID`): a non-negative safe integer. */
 export function parseCursor(raw: string | undefined, name: string): number {
@@ -34,6 +35,9 @@ export function pullRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const types = filter.types ? [...filter.types, TYPES_COLLECTION] : undefined;
     const q = { since, limit, maxBytes: ctx.limits.maxPageBytes };
     const page = await ctx.storage.pull(user.tenant, types ? { ...q, types } : q);
+    // Checked after the read: compaction raises `compacted` before it removes anything, so a read
+    // that may have missed a removed row always sees the raised value here.
+    await checkHistory(ctx, since);
     const delta = renderDelta(page.docs, vis, since > 0);
     return c.body(deltaJSON(delta, page.cursor, page.more), 200, { 'content-type': 'application/json' });
   });

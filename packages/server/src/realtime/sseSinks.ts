@@ -41,10 +41,10 @@ const frame = (data: Buffer): Buffer => {
  * writes, and going through a web ReadableStream adds a promise round trip, an encode and a
  * chunk copy per write; profiling showed that overhead next to the unavoidable syscalls.
  */
-export function nodeSink(res: ServerResponse): SseSink {
+export function nodeSink(res: ServerResponse, headers: Record<string, string> = {}): SseSink {
   let closed = false;
   const closers: Array<() => void> = [];
-  res.writeHead(200, SSE_HEADERS);
+  res.writeHead(200, { ...SSE_HEADERS, ...headers });
   res.flushHeaders();
   res.socket?.setNoDelay(true);
   res.on('close', () => {

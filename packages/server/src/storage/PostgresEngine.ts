@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { newEpoch } from './epoch.js';
 import { ALL_TENANTS } from './StorageEngine.js';
 import type {
   CommitPlan,
@@ -9,6 +10,7 @@ import type {
   PullPage,
   PullQuery,
   StorageEngine,
+  StoreMaintenance,
   StoredDoc,
 } from './StorageEngine.js';
 
@@ -68,6 +70,8 @@ export class PostgresEngine implements StorageEngine {
   readonly #local = new Map<number, StoredDoc[]>();
   #listen: pg.Client | undefined;
   #closed = false;
+  #epoch = '';
+  readonly maintenance: StoreMaintenance;
 
   constructor(options: PostgresEngineOptions) {
     const schema = options.schema ?? 'fieldsync';
@@ -79,6 +83,7 @@ export class PostgresEngine implements StorageEngine {
     this.#pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 8 });
     // An idle client that errors (server restart) must not crash the process.
     this.#pool.on('error', () => undefined);
+    this.maintenance = this.#maintenance();
   }
 
   async init(): Promise<void> {
@@ -97,6 +102,22 @@ export class PostgresEngine implements StorageEngine {
         tenant text NOT NULL, id text NOT NULL, doc text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tenant, id))`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value bigint NOT NULL)`);
       await c.query(`INSERT INTO ${s}.meta (key, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING`);
+      // Issue 11 additions, applied in place to a schema created before them.
+      await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
+      await c.query(`CREATE INDEX IF NOT EXISTS changes_seq ON ${s}.changes (seq)`);
+      await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
+      await c.query(`CREATE TABLE IF NOT EXISTS ${s}.info (key text PRIMARY KEY, value text NOT NULL)`);
+      await c.query(`CREATE TABLE IF NOT EXISTS ${s}.replicas (
+        tenant text NOT NULL, replica text NOT NULL, owner text NOT NULL, PRIMARY KEY (tenant, replica))`);
+      await c.query(`CREATE TABLE IF NOT EXISTS ${s}.marks (at bigint PRIMARY KEY, head bigint NOT NULL)`);
+      await c.query(
+        `INSERT INTO ${s}.meta (key, value) VALUES ('compacted', 0), ('swept', 0) ON CONFLICT DO NOTHING`,
+      );
+      await c.query(`INSERT INTO ${s}.info (key, value) VALUES ('epoch', $1) ON CONFLICT DO NOTHING`, [
+        newEpoch(),
+      ]);
+      const epoch = await c.query<{ value: string }>(`SELECT value FROM ${s}.info WHERE key = 'epoch'`);
+      this.#epoch = epoch.rows[0]?.value ?? '';
       await c.query('COMMIT');
     } catch (e) {
       await c.query('ROLLBACK').catch(() => undefined);
@@ -168,19 +189,27 @@ export class PostgresEngine implements StorageEngine {
     try {
       // The schema name is validated against IDENT in the constructor, so inlining it is safe.
       await c.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('seq:${s}'))`);
+      // Change ids come back with their content hash (in `state`), replicas with their owner.
       const read = await c.query<DocRow & { k: string }>(
         `SELECT 'd' AS k, id, type, seq, deleted, state::text AS state, view::text AS view FROM ${s}.docs WHERE tenant = $1 AND id = ANY($2::text[])
          UNION ALL
-         SELECT 'c', id, NULL, NULL, NULL, NULL, NULL FROM ${s}.changes WHERE tenant = $1 AND id = ANY($3::text[])`,
-        [tenant, req.docIds, req.changeIds],
+         SELECT 'c', id, NULL, NULL, NULL, hash, NULL FROM ${s}.changes WHERE tenant = $1 AND id = ANY($3::text[])
+         UNION ALL
+         SELECT 'r', replica, NULL, NULL, NULL, owner, NULL FROM ${s}.replicas WHERE tenant = $1 AND replica = ANY($4::text[])`,
+        [tenant, req.docIds, req.changeIds, req.replicas ?? []],
       );
       const known = new Set<string>();
+      const hashes = new Map<string, string>();
+      const owners = new Map<string, string>();
       const docs = new Map<string, StoredDoc>();
       for (const r of read.rows) {
-        if (r.k === 'c') known.add(r.id);
+        if (r.k === 'c') {
+          known.add(r.id);
+          if (r.state !== null) hashes.set(r.id, r.state);
+        } else if (r.k === 'r') owners.set(r.id, r.state);
         else docs.set(r.id, toDoc(r));
       }
-      const out = plan({ known, docs });
+      const out = plan({ known, hashes, owners, docs });
       if (out.docs.length === 0) {
         const head = await c.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = 'seq'`);
         await c.query('COMMIT');
@@ -195,8 +224,10 @@ export class PostgresEngine implements StorageEngine {
                FROM unnest($3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[]) WITH ORDINALITY AS u(id, type, deleted, state, view, ord)
                ON CONFLICT (tenant, id) DO UPDATE SET type = excluded.type, seq = excluded.seq,
                  deleted = excluded.deleted, state = excluded.state, view = excluded.view),
-         c AS (INSERT INTO ${s}.changes (tenant, id, doc, seq)
-               SELECT $1, v.id, v.doc, (SELECT base FROM s) + v.ord FROM unnest($8::text[], $9::text[], $10::bigint[]) AS v(id, doc, ord)),
+         c AS (INSERT INTO ${s}.changes (tenant, id, doc, seq, hash)
+               SELECT $1, v.id, v.doc, (SELECT base FROM s) + v.ord, v.hash FROM unnest($8::text[], $9::text[], $10::bigint[], $12::text[]) AS v(id, doc, ord, hash)),
+         r AS (INSERT INTO ${s}.replicas (tenant, replica, owner)
+               SELECT $1, b.replica, b.owner FROM unnest($13::text[], $14::text[]) AS b(replica, owner)),
          n AS (SELECT pg_notify($11, json_build_object('t', $1::text, 'f', base + 1, 'to', base + $2::bigint)::text) FROM s)
          SELECT base FROM s, n`,
         [
@@ -211,6 +242,9 @@ export class PostgresEngine implements StorageEngine {
           out.changes.map((x) => x.doc),
           out.changes.map((x) => ordOf.get(x.doc) ?? n),
           this.#channel,
+          out.changes.map((x) => x.hash ?? null),
+          (out.bind ?? []).map((b) => b.replica),
+          (out.bind ?? []).map((b) => b.user),
         ],
       );
       const base = Number(wrote.rows[0]?.base ?? 0);
@@ -284,6 +318,91 @@ export class PostgresEngine implements StorageEngine {
       `SELECT value FROM ${this.schema}.meta WHERE key = 'seq'`,
     );
     return Number(res.rows[0]?.value ?? 0);
+  }
+
+  async tenantHead(tenant: string): Promise<number> {
+    const res = await this.#pool.query<{ s: string | null }>(
+      `SELECT max(seq) AS s FROM ${this.schema}.docs WHERE tenant = $1`,
+      [tenant],
+    );
+    return Number(res.rows[0]?.s ?? 0);
+  }
+
+  epoch(): string {
+    return this.#epoch;
+  }
+
+  #maintenance(): StoreMaintenance {
+    const s = this.schema;
+    const q = async (sql: string, params: unknown[] = []): Promise<pg.QueryResult> =>
+      this.#pool.query(sql, params);
+    const meta = async (key: string): Promise<number> =>
+      Number((await q(`SELECT value FROM ${s}.meta WHERE key = $1`, [key])).rows[0]?.value ?? 0);
+    const raise = async (key: string, upTo: number): Promise<void> =>
+      void (await q(`UPDATE ${s}.meta SET value = GREATEST(value, $2) WHERE key = $1`, [key, upTo]));
+    return {
+      mark: async (now) =>
+        void (await q(
+          `INSERT INTO ${s}.marks (at, head) SELECT $1, value FROM ${s}.meta WHERE key = 'seq'
+           ON CONFLICT (at) DO UPDATE SET head = excluded.head`,
+          [now],
+        )),
+      headAt: async (time) =>
+        Number(
+          (await q(`SELECT max(head) AS head FROM ${s}.marks WHERE at <= $1`, [time])).rows[0]?.head ?? 0,
+        ),
+      pruneMarks: async (time) =>
+        void (await q(`DELETE FROM ${s}.marks WHERE at < (SELECT max(at) FROM ${s}.marks WHERE at <= $1)`, [
+          time,
+        ])),
+      compacted: () => meta('compacted'),
+      setCompacted: (upTo) => raise('compacted', upTo),
+      swept: () => meta('swept'),
+      setSwept: (upTo) => raise('swept', upTo),
+      deleteChanges: async (upTo, limit) =>
+        (
+          await q(
+            `DELETE FROM ${s}.changes WHERE (tenant, id) IN (SELECT tenant, id FROM ${s}.changes WHERE seq <= $1 ORDER BY seq LIMIT $2)`,
+            [upTo, limit],
+          )
+        ).rowCount ?? 0,
+      deleteTombstones: async (upTo, limit) =>
+        (
+          await q(
+            // Each tenant's newest row stays: it holds up the tenant's head (see tenantHead).
+            `DELETE FROM ${s}.docs WHERE (tenant, id) IN (SELECT tenant, id FROM ${s}.docs AS d WHERE deleted AND seq <= $1
+             AND seq < (SELECT max(seq) FROM ${s}.docs AS m WHERE m.tenant = d.tenant) ORDER BY seq LIMIT $2)`,
+            [upTo, limit],
+          )
+        ).rowCount ?? 0,
+      tenants: async () =>
+        (
+          await q(
+            // Skip-scan over the (tenant, seq) index: one seek per tenant.
+            `WITH RECURSIVE t(x) AS (SELECT min(tenant) FROM ${s}.docs UNION ALL
+             SELECT (SELECT min(tenant) FROM ${s}.docs WHERE tenant > x) FROM t WHERE x IS NOT NULL)
+             SELECT x AS t FROM t WHERE x IS NOT NULL`,
+          )
+        ).rows.map((r: { t: string }) => r.t),
+      rewrite: async (tenant, rows) =>
+        (
+          await q(
+            `UPDATE ${s}.docs AS d SET state = u.state::jsonb
+             FROM unnest($2::text[], $3::bigint[], $4::text[]) AS u(id, seq, state)
+             WHERE d.tenant = $1 AND d.id = u.id AND d.seq = u.seq`,
+            [tenant, rows.map((r) => r.id), rows.map((r) => r.seq), rows.map((r) => r.state)],
+          )
+        ).rowCount ?? 0,
+      resetEpoch: async () => {
+        const epoch = newEpoch();
+        await q(
+          `INSERT INTO ${s}.info (key, value) VALUES ('epoch', $1) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+          [epoch],
+        );
+        this.#epoch = epoch;
+        return epoch;
+      },
+    };
   }
 
   onCommit(listener: (batch: CommittedBatch) => void): () => void {

@@ -1,10 +1,13 @@
 import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { describeFsError } from './checkDataDir.js';
 import type { Worker } from 'node:worker_threads';
 import { startCheckpointer, stopWorker } from './sqliteCheckpointer.js';
 import { docKeyHash } from './docKeyHash.js';
+import { newEpoch } from './epoch.js';
+import type { MaintenanceOp } from './sqliteMaintenance.js';
 import { openLayout, toDoc, type DocRow } from './sqliteSchema.js';
 import type { WriteOutcome, WritePush } from './sqliteGroupWrite.js';
 import { SqliteMainWriter } from './sqliteMainWriter.js';
@@ -18,6 +21,7 @@ import type {
   PullPage,
   PullQuery,
   StorageEngine,
+  StoreMaintenance,
   StoredDoc,
 } from './StorageEngine.js';
 
@@ -39,6 +43,13 @@ interface Pending {
   resolve: (r: CommitResult) => void;
   reject: (e: unknown) => void;
   conflicts: number;
+}
+
+/** A compaction step queued for the writer thread. */
+interface MaintJob {
+  op: MaintenanceOp;
+  resolve: (n: number) => void;
+  reject: (e: unknown) => void;
 }
 
 /** A merged push waiting for (or at) the writer thread. */
@@ -84,8 +95,11 @@ export class SqliteEngine implements StorageEngine {
   readonly #listeners = new Set<(batch: CommittedBatch) => void>();
   readonly #stmt: {
     getDocs: Database.Statement<[string, string], DocRow & { rowid: number }>;
-    knownChanges: Database.Statement<[string, string], { id: string }>;
+    knownChanges: Database.Statement<[string, string], { id: string; hash: string | null }>;
+    owners: Database.Statement<[string, string], { replica: string; owner: string }>;
     head: Database.Statement<[], { value: number }>;
+    tenantHead: Database.Statement<[string], { s: number | null }>;
+    meta: Database.Statement<[string], { value: number }>;
   };
   readonly #writer: Worker;
   readonly #main: SqliteMainWriter;
@@ -102,6 +116,13 @@ export class SqliteEngine implements StorageEngine {
   /** Documents (tenant, id) of planned and in-flight pushes. */
   readonly #busy = new Set<string>();
   #scheduled = false;
+  /** Compaction steps waiting for the writer thread, and the one at it. */
+  #maint: MaintJob[] = [];
+  #maintInFlight: MaintJob | undefined;
+  /** The last thing sent to the writer was a compaction step (steps alternate with groups). */
+  #lastWasMaint = false;
+  #epoch: string;
+  readonly maintenance: StoreMaintenance;
   #failure: Error | undefined;
   #idle: (() => void) | undefined;
 
@@ -111,11 +132,23 @@ export class SqliteEngine implements StorageEngine {
       // The writer thread needs a second connection, which an in-memory database cannot have.
       this.#tempDir = mkdtempSync(join(tmpdir(), 'fieldsync-sqlite-'));
       file = join(this.#tempDir, 'db.sqlite');
-    } else mkdirSync(dirname(file), { recursive: true });
-    this.#db = new Database(file);
-    this.#db.pragma('journal_mode = WAL');
+    } else {
+      try {
+        mkdirSync(dirname(file), { recursive: true });
+      } catch (e) {
+        throw new Error(`cannot create data directory ${resolve(dirname(file))}: ${describeFsError(e)}`);
+      }
+    }
+    try {
+      this.#db = new Database(file);
+      this.#db.pragma('journal_mode = WAL');
+    } catch (e) {
+      throw new Error(`cannot open SQLite database ${resolve(file)}: ${describeFsError(e)}`);
+    }
     this.#db.pragma('busy_timeout = 5000');
-    this.#hashBase = openLayout(this.#db);
+    const layout = openLayout(this.#db);
+    this.#hashBase = layout.hashBase;
+    this.#epoch = layout.epoch;
     this.#stmt = {
       // One read per push for all its documents (by lookup key; a colliding key may bring another
       // document, which the caller drops) and one for all its change ids (JSON array parameters).
@@ -123,10 +156,16 @@ export class SqliteEngine implements StorageEngine {
         'SELECT rowid, id, type, seq, deleted, state, view FROM docs INDEXED BY docs_h WHERE h IN (SELECT value FROM json_each(?)) AND tenant = ?',
       ),
       knownChanges: this.#db.prepare(
-        'SELECT id FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))',
+        'SELECT id, hash FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))',
+      ),
+      owners: this.#db.prepare(
+        'SELECT replica, owner FROM replicas WHERE tenant = ? AND replica IN (SELECT value FROM json_each(?))',
       ),
       head: this.#db.prepare("SELECT value FROM meta WHERE key = 'seq'"),
+      tenantHead: this.#db.prepare('SELECT max(seq) AS s FROM docs WHERE tenant = ?'),
+      meta: this.#db.prepare('SELECT value FROM meta WHERE key = ?'),
     };
+    this.maintenance = this.#maintenance();
     const background = options.backgroundCheckpoints !== false;
     const synchronous = options.synchronous ?? 'FULL';
     this.#main = new SqliteMainWriter(file, { synchronous, autoCheckpoint: !background });
@@ -182,7 +221,7 @@ export class SqliteEngine implements StorageEngine {
   }
 
   #plan(p: Pending): void {
-    const { tenant, changeIds, docIds } = p.req;
+    const { tenant, changeIds, docIds, replicas = [] } = p.req;
     let out: CommitPlan;
     // rowid and sequence of each stored document as read: what the writer checks before writing.
     const read = new Map<string, [rowid: number, seq: number]>();
@@ -190,8 +229,16 @@ export class SqliteEngine implements StorageEngine {
     try {
       if (this.#failure) throw this.#failure;
       const known = new Set<string>();
+      const contentHashes = new Map<string, string>();
       if (changeIds.length > 0)
-        for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(changeIds))) known.add(r.id);
+        for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(changeIds))) {
+          known.add(r.id);
+          if (r.hash !== null) contentHashes.set(r.id, r.hash);
+        }
+      const owners = new Map<string, string>();
+      if (replicas.length > 0)
+        for (const r of this.#stmt.owners.all(tenant, JSON.stringify(replicas)))
+          owners.set(r.replica, r.owner);
       const docs = new Map<string, StoredDoc>();
       if (docIds.length > 0) {
         for (const id of docIds) hashes.set(id, docKeyHash(this.#hashBase, tenant, id));
@@ -201,7 +248,7 @@ export class SqliteEngine implements StorageEngine {
           read.set(r.id, [r.rowid, r.seq]);
         }
       }
-      out = p.plan({ known, docs });
+      out = p.plan({ known, hashes: contentHashes, owners, docs });
       // The writer verifies exactly what was read here, so a plan may only write what it asked for.
       const askedDocs = new Set(docIds);
       const askedChanges = new Set(changeIds);
@@ -212,6 +259,10 @@ export class SqliteEngine implements StorageEngine {
         if (!askedChanges.has(c.id) || known.has(c.id))
           throw new Error(`plan wrote change "${c.id}" that was not requested or is already stored`);
       }
+      const askedReplicas = new Set(replicas);
+      for (const b of out.bind ?? [])
+        if (!askedReplicas.has(b.replica) || owners.has(b.replica))
+          throw new Error(`plan bound replica "${b.replica}" that was not requested or is already bound`);
       if (out.docs.length === 0) {
         p.resolve({ docs: [], cursor: this.#stmt.head.get()?.value ?? 0 });
         return;
@@ -237,13 +288,27 @@ export class SqliteEngine implements StorageEngine {
       keys.push(key(tenant, d.id));
     }
     const changes: string[] = [];
-    for (const c of out.changes) changes.push(c.id, c.doc);
+    for (const c of out.changes) changes.push(c.id, c.doc, c.hash ?? '');
+    const binds: string[] = [];
+    for (const b of out.bind ?? []) binds.push(b.replica, b.user);
     for (const k of keys) this.#busy.add(k);
-    this.#planned.push({ p, docs: out.docs, write: { tenant, docs, changes }, keys });
+    this.#planned.push({ p, docs: out.docs, write: { tenant, docs, changes, binds }, keys });
   }
 
   #send(): void {
-    if (this.#inFlight || this.#planned.length === 0) return;
+    if (this.#inFlight || this.#maintInFlight) return;
+    // Compaction steps alternate with groups of pushes: a push waits for at most one short step.
+    const job = this.#maint[0];
+    if (job && (this.#planned.length === 0 || !this.#lastWasMaint)) {
+      this.#maint.shift();
+      this.#maintInFlight = job;
+      this.#lastWasMaint = true;
+      this.#writer.ref();
+      this.#writer.postMessage({ maint: job.op });
+      return;
+    }
+    if (this.#planned.length === 0) return;
+    this.#lastWasMaint = false;
     let n = 0;
     let take = 0;
     while (
@@ -263,6 +328,16 @@ export class SqliteEngine implements StorageEngine {
 
   #onWriter(m: WriterMessage): void {
     if ('fatal' in m) return this.#fail(new Error(`the SQLite writer thread could not start: ${m.fatal}`));
+    if ('maint' in m || 'maintError' in m) {
+      const job = this.#maintInFlight;
+      this.#maintInFlight = undefined;
+      if ('maint' in m) job?.resolve(m.maint);
+      else job?.reject(new Error(`compaction step failed: ${m.maintError}`));
+      this.#send();
+      if (this.#waiting.length > 0) this.#schedule();
+      this.#checkIdle();
+      return;
+    }
     this.#main.committed();
     const group = this.#inFlight ?? [];
     this.#inFlight = undefined;
@@ -311,6 +386,10 @@ export class SqliteEngine implements StorageEngine {
     console.error('[fieldsync] SQLite storage stopped; every write is refused from now on', this.#failure);
     for (const g of [...(this.#inFlight ?? []), ...this.#planned]) g.p.reject(this.#failure);
     for (const p of this.#waiting) p.reject(this.#failure);
+    for (const j of [...(this.#maintInFlight ? [this.#maintInFlight] : []), ...this.#maint])
+      j.reject(this.#failure);
+    this.#maint = [];
+    this.#maintInFlight = undefined;
     this.#inFlight = undefined;
     this.#planned = [];
     this.#waiting = [];
@@ -318,8 +397,18 @@ export class SqliteEngine implements StorageEngine {
     this.#checkIdle();
   }
 
+  #busyWriting(): boolean {
+    return (
+      this.#inFlight !== undefined ||
+      this.#maintInFlight !== undefined ||
+      this.#planned.length > 0 ||
+      this.#waiting.length > 0 ||
+      this.#maint.length > 0
+    );
+  }
+
   #checkIdle(): void {
-    if (this.#inFlight || this.#planned.length > 0 || this.#waiting.length > 0) return;
+    if (this.#busyWriting()) return;
     this.#writer.unref();
     this.#idle?.();
     this.#idle = undefined;
@@ -370,6 +459,59 @@ export class SqliteEngine implements StorageEngine {
     return this.#stmt.head.get()?.value ?? 0;
   }
 
+  async tenantHead(tenant: string): Promise<number> {
+    return this.#stmt.tenantHead.get(tenant)?.s ?? 0;
+  }
+
+  epoch(): string {
+    return this.#epoch;
+  }
+
+  /** Queues one compaction step for the writer thread. */
+  #step(op: MaintenanceOp): Promise<number> {
+    return new Promise((resolve, reject) => {
+      if (this.#failure) return reject(this.#failure);
+      this.#maint.push({ op, resolve, reject });
+      this.#send();
+    });
+  }
+
+  #maintenance(): StoreMaintenance {
+    const meta = (key: string): number => this.#stmt.meta.get(key)?.value ?? 0;
+    const headAt = this.#db.prepare<[number], { head: number | null }>(
+      'SELECT max(head) AS head FROM marks WHERE at <= ?',
+    );
+    const tenants = this.#db.prepare<[], { t: string }>(
+      // Skip-scan over the (tenant, seq) index: one seek per tenant, not a scan of every document.
+      `WITH RECURSIVE t(x) AS (SELECT min(tenant) FROM docs UNION ALL
+       SELECT (SELECT min(tenant) FROM docs WHERE tenant > x) FROM t WHERE x IS NOT NULL)
+       SELECT x AS t FROM t WHERE x IS NOT NULL`,
+    );
+    return {
+      mark: async (now) => void (await this.#step({ op: 'mark', now })),
+      headAt: async (time) => headAt.get(time)?.head ?? 0,
+      pruneMarks: async (time) => void (await this.#step({ op: 'pruneMarks', time })),
+      compacted: async () => meta('compacted'),
+      setCompacted: async (upTo) => void (await this.#step({ op: 'raise', key: 'compacted', upTo })),
+      swept: async () => meta('swept'),
+      setSwept: async (upTo) => void (await this.#step({ op: 'raise', key: 'swept', upTo })),
+      deleteChanges: (upTo, limit) => this.#step({ op: 'deleteChanges', upTo, limit }),
+      deleteTombstones: (upTo, limit) => this.#step({ op: 'deleteTombstones', upTo, limit }),
+      tenants: async () => tenants.all().map((r) => r.t),
+      rewrite: (tenant, rows) => {
+        const flat: Array<string | number> = [];
+        for (const r of rows) flat.push(docKeyHash(this.#hashBase, tenant, r.id), r.id, r.seq, r.state);
+        return this.#step({ op: 'rewrite', tenant, rows: flat });
+      },
+      resetEpoch: async () => {
+        const epoch = newEpoch();
+        await this.#step({ op: 'epoch', epoch });
+        this.#epoch = epoch;
+        return epoch;
+      },
+    };
+  }
+
   onCommit(listener: (batch: CommittedBatch) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -377,7 +519,7 @@ export class SqliteEngine implements StorageEngine {
 
   /** Answers every queued push (after its commit), then stops the threads and closes the file. */
   async close(): Promise<void> {
-    if (this.#inFlight || this.#planned.length > 0 || this.#waiting.length > 0) {
+    if (this.#busyWriting()) {
       await new Promise<void>((resolve) => {
         this.#idle = resolve;
         this.#checkIdle();

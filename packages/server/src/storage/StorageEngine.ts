@@ -30,14 +30,26 @@ export interface CommitPlan {
    * verifies exactly what it loaded, and refuses a plan that writes anything else.
    */
   docs: Array<Omit<StoredDoc, 'seq'>>;
-  /** Accepted change ids, each with the document it updated (for idempotency). */
-  changes: Array<{ id: string; doc: string }>;
+  /**
+   * Accepted change ids, each with the document it updated (for idempotency) and the hash of its
+   * content (so the same id with other content is recognised as a conflict, not a retry).
+   */
+  changes: Array<{ id: string; doc: string; hash?: string }>;
+  /**
+   * Replica ids first used by this request, bound to the user that used them (per tenant). Only
+   * replicas named in the request's `replicas` and unbound when loaded.
+   */
+  bind?: Array<{ replica: string; user: string }>;
 }
 
 /** State loaded inside the write transaction for the merge step. */
 export interface LoadedState {
   /** Change ids of the request that this tenant already stored (duplicates). */
   known: ReadonlySet<string>;
+  /** Content hash of each known change id (absent for ids stored before hashes were kept). */
+  hashes: ReadonlyMap<string, string>;
+  /** The user each requested replica id is bound to (absent = unbound). */
+  owners: ReadonlyMap<string, string>;
   /** Current stored state of the requested documents (absent = new document). */
   docs: ReadonlyMap<string, StoredDoc>;
 }
@@ -46,6 +58,8 @@ export interface CommitRequest {
   tenant: string;
   changeIds: readonly string[];
   docIds: readonly string[];
+  /** Replica ids whose owner the plan needs (see `LoadedState.owners`). */
+  replicas?: readonly string[];
 }
 
 /**
@@ -103,9 +117,57 @@ export interface StorageEngine {
   /** Highest committed sequence (all tenants). */
   head(): Promise<number>;
   /**
+   * Highest sequence of the tenant's documents (0 if none): the head a tenant's devices are shown.
+   * Never below a cursor pull or SSE handed to the tenant — compaction keeps each tenant's newest
+   * row — and, unlike the global head, it does not reveal other tenants' write volume.
+   */
+  tenantHead(tenant: string): Promise<number>;
+  /**
+   * Identity of this store: random, created when the store is first initialised, replaced by a
+   * backup copy or a restore (docs/protocol.md, "Epoch"). Valid after `init()`.
+   */
+  epoch(): string;
+  /** History maintenance (horizon compaction); see `StoreMaintenance`. */
+  readonly maintenance: StoreMaintenance;
+  /**
    * Committed writes, delivered in sequence order — including writes made by other server
    * processes sharing the same database when the engine supports it (PostgreSQL LISTEN/NOTIFY).
    */
   onCommit(listener: (batch: CommittedBatch) => void): () => void;
   close(): Promise<void>;
+}
+
+/**
+ * What horizon compaction needs from an engine. Every write is small (a batch of at most `limit`
+ * rows in its own transaction, serialized with pushes), so compaction never holds the write path
+ * for long; the caller yields between batches.
+ */
+export interface StoreMaintenance {
+  /** Records that every sequence up to the current head was committed by `now` (ms). */
+  mark(now: number): Promise<void>;
+  /** The highest head recorded at or before `time` (0 if none): all of it committed by then. */
+  headAt(time: number): Promise<number>;
+  /** Drops time marks older than `time`, keeping the newest of them (headAt still answers). */
+  pruneMarks(time: number): Promise<void>;
+  /** Highest cursor whose history may have been compacted (0: none). Pulls below it get 410. */
+  compacted(): Promise<number>;
+  /** Raises `compacted` to `upTo` (never lowers it). Set BEFORE removing anything up to it. */
+  setCompacted(upTo: number): Promise<void>;
+  /** Highest sequence up to which documents were swept for set tombstones. */
+  swept(): Promise<number>;
+  setSwept(upTo: number): Promise<void>;
+  /** Deletes at most `limit` change ids stored with sequence ≤ `upTo`; returns how many. */
+  deleteChanges(upTo: number, limit: number): Promise<number>;
+  /** Deletes at most `limit` deleted documents whose last write has sequence ≤ `upTo`. */
+  deleteTombstones(upTo: number, limit: number): Promise<number>;
+  /** Every tenant that has documents. */
+  tenants(): Promise<string[]>;
+  /**
+   * Replaces documents' states without giving them a new sequence (their meaning is unchanged:
+   * compaction only). A document that changed since it was read (`seq` differs) is skipped.
+   * Returns how many were replaced.
+   */
+  rewrite(tenant: string, rows: ReadonlyArray<{ id: string; seq: number; state: string }>): Promise<number>;
+  /** Assigns a new epoch (after a restore); returns it. The engine answers with it from now on. */
+  resetEpoch(): Promise<string>;
 }

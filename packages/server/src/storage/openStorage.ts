@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { SQLITE_FILE } from './checkDataDir.js';
 import { PostgresEngine } from './PostgresEngine.js';
 import { SqliteEngine } from './SqliteEngine.js';
 import type { StorageEngine } from './StorageEngine.js';
@@ -12,7 +13,7 @@ export function openStorage(o: {
 }): StorageEngine {
   if (o.postgres) return new PostgresEngine({ url: o.postgres, ...(o.schema ? { schema: o.schema } : {}) });
   return new SqliteEngine({
-    file: join(o.data ?? './data', 'fieldsync.sqlite'),
+    file: join(o.data ?? './data', SQLITE_FILE),
     ...(o.synchronous ? { synchronous: o.synchronous } : {}),
   });
 }

@@ -12,8 +12,13 @@ export interface WritePush {
    * deleted (0/1), state, view.
    */
   docs: Array<string | number>;
-  /** `[change id, document id]` pairs, flattened. Every id was absent when the main thread read. */
+  /**
+   * `[change id, document id, content hash]` triples, flattened. Every id was absent when the
+   * main thread read.
+   */
   changes: string[];
+  /** `[replica, user]` pairs, flattened: replica ids unbound when the main thread read. */
+  binds: string[];
 }
 
 /** Per push: its highest sequence, or a conflict (retry), or a failure (nothing stored). */
@@ -67,6 +72,10 @@ export function sqliteGroupWrite(
   const changeExists = db.prepare(
     'SELECT 1 FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?)) LIMIT 1',
   );
+  const bind = db.prepare('INSERT OR IGNORE INTO replicas (tenant, replica, owner) VALUES (?, ?, ?)');
+  const ownerOf = db.prepare<[string, string], { owner: string }>(
+    'SELECT owner FROM replicas WHERE tenant = ? AND replica = ?',
+  );
   const multi = new Map<string, Database.Statement<unknown[]>>();
   const insert = (
     table: string,
@@ -118,10 +127,20 @@ export function sqliteGroupWrite(
         throw CONFLICT; // written by someone else since it was read
       }
     }
+    // A replica bound meanwhile by another connection to another user: merge again (the plan
+    // then sees the owner and rejects the change).
+    for (let i = 0; i < p.binds.length; i += 2) {
+      const replica = p.binds[i]!;
+      if (
+        bind.run(p.tenant, replica, p.binds[i + 1]).changes === 0 &&
+        ownerOf.get(p.tenant, replica)?.owner !== p.binds[i + 1]
+      )
+        throw CONFLICT;
+    }
     const rows: unknown[] = [];
-    for (let i = 0; i < p.changes.length; i += 2) {
+    for (let i = 0; i < p.changes.length; i += 3) {
       const doc = p.changes[i + 1]!;
-      rows.push(p.tenant, p.changes[i], doc, seqOf.get(doc) ?? to);
+      rows.push(p.tenant, p.changes[i], doc, seqOf.get(doc) ?? to, p.changes[i + 2] || null);
     }
     const nf = freshIds.size;
     for (let r = 0; r < nf; r += ROWS) {
@@ -130,15 +149,15 @@ export function sqliteGroupWrite(
         fresh.slice(r * 8, (r + k) * 8),
       );
     }
-    const nc = p.changes.length / 2;
+    const nc = p.changes.length / 3;
     for (let r = 0; r < nc; r += ROWS) {
       const k = Math.min(ROWS, nc - r);
-      insert('changes', 'tenant, id, doc, seq', 4, k).run(rows.slice(r * 4, (r + k) * 4));
+      insert('changes', 'tenant, id, doc, seq, hash', 5, k).run(rows.slice(r * 5, (r + k) * 5));
     }
     return to;
   };
   const savepoint = db.transaction(writeOne);
-  const changeIds = (p: WritePush): string[] => p.changes.filter((_, i) => i % 2 === 0);
+  const changeIds = (p: WritePush): string[] => p.changes.filter((_, i) => i % 3 === 0);
   const group = db.transaction((pushes: WritePush[]): WriteOutcome[] =>
     pushes.map((p) => {
       try {

@@ -1,5 +1,6 @@
 import type Database from 'better-sqlite3';
 import { newHashBase } from './docKeyHash.js';
+import { newEpoch } from './epoch.js';
 import type { StoredDoc } from './StorageEngine.js';
 
 /** A `docs` row as SQLite returns it. */
@@ -29,19 +30,34 @@ CREATE TABLE IF NOT EXISTS docs (
 CREATE INDEX IF NOT EXISTS docs_h ON docs (h);
 CREATE INDEX IF NOT EXISTS docs_tenant_seq ON docs (tenant, seq);
 CREATE TABLE IF NOT EXISTS changes (
-  tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, seq INTEGER NOT NULL,
+  tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT,
   PRIMARY KEY (tenant, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
 INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
 `;
 
+// Added to layout 2 in place (issue 11): a store without them gets them when it is opened.
+// changes_seq: compaction removes change ids by sequence in small batches (an append-only index:
+// sequences only grow, so each push adds to its rightmost page). docs_deleted holds deleted
+// documents only, so live documents pay nothing for it.
+const ADDITIONS = `
+CREATE INDEX IF NOT EXISTS changes_seq ON changes (seq);
+CREATE INDEX IF NOT EXISTS docs_deleted ON docs (seq) WHERE deleted = 1;
+CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS replicas (
+  tenant TEXT NOT NULL, replica TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (tenant, replica)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS marks (at INTEGER PRIMARY KEY, head INTEGER NOT NULL);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('compacted', 0);
+INSERT OR IGNORE INTO meta (key, value) VALUES ('swept', 0);
+`;
+
 /**
  * Creates the tables of a new database or checks the layout of an existing one; returns the
- * database's secret hash base.
+ * database's secret hash base and its epoch (created here for a store that has none yet).
  */
-export function openLayout(db: Database.Database): number {
+export function openLayout(db: Database.Database): { hashBase: number; epoch: string } {
   return db
-    .transaction((): number => {
+    .transaction((): { hashBase: number; epoch: string } => {
       const hasDocs =
         db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs'").get() !== undefined;
       const layout = () =>
@@ -53,14 +69,34 @@ export function openLayout(db: Database.Database): number {
         );
       }
       db.exec(SCHEMA);
+      const cols = db.prepare<[], { name: string }>('PRAGMA table_info(changes)').all();
+      if (!cols.some((c) => c.name === 'hash')) db.exec('ALTER TABLE changes ADD COLUMN hash TEXT');
+      db.exec(ADDITIONS);
       const put = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
       put.run('layout', LAYOUT);
       put.run('hash_base', newHashBase());
-      return (
-        db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'hash_base'").get()?.value ?? 0
-      );
+      db.prepare("INSERT OR IGNORE INTO info (key, value) VALUES ('epoch', ?)").run(newEpoch());
+      return {
+        hashBase:
+          db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'hash_base'").get()?.value ??
+          0,
+        epoch: readEpoch(db),
+      };
     })
     .immediate();
+}
+
+/** The store's epoch (see epoch.ts). */
+export const readEpoch = (db: Database.Database): string =>
+  db.prepare<[], { value: string }>("SELECT value FROM info WHERE key = 'epoch'").get()?.value ?? '';
+
+/** Gives the store a new epoch (a backup copy, a restore); returns it. */
+export function writeEpoch(db: Database.Database): string {
+  const epoch = newEpoch();
+  db.prepare(
+    "INSERT INTO info (key, value) VALUES ('epoch', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+  ).run(epoch);
+  return epoch;
 }
 
 export const toDoc = (r: DocRow): StoredDoc => ({

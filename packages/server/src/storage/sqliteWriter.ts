@@ -6,9 +6,13 @@ import {
   type GroupWriteOptions,
   type WritePush,
 } from './sqliteGroupWrite.js';
+import { sqliteMaintenance, type MaintenanceOp } from './sqliteMaintenance.js';
 
-/** Writer thread → main: one message per group, outcomes in the group's order; `fatal` if it cannot run. */
-export type WriterMessage = GroupResult | { fatal: string };
+/**
+ * Writer thread → main: one message per group, outcomes in the group's order; one per
+ * maintenance step (`maint`: rows changed, or `maintError`); `fatal` if it cannot run.
+ */
+export type WriterMessage = GroupResult | { maint: number } | { maintError: string } | { fatal: string };
 
 export interface WriterOptions {
   file: string;
@@ -29,6 +33,7 @@ export function sqliteWriterMain(
   o: WriterOptions,
   port: MessagePort,
   groupWrite: (db: Database.Database, o: GroupWriteOptions) => (pushes: WritePush[]) => GroupResult,
+  maintenance: (db: Database.Database) => (m: MaintenanceOp) => number,
 ): void {
   const db = new Db(o.file);
   const write = groupWrite(db, {
@@ -36,7 +41,8 @@ export function sqliteWriterMain(
     autoCheckpoint: o.autoCheckpoint,
     busyTimeoutMs: 5000,
   });
-  port.on('message', (m: { pushes: WritePush[] } | 'close' | 'autocheckpoint') => {
+  const maintain = maintenance(db);
+  port.on('message', (m: { pushes: WritePush[] } | { maint: MaintenanceOp } | 'close' | 'autocheckpoint') => {
     if (m === 'close') {
       db.close();
       port.close();
@@ -44,6 +50,14 @@ export function sqliteWriterMain(
     }
     if (m === 'autocheckpoint') {
       db.pragma('wal_autocheckpoint = 1000'); // the checkpoint thread failed: SQLite's own, then
+      return;
+    }
+    if ('maint' in m) {
+      try {
+        port.postMessage({ maint: maintain(m.maint) });
+      } catch (e) {
+        port.postMessage({ maintError: e instanceof Error ? e.message : String(e) });
+      }
       return;
     }
     port.postMessage(write(m.pushes));
@@ -56,7 +70,7 @@ export function startWriter(o: WriterOptions): Worker {
 const { parentPort, workerData } = require('node:worker_threads');
 try {
   const Database = require('node:module').createRequire(workerData.from)('better-sqlite3');
-  (${sqliteWriterMain.toString()})(Database, workerData.options, parentPort, (${sqliteGroupWrite.toString()}));
+  (${sqliteWriterMain.toString()})(Database, workerData.options, parentPort, (${sqliteGroupWrite.toString()}), (${sqliteMaintenance.toString()}));
 } catch (e) {
   parentPort.postMessage({ fatal: String(e && e.stack || e) });
 }`;

@@ -9,6 +9,7 @@ import {
   isDeleted,
   isStamp,
   materialize,
+  stampReplica,
   type Change,
   type DocState,
   type HybridLogicalClock,
@@ -17,6 +18,7 @@ import {
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
 import type { StorageEngine, StoredDoc, CommitPlan } from '../storage/StorageEngine.js';
+import { changeHash } from './changeHash.js';
 import type { TypeRegistry } from './TypeRegistry.js';
 import { valueProblem } from '../http/protocolBoundary.js';
 import { fitDocSize } from './docSizeLimit.js';
@@ -94,7 +96,7 @@ export async function applyPush(
   changes: readonly unknown[],
 ): Promise<{ results: ChangeResult[]; cursor: number }> {
   const results: (ChangeResult | undefined)[] = new Array(changes.length);
-  const valid: Array<{ i: number; c: Change; def: TypeDef }> = [];
+  const valid: Array<{ i: number; c: Change; def: TypeDef; hash: string; replica: string }> = [];
   const defs = new Map<string, TypeDef | undefined>();
   const registry = await ctx.types.registry(user.tenant);
   for (let i = 0; i < changes.length; i++) {
@@ -144,7 +146,7 @@ export async function applyPush(
       }
       throw e;
     }
-    valid.push({ i, c, def });
+    valid.push({ i, c, def, hash: changeHash(c), replica: stampReplica(c.stamp) });
   }
 
   const maxDocBytes = ctx.limits?.maxDocBytes ?? Infinity;
@@ -154,23 +156,53 @@ export async function applyPush(
       tenant: user.tenant,
       changeIds: valid.map((x) => x.c.id),
       docIds: [...new Set(valid.map((x) => x.c.doc))],
+      replicas: [...new Set(valid.map((x) => x.replica))],
     },
     (loaded): CommitPlan => {
       // The plan may run again if the engine retries; start from a clean slate each time.
       for (const { i } of valid) results[i] = undefined;
-      const seen = new Set<string>();
+      const seen = new Map<string, string>(loaded.hashes);
+      const owners = new Map<string, string>(loaded.owners);
       const work = new Map<string, Working>();
-      const accepted: Array<{ id: string; doc: string }> = [];
-      for (const { i, c, def } of valid) {
+      const accepted: CommitPlan['changes'] = [];
+      const bind: NonNullable<CommitPlan['bind']> = [];
+      for (const { i, c, def, hash, replica } of valid) {
+        // Change identity: a replica id belongs to the user that first pushed with it, and a
+        // change id to the content first stored under it. Only the same content from the same
+        // user is a `duplicate` (the device may drop it); anything else is refused with a code
+        // the device answers by re-issuing its change under fresh stamps.
+        const owner = owners.get(replica);
+        if (owner !== undefined && owner !== user.id) {
+          results[i] = reject(
+            c.id,
+            'replica_taken',
+            `replica id "${replica}" is used by another user of this tenant; re-issue the change under a new replica id`,
+            `changes[${i}].stamp`,
+          );
+          continue;
+        }
         if (loaded.known.has(c.id) || seen.has(c.id)) {
-          results[i] = { id: c.id, status: 'duplicate' };
+          const stored = seen.get(c.id);
+          results[i] =
+            stored === undefined || stored === hash
+              ? { id: c.id, status: 'duplicate' }
+              : reject(
+                  c.id,
+                  'id_conflict',
+                  `change id "${c.id}" is already stored with other content; re-issue the change with a fresh stamp`,
+                  `changes[${i}].id`,
+                );
           continue;
         }
         const res = mergeOne(ctx.permissions, user, registry, work, loaded.docs.get(c.doc), c, def, i);
         results[i] = res;
         if (res.status === 'ok') {
-          seen.add(c.id);
-          accepted.push({ id: c.id, doc: c.doc });
+          seen.set(c.id, hash);
+          accepted.push({ id: c.id, doc: c.doc, hash });
+          if (owner === undefined) {
+            owners.set(replica, user.id);
+            bind.push({ replica, user: user.id });
+          }
         }
       }
       const docs: CommitPlan['docs'] = [];
@@ -198,7 +230,11 @@ export async function applyPush(
           view: JSON.stringify(materialize(fit.doc, registry.get(w.type, fit.doc.v) ?? w.def)),
         });
       }
-      return { docs, changes: tooLarge.size ? accepted.filter((a) => !tooLarge.has(a.id)) : accepted };
+      return {
+        docs,
+        changes: tooLarge.size ? accepted.filter((a) => !tooLarge.has(a.id)) : accepted,
+        bind,
+      };
     },
   );
   return {

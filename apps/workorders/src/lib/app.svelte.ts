@@ -1,0 +1,96 @@
+import {
+  createDatabase,
+  IndexedDbStorage,
+  type Database,
+  type SyncStatus,
+  type TypeDef,
+} from '@fieldsync/client';
+import { clearSession, databaseName, saveSession, type Session } from './session.js';
+
+/**
+ * The signed-in app: session, local database and what the chrome shows about sync. One instance
+ * per page. Everything here is reactive (`$state.raw`: replaced, never mutated), so the header,
+ * the devtools view and the type-driven screens update when the database reports a change.
+ */
+class AppState {
+  session = $state.raw<Session | undefined>(undefined);
+  db = $state.raw<Database | undefined>(undefined);
+  status = $state.raw<SyncStatus | undefined>(undefined);
+  /** Latest definition of every type (re-read when types change, locally or from the server). */
+  types = $state.raw<readonly TypeDef[]>([]);
+  /** Changes set aside by the server (re-read when the outbox changes). */
+  rejected = $state.raw<ReturnType<Database['rejectedChanges']>>([]);
+  /** Local changes not yet acknowledged, counted from the outbox (also without a sync client). */
+  waiting = $state(0);
+  #stop: Array<() => void> = [];
+
+  /** Opens the user's own database and starts syncing with the app's own origin. */
+  async open(session: Session): Promise<void> {
+    await this.close();
+    saveSession(session);
+    const name = databaseName(session);
+    const db = await createDatabase({
+      name,
+      storage: new IndexedDbStorage(name),
+      sync: { url: location.origin, token: () => this.session?.token ?? session.token },
+    });
+    this.session = session;
+    this.db = db;
+    this.types = db.types.list();
+    this.#stop.push(db.types.subscribe(() => (this.types = db.types.list())));
+    const outboxChanged = (): void => {
+      this.rejected = db.rejectedChanges();
+      void db.outbox.count().then((n) => (this.waiting = n));
+    };
+    outboxChanged();
+    this.#stop.push(db.outbox.onChange(outboxChanged));
+    // The outbox announces new changes only; acks and rejections show in the sync status, so
+    // both events re-count.
+    if (db.sync)
+      this.#stop.push(
+        db.sync.subscribe((s) => {
+          this.status = s;
+          outboxChanged();
+        }),
+      );
+  }
+
+  async close(): Promise<void> {
+    for (const stop of this.#stop.splice(0)) stop();
+    const db = this.db;
+    this.db = undefined;
+    this.status = undefined;
+    if (db) await db.close();
+  }
+
+  /**
+   * Signs out and deletes this user's local database: the device keeps nothing of theirs (unsent
+   * changes included — the sign-out button warns when there are some).
+   */
+  async signOut(): Promise<void> {
+    const session = this.session;
+    await this.close();
+    this.session = undefined;
+    clearSession();
+    if (session) await deleteDatabase(databaseName(session));
+  }
+}
+
+function deleteDatabase(name: string): Promise<void> {
+  return new Promise((resolve) => {
+    const req = indexedDB.deleteDatabase(name);
+    req.onsuccess = () => resolve();
+    req.onerror = () => resolve();
+    // Another tab still has it open: it closes on the storage event (see +layout), then this runs.
+    req.onblocked = () => undefined;
+  });
+}
+
+export const app = new AppState();
+
+/** The open database; screens are only mounted while one is open. */
+export function db(): Database {
+  const d = app.db;
+  if (!d) throw new Error('no database open');
+  return d;
+}

@@ -1,0 +1,50 @@
+import type { Doc } from '@fieldsync/client';
+
+/** Collection (= type) names of the demo tenant (APP-12.md, "Demo types"). */
+export const WORK_ORDER = 'workOrder';
+export const SITE = 'site';
+export const PERSON = 'person';
+
+export const STATUSES = ['open', 'scheduled', 'in_progress', 'on_hold', 'done', 'cancelled'] as const;
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+
+/** "in_progress" → "In progress": enum values as people read them. */
+export function humanize(value: unknown): string {
+  if (value === undefined || value === null || value === '') return '—';
+  const s = String(value).replace(/_/g, ' ');
+  return s.charAt(0).toUpperCase() + s.slice(1);
+}
+
+export interface WorkOrder extends Doc {
+  number?: number;
+  title?: string;
+  status?: string;
+  priority?: string;
+  site?: string;
+  assignee?: string;
+  address?: { street?: string; city?: string; zip?: string };
+  notes?: string;
+  checklist?: Array<{ label?: string; done?: boolean }>;
+  history?: Array<{ id: string; stamp: string; value: HistoryEntry }>;
+  partsUsed?: number;
+  tags?: string[];
+  due?: string;
+}
+
+export interface HistoryEntry {
+  at?: string;
+  by?: string;
+  text?: string;
+}
+
+/** Escapes user text for a `$regex` search (the search is literal, case-insensitive). */
+export function escapeRegex(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A name for a referenced document (person / site), or its id when it is not known here. */
+export function nameOf(docs: readonly Doc[], id: unknown): string {
+  if (typeof id !== 'string' || id === '') return '—';
+  const d = docs.find((x) => x.id === id) as { name?: string } | undefined;
+  return d?.name ?? id;
+}

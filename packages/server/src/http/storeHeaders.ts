@@ -1,0 +1,67 @@
+import type { MiddlewareHandler } from 'hono';
+import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
+import type { User } from '../auth/User.js';
+import type { AppEnv, ServerContext } from './context.js';
+import { HttpError } from './HttpError.js';
+
+/** Names of the store headers every `/v1` response carries (docs/protocol.md, "Epoch, head, time"). */
+export const EPOCH_HEADER = 'Fieldsync-Epoch';
+export const HEAD_HEADER = 'Fieldsync-Head';
+export const TIME_HEADER = 'Fieldsync-Time';
+export const STORE_HEADERS = [EPOCH_HEADER, HEAD_HEADER, TIME_HEADER] as const;
+
+/**
+ * The store's identity, the caller's head and the wall clock as response headers (the head only
+ * when the caller is known). Why on every response: a device
+ * learns from whatever it happened to send (a push, a pull, even a 401) that the server's store
+ * was replaced (another epoch) or lost history (a head below the device's cursor), and how far its
+ * own clock is off — without a request of its own for it. The head is read after the handler ran,
+ * so it is never below a cursor the response hands out.
+ */
+export async function storeHeaders(
+  ctx: ServerContext,
+  tenant: string | undefined,
+): Promise<Record<string, string>> {
+  // The tenant's head, not the global one: cursors are global, and the global head would let one
+  // tenant watch another's write volume. An anonymous response (no valid token) has no head.
+  const head = tenant === undefined ? undefined : await ctx.storage.tenantHead(tenant);
+  return {
+    [EPOCH_HEADER]: ctx.storage.epoch(),
+    ...(head === undefined ? {} : { [HEAD_HEADER]: String(head) }),
+    [TIME_HEADER]: String(Date.now()),
+  };
+}
+
+/** Sets the store headers on every response, errors included (registered before every route). */
+export function storeHeadersMiddleware(ctx: ServerContext): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    await next();
+    if (c.res === RESPONSE_ALREADY_SENT) return; // an SSE stream wrote its own headers
+    let headers: Record<string, string>;
+    try {
+      headers = await storeHeaders(ctx, (c.get('user') as User | undefined)?.tenant);
+    } catch {
+      // Storage unreachable: still say who we are and what time it is (the body says what failed).
+      headers = { [EPOCH_HEADER]: ctx.storage.epoch(), [TIME_HEADER]: String(Date.now()) };
+    }
+    for (const [k, v] of Object.entries(headers)) c.res.headers.set(k, v);
+  };
+}
+
+/**
+ * Refuses a read from a cursor whose history was compacted: `0 < since < compacted` → 410
+ * `history_gone` (the device resyncs in full; docs/protocol.md, "History horizon").
+ */
+export async function checkHistory(ctx: ServerContext, since: number): Promise<void> {
+  if (since === 0) return;
+  const compacted = await ctx.storage.maintenance.compacted();
+  if (since < compacted) {
+    throw new HttpError(
+      410,
+      'history_gone',
+      `history before cursor ${compacted} was compacted (older than the server's history horizon); pull from since=0 and resync`,
+      'since',
+      { horizon: compacted },
+    );
+  }
+}

@@ -1,0 +1,232 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { build } from 'esbuild';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signToken } from '../src/auth/jwt.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+
+/*
+ * Leader election between tabs (packages/client/src/tab) in real Chromium: real Web Locks, real
+ * BroadcastChannel, real IndexedDB, against a real server, which is why it lives with the server
+ * tests (the client's tests never import the server). The page loads the client bundled from
+ * source and is served by the sync server itself (`app`), so it syncs with its own origin.
+ */
+
+const CHROMIUM = '/usr/bin/chromium';
+const SECRET = 'tabs-leader-test-secret-0123456789abcdef';
+const TYPE = {
+  name: 'workOrders',
+  version: 1,
+  fields: {
+    title: { type: 'string', required: true },
+    status: { type: 'enum', values: ['open', 'done'] },
+    visits: { type: 'counter' },
+    notes: { type: 'text' },
+  },
+};
+
+const missing = !existsSync(CHROMIUM) && process.env['CI'] !== 'true';
+if (missing)
+  console.warn(
+    `tabs-leader.browser.test: skipped, no Chromium at ${CHROMIUM} (CI=true makes this a failure)`,
+  );
+
+/** What the test calls in a page (the real client, bundled by esbuild). */
+interface Tab {
+  db: {
+    tabRole: string;
+    replicaId: string;
+    clock: { last: string };
+    sync: { status: { live: boolean; pending: number; running: boolean } };
+    outbox: { count(): Promise<number> };
+    collection(n: string): {
+      insert(d: unknown): Promise<string>;
+      update(id: string, m: unknown): Promise<void>;
+      findOne(id: string): Record<string, unknown> | undefined;
+      text(id: string, f: string): { insert(i: number, s: string): Promise<void>; toString(): string };
+    };
+    transaction(fn: () => void): Promise<void>;
+    close(): Promise<void>;
+  };
+}
+
+describe.skipIf(missing)('leader tab: one sync connection and one replica id per device', () => {
+  let browser: Browser;
+  let server: RunningServer;
+  let dir: string;
+  let token: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'fieldsync-tabs-'));
+    const app = join(dir, 'app');
+    const out = await build({
+      stdin: {
+        contents:
+          "import { createDatabase, IndexedDbStorage } from '@fieldsync/client';\n" +
+          'globalThis.fieldsync = { createDatabase, IndexedDbStorage };',
+        resolveDir: import.meta.dirname,
+        loader: 'ts',
+      },
+      bundle: true,
+      format: 'esm',
+      platform: 'browser',
+      target: 'es2022',
+      conditions: ['source'],
+      write: false,
+      logLevel: 'silent',
+    });
+    mkdirSync(app);
+    writeFileSync(join(app, 'client.js'), out.outputFiles[0]!.text);
+    writeFileSync(
+      join(app, 'index.html'),
+      '<!doctype html><meta charset="utf-8"><title>fieldsync</title><script type="module" src="/client.js"></script>',
+    );
+    server = await startServer({
+      storage: new SqliteEngine({ file: join(dir, 'db.sqlite'), synchronous: 'NORMAL' }),
+      secret: SECRET,
+      port: 0,
+      types: [TYPE as never],
+      app,
+      heartbeatMs: 1000,
+    });
+    token = await signToken(SECRET, { user: 'anna', tenant: 'acme' });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await server?.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function openTab(ctx: BrowserContext): Promise<Page> {
+    const p = await ctx.newPage();
+    await p.goto(server.url);
+    await p.waitForFunction(() => 'fieldsync' in window);
+    await p.evaluate(
+      async ({ type, token }) => {
+        const { createDatabase, IndexedDbStorage } = (window as unknown as { fieldsync: any }).fieldsync; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const db = await createDatabase({
+          name: 'tabs',
+          storage: new IndexedDbStorage('leader-db'),
+          sync: { url: location.origin, token },
+        });
+        await db.defineType(type);
+        (window as unknown as { db: unknown }).db = db;
+      },
+      { type: TYPE, token },
+    );
+    return p;
+  }
+
+  const role = (p: Page): Promise<string> => p.evaluate(() => (window as unknown as Tab).db.tabRole);
+  const serverDoc = async (id: string): Promise<Record<string, unknown> | undefined> => {
+    const states = await server.context.storage.pull('acme', { since: 0, limit: 1000 });
+    return states.docs.find((d) => d.id === id) as Record<string, unknown> | undefined;
+  };
+  const until = async (what: string, check: () => Promise<boolean>): Promise<void> => {
+    const end = Date.now() + 15_000;
+    while (!(await check())) {
+      if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  };
+
+  it('elects one leader; a follower’s writes are made by it, durable before they resolve, synced once', async () => {
+    const ctx = await browser.newContext();
+    const a = await openTab(ctx);
+    await until('tab A to lead', async () => (await role(a)) === 'leader');
+    const b = await openTab(ctx);
+    const c = await openTab(ctx);
+    expect(await role(b)).toBe('follower');
+    expect(await role(c)).toBe('follower');
+    const ids = await Promise.all(
+      [a, b, c].map((p) => p.evaluate(() => (window as unknown as Tab).db.replicaId)),
+    );
+    expect(new Set(ids).size).toBe(1); // one replica id for the device
+    await until('one live stream', async () => server.context.hub.size === 1);
+
+    // B writes: validated in B, made by A, and B's promise resolves with the result already in B.
+    const written = await b.evaluate(async () => {
+      const { db } = window as unknown as Tab;
+      const orders = db.collection('workOrders');
+      const id = await orders.insert({ id: 'wo-b', title: 'from follower B', status: 'open' });
+      await orders.update(id, { $inc: { visits: 2 } });
+      const t = orders.text(id, 'notes');
+      // Keystrokes typed faster than the leader answers: each is built on the previous one.
+      await Promise.all([t.insert(0, 'h'), t.insert(1, 'e'), t.insert(2, 'y')]);
+      let invalid = '';
+      try {
+        await orders.insert({ title: 7 });
+      } catch (e) {
+        invalid = (e as Error).name;
+      }
+      return { doc: orders.findOne(id), notes: t.toString(), invalid };
+    });
+    expect(written.doc).toMatchObject({ id: 'wo-b', title: 'from follower B', visits: 2 });
+    expect(written.notes).toBe('hey');
+    expect(written.invalid).toBe('ValidationError'); // thrown in the follower, nothing forwarded
+    const inA = await a.evaluate(() =>
+      (window as unknown as Tab).db.collection('workOrders').findOne('wo-b'),
+    );
+    expect(inA).toMatchObject({ visits: 2, notes: 'hey' });
+
+    // Only the leader's stamps: every change the server got carries the device's one replica id.
+    await until('the server to have wo-b', async () => (await serverDoc('wo-b')) !== undefined);
+    const stored = JSON.stringify(await serverDoc('wo-b'));
+    expect(stored).toContain(ids[0]);
+    // Followers show the leader's sync status.
+    await until('B to show live', () =>
+      b.evaluate(
+        () =>
+          (window as unknown as Tab).db.sync.status.live && (window as unknown as Tab).db.sync.status.running,
+      ),
+    );
+    expect(server.context.hub.size).toBe(1);
+    await ctx.close();
+  });
+
+  it('a follower’s resolved write survives the leader tab closing; the follower takes over syncing', async () => {
+    const ctx = await browser.newContext();
+    const a = await openTab(ctx);
+    await until('tab A to lead', async () => (await role(a)) === 'leader');
+    const b = await openTab(ctx);
+    await until('one live stream', async () => server.context.hub.size === 1);
+    await b.evaluate(async () => {
+      await (window as unknown as Tab).db
+        .collection('workOrders')
+        .insert({ id: 'wo-takeover', title: 'before', status: 'open' });
+    });
+    // The leader goes away without closing its database (a closed or crashed tab).
+    await ctx.setOffline(true);
+    await a.close();
+    await until('B to lead', async () => (await role(b)) === 'leader');
+    await b.evaluate(async () => {
+      await (window as unknown as Tab).db
+        .collection('workOrders')
+        .update('wo-takeover', { $set: { title: 'after' } });
+    });
+    expect(await b.evaluate(() => (window as unknown as Tab).db.outbox.count())).toBeGreaterThan(0);
+    await ctx.setOffline(false);
+    await until('the new leader to push', async () =>
+      JSON.stringify(await serverDoc('wo-takeover')).includes('after'),
+    );
+    await until('one live stream again', async () => server.context.hub.size === 1);
+
+    // Durable locally: a fresh tab reads both writes from IndexedDB.
+    const c = await openTab(ctx);
+    expect(await role(c)).toBe('follower');
+    const inC = await c.evaluate(() =>
+      (window as unknown as Tab).db.collection('workOrders').findOne('wo-takeover'),
+    );
+    expect(inC).toMatchObject({ title: 'after' });
+    await ctx.close();
+  });
+});
