@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { serveCommand } from './cli/serveCommand.js';
+import { storeCommand } from './cli/storeCommands.js';
 import { tokenCommand } from './cli/tokenCommand.js';
 import { USAGE, UsageError, usageOf } from './cli/usage.js';
 
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const [command, ...rest] = process.argv.slice(2);
   if (command === 'serve') return serveCommand(rest);
   if (command === 'token') return tokenCommand(rest);
+  if (await storeCommand(command, rest)) return;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     console.log(USAGE);
     return;

@@ -13,6 +13,7 @@ import { listen } from './http/listen.js';
 import { isLoopbackHost } from './http/loopback.js';
 import { demoRefusal, DEMO_PERMISSIONS } from './demo/demoMode.js';
 import { seedDemo } from './demo/seedDemo.js';
+import { DEFAULT_HISTORY_HORIZON_MS, HistoryCompactor } from './history/HistoryCompactor.js';
 import { RateLimiter } from './limits/RateLimiter.js';
 import { SseHub } from './realtime/SseHub.js';
 import type { StorageEngine } from './storage/StorageEngine.js';
@@ -52,6 +53,14 @@ export interface ServerOptions {
    * see `demoRefusal` and the README.
    */
   demo?: boolean;
+  /**
+   * History horizon (ms): change ids, deleted documents and set tombstones whose last write is
+   * older than this are compacted, and a device whose cursor is older gets 410 and resyncs.
+   * Default 30 days; `Infinity` keeps history forever. See docs/protocol.md, "History horizon".
+   */
+  historyHorizonMs?: number;
+  /** How often compaction runs (and records a time mark). Default: horizon / 10, at most 1 h. */
+  compactEveryMs?: number;
 }
 
 export interface RunningServer {
@@ -86,8 +95,13 @@ export async function createContext(o: ServerOptions): Promise<ServerContext> {
     limits,
     rate: new RateLimiter(limits.rate),
     hub: new SseHub(storage, o.heartbeatMs ?? 15_000),
+    history: new HistoryCompactor(storage, o.historyHorizonMs ?? DEFAULT_HISTORY_HORIZON_MS),
   };
 }
+
+/** The default interval between compaction passes: a tenth of the horizon, at most an hour. */
+export const compactInterval = (horizonMs: number): number =>
+  Math.max(1000, Math.min(3_600_000, Math.floor(horizonMs / 10)));
 
 const closeServer = (server: Server): Promise<void> =>
   new Promise<void>((resolve) => {
@@ -151,11 +165,13 @@ export async function startServer(o: ServerOptions): Promise<RunningServer> {
     throw e;
   }
   const port = (server.address() as AddressInfo).port;
+  ctx.history.start(o.compactEveryMs ?? compactInterval(ctx.history.horizonMs));
   return {
     url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     port,
     context: ctx,
     async close() {
+      await ctx.history.stop();
       await ctx.hub.close();
       await closeServer(server);
       await ctx.storage.close();

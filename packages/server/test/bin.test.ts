@@ -70,6 +70,13 @@ describe('the fieldsync bin works right after npm install, before any build', ()
     expect(readFileSync(bin, 'utf8').startsWith('#!/usr/bin/env node\n')).toBe(true);
   });
 
+  it("package-lock.json records the same bin (npm links bins from the lockfile's copy of package.json)", () => {
+    const lock = JSON.parse(readFileSync(join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { bin?: Record<string, string> }>;
+    };
+    expect(lock.packages['packages/server']?.bin).toEqual({ fieldsync: 'bin/fieldsync.js' });
+  });
+
   it('without dist/, the bin builds once (output on stderr) and runs the command', async () => {
     const bin = join(checkout, 'packages/server/bin/fieldsync.js');
     expect(existsSync(join(checkout, 'packages/server/dist'))).toBe(false);

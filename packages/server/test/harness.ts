@@ -57,6 +57,9 @@ export interface TestServerOptions {
   limits?: Partial<Limits>;
   heartbeatMs?: number;
   maxDrift?: number;
+  /** History horizon and compaction interval (startServer options of the same names). */
+  historyHorizonMs?: number;
+  compactEveryMs?: number;
   types?: TypeDef[];
 }
 
@@ -82,6 +85,8 @@ export async function testServer(o: TestServerOptions = {}): Promise<TestServer>
     ...(o.limits ? { limits: o.limits } : {}),
     ...(o.heartbeatMs ? { heartbeatMs: o.heartbeatMs } : {}),
     ...(o.maxDrift ? { maxDrift: o.maxDrift } : {}),
+    ...(o.historyHorizonMs ? { historyHorizonMs: o.historyHorizonMs } : {}),
+    ...(o.compactEveryMs ? { compactEveryMs: o.compactEveryMs } : {}),
   });
   return {
     ...server,

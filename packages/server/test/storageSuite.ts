@@ -292,6 +292,80 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(claims.some((c) => c.owner !== undefined)).toBe(true);
     });
 
+    it('maintenance: time marks, a compacted cursor that only rises, batched removal of change ids', async () => {
+      const m = e.maintenance;
+      await put(e, 't1', [doc('a', 1), doc('b', 1)]); // seq 1, 2
+      await m.mark(1_000);
+      await put(e, 't1', [doc('c', 1)]); // seq 3
+      await m.mark(2_000);
+      expect(await m.headAt(999)).toBe(0);
+      expect(await m.headAt(1_500)).toBe(2);
+      expect(await m.headAt(2_000)).toBe(3);
+      await m.pruneMarks(1_500); // keeps the newest mark at or before 1,500
+      expect(await m.headAt(1_500)).toBe(2);
+      expect(await m.compacted()).toBe(0);
+      await m.setCompacted(2);
+      await m.setCompacted(1);
+      expect(await m.compacted()).toBe(2);
+      expect(await m.deleteChanges(2, 1)).toBe(1);
+      expect(await m.deleteChanges(2, 10)).toBe(1);
+      expect(await m.deleteChanges(2, 10)).toBe(0);
+      let known: string[] = [];
+      await e.commit({ tenant: 't1', changeIds: ['c-a', 'c-b', 'c-c'], docIds: [] }, (l) => {
+        known = [...l.known];
+        return { docs: [], changes: [] };
+      });
+      expect(known).toEqual(['c-c']);
+      // Persisted.
+      await e.close();
+      e = await f.reopen();
+      await e.init();
+      expect(await e.maintenance.compacted()).toBe(2);
+      expect(await e.maintenance.headAt(2_000)).toBe(3);
+    });
+
+    it("maintenance: deleted documents up to a cursor are removed, except each tenant's newest row", async () => {
+      const gone = (id: string) => ({ ...doc(id, 0), deleted: true });
+      await put(e, 't1', [gone('a'), doc('b', 1), gone('c')]); // 1..3: c is t1's newest
+      await put(e, 't2', [gone('x')]); // 4: t2's only row
+      await put(e, 't1', [gone('d')], 'late'); // 5
+      expect(await e.tenantHead('t1')).toBe(5);
+      expect(await e.maintenance.deleteTombstones(4, 1)).toBe(1);
+      expect(await e.maintenance.deleteTombstones(4, 10)).toBe(1);
+      expect(await e.maintenance.deleteTombstones(4, 10)).toBe(0);
+      expect((await e.pull('t1', { since: 0, limit: 10 })).docs.map((d) => d.id)).toEqual(['b', 'd']);
+      expect((await e.pull('t2', { since: 0, limit: 10 })).docs.map((d) => d.id)).toEqual(['x']);
+      expect(await e.tenantHead('t2')).toBe(4);
+      expect((await e.maintenance.tenants()).sort()).toEqual(['t1', 't2']);
+      expect(await e.tenantHead('nobody')).toBe(0);
+    });
+
+    it('maintenance: rewrite replaces a state at the same sequence, and skips a document written since', async () => {
+      await put(e, 't1', [doc('a', 1), doc('b', 1)]); // 1, 2
+      await put(e, 't1', [doc('b', 2)], 'd'); // b → 3
+      const n = await e.maintenance.rewrite('t1', [
+        { id: 'a', seq: 1, state: JSON.stringify({ id: 'a', n: 'compacted' }) },
+        { id: 'b', seq: 2, state: JSON.stringify({ id: 'b', n: 'stale' }) },
+      ]);
+      expect(n).toBe(1);
+      expect(await e.getDoc('t1', 'a')).toMatchObject({ seq: 1 });
+      expect(JSON.parse((await e.getDoc('t1', 'a'))!.state)).toEqual({ id: 'a', n: 'compacted' });
+      expect(JSON.parse((await e.getDoc('t1', 'b'))!.state)).toEqual({ id: 'b', n: 2 });
+      expect(await e.head()).toBe(3);
+    });
+
+    it('maintenance: a new epoch is persisted and answered from then on', async () => {
+      const old = e.epoch();
+      expect(old).toMatch(/^[A-Za-z0-9_-]{22}$/);
+      const next = await e.maintenance.resetEpoch();
+      expect(next).not.toBe(old);
+      expect(e.epoch()).toBe(next);
+      await e.close();
+      e = await f.reopen();
+      await e.init();
+      expect(e.epoch()).toBe(next);
+    });
+
     it('concurrent writers through two engines never leave a cursor hole for a reader', async () => {
       const e2 = await f.reopen();
       await e2.init();

@@ -29,10 +29,20 @@ export class TcpProxy {
   swallowed = 0;
 
   private constructor(
-    readonly targetPort: number,
+    public targetPort: number,
     server: Server,
   ) {
     this.#server = server;
+  }
+
+  /** Sends new connections to another port (a server restarted elsewhere); old ones are reset. */
+  retarget(port: number): void {
+    this.targetPort = port;
+    for (const l of [...this.#links]) {
+      l.client.resetAndDestroy();
+      l.upstream.destroy();
+      this.#links.delete(l);
+    }
   }
 
   static async start(targetPort: number): Promise<TcpProxy> {

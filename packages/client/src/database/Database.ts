@@ -32,6 +32,7 @@ import type { TabSyncClient, TabSyncPort } from '../tab/TabSyncClient.js';
 import { CommitQueue } from './CommitQueue.js';
 import { ModifierError } from '../query/errors.js';
 import { DatabaseClosedError } from './errors.js';
+import { jsonEqual } from './jsonEqual.js';
 import { maxStamp } from './maxStamp.js';
 import { InsertRun } from './InsertRuns.js';
 import { Outbox } from './Outbox.js';
@@ -850,6 +851,75 @@ export class Database implements SyncHost, WriteHost {
       }
     });
     await this.queue.durable();
+  }
+
+  /**
+   * SyncHost, resync after the server's store was replaced (restore, reset): merges one page of a
+   * full pull, and records the documents the server has (`seen`) and those whose local state holds
+   * something the server's lacks (`ahead`: pushed back whole). Identical states (the common case)
+   * cost one `docToJSON` and a structural comparison, and no write.
+   */
+  async resyncMerge(docs: readonly unknown[], seen: Set<string>, ahead: Set<string>): Promise<void> {
+    this.assertOpen();
+    const differing: unknown[] = [];
+    for (const raw of docs) {
+      const { id, type } = raw as { id?: unknown; type?: unknown };
+      if (typeof id !== 'string' || typeof type !== 'string') {
+        differing.push(raw); // docFromJSON names what is wrong with it
+        continue;
+      }
+      seen.add(id);
+      const prev = this.collections.get(type)?.states.get(id);
+      if (!prev || !jsonEqual(docToJSON(prev), raw)) differing.push(raw);
+    }
+    const parsed = differing.map((d) => docFromJSON(d)); // validates all before touching anything
+    let latest: string | undefined;
+    for (const d of differing) latest = maxStamp(d, latest);
+    if (latest !== undefined) this.receiveStamp(latest);
+    this.batch(() => {
+      for (const incoming of parsed) {
+        const c = this.collection(incoming.type);
+        const prev = c.states.get(incoming.id);
+        if (prev && sameBytes(encodeDoc(prev), encodeDoc(incoming))) continue;
+        this.mergeIn(c, incoming.id, incoming);
+        this.queue.putDoc(c.name, incoming.id);
+        if (!prev) continue;
+        const merged = c.states.get(incoming.id) as DocState;
+        const theirs = merged.v === incoming.v ? incoming : this.upgrade(incoming);
+        if (!sameBytes(encodeDoc(merged), encodeDoc(theirs))) ahead.add(incoming.id);
+      }
+    });
+    await this.queue.durable();
+  }
+
+  /**
+   * SyncHost, resync past the server's history horizon: the server's states replace the local
+   * ones (merging would revive what the server compacted away), with this device's queued and
+   * set-aside changes re-applied on top. `ids` without a server state are dropped (or rebuilt from
+   * the device's own changes only).
+   */
+  async resyncReplace(ids: readonly string[], docs: readonly unknown[]): Promise<void> {
+    this.assertOpen();
+    this.resetDocs(ids, docs);
+    await this.queue.durable();
+  }
+
+  /** SyncHost: the ids of every local document (a resync looks for those the server lacks). */
+  docIds(): string[] {
+    const out: string[] = [];
+    for (const c of this.collectionList) for (const id of c.states.keys()) out.push(id);
+    return out;
+  }
+
+  /** SyncHost: full states (`docToJSON`) of these local documents, to push back after a restore. */
+  exportDocs(ids: readonly string[]): unknown[] {
+    const out: unknown[] = [];
+    for (const id of ids) {
+      const name = this.collectionOf(id);
+      const state = name === undefined ? undefined : this.collections.get(name)?.states.get(id);
+      if (state) out.push(docToJSON(state));
+    }
+    return out;
   }
 
   async evict(ids: readonly string[]): Promise<void> {

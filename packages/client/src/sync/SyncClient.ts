@@ -1,5 +1,6 @@
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { SyncAbortedError } from './deadline.js';
+import { resync, type ResyncKind } from './resync.js';
 import { later, type Cancel } from './later.js';
 import type { SseMessage } from './SseParser.js';
 import type { SyncHost } from './SyncHost.js';
@@ -42,6 +43,10 @@ export interface SyncOptions extends TransportOptions, BackoffOptions {
 
 /** Meta key of the persisted pull cursor. */
 export const CURSOR_KEY = 'sync.cursor';
+/** Meta key of the server store's identity (`Fieldsync-Epoch`) the cursor belongs to. */
+export const EPOCH_KEY = 'sync.epoch';
+/** Meta key of a resync that must run (or finish) before anything else: survives a crash. */
+export const RESYNC_KEY = 'sync.resync';
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -73,7 +78,15 @@ export class SyncClient {
   readonly #listeners = new Set<(s: SyncStatus) => void>();
   #status: SyncStatus = initialStatus();
   #batchSize: number;
-  #mutex: Promise<unknown> = Promise.resolve();
+  /** Serializes sync steps; the first waits for the persisted sync state to load. */
+  #mutex: Promise<unknown>;
+  /** The epoch our cursor belongs to (persisted), and the last one the server stated. */
+  #epoch: string | undefined;
+  #serverEpoch: string | undefined;
+  /** The persisted cursor, cached for the head check on every answer. */
+  #cursorCache = 0;
+  /** A resync the server's answers called for (see `resync.ts`). */
+  #resync: ResyncKind | undefined;
   #session: Promise<void> | undefined;
   /** Aborted by `stop()`: cancels every request in flight (then replaced for the next start). */
   #life = new AbortController();
@@ -92,9 +105,17 @@ export class SyncClient {
     this.#backoff = new Backoff(options);
     this.#batchSize = options.batchSize ?? 500;
     this.#heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
+    this.#mutex = this.#load().catch(() => undefined);
     // Keep `status.pending` current even while stopped ("3 changes waiting" while offline).
     this.#onOutboxChange(() => void this.#counts());
     void this.#counts();
+  }
+
+  async #load(): Promise<void> {
+    this.#epoch = (await this.#host.getMeta(EPOCH_KEY)) || undefined;
+    const pending = await this.#host.getMeta(RESYNC_KEY);
+    if (pending === 'merge' || pending === 'replace') this.#resync = pending;
+    await this.#cursor();
   }
 
   /** Subscribes to local outbox changes, if the host's outbox reports them (else: undefined, poll). */
@@ -136,6 +157,54 @@ export class SyncClient {
   #observe(info: ServerInfo): void {
     this.#set({ online: true });
     if (info.time !== undefined) this.#host.serverTime?.(info.time, info.receivedAt - info.sentAt);
+    if (info.epoch !== undefined) {
+      this.#serverEpoch = info.epoch;
+      if (this.#epoch !== undefined && info.epoch !== this.#epoch) this.#needResync('merge');
+    }
+    // A head below our cursor: the server lost history we already pulled (restored, reset).
+    if (info.head !== undefined && info.head < this.#cursorCache) this.#needResync('merge');
+  }
+
+  /** Schedules a resync; the live stream is closed so the loop runs it at once. */
+  #needResync(kind: ResyncKind): void {
+    if (this.#resync === 'merge') return;
+    this.#resync = kind;
+    this.#stream?.abort();
+  }
+
+  /**
+   * Runs the pending resync(s), then adopts the server's epoch and cursor. The target epoch is
+   * adopted in memory first, so the answers of the resync itself do not call for another one;
+   * it is persisted (with the cursor) only when the resync completed: a crash re-runs it.
+   */
+  async #runResync(signal: AbortSignal): Promise<void> {
+    while (this.#resync !== undefined) {
+      const kind = this.#resync;
+      this.#resync = undefined;
+      this.#epoch = this.#serverEpoch;
+      this.#cursorCache = 0;
+      await this.#host.setMeta(RESYNC_KEY, kind);
+      this.#set({ resyncing: true });
+      try {
+        const out = await resync(kind, this.#host, this.#t, this.#o.pullLimit, signal);
+        if (this.#resync === undefined) {
+          await this.#host.setMeta(CURSOR_KEY, String(out.cursor));
+          this.#cursorCache = out.cursor;
+          if (this.#epoch !== undefined) await this.#host.setMeta(EPOCH_KEY, this.#epoch);
+          await this.#host.setMeta(RESYNC_KEY, '');
+        }
+        const first = out.refused[0];
+        if (first)
+          this.#set({
+            lastError: `resync: the server refused ${out.refused.length} document(s); ${first.id}: ${first.reason}`,
+          });
+      } catch (e) {
+        this.#resync ??= kind;
+        throw e;
+      } finally {
+        this.#set({ resyncing: false });
+      }
+    }
   }
 
   /**
@@ -234,11 +303,16 @@ export class SyncClient {
           continue;
         }
         await this.#listen();
-        // The stream ended without an error (server restart, proxy timeout): reconnect after a pause.
-        if (this.#status.running) await this.#sleep(this.#backoff.next());
+        // The stream ended without an error (server restart, proxy timeout): reconnect after a
+        // pause — unless it was closed for a resync, which runs at once.
+        if (this.#status.running && this.#resync === undefined) await this.#sleep(this.#backoff.next());
       } catch (e) {
         if (!this.#status.running) break;
         if (e instanceof SyncAbortedError) continue; // `online`: retry now
+        if (e instanceof SyncHttpError && e.code === 'history_gone') {
+          this.#needResync('replace');
+          continue;
+        }
         this.#fail(e);
         await this.#pause(this.#backoff.next(), !(e instanceof SyncHttpError));
       }
@@ -459,16 +533,32 @@ export class SyncClient {
   async #cursor(): Promise<number> {
     const raw = await this.#host.getMeta(CURSOR_KEY);
     const n = raw === undefined ? 0 : Number(raw);
-    return Number.isSafeInteger(n) && n >= 0 ? n : 0;
+    this.#cursorCache = Number.isSafeInteger(n) && n >= 0 ? n : 0;
+    return this.#cursorCache;
   }
 
   async #pullAll(signal: AbortSignal): Promise<void> {
     this.#set({ pulling: true });
     try {
       for (let pages = 0; pages < 1_000_000; pages++) {
-        const d = await this.#t.pull(await this.#cursor(), this.#o.pullLimit, signal);
+        if (this.#resync !== undefined) await this.#runResync(signal);
+        let d: Delta;
+        try {
+          d = await this.#t.pull(await this.#cursor(), this.#o.pullLimit, signal);
+        } catch (e) {
+          if (!(e instanceof SyncHttpError && e.code === 'history_gone')) throw e;
+          this.#needResync('replace');
+          continue;
+        }
+        if (this.#resync !== undefined) continue; // this answer came from another history
         await this.#apply(d, signal);
         if (!d.more) break;
+      }
+      if (this.#resync !== undefined) await this.#runResync(signal);
+      // First contact (or a client from before epochs): the cursor belongs to this store.
+      if (this.#epoch === undefined && this.#serverEpoch !== undefined) {
+        this.#epoch = this.#serverEpoch;
+        await this.#host.setMeta(EPOCH_KEY, this.#epoch);
       }
     } finally {
       this.#set({ pulling: false });
@@ -481,6 +571,9 @@ export class SyncClient {
     if (d.types.length > 0 && this.#host.applyTypes) await this.#host.applyTypes(d.types);
     if (d.docs.length > 0) await this.#host.applyRemote(d.docs);
     if (d.gone.length > 0) await this.#host.evict(d.gone);
-    if (d.cursor > (await this.#cursor())) await this.#host.setMeta(CURSOR_KEY, String(d.cursor));
+    if (d.cursor > (await this.#cursor())) {
+      await this.#host.setMeta(CURSOR_KEY, String(d.cursor));
+      this.#cursorCache = d.cursor;
+    }
   }
 }

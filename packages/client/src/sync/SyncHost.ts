@@ -49,6 +49,20 @@ export interface SyncHost {
    * returns the new change ids.
    */
   reissue?(ids: readonly string[], code: string): Promise<string[]>;
+  /**
+   * Resync after the server's store was replaced: merge a page of a full pull, adding to `seen`
+   * the ids the server has and to `ahead` those whose local state holds more than the server's.
+   */
+  resyncMerge?(docs: readonly unknown[], seen: Set<string>, ahead: Set<string>): Promise<void>;
+  /**
+   * Resync past the server's history horizon: replace documents `ids` by the server's states
+   * `docs` (an id without one is dropped), re-applying this device's own queued changes on top.
+   */
+  resyncReplace?(ids: readonly string[], docs: readonly unknown[]): Promise<void>;
+  /** Ids of every local document. */
+  docIds?(): string[];
+  /** Full states (`docToJSON`) of these local documents. */
+  exportDocs?(ids: readonly string[]): unknown[];
   /** Small persisted key/value store for sync metadata (the pull cursor). */
   getMeta(key: string): Promise<string | undefined>;
   setMeta(key: string, value: string): Promise<void>;

@@ -11,6 +11,11 @@ export interface SyncStatus {
   live: boolean;
   pushing: boolean;
   pulling: boolean;
+  /**
+   * Re-pulling everything because the server's store was replaced or our cursor fell behind its
+   * history horizon (docs/protocol.md, "Resync").
+   */
+  resyncing: boolean;
   /** Local changes not yet acknowledged by the server. */
   pending: number;
   /** Changes set aside (refused by the server for good), persisted: see `db.rejectedChanges()`. */
@@ -27,6 +32,7 @@ export const initialStatus = (): SyncStatus => ({
   live: false,
   pushing: false,
   pulling: false,
+  resyncing: false,
   pending: 0,
   rejected: 0,
   lastSyncedAt: undefined,

@@ -10,6 +10,7 @@ import { checkDataDir } from '../storage/checkDataDir.js';
 import { openStorage } from '../storage/openStorage.js';
 import { devSecretWarning, jwtSecretFromEnv } from './jwtSecret.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
+import { parseDuration } from './storeCommands.js';
 import { SERVE_USAGE, UsageError } from './usage.js';
 
 const integer = (name: string, raw: string, min: number, max: number): number => {
@@ -67,6 +68,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
         'sqlite-sync': { type: 'string', default: 'full' },
         app: { type: 'string' },
         demo: { type: 'boolean', default: false },
+        'history-horizon': { type: 'string' },
       },
     }),
   );
@@ -81,6 +83,9 @@ export async function serveCommand(argv: string[]): Promise<void> {
   const heartbeatMs = values.heartbeat ? integer('heartbeat', values.heartbeat, 100, 3_600_000) : undefined;
   const rps = values['rate-per-second']
     ? integer('rate-per-second', values['rate-per-second'], 1, 1e6)
+    : undefined;
+  const horizon = values['history-horizon']
+    ? parseDuration(values['history-horizon'], '--history-horizon', 'serve')
     : undefined;
   const { secret, isDev } = jwtSecretFromEnv();
   const refused = values.demo ? demoRefusal({ secret, host: values.host }) : undefined;
@@ -104,6 +109,7 @@ export async function serveCommand(argv: string[]): Promise<void> {
     ...(rps ? { limits: { rate: { perSecond: rps, burst: rps * 4 } } } : {}),
     ...(values.app ? { app: values.app } : {}),
     demo: values.demo,
+    ...(horizon !== undefined ? { historyHorizonMs: horizon } : {}),
   });
   if (isDev) console.warn(devSecretWarning('serve'));
   console.log(

@@ -25,6 +25,8 @@ export const SERVE_USAGE = `usage: fieldsync serve [options]
   --app DIR             serve a built single-page app (e.g. apps/workorders/build) at / on the same port
   --demo                seed tenant "demo" and open the demo sign-in (/v1/demo/*); refused unless the
                         public development secret (FIELDSYNC_JWT_SECRET unset) on a loopback --host
+  --history-horizon D   compact change ids and tombstones older than D (default 30d; "forever"
+                        keeps them); a device away longer resyncs in full (410 history_gone)
   -h, --help            this help`;
 
 export const TOKEN_USAGE = `usage: fieldsync token --user ID --tenant ID [options]
@@ -40,6 +42,14 @@ export const USAGE = `fieldsync — local-first sync server
 
 usage: fieldsync serve [options]     run the sync server (fieldsync serve --help)
        fieldsync token [options]     print a signed token for a user (fieldsync token --help)
+       fieldsync backup DIR [--data ./data]
+                                     consistent copy of the SQLite store while it serves (new epoch)
+       fieldsync restore DIR [--data ./data] [--force]
+                                     replace the stopped SQLite store by a backup (new epoch)
+       fieldsync reset-epoch [--data ./data | --postgres URL [--schema NAME]]
+                                     give the store a new epoch (after pg_restore)
+       fieldsync compact [--data ./data | --postgres URL [--schema NAME]] [--history-horizon 30d]
+                                     one history compaction pass now (docs/protocol.md)
 
 Environment: FIELDSYNC_JWT_SECRET, the HS256 secret for tokens, at least 32 bytes
 (openssl rand -base64 48). Unset: a public development secret, accepted on loopback only.`;

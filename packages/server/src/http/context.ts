@@ -2,6 +2,7 @@ import type { HybridLogicalClock } from '@fieldsync/core';
 import type { Permissions } from '../auth/rules.js';
 import type { TokenVerifier, User } from '../auth/User.js';
 import type { RateLimiter } from '../limits/RateLimiter.js';
+import type { HistoryCompactor } from '../history/HistoryCompactor.js';
 import type { SseHub } from '../realtime/SseHub.js';
 import type { StorageEngine } from '../storage/StorageEngine.js';
 import type { TypeRegistry } from '../sync/TypeRegistry.js';
@@ -37,6 +38,8 @@ export interface ServerContext {
   limits: Limits;
   rate: RateLimiter;
   hub: SseHub;
+  /** History horizon compaction (runs periodically once the server listens). */
+  history: HistoryCompactor;
 }
 
 /** Hono variables set by the auth middleware. */

@@ -1,0 +1,198 @@
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '@fieldsync/client';
+import { SqliteStorage } from '@fieldsync/client/sqlite';
+import { signToken } from '../src/auth/jwt.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { PostgresEngine } from '../src/storage/PostgresEngine.js';
+import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import type { StorageEngine } from '../src/storage/StorageEngine.js';
+import { SECRET, WORK_ORDER, waitFor } from './harness.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { TcpProxy } from './tcpProxy.js';
+
+const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
+if (await pgReachable()) engines.push('postgres');
+
+/**
+ * A server store that can be backed up and restored the way an operator would: SQLite by copying
+ * the file while the server is stopped, PostgreSQL by copying the schema's tables in one
+ * repeatable-read transaction while it serves.
+ */
+interface Store {
+  open(): StorageEngine;
+  /** Takes a backup; returns the store it restores to. */
+  backup(stopServer: () => Promise<void>, startServer: () => Promise<void>): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+function sqliteStore(dir: string, name = 'db.sqlite'): Store {
+  const file = join(dir, name);
+  return {
+    open: () => new SqliteEngine({ file, synchronous: 'NORMAL' }),
+    async backup(stop, start) {
+      await stop();
+      const copy = `backup-${Date.now()}.sqlite`;
+      copyFileSync(file, join(dir, copy));
+      for (const ext of ['-wal', '-shm'])
+        if (existsSync(file + ext)) copyFileSync(file + ext, join(dir, copy + ext));
+      await start();
+      return sqliteStore(dir, copy);
+    },
+    cleanup: async () => undefined,
+  };
+}
+
+function pgStore(schema = uniqueSchema()): Store {
+  return {
+    open: () => new PostgresEngine({ url: PG_URL, schema }),
+    async backup() {
+      const copy = uniqueSchema();
+      const c = new pg.Client({ connectionString: PG_URL });
+      await c.connect();
+      try {
+        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+        const tables = await c.query<{ t: string }>(
+          'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1',
+          [schema],
+        );
+        await c.query(`CREATE SCHEMA ${copy}`);
+        for (const { t } of tables.rows) {
+          await c.query(`CREATE TABLE ${copy}.${t} (LIKE ${schema}.${t} INCLUDING ALL)`);
+          await c.query(`INSERT INTO ${copy}.${t} SELECT * FROM ${schema}.${t}`);
+        }
+        await c.query('COMMIT');
+      } finally {
+        await c.end();
+      }
+      return pgStore(copy);
+    },
+    cleanup: () => dropSchema(schema),
+  };
+}
+
+/**
+ * Issue 11, case 3: a server restored from a backup. Devices hold cursors past the restored log
+ * and acknowledged changes the restored store lost; they must notice (another epoch, or a head
+ * below their cursor) and resync: re-pull everything and push back what the server lacks.
+ */
+describe.each(engines)('no silent split after a restore (%s)', (engine) => {
+  const cleanups: Array<() => Promise<void>> = [];
+  afterEach(async () => {
+    for (const f of cleanups.splice(0).reverse()) await f();
+  });
+
+  for (const newEpoch of [true, false]) {
+    it(`every device — and a fresh one — holds all five orders (${newEpoch ? 'restore gives a new epoch' : 'same epoch: caught by the head'})`, async () => {
+      const dir = mkdtempSync(join(tmpdir(), 'fieldsync-restore-'));
+      cleanups.push(async () => rmSync(dir, { recursive: true, force: true }));
+      let store = engine === 'sqlite' ? sqliteStore(dir) : pgStore();
+      const stores = [store];
+      cleanups.push(async () => {
+        for (const s of stores) await s.cleanup();
+      });
+      let srv: RunningServer | undefined;
+      const start = async (): Promise<void> => {
+        srv = await startServer({ storage: store.open(), secret: SECRET, port: 0, types: [WORK_ORDER] });
+        proxy.retarget(srv.port);
+      };
+      const stop = async (): Promise<void> => {
+        await srv?.close();
+        srv = undefined;
+      };
+      const proxy = await TcpProxy.start(0);
+      cleanups.push(() => proxy.close());
+      cleanups.push(stop);
+      await start();
+
+      const dbs: Database[] = [];
+      cleanups.push(async () => {
+        for (const db of dbs) await db.close();
+      });
+      const device = async (user: string, file?: string): Promise<Database> => {
+        const db = await createDatabase({
+          name: user,
+          replicaId: user,
+          ...(file ? { storage: new SqliteStorage(join(dir, file)) } : {}),
+          sync: {
+            url: proxy.url,
+            token: await signToken(SECRET, { user, tenant: 'acme' }),
+            autoStart: false,
+            initialMs: 20,
+            maxMs: 200,
+            probeMs: 100,
+          },
+        });
+        await db.defineType(WORK_ORDER);
+        dbs.push(db);
+        return db;
+      };
+      const titles = (db: Database): string[] =>
+        db
+          .collection('workOrder')
+          .find()
+          .fetch()
+          .map((d) => String(d['title']))
+          .sort();
+      const ALL = ['wo-1', 'wo-2', 'wo-3', 'wo-4', 'wo-5'];
+
+      const anna = await device('anna', 'anna.sqlite');
+      const ben = await device('ben');
+      await anna.collection('workOrder').insert({ title: 'wo-1' });
+      await anna.sync!.flush();
+      await ben.sync!.flush();
+      ben.sync!.start(); // Ben stays live through everything
+      await waitFor(() => ben.sync!.status.live);
+
+      const backup = await store.backup(stop, start);
+      stores.push(backup);
+      await waitFor(() => ben.sync!.status.live, 10_000);
+
+      await anna.collection('workOrder').insert({ title: 'wo-2' });
+      await anna.collection('workOrder').insert({ title: 'wo-3' });
+      await ben.collection('workOrder').insert({ title: 'wo-4' });
+      await waitFor(() => ben.sync!.status.pending === 0);
+      await anna.sync!.flush();
+      expect(titles(anna)).toEqual(ALL.slice(0, 4));
+      expect(await anna.outbox.count()).toBe(0); // acknowledged: nothing left to re-push
+
+      // The server dies and is restored from the backup (which holds wo-1 only).
+      await stop();
+      store = backup;
+      if (newEpoch) {
+        const s = store.open();
+        await s.init();
+        await s.maintenance.resetEpoch();
+        await s.close();
+      }
+      await start();
+      await anna.collection('workOrder').insert({ title: 'wo-5' }); // queued in the outbox
+      await anna.sync!.flush();
+      expect(titles(anna)).toEqual(ALL);
+      const fresh = await device('fresh');
+      await fresh.sync!.flush();
+      expect(titles(fresh)).toEqual(ALL); // the server holds all five again
+      expect(anna.sync!.status).toMatchObject({ resyncing: false, lastError: undefined, pending: 0 });
+
+      // Ben, live, notices on reconnecting and resyncs by himself.
+      await waitFor(
+        () => titles(ben).length === 5 && ben.sync!.status.live && !ben.sync!.status.resyncing,
+        10_000,
+      );
+      expect(titles(ben)).toEqual(ALL);
+
+      const later = await device('later');
+      await later.sync!.flush();
+      expect(titles(later)).toEqual(ALL);
+
+      // The resync is done once: later flushes are plain deltas.
+      await anna.sync!.flush();
+      await ben.sync!.flush();
+      expect(titles(anna)).toEqual(ALL);
+      expect(anna.sync!.status.resyncing).toBe(false);
+    }, 30_000);
+  }
+});
