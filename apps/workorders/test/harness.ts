@@ -45,7 +45,13 @@ export function ensureBuilt(): void {
     ...['core', 'client', 'svelte'].map((p) => join(REPO, 'packages', p, 'src')),
   ];
   if (existsSync(index) && Math.max(...inputs.map(newest)) <= statSync(index).mtimeMs) return;
-  const r = spawnSync('npm', ['run', 'build'], { cwd: APP_DIR, encoding: 'utf8' });
+  // A second build running at the same time (a developer's, another test file's) shares
+  // .svelte-kit/ and can break this one: try again after it.
+  let r = spawnSync('npm', ['run', 'build'], { cwd: APP_DIR, encoding: 'utf8' });
+  for (let attempt = 1; r.status !== 0 && attempt < 3; attempt++) {
+    spawnSync('sleep', ['10']);
+    r = spawnSync('npm', ['run', 'build'], { cwd: APP_DIR, encoding: 'utf8' });
+  }
   if (r.status !== 0) throw new Error(`building apps/workorders failed:\n${r.stdout}\n${r.stderr}`);
 }
 
