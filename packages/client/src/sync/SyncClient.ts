@@ -211,8 +211,24 @@ export class SyncClient {
    * The server's current state of these documents (`GET /v1/docs`), for the database to roll a
    * document back (discarding a rejected change). Rejects when the server cannot be reached.
    */
-  fetchDocs(ids: readonly string[]): Promise<DocsResponse> {
-    return this.#t.docs(ids, this.#life.signal);
+  async fetchDocs(ids: readonly string[]): Promise<DocsResponse> {
+    const signal = this.#life.signal;
+    try {
+      return await this.#t.docs(ids, signal);
+    } catch (e) {
+      if (!(e instanceof SyncHttpError && e.status === 404)) throw e;
+    }
+    // A server without `/v1/docs`: scan a full pull for them (costs a full pull; rare: a user action).
+    const want = new Set(ids);
+    const docs: unknown[] = [];
+    for (let since = 0, pages = 0; pages < 1_000_000; pages++) {
+      const d = await this.#t.pull(since, this.#o.pullLimit, signal);
+      for (const doc of d.docs) if (want.has(String((doc as { id?: unknown }).id))) docs.push(doc);
+      since = d.cursor;
+      if (!d.more) break;
+    }
+    const found = new Set(docs.map((d) => String((d as { id?: unknown }).id)));
+    return { docs, missing: ids.filter((id) => !found.has(id)) };
   }
 
   /** Starts background sync (idempotent). */

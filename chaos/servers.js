@@ -1,0 +1,141 @@
+import { spawn } from 'node:child_process';
+import { closeSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const CLI = resolve(import.meta.dirname, '../packages/server/dist/cli.js');
+
+/**
+ * @typedef {{
+ *   engine: 'sqlite' | 'postgres';
+ *   dir: string;
+ *   typesFile: string;
+ *   secret: string;
+ *   heartbeatMs: number;
+ *   processes: number;
+ *   postgres?: { url: string; schema: string };
+ * }} ServerPoolOptions
+ */
+
+/**
+ * The server processes behind the proxies: `fieldsync serve` from the built CLI, on port 0 of
+ * 127.0.0.1. SQLite: one process on a data directory. PostgreSQL: several processes sharing one
+ * schema. Processes are SIGKILLed and restarted (on a new port; the proxies pick it up).
+ */
+export class ServerPool {
+  /** @param {ServerPoolOptions} o */
+  constructor(o) {
+    this.o = o;
+    this.dataDir = join(o.dir, 'server-data');
+    /** @type {Array<{ child: import('node:child_process').ChildProcess | undefined; port: number }>} */
+    this.slots = Array.from({ length: o.processes }, () => ({ child: undefined, port: 0 }));
+    this.kills = 0;
+    this.starts = 0;
+    // Never leave a server behind if the suite dies (a server keeps running without its parent).
+    process.on('exit', () => {
+      for (const s of this.slots) s.child?.kill('SIGKILL');
+    });
+  }
+
+  /** @param {number} i */
+  logFile(i) {
+    return join(this.o.dir, `server-${i}.log`);
+  }
+
+  /** Starts every process that is not running. */
+  async startAll() {
+    await Promise.all(this.slots.map((_, i) => this.start(i)));
+  }
+
+  /** @param {number} i */
+  async start(i) {
+    const slot = /** @type {(typeof this.slots)[number]} */ (this.slots[i]);
+    if (slot.child) return;
+    const storage =
+      this.o.engine === 'postgres' && this.o.postgres
+        ? ['--postgres', this.o.postgres.url, '--schema', this.o.postgres.schema]
+        : ['--data', this.dataDir];
+    const args = [CLI, 'serve', '--port', '0', '--types', this.o.typesFile];
+    args.push('--heartbeat', String(this.o.heartbeatMs), ...storage);
+    const log = openSync(this.logFile(i), 'a');
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, FIELDSYNC_JWT_SECRET: this.o.secret },
+      stdio: ['ignore', 'pipe', log],
+    });
+    closeSync(log);
+    this.starts++;
+    slot.child = child;
+    child.once('exit', () => {
+      if (slot.child === child) {
+        slot.child = undefined;
+        slot.port = 0;
+      }
+    });
+    slot.port = await new Promise((resolvePort, reject) => {
+      let out = '';
+      const timer = setTimeout(() => reject(new Error(`server ${i} did not start: ${out}`)), 30_000);
+      child.stdout?.on('data', (/** @type {Buffer} */ b) => {
+        out += b.toString();
+        const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
+        if (m?.[1]) {
+          clearTimeout(timer);
+          resolvePort(Number(m[1]));
+        }
+      });
+      child.once('exit', (code, signal) => {
+        clearTimeout(timer);
+        const tail = readFileSync(this.logFile(i), 'utf8').slice(-2000);
+        reject(new Error(`server ${i} exited (${code ?? signal}) while starting: ${out}${tail}`));
+      });
+    });
+  }
+
+  /** Live processes' indexes. */
+  live() {
+    return this.slots.flatMap((s, i) => (s.child && s.port ? [i] : []));
+  }
+
+  /**
+   * The upstream for a new connection: a live process, chosen by `pick` among them.
+   * @param {(n: number) => number} pick
+   * @returns {import('./proxy.js').Target | undefined}
+   */
+  target(pick) {
+    const live = this.live();
+    if (live.length === 0) return undefined;
+    const slot = this.slots[live[pick(live.length)] ?? -1];
+    return slot ? { host: '127.0.0.1', port: slot.port } : undefined;
+  }
+
+  /** @param {number} i */
+  url(i) {
+    const slot = this.slots[i];
+    return slot?.port ? `http://127.0.0.1:${slot.port}` : undefined;
+  }
+
+  /**
+   * SIGKILLs process `i` (no chance to finish a commit, answer or close a stream).
+   * @param {number} i
+   */
+  async kill(i) {
+    const child = this.slots[i]?.child;
+    if (!child) return;
+    this.kills++;
+    const gone = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await gone;
+  }
+
+  async stopAll() {
+    await Promise.all(
+      this.slots.map(async (s) => {
+        const child = s.child;
+        if (!child) return;
+        const gone = new Promise((r) => child.once('exit', r));
+        child.kill('SIGTERM');
+        const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+        await gone;
+        clearTimeout(t);
+      }),
+    );
+  }
+}
