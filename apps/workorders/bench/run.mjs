@@ -197,7 +197,7 @@ try {
 results.machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map(round) };
 results.date = new Date().toISOString();
 results.workOrders = TOTAL;
-writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results) + '\n');
 const row = (name, value, target, ok) =>
   console.log(`${name.padEnd(44)} ${String(value).padStart(12)}   ${target.padEnd(10)} ${ok ? 'yes' : 'NO'}`);
 console.log(`\n${'figure'.padEnd(44)} ${'value'.padStart(12)}   target     met`);
