@@ -935,6 +935,11 @@ export class Database implements SyncHost, WriteHost {
     await this.queue.durable();
   }
 
+  /** SyncHost: every version of every type, oldest first per type (re-defined after a restore). */
+  typeChains(): TypeDef[] {
+    return this.types.list().flatMap((t) => this.types.history(t.name));
+  }
+
   /** SyncHost: the ids of every local document (a resync looks for those the server lacks). */
   docIds(): string[] {
     const out: string[] = [];

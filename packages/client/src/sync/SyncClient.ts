@@ -27,8 +27,9 @@ export interface SyncOptions extends TransportOptions, BackoffOptions {
   /** Outbox polling interval when the host cannot notify local changes. Default 2 s. */
   pollMs?: number;
   /**
-   * The server's heartbeat interval (its `: ping` comments), used until the server states its own
-   * in the stream's `ready` event. A stream silent for two heartbeats plus a margin is dead and
+   * The server's heartbeat interval (its `: ping` comments), used until the client learns the
+   * real one: from the gap between two pings of a stream, or from `heartbeatMs` in the `ready`
+   * event if the server states it. A stream silent for two heartbeats plus a margin is dead and
    * is reconnected. Default 15 s (the server's default).
    */
   heartbeatMs?: number;
@@ -95,7 +96,7 @@ export class SyncClient {
   #pushTimer: Cancel | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #unsubs: Array<() => void> = [];
-  /** The server's heartbeat, as stated in its `ready` event (else the configured one). */
+  /** The server's heartbeat: learned from its pings or its `ready` event, else the configured one. */
   #heartbeatMs: number;
 
   constructor(host: SyncHost, options: SyncOptions) {
@@ -365,9 +366,17 @@ export class SyncClient {
         },
       );
     };
+    // Learn the server's heartbeat from the gap between two pings of this stream.
+    let lastPing: number | undefined;
+    const onComment = (text: string): void => {
+      if (text !== 'ping') return;
+      const now = Date.now();
+      if (lastPing !== undefined) this.#heartbeatMs = Math.max(50, now - lastPing);
+      lastPing = now;
+    };
     const cursor = await this.#cursor();
     try {
-      await this.#t.events(cursor, onMessage, ctrl.signal, () => this.#idleLimit());
+      await this.#t.events(cursor, onMessage, ctrl.signal, () => this.#idleLimit(), onComment);
     } finally {
       this.#set({ live: false });
       if (this.#stream === ctrl) this.#stream = undefined;
