@@ -35,6 +35,7 @@ export default defineConfig({
           name: 'app',
           pool: 'forks',
           include: ['apps/workorders/test/**/*.test.ts'],
+          globalSetup: ['apps/workorders/test/svelteKitSync.js'],
           exclude: ['**/node_modules/**'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
