@@ -24,17 +24,19 @@ export default defineConfig({
         test: { name: 'node', exclude: ['**/node_modules/**', '**/dist/**', 'packages/svelte/**'] },
       },
       'packages/svelte/vitest.config.js',
-      // The work-orders app in real Chromium against a real server (apps/workorders/test). Not
-      // `extends: true`: that would merge the root `include` into this project and run every
-      // package test a second time. The files share the CPU with a vite build on first run.
+      // The work-orders app in real Chromium against a real server (apps/workorders/test). The
+      // files share one machine's CPU with a vite build on first run: one file at a time.
+      // Not `extends: true`: that would concatenate the root `include`, and every package test
+      // would run a second time in this project.
       {
         resolve: { conditions: ['source'] },
         ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: 'app',
-          include: ['apps/workorders/test/**/*.test.ts'],
-          exclude: ['**/node_modules/**'],
           pool: 'forks',
+          include: ['apps/workorders/test/**/*.test.ts'],
+          globalSetup: ['apps/workorders/test/svelteKitSync.js'],
+          exclude: ['**/node_modules/**'],
           testTimeout: 180_000,
           hookTimeout: 300_000,
           fileParallelism: false,

@@ -57,7 +57,10 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
     '/v1/*',
     bodyLimit({
       maxSize: ctx.limits.maxBodyBytes,
-      onError: () => {
+      onError: (c) => {
+        // The unread rest of the body is drained only briefly (then the socket is destroyed):
+        // a client must not reuse this connection for its next request, or that one fails.
+        c.header('Connection', 'close');
         throw new HttpError(413, 'body_too_large', `request body exceeds ${ctx.limits.maxBodyBytes} bytes`);
       },
     }),
