@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, cpSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+
+import { pullAll } from './serverState.js';
 
 const CLI = resolve(import.meta.dirname, '../packages/server/dist/cli.js');
 
@@ -123,6 +125,111 @@ export class ServerPool {
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await gone;
+  }
+
+  /**
+   * Runs the CLI (`fieldsync …`) to completion; rejects unless it exits 0.
+   * @param {string[]} args
+   */
+  cli(args) {
+    return this.#run(process.execPath, [CLI, ...args], { FIELDSYNC_JWT_SECRET: this.o.secret });
+  }
+
+  /**
+   * @param {string} command
+   * @param {string[]} args
+   * @param {Record<string, string>} [env]
+   * @returns {Promise<string>}
+   */
+  #run(command, args, env = {}) {
+    return new Promise((resolveRun, reject) => {
+      const child = spawn(command, args, {
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let out = '';
+      child.stdout.on('data', (/** @type {Buffer} */ b) => (out += b.toString()));
+      child.stderr.on('data', (/** @type {Buffer} */ b) => (out += b.toString()));
+      child.once('error', reject);
+      child.once('exit', (code) =>
+        code === 0
+          ? resolveRun(out)
+          : reject(new Error(`${command} ${args.join(' ')} exited ${code}: ${out}`)),
+      );
+    });
+  }
+
+  /**
+   * A backup of the store while it serves: `fieldsync backup` (SQLite), `pg_dump` of the schema
+   * (PostgreSQL). Returns what `restore` needs.
+   * @param {string} name
+   */
+  async backup(name) {
+    const dest = join(this.o.dir, name);
+    if (this.o.engine === 'postgres' && this.o.postgres) {
+      const file = `${dest}.dump`;
+      await this.#run('pg_dump', [
+        '--format=custom',
+        `--schema=${this.o.postgres.schema}`,
+        '-f',
+        file,
+        this.o.postgres.url,
+      ]);
+      return file;
+    }
+    await this.cli(['backup', dest, '--data', this.dataDir]);
+    return dest;
+  }
+
+  /**
+   * Stops every server process (SIGKILL), puts the backup in place of the store, gives it a new
+   * epoch (the documented procedures: `fieldsync restore`; PostgreSQL: drop the schema,
+   * `pg_restore`, `fieldsync reset-epoch`), and starts the processes again.
+   * @param {string} backup what `backup` returned
+   */
+  async restore(backup) {
+    for (const i of this.slots.keys()) await this.kill(i);
+    if (this.o.engine === 'postgres' && this.o.postgres) {
+      const { url, schema } = this.o.postgres;
+      await this.#run('psql', ['-q', '-v', 'ON_ERROR_STOP=1', '-c', `DROP SCHEMA ${schema} CASCADE`, url]);
+      await this.#run('pg_restore', ['--exit-on-error', '-d', url, backup]);
+      await this.cli(['reset-epoch', '--postgres', url, '--schema', schema]);
+    } else await this.cli(['restore', backup, '--data', this.dataDir, '--force']);
+    await this.startAll();
+  }
+
+  /**
+   * What a SQLite backup holds: served by a temporary extra process on a copy of it, pulled with
+   * `token`, stopped. (To show what a restore took away from the server.)
+   * @param {string} backup
+   * @param {string} token
+   * @returns {Promise<import('./verify.js').DocJSON[]>}
+   */
+  async inspect(backup, token) {
+    const dir = join(this.o.dir, 'backup-inspect');
+    cpSync(backup, dir, { recursive: true });
+    const child = spawn(
+      process.execPath,
+      [CLI, 'serve', '--port', '0', '--data', dir, '--types', this.o.typesFile],
+      {
+        env: { ...process.env, FIELDSYNC_JWT_SECRET: this.o.secret },
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    );
+    try {
+      const url = await new Promise((resolveUrl, reject) => {
+        let out = '';
+        child.stdout.on('data', (/** @type {Buffer} */ b) => {
+          out += b.toString();
+          const m = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
+          if (m?.[1]) resolveUrl(m[1]);
+        });
+        child.once('exit', (code) => reject(new Error(`backup inspection server exited ${code}: ${out}`)));
+      });
+      return await pullAll(/** @type {string} */ (url), token);
+    } finally {
+      child.kill('SIGKILL');
+    }
   }
 
   async stopAll() {
