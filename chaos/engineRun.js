@@ -63,6 +63,7 @@ export async function runEngine(engine, o, rng, env) {
     secret,
     heartbeatMs: o.heartbeatMs,
     processes: engine === 'postgres' ? 2 : 1,
+    log,
     ...(postgres ? { postgres } : {}),
   });
   const ledger = new Ledger(join(dir, 'ledger.jsonl'));
@@ -297,7 +298,7 @@ export async function runEngine(engine, o, rng, env) {
       divergedDocs: new Set([...divergedIds, ...violationDocs]).size,
       converged,
       convergeMs,
-      errors: [...faults.errors, ...ledger.errors],
+      errors: [...faults.errors, ...ledger.errors, ...servers.crashes],
       rejected,
       unmappedAcks: ledger.unmappedAcks,
       requiredWrites: presence.requiredWrites,

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { closeSync, cpSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, cpSync, openSync, readFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
 import { pullAll } from './serverState.js';
@@ -15,6 +15,7 @@ const CLI = resolve(import.meta.dirname, '../packages/server/dist/cli.js');
  *   heartbeatMs: number;
  *   processes: number;
  *   postgres?: { url: string; schema: string };
+ *   log?: (line: string) => void;
  * }} ServerPoolOptions
  */
 
@@ -28,8 +29,10 @@ export class ServerPool {
   constructor(o) {
     this.o = o;
     this.dataDir = join(o.dir, 'server-data');
-    /** @type {Array<{ child: import('node:child_process').ChildProcess | undefined; port: number }>} */
+    /** @type {Array<{ child: import('node:child_process').ChildProcess | undefined; port: number; killing?: boolean }>} */
     this.slots = Array.from({ length: o.processes }, () => ({ child: undefined, port: 0 }));
+    /** Server processes that exited without being killed by the suite (each one fails the run). */
+    this.crashes = /** @type {string[]} */ ([]);
     this.kills = 0;
     this.starts = 0;
     // Never leave a server behind if the suite dies (a server keeps running without its parent).
@@ -59,17 +62,26 @@ export class ServerPool {
     const args = [CLI, 'serve', '--port', '0', '--types', this.o.typesFile];
     args.push('--heartbeat', String(this.o.heartbeatMs), ...storage);
     const log = openSync(this.logFile(i), 'a');
+    const spawnedAt = Date.now();
     const child = spawn(process.execPath, args, {
       env: { ...process.env, FIELDSYNC_JWT_SECRET: this.o.secret },
       stdio: ['ignore', 'pipe', log],
     });
-    closeSync(log);
     this.starts++;
     slot.child = child;
-    child.once('exit', () => {
+    slot.killing = false;
+    child.stdout?.on('data', (/** @type {Buffer} */ b) => writeSync(log, b));
+    child.once('exit', (code, signal) => {
+      closeSync(log);
       if (slot.child === child) {
         slot.child = undefined;
         slot.port = 0;
+      }
+      // Nobody here killed it: the server crashed (or exited) by itself.
+      if (!slot.killing) {
+        const what = `server ${i} exited by itself (${code ?? signal})`;
+        this.crashes.push(what);
+        this.o.log?.(what);
       }
     });
     slot.port = await new Promise((resolvePort, reject) => {
@@ -80,6 +92,7 @@ export class ServerPool {
         const m = /listening on http:\/\/127\.0\.0\.1:(\d+)/.exec(out);
         if (m?.[1]) {
           clearTimeout(timer);
+          this.o.log?.(`server ${i} listening ${Date.now() - spawnedAt} ms after it was started`);
           resolvePort(Number(m[1]));
         }
       });
@@ -119,8 +132,10 @@ export class ServerPool {
    * @param {number} i
    */
   async kill(i) {
-    const child = this.slots[i]?.child;
-    if (!child) return;
+    const slot = this.slots[i];
+    const child = slot?.child;
+    if (!slot || !child) return;
+    slot.killing = true;
     this.kills++;
     const gone = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
@@ -237,6 +252,7 @@ export class ServerPool {
       this.slots.map(async (s) => {
         const child = s.child;
         if (!child) return;
+        s.killing = true;
         const gone = new Promise((r) => child.once('exit', r));
         child.kill('SIGTERM');
         const t = setTimeout(() => child.kill('SIGKILL'), 5000);
