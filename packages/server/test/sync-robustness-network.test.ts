@@ -119,6 +119,19 @@ describe.each(engines)('sync never wedges on a dead network (%s)', (engine) => {
     dbs.splice(dbs.indexOf(anna), 1);
   });
 
+  it("learns the server's heartbeat from its pings: a dead stream is noticed in two heartbeats, not two configured ones", async () => {
+    proxy = await TcpProxy.start(Number(new URL(srv.url).port));
+    // Configured for a 10 s heartbeat; the server pings every 400 ms.
+    const anna = await open('anna-b', proxy.url, { ...fast, heartbeatMs: 10_000 });
+    anna.sync!.start();
+    await waitFor(() => anna.sync!.status.live);
+    await new Promise((r) => setTimeout(r, 3 * HEARTBEAT)); // two pings or more
+    proxy.blackhole();
+    const t0 = Date.now();
+    await waitFor(() => !anna.sync!.status.live, 5000); // 2 × 400 + 400 ms, not 22 s
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
   it('cut and restore: the probe brings a long-offline Node client back without waiting out its backoff', async () => {
     proxy = await TcpProxy.start(Number(new URL(srv.url).port));
     // First retry after 10–20 s: only the probe can bring it back within 2 s of the restore.

@@ -152,7 +152,9 @@ describe.each(engines)('no silent split after a restore (%s)', (engine) => {
       await waitFor(() => ben.sync!.status.live, 10_000);
 
       await anna.collection('workOrder').insert({ title: 'wo-2' });
-      await anna.collection('workOrder').insert({ title: 'wo-3' });
+      // A migration made after the backup: the restored store will not know version 2.
+      await anna.migrateType('workOrder', [{ op: 'addField', field: 'crew', def: { type: 'string' } }]);
+      const wo3 = await anna.collection('workOrder').insert({ title: 'wo-3', crew: 'night' });
       await ben.collection('workOrder').insert({ title: 'wo-4' });
       await waitFor(() => ben.sync!.status.pending === 0);
       await anna.sync!.flush();
@@ -175,6 +177,8 @@ describe.each(engines)('no silent split after a restore (%s)', (engine) => {
       const fresh = await device('fresh');
       await fresh.sync!.flush();
       expect(titles(fresh)).toEqual(ALL); // the server holds all five again
+      expect(fresh.types.get('workOrder')?.version).toBe(2);
+      expect(fresh.collection('workOrder').findOne(wo3)).toMatchObject({ crew: 'night' });
       expect(anna.sync!.status).toMatchObject({ resyncing: false, lastError: undefined, pending: 0 });
 
       // Ben, live, notices on reconnecting and resyncs by himself.

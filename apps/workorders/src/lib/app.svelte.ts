@@ -2,9 +2,11 @@ import {
   createDatabase,
   IndexedDbStorage,
   type Database,
+  type RejectedChange,
   type SyncStatus,
   type TypeDef,
 } from '@fieldsync/client';
+import { indexWorkOrders } from './model/workOrders.js';
 import { clearSession, databaseName, saveSession, type Session } from './session.js';
 
 /**
@@ -19,7 +21,7 @@ class AppState {
   /** Latest definition of every type (re-read when types change, locally or from the server). */
   types = $state.raw<readonly TypeDef[]>([]);
   /** Changes set aside by the server (re-read when the outbox changes). */
-  rejected = $state.raw<ReturnType<Database['rejectedChanges']>>([]);
+  rejected = $state.raw<readonly RejectedChange[]>([]);
   /** Local changes not yet acknowledged, counted from the outbox (also without a sync client). */
   waiting = $state(0);
   #stop: Array<() => void> = [];
@@ -34,14 +36,12 @@ class AppState {
       storage: new IndexedDbStorage(name),
       sync: { url: location.origin, token: () => this.session?.token ?? session.token },
     });
+    indexWorkOrders(db);
     this.session = session;
     this.db = db;
     this.types = db.types.list();
     this.#stop.push(db.types.subscribe(() => (this.types = db.types.list())));
-    const outboxChanged = (): void => {
-      this.rejected = db.rejectedChanges();
-      void db.outbox.count().then((n) => (this.waiting = n));
-    };
+    const outboxChanged = (): void => this.refreshOutbox();
     outboxChanged();
     this.#stop.push(db.outbox.onChange(outboxChanged));
     // The outbox announces new changes only; acks and rejections show in the sync status, so
@@ -53,6 +53,14 @@ class AppState {
           outboxChanged();
         }),
       );
+  }
+
+  /** Re-reads the waiting and set-aside changes (the outbox announces only new changes). */
+  refreshOutbox(): void {
+    const db = this.db;
+    if (!db) return;
+    this.rejected = db.rejectedChanges();
+    void db.outbox.count().then((n) => (this.waiting = n));
   }
 
   async close(): Promise<void> {

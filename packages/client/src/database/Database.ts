@@ -277,6 +277,37 @@ export class Database implements SyncHost, WriteHost {
     return next;
   }
 
+  /**
+   * Returns to the server's version of type `name` after the server refused a version defined
+   * or migrated here (`rejectedTypes()`, e.g. 403 without the define-types right): drops the
+   * refused version and every local version built on it, drops this device's changes written at
+   * those versions (queued or set aside), and replaces the documents they touched — and every
+   * document stored at a dropped version — by the server's states. Needs the server (the
+   * documents are fetched first; nothing changes if it cannot be reached). Returns the number of
+   * changes dropped.
+   */
+  async discardLocalType(name: string): Promise<number> {
+    this.assertOpen();
+    const refused = this.types.rejectedTypes().filter((r) => r.def.name === name);
+    if (refused.length === 0) throw new Error(`no refused version of type "${name}" to discard`);
+    const from = Math.min(...refused.map((r) => r.def.version));
+    if (!this.sync) throw new Error('discarding a local type needs a sync server to restore documents from');
+    const atDropped = (c: { type: string; v: number }): boolean => c.type === name && c.v >= from;
+    const docIds = new Set(this.outbox.where(atDropped).map((c) => c.doc));
+    for (const [id, state] of this.collections.get(name)?.states ?? []) if (state.v >= from) docIds.add(id);
+    const fetched = docIds.size > 0 ? await this.sync.fetchDocs([...docIds]) : { docs: [] };
+    this.assertOpen();
+    // Everything below is synchronous: one storage batch, no reader sees a half-dropped type.
+    const dropped = this.outbox.where(atDropped);
+    for (const c of dropped) this.outbox.discard(c.id);
+    this.types.dropRefused(name);
+    this.queue.setMeta(META_TYPES, this.types.toJSON());
+    this.resetDocs([...docIds], fetched.docs, name);
+    this.typesChanged([name]);
+    await this.queue.durable();
+    return dropped.length;
+  }
+
   /** Type definitions made here that the server refused for good (e.g. no define-types right). */
   rejectedTypes(): RejectedType[] {
     return this.types.rejectedTypes();
@@ -902,6 +933,11 @@ export class Database implements SyncHost, WriteHost {
     this.assertOpen();
     this.resetDocs(ids, docs);
     await this.queue.durable();
+  }
+
+  /** SyncHost: every version of every type, oldest first per type (re-defined after a restore). */
+  typeChains(): TypeDef[] {
+    return this.types.list().flatMap((t) => this.types.history(t.name));
   }
 
   /** SyncHost: the ids of every local document (a resync looks for those the server lacks). */

@@ -3,6 +3,13 @@ import type { StoredChange } from '../storage/StorageAdapter.js';
 import type { CommitQueue } from './CommitQueue.js';
 import { CapturedInsert, InsertRun, InsertRuns } from './InsertRuns.js';
 
+/** What the outbox reads of a change to select it. */
+export interface ChangeHead {
+  doc: string;
+  type: string;
+  v: number;
+}
+
 /** The values (in `run.names` order) of an inserted document's row, unchanged since the insert. */
 export type InsertResolver = (docId: string, run: InsertRun) => unknown[];
 
@@ -235,6 +242,26 @@ export class Outbox implements SyncOutbox {
     for (const [id, r] of this.rejectedChanges)
       if ((r.change as { doc?: unknown }).doc === doc) out.push({ id, change: r.change });
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+  }
+
+  /** The pending and set-aside changes for which `pred` holds: their ids and documents. */
+  where(pred: (change: ChangeHead) => boolean): Array<{ id: string; doc: string }> {
+    const out: Array<{ id: string; doc: string }> = [];
+    for (const [id, entry, run] of this.entries()) {
+      const c = this.change(id, entry, run) as ChangeHead;
+      if (pred(c)) out.push({ id, doc: c.doc });
+    }
+    for (const [id, r] of this.rejectedChanges) {
+      const c = r.change as ChangeHead;
+      if (pred(c)) out.push({ id, doc: c.doc });
+    }
+    return out;
+  }
+
+  /** Removes a pending or set-aside change (dropped for good); false if there is none. */
+  discard(id: string): boolean {
+    if (this.take(id) !== undefined) return true;
+    return this.takeRejected(id) !== undefined;
   }
 
   /** The document id of a run's entry (a document id, or a captured insert). */

@@ -40,7 +40,7 @@ export interface Replaced {
  * server knows a version before it sees changes written at it).
  */
 export class TypeStore {
-  readonly registry = new TypeRegistry();
+  #registry = new TypeRegistry();
   private readonly defs: TypeDef[] = [];
   private readonly pendingHashes = new Set<string>();
   private readonly rejectedHashes = new Map<string, string>();
@@ -48,6 +48,35 @@ export class TypeStore {
   private readonly localListeners = new Set<() => void>();
   /** Latest chosen definition per name (the read/write hot path asks this per document). */
   private readonly latestByName = new Map<string, TypeDef>();
+
+  /** Core's registry of every known version (replaced when local versions are dropped). */
+  get registry(): TypeRegistry {
+    return this.#registry;
+  }
+
+  /**
+   * Drops the versions of `name` made on this device that the server refused, and every local
+   * (not yet accepted) version built on them; returns the first dropped version, or undefined
+   * when no version of `name` was refused. The registry is rebuilt from what remains.
+   */
+  dropRefused(name: string): number | undefined {
+    const refused = this.defs.filter((d) => d.name === name && this.rejectedHashes.has(typeHash(d)));
+    if (refused.length === 0) return undefined;
+    const from = Math.min(...refused.map((d) => d.version));
+    const local = (d: TypeDef): boolean =>
+      this.rejectedHashes.has(typeHash(d)) || this.pendingHashes.has(typeHash(d));
+    const drop = this.defs.filter((d) => d.name === name && d.version >= from && local(d));
+    for (const d of drop) {
+      this.rejectedHashes.delete(typeHash(d));
+      this.pendingHashes.delete(typeHash(d));
+    }
+    const keep = this.defs.filter((d) => !drop.includes(d));
+    this.defs.length = 0;
+    this.#registry = new TypeRegistry();
+    for (const d of [...keep].sort((a, b) => a.version - b.version)) this.addQuiet(d);
+    this.refresh();
+    return from;
+  }
 
   /** Restores the persisted JSON (`toJSON`, or the pre-migration plain array of definitions). */
   load(json: string | undefined): void {

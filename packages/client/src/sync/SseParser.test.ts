@@ -38,4 +38,14 @@ describe('SseParser', () => {
   it('does not dispatch an event that was not terminated by a blank line', () => {
     expect(parseAll(['id: 1\ndata: partial\n'])).toEqual([]);
   });
+
+  it('reports comment lines (heartbeats) to onComment, however split', () => {
+    const comments: string[] = [];
+    const p = new SseParser(
+      () => undefined,
+      (c) => comments.push(c),
+    );
+    for (const ch of ': connected\n\n: ping\n\n:raw\n') p.push(ch);
+    expect(comments).toEqual(['connected', 'ping', 'raw']);
+  });
 });

@@ -20,9 +20,12 @@ export class SseParser {
   #id: string | undefined;
   #pendingCR = false;
   readonly #onMessage: (m: SseMessage) => void;
+  readonly #onComment: ((text: string) => void) | undefined;
 
-  constructor(onMessage: (m: SseMessage) => void) {
+  /** `onComment` hears comment lines (`: ping` heartbeats), without the colon and one space. */
+  constructor(onMessage: (m: SseMessage) => void, onComment?: (text: string) => void) {
     this.#onMessage = onMessage;
+    this.#onComment = onComment;
   }
 
   /** Feeds decoded text; dispatches every complete event. */
@@ -31,6 +34,12 @@ export class SseParser {
     if (this.#pendingCR) {
       this.#pendingCR = false;
       if (s.startsWith('\n')) s = s.slice(1);
+    }
+    // A chunk inside a long line (a multi-megabyte `data:` of large documents arrives in many
+    // chunks) only extends the remainder: rescanning the remainder on every chunk is quadratic.
+    if (s.indexOf('\n') === -1 && s.indexOf('\r') === -1) {
+      this.#buffer += s;
+      return;
     }
     this.#buffer += s;
     let start = 0;
@@ -58,7 +67,10 @@ export class SseParser {
       this.#data = [];
       return;
     }
-    if (line.startsWith(':')) return;
+    if (line.startsWith(':')) {
+      this.#onComment?.(line.startsWith(': ') ? line.slice(2) : line.slice(1));
+      return;
+    }
     const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
     let value = colon === -1 ? '' : line.slice(colon + 1);

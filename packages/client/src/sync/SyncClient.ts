@@ -27,8 +27,9 @@ export interface SyncOptions extends TransportOptions, BackoffOptions {
   /** Outbox polling interval when the host cannot notify local changes. Default 2 s. */
   pollMs?: number;
   /**
-   * The server's heartbeat interval (its `: ping` comments), used until the server states its own
-   * in the stream's `ready` event. A stream silent for two heartbeats plus a margin is dead and
+   * The server's heartbeat interval (its `: ping` comments), used until the client learns the
+   * real one: from the gap between two pings of a stream, or from `heartbeatMs` in the `ready`
+   * event if the server states it. A stream silent for two heartbeats plus a margin is dead and
    * is reconnected. Default 15 s (the server's default).
    */
   heartbeatMs?: number;
@@ -95,7 +96,7 @@ export class SyncClient {
   #pushTimer: Cancel | undefined;
   #pollTimer: ReturnType<typeof setInterval> | undefined;
   #unsubs: Array<() => void> = [];
-  /** The server's heartbeat, as stated in its `ready` event (else the configured one). */
+  /** The server's heartbeat: learned from its pings or its `ready` event, else the configured one. */
   #heartbeatMs: number;
 
   constructor(host: SyncHost, options: SyncOptions) {
@@ -211,8 +212,24 @@ export class SyncClient {
    * The server's current state of these documents (`GET /v1/docs`), for the database to roll a
    * document back (discarding a rejected change). Rejects when the server cannot be reached.
    */
-  fetchDocs(ids: readonly string[]): Promise<DocsResponse> {
-    return this.#t.docs(ids, this.#life.signal);
+  async fetchDocs(ids: readonly string[]): Promise<DocsResponse> {
+    const signal = this.#life.signal;
+    try {
+      return await this.#t.docs(ids, signal);
+    } catch (e) {
+      if (!(e instanceof SyncHttpError && e.status === 404)) throw e;
+    }
+    // A server without `/v1/docs`: scan a full pull for them (costs a full pull; rare: a user action).
+    const want = new Set(ids);
+    const docs: unknown[] = [];
+    for (let since = 0, pages = 0; pages < 1_000_000; pages++) {
+      const d = await this.#t.pull(since, this.#o.pullLimit, signal);
+      for (const doc of d.docs) if (want.has(String((doc as { id?: unknown }).id))) docs.push(doc);
+      since = d.cursor;
+      if (!d.more) break;
+    }
+    const found = new Set(docs.map((d) => String((d as { id?: unknown }).id)));
+    return { docs, missing: ids.filter((id) => !found.has(id)) };
   }
 
   /** Starts background sync (idempotent). */
@@ -349,9 +366,17 @@ export class SyncClient {
         },
       );
     };
+    // Learn the server's heartbeat from the gap between two pings of this stream.
+    let lastPing: number | undefined;
+    const onComment = (text: string): void => {
+      if (text !== 'ping') return;
+      const now = Date.now();
+      if (lastPing !== undefined) this.#heartbeatMs = Math.max(50, now - lastPing);
+      lastPing = now;
+    };
     const cursor = await this.#cursor();
     try {
-      await this.#t.events(cursor, onMessage, ctrl.signal, () => this.#idleLimit());
+      await this.#t.events(cursor, onMessage, ctrl.signal, () => this.#idleLimit(), onComment);
     } finally {
       this.#set({ live: false });
       if (this.#stream === ctrl) this.#stream = undefined;

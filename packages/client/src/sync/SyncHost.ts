@@ -59,6 +59,8 @@ export interface SyncHost {
    * `docs` (an id without one is dropped), re-applying this device's own queued changes on top.
    */
   resyncReplace?(ids: readonly string[], docs: readonly unknown[]): Promise<void>;
+  /** Every version of every local type, oldest first per type (defined again after a restore). */
+  typeChains?(): unknown[];
   /** Ids of every local document. */
   docIds?(): string[];
   /** Full states (`docToJSON`) of these local documents. */

@@ -280,6 +280,7 @@ export class SyncTransport {
     onMessage: (m: SseMessage) => void,
     signal: AbortSignal,
     idleMs: () => number,
+    onComment?: (text: string) => void,
   ): Promise<void> {
     const ctrl = new AbortController();
     const onStop = (): void => ctrl.abort();
@@ -308,7 +309,7 @@ export class SyncTransport {
       connected = true;
       if (res.status !== 200 || !res.body) throw await SyncTransport.errorOf(res);
       lastByte = Date.now();
-      const parser = new SseParser(onMessage);
+      const parser = new SseParser(onMessage, onComment);
       const reader = res.body.getReader();
       const decoder = new TextDecoder();
       try {

@@ -63,6 +63,15 @@ export async function resync(
   }
   const back = [...ahead, ...unseen];
   if (back.length === 0 || !host.exportDocs) return outcome;
+  // The restored store may lack type versions defined after its backup: define them again first
+  // (a version it has is a no-op; one this user may not define is refused and its documents too).
+  for (const def of host.typeChains?.() ?? []) {
+    try {
+      await t.putType(def, signal);
+    } catch (e) {
+      if (!(e instanceof SyncHttpError) || e.transient || e.status === 401) throw e;
+    }
+  }
   await pushBack(back, host, t, signal, outcome);
   return outcome;
 }

@@ -293,12 +293,32 @@ export class PostgresEngine implements StorageEngine {
       params.push(q.types);
       where += ` AND type = ANY($${params.length}::text[])`;
     }
-    const res = await this.#pool.query<DocRow>(
-      `SELECT id, type, seq, deleted, state::text AS state, view::text AS view FROM ${this.schema}.docs WHERE ${where} ORDER BY seq LIMIT $3`,
+    const page = `SELECT id, type, seq, deleted, state::text AS state, view::text AS view FROM ${this.schema}.docs WHERE ${where} ORDER BY seq LIMIT $3`;
+    if (q.maxBytes === undefined) {
+      const res = await this.#pool.query<DocRow>(page, params);
+      const more = res.rows.length > q.limit;
+      const docs = (more ? res.rows.slice(0, q.limit) : res.rows).map(toDoc);
+      const last = docs[docs.length - 1];
+      return { docs, cursor: last ? last.seq : q.since, more };
+    }
+    // The byte budget is applied inside the database, so rows past it never reach this process:
+    // a running total over the page keeps every row that ends within the budget (the first row
+    // always), and the one row that crosses it comes back without its content, as the "more" mark.
+    params.push(q.maxBytes);
+    const res = await this.#pool.query<DocRow & { cut: boolean }>(
+      `SELECT id, type, seq, deleted, CASE WHEN cut THEN NULL ELSE state END AS state,
+              CASE WHEN cut THEN NULL ELSE view END AS view, cut
+       FROM (SELECT *, rn > 1 AND run > $${params.length} AS cut FROM (
+         SELECT p.*, row_number() OVER w AS rn,
+                sum(octet_length(p.state) + octet_length(p.view)) OVER w AS run
+         FROM (${page}) p WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) r
+       ) c WHERE rn <= 2 OR run - octet_length(state) - octet_length(view) <= $${params.length}
+       ORDER BY seq`,
       params,
     );
-    const more = res.rows.length > q.limit;
-    const docs = (more ? res.rows.slice(0, q.limit) : res.rows).map(toDoc);
+    const kept = res.rows.filter((r) => !r.cut);
+    const more = kept.length < res.rows.length || kept.length > q.limit;
+    const docs = (kept.length > q.limit ? kept.slice(0, q.limit) : kept).map(toDoc);
     const last = docs[docs.length - 1];
     return { docs, cursor: last ? last.seq : q.since, more };
   }

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDatabase, type Database } from '@fieldsync/client';
+import { signToken } from '../src/auth/jwt.js';
+import { startServer, type RunningServer } from '../src/server.js';
+import { PostgresEngine } from '../src/storage/PostgresEngine.js';
+import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SECRET, WORK_ORDER } from './harness.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+
+const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
+if (await pgReachable()) engines.push('postgres');
+
+const HORIZON = 60_000;
+
+/**
+ * Issue 11, case 6: a device away longer than the server's history horizon gets 410
+ * `history_gone`, resyncs in full — without reviving what the server deleted and compacted — and
+ * keeps (and then pushes) its own unsynced changes.
+ */
+describe.each(engines)('a device back after the history horizon (%s)', (engine) => {
+  let srv: RunningServer;
+  const dir = mkdtempSync(join(tmpdir(), 'fieldsync-horizon-'));
+  const schema = uniqueSchema();
+  const dbs: Database[] = [];
+  const device = async (user: string): Promise<Database> => {
+    const db = await createDatabase({
+      name: user,
+      replicaId: user,
+      sync: {
+        url: srv.url,
+        token: await signToken(SECRET, { user, tenant: 'acme' }),
+        autoStart: false,
+      },
+    });
+    await db.defineType(WORK_ORDER);
+    dbs.push(db);
+    return db;
+  };
+  beforeAll(async () => {
+    const storage =
+      engine === 'sqlite'
+        ? new SqliteEngine({ file: join(dir, 'db.sqlite'), synchronous: 'NORMAL' })
+        : new PostgresEngine({ url: PG_URL, schema });
+    srv = await startServer({
+      storage,
+      secret: SECRET,
+      port: 0,
+      types: [WORK_ORDER],
+      historyHorizonMs: HORIZON,
+      compactEveryMs: 3_600_000,
+    });
+  });
+  afterAll(async () => {
+    for (const db of dbs) await db.close();
+    await srv.close();
+    if (engine === 'postgres') await dropSchema(schema);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('410 → full resync: deletions and removed tags stay gone, the offline edit survives and lands', async () => {
+    const anna = await device('anna');
+    const ben = await device('ben');
+    const wo = ben.collection('workOrder');
+    const kept = await wo.insert({ title: 'kept', status: 'open' });
+    const doomed = await wo.insert({ title: 'doomed' });
+    const tagged = await wo.insert({ title: 'tagged', tags: ['urgent', 'pump'] });
+    await ben.sync!.flush();
+    await anna.sync!.flush();
+    expect(anna.collection('workOrder').findOne(doomed)).toBeDefined();
+
+    // Anna goes offline and edits; Ben deletes, untags and adds while she is away.
+    await anna.collection('workOrder').update(kept, { $set: { status: 'done', team: 'anna' } });
+    await wo.remove(doomed);
+    await wo.update(tagged, { $pull: { tags: 'urgent' } });
+    const added = await wo.insert({ title: 'added while away' });
+    await ben.sync!.flush();
+
+    // Time passes beyond the horizon; the server compacts (a time mark now, a pass a horizon later).
+    const now = Date.now();
+    await srv.context.history.run(now);
+    const report = await srv.context.history.run(now + HORIZON + 1000);
+    expect(report.deletedDocs).toBeGreaterThan(0);
+
+    let resynced = false;
+    anna.sync!.subscribe((s) => (resynced ||= s.resyncing));
+    await anna.sync!.flush();
+    expect(resynced).toBe(true);
+    const a = anna.collection('workOrder');
+    expect(a.findOne(doomed)).toBeUndefined(); // not revived by her stale copy
+    expect(a.findOne(tagged)?.['tags']).toEqual(['pump']);
+    expect(a.findOne(added)).toMatchObject({ title: 'added while away' });
+    expect(a.findOne(kept)).toMatchObject({ status: 'done', team: 'anna' });
+    expect(anna.sync!.status).toMatchObject({ pending: 0, resyncing: false, lastError: undefined });
+
+    // The server agrees: a fresh device sees the offline edit and none of the compacted data.
+    const fresh = await device('fresh');
+    await fresh.sync!.flush();
+    const f = fresh.collection('workOrder');
+    expect(f.findOne(kept)).toMatchObject({ status: 'done', team: 'anna' });
+    expect(f.findOne(doomed)).toBeUndefined();
+    expect(f.findOne(tagged)?.['tags']).toEqual(['pump']);
+    expect(f.find().count()).toBe(a.find().count());
+  });
+});
