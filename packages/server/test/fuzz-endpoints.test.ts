@@ -18,6 +18,8 @@ const SEED =
 const RUNS = process.env['FUZZ_RUNS'] !== undefined ? Number(process.env['FUZZ_RUNS']) : 100;
 const settings = { seed: SEED, numRuns: RUNS, endOnFailure: true };
 const MAX_BODY = 256 * 1024;
+/** Per property: up to 100 ms a case (a loaded 2-core machine answers in ~30 ms). */
+const TIMEOUT = Math.max(60_000, RUNS * 100);
 
 /** Any UTF-16 code unit, NUL and lone surrogates included. */
 const hostileString = fc.string({
@@ -155,124 +157,142 @@ describe('fuzzing every endpoint (SQLite)', () => {
   });
   afterAll(() => srv.close());
 
-  it('POST /v1/push: arbitrary bodies, mutated changes, truncated and deep JSON', async () => {
-    const body = fc.oneof(
-      anyJson.map((v) => JSON.stringify(v)),
-      fc
-        .array(fc.oneof(mutatedChange, anyJson), { maxLength: 5 })
-        .map((changes) => JSON.stringify({ changes })),
-      fc.tuple(fc.array(mutatedChange, { minLength: 1, maxLength: 3 }), fc.nat()).map(([changes, cut]) => {
-        const text = JSON.stringify({ changes });
-        return text.slice(0, cut % text.length); // truncated
-      }),
-      deepText.map((d) => `{"changes":[${d}]}`),
-      deepText.map((d) => JSON.stringify({ changes: [{ ...valid(), ops: '__D__' }] }).replace('"__D__"', d)),
-      fc.nat({ max: 400_000 }).map((n) => JSON.stringify({ changes: [], pad: 'x'.repeat(n) })), // oversized
-    );
-    await fc.assert(
-      fc.asyncProperty(body, async (b) => check('POST', '/v1/push', b)),
-      settings,
-    );
-  });
-
-  it('GET /v1/pull and /v1/events: arbitrary cursors, limits, types and filters', async () => {
-    const param = fc.oneof(
-      edgeString,
-      fc.integer().map(String),
-      deepText,
-      anyJson.map((v) => JSON.stringify(v)),
-    );
-    const query = fc
-      .record({ since: param, limit: param, types: param, where: param }, { requiredKeys: [] })
-      .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, v.slice(0, 4000)])).toString());
-    await fc.assert(
-      fc.asyncProperty(query, async (q) => {
-        await check('GET', `/v1/pull?${q}`);
-        // Events: anything but a 200 is answered in full; a 200 is a stream, closed at once.
-        const ctrl = new AbortController();
-        const res = await fetch(`${srv.url}/v1/events?${q}`, {
-          headers: { authorization: `Bearer ${token}` },
-          signal: ctrl.signal,
-        });
-        if (res.status >= 500) throw new Error(`events ${q} → ${res.status}`);
-        if (res.status === 200) ctrl.abort();
-        else JSON.parse(await res.text());
-      }),
-      settings,
-    );
-  });
-
-  it('PUT /v1/types/:name: arbitrary and deeply nested definitions', async () => {
-    const field = fc.oneof(
-      anyJson,
-      fc.record(
-        {
-          type: fc.constantFrom('string', 'number', 'object', 'list', 'enum', 'text', 'nope'),
-          values: anyJson,
-          fields: anyJson,
-          of: anyJson,
-        },
-        { requiredKeys: ['type'] },
-      ),
-    );
-    const def = fc.oneof(
-      fc
-        .record(
-          {
-            name: fc.constant('fz'),
-            version: fc.oneof(fc.integer(), anyJson),
-            fields: fc.dictionary(edgeString, field, { maxKeys: 3 }),
-            migrations: anyJson,
-          },
-          { requiredKeys: ['name'] },
-        )
-        .map((d) => JSON.stringify(d)),
-      deepText.map((d) => `{"name":"fz","version":1,"fields":{"a":${d}}}`),
-      fc
-        .integer({ min: 30, max: 20_000 })
-        .map(
-          (n) =>
-            `{"name":"fz","version":1,"fields":{"a":${'{"type":"object","fields":{"a":'.repeat(n)}{"type":"string"}${'}}'.repeat(n)}}}`,
+  it(
+    'POST /v1/push: arbitrary bodies, mutated changes, truncated and deep JSON',
+    async () => {
+      const body = fc.oneof(
+        anyJson.map((v) => JSON.stringify(v)),
+        fc
+          .array(fc.oneof(mutatedChange, anyJson), { maxLength: 5 })
+          .map((changes) => JSON.stringify({ changes })),
+        fc.tuple(fc.array(mutatedChange, { minLength: 1, maxLength: 3 }), fc.nat()).map(([changes, cut]) => {
+          const text = JSON.stringify({ changes });
+          return text.slice(0, cut % text.length); // truncated
+        }),
+        deepText.map((d) => `{"changes":[${d}]}`),
+        deepText.map((d) =>
+          JSON.stringify({ changes: [{ ...valid(), ops: '__D__' }] }).replace('"__D__"', d),
         ),
-      anyJson.map((v) => JSON.stringify(v)),
-    );
-    await fc.assert(
-      fc.asyncProperty(def, async (d) => check('PUT', '/v1/types/fz', d)),
-      settings,
-    );
-  });
+        fc.nat({ max: 400_000 }).map((n) => JSON.stringify({ changes: [], pad: 'x'.repeat(n) })), // oversized
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => check('POST', '/v1/push', b)),
+        settings,
+      );
+    },
+    TIMEOUT,
+  );
 
-  it('every endpoint: arbitrary Authorization headers are a JSON 401', async () => {
-    const auth = fc.oneof(
-      fc.string({ maxLength: 200 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`),
-      fc.string({ maxLength: 100 }).map((s) => s.replace(/[\r\n]/g, '')),
-    );
-    const route = fc.constantFrom(
-      ['POST', '/v1/push'],
-      ['GET', '/v1/pull'],
-      ['GET', '/v1/events'],
-      ['PUT', '/v1/types/fz'],
-    );
-    await fc.assert(
-      fc.asyncProperty(auth, route, async (a, [method, path]) => {
-        let header: string;
-        try {
-          header = new Headers({ authorization: a }).get('authorization') ?? '';
-        } catch {
-          return; // not sendable as a header at all
-        }
-        const before = await head();
-        const { status } = await send(
-          method as string,
-          path as string,
-          method === 'GET' ? undefined : '{}',
-          header,
-        );
-        expect(status).toBe(401);
-        expect(await head()).toBe(before);
-      }),
-      settings,
-    );
-    expect((await fetch(`${srv.url}/v1/health`)).status).toBe(200);
-  });
+  it(
+    'GET /v1/pull and /v1/events: arbitrary cursors, limits, types and filters',
+    async () => {
+      const param = fc.oneof(
+        edgeString,
+        fc.integer().map(String),
+        deepText,
+        anyJson.map((v) => JSON.stringify(v)),
+      );
+      const query = fc
+        .record({ since: param, limit: param, types: param, where: param }, { requiredKeys: [] })
+        .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, v.slice(0, 4000)])).toString());
+      await fc.assert(
+        fc.asyncProperty(query, async (q) => {
+          await check('GET', `/v1/pull?${q}`);
+          // Events: anything but a 200 is answered in full; a 200 is a stream, closed at once.
+          const ctrl = new AbortController();
+          const res = await fetch(`${srv.url}/v1/events?${q}`, {
+            headers: { authorization: `Bearer ${token}` },
+            signal: ctrl.signal,
+          });
+          if (res.status >= 500) throw new Error(`events ${q} → ${res.status}`);
+          if (res.status === 200) ctrl.abort();
+          else JSON.parse(await res.text());
+        }),
+        settings,
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'PUT /v1/types/:name: arbitrary and deeply nested definitions',
+    async () => {
+      const field = fc.oneof(
+        anyJson,
+        fc.record(
+          {
+            type: fc.constantFrom('string', 'number', 'object', 'list', 'enum', 'text', 'nope'),
+            values: anyJson,
+            fields: anyJson,
+            of: anyJson,
+          },
+          { requiredKeys: ['type'] },
+        ),
+      );
+      const def = fc.oneof(
+        fc
+          .record(
+            {
+              name: fc.constant('fz'),
+              version: fc.oneof(fc.integer(), anyJson),
+              fields: fc.dictionary(edgeString, field, { maxKeys: 3 }),
+              migrations: anyJson,
+            },
+            { requiredKeys: ['name'] },
+          )
+          .map((d) => JSON.stringify(d)),
+        deepText.map((d) => `{"name":"fz","version":1,"fields":{"a":${d}}}`),
+        fc
+          .integer({ min: 30, max: 20_000 })
+          .map(
+            (n) =>
+              `{"name":"fz","version":1,"fields":{"a":${'{"type":"object","fields":{"a":'.repeat(n)}{"type":"string"}${'}}'.repeat(n)}}}`,
+          ),
+        anyJson.map((v) => JSON.stringify(v)),
+      );
+      await fc.assert(
+        fc.asyncProperty(def, async (d) => check('PUT', '/v1/types/fz', d)),
+        settings,
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'every endpoint: arbitrary Authorization headers are a JSON 401',
+    async () => {
+      const auth = fc.oneof(
+        fc.string({ maxLength: 200 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`),
+        fc.string({ maxLength: 100 }).map((s) => s.replace(/[\r\n]/g, '')),
+      );
+      const route = fc.constantFrom(
+        ['POST', '/v1/push'],
+        ['GET', '/v1/pull'],
+        ['GET', '/v1/events'],
+        ['PUT', '/v1/types/fz'],
+      );
+      await fc.assert(
+        fc.asyncProperty(auth, route, async (a, [method, path]) => {
+          let header: string;
+          try {
+            header = new Headers({ authorization: a }).get('authorization') ?? '';
+          } catch {
+            return; // not sendable as a header at all
+          }
+          const before = await head();
+          const { status } = await send(
+            method as string,
+            path as string,
+            method === 'GET' ? undefined : '{}',
+            header,
+          );
+          expect(status).toBe(401);
+          expect(await head()).toBe(before);
+        }),
+        settings,
+      );
+      expect((await fetch(`${srv.url}/v1/health`)).status).toBe(200);
+    },
+    TIMEOUT,
+  );
 });
