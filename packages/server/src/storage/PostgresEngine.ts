@@ -104,7 +104,7 @@ export class PostgresEngine implements StorageEngine {
       await c.query(`INSERT INTO ${s}.meta (key, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING`);
       // Issue 11 additions, applied in place to a schema created before them.
       await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
-      await c.query(`CREATE INDEX IF NOT EXISTS changes_seq ON ${s}.changes (seq)`);
+      await c.query(`DROP INDEX IF EXISTS ${s}.changes_seq`);
       await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.info (key text PRIMARY KEY, value text NOT NULL)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.replicas (
@@ -339,11 +339,11 @@ export class PostgresEngine implements StorageEngine {
       setCompacted: (upTo) => raise('compacted', upTo),
       swept: () => meta('swept'),
       setSwept: (upTo) => raise('swept', upTo),
-      deleteChanges: async (upTo, limit) =>
+      deleteChanges: async (tenant, below, limit) =>
         (
           await q(
-            `DELETE FROM ${s}.changes WHERE (tenant, id) IN (SELECT tenant, id FROM ${s}.changes WHERE seq <= $1 ORDER BY seq LIMIT $2)`,
-            [upTo, limit],
+            `DELETE FROM ${s}.changes WHERE tenant = $1 AND id IN (SELECT id FROM ${s}.changes WHERE tenant = $1 AND id < $2 ORDER BY id LIMIT $3)`,
+            [tenant, below, limit],
           )
         ).rowCount ?? 0,
       deleteTombstones: async (upTo, limit) =>
