@@ -24,6 +24,19 @@ export default defineConfig({
         test: { name: 'node', exclude: ['**/node_modules/**', '**/dist/**', 'packages/svelte/**'] },
       },
       'packages/svelte/vitest.config.js',
+      // The work-orders app in real Chromium against a real server (apps/workorders/test). The
+      // files share one machine's CPU with a vite build on first run: one file at a time.
+      {
+        extends: true,
+        test: {
+          name: 'app',
+          include: ['apps/workorders/test/**/*.test.ts'],
+          exclude: ['**/node_modules/**'],
+          testTimeout: 180_000,
+          hookTimeout: 300_000,
+          fileParallelism: false,
+        },
+      },
     ],
   },
 });

@@ -1,7 +1,8 @@
-import { ValidationError, type TypeDef } from '@fieldsync/core';
+import { emptyDoc, materialize, ValidationError, type TypeDef } from '@fieldsync/core';
 import { describe, expect, it } from 'vitest';
 import type { Database, Doc } from '../src/index.js';
 import { createDatabase, QueryError } from '../src/index.js';
+import { RowStore } from '../src/collection/RowStore.js';
 
 /** One field of every kind a document can leave unwritten. */
 const Visit: TypeDef = {
@@ -160,5 +161,50 @@ describe('$size', () => {
       expect(error).toMatchObject({ path: 'tags.$size' });
     }
     await db.close();
+  });
+});
+
+describe('objects merged per key', () => {
+  it('a written object gets its unwritten collection and counter sub-fields typed empty', async () => {
+    const db = await open();
+    const visits = db.collection('visits');
+    const id = await visits.insert({ title: 'Pump', address: { city: 'Oslo' } });
+    expect(visits.findOne(id)!.address).toEqual({ city: 'Oslo' }); // only scalars declared: as written
+    const Typed: TypeDef = {
+      ...Visit,
+      name: 'typed',
+      fields: {
+        ...Visit.fields,
+        address: { type: 'object', fields: { city: { type: 'string' }, keys: { type: 'set' } } },
+      },
+    };
+    await db.defineType(Typed);
+    const other = await db.collection('typed').insert({ title: 'x', address: { city: 'Bergen' } });
+    expect(db.collection('typed').findOne(other)!.address).toEqual({ city: 'Bergen', keys: [] });
+    await db.close();
+  });
+
+  it("a plain row reads an object field's default with its sub-fields filled, a fresh copy each read", () => {
+    const type: TypeDef = {
+      name: 'site',
+      version: 1,
+      fields: {
+        title: { type: 'string' },
+        place: {
+          type: 'object',
+          default: { name: 'HQ' },
+          fields: { name: { type: 'string' }, visits: { type: 'counter' } },
+        },
+      },
+    };
+    const rows = new RowStore('site', { typeFor: () => type, view: (s) => materialize(s, type) });
+    const state = emptyDoc('s1', 'site', 1);
+    state.s = '0000000a0:0000:dev1';
+    state.r = { title: 'no place written' }; // e.g. received from a replica that did not fill defaults
+    rows.set('s1', state);
+    const first = rows.peekDoc('s1')!;
+    expect(first).toEqual({ id: 's1', title: 'no place written', place: { name: 'HQ', visits: 0 } });
+    expect(materialize(rows.state('s1')!, type)).toEqual(first); // the compiled reader agrees with core
+    expect(rows.peekDoc('s1')!.place).not.toBe(first.place);
   });
 });

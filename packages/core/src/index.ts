@@ -78,7 +78,7 @@ export type { FieldDef, FieldType, MergePolicy, TypeDef } from './schema/typeDef
 export { allowedPolicies, defaultPolicy, FIELD_TYPES, policyOf, SCALAR_TYPES } from './schema/typeDef.js';
 export { MAX_TYPE_NESTING, isFieldName, validateFieldDef, validateType } from './schema/validateType.js';
 export { validateValue } from './schema/validateValue.js';
-export { emptyValue, readDefault } from './schema/emptyValue.js';
+export { emptyValue, fillEmpty, readDefault } from './schema/emptyValue.js';
 export { validateDocument } from './schema/validateDocument.js';
 export type { FailRule, MigrationStep, ValueMap } from './schema/typeDef.js';
 export { convertValue, hiddenKey, isHiddenKey } from './schema/migrationSteps.js';

@@ -34,6 +34,12 @@ describe('.ci/run', () => {
       expect(lineOf(later), later).toBeGreaterThan(lint);
   });
 
+  it('ends with the plain "tests: N passed, N failed" line: the summary is the last command before exit', () => {
+    const commands = script.split('\n').filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+    expect(commands.at(-1)).toBe('exit "$status"');
+    expect(commands.at(-2)).toContain('node .ci/vitest-summary.mjs "$report"');
+  });
+
   it('starts PostgreSQL without "|| true" and waits for it with a timeout', () => {
     expect(script).not.toMatch(/\|\|\s*true/);
     expect(lineOf('.ci/wait-for-postgres')).toBeGreaterThan(lineOf('pg_ctlcluster'));

@@ -113,6 +113,23 @@ describe.each(engines)('push and pull over HTTP (%s)', (engine) => {
     expect(ben.docs.has(good1.doc) && ben.docs.has(good2.doc)).toBe(true);
   });
 
+  it('partial-sync conditions see unwritten set and text fields as [] and "" (as clients read them)', async () => {
+    const bare = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'nothing else written' }]);
+    const tagged = anna.change(undefined, [
+      { op: 'set', path: ['title'], value: 'tagged' },
+      { op: 'add', path: ['tags'], values: ['x'] },
+    ]);
+    expect((await anna.push([bare, tagged])).body.results.map((r) => r.status)).toEqual(['ok', 'ok']);
+    const where = (w: unknown) => `&where=${encodeURIComponent(JSON.stringify(w))}`;
+    const carl = new CorePeer(srv.url, await srv.token('carl', 'acme'), 'carl');
+    await carl.pull(where({ notes: '', tags: { $in: [[]] } }));
+    expect(carl.docs.has(bare.doc)).toBe(true);
+    expect(carl.docs.has(tagged.doc)).toBe(false);
+    const dora = new CorePeer(srv.url, await srv.token('dora', 'acme'), 'dora');
+    await dora.pull(where({ tags: { $exists: false } }));
+    expect(dora.docs.has(bare.doc)).toBe(false);
+  });
+
   it('rejects stamps beyond the drift bound (422 when nothing in the batch was applied)', async () => {
     const c = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'future' }]);
     const future = formatStamp(Date.now() + 3600_000, 0, 'anna');

@@ -77,7 +77,8 @@ const lines = (s: string): string =>
     .join('\n')
     .trim();
 
-const dir = mkdtempSync(join(tmpdir(), 'fieldsync-quickstart-'));
+/** The reader's folder (made in beforeAll, so a file that fails to load leaves nothing behind). */
+let dir = '';
 /** The `export` lines run so far: what the reader's second terminal has in its environment. */
 let exports = '';
 let server: ChildProcess | undefined;
@@ -126,6 +127,7 @@ async function terminal(name: string): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fieldsync-quickstart-'));
   symlinkSync(join(ROOT, 'node_modules'), join(dir, 'node_modules'), 'dir');
   for (const b of blocks.values()) {
     if (b.lang === 'sh' || b.name.startsWith('output:')) continue;
@@ -176,7 +178,7 @@ afterAll(async () => {
     server.kill('SIGTERM');
     await exited;
   }
-  rmSync(dir, { recursive: true, force: true });
+  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('docs/quickstart.md, run as written', () => {

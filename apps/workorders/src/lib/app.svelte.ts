@@ -2,6 +2,7 @@ import {
   createDatabase,
   IndexedDbStorage,
   type Database,
+  type RejectedChange,
   type SyncStatus,
   type TypeDef,
 } from '@fieldsync/client';
@@ -19,7 +20,7 @@ class AppState {
   /** Latest definition of every type (re-read when types change, locally or from the server). */
   types = $state.raw<readonly TypeDef[]>([]);
   /** Changes set aside by the server (re-read when the outbox changes). */
-  rejected = $state.raw<ReturnType<Database['rejectedChanges']>>([]);
+  rejected = $state.raw<readonly RejectedChange[]>([]);
   /** Local changes not yet acknowledged, counted from the outbox (also without a sync client). */
   waiting = $state(0);
   #stop: Array<() => void> = [];
@@ -38,10 +39,7 @@ class AppState {
     this.db = db;
     this.types = db.types.list();
     this.#stop.push(db.types.subscribe(() => (this.types = db.types.list())));
-    const outboxChanged = (): void => {
-      this.rejected = db.rejectedChanges();
-      void db.outbox.count().then((n) => (this.waiting = n));
-    };
+    const outboxChanged = (): void => this.refreshOutbox();
     outboxChanged();
     this.#stop.push(db.outbox.onChange(outboxChanged));
     // The outbox announces new changes only; acks and rejections show in the sync status, so
@@ -53,6 +51,14 @@ class AppState {
           outboxChanged();
         }),
       );
+  }
+
+  /** Re-reads the waiting and set-aside changes (the outbox announces only new changes). */
+  refreshOutbox(): void {
+    const db = this.db;
+    if (!db) return;
+    this.rejected = db.rejectedChanges();
+    void db.outbox.count().then((n) => (this.waiting = n));
   }
 
   async close(): Promise<void> {

@@ -1,5 +1,5 @@
 import type { DocState, FieldDef, TypeDef } from '@fieldsync/core';
-import { emptyDoc, emptyValue, isDeleted } from '@fieldsync/core';
+import { emptyDoc, isDeleted, readDefault } from '@fieldsync/core';
 import type { Doc } from '../query/types.js';
 import { compileFiller, compileReader, compileRowCodec, type ReadPlan, type RowCodec } from './rowReader.js';
 
@@ -397,7 +397,7 @@ export class RowStore {
         // Never-written collection, text and counter fields read as [], '' or 0 (core's
         // `materialize` does the same): compiled into the reader as literals, not a loop per read.
         const def = type.fields[key] as FieldDef;
-        defaults.push(def.default !== undefined ? def.default : emptyValue(def));
+        defaults.push(readDefault(def));
       }
       this.plan = plan = {
         version: type.version,

@@ -1,5 +1,6 @@
-import { readDefault } from '../schema/emptyValue.js';
-import type { FieldDef, TypeDef } from '../schema/typeDef.js';
+import { fillEmpty, readDefault } from '../schema/emptyValue.js';
+import { policyOf, type FieldDef, type TypeDef } from '../schema/typeDef.js';
+import { isRecord } from '../util/json.js';
 import { UNSET, type DocState } from './docState.js';
 import { materializeField } from './fields.js';
 
@@ -11,8 +12,8 @@ export type Materialized = { id: string } & Record<string, unknown>;
  * set → array, counter → number, object → record; unset fields are absent. With `type`, fields
  * absent from the state take the type's `default` (so a field added by a migration reads its
  * default without rewriting old documents), else, for list, set, log, text and counter fields,
- * their typed empty value (`[]`, `''`, `0`: see `emptyValue`), and fields the type does not
- * declare are left out (they stay in the state). Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
+ * their typed empty value (`[]`, `''`, `0`: see `emptyValue`; also for the declared sub-fields of
+ * a per-key object), and fields the type does not declare are left out (they stay in the state). Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
  * Values are shared with the state, not copied: do not mutate them.
  */
 export function materialize(doc: DocState, type?: TypeDef): Materialized {
@@ -32,10 +33,15 @@ export function materialize(doc: DocState, type?: TypeDef): Materialized {
     return out;
   }
   for (const key in type.fields) {
+    const def = type.fields[key] as FieldDef;
     let v = r[key];
     if (v === UNSET) v = undefined;
-    else if (v === undefined && fields[key] !== undefined) v = materializeField(fields[key]);
-    if (v === undefined) v = readDefault(type.fields[key] as FieldDef);
+    else if (v === undefined && fields[key] !== undefined) {
+      v = materializeField(fields[key]);
+      // A per-key object is materialized fresh: its unwritten declared sub-fields can be filled.
+      if (def.fields !== undefined && policyOf(def) === 'object' && isRecord(v)) fillEmpty(v, def.fields);
+    }
+    if (v === undefined) v = readDefault(def);
     if (v !== undefined) out[key] = v;
   }
   return out;

@@ -116,3 +116,43 @@ describe('conflicts(doc, path, type)', () => {
     expect(conflicts(doc, ['misspelled'])).toEqual([]); // no type: nothing to check against
   });
 });
+
+describe('typed empty values inside objects merged per key', () => {
+  const Site = {
+    name: 'Site',
+    version: 1,
+    fields: {
+      title: { type: 'string' as const },
+      place: {
+        type: 'object' as const,
+        fields: {
+          name: { type: 'string' as const },
+          visits: { type: 'counter' as const },
+          tags: { type: 'set' as const, of: { type: 'string' as const } },
+          inner: {
+            type: 'object' as const,
+            fields: { log: { type: 'log' as const, of: { type: 'string' as const } } },
+          },
+        },
+      },
+      fixed: { type: 'object' as const, merge: 'lww' as const, fields: { tags: { type: 'set' as const } } },
+      preset: {
+        type: 'object' as const,
+        default: { name: 'HQ' },
+        fields: { name: { type: 'string' as const }, visits: { type: 'counter' as const } },
+      },
+    },
+  };
+  const read = (values: Record<string, unknown>) =>
+    materialize(applyChange(undefined, createInsertChange(clock(), Site, 'site-1', values), Site), Site);
+
+  it('an object nobody set stays absent; a written one gets its unwritten sub-fields, recursively', () => {
+    expect(read({ title: 't' })).toEqual({ id: 'site-1', title: 't', preset: { name: 'HQ', visits: 0 } });
+    expect(read({ place: { name: 'Depot' } }).place).toEqual({ name: 'Depot', visits: 0, tags: [] });
+    expect(read({ place: { inner: {} } }).place).toEqual({ visits: 0, tags: [], inner: { log: [] } });
+  });
+
+  it('a whole-value (lww) object reads exactly as written', () => {
+    expect(read({ fixed: {} }).fixed).toEqual({});
+  });
+});

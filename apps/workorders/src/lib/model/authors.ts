@@ -10,7 +10,10 @@ import type { HistoryEntry } from './workOrders.js';
  * replica (the same device tab wrote both), in this document or any other work order.
  */
 export interface Author {
+  /** The user id (as history entries store it), or a device description when unknown. */
   name: string;
+  /** Written on this device. */
+  self?: boolean;
   /** How the name was found: the very change, the same device, or unknown. */
   how: 'change' | 'device' | 'unknown';
 }
@@ -43,8 +46,7 @@ export function authorOf(
   const exact = own.find((e) => e.stamp === stamp && e.value?.by);
   if (exact) return { name: String(exact.value.by), how: 'change' };
   const replica = replicaOf(stamp);
-  if (deviceOf(replica) === deviceOf(selfReplica))
-    return { name: `${selfName} (this device)`, how: 'device' };
+  if (deviceOf(replica) === deviceOf(selfReplica)) return { name: selfName, how: 'device', self: true };
   const same = (list: Logged[]): Logged | undefined =>
     list.find((e) => replicaOf(e.stamp) === replica && e.value?.by);
   const found = same(own);

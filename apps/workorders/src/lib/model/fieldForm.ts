@@ -120,12 +120,20 @@ export function fieldLabel(name: string): string {
   return words.charAt(0).toUpperCase() + words.slice(1).toLowerCase();
 }
 
-/** The human title of a record: its first string field that has a value, else its id. */
+/**
+ * The human title of a record: its first string field with a value, else the first line of a
+ * text field, else the first number, enum or date, else its id.
+ */
 export function recordTitle(type: TypeDef | undefined, doc: Record<string, unknown>): string {
   if (type) {
-    for (const [name, def] of Object.entries(type.fields)) {
-      const v = doc[name];
-      if ((def.type === 'string' || def.type === 'number') && v !== undefined && v !== '') return String(v);
+    const fields = Object.entries(type.fields);
+    for (const kinds of [['string'], ['text'], ['number', 'enum', 'date']]) {
+      for (const [name, def] of fields) {
+        const v = doc[name];
+        if (!kinds.includes(def.type) || v === undefined || v === null || v === '') continue;
+        const s = String(v).split('\n')[0] ?? '';
+        return s.length > 60 ? `${s.slice(0, 59)}…` : s;
+      }
     }
   }
   return String(doc.id ?? '');

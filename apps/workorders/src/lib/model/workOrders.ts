@@ -48,3 +48,13 @@ export function nameOf(docs: readonly Doc[], id: unknown): string {
   const d = docs.find((x) => x.id === id) as { name?: string } | undefined;
   return d?.name ?? id;
 }
+
+/**
+ * The display name of a user id as history entries store it (`by: "anna"`, like the seed): the
+ * person record whose `userId` it is, else the id itself (older entries may hold a name).
+ */
+export function userName(people: readonly Doc[], by: unknown): string {
+  if (typeof by !== 'string' || by === '') return 'unknown';
+  const p = people.find((x) => (x as { userId?: unknown }).userId === by) as { name?: string } | undefined;
+  return p?.name ?? by;
+}
