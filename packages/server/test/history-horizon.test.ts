@@ -47,6 +47,10 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     // Change ids go by the wall time in them (a slow first pass may already have taken some).
     expect(first.changeIds + report.changeIds).toBe(6);
     expect((await srv.context.history.run()).changeIds).toBe(0); // idempotent
+    // A retry of a change whose id was forgotten merges to nothing new: answered duplicate, no write.
+    const retry = await anna.push([d3, touch]);
+    expect(retry.body.results.map((r) => r.status)).toEqual(['duplicate', 'duplicate']);
+    expect(retry.body.cursor).toBe(head);
 
     // Ben comes back: his cursor is older than the compacted history.
     const res = await fetch(`${srv.url}/v1/pull?since=${benCursor}`, {

@@ -26,7 +26,8 @@ const CHANGE_STEP = 50_000;
 const DOC_STEP = 1_000;
 
 /** The smallest stamp prefix of wall time `ms`: every change id made before `ms` sorts below it. */
-const stampsBelow = (ms: number): string => formatStamp(Math.max(0, Math.floor(ms)), 0, 'x').slice(0, 10);
+export const stampsBelow = (ms: number): string =>
+  formatStamp(Math.max(0, Math.floor(ms)), 0, 'x').slice(0, 10);
 
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
