@@ -26,11 +26,16 @@ export default defineConfig({
       'packages/svelte/vitest.config.js',
       // The work-orders app in real Chromium against a real server (apps/workorders/test). The
       // files share one machine's CPU with a vite build on first run: one file at a time.
+      // Not `extends: true`: that would concatenate the root `include`, and every package test
+      // would run a second time in this project.
       {
-        extends: true,
+        resolve: { conditions: ['source'] },
+        ssr: { resolve: { conditions: ['source'] } },
         test: {
           name: 'app',
+          pool: 'forks',
           include: ['apps/workorders/test/**/*.test.ts'],
+          globalSetup: ['apps/workorders/test/svelteKitSync.js'],
           exclude: ['**/node_modules/**'],
           testTimeout: 180_000,
           hookTimeout: 300_000,

@@ -14,6 +14,7 @@
 //      list screen, as served (the server gzips) (target ≤ 150 KB).
 // Prints a table and writes apps/workorders/bench/results.json. Note the machine load (`uptime`).
 /* global window, document, performance, requestAnimationFrame, MessageChannel, location, fetch */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -197,7 +198,10 @@ try {
 results.machine = { cpus: cpus().length, model: cpus()[0]?.model, loadavg: loadavg().map(round) };
 results.date = new Date().toISOString();
 results.workOrders = TOTAL;
-writeFileSync(join(import.meta.dirname, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+const out = join(import.meta.dirname, 'results.json');
+writeFileSync(out, JSON.stringify(results) + '\n');
+// Laid out as the repository's formatter wants it, so a rerun leaves format:check green.
+spawnSync(process.execPath, [join(APP, '../../node_modules/prettier/bin/prettier.cjs'), '--write', out]);
 const row = (name, value, target, ok) =>
   console.log(`${name.padEnd(44)} ${String(value).padStart(12)}   ${target.padEnd(10)} ${ok ? 'yes' : 'NO'}`);
 console.log(`\n${'figure'.padEnd(44)} ${'value'.padStart(12)}   target     met`);

@@ -94,7 +94,7 @@ export async function createContext(o: ServerOptions): Promise<ServerContext> {
     permissions: o.permissions,
     limits,
     rate: new RateLimiter(limits.rate),
-    hub: new SseHub(storage, o.heartbeatMs ?? 15_000),
+    hub: new SseHub(storage, o.heartbeatMs ?? 15_000, limits.maxPageBytes),
     history: new HistoryCompactor(storage, o.historyHorizonMs ?? DEFAULT_HISTORY_HORIZON_MS),
   };
 }

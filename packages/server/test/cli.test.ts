@@ -32,6 +32,7 @@ describe('fieldsync CLI: usage', () => {
       [['serve', '--help'], '--sqlite-sync'],
       [['serve', '-h'], '--data DIR'],
       [['token', '--help'], '--claim KEY[]=A,B'],
+      [['backup', '--help'], 'fieldsync backup DIR'],
     ] as const) {
       const run = await runCli([...args]);
       expect(run.code, args.join(' ')).toBe(0);
@@ -50,6 +51,10 @@ describe('fieldsync CLI: usage', () => {
       [['serve', '--port'], 'fieldsync serve: ', 'usage: fieldsync serve'],
       [['serve', '--port', 'eighty'], 'fieldsync serve: --port must be an integer', 'usage: fieldsync serve'],
       [['frobnicate'], 'fieldsync: unknown command "frobnicate"', 'usage: fieldsync serve'],
+      [['backup', 'dir', '--nope'], 'fieldsync: unknown option --nope', 'fieldsync backup DIR'],
+      [['restore'], 'fieldsync: restore needs one directory', 'fieldsync restore DIR'],
+      [['compact', '--history-horizon'], 'fieldsync: ', 'fieldsync compact'],
+      [['reset-epoch', '--bogus', '1'], 'fieldsync: unknown option --bogus', 'fieldsync reset-epoch'],
     ] as const) {
       const run = await runCli([...args]);
       expect(run.code, args.join(' ')).toBe(2);

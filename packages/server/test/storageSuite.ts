@@ -115,6 +115,36 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(p3).toEqual({ docs: [], cursor: p2.cursor, more: false });
     });
 
+    it('bounds a page by bytes as well as count; a document larger than the budget travels alone', async () => {
+      const big = (id: string, chars: number): Omit<StoredDoc, 'seq'> => {
+        const json = JSON.stringify({ id, pad: 'é'.repeat(chars) }); // 2 UTF-8 bytes per é
+        return { id, type: 'note', deleted: false, state: json, view: json };
+      };
+      // Each row is ~4,000 bytes of state + view; a page budget of 10,000 holds two of them.
+      await put(e, 't1', [
+        big('a', 1000),
+        big('b', 1000),
+        big('c', 1000),
+        big('huge', 20_000),
+        big('d', 1000),
+      ]);
+      const pages: string[][] = [];
+      for (let since = 0; ;) {
+        const p = await e.pull('t1', { since, limit: 100, maxBytes: 10_000 });
+        pages.push(p.docs.map((d) => d.id));
+        if (!p.more) break;
+        since = p.cursor;
+      }
+      expect(pages).toEqual([['a', 'b'], ['c'], ['huge'], ['d']]);
+      // Count still bounds, and without a budget nothing changes.
+      expect((await e.pull('t1', { since: 0, limit: 1, maxBytes: 1e9 })).docs.map((d) => d.id)).toEqual([
+        'a',
+      ]);
+      expect((await e.pull('t1', { since: 0, limit: 100 })).docs).toHaveLength(5);
+      const last = await e.pull('t1', { since: 0, limit: 5, maxBytes: 1e9 });
+      expect(last.more).toBe(false);
+    });
+
     it('filters by type and bounds by upTo', async () => {
       await put(e, 't1', [doc('a', 1, 'note'), doc('b', 1, 'task'), doc('c', 1, 'note')]);
       const notes = await e.pull('t1', { since: 0, limit: 10, types: ['note'] });

@@ -45,6 +45,7 @@ interface Tab {
     outbox: { count(): Promise<number> };
     collection(n: string): {
       insert(d: unknown): Promise<string>;
+      insertMany(d: unknown[]): Promise<string[]>;
       update(id: string, m: unknown): Promise<void>;
       findOne(id: string): Record<string, unknown> | undefined;
       text(id: string, f: string): { insert(i: number, s: string): Promise<void>; toString(): string };
@@ -162,17 +163,52 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       const t = orders.text(id, 'notes');
       // Keystrokes typed faster than the leader answers: each is built on the previous one.
       await Promise.all([t.insert(0, 'h'), t.insert(1, 'e'), t.insert(2, 'y')]);
+      // A bulk insert and a transaction from the follower: all or nothing, as in the leader.
+      const bulk = await orders.insertMany([
+        { id: 'wo-m1', title: 'bulk one', status: 'open' },
+        { id: 'wo-m2', title: 'bulk two', status: 'open' },
+      ]);
+      await db.transaction(() => {
+        void orders.update('wo-m1', { $set: { status: 'done' } });
+        void orders.update('wo-m2', { $inc: { visits: 1 } });
+      });
+      let rolledBack = false;
+      try {
+        await db.transaction(() => {
+          void orders.update('wo-m1', { $set: { title: 'never' } });
+          throw new Error('abort');
+        });
+      } catch {
+        rolledBack = orders.findOne('wo-m1')?.['title'] === 'bulk one';
+      }
       let invalid = '';
       try {
         await orders.insert({ title: 7 });
       } catch (e) {
         invalid = (e as Error).name;
       }
-      return { doc: orders.findOne(id), notes: t.toString(), invalid };
+      return {
+        doc: orders.findOne(id),
+        notes: t.toString(),
+        invalid,
+        bulk,
+        m1: orders.findOne('wo-m1'),
+        m2: orders.findOne('wo-m2'),
+        rolledBack,
+      };
     });
     expect(written.doc).toMatchObject({ id: 'wo-b', title: 'from follower B', visits: 2 });
     expect(written.notes).toBe('hey');
     expect(written.invalid).toBe('ValidationError'); // thrown in the follower, nothing forwarded
+    expect(written.bulk).toEqual(['wo-m1', 'wo-m2']);
+    expect(written.m1).toMatchObject({ status: 'done', title: 'bulk one' });
+    expect(written.m2).toMatchObject({ visits: 1 });
+    expect(written.rolledBack).toBe(true);
+    await until('A to see the transaction', () =>
+      a.evaluate(
+        () => (window as unknown as Tab).db.collection('workOrders').findOne('wo-m1')?.['status'] === 'done',
+      ),
+    );
     const inA = await a.evaluate(() =>
       (window as unknown as Tab).db.collection('workOrders').findOne('wo-b'),
     );

@@ -6,6 +6,7 @@ import {
   type SyncStatus,
   type TypeDef,
 } from '@fieldsync/client';
+import { indexWorkOrders } from './model/workOrders.js';
 import { clearSession, databaseName, saveSession, type Session } from './session.js';
 
 /**
@@ -35,6 +36,7 @@ class AppState {
       storage: new IndexedDbStorage(name),
       sync: { url: location.origin, token: () => this.session?.token ?? session.token },
     });
+    indexWorkOrders(db);
     this.session = session;
     this.db = db;
     this.types = db.types.list();

@@ -35,6 +35,12 @@ export class SseParser {
       this.#pendingCR = false;
       if (s.startsWith('\n')) s = s.slice(1);
     }
+    // A chunk inside a long line (a multi-megabyte `data:` of large documents arrives in many
+    // chunks) only extends the remainder: rescanning the remainder on every chunk is quadratic.
+    if (s.indexOf('\n') === -1 && s.indexOf('\r') === -1) {
+      this.#buffer += s;
+      return;
+    }
     this.#buffer += s;
     let start = 0;
     const buf = this.#buffer;

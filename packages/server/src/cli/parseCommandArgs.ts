@@ -2,9 +2,9 @@ import { UsageError } from './usage.js';
 
 /**
  * Runs a strict `util.parseArgs` call and turns its errors (unknown option, missing value,
- * stray argument) into one-line UsageErrors for `command`.
+ * stray argument) into one-line UsageErrors for `command` (undefined: the general usage).
  */
-export function parseCommandArgs<T>(command: 'serve' | 'token', parse: () => T): T {
+export function parseCommandArgs<T>(command: UsageError['command'], parse: () => T): T {
   try {
     return parse();
   } catch (e) {

@@ -2,7 +2,8 @@ import { parseArgs } from 'node:util';
 import { DEFAULT_HISTORY_HORIZON_MS, HistoryCompactor } from '../history/HistoryCompactor.js';
 import { openStorage } from '../storage/openStorage.js';
 import { backupSqlite, restoreSqlite } from '../storage/sqliteBackup.js';
-import { UsageError } from './usage.js';
+import { parseCommandArgs } from './parseCommandArgs.js';
+import { USAGE, UsageError } from './usage.js';
 
 const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
@@ -33,13 +34,20 @@ const storageOf = (v: { data: string; postgres?: string | undefined; schema?: st
 
 /** `fieldsync backup|restore|reset-epoch|compact …`; false if `command` is none of them. */
 export async function storeCommand(command: string | undefined, argv: string[]): Promise<boolean> {
+  if (!['backup', 'restore', 'reset-epoch', 'compact'].includes(command ?? '')) return false;
+  if (argv.includes('--help') || argv.includes('-h')) {
+    console.log(USAGE);
+    return true;
+  }
   switch (command) {
     case 'backup': {
-      const { values, positionals } = parseArgs({
-        args: argv,
-        options: STORE_OPTIONS,
-        allowPositionals: true,
-      });
+      const { values, positionals } = parseCommandArgs(undefined, () =>
+        parseArgs({
+          args: argv,
+          options: STORE_OPTIONS,
+          allowPositionals: true,
+        }),
+      );
       const dest = positionals[0];
       if (!dest || positionals.length > 1)
         throw new UsageError('backup needs one directory: fieldsync backup DIR');
@@ -52,20 +60,22 @@ export async function storeCommand(command: string | undefined, argv: string[]):
       return true;
     }
     case 'restore': {
-      const { values, positionals } = parseArgs({
-        args: argv,
-        options: { ...STORE_OPTIONS, force: { type: 'boolean', default: false } },
-        allowPositionals: true,
-      });
+      const { values, positionals } = parseCommandArgs(undefined, () =>
+        parseArgs({
+          args: argv,
+          options: { ...STORE_OPTIONS, force: { type: 'boolean', default: false } },
+          allowPositionals: true,
+        }),
+      );
       const from = positionals[0];
       if (!from || positionals.length > 1)
-        throw new Error('usage: fieldsync restore DIR [--data ./data] [--force]');
+        throw new UsageError('restore needs one directory: fieldsync restore DIR [--data ./data] [--force]');
       const { epoch } = restoreSqlite(from, values.data, values.force);
       console.log(`restored ${from} into ${values.data} (new epoch ${epoch}); start the server`);
       return true;
     }
     case 'reset-epoch': {
-      const { values } = parseArgs({ args: argv, options: STORE_OPTIONS });
+      const { values } = parseCommandArgs(undefined, () => parseArgs({ args: argv, options: STORE_OPTIONS }));
       const storage = storageOf(values);
       try {
         await storage.init();
@@ -76,10 +86,12 @@ export async function storeCommand(command: string | undefined, argv: string[]):
       return true;
     }
     case 'compact': {
-      const { values } = parseArgs({
-        args: argv,
-        options: { ...STORE_OPTIONS, 'history-horizon': { type: 'string' } },
-      });
+      const { values } = parseCommandArgs(undefined, () =>
+        parseArgs({
+          args: argv,
+          options: { ...STORE_OPTIONS, 'history-horizon': { type: 'string' } },
+        }),
+      );
       const horizon = values['history-horizon']
         ? parseDuration(values['history-horizon'], '--history-horizon')
         : DEFAULT_HISTORY_HORIZON_MS;

@@ -18,6 +18,15 @@ export interface Limits {
   maxPullLimit: number;
   /** Per-token request rate. Default 50/s sustained, bursts of 200. */
   rate: { perSecond: number; burst: number };
+  /**
+   * Byte budget of one pull page or SSE event (document states + views): a page ends early
+   * rather than grow past it; a single larger document still travels alone. Default 4 MiB.
+   */
+  maxPageBytes: number;
+  /** Largest stored document state (`docToJSON`, UTF-8 bytes); `doc_too_large` beyond. Default 4 MiB. */
+  maxDocBytes: number;
+  /** Most SSE streams one user (tenant + user id) may hold open; 429 beyond. Default 16. */
+  maxStreamsPerUser: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -26,6 +35,9 @@ export const DEFAULT_LIMITS: Limits = {
   pullLimit: 1000,
   maxPullLimit: 5000,
   rate: { perSecond: 50, burst: 200 },
+  maxPageBytes: 4 * 1024 * 1024,
+  maxDocBytes: 4 * 1024 * 1024,
+  maxStreamsPerUser: 16,
 };
 
 /** Everything a route needs, created once per server. */

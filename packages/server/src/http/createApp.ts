@@ -4,6 +4,7 @@ import { authMiddleware } from './authMiddleware.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { eventsRoute } from './eventsRoute.js';
 import { HttpError } from './HttpError.js';
+import { idProblem } from './protocolBoundary.js';
 import { mergeRoute } from './mergeRoute.js';
 import { pullRoute } from './pullRoute.js';
 import { pushRoute } from './pushRoute.js';
@@ -42,7 +43,12 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
   app.get('/v1/health', async (c) => {
     await ctx.storage.head();
     const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
-    const user = m?.[1] ? await ctx.verifier(m[1]).catch(() => undefined) : undefined;
+    const verified = m?.[1] ? await ctx.verifier(m[1]).catch(() => undefined) : undefined;
+    // The same id rules as authentication: no head of a tenant an engine would rewrite.
+    const user =
+      verified && !idProblem(verified.tenant, 'tenant') && !idProblem(verified.id, 'sub')
+        ? verified
+        : undefined;
     if (user) c.set('user', user);
     return c.json(user ? { ok: true, protocol: PROTOCOL_VERSION, engine: ctx.storage.kind } : { ok: true });
   });
@@ -51,7 +57,10 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
     '/v1/*',
     bodyLimit({
       maxSize: ctx.limits.maxBodyBytes,
-      onError: () => {
+      onError: (c) => {
+        // The unread rest of the body is drained only briefly (then the socket is destroyed):
+        // a client must not reuse this connection for its next request, or that one fails.
+        c.header('Connection', 'close');
         throw new HttpError(413, 'body_too_large', `request body exceeds ${ctx.limits.maxBodyBytes} bytes`);
       },
     }),

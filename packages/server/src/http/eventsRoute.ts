@@ -7,6 +7,7 @@ import { nodeSink, streamSink, type SseSink } from '../realtime/sseSinks.js';
 import { deltaJSON, renderDelta, TYPES_COLLECTION } from '../sync/renderDelta.js';
 import { Visibility, parseFilter } from '../sync/SyncFilter.js';
 import type { AppEnv, ServerContext } from './context.js';
+import { HttpError } from './HttpError.js';
 import { parseCursor } from './pullRoute.js';
 import { checkHistory, storeHeaders } from './storeHeaders.js';
 
@@ -20,6 +21,17 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const user = c.get('user');
     const since = parseCursor(c.req.header('last-event-id') ?? c.req.query('since'), 'since');
     const filter = parseFilter(c.req.query('types'), c.req.query('where'));
+    // The newest stream is refused, not the oldest closed: evicting would make two tabs of one
+    // user over the limit evict each other in a reconnect loop, while a refusal is stable and the
+    // client retries after Retry-After (a dead stream is dropped by its heartbeat or its cap).
+    if (ctx.hub.streamsOf(user.tenant, user.id) >= ctx.limits.maxStreamsPerUser) {
+      c.header('Retry-After', '30');
+      throw new HttpError(
+        429,
+        'too_many_streams',
+        `this user already holds ${ctx.limits.maxStreamsPerUser} event streams; close one or retry later`,
+      );
+    }
     await checkHistory(ctx, since);
     const headers = await storeHeaders(ctx, user.tenant);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
@@ -35,10 +47,12 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     }
     const sub: Subscriber = {
       tenant: user.tenant,
+      user: user.id,
       visibility: new Visibility(user, filter, ctx.permissions),
       cursor: since,
       pending: [],
       write: (chunk) => sink.write(chunk),
+      drained: () => sink.drained(),
       close: () => sink.close(),
     };
     ctx.hub.add(sub);
@@ -52,30 +66,54 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
   });
 }
 
+/**
+ * Replays storage after the stream's cursor, one byte-bounded page at a time, each written only
+ * once the previous one has left the socket: a reader that never reads costs one page of memory,
+ * however large the tenant. Between the last check and `goLive` nothing awaits, so no committed
+ * batch can fall between the pages read and the batches held for the switch.
+ */
 async function catchUp(ctx: ServerContext, s: Subscriber, types: string[] | undefined): Promise<void> {
   const sendGone = s.cursor > 0;
-  for (;;) {
-    const since = s.cursor;
-    const page = await ctx.storage.pull(
-      s.tenant,
-      types ? { since, limit: 1000, types } : { since, limit: 1000 },
-    );
-    // History compacted while catching up: this page may lack removed rows. End the stream; the
-    // client reconnects from its last event id and gets the 410.
-    if (since > 0 && since < (await ctx.storage.maintenance.compacted())) {
-      ctx.hub.remove(s);
-      s.close();
-      return;
-    }
-    const delta = renderDelta(page.docs, s.visibility, sendGone);
-    s.cursor = page.cursor;
-    if (delta.docs.length + delta.gone.length + delta.types.length > 0)
-      s.write(sseEvent('sync', page.cursor, deltaJSON(delta, page.cursor)));
-    if (!page.more) break;
+  for (let done = false; ;) {
+    if (!(await s.drained())) return; // closed while waiting
+    // Held batches were let go meanwhile (see SseHub #hold): they are in storage, read on.
+    if (done && !s.pendingDropped) break;
+    s.pendingDropped = false;
+    const next = await sendPage(ctx, s, types, sendGone);
+    if (next === 'gone') return;
+    done = next === 'done';
   }
   const head = Math.max(s.cursor, await ctx.storage.tenantHead(s.tenant));
   s.write(
     sseEvent('ready', s.cursor, JSON.stringify({ cursor: s.cursor, epoch: ctx.storage.epoch(), head })),
   );
   ctx.hub.goLive(s);
+}
+
+/**
+ * Reads, renders and writes one catch-up page: whether more follow, or the stream ended. Its own function so that
+ * the page's rows are unreachable while catch-up waits for the socket (an async function may
+ * keep a loop body's variables alive across the next await).
+ */
+async function sendPage(
+  ctx: ServerContext,
+  s: Subscriber,
+  types: string[] | undefined,
+  sendGone: boolean,
+): Promise<'more' | 'done' | 'gone'> {
+  const since = s.cursor;
+  const q = { since, limit: 1000, maxBytes: ctx.limits.maxPageBytes };
+  const page = await ctx.storage.pull(s.tenant, types ? { ...q, types } : q);
+  // History compacted while catching up: this page may lack removed rows. End the stream; the
+  // client reconnects from its last event id and gets the 410.
+  if (since > 0 && since < (await ctx.storage.maintenance.compacted())) {
+    ctx.hub.remove(s);
+    s.close();
+    return 'gone';
+  }
+  const delta = renderDelta(page.docs, s.visibility, sendGone);
+  s.cursor = page.cursor;
+  if (delta.docs.length + delta.gone.length + delta.types.length > 0)
+    s.write(sseEvent('sync', page.cursor, deltaJSON(delta, page.cursor)));
+  return page.more ? 'more' : 'done';
 }

@@ -33,7 +33,8 @@ export function pullRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const filter = parseFilter(c.req.query('types'), c.req.query('where'));
     const vis = new Visibility(user, filter, ctx.permissions);
     const types = filter.types ? [...filter.types, TYPES_COLLECTION] : undefined;
-    const page = await ctx.storage.pull(user.tenant, types ? { since, limit, types } : { since, limit });
+    const q = { since, limit, maxBytes: ctx.limits.maxPageBytes };
+    const page = await ctx.storage.pull(user.tenant, types ? { ...q, types } : q);
     // Checked after the read: compaction raises `compacted` before it removes anything, so a read
     // that may have missed a removed row always sees the raised value here.
     await checkHistory(ctx, since);

@@ -3,24 +3,82 @@ import { deltaJSON, renderDelta } from '../sync/renderDelta.js';
 import type { Visibility } from '../sync/SyncFilter.js';
 import { sseComment, sseEvent } from './sseFormat.js';
 
-/** The `sync` event (id `to`) of what `vis` sees of `rows` after sequence `after`; null if it sees nothing. */
-function syncEvent(rows: StoredDoc[], vis: Visibility, after: number, to: number): string | null {
-  const delta = renderDelta(rows, vis, true, after);
-  if (delta.docs.length === 0 && delta.gone.length === 0 && delta.types.length === 0) return null;
-  return sseEvent('sync', to, deltaJSON(delta, to));
+/**
+ * The `sync` events of what `vis` sees of `rows` (in sequence order) after sequence `after`, the
+ * last one with id `to`. Split so that no event carries more than `maxBytes` of document rows
+ * (a single larger row goes alone): one event holding a whole batch of large documents could
+ * exceed what a JavaScript string can hold, and would fail the fan-out for every stream.
+ */
+function syncEvents(
+  rows: StoredDoc[],
+  vis: Visibility,
+  after: number,
+  to: number,
+  maxBytes: number,
+): string[] {
+  const out: string[] = [];
+  for (const part of splitByBytes(rows, after, to, maxBytes)) {
+    const delta = renderDelta(part.rows, vis, true, after);
+    if (delta.docs.length + delta.gone.length + delta.types.length > 0)
+      out.push(sseEvent('sync', part.to, deltaJSON(delta, part.to)));
+  }
+  return out;
+}
+
+/** Rows split into runs of at most `maxBytes` (state + view); each run's `to` is its last sequence. */
+function splitByBytes(
+  rows: StoredDoc[],
+  after: number,
+  to: number,
+  maxBytes: number,
+): Array<{ rows: StoredDoc[]; to: number }> {
+  let chars = 0;
+  for (const r of rows) chars += r.state.length + r.view.length;
+  // A UTF-16 unit is at most 3 UTF-8 bytes: the common small batch needs no byte count.
+  if (chars * 3 <= maxBytes) return [{ rows, to }];
+  const parts: Array<{ rows: StoredDoc[]; to: number }> = [];
+  let cur: StoredDoc[] = [];
+  let bytes = 0;
+  for (const r of rows) {
+    if (r.seq <= after) continue;
+    const n = Buffer.byteLength(r.state) + Buffer.byteLength(r.view);
+    if (cur.length > 0 && bytes + n > maxBytes) {
+      parts.push({ rows: cur, to: (cur[cur.length - 1] as StoredDoc).seq });
+      cur = [];
+      bytes = 0;
+    }
+    cur.push(r);
+    bytes += n;
+  }
+  parts.push({ rows: cur, to });
+  return parts;
 }
 
 /** One connected SSE stream. */
 export interface Subscriber {
   tenant: string;
+  /** The user holding the stream (per-user stream limit). */
+  user: string;
   visibility: Visibility;
   /** Highest sequence already delivered to this stream (rows at or below are skipped). */
   cursor: number;
   /** Writes a chunk; returns false when the stream is too far behind (it is then dropped). */
   write(chunk: string | Buffer): boolean;
   close(): void;
+  /**
+   * Resolves once the stream's unsent bytes are low again (true), or it closed (false). Catch-up
+   * awaits it before each page: a reader that does not read holds one page, not the tenant.
+   */
+  drained(): Promise<boolean>;
   /** Batches that arrived while the stream was catching up from storage. */
   pending?: Array<{ to: number; rows: StoredDoc[] }>;
+  /** Characters of document rows held in `pending`. */
+  pendingChars?: number;
+  /**
+   * Set when `pending` grew past its bound and was emptied: those batches are committed, so
+   * catch-up reads them from storage instead (it reads once more before going live).
+   */
+  pendingDropped?: boolean;
 }
 
 /**
@@ -38,9 +96,14 @@ export class SseHub {
   /** Highest sequence dispatched so far (gap detection). */
   #lastTo: number | undefined;
   readonly #unlisten: () => void;
+  readonly #maxBytes: number;
+  /** Open streams per user (`tenant NUL user`), for the per-user limit. */
+  readonly #perUser = new Map<string, number>();
 
-  constructor(storage: StorageEngine, heartbeatMs: number) {
+  /** `maxBytes`: largest `sync` event (see `Limits.maxPageBytes`); also bounds catch-up's pending batches. */
+  constructor(storage: StorageEngine, heartbeatMs: number, maxBytes = 4 * 1024 * 1024) {
     this.#storage = storage;
+    this.#maxBytes = maxBytes;
     this.#unlisten = storage.onCommit((b) => {
       this.#chain = this.#chain
         .then(() => this.#dispatch(b))
@@ -56,22 +119,35 @@ export class SseHub {
     return n;
   }
 
+  /** Streams one user holds open now. */
+  streamsOf(tenant: string, user: string): number {
+    return this.#perUser.get(`${tenant}\u0000${user}`) ?? 0;
+  }
+
   add(s: Subscriber): void {
     let set = this.#byTenant.get(s.tenant);
     if (!set) this.#byTenant.set(s.tenant, (set = new Set()));
+    if (set.has(s)) return;
     set.add(s);
+    const k = `${s.tenant}\u0000${s.user}`;
+    this.#perUser.set(k, (this.#perUser.get(k) ?? 0) + 1);
   }
 
   remove(s: Subscriber): void {
     const set = this.#byTenant.get(s.tenant);
-    set?.delete(s);
-    if (set?.size === 0) this.#byTenant.delete(s.tenant);
+    if (!set?.delete(s)) return;
+    if (set.size === 0) this.#byTenant.delete(s.tenant);
+    const k = `${s.tenant}\u0000${s.user}`;
+    const n = (this.#perUser.get(k) ?? 1) - 1;
+    if (n <= 0) this.#perUser.delete(k);
+    else this.#perUser.set(k, n);
   }
 
   /** Ends the catch-up phase: delivers what arrived meanwhile, then the stream is live. */
   goLive(s: Subscriber): void {
     const pending = s.pending ?? [];
     delete s.pending;
+    delete s.pendingChars;
     for (const p of pending) this.#deliver(s, p.to, p.rows);
   }
 
@@ -83,45 +159,79 @@ export class SseHub {
     this.#lastTo = Math.max(this.#lastTo ?? 0, b.to);
     const subs = this.#byTenant.get(b.tenant);
     if (!subs || subs.size === 0) return;
-    let rows = b.docs;
-    if (!rows) {
-      const page = await this.#storage.pull(b.tenant, {
-        since: b.from - 1,
-        upTo: b.to,
-        limit: b.to - b.from + 1,
-      });
-      rows = page.docs;
+    if (b.docs) {
+      this.#fanOut(subs, b.from, b.to, b.docs);
+      return;
     }
+    // Written by another process: read it from storage, a byte-bounded page at a time.
+    for (let since = b.from - 1; ;) {
+      const page = await this.#storage.pull(b.tenant, {
+        since,
+        upTo: b.to,
+        limit: b.to - since,
+        maxBytes: this.#maxBytes,
+      });
+      const to = page.more ? page.cursor : b.to;
+      this.#fanOut(subs, since + 1, to, page.docs);
+      if (!page.more) return;
+      since = page.cursor;
+    }
+  }
+
+  /** Sends the rows of sequences `from..to` to every stream of one tenant. */
+  #fanOut(subs: Set<Subscriber>, from: number, to: number, rows: StoredDoc[]): void {
     // Streams with the same visibility key receive the same bytes: render and encode once per
-    // key (read rules run once per group), then one socket write per stream.
-    const rendered = new Map<string, Buffer | null>();
+    // key (read rules run once per group), then one socket write per stream and event.
+    const rendered = new Map<string, Buffer[]>();
     for (const s of subs) {
       if (s.pending) {
-        s.pending.push({ to: b.to, rows });
+        this.#hold(s, to, rows);
         continue;
       }
-      if (s.cursor >= b.from) {
-        this.#deliver(s, b.to, rows); // already holds part of this batch: render for it alone
+      if (s.cursor >= from) {
+        this.#deliver(s, to, rows); // already holds part of this batch: render for it alone
         continue;
       }
-      let chunk = rendered.get(s.visibility.key);
-      if (chunk === undefined) {
-        const event = syncEvent(rows, s.visibility, b.from - 1, b.to);
-        chunk = event === null ? null : Buffer.from(event);
-        rendered.set(s.visibility.key, chunk);
+      let chunks = rendered.get(s.visibility.key);
+      if (chunks === undefined) {
+        chunks = syncEvents(rows, s.visibility, from - 1, to, this.#maxBytes).map((e) => Buffer.from(e));
+        rendered.set(s.visibility.key, chunks);
       }
-      s.cursor = b.to;
-      if (chunk !== null && !s.write(chunk)) this.#drop(s);
+      s.cursor = to;
+      for (const chunk of chunks) {
+        if (!s.write(chunk)) {
+          this.#drop(s);
+          break;
+        }
+      }
     }
+  }
+
+  /**
+   * Keeps a batch for a stream still catching up, within a bound: past `maxBytes` of rows the
+   * held batches are let go and catch-up reads them from storage, so a stream that never
+   * leaves catch-up (its reader never reads) cannot pin every later write in memory.
+   */
+  #hold(s: Subscriber, to: number, rows: StoredDoc[]): void {
+    let chars = s.pendingChars ?? 0;
+    for (const r of rows) chars += r.state.length + r.view.length;
+    if (chars > this.#maxBytes) {
+      s.pending = [];
+      s.pendingChars = 0;
+      s.pendingDropped = true;
+      return;
+    }
+    s.pending?.push({ to, rows });
+    s.pendingChars = chars;
   }
 
   async #fillGap(after: number, upTo: number): Promise<void> {
     for (const [tenant, subs] of this.#byTenant) {
       let since = after;
       for (let pages = 0; pages < 1_000_000; pages++) {
-        const page = await this.#storage.pull(tenant, { since, upTo, limit: 1000 });
+        const page = await this.#storage.pull(tenant, { since, upTo, limit: 1000, maxBytes: this.#maxBytes });
         for (const s of subs) {
-          if (s.pending) s.pending.push({ to: page.more ? page.cursor : upTo, rows: page.docs });
+          if (s.pending) this.#hold(s, page.more ? page.cursor : upTo, page.docs);
           else this.#deliver(s, page.more ? page.cursor : upTo, page.docs);
         }
         if (!page.more) break;
@@ -132,9 +242,14 @@ export class SseHub {
 
   #deliver(s: Subscriber, to: number, rows: StoredDoc[]): void {
     if (to <= s.cursor) return;
-    const event = syncEvent(rows, s.visibility, s.cursor, to);
+    const events = syncEvents(rows, s.visibility, s.cursor, to, this.#maxBytes);
     s.cursor = to;
-    if (event !== null && !s.write(event)) this.#drop(s);
+    for (const event of events) {
+      if (!s.write(event)) {
+        this.#drop(s);
+        return;
+      }
+    }
   }
 
   /** A stream too slow to keep up is closed; the client reconnects with Last-Event-ID and catches up. */
@@ -145,7 +260,9 @@ export class SseHub {
 
   #heartbeat(): void {
     const ping = Buffer.from(sseComment('ping'));
-    for (const set of this.#byTenant.values()) for (const s of set) if (!s.write(ping)) this.#drop(s);
+    // Not to streams catching up: they write only once drained, and are not idle while they do.
+    for (const set of this.#byTenant.values())
+      for (const s of set) if (!s.pending && !s.write(ping)) this.#drop(s);
   }
 
   async close(): Promise<void> {

@@ -3,6 +3,8 @@ import type { ServerResponse } from 'node:http';
 /** Where an SSE stream's text goes. `write` returns false when the stream is gone or too far behind. */
 export interface SseSink {
   write(chunk: string | Buffer): boolean;
+  /** Resolves true once at most {@link LOW_WATER_BYTES} wait unsent, false once the stream closed. */
+  drained(): Promise<boolean>;
   close(): void;
   /** Called once when the client disconnects. */
   onClose(fn: () => void): void;
@@ -10,6 +12,9 @@ export interface SseSink {
 
 /** Bytes buffered for a slow client before its stream is dropped (it resumes with Last-Event-ID). */
 export const MAX_BUFFERED_BYTES = 4 * 1024 * 1024;
+
+/** Unsent bytes below which a stream counts as drained (catch-up then writes its next page). */
+export const LOW_WATER_BYTES = 64 * 1024;
 
 const SSE_HEADERS = {
   'content-type': 'text/event-stream',
@@ -55,17 +60,38 @@ export function nodeSink(res: ServerResponse, headers: Record<string, string> = 
   // earlier response — so the direct writes can never overtake the headers.)
   const direct =
     socket !== null && res.chunkedEncoding && res.headersSent && res.writableLength === socket.writableLength;
+  const buffered = (): number => (direct && socket ? socket.writableLength : res.writableLength);
   return {
+    drained() {
+      if (closed || res.destroyed) return Promise.resolve(false);
+      if (buffered() <= LOW_WATER_BYTES) return Promise.resolve(true);
+      // More than the high-water mark is queued, so the last write returned false and 'drain'
+      // follows once the buffer empties; 'close' ends the wait for a reader that never reads.
+      const emitter = direct && socket ? socket : res;
+      return new Promise((resolve) => {
+        const done = (ok: boolean) => () => {
+          emitter.off('drain', onDrain);
+          res.off('close', onClose);
+          resolve(ok);
+        };
+        const onDrain = done(true);
+        const onClose = done(false);
+        emitter.once('drain', onDrain);
+        res.once('close', onClose);
+      });
+    },
     write(chunk) {
       if (closed || res.destroyed) return false;
-      if (direct && socket) {
+      // The cap is checked before writing: a reader more than MAX_BUFFERED_BYTES behind is cut
+      // off, while one event (at most a page, or one large document) always fits once it has read.
+      // A stream thus holds at most the cap plus one event.
+      if (buffered() > MAX_BUFFERED_BYTES) return false;
+      if (direct && socket)
         socket.write(
           typeof chunk === 'string' ? httpChunk(Buffer.from(chunk)) : (framed.get(chunk) ?? frame(chunk)),
         );
-        return socket.writableLength <= MAX_BUFFERED_BYTES;
-      }
-      res.write(chunk);
-      return res.writableLength <= MAX_BUFFERED_BYTES;
+      else res.write(chunk);
+      return true;
     },
     close() {
       if (closed) return;
@@ -89,18 +115,34 @@ export function streamSink(): {
   let controller!: ReadableStreamDefaultController<Uint8Array>;
   let closed = false;
   const closers: Array<() => void> = [];
+  let waiters: Array<(ok: boolean) => void> = [];
+  const wake = (ok: boolean): void => {
+    for (const w of waiters.splice(0)) w(ok);
+  };
   const gone = (): void => {
     if (closed) return;
     closed = true;
+    wake(false);
     for (const f of closers.splice(0)) f();
   };
   const body = new ReadableStream<Uint8Array>({
     start(c) {
       controller = c;
     },
+    // Called when the consumer has read the queue down: what drained() waits for.
+    pull() {
+      wake(true);
+    },
     cancel: gone,
   });
   const sink: SseSink = {
+    drained() {
+      if (closed) return Promise.resolve(false);
+      if ((controller.desiredSize ?? 0) > 0) return Promise.resolve(true);
+      return new Promise((resolve) => {
+        waiters = [...waiters, resolve];
+      });
+    },
     write(chunk) {
       if (closed) return false;
       try {

@@ -93,19 +93,38 @@ export class PostgresEngine implements StorageEngine {
       // Serialize concurrent schema creation by several processes starting at once.
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`init:${s}`]);
+      // CREATE INDEX and ALTER TABLE take their table locks even when IF NOT EXISTS then finds
+      // nothing to do; held to the end of this transaction while another process serves the
+      // schema, they deadlock with its pushes (a process restarting beside a busy one died with
+      // "deadlock detected", and pushes failed). So they run only when the object is missing.
+      const missing = async (name: string): Promise<boolean> => {
+        const res = await c.query<{ r: string | null }>('SELECT to_regclass($1) AS r', [`${s}.${name}`]);
+        return (res.rows[0]?.r ?? null) === null;
+      };
+      const noColumn = async (table: string, column: string): Promise<boolean> =>
+        (
+          await c.query(
+            'SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3',
+            [s, table, column],
+          )
+        ).rowCount === 0;
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.docs (
         tenant text NOT NULL, id text NOT NULL, type text NOT NULL, seq bigint NOT NULL,
         deleted boolean NOT NULL, state jsonb NOT NULL, view jsonb NOT NULL, PRIMARY KEY (tenant, id))`);
-      await c.query(`CREATE INDEX IF NOT EXISTS docs_tenant_seq ON ${s}.docs (tenant, seq)`);
+      if (await missing('docs_tenant_seq'))
+        await c.query(`CREATE INDEX IF NOT EXISTS docs_tenant_seq ON ${s}.docs (tenant, seq)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.changes (
         tenant text NOT NULL, id text NOT NULL, doc text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tenant, id))`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value bigint NOT NULL)`);
       await c.query(`INSERT INTO ${s}.meta (key, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING`);
       // Issue 11 additions, applied in place to a schema created before them.
-      await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
-      await c.query(`DROP INDEX IF EXISTS ${s}.changes_seq`);
-      await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
+      if (await noColumn('changes', 'hash'))
+        await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
+      // changes_seq existed briefly (change ids are now compacted by key ranges): dropped if present.
+      if (!(await missing('changes_seq'))) await c.query(`DROP INDEX IF EXISTS ${s}.changes_seq`);
+      if (await missing('docs_deleted'))
+        await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.info (key text PRIMARY KEY, value text NOT NULL)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.replicas (
         tenant text NOT NULL, replica text NOT NULL, owner text NOT NULL, PRIMARY KEY (tenant, replica))`);
@@ -274,12 +293,32 @@ export class PostgresEngine implements StorageEngine {
       params.push(q.types);
       where += ` AND type = ANY($${params.length}::text[])`;
     }
-    const res = await this.#pool.query<DocRow>(
-      `SELECT id, type, seq, deleted, state::text AS state, view::text AS view FROM ${this.schema}.docs WHERE ${where} ORDER BY seq LIMIT $3`,
+    const page = `SELECT id, type, seq, deleted, state::text AS state, view::text AS view FROM ${this.schema}.docs WHERE ${where} ORDER BY seq LIMIT $3`;
+    if (q.maxBytes === undefined) {
+      const res = await this.#pool.query<DocRow>(page, params);
+      const more = res.rows.length > q.limit;
+      const docs = (more ? res.rows.slice(0, q.limit) : res.rows).map(toDoc);
+      const last = docs[docs.length - 1];
+      return { docs, cursor: last ? last.seq : q.since, more };
+    }
+    // The byte budget is applied inside the database, so rows past it never reach this process:
+    // a running total over the page keeps every row that ends within the budget (the first row
+    // always), and the one row that crosses it comes back without its content, as the "more" mark.
+    params.push(q.maxBytes);
+    const res = await this.#pool.query<DocRow & { cut: boolean }>(
+      `SELECT id, type, seq, deleted, CASE WHEN cut THEN NULL ELSE state END AS state,
+              CASE WHEN cut THEN NULL ELSE view END AS view, cut
+       FROM (SELECT *, rn > 1 AND run > $${params.length} AS cut FROM (
+         SELECT p.*, row_number() OVER w AS rn,
+                sum(octet_length(p.state) + octet_length(p.view)) OVER w AS run
+         FROM (${page}) p WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) r
+       ) c WHERE rn <= 2 OR run - octet_length(state) - octet_length(view) <= $${params.length}
+       ORDER BY seq`,
       params,
     );
-    const more = res.rows.length > q.limit;
-    const docs = (more ? res.rows.slice(0, q.limit) : res.rows).map(toDoc);
+    const kept = res.rows.filter((r) => !r.cut);
+    const more = kept.length < res.rows.length || kept.length > q.limit;
+    const docs = (kept.length > q.limit ? kept.slice(0, q.limit) : kept).map(toDoc);
     const last = docs[docs.length - 1];
     return { docs, cursor: last ? last.seq : q.since, more };
   }

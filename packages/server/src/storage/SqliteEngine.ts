@@ -437,9 +437,24 @@ export class SqliteEngine implements StorageEngine {
     }
     sql += ' ORDER BY seq LIMIT ?';
     params.push(q.limit + 1);
-    const rows = this.#db.prepare<unknown[], DocRow>(sql).all(...params);
-    const more = rows.length > q.limit;
-    const docs = (more ? rows.slice(0, q.limit) : rows).map(toDoc);
+    // Iterated, not `.all()`: rows past the byte budget are never read into memory.
+    const docs: StoredDoc[] = [];
+    let bytes = 0;
+    let more = false;
+    for (const row of this.#db.prepare<unknown[], DocRow>(sql).iterate(...params)) {
+      if (docs.length === q.limit) {
+        more = true;
+        break;
+      }
+      if (q.maxBytes !== undefined) {
+        bytes += Buffer.byteLength(row.state) + Buffer.byteLength(row.view);
+        if (docs.length > 0 && bytes > q.maxBytes) {
+          more = true;
+          break;
+        }
+      }
+      docs.push(toDoc(row));
+    }
     const last = docs[docs.length - 1];
     return { docs, cursor: last ? last.seq : q.since, more };
   }

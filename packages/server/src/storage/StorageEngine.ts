@@ -91,6 +91,13 @@ export interface PullQuery {
   types?: readonly string[];
   /** Inclusive upper bound (used by realtime fan-out to read exactly one committed batch). */
   upTo?: number;
+  /**
+   * Byte budget of the page: it ends before the row whose `state` + `view` (UTF-8) would take
+   * the page past it (`more` is then true). The first row is always returned, however large,
+   * so a document bigger than the budget still travels, alone. Without it a page of 1,000
+   * large documents could exceed what a process can hold (or a JavaScript string can be).
+   */
+  maxBytes?: number;
 }
 
 export interface PullPage {

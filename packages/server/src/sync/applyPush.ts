@@ -23,6 +23,7 @@ import { stampsBelow } from '../history/HistoryCompactor.js';
 import { changeHash } from './changeHash.js';
 import type { TypeRegistry } from './TypeRegistry.js';
 import { valueProblem } from '../http/protocolBoundary.js';
+import { fitDocSize } from './docSizeLimit.js';
 import { RuleError, runRule } from './ruleGuard.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
@@ -31,7 +32,7 @@ export interface ChangeResult {
   id: string;
   /** `ok`: merged and committed; `duplicate`: already stored earlier (idempotent retry). */
   status: 'ok' | 'duplicate' | 'rejected';
-  error?: { code: string; message: string; path?: string; rule?: string };
+  error?: { code: string; message: string; path?: string; rule?: string; limit?: number };
 }
 
 export interface PushContext {
@@ -41,6 +42,8 @@ export interface PushContext {
   permissions: Permissions | undefined;
   /** The history horizon: change ids made before it may have been forgotten (see below). */
   history?: { readonly horizonMs: number };
+  /** `maxDocBytes`: largest stored document state (`doc_too_large` beyond). Default: no limit. */
+  limits?: { maxDocBytes: number };
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
@@ -70,15 +73,16 @@ interface Working {
   applied: Change[];
 }
 
-const reject = (id: string, code: string, message: string, path?: string, rule?: string): ChangeResult => ({
+const reject = (
+  id: string,
+  code: string,
+  message: string,
+  path?: string,
+  extra?: { rule?: string; limit?: number },
+): ChangeResult => ({
   id,
   status: 'rejected',
-  error: {
-    code,
-    message,
-    ...(path === undefined ? {} : { path }),
-    ...(rule === undefined ? {} : { rule }),
-  },
+  error: { code, message, ...(path === undefined ? {} : { path }), ...extra },
 });
 
 /**
@@ -115,7 +119,7 @@ export async function applyPush(
     // Hostile strings and nesting: rejected here, for this change alone, on every engine alike.
     const hostile = valueProblem(raw, `changes[${i}]`);
     if (hostile) {
-      results[i] = reject(id, 'invalid_change', hostile.message, hostile.path, hostile.rule);
+      results[i] = reject(id, 'invalid_change', hostile.message, hostile.path, { rule: hostile.rule });
       continue;
     }
     const c = raw as unknown as Change;
@@ -149,6 +153,8 @@ export async function applyPush(
     valid.push({ i, c, def, hash: changeHash(c), replica: stampReplica(c.stamp) });
   }
 
+  const maxDocBytes = ctx.limits?.maxDocBytes ?? Infinity;
+  const indexOf = new Map(valid.map((x) => [x.c.id, x.i] as const));
   const commit = await ctx.storage.commit(
     {
       tenant: user.tenant,
@@ -221,17 +227,35 @@ export async function applyPush(
         }
       }
       const docs: CommitPlan['docs'] = [];
+      const tooLarge = new Set<string>();
       for (const [id, w] of work) {
         if (!w.touched) continue;
+        const fit = fitDocSize(w.doc, w.before?.state, w.applied, registry, maxDocBytes);
+        for (const { change, bytes } of fit.dropped) {
+          const i = indexOf.get(change.id) ?? -1;
+          tooLarge.add(change.id);
+          results[i] = reject(
+            change.id,
+            'doc_too_large',
+            `document "${id}" would be ${bytes} bytes with this change; the limit is ${maxDocBytes}`,
+            `changes[${i}]`,
+            { limit: maxDocBytes },
+          );
+        }
+        if (!fit.doc || fit.dropped.length === w.applied.length) continue;
         docs.push({
           id,
           type: w.type,
-          deleted: isDeleted(w.doc),
-          state: JSON.stringify(docToJSON(w.doc)),
-          view: JSON.stringify(materialize(w.doc, registry.get(w.type, w.doc.v) ?? w.def)),
+          deleted: isDeleted(fit.doc),
+          state: fit.state,
+          view: JSON.stringify(materialize(fit.doc, registry.get(w.type, fit.doc.v) ?? w.def)),
         });
       }
-      return { docs, changes: accepted, bind };
+      return {
+        docs,
+        changes: tooLarge.size ? accepted.filter((a) => !tooLarge.has(a.id)) : accepted,
+        bind,
+      };
     },
   );
   return {
@@ -287,7 +311,7 @@ function mergeOne(
     next = registry.applyChange(w?.doc, c);
   } catch (e) {
     if (e instanceof ValidationError)
-      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`, e.rule);
+      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`, { rule: e.rule });
     if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
     if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
     // Not a typed validation error: the merge itself failed and may have left `w.doc` half
@@ -320,7 +344,7 @@ function mergeOne(
       'invalid_change',
       `changes[${i}].ops.${missing}: required: a new ${c.type} needs "${missing}"`,
       `changes[${i}].ops.${missing}`,
-      'required',
+      { rule: 'required' },
     );
   if (writeRule) {
     const may = runRule(
