@@ -226,6 +226,23 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       ),
     );
     expect(server.context.hub.size).toBe(1);
+
+    // A type defined in a follower (no record written) is pushed by the leader at once, not with
+    // the next record write or reconnect: everything else is quiet by now.
+    await until(
+      'the outbox to drain',
+      async () => (await a.evaluate(() => (window as unknown as Tab).db.outbox.count())) === 0,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const defined = Date.now();
+    await b.evaluate(async () => {
+      const db = (window as unknown as { db: { defineType(t: unknown): Promise<void> } }).db;
+      await db.defineType({ name: 'inspection', version: 1, fields: { place: { type: 'string' } } });
+    });
+    await until('the server to know the type', async () =>
+      Boolean((await server.context.types.registry('acme')).get('inspection')),
+    );
+    expect(Date.now() - defined).toBeLessThan(3000);
     await ctx.close();
   });
 
