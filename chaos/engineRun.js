@@ -17,7 +17,7 @@ import { checkPresence, compareReplicas, fingerprint } from './verify.js';
  *   engine: string; dir: string; writes: number; acked: number; durable: number; intents: number;
  *   serverKills: number; clientKills: number; partitions: number; faults: Record<string, number>;
  *   lost: import('./verify.js').Lost[]; diverged: string[]; divergedDocs: number; converged: boolean; convergeMs: number; errors: string[];
- *   rejected: number; unmappedAcks: number; requiredWrites: number;
+ *   rejected: number; unmappedAcks: number; requiredWrites: number; restore: string;
  * }} EngineResult
  */
 
@@ -63,6 +63,7 @@ export async function runEngine(engine, o, rng, env) {
     secret,
     heartbeatMs: o.heartbeatMs,
     processes: engine === 'postgres' ? 2 : 1,
+    log,
     ...(postgres ? { postgres } : {}),
   });
   const ledger = new Ledger(join(dir, 'ledger.jsonl'));
@@ -146,9 +147,36 @@ export async function runEngine(engine, o, rng, env) {
       },
       { proxies, clients, servers, log },
     );
+    const chaosStart = Date.now();
+    const chaosEnd = Math.min(chaosStart + o.chaosMs, env.deadline - o.convergeMs - 15_000);
+    // Mid-run: a backup while serving, then (with writes acknowledged in between) the store is
+    // replaced by it. Every device must notice the new epoch and give back what the backup lacks.
+    /** @type {{ backupAt?: number; restoredAt?: number; file?: string }} */
+    const restore = {};
+    if (!o.without.includes('restore'))
+      faults.serverEvents.push(
+        {
+          at: chaosStart + 0.35 * (chaosEnd - chaosStart),
+          name: 'backup while serving',
+          run: async () => {
+            restore.backupAt = Date.now();
+            restore.file = await servers.backup('backup-1');
+            say(`backup taken while serving (${restore.file})`);
+          },
+        },
+        {
+          at: chaosStart + 0.65 * (chaosEnd - chaosStart),
+          name: 'restore from the backup',
+          run: async () => {
+            if (!restore.file) throw new Error('no backup to restore');
+            await servers.restore(restore.file);
+            restore.restoredAt = Date.now();
+            say(`server store restored from the backup (new epoch); every device must resync`);
+          },
+        },
+      );
     for (const c of clients) c.setWriting(true);
     faults.start();
-    const chaosEnd = Math.min(Date.now() + o.chaosMs, env.deadline - o.convergeMs - 15_000);
     while (Date.now() < chaosEnd) {
       await sleep(Math.min(10_000, Math.max(0, chaosEnd - Date.now())));
       const c = ledger.counts();
@@ -213,12 +241,34 @@ export async function runEngine(engine, o, rng, env) {
 
     // Checks: presence of every required write in the server's state; replicas identical.
     const replicaOf = new Map(clients.flatMap((c) => (c.replica ? [[c.index, c.replica]] : [])));
-    const presence = checkPresence(
-      serverDocs,
-      ledger.writes.values(),
-      replicaOf,
-      (w) => !!(w.acked || w.durable),
-    );
+    // Required: durable on its device (the device keeps it and must hand it back), or acknowledged
+    // by the server — except a write acknowledged between the backup and the restore whose device
+    // never made it durable (killed first): the restore legitimately took the only copy.
+    const { backupAt, restoredAt } = restore;
+    /** @param {import('./ledger.js').WriteRecord} w */
+    const lostWithRestore = (w) =>
+      !w.durable &&
+      !!w.acked &&
+      backupAt !== undefined &&
+      restoredAt !== undefined &&
+      (w.ackedAt ?? 0) >= backupAt &&
+      (w.ackedAt ?? 0) <= restoredAt;
+    const exempt = [...ledger.writes.values()].filter(lostWithRestore).length;
+    /** @param {import('./ledger.js').WriteRecord} w */
+    const required = (w) => !!w.durable || (!!w.acked && !lostWithRestore(w));
+    const presence = checkPresence(serverDocs, ledger.writes.values(), replicaOf, required);
+    // How much the restore took away: acknowledged writes missing from the backup (SQLite), all
+    // of which had to come back from the devices.
+    let removedByRestore = 'n/a (PostgreSQL dump)';
+    if (restore.file && restoredAt !== undefined && engine === 'sqlite') {
+      const inBackup = await servers.inspect(restore.file, verifierToken).catch(() => undefined);
+      const window = [...ledger.writes.values()].filter(
+        (w) => w.acked && (w.ackedAt ?? 0) >= Number(backupAt) && (w.ackedAt ?? 0) <= restoredAt,
+      );
+      removedByRestore = inBackup
+        ? String(checkPresence(inBackup, window, replicaOf, () => true).lost.length)
+        : 'unknown (backup inspection failed)';
+    }
     const divergedIds = [...diverged.keys()];
     const violationDocs = new Set(presence.violations.map((v) => v.split('.')[0] ?? v));
     const divergedAll = [
@@ -248,10 +298,19 @@ export async function runEngine(engine, o, rng, env) {
       divergedDocs: new Set([...divergedIds, ...violationDocs]).size,
       converged,
       convergeMs,
-      errors: [...faults.errors, ...ledger.errors],
+      errors: [...faults.errors, ...ledger.errors, ...servers.crashes],
       rejected,
       unmappedAcks: ledger.unmappedAcks,
       requiredWrites: presence.requiredWrites,
+      restore:
+        restoredAt !== undefined
+          ? `backup at ${((Number(backupAt) - chaosStart) / 1000).toFixed(1)} s, restored at ` +
+            `${((restoredAt - chaosStart) / 1000).toFixed(1)} s of chaos; it removed ${removedByRestore} ` +
+            `acknowledged write(s) from the server; ${exempt} exempt (acknowledged in between, never ` +
+            `durable on their device)`
+          : o.without.includes('restore')
+            ? 'left out (--without restore)'
+            : 'FAILED: did not happen',
     };
   } finally {
     await teardown();

@@ -40,10 +40,14 @@ export class FaultScheduler {
     /** @type {Promise<unknown>[]} */
     this.pending = [];
     this.counts = { cut: 0, blackhole: 0, delay: 0, drop: 0, clientKill: 0, serverKill: 0 };
-    /** @type {(() => Promise<void>) | undefined} */
-    this.beforeServerRestart = undefined;
     /** @type {string[]} */
     this.errors = [];
+    /**
+     * Server operations at fixed times (backup, restore), run by the server loop so that they never
+     * overlap a server kill.
+     * @type {Array<{ at: number; name: string; run: () => Promise<void>; done?: boolean }>}
+     */
+    this.serverEvents = [];
   }
 
   get partitions() {
@@ -143,12 +147,24 @@ export class FaultScheduler {
   async #serverLoop() {
     const r = this.rates;
     const s = this.t.servers;
-    for (;;) {
-      const wait = this.rng.int(r.serverKillEveryMs[0], r.serverKillEveryMs[1]);
-      const end = Date.now() + wait;
-      while (this.running && Date.now() < end) await sleep(Math.min(250, end - Date.now()));
-      if (!this.running) return;
-      if (!r.serverKill) continue;
+    const nextKillAt = () => Date.now() + this.rng.int(r.serverKillEveryMs[0], r.serverKillEveryMs[1]);
+    let killAt = nextKillAt();
+    while (this.running) {
+      await sleep(250);
+      if (!this.running) break;
+      const event = this.serverEvents.find((e) => !e.done && Date.now() >= e.at);
+      if (event) {
+        event.done = true;
+        this.t.log(`server: ${event.name}`);
+        try {
+          await event.run();
+        } catch (e) {
+          this.errors.push(`${event.name}: ${String(e)}`);
+        }
+        continue;
+      }
+      if (!r.serverKill || Date.now() < killAt) continue;
+      killAt = nextKillAt();
       const live = s.live();
       if (live.length === 0) continue;
       const i = this.rng.pick(live);
@@ -158,11 +174,12 @@ export class FaultScheduler {
       try {
         await s.kill(i);
         await sleep(down);
-        if (this.beforeServerRestart) await this.beforeServerRestart();
         await s.start(i);
       } catch (e) {
         this.errors.push(`restart of server ${i}: ${String(e)}`);
       }
     }
+    for (const e of this.serverEvents)
+      if (!e.done) this.errors.push(`${e.name} did not run before the end of chaos`);
   }
 }

@@ -19,7 +19,7 @@ import { freshSeed } from './random.js';
  */
 
 /** Faults that `--without` can leave out (for diagnosis: which fault breaks what). */
-export const FAULTS = ['cut', 'blackhole', 'delay', 'drop', 'client-kill', 'server-kill'];
+export const FAULTS = ['cut', 'blackhole', 'delay', 'drop', 'client-kill', 'server-kill', 'restore'];
 
 const USAGE = `npm run chaos -- [SEED] [--short] [--engine sqlite|postgres|both] [--clients N] [--keep]
 

@@ -84,9 +84,7 @@ for (const [k, engine] of o.engines.entries()) {
       `cuts=${f['cut']} blackholes=${f['blackhole']} delays=${f['delay']} resets=${f['drop']} ` +
       `rejected=${r.rejected} unmapped_acks=${r.unmappedAcks} converged=${r.converged} in ${(r.convergeMs / 1000).toFixed(1)} s`,
   );
-  console.log(
-    `${engine}: restore from backup mid-run: TODO — not run (issue 11's \`fieldsync backup\` is not on main)`,
-  );
+  console.log(`${engine}: restore from backup mid-run: ${r.restore}`);
   const lostAcked = r.lost.filter((l) => l.acked).length;
   if (r.lost.length > 0)
     console.log(
@@ -97,7 +95,12 @@ for (const [k, engine] of o.engines.entries()) {
     console.log(`${engine}: LOST${l.acked ? ' (acknowledged)' : ''} ${l.text}`);
   for (const d of r.diverged.slice(0, 20)) console.log(`${engine}: DIVERGED ${d}`);
   for (const e of r.errors.slice(0, 10)) console.log(`${engine}: ERROR ${e}`);
-  const bad = r.lost.length > 0 || r.divergedDocs > 0 || !r.converged || r.errors.length > 0;
+  const bad =
+    r.lost.length > 0 ||
+    r.divergedDocs > 0 ||
+    !r.converged ||
+    r.errors.length > 0 ||
+    r.restore.startsWith('FAILED');
   if (bad) {
     failed = true;
     console.log(`${engine}: FAIL — run directory kept: ${r.dir}`);

@@ -116,10 +116,17 @@ export async function syncState(page: Page): Promise<string | null> {
 /** Waits until the page's sync indicator says live and nothing is waiting. */
 export async function settled(page: Page, timeout = 20_000): Promise<void> {
   const status = page.getByRole('status', { name: 'Sync status' });
-  await status.and(page.locator('[data-state="live"]')).waitFor({ timeout });
-  await page.waitForFunction(
-    () => /All changes sent/.test(document.querySelector('[data-state]')?.textContent ?? ''),
-    undefined,
-    { timeout },
-  );
+  try {
+    await status.and(page.locator('[data-state="live"]')).waitFor({ timeout });
+    await page.waitForFunction(
+      () => /All changes sent/.test(document.querySelector('[data-state]')?.textContent ?? ''),
+      undefined,
+      { timeout },
+    );
+  } catch (e) {
+    // Say what the indicator showed instead, and keep the screen for the post-mortem.
+    const shown = await status.textContent({ timeout: 1000 }).catch(() => '(no sync status on the page)');
+    await shot(page, `timeout-settled-${Date.now()}`).catch(() => undefined);
+    throw new Error(`sync did not settle within ${timeout} ms; the indicator shows: ${shown}`, { cause: e });
+  }
 }

@@ -2,22 +2,29 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridLogicalClock, createChange, type Change } from '@fieldsync/core';
 import { WORK_ORDER, testServer, type TestServer } from './harness.js';
+import { pgReachable } from './pgTest.js';
+
+const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
+if (process.env['FUZZ_ENGINES'] !== 'sqlite' && (await pgReachable())) engines.push('postgres');
 
 /**
  * Seeded fuzzing of every endpoint over real HTTP: malformed, truncated, oversized, deeply nested,
  * wrongly typed and hostile-string input. Properties: the server answers every request with a
  * JSON body and never a 5xx, stays up, and input it rejects changes nothing that is stored.
  *
- * `FUZZ_RUNS` sets the cases per property (default 100 for `npm test`; `npm run fuzz` runs
- * 10,000 per property); `FC_SEED` replays a run; the seed is printed.
+ * `FUZZ_RUNS` sets the cases per property (default 50 for `npm test`; `npm run fuzz` runs
+ * 10,000 per property); `FC_SEED` replays a run; the seed is printed. Runs on SQLite and, when
+ * reachable, PostgreSQL (`FUZZ_ENGINES=sqlite` for SQLite alone).
  */
 const SEED =
   process.env['FC_SEED'] !== undefined
     ? Number(process.env['FC_SEED'])
     : Date.now() ^ (Math.random() * 2 ** 31);
-const RUNS = process.env['FUZZ_RUNS'] !== undefined ? Number(process.env['FUZZ_RUNS']) : 100;
+const RUNS = process.env['FUZZ_RUNS'] !== undefined ? Number(process.env['FUZZ_RUNS']) : 50;
 const settings = { seed: SEED, numRuns: RUNS, endOnFailure: true };
 const MAX_BODY = 256 * 1024;
+/** Per property: up to 100 ms a case (a loaded 2-core machine answers in ~30 ms). */
+const TIMEOUT = Math.max(60_000, RUNS * 100);
 
 /** Any UTF-16 code unit, NUL and lone surrogates included. */
 const hostileString = fc.string({
@@ -60,7 +67,7 @@ const deepText = fc
   .tuple(fc.integer({ min: 50, max: 30_000 }), fc.constantFrom('[', '{"a":'))
   .map(([n, open]) => open.repeat(n) + '1' + (open === '[' ? ']' : '}').repeat(n));
 
-describe('fuzzing every endpoint (SQLite)', () => {
+describe.each(engines)('fuzzing every endpoint (%s)', (engine) => {
   let srv: TestServer;
   let token: string;
   let clock: HybridLogicalClock;
@@ -147,132 +154,151 @@ describe('fuzzing every endpoint (SQLite)', () => {
 
   beforeAll(async () => {
     srv = await testServer({
+      engine,
       limits: { maxBodyBytes: MAX_BODY, rate: { perSecond: 1e6, burst: 1e6 } },
     });
     token = await srv.token('fuzzer', 'fuzz');
     clock = new HybridLogicalClock({ replica: 'fuzz' });
-    console.log(`[fuzz] seed ${SEED}, ${RUNS} cases per property (FC_SEED / FUZZ_RUNS to change)`);
+    console.log(`[fuzz ${engine}] seed ${SEED}, ${RUNS} cases per property (FC_SEED / FUZZ_RUNS to change)`);
   });
   afterAll(() => srv.close());
 
-  it('POST /v1/push: arbitrary bodies, mutated changes, truncated and deep JSON', async () => {
-    const body = fc.oneof(
-      anyJson.map((v) => JSON.stringify(v)),
-      fc
-        .array(fc.oneof(mutatedChange, anyJson), { maxLength: 5 })
-        .map((changes) => JSON.stringify({ changes })),
-      fc.tuple(fc.array(mutatedChange, { minLength: 1, maxLength: 3 }), fc.nat()).map(([changes, cut]) => {
-        const text = JSON.stringify({ changes });
-        return text.slice(0, cut % text.length); // truncated
-      }),
-      deepText.map((d) => `{"changes":[${d}]}`),
-      deepText.map((d) => JSON.stringify({ changes: [{ ...valid(), ops: '__D__' }] }).replace('"__D__"', d)),
-      fc.nat({ max: 400_000 }).map((n) => JSON.stringify({ changes: [], pad: 'x'.repeat(n) })), // oversized
-    );
-    await fc.assert(
-      fc.asyncProperty(body, async (b) => check('POST', '/v1/push', b)),
-      settings,
-    );
-  });
-
-  it('GET /v1/pull and /v1/events: arbitrary cursors, limits, types and filters', async () => {
-    const param = fc.oneof(
-      edgeString,
-      fc.integer().map(String),
-      deepText,
-      anyJson.map((v) => JSON.stringify(v)),
-    );
-    const query = fc
-      .record({ since: param, limit: param, types: param, where: param }, { requiredKeys: [] })
-      .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, v.slice(0, 4000)])).toString());
-    await fc.assert(
-      fc.asyncProperty(query, async (q) => {
-        await check('GET', `/v1/pull?${q}`);
-        // Events: anything but a 200 is answered in full; a 200 is a stream, closed at once.
-        const ctrl = new AbortController();
-        const res = await fetch(`${srv.url}/v1/events?${q}`, {
-          headers: { authorization: `Bearer ${token}` },
-          signal: ctrl.signal,
-        });
-        if (res.status >= 500) throw new Error(`events ${q} → ${res.status}`);
-        if (res.status === 200) ctrl.abort();
-        else JSON.parse(await res.text());
-      }),
-      settings,
-    );
-  });
-
-  it('PUT /v1/types/:name: arbitrary and deeply nested definitions', async () => {
-    const field = fc.oneof(
-      anyJson,
-      fc.record(
-        {
-          type: fc.constantFrom('string', 'number', 'object', 'list', 'enum', 'text', 'nope'),
-          values: anyJson,
-          fields: anyJson,
-          of: anyJson,
-        },
-        { requiredKeys: ['type'] },
-      ),
-    );
-    const def = fc.oneof(
-      fc
-        .record(
-          {
-            name: fc.constant('fz'),
-            version: fc.oneof(fc.integer(), anyJson),
-            fields: fc.dictionary(edgeString, field, { maxKeys: 3 }),
-            migrations: anyJson,
-          },
-          { requiredKeys: ['name'] },
-        )
-        .map((d) => JSON.stringify(d)),
-      deepText.map((d) => `{"name":"fz","version":1,"fields":{"a":${d}}}`),
-      fc
-        .integer({ min: 30, max: 20_000 })
-        .map(
-          (n) =>
-            `{"name":"fz","version":1,"fields":{"a":${'{"type":"object","fields":{"a":'.repeat(n)}{"type":"string"}${'}}'.repeat(n)}}}`,
+  it(
+    'POST /v1/push: arbitrary bodies, mutated changes, truncated and deep JSON',
+    async () => {
+      const body = fc.oneof(
+        anyJson.map((v) => JSON.stringify(v)),
+        fc
+          .array(fc.oneof(mutatedChange, anyJson), { maxLength: 5 })
+          .map((changes) => JSON.stringify({ changes })),
+        fc.tuple(fc.array(mutatedChange, { minLength: 1, maxLength: 3 }), fc.nat()).map(([changes, cut]) => {
+          const text = JSON.stringify({ changes });
+          return text.slice(0, cut % text.length); // truncated
+        }),
+        deepText.map((d) => `{"changes":[${d}]}`),
+        deepText.map((d) =>
+          JSON.stringify({ changes: [{ ...valid(), ops: '__D__' }] }).replace('"__D__"', d),
         ),
-      anyJson.map((v) => JSON.stringify(v)),
-    );
-    await fc.assert(
-      fc.asyncProperty(def, async (d) => check('PUT', '/v1/types/fz', d)),
-      settings,
-    );
-  });
+        fc.nat({ max: 400_000 }).map((n) => JSON.stringify({ changes: [], pad: 'x'.repeat(n) })), // oversized
+      );
+      await fc.assert(
+        fc.asyncProperty(body, async (b) => check('POST', '/v1/push', b)),
+        settings,
+      );
+    },
+    TIMEOUT,
+  );
 
-  it('every endpoint: arbitrary Authorization headers are a JSON 401', async () => {
-    const auth = fc.oneof(
-      fc.string({ maxLength: 200 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`),
-      fc.string({ maxLength: 100 }).map((s) => s.replace(/[\r\n]/g, '')),
-    );
-    const route = fc.constantFrom(
-      ['POST', '/v1/push'],
-      ['GET', '/v1/pull'],
-      ['GET', '/v1/events'],
-      ['PUT', '/v1/types/fz'],
-    );
-    await fc.assert(
-      fc.asyncProperty(auth, route, async (a, [method, path]) => {
-        let header: string;
-        try {
-          header = new Headers({ authorization: a }).get('authorization') ?? '';
-        } catch {
-          return; // not sendable as a header at all
-        }
-        const before = await head();
-        const { status } = await send(
-          method as string,
-          path as string,
-          method === 'GET' ? undefined : '{}',
-          header,
-        );
-        expect(status).toBe(401);
-        expect(await head()).toBe(before);
-      }),
-      settings,
-    );
-    expect((await fetch(`${srv.url}/v1/health`)).status).toBe(200);
-  });
+  it(
+    'GET /v1/pull and /v1/events: arbitrary cursors, limits, types and filters',
+    async () => {
+      const param = fc.oneof(
+        edgeString,
+        fc.integer().map(String),
+        deepText,
+        anyJson.map((v) => JSON.stringify(v)),
+      );
+      const query = fc
+        .record({ since: param, limit: param, types: param, where: param }, { requiredKeys: [] })
+        .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, v.slice(0, 4000)])).toString());
+      await fc.assert(
+        fc.asyncProperty(query, async (q) => {
+          await check('GET', `/v1/pull?${q}`);
+          // Events: anything but a 200 is answered in full; a 200 is a stream, closed at once.
+          const ctrl = new AbortController();
+          const res = await fetch(`${srv.url}/v1/events?${q}`, {
+            headers: { authorization: `Bearer ${token}` },
+            signal: ctrl.signal,
+          });
+          if (res.status >= 500) throw new Error(`events ${q} → ${res.status}`);
+          if (res.status === 200) ctrl.abort();
+          else JSON.parse(await res.text());
+        }),
+        settings,
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'PUT /v1/types/:name: arbitrary and deeply nested definitions',
+    async () => {
+      const field = fc.oneof(
+        anyJson,
+        fc.record(
+          {
+            type: fc.constantFrom('string', 'number', 'object', 'list', 'enum', 'text', 'nope'),
+            values: anyJson,
+            fields: anyJson,
+            of: anyJson,
+          },
+          { requiredKeys: ['type'] },
+        ),
+      );
+      const def = fc.oneof(
+        fc
+          .record(
+            {
+              name: fc.constant('fz'),
+              version: fc.oneof(fc.integer(), anyJson),
+              fields: fc.dictionary(edgeString, field, { maxKeys: 3 }),
+              migrations: anyJson,
+            },
+            { requiredKeys: ['name'] },
+          )
+          .map((d) => JSON.stringify(d)),
+        deepText.map((d) => `{"name":"fz","version":1,"fields":{"a":${d}}}`),
+        fc
+          .integer({ min: 30, max: 20_000 })
+          .map(
+            (n) =>
+              `{"name":"fz","version":1,"fields":{"a":${'{"type":"object","fields":{"a":'.repeat(n)}{"type":"string"}${'}}'.repeat(n)}}}`,
+          ),
+        anyJson.map((v) => JSON.stringify(v)),
+      );
+      await fc.assert(
+        fc.asyncProperty(def, async (d) => check('PUT', '/v1/types/fz', d)),
+        settings,
+      );
+    },
+    TIMEOUT,
+  );
+
+  it(
+    'every endpoint: arbitrary Authorization headers are a JSON 401',
+    async () => {
+      const auth = fc.oneof(
+        fc.string({ maxLength: 200 }).map((s) => `Bearer ${s.replace(/[\r\n]/g, '')}`),
+        fc.string({ maxLength: 100 }).map((s) => s.replace(/[\r\n]/g, '')),
+      );
+      const route = fc.constantFrom(
+        ['POST', '/v1/push'],
+        ['GET', '/v1/pull'],
+        ['GET', '/v1/events'],
+        ['PUT', '/v1/types/fz'],
+      );
+      await fc.assert(
+        fc.asyncProperty(auth, route, async (a, [method, path]) => {
+          let header: string;
+          try {
+            header = new Headers({ authorization: a }).get('authorization') ?? '';
+          } catch {
+            return; // not sendable as a header at all
+          }
+          const before = await head();
+          const { status } = await send(
+            method as string,
+            path as string,
+            method === 'GET' ? undefined : '{}',
+            header,
+          );
+          expect(status).toBe(401);
+          expect(await head()).toBe(before);
+        }),
+        settings,
+      );
+      expect((await fetch(`${srv.url}/v1/health`)).status).toBe(200);
+    },
+    TIMEOUT,
+  );
 });

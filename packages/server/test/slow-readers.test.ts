@@ -1,12 +1,22 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { get, type IncomingMessage } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridLogicalClock, createChange } from '@fieldsync/core';
 import { signToken } from '../src/auth/jwt.js';
 import { MAX_BUFFERED_BYTES } from '../src/realtime/sseSinks.js';
-import { SECRET, SseClient, WORK_ORDER, testServer, waitFor, type TestServer } from './harness.js';
+import { SseParser } from '../../client/src/sync/SseParser.js';
+import {
+  SECRET,
+  SseClient,
+  WORK_ORDER,
+  testServer,
+  waitFor,
+  type PullBody,
+  type TestServer,
+} from './harness.js';
 
 /** The server runs built (`npm test` builds first) in a child process, so its memory is its own. */
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/memoryServer.mjs');
@@ -233,4 +243,62 @@ describe('per-user stream limit', () => {
     expect(again.status).toBe(200);
     for (const s of [...open, other, again]) await s.close();
   });
+});
+
+/**
+ * A stream stuck in catch-up while the tenant keeps writing: the live batches held for it are let
+ * go past their bound, and catch-up reads them from storage instead. When the reader finally
+ * reads, it must get every document (none skipped between storage pages and held batches) and
+ * then be live.
+ */
+describe('a stream stuck in catch-up while writes continue', () => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    // A small page budget so that the held batches pass their bound (the budget) quickly.
+    srv = await testServer({
+      limits: { maxPageBytes: 256 * 1024, rate: { perSecond: 10_000, burst: 10_000 } },
+    });
+  });
+  afterAll(() => srv.close());
+
+  it('gets every document written before and during its catch-up, then live ones', async () => {
+    const token = await srv.token('anna', 'stuck');
+    // More than loopback socket buffers hold (~10 MB), so catch-up really waits for the reader.
+    const before = await fill(srv.url, token, 15_000, 'before');
+    const ids = new Set<string>();
+    let ready = false;
+    let lastId = 0;
+    const parser = new SseParser((m) => {
+      if (m.id !== undefined) {
+        expect(Number(m.id)).toBeGreaterThanOrEqual(lastId);
+        lastId = Number(m.id);
+      }
+      if (m.event === 'ready') ready = true;
+      if (m.event === 'sync')
+        for (const d of (JSON.parse(m.data) as PullBody).docs as Array<{ id: string }>) ids.add(d.id);
+    });
+    // Paused from the first byte: Node stops reading the socket once its small buffer is full.
+    const res = await new Promise<IncomingMessage>((resolveRes, rej) =>
+      get(`${srv.url}/v1/events?since=0`, { headers: { authorization: `Bearer ${token}` } }, (r) => {
+        r.pause();
+        resolveRes(r);
+      }).on('error', rej),
+    );
+    await waitFor(() => srv.context.hub.size === 1, 20_000);
+    await new Promise((r) => setTimeout(r, 500));
+    // Written while the stream cannot move: ~3 MB held against a 256 KiB bound → let go.
+    const during = await fill(srv.url, token, 2_500, 'during');
+    expect(during).toBeGreaterThan(before);
+    res.setEncoding('utf8');
+    res.on('data', (chunk: string) => parser.push(chunk));
+    res.resume();
+    await waitFor(() => ready, 60_000);
+    expect(ids.size).toBe(17_500);
+    expect(lastId).toBe(during);
+    // Live afterwards.
+    const after = await fill(srv.url, token, 1, 'after');
+    await waitFor(() => ids.size === 17_501, 10_000);
+    expect(lastId).toBe(after);
+    res.destroy();
+  }, 180_000);
 });

@@ -45,6 +45,7 @@ interface Tab {
     outbox: { count(): Promise<number> };
     collection(n: string): {
       insert(d: unknown): Promise<string>;
+      insertMany(d: unknown[]): Promise<string[]>;
       update(id: string, m: unknown): Promise<void>;
       findOne(id: string): Record<string, unknown> | undefined;
       text(id: string, f: string): { insert(i: number, s: string): Promise<void>; toString(): string };
@@ -92,6 +93,8 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       types: [TYPE as never],
       app,
       heartbeatMs: 1000,
+      // A title "forbidden" is refused for good: the change is set aside on the device.
+      permissions: { types: { workOrders: { write: (_u, doc) => doc['title'] !== 'forbidden' } } },
     });
     token = await signToken(SECRET, { user: 'anna', tenant: 'acme' });
     browser = await chromium.launch({
@@ -162,17 +165,52 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       const t = orders.text(id, 'notes');
       // Keystrokes typed faster than the leader answers: each is built on the previous one.
       await Promise.all([t.insert(0, 'h'), t.insert(1, 'e'), t.insert(2, 'y')]);
+      // A bulk insert and a transaction from the follower: all or nothing, as in the leader.
+      const bulk = await orders.insertMany([
+        { id: 'wo-m1', title: 'bulk one', status: 'open' },
+        { id: 'wo-m2', title: 'bulk two', status: 'open' },
+      ]);
+      await db.transaction(() => {
+        void orders.update('wo-m1', { $set: { status: 'done' } });
+        void orders.update('wo-m2', { $inc: { visits: 1 } });
+      });
+      let rolledBack = false;
+      try {
+        await db.transaction(() => {
+          void orders.update('wo-m1', { $set: { title: 'never' } });
+          throw new Error('abort');
+        });
+      } catch {
+        rolledBack = orders.findOne('wo-m1')?.['title'] === 'bulk one';
+      }
       let invalid = '';
       try {
         await orders.insert({ title: 7 });
       } catch (e) {
         invalid = (e as Error).name;
       }
-      return { doc: orders.findOne(id), notes: t.toString(), invalid };
+      return {
+        doc: orders.findOne(id),
+        notes: t.toString(),
+        invalid,
+        bulk,
+        m1: orders.findOne('wo-m1'),
+        m2: orders.findOne('wo-m2'),
+        rolledBack,
+      };
     });
     expect(written.doc).toMatchObject({ id: 'wo-b', title: 'from follower B', visits: 2 });
     expect(written.notes).toBe('hey');
     expect(written.invalid).toBe('ValidationError'); // thrown in the follower, nothing forwarded
+    expect(written.bulk).toEqual(['wo-m1', 'wo-m2']);
+    expect(written.m1).toMatchObject({ status: 'done', title: 'bulk one' });
+    expect(written.m2).toMatchObject({ visits: 1 });
+    expect(written.rolledBack).toBe(true);
+    await until('A to see the transaction', () =>
+      a.evaluate(
+        () => (window as unknown as Tab).db.collection('workOrders').findOne('wo-m1')?.['status'] === 'done',
+      ),
+    );
     const inA = await a.evaluate(() =>
       (window as unknown as Tab).db.collection('workOrders').findOne('wo-b'),
     );
@@ -190,6 +228,58 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       ),
     );
     expect(server.context.hub.size).toBe(1);
+
+    // A type defined in a follower (no record written) is pushed by the leader at once, not with
+    // the next record write or reconnect: everything else is quiet by now.
+    await until(
+      'the outbox to drain',
+      async () => (await a.evaluate(() => (window as unknown as Tab).db.outbox.count())) === 0,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const defined = Date.now();
+    await b.evaluate(async () => {
+      const db = (window as unknown as { db: { defineType(t: unknown): Promise<void> } }).db;
+      await db.defineType({ name: 'inspection', version: 1, fields: { place: { type: 'string' } } });
+    });
+    await until('the server to know the type', async () =>
+      Boolean((await server.context.types.registry('acme')).get('inspection')),
+    );
+    expect(Date.now() - defined).toBeLessThan(3000);
+    await ctx.close();
+  });
+
+  it('a set-aside change retried in a follower is re-issued by the leader', async () => {
+    const ctx = await browser.newContext();
+    const a = await openTab(ctx);
+    await until('tab A to lead', async () => (await role(a)) === 'leader');
+    const b = await openTab(ctx);
+    await b.evaluate(async () => {
+      await (window as unknown as Tab).db
+        .collection('workOrders')
+        .insert({ id: 'wo-no', title: 'forbidden' });
+    });
+    type Rejected = Array<{ id: string; retry(): Promise<void> }>;
+    const rejectedIds = (p: Page): Promise<string[]> =>
+      p.evaluate(() =>
+        ((window as unknown as { db: { rejectedChanges(): Rejected } }).db.rejectedChanges() as Rejected).map(
+          (r) => r.id,
+        ),
+      );
+    await until('the insert to be set aside in B', async () => (await rejectedIds(b)).length === 1);
+    const [first] = await rejectedIds(b);
+    await b.evaluate(async () => {
+      const [r] = (window as unknown as { db: { rejectedChanges(): Rejected } }).db.rejectedChanges();
+      await r!.retry();
+    });
+    // Re-issued under a new stamp of the device's one replica id, pushed, refused again.
+    await until('the retried change to be set aside again', async () => {
+      const ids = await rejectedIds(a);
+      return ids.length === 1 && ids[0] !== first;
+    });
+    const [second] = await rejectedIds(a);
+    const replica = await a.evaluate(() => (window as unknown as Tab).db.replicaId);
+    expect(second!.endsWith(`:${replica}`)).toBe(true);
+    await until('B to mirror it', async () => (await rejectedIds(b))[0] === second);
     await ctx.close();
   });
 

@@ -93,19 +93,38 @@ export class PostgresEngine implements StorageEngine {
       // Serialize concurrent schema creation by several processes starting at once.
       await c.query('BEGIN');
       await c.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`init:${s}`]);
+      // CREATE INDEX and ALTER TABLE take their table locks even when IF NOT EXISTS then finds
+      // nothing to do; held to the end of this transaction while another process serves the
+      // schema, they deadlock with its pushes (a process restarting beside a busy one died with
+      // "deadlock detected", and pushes failed). So they run only when the object is missing.
+      const missing = async (name: string): Promise<boolean> => {
+        const res = await c.query<{ r: string | null }>('SELECT to_regclass($1) AS r', [`${s}.${name}`]);
+        return (res.rows[0]?.r ?? null) === null;
+      };
+      const noColumn = async (table: string, column: string): Promise<boolean> =>
+        (
+          await c.query(
+            'SELECT 1 FROM information_schema.columns WHERE table_schema = $1 AND table_name = $2 AND column_name = $3',
+            [s, table, column],
+          )
+        ).rowCount === 0;
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.docs (
         tenant text NOT NULL, id text NOT NULL, type text NOT NULL, seq bigint NOT NULL,
         deleted boolean NOT NULL, state jsonb NOT NULL, view jsonb NOT NULL, PRIMARY KEY (tenant, id))`);
-      await c.query(`CREATE INDEX IF NOT EXISTS docs_tenant_seq ON ${s}.docs (tenant, seq)`);
+      if (await missing('docs_tenant_seq'))
+        await c.query(`CREATE INDEX IF NOT EXISTS docs_tenant_seq ON ${s}.docs (tenant, seq)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.changes (
         tenant text NOT NULL, id text NOT NULL, doc text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tenant, id))`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value bigint NOT NULL)`);
       await c.query(`INSERT INTO ${s}.meta (key, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING`);
       // Issue 11 additions, applied in place to a schema created before them.
-      await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
-      await c.query(`CREATE INDEX IF NOT EXISTS changes_seq ON ${s}.changes (seq)`);
-      await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
+      if (await noColumn('changes', 'hash'))
+        await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
+      if (await missing('changes_seq'))
+        await c.query(`CREATE INDEX IF NOT EXISTS changes_seq ON ${s}.changes (seq)`);
+      if (await missing('docs_deleted'))
+        await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.info (key text PRIMARY KEY, value text NOT NULL)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.replicas (
         tenant text NOT NULL, replica text NOT NULL, owner text NOT NULL, PRIMARY KEY (tenant, replica))`);

@@ -1,0 +1,98 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HybridLogicalClock, createChange } from '@fieldsync/core';
+import type { Hono } from 'hono';
+import { signToken } from '../src/auth/jwt.js';
+import type { AppEnv, ServerContext } from '../src/http/context.js';
+import { createApp } from '../src/http/createApp.js';
+import { createContext } from '../src/server.js';
+import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { SseParser } from '../../client/src/sync/SseParser.js';
+import { SECRET, WORK_ORDER, waitFor, type PullBody } from './harness.js';
+
+/**
+ * The moment that decides whether a stream skips writes: catch-up has read its last page from
+ * storage and waits for the reader before going live, while live batches held for it pass their
+ * bound and are let go. It must then read storage once more. Driven through the web-stream sink
+ * (`app.request`), where the test decides exactly when the reader reads.
+ */
+describe('catch-up: held live batches let go after the last storage read', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'fieldsync-held-'));
+  let ctx: ServerContext;
+  let app: Hono<AppEnv>;
+  let token: string;
+  const clock = new HybridLogicalClock({ replica: 'held' });
+  const push = async (n: number): Promise<number> => {
+    const changes = Array.from({ length: n }, (_, i) =>
+      createChange({
+        clock,
+        type: WORK_ORDER,
+        doc: undefined,
+        intents: [{ op: 'set', path: ['title'], value: `${i} ${'report '.repeat(150)}` }],
+      }),
+    );
+    const res = await app.request('/v1/push', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ changes }),
+    });
+    expect(res.status).toBe(200);
+    return ((await res.json()) as { cursor: number }).cursor;
+  };
+  beforeAll(async () => {
+    ctx = await createContext({
+      storage: new SqliteEngine({ file: join(dir, 'db.sqlite'), synchronous: 'NORMAL' }),
+      secret: SECRET,
+      types: [WORK_ORDER],
+      // Held batches are bounded by the page budget: 64 KiB is passed by ~60 documents.
+      limits: { maxPageBytes: 64 * 1024, rate: { perSecond: 10_000, burst: 10_000 } },
+    });
+    app = createApp(ctx);
+    token = await signToken(SECRET, { user: 'anna', tenant: 'held' });
+  });
+  afterAll(async () => {
+    await ctx.hub.close();
+    await ctx.storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('a stream that goes live after its held batches were let go still receives every document', async () => {
+    await push(5); // one page: catch-up reads it and is done with storage
+    const res = await app.request('/v1/events?since=0', { headers: { authorization: `Bearer ${token}` } });
+    // Read directly (no pipeThrough: a pipe would pull the stream eagerly, not when the test says).
+    const reader = res.body!.getReader();
+    const text = new TextDecoder();
+    const read = async (): Promise<string | undefined> => {
+      const { value, done } = await reader.read();
+      return done ? undefined : text.decode(value, { stream: true });
+    };
+    const ids = new Set<string>();
+    let ready = false;
+    const parser = new SseParser((m) => {
+      if (m.event === 'ready') ready = true;
+      if (m.event === 'sync')
+        for (const d of (JSON.parse(m.data) as PullBody).docs as Array<{ id: string }>) ids.add(d.id);
+    });
+    parser.push((await read()) ?? ''); // ': connected'
+    // Catch-up writes its only page, then waits for this reader (which does not read yet).
+    await new Promise((r) => setTimeout(r, 300));
+    expect(ctx.hub.size).toBe(1);
+    const last = await push(200); // ~200 KB held for the stream: past its bound, let go
+    await new Promise((r) => setTimeout(r, 300)); // the fan-out runs after the commit
+    while (!ready) {
+      const chunk = await read();
+      if (chunk === undefined) break;
+      parser.push(chunk);
+    }
+    expect(ready).toBe(true);
+    expect(ids.size).toBe(205);
+    // And live from there.
+    await push(1);
+    parser.push((await read()) ?? '');
+    await waitFor(() => ids.size === 206);
+    expect(last).toBeGreaterThan(5);
+    await reader.cancel();
+  });
+});
