@@ -23,9 +23,13 @@ export type ForwardedWrite =
        * so two tabs never create sequence operations under the same (replica, counter) id.
        */
       seqBase?: Record<string, number>;
+      /** The replica id the follower built its sequence updates under. */
+      replica?: string;
     }
   | { kind: 'insert'; collection: string; ids: string[]; records: Record<string, unknown>[] }
   | { kind: 'tx'; writes: ForwardedWrite[] }
+  /** A set-aside change queued again (a new stamp) or dropped (the server's state fetched). */
+  | { kind: 'retry' | 'discard'; id: string }
   | { kind: 'flush' };
 
 /** A write refused by the leader, as plain data (errors do not cross BroadcastChannel intact). */
