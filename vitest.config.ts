@@ -11,6 +11,9 @@ export default defineConfig({
       'packages/*/test/**/*.test.ts',
       'packages/*/test/**/*.test.tsx',
       'chaos/**/*.test.js',
+      // The app's plain-TypeScript logic (caret mapping, generated forms, tokens); its screens are
+      // tested in Chromium by the `app` project below.
+      'apps/workorders/src/**/*.test.ts',
     ],
     exclude: ['**/node_modules/**', '**/dist/**'],
     testTimeout: 60_000,

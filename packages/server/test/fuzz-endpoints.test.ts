@@ -2,20 +2,25 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridLogicalClock, createChange, type Change } from '@fieldsync/core';
 import { WORK_ORDER, testServer, type TestServer } from './harness.js';
+import { pgReachable } from './pgTest.js';
+
+const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
+if (process.env['FUZZ_ENGINES'] !== 'sqlite' && (await pgReachable())) engines.push('postgres');
 
 /**
  * Seeded fuzzing of every endpoint over real HTTP: malformed, truncated, oversized, deeply nested,
  * wrongly typed and hostile-string input. Properties: the server answers every request with a
  * JSON body and never a 5xx, stays up, and input it rejects changes nothing that is stored.
  *
- * `FUZZ_RUNS` sets the cases per property (default 100 for `npm test`; `npm run fuzz` runs
- * 10,000 per property); `FC_SEED` replays a run; the seed is printed.
+ * `FUZZ_RUNS` sets the cases per property (default 50 for `npm test`; `npm run fuzz` runs
+ * 10,000 per property); `FC_SEED` replays a run; the seed is printed. Runs on SQLite and, when
+ * reachable, PostgreSQL (`FUZZ_ENGINES=sqlite` for SQLite alone).
  */
 const SEED =
   process.env['FC_SEED'] !== undefined
     ? Number(process.env['FC_SEED'])
     : Date.now() ^ (Math.random() * 2 ** 31);
-const RUNS = process.env['FUZZ_RUNS'] !== undefined ? Number(process.env['FUZZ_RUNS']) : 100;
+const RUNS = process.env['FUZZ_RUNS'] !== undefined ? Number(process.env['FUZZ_RUNS']) : 50;
 const settings = { seed: SEED, numRuns: RUNS, endOnFailure: true };
 const MAX_BODY = 256 * 1024;
 /** Per property: up to 100 ms a case (a loaded 2-core machine answers in ~30 ms). */
@@ -62,7 +67,7 @@ const deepText = fc
   .tuple(fc.integer({ min: 50, max: 30_000 }), fc.constantFrom('[', '{"a":'))
   .map(([n, open]) => open.repeat(n) + '1' + (open === '[' ? ']' : '}').repeat(n));
 
-describe('fuzzing every endpoint (SQLite)', () => {
+describe.each(engines)('fuzzing every endpoint (%s)', (engine) => {
   let srv: TestServer;
   let token: string;
   let clock: HybridLogicalClock;
@@ -149,11 +154,12 @@ describe('fuzzing every endpoint (SQLite)', () => {
 
   beforeAll(async () => {
     srv = await testServer({
+      engine,
       limits: { maxBodyBytes: MAX_BODY, rate: { perSecond: 1e6, burst: 1e6 } },
     });
     token = await srv.token('fuzzer', 'fuzz');
     clock = new HybridLogicalClock({ replica: 'fuzz' });
-    console.log(`[fuzz] seed ${SEED}, ${RUNS} cases per property (FC_SEED / FUZZ_RUNS to change)`);
+    console.log(`[fuzz ${engine}] seed ${SEED}, ${RUNS} cases per property (FC_SEED / FUZZ_RUNS to change)`);
   });
   afterAll(() => srv.close());
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { HybridLogicalClock, createChange, type Change } from '@fieldsync/core';
 import { SseParser } from '../../client/src/sync/SseParser.js';
-import { CorePeer, WORK_ORDER, testServer, type PullBody, type TestServer } from './harness.js';
+import { CorePeer, SseClient, WORK_ORDER, testServer, type PullBody, type TestServer } from './harness.js';
 import { pgReachable } from './pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
@@ -152,5 +152,35 @@ describe.each(engines)('document size limit (%s)', (engine) => {
     const r2 = await p.push([huge]);
     expect(r2.status).toBe(422);
     expect(r2.body.results[0]?.error?.code).toBe('doc_too_large');
+  });
+});
+
+/** Live events are bounded by bytes too: one push of many large documents becomes several events. */
+describe.each(engines)('live events split by bytes (%s)', (engine) => {
+  let srv: TestServer;
+  beforeAll(async () => {
+    srv = await testServer({ engine, limits: { maxPageBytes: 64 * 1024 } });
+  });
+  afterAll(() => srv.close());
+
+  it('a push of 10 documents of ~20 KB reaches a live stream as events of at most 64 KiB, ids increasing to the cursor', async () => {
+    const token = await srv.token('anna', 'split');
+    const live = await SseClient.open(`${srv.url}/v1/events`, token);
+    await live.waitFor((ev) => ev.some((e) => e.event === 'ready'));
+    const p = new CorePeer(srv.url, token, 'split');
+    const changes = Array.from({ length: 10 }, (_, i) =>
+      p.change(undefined, [{ op: 'set', path: ['title'], value: `${i} ${'y'.repeat(20_000)}` }]),
+    );
+    const res = await p.push(changes);
+    expect(res.status).toBe(200);
+    await live.waitFor(() => live.docs().length === 10);
+    const events = live.events.filter((e) => e.event === 'sync');
+    expect(events.length).toBeGreaterThan(1);
+    for (const e of events) expect(e.data.length).toBeLessThanOrEqual(64 * 1024);
+    const ids = events.map((e) => Number(e.id));
+    expect([...ids].sort((a, b) => a - b)).toEqual(ids);
+    expect(ids[ids.length - 1]).toBe(res.body.cursor);
+    expect(new Set(live.docs().map((d) => d.id))).toEqual(new Set(changes.map((c) => c.doc)));
+    await live.close();
   });
 });

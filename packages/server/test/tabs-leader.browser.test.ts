@@ -93,6 +93,8 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       types: [TYPE as never],
       app,
       heartbeatMs: 1000,
+      // A title "forbidden" is refused for good: the change is set aside on the device.
+      permissions: { types: { workOrders: { write: (_u, doc) => doc['title'] !== 'forbidden' } } },
     });
     token = await signToken(SECRET, { user: 'anna', tenant: 'acme' });
     browser = await chromium.launch({
@@ -226,6 +228,58 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       ),
     );
     expect(server.context.hub.size).toBe(1);
+
+    // A type defined in a follower (no record written) is pushed by the leader at once, not with
+    // the next record write or reconnect: everything else is quiet by now.
+    await until(
+      'the outbox to drain',
+      async () => (await a.evaluate(() => (window as unknown as Tab).db.outbox.count())) === 0,
+    );
+    await new Promise((r) => setTimeout(r, 1000));
+    const defined = Date.now();
+    await b.evaluate(async () => {
+      const db = (window as unknown as { db: { defineType(t: unknown): Promise<void> } }).db;
+      await db.defineType({ name: 'inspection', version: 1, fields: { place: { type: 'string' } } });
+    });
+    await until('the server to know the type', async () =>
+      Boolean((await server.context.types.registry('acme')).get('inspection')),
+    );
+    expect(Date.now() - defined).toBeLessThan(3000);
+    await ctx.close();
+  });
+
+  it('a set-aside change retried in a follower is re-issued by the leader', async () => {
+    const ctx = await browser.newContext();
+    const a = await openTab(ctx);
+    await until('tab A to lead', async () => (await role(a)) === 'leader');
+    const b = await openTab(ctx);
+    await b.evaluate(async () => {
+      await (window as unknown as Tab).db
+        .collection('workOrders')
+        .insert({ id: 'wo-no', title: 'forbidden' });
+    });
+    type Rejected = Array<{ id: string; retry(): Promise<void> }>;
+    const rejectedIds = (p: Page): Promise<string[]> =>
+      p.evaluate(() =>
+        ((window as unknown as { db: { rejectedChanges(): Rejected } }).db.rejectedChanges() as Rejected).map(
+          (r) => r.id,
+        ),
+      );
+    await until('the insert to be set aside in B', async () => (await rejectedIds(b)).length === 1);
+    const [first] = await rejectedIds(b);
+    await b.evaluate(async () => {
+      const [r] = (window as unknown as { db: { rejectedChanges(): Rejected } }).db.rejectedChanges();
+      await r!.retry();
+    });
+    // Re-issued under a new stamp of the device's one replica id, pushed, refused again.
+    await until('the retried change to be set aside again', async () => {
+      const ids = await rejectedIds(a);
+      return ids.length === 1 && ids[0] !== first;
+    });
+    const [second] = await rejectedIds(a);
+    const replica = await a.evaluate(() => (window as unknown as Tab).db.replicaId);
+    expect(second!.endsWith(`:${replica}`)).toBe(true);
+    await until('B to mirror it', async () => (await rejectedIds(b))[0] === second);
     await ctx.close();
   });
 

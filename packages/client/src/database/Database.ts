@@ -652,6 +652,10 @@ export class Database implements SyncHost, WriteHost {
         });
       case 'flush':
         return this.sync?.flush();
+      case 'retry':
+        return this.retryRejected(op.id);
+      case 'discard':
+        return this.discardRejected(op.id);
     }
   }
 
@@ -747,6 +751,8 @@ export class Database implements SyncHost, WriteHost {
   /** Queues a set-aside change again, under a fresh stamp (a new write made now). */
   async retryRejected(id: string): Promise<void> {
     this.assertOpen();
+    // A follower tab never stamps (the leader has the same replica id): the leader re-issues it.
+    if (this.follower) return (this.coordinator as TabCoordinator).forward({ kind: 'retry', id });
     const r = this.outbox.takeRejected(id);
     if (r === undefined) throw new Error(`no rejected change ${id}`);
     this.batch(() => this.restampChange(r.change as Change, false));
@@ -760,6 +766,7 @@ export class Database implements SyncHost, WriteHost {
    */
   async discardRejected(id: string): Promise<void> {
     this.assertOpen();
+    if (this.follower) return (this.coordinator as TabCoordinator).forward({ kind: 'discard', id });
     const r = this.outbox.rejected().find((x) => x.id === id);
     if (r === undefined) throw new Error(`no rejected change ${id}`);
     const docId = (r.change as Change).doc;

@@ -216,8 +216,16 @@ export class TypeStore {
   absorb(json: string): ReturnType<TypeStore['receive']> {
     const p = parsePersisted(json);
     const result = this.receive(p.defs);
-    for (const h of p.pending) if (this.registry.byTypeHash(h)) this.pendingHashes.add(h);
+    let added = false;
+    for (const h of p.pending) {
+      if (!this.registry.byTypeHash(h) || this.pendingHashes.has(h)) continue;
+      this.pendingHashes.add(h);
+      added = true;
+    }
     for (const r of p.rejected) this.rejectedHashes.set(r.hash, r.reason);
+    // Made on this device, in another tab: the tab that syncs (the leader) must push it now,
+    // not only with the next record write.
+    if (added) for (const l of this.localListeners) l();
     return result;
   }
 

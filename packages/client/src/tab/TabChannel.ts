@@ -26,6 +26,8 @@ export type ForwardedWrite =
     }
   | { kind: 'insert'; collection: string; ids: string[]; records: Record<string, unknown>[] }
   | { kind: 'tx'; writes: ForwardedWrite[] }
+  /** A set-aside change queued again (a new stamp) or dropped (the server's state fetched). */
+  | { kind: 'retry' | 'discard'; id: string }
   | { kind: 'flush' };
 
 /** A write refused by the leader, as plain data (errors do not cross BroadcastChannel intact). */
