@@ -7,7 +7,16 @@ import {
   type TypeDef,
 } from '@fieldsync/client';
 import { indexWorkOrders } from './model/workOrders.js';
-import { clearSession, databaseName, saveSession, type Session } from './session.js';
+import {
+  clearSession,
+  databaseName,
+  demoSignIn,
+  fetchAppToken,
+  fetchDemoUsers,
+  saveSession,
+  sessionFromToken,
+  type Session,
+} from './session.js';
 
 /**
  * The signed-in app: session, local database and what the chrome shows about sync. One instance
@@ -53,6 +62,25 @@ class AppState {
           outboxChanged();
         }),
       );
+  }
+
+  /**
+   * Gets a fresh token for the same user and tenant (the old one expired: sync answers 401)
+   * without touching the local database, so nothing waiting to be sent is lost: the host's
+   * `/app-token`, else the demo sign-in. False when neither gives a token for this user.
+   */
+  async renewToken(): Promise<boolean> {
+    const current = this.session;
+    if (!current) return false;
+    let next: Session | undefined;
+    const handed = await fetchAppToken();
+    if (handed) next = sessionFromToken(handed);
+    else if (await fetchDemoUsers()) next = await demoSignIn(current.user.id);
+    if (!next || next.user.id !== current.user.id || next.tenant !== current.tenant) return false;
+    this.session = next;
+    saveSession(next);
+    void this.db?.sync?.flush().catch(() => undefined);
+    return true;
   }
 
   /** Re-reads the waiting and set-aside changes (the outbox announces only new changes). */

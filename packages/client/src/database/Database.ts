@@ -446,7 +446,7 @@ export class Database implements SyncHost, WriteHost {
         collection: collection.name,
         id,
         intents,
-        ...(seqBase ? { seqBase } : {}),
+        ...(seqBase ? { seqBase, replica: this.replicaId } : {}),
       });
       return;
     }
@@ -614,13 +614,17 @@ export class Database implements SyncHost, WriteHost {
   }
 
   /** For each `seq` intent: how many operations of this device's replica the field holds. */
-  private seqBase(doc: DocState | undefined, intents: readonly Intent[]): Record<string, number> | undefined {
+  private seqBase(
+    doc: DocState | undefined,
+    intents: readonly Intent[],
+    replica = this.replicaId,
+  ): Record<string, number> | undefined {
     let out: Record<string, number> | undefined;
     for (const i of intents) {
       if (i.op !== 'seq' || i.path.length !== 1) continue;
       const field = i.path[0] as string;
       const seq = doc?.fields[field] as { version?: Record<string, number> } | undefined;
-      (out ??= {})[field] = seq?.version?.[this.replicaId] ?? 0;
+      (out ??= {})[field] = seq?.version?.[replica] ?? 0;
     }
     return out;
   }
@@ -632,7 +636,9 @@ export class Database implements SyncHost, WriteHost {
         const c = this.collection(op.collection);
         if (op.seqBase) {
           const stored = c.states.get(op.id);
-          const now = this.seqBase(stored && this.upgrade(stored), op.intents) ?? {};
+          // Counted for the replica the follower built under (the leader's, unless the leader
+          // moved to a new replica id since: `replica_taken`).
+          const now = this.seqBase(stored && this.upgrade(stored), op.intents, op.replica) ?? {};
           for (const [field, n] of Object.entries(op.seqBase)) {
             if (now[field] !== n)
               throw new StaleSequenceError(

@@ -23,6 +23,8 @@ export type ForwardedWrite =
        * so two tabs never create sequence operations under the same (replica, counter) id.
        */
       seqBase?: Record<string, number>;
+      /** The replica id the follower built its sequence updates under. */
+      replica?: string;
     }
   | { kind: 'insert'; collection: string; ids: string[]; records: Record<string, unknown>[] }
   | { kind: 'tx'; writes: ForwardedWrite[] }
