@@ -5,6 +5,7 @@
 //   3. initial sync of 100,000 documents (raw pull, and into a real client database)
 //   4. bytes of a delta sync after 100 changes
 //   5. resync of 100,000 documents after the server was restored from a backup (new epoch)
+//   6. history compaction of 1,000,000 change ids while devices push (compaction.js)
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -14,6 +15,7 @@ import { HybridLogicalClock, createChange } from '../../packages/core/dist/index
 import { SqliteEngine, signToken } from '../../packages/server/dist/index.js';
 import { createDatabase } from '../../packages/client/dist/index.js';
 import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta } from './common.js';
+import { compactionUnderPushes } from './compaction.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-sync-'));
 const typesFile = join(dir, 'types.json');
@@ -408,13 +410,14 @@ const TOTAL = Number(process.env.BENCH_SYNC_CHANGES ?? 200_000);
 log(
   `fieldsync sync benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
 );
-const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'initial' | 'resync' (default: all)
+const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'initial' | 'resync' | 'compaction' (default: all)
 const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 try {
   if (!ONLY || ONLY === 'throughput') await throughputs();
   if (!ONLY || ONLY === 'latency') await latencyWithSseClients(SSE_CLIENTS, 200);
   if (!ONLY || ONLY === 'initial') await initialAndDelta(100_000);
   if (!ONLY || ONLY === 'resync') await resyncAfterRestore(100_000);
+  if (!ONLY || ONLY === 'compaction') await compactionUnderPushes(dir, 1_000_000, results, log);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

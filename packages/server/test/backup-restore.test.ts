@@ -103,6 +103,25 @@ describe('fieldsync backup / restore (SQLite)', () => {
     expect(/new epoch (\S+)\)/.exec(r2.stdout)?.[1]).not.toBe(restored);
   });
 
+  it('fieldsync compact runs one pass on a stopped store; a bad horizon is a usage error', async () => {
+    const data = newDir();
+    const srv = await serve(data);
+    const token = await signToken(SECRET, { user: 'anna', tenant: 'acme' });
+    const anna = new CorePeer(srv.url, token, 'anna-c');
+    for (let i = 0; i < 3; i++)
+      await anna.push([anna.change(undefined, [{ op: 'set', path: ['title'], value: `t${i}` }])]);
+    await srv.close();
+    await new Promise((r) => setTimeout(r, 1200));
+    const out = await cli('compact', '--data', data, '--history-horizon', '1s');
+    expect(out.stdout).toMatch(/: 3 change ids, 0 deleted documents/);
+    const again = await cli('compact', '--data', data, '--history-horizon', '1s');
+    expect(again.stdout).toMatch(/: 0 change ids/);
+    await expect(cli('compact', '--data', data, '--history-horizon', 'soon')).rejects.toMatchObject({
+      code: 2,
+      stderr: expect.stringContaining('--history-horizon must be a duration'),
+    });
+  });
+
   it('refuses a backup into a directory that already holds one, and a restore from nothing', async () => {
     const data = newDir();
     const srv = await serve(data);

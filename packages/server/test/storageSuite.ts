@@ -322,7 +322,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(claims.some((c) => c.owner !== undefined)).toBe(true);
     });
 
-    it('maintenance: time marks, a compacted cursor that only rises, batched removal of change ids', async () => {
+    it('maintenance: time marks, a compacted cursor that only rises, batched removal of change id ranges', async () => {
       const m = e.maintenance;
       await put(e, 't1', [doc('a', 1), doc('b', 1)]); // seq 1, 2
       await m.mark(1_000);
@@ -337,9 +337,11 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       await m.setCompacted(2);
       await m.setCompacted(1);
       expect(await m.compacted()).toBe(2);
-      expect(await m.deleteChanges(2, 1)).toBe(1);
-      expect(await m.deleteChanges(2, 10)).toBe(1);
-      expect(await m.deleteChanges(2, 10)).toBe(0);
+      // Change ids go by ranges of their key (ids are stamps: below = made earlier), per tenant.
+      await put(e, 't2', [doc('z', 1)]);
+      expect(await m.deleteChanges('t1', 'c-c', 1)).toBe(1);
+      expect(await m.deleteChanges('t1', 'c-c', 10)).toBe(1);
+      expect(await m.deleteChanges('t1', 'c-c', 10)).toBe(0);
       let known: string[] = [];
       await e.commit({ tenant: 't1', changeIds: ['c-a', 'c-b', 'c-c'], docIds: [] }, (l) => {
         known = [...l.known];

@@ -161,6 +161,11 @@ describe.each(engines)('no silent split after a restore (%s)', (engine) => {
       expect(titles(anna)).toEqual(ALL.slice(0, 4));
       expect(await anna.outbox.count()).toBe(0); // acknowledged: nothing left to re-push
 
+      // Without a new epoch only the head tells a device that history was lost, and only until the
+      // restored store's head passes its cursor (others' writes and push-backs raise it): that is
+      // why a restore must renew the epoch (`fieldsync restore` does). So in that variant Ben is
+      // away and only Anna — the first one back — is checked for noticing by the head alone.
+      if (!newEpoch) await ben.sync!.stop();
       // The server dies and is restored from the backup (which holds wo-1 only).
       await stop();
       store = backup;
@@ -181,12 +186,14 @@ describe.each(engines)('no silent split after a restore (%s)', (engine) => {
       expect(fresh.collection('workOrder').findOne(wo3)).toMatchObject({ crew: 'night' });
       expect(anna.sync!.status).toMatchObject({ resyncing: false, lastError: undefined, pending: 0 });
 
-      // Ben, live, notices on reconnecting and resyncs by himself.
-      await waitFor(
-        () => titles(ben).length === 5 && ben.sync!.status.live && !ben.sync!.status.resyncing,
-        10_000,
-      );
-      expect(titles(ben)).toEqual(ALL);
+      if (newEpoch) {
+        // Ben, live, notices on reconnecting (another epoch) and resyncs by himself.
+        await waitFor(
+          () => titles(ben).length === 5 && ben.sync!.status.live && !ben.sync!.status.resyncing,
+          10_000,
+        );
+        expect(titles(ben)).toEqual(ALL);
+      }
 
       const later = await device('later');
       await later.sync!.flush();
@@ -194,7 +201,6 @@ describe.each(engines)('no silent split after a restore (%s)', (engine) => {
 
       // The resync is done once: later flushes are plain deltas.
       await anna.sync!.flush();
-      await ben.sync!.flush();
       expect(titles(anna)).toEqual(ALL);
       expect(anna.sync!.status.resyncing).toBe(false);
     }, 30_000);

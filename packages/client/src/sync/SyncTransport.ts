@@ -140,7 +140,16 @@ export class SyncTransport {
     const d = deadline(signal, timeoutMs);
     try {
       const sentAt = Date.now();
-      const res = await this.#fetch(`${this.#base}${path}`, { ...init, signal: d.signal });
+      let res: Response;
+      try {
+        res = await this.#fetch(`${this.#base}${path}`, { ...init, signal: d.signal });
+      } catch (e) {
+        if (d.signal.aborted) throw e;
+        // No answer at all, at once: most often a kept-alive connection the server or a proxy had
+        // closed (a restart). Every /v1 request is idempotent (change ids, joins), so one retry on
+        // a fresh connection is safe, within the same deadline.
+        res = await this.#fetch(`${this.#base}${path}`, { ...init, signal: d.signal });
+      }
       this.#seen(res, sentAt);
       return await read(res);
     } catch (e) {

@@ -1,3 +1,4 @@
+import { formatStamp } from '@fieldsync/core';
 import type { StorageEngine } from '../storage/StorageEngine.js';
 import { mayHoldSetTombstones, withoutSetTombstones } from './setTombstones.js';
 
@@ -15,21 +16,30 @@ export interface CompactionReport {
   ms: number;
 }
 
-/** Rows per step to start with; adapted so that one step takes about STEP_MS. */
-const FIRST_BATCH = 2_000;
-const MIN_BATCH = 100;
-const MAX_BATCH = 20_000;
 /**
- * Target duration of one compaction step. A push waits for at most one step (the SQLite writer
- * alternates steps with groups of pushes), so this bounds what compaction adds to a push's latency.
+ * Rows per compaction step, at most. A push waits for at most one step (the SQLite writer
+ * alternates steps with groups of pushes), so this bounds what compaction adds to a push's
+ * latency: 1,000 deleted documents take ~2 ms of CPU; a change-id step on SQLite also stops after
+ * ~8 ms (sqliteMaintenance.ts), on PostgreSQL it holds no lock a push needs.
  */
-const STEP_MS = 8;
+const CHANGE_STEP = 50_000;
+const DOC_STEP = 1_000;
+
+/** The smallest stamp prefix of wall time `ms`: every change id made before `ms` sorts below it. */
+export const stampsBelow = (ms: number): string =>
+  formatStamp(Math.max(0, Math.floor(ms)), 0, 'x').slice(0, 10);
 
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
- * Compacts history older than the horizon: change ids, deleted documents and set tombstones whose
- * last write is older than `horizonMs`.
+ * Compacts history older than the horizon: change ids made before it, and deleted documents and
+ * set tombstones whose last write is older than `horizonMs`.
+ *
+ * Change ids are kept to answer a retried push `duplicate` (and a claim of another's id
+ * `id_conflict`); they are compacted by the wall time in the id (ids are stamps), in ranges of
+ * their key. Forgetting one is harmless: a change merged twice is a no-op (a join), and its
+ * replica stays bound to its user. A change made offline before the horizon and pushed now is
+ * thus forgotten at the next pass — a retry of it is merged again, answered `ok`.
  *
  * Which sequences are "older than the horizon" is learned from time marks: every pass records
  * (now, head) and the cut is the highest head recorded at or before `now − horizon` — sequences
@@ -38,7 +48,7 @@ const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
  * a minute ago.) The `compacted` cursor is raised BEFORE anything is removed, so a pull that may
  * have missed a removed row always sees the raised cursor and answers 410.
  *
- * Every removal is a small step in its own transaction (rows per step adapted to take ~8 ms),
+ * Every removal is a small step in its own transaction (CHANGE_STEP, DOC_STEP rows),
  * with a turn of the event loop between steps: pushes are never held up for long.
  */
 export class HistoryCompactor {
@@ -46,7 +56,6 @@ export class HistoryCompactor {
   readonly horizonMs: number;
   #running: Promise<CompactionReport> | undefined;
   #timer: NodeJS.Timeout | undefined;
-  #batch = FIRST_BATCH;
 
   constructor(storage: StorageEngine, horizonMs: number) {
     if (!(horizonMs > 0)) throw new Error(`the history horizon must be positive, got ${horizonMs} ms`);
@@ -87,9 +96,13 @@ export class HistoryCompactor {
     if (cut > before) await m.setCompacted(cut);
     const upTo = Math.max(before, cut);
     const report: CompactionReport = { compacted: upTo, changeIds: 0, deletedDocs: 0, setDocs: 0, ms: 0 };
+    if (Number.isFinite(this.horizonMs)) {
+      const below = stampsBelow(now - this.horizonMs);
+      for (const tenant of await m.tenants())
+        report.changeIds += await this.#drain(CHANGE_STEP, (n) => m.deleteChanges(tenant, below, n));
+    }
     if (upTo > 0) {
-      report.changeIds = await this.#drain((n) => m.deleteChanges(upTo, n));
-      report.deletedDocs = await this.#drain((n) => m.deleteTombstones(upTo, n));
+      report.deletedDocs = await this.#drain(DOC_STEP, (n) => m.deleteTombstones(upTo, n));
       report.setDocs = await this.#sweepSets(upTo);
       if (Number.isFinite(this.horizonMs)) await m.pruneMarks(now - this.horizonMs);
     }
@@ -97,18 +110,16 @@ export class HistoryCompactor {
     return report;
   }
 
-  /** Runs a removal step until it removes less than asked, adapting the step size. */
-  async #drain(step: (limit: number) => Promise<number>): Promise<number> {
+  /**
+   * Runs a removal step until it removes nothing (a step may stop early on its time budget), a
+   * turn of the event loop between steps.
+   */
+  async #drain(limit: number, step: (limit: number) => Promise<number>): Promise<number> {
     let total = 0;
     for (;;) {
-      const limit = this.#batch;
-      const t = performance.now();
       const n = await step(limit);
-      const ms = performance.now() - t;
       total += n;
-      if (n < limit) return total;
-      if (ms > 2 * STEP_MS) this.#batch = Math.max(MIN_BATCH, Math.floor(limit / 2));
-      else if (ms < STEP_MS / 2) this.#batch = Math.min(MAX_BATCH, limit * 2);
+      if (n === 0) return total;
       await yieldTurn();
     }
   }

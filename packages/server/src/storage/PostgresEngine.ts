@@ -121,8 +121,8 @@ export class PostgresEngine implements StorageEngine {
       // Issue 11 additions, applied in place to a schema created before them.
       if (await noColumn('changes', 'hash'))
         await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
-      if (await missing('changes_seq'))
-        await c.query(`CREATE INDEX IF NOT EXISTS changes_seq ON ${s}.changes (seq)`);
+      // changes_seq existed briefly (change ids are now compacted by key ranges): dropped if present.
+      if (!(await missing('changes_seq'))) await c.query(`DROP INDEX IF EXISTS ${s}.changes_seq`);
       if (await missing('docs_deleted'))
         await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.info (key text PRIMARY KEY, value text NOT NULL)`);
@@ -378,11 +378,11 @@ export class PostgresEngine implements StorageEngine {
       setCompacted: (upTo) => raise('compacted', upTo),
       swept: () => meta('swept'),
       setSwept: (upTo) => raise('swept', upTo),
-      deleteChanges: async (upTo, limit) =>
+      deleteChanges: async (tenant, below, limit) =>
         (
           await q(
-            `DELETE FROM ${s}.changes WHERE (tenant, id) IN (SELECT tenant, id FROM ${s}.changes WHERE seq <= $1 ORDER BY seq LIMIT $2)`,
-            [upTo, limit],
+            `DELETE FROM ${s}.changes WHERE tenant = $1 AND id IN (SELECT id FROM ${s}.changes WHERE tenant = $1 AND id < $2 ORDER BY id LIMIT $3)`,
+            [tenant, below, limit],
           )
         ).rowCount ?? 0,
       deleteTombstones: async (upTo, limit) =>

@@ -156,8 +156,11 @@ export interface StoreMaintenance {
   /** Highest sequence up to which documents were swept for set tombstones. */
   swept(): Promise<number>;
   setSwept(upTo: number): Promise<void>;
-  /** Deletes at most `limit` change ids stored with sequence ≤ `upTo`; returns how many. */
-  deleteChanges(upTo: number, limit: number): Promise<number>;
+  /**
+   * Deletes at most `limit` of the tenant's change ids below `below` (ids are stamps, so this is
+   * "made before a wall time"); returns how many. A range of the (tenant, id) key: no other index.
+   */
+  deleteChanges(tenant: string, below: string, limit: number): Promise<number>;
   /** Deletes at most `limit` deleted documents whose last write has sequence ≤ `upTo`. */
   deleteTombstones(upTo: number, limit: number): Promise<number>;
   /** Every tenant that has documents. */

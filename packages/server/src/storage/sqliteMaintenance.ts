@@ -5,7 +5,7 @@ export type MaintenanceOp =
   | { op: 'mark'; now: number }
   | { op: 'pruneMarks'; time: number }
   | { op: 'raise'; key: 'compacted' | 'swept'; upTo: number }
-  | { op: 'deleteChanges'; upTo: number; limit: number }
+  | { op: 'deleteChanges'; tenant: string; below: string; limit: number }
   | { op: 'deleteTombstones'; upTo: number; limit: number }
   /** `rows`: `[h, id, seq, state]` flattened. */
   | { op: 'rewrite'; tenant: string; rows: Array<string | number> }
@@ -23,9 +23,13 @@ export function sqliteMaintenance(db: Database.Database): (m: MaintenanceOp) => 
     mark: db.prepare("INSERT OR REPLACE INTO marks (at, head) SELECT ?, value FROM meta WHERE key = 'seq'"),
     prune: db.prepare('DELETE FROM marks WHERE at < (SELECT max(at) FROM marks WHERE at <= ?)'),
     raise: db.prepare('UPDATE meta SET value = max(value, ?) WHERE key = ?'),
-    changes: db.prepare(
-      'DELETE FROM changes WHERE (tenant, id) IN (SELECT tenant, id FROM changes INDEXED BY changes_seq WHERE seq <= ? ORDER BY seq LIMIT ?)',
-    ),
+    // A step removes one contiguous range of the (tenant, id) key: find its end, delete up to it.
+    changesEnd: db
+      .prepare<[string, string, number], string>(
+        'SELECT id FROM changes WHERE tenant = ? AND id < ? ORDER BY id LIMIT 1 OFFSET ?',
+      )
+      .pluck(),
+    changes: db.prepare('DELETE FROM changes WHERE tenant = ? AND id < ?'),
     tombstones: db.prepare(
       // Each tenant's newest row stays: it holds up the tenant's head (SqliteEngine.tenantHead).
       `DELETE FROM docs WHERE rowid IN (SELECT rowid FROM docs AS d INDEXED BY docs_deleted WHERE d.deleted = 1 AND d.seq <= ?
@@ -44,22 +48,49 @@ export function sqliteMaintenance(db: Database.Database): (m: MaintenanceOp) => 
       n += st.rewrite.run(rows[i + 3], rows[i], tenant, rows[i + 1], rows[i + 2]).changes;
     return n;
   });
-  return (m) => {
-    switch (m.op) {
-      case 'mark':
-        return st.mark.run(m.now).changes;
-      case 'pruneMarks':
-        return st.prune.run(m.time).changes;
-      case 'raise':
-        return st.raise.run(m.upTo, m.key).changes;
-      case 'deleteChanges':
-        return st.changes.run(m.upTo, m.limit).changes;
-      case 'deleteTombstones':
-        return st.tombstones.run(m.upTo, m.limit).changes;
-      case 'rewrite':
-        return rewrite.immediate(m.tenant, m.rows);
-      case 'epoch':
-        return st.epoch.run(m.epoch).changes;
+  // Ranges of 1,000 ids until `limit` or the time budget is used up: one round trip to this
+  // thread removes as much as ~8 ms allow, and never holds the writer much longer than that.
+  const RANGE = 1000;
+  const BUDGET_MS = 8;
+  const deleteChanges = db.transaction((tenant: string, below: string, limit: number): number => {
+    const start = performance.now();
+    let total = 0;
+    while (total < limit && performance.now() - start < BUDGET_MS) {
+      const n = Math.min(RANGE, limit - total);
+      const removed = st.changes.run(tenant, st.changesEnd.get(tenant, below, n) ?? below).changes;
+      total += removed;
+      if (removed < n) break;
+    }
+    return total;
+  });
+  // Compaction loses nothing if a crash undoes its last steps (they are redone), so its commits
+  // skip the fsync; the next commit of a push syncs the WAL, these frames included.
+  const light = <T>(step: () => T): T => {
+    const mode = db.pragma('synchronous', { simple: true }) as number;
+    db.pragma('synchronous = NORMAL');
+    try {
+      return step();
+    } finally {
+      db.pragma(`synchronous = ${mode}`);
     }
   };
+  return (m) =>
+    light(() => {
+      switch (m.op) {
+        case 'mark':
+          return st.mark.run(m.now).changes;
+        case 'pruneMarks':
+          return st.prune.run(m.time).changes;
+        case 'raise':
+          return st.raise.run(m.upTo, m.key).changes;
+        case 'deleteChanges':
+          return deleteChanges.immediate(m.tenant, m.below, m.limit);
+        case 'deleteTombstones':
+          return st.tombstones.run(m.upTo, m.limit).changes;
+        case 'rewrite':
+          return rewrite.immediate(m.tenant, m.rows);
+        case 'epoch':
+          return st.epoch.run(m.epoch).changes;
+      }
+    });
 }

@@ -37,11 +37,11 @@ INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
 `;
 
 // Added to layout 2 in place (issue 11): a store without them gets them when it is opened.
-// changes_seq: compaction removes change ids by sequence in small batches (an append-only index:
-// sequences only grow, so each push adds to its rightmost page). docs_deleted holds deleted
-// documents only, so live documents pay nothing for it.
+// docs_deleted holds deleted documents only, so live documents pay nothing for it. (Change ids
+// are compacted by ranges of their key — ids are stamps — so they need no index of their own;
+// changes_seq existed briefly and is dropped.)
 const ADDITIONS = `
-CREATE INDEX IF NOT EXISTS changes_seq ON changes (seq);
+DROP INDEX IF EXISTS changes_seq;
 CREATE INDEX IF NOT EXISTS docs_deleted ON docs (seq) WHERE deleted = 1;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS replicas (

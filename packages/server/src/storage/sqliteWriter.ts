@@ -12,7 +12,8 @@ import { sqliteMaintenance, type MaintenanceOp } from './sqliteMaintenance.js';
  * Writer thread → main: one message per group, outcomes in the group's order; one per
  * maintenance step (`maint`: rows changed, or `maintError`); `fatal` if it cannot run.
  */
-export type WriterMessage = GroupResult | { maint: number } | { maintError: string } | { fatal: string };
+export type WriterMessage =
+  GroupResult | { maint: number; ms: number } | { maintError: string } | { fatal: string };
 
 export interface WriterOptions {
   file: string;
@@ -54,7 +55,9 @@ export function sqliteWriterMain(
     }
     if ('maint' in m) {
       try {
-        port.postMessage({ maint: maintain(m.maint) });
+        const t = performance.now();
+        const n = maintain(m.maint);
+        port.postMessage({ maint: n, ms: performance.now() - t });
       } catch (e) {
         port.postMessage({ maintError: e instanceof Error ? e.message : String(e) });
       }

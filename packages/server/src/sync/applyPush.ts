@@ -6,6 +6,7 @@ import {
   type TypeRegistry as CoreTypeRegistry,
   docFromJSON,
   docToJSON,
+  encodeDoc,
   isDeleted,
   isStamp,
   materialize,
@@ -18,6 +19,7 @@ import {
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
 import type { StorageEngine, StoredDoc, CommitPlan } from '../storage/StorageEngine.js';
+import { stampsBelow } from '../history/HistoryCompactor.js';
 import { changeHash } from './changeHash.js';
 import type { TypeRegistry } from './TypeRegistry.js';
 import { valueProblem } from '../http/protocolBoundary.js';
@@ -38,6 +40,8 @@ export interface PushContext {
   types: TypeRegistry;
   clock: HybridLogicalClock;
   permissions: Permissions | undefined;
+  /** The history horizon: change ids made before it may have been forgotten (see below). */
+  history?: { readonly horizonMs: number };
   /** `maxDocBytes`: largest stored document state (`doc_too_large` beyond). Default: no limit. */
   limits?: { maxDocBytes: number };
 }
@@ -203,6 +207,23 @@ export async function applyPush(
             owners.set(replica, user.id);
             bind.push({ replica, user: user.id });
           }
+        }
+      }
+      // Changes made before the history horizon may be retries whose ids were compacted away: if
+      // merging them changed nothing, they are answered `duplicate` and nothing is written, so a
+      // retry (or a deterministic re-seed) never rewrites documents and wakes every device.
+      // (Only for old changes: the comparison costs an encode, off the hot path.)
+      const horizon = ctx.history?.horizonMs;
+      if (horizon !== undefined && Number.isFinite(horizon)) {
+        const below = stampsBelow(Date.now() - horizon);
+        for (const w of work.values()) {
+          if (!w.touched || !w.before || w.applied.some((c) => c.stamp >= below)) continue;
+          const before = encodeDoc(docFromJSON(JSON.parse(w.before.state)));
+          if (!Buffer.from(before).equals(encodeDoc(w.doc))) continue;
+          w.touched = false;
+          const ids = new Set(w.applied.map((c) => c.id));
+          for (const { i, c } of valid) if (ids.has(c.id)) results[i] = { id: c.id, status: 'duplicate' };
+          for (let k = accepted.length - 1; k >= 0; k--) if (ids.has(accepted[k]!.id)) accepted.splice(k, 1);
         }
       }
       const docs: CommitPlan['docs'] = [];
