@@ -198,7 +198,7 @@ export async function runEngine(engine, o, rng, env) {
     // Converge: flush everyone until all outboxes are empty, once more so everyone pulls what
     // the others pushed, then compare every replica with the server.
     const convergeStart = Date.now();
-    const convergeEnd = Math.min(convergeStart + o.convergeMs, env.deadline - 8000);
+    const convergeEnd = Math.min(convergeStart + o.convergeMs, env.deadline - 25_000); // room for checks and teardown
     let converged = false;
     /** @type {Map<string, string[]>} */
     let diverged = new Map();
