@@ -4,8 +4,9 @@ import { HybridLogicalClock, createChange, type Change } from '@fieldsync/core';
 import { WORK_ORDER, testServer, type TestServer } from './harness.js';
 import { pgReachable } from './pgTest.js';
 
-const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
-if (process.env['FUZZ_ENGINES'] !== 'sqlite' && (await pgReachable())) engines.push('postgres');
+const wanted = (process.env['FUZZ_ENGINES'] ?? 'sqlite,postgres').split(',');
+const engines: Array<'sqlite' | 'postgres'> = wanted.includes('sqlite') ? ['sqlite'] : [];
+if (wanted.includes('postgres') && (await pgReachable())) engines.push('postgres');
 
 /**
  * Seeded fuzzing of every endpoint over real HTTP: malformed, truncated, oversized, deeply nested,
@@ -14,7 +15,7 @@ if (process.env['FUZZ_ENGINES'] !== 'sqlite' && (await pgReachable())) engines.p
  *
  * `FUZZ_RUNS` sets the cases per property (default 50 for `npm test`; `npm run fuzz` runs
  * 10,000 per property); `FC_SEED` replays a run; the seed is printed. Runs on SQLite and, when
- * reachable, PostgreSQL (`FUZZ_ENGINES=sqlite` for SQLite alone).
+ * reachable, PostgreSQL (`FUZZ_ENGINES=sqlite` or `=postgres` for one).
  */
 const SEED =
   process.env['FC_SEED'] !== undefined
