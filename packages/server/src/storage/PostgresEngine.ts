@@ -301,23 +301,35 @@ export class PostgresEngine implements StorageEngine {
       const last = docs[docs.length - 1];
       return { docs, cursor: last ? last.seq : q.since, more };
     }
-    // The byte budget is applied inside the database, so rows past it never reach this process:
-    // a running total over the page keeps every row that ends within the budget (the first row
-    // always), and the one row that crosses it comes back without its content, as the "more" mark.
+    // The byte budget is applied inside the database, so rows past it never reach this process.
+    // First a cheap cut on stored sizes (`pg_column_size`, no conversion; at most the text size
+    // for all but tiny values) drops rows that cannot fit, so only the rest are converted to text;
+    // then a running total of the text sizes keeps every row that ends within the budget (the
+    // first row always), and the one row that crosses it comes back without content, as the
+    // "more" mark. `total` tells whether the first cut dropped rows (then more follow too).
     params.push(q.maxBytes);
-    const res = await this.#pool.query<DocRow & { cut: boolean }>(
+    const b = `$${params.length}`;
+    const res = await this.#pool.query<DocRow & { cut: boolean; total: string }>(
       `SELECT id, type, seq, deleted, CASE WHEN cut THEN NULL ELSE state END AS state,
-              CASE WHEN cut THEN NULL ELSE view END AS view, cut
-       FROM (SELECT *, rn > 1 AND run > $${params.length} AS cut FROM (
-         SELECT p.*, row_number() OVER w AS rn,
-                sum(octet_length(p.state) + octet_length(p.view)) OVER w AS run
-         FROM (${page}) p WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) r
-       ) c WHERE rn <= 2 OR run - octet_length(state) - octet_length(view) <= $${params.length}
+              CASE WHEN cut THEN NULL ELSE view END AS view, cut, total
+       FROM (SELECT *, rn > 1 AND run > ${b} AS cut FROM (
+         SELECT t.*, row_number() OVER w AS rn,
+                sum(octet_length(t.state) + octet_length(t.view)) OVER w AS run
+         FROM (SELECT id, type, seq, deleted, state::text AS state, view::text AS view, total
+               FROM (SELECT l.*, row_number() OVER v AS prn, count(*) OVER () AS total,
+                            sum(pg_column_size(l.state) + pg_column_size(l.view)) OVER v AS prun
+                     FROM (SELECT id, type, seq, deleted, state, view FROM ${this.schema}.docs
+                           WHERE ${where} ORDER BY seq LIMIT $3) l
+                     WINDOW v AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) s
+               WHERE prn <= 2 OR prun - pg_column_size(state) - pg_column_size(view) <= ${b}) t
+         WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) r
+       ) c WHERE rn <= 2 OR run - octet_length(state) - octet_length(view) <= ${b}
        ORDER BY seq`,
       params,
     );
     const kept = res.rows.filter((r) => !r.cut);
-    const more = kept.length < res.rows.length || kept.length > q.limit;
+    const examined = Number(res.rows[0]?.total ?? 0);
+    const more = kept.length < res.rows.length || kept.length > q.limit || res.rows.length < examined;
     const docs = (kept.length > q.limit ? kept.slice(0, q.limit) : kept).map(toDoc);
     const last = docs[docs.length - 1];
     return { docs, cursor: last ? last.seq : q.since, more };
