@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, phone, settled, shot, signIn, skipReason, startApp, type AppServer } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { appAndBrowser, phone, settled, shot, signIn, skipReason } from './harness.js';
 
 if (skipReason) console.warn(`apps/workorders accessibility.test skipped: ${skipReason}`);
 
@@ -33,16 +33,7 @@ const nav = (p: Page, name: string) =>
   p.getByRole('navigation', { name: 'Main' }).getByRole('link', { name, exact: true }).click();
 
 describe.skipIf(skipReason !== undefined)('accessibility of every screen (axe-core, at 390×844)', () => {
-  let server: AppServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startApp();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = appAndBrowser();
 
   it('no serious or critical violation on any screen', async () => {
     const found: Record<string, string[]> = {};
@@ -50,14 +41,14 @@ describe.skipIf(skipReason !== undefined)('accessibility of every screen (axe-co
       await shot(page, `a11y-${screen}`);
       found[screen] = await serious(page);
     };
-    const ctx = await phone(browser);
+    const ctx = await phone(env.browser);
     const signInPage = await ctx.newPage();
-    await signInPage.goto(server.url);
+    await signInPage.goto(env.server.url);
     await signInPage.getByRole('button', { name: 'Sign in as Adam' }).waitFor();
     await check(signInPage, 'sign-in');
     await signInPage.close();
 
-    const adam = await signIn(ctx, server.url, 'Adam');
+    const adam = await signIn(ctx, env.server.url, 'Adam');
     await settled(adam);
     await check(adam, 'work-order-list');
     await adam.getByRole('link', { name: /^#42 / }).click();

@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, phone, settled, shot, signIn, skipReason, startApp, type AppServer } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { appAndBrowser, phone, settled, shot, signIn, skipReason } from './harness.js';
 
 if (skipReason) console.warn(`apps/workorders conflict.test skipped: ${skipReason}`);
 
@@ -20,22 +20,13 @@ async function typeAtEnd(p: Page, text: string): Promise<void> {
 }
 
 describe.skipIf(skipReason !== undefined)('Anna and Ben edit #42 while Ben is offline', () => {
-  let server: AppServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startApp();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = appAndBrowser();
 
   it('both screens converge and show the superseded status', async () => {
-    const annaCtx = await phone(browser);
-    const benCtx = await phone(browser);
-    const anna = await signIn(annaCtx, server.url, 'Anna');
-    const ben = await signIn(benCtx, server.url, 'Ben');
+    const annaCtx = await phone(env.browser);
+    const benCtx = await phone(env.browser);
+    const anna = await signIn(annaCtx, env.server.url, 'Anna');
+    const ben = await signIn(benCtx, env.server.url, 'Ben');
     await open42(anna);
     await open42(ben);
     await settled(anna);

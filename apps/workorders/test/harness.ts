@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { DEV_SECRET, SqliteEngine, startServer, type RunningServer } from '@fieldsync/server';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import { afterAll, beforeAll } from 'vitest';
 
 export const APP_DIR = resolve(import.meta.dirname, '..');
 export const BUILD_DIR = join(APP_DIR, 'build');
@@ -86,6 +87,23 @@ export function launch(): Promise<Browser> {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
+}
+
+/**
+ * One demo server and one Chromium for the enclosing `describe`: started before its tests, closed
+ * after them. Read `env.server` and `env.browser` inside the tests (they are set in `beforeAll`).
+ */
+export function appAndBrowser(): { server: AppServer; browser: Browser } {
+  const env = {} as { server: AppServer; browser: Browser };
+  beforeAll(async () => {
+    env.server = await startApp();
+    env.browser = await launch();
+  });
+  afterAll(async () => {
+    await env.browser?.close();
+    await env.server?.close();
+  });
+  return env;
 }
 
 /** A phone-sized context (390×844, as the issue asks the screens to work at). */

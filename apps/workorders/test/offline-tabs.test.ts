@@ -1,16 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  launch,
-  phone,
-  settled,
-  shot,
-  signIn,
-  skipReason,
-  startApp,
-  syncState,
-  type AppServer,
-} from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { appAndBrowser, phone, settled, shot, signIn, skipReason, syncState } from './harness.js';
 
 if (skipReason) console.warn(`apps/workorders offline-tabs.test skipped: ${skipReason}`);
 
@@ -32,20 +22,11 @@ async function tabRole(p: Page): Promise<string> {
 }
 
 describe.skipIf(skipReason !== undefined)('offline reload and tabs', () => {
-  let server: AppServer;
-  let browser: Browser;
-  beforeAll(async () => {
-    server = await startApp();
-    browser = await launch();
-  });
-  afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-  });
+  const env = appAndBrowser();
 
   it('a reload with no network shows every work order and the unsynced edits (service worker)', async () => {
-    const ctx = await phone(browser);
-    const anna = await signIn(ctx, server.url, 'Anna');
+    const ctx = await phone(env.browser);
+    const anna = await signIn(ctx, env.server.url, 'Anna');
     await settled(anna);
     await anna.getByRole('status').filter({ hasText: '50 work orders' }).waitFor();
     // The service worker has cached the shell once it controls the page.
@@ -85,17 +66,17 @@ describe.skipIf(skipReason !== undefined)('offline reload and tabs', () => {
   });
 
   it('two tabs of one user: one syncs, both see each other’s edits; when it closes the other takes over', async () => {
-    const ctx = await phone(browser);
-    const first = await signIn(ctx, server.url, 'Ben');
+    const ctx = await phone(env.browser);
+    const first = await signIn(ctx, env.server.url, 'Ben');
     await settled(first);
     const second = await ctx.newPage();
-    await second.goto(server.url); // same session (stored), same IndexedDB database
+    await second.goto(env.server.url); // same session (stored), same IndexedDB database
     await second.getByRole('list', { name: 'Work orders' }).waitFor();
     await settled(second);
     expect(await tabRole(first)).toBe('leader');
     expect(await tabRole(second)).toBe('follower');
     // One device, one sync connection (Anna's earlier context is closed).
-    await expect.poll(() => server.context.hub.size).toBe(1);
+    await expect.poll(() => env.server.context.hub.size).toBe(1);
 
     // An edit in either tab shows in the other at once.
     await nav(first, 'Orders');
@@ -111,13 +92,13 @@ describe.skipIf(skipReason !== undefined)('offline reload and tabs', () => {
     // The leader tab closes: the follower takes over syncing.
     await first.close();
     await expect.poll(() => tabRole(second), { timeout: 15_000 }).toBe('leader');
-    await expect.poll(() => server.context.hub.size, { timeout: 15_000 }).toBe(1);
+    await expect.poll(() => env.server.context.hub.size, { timeout: 15_000 }).toBe(1);
     await nav(second, 'Orders');
     await openOrder(second, 7);
     await status(second).selectOption({ label: 'In progress' });
     await settled(second);
     // Another device sees the edit the new leader pushed.
-    const other = await signIn(await phone(browser), server.url, 'Dora');
+    const other = await signIn(await phone(env.browser), env.server.url, 'Dora');
     await openOrder(other, 7);
     await expect.poll(() => status(other).inputValue(), { timeout: 20_000 }).toBe('in_progress');
     await shot(second, 'tabs-2-took-over');

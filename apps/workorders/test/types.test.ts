@@ -1,6 +1,6 @@
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launch, phone, settled, shot, signIn, skipReason, startApp, type AppServer } from './harness.js';
+import type { Page } from 'playwright-core';
+import { describe, expect, it } from 'vitest';
+import { appAndBrowser, phone, settled, shot, signIn, skipReason } from './harness.js';
 
 if (skipReason) console.warn(`apps/workorders types.test skipped: ${skipReason}`);
 
@@ -23,22 +23,13 @@ const choice = (p: Page, label: string) => p.getByRole('combobox', { name: label
 describe.skipIf(skipReason !== undefined)(
   'no-code types: the admin defines "Inspection", Ben works offline',
   () => {
-    let server: AppServer;
-    let browser: Browser;
-    beforeAll(async () => {
-      server = await startApp();
-      browser = await launch();
-    });
-    afterAll(async () => {
-      await browser?.close();
-      await server?.close();
-    });
+    const env = appAndBrowser();
 
     it('Ben receives the type on reconnect, validates offline, and his record lands under the renamed field', async () => {
-      const adamCtx = await phone(browser);
-      const benCtx = await phone(browser);
-      const adam = await signIn(adamCtx, server.url, 'Adam');
-      const ben = await signIn(benCtx, server.url, 'Ben');
+      const adamCtx = await phone(env.browser);
+      const benCtx = await phone(env.browser);
+      const adam = await signIn(adamCtx, env.server.url, 'Adam');
+      const ben = await signIn(benCtx, env.server.url, 'Ben');
       await settled(adam);
       await settled(ben);
       await benCtx.setOffline(true);
