@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fcParams } from '../../../testing/fcSeed.js';
 import { describe, expect, it } from 'vitest';
 import type { QuerySource } from '../src/collection/runQuery.js';
 import { runQuery } from '../src/collection/runQuery.js';
@@ -12,7 +13,6 @@ import { compareValues } from '../src/query/compareValues.js';
 import type { Doc } from '../src/query/types.js';
 
 // Seeded: a failure prints the seed and path that reproduce it.
-const SEED = 4242;
 
 describe('SortedList', () => {
   it('matches a sorted-array model under random inserts, removes and range scans', () => {
@@ -50,7 +50,7 @@ describe('SortedList', () => {
           expect(list.estimate(lower, upper)).toBeGreaterThanOrEqual(expected.length);
         },
       ),
-      { seed: SEED, numRuns: 60 },
+      fcParams('client index', 60),
     );
   });
 
@@ -99,7 +99,7 @@ describe('SortedList', () => {
           }
         },
       ),
-      { seed: SEED, numRuns: 40 },
+      fcParams('client index', 40),
     );
   });
 });
@@ -157,7 +157,7 @@ describe('indexes answer exactly like a full scan', () => {
           expect(got, JSON.stringify([selector, options])).toEqual(want);
         }
       }),
-      { seed: SEED, numRuns: 40 },
+      fcParams('client index', 40),
     );
   });
 });
@@ -286,7 +286,7 @@ describe('bulk build equals one update per document', () => {
           }
         }
       }),
-      { seed: SEED, numRuns: 200 },
+      fcParams('client index', 200),
     );
   });
 });
@@ -340,7 +340,7 @@ describe('write-path keys', () => {
           }
         }
       }),
-      { seed: SEED, numRuns: 500 },
+      fcParams('client index', 500),
     );
   });
 
@@ -401,7 +401,7 @@ describe('write-path keys', () => {
           }
         }
       }),
-      { seed: SEED, numRuns: 300 },
+      fcParams('client index', 300),
     );
   });
 });

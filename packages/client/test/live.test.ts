@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fcParams } from '../../../testing/fcSeed.js';
 import { describe, expect, it } from 'vitest';
 import type { QuerySource } from '../src/collection/runQuery.js';
 import { runQuery } from '../src/collection/runQuery.js';
@@ -10,8 +11,6 @@ import { LiveRegistry } from '../src/live/LiveRegistry.js';
 import type { ResultChange } from '../src/live/ResultChange.js';
 import { compileQuery } from '../src/query/compileQuery.js';
 import type { Doc } from '../src/query/types.js';
-
-const SEED = 99;
 
 /**
  * Rebuilds the new result ids from the previous ones and the reported changes only: removed and
@@ -111,7 +110,7 @@ describe('live queries', () => {
           });
         }
       }),
-      { seed: SEED, numRuns: 80 },
+      fcParams('live queries', 80),
     );
   });
 

@@ -1,3 +1,4 @@
+import { fcParams } from '../../../testing/fcSeed.js';
 import type { DocState, TypeDef } from '@fieldsync/core';
 import {
   applyChange,
@@ -82,7 +83,7 @@ describe('RowStore', () => {
         }
         expect([...rows.allIds()].sort()).toEqual([...model.keys()].sort());
       }),
-      { numRuns: 300 },
+      fcParams('row store', 300),
     );
   });
 

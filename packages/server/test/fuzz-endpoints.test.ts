@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { FC_SEED } from '../../../testing/fcSeed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridLogicalClock, createChange, type Change } from '@fieldsync/core';
 import { WORK_ORDER, testServer, type TestServer } from './harness.js';
@@ -17,10 +18,7 @@ if (wanted.includes('postgres') && (await pgReachable())) engines.push('postgres
  * 10,000 per property); `FC_SEED` replays a run; the seed is printed. Runs on SQLite and, when
  * reachable, PostgreSQL (`FUZZ_ENGINES=sqlite` or `=postgres` for one).
  */
-const SEED =
-  process.env['FC_SEED'] !== undefined
-    ? Number(process.env['FC_SEED'])
-    : Date.now() ^ (Math.random() * 2 ** 31);
+const SEED = FC_SEED;
 const RUNS = process.env['FUZZ_RUNS'] !== undefined ? Number(process.env['FUZZ_RUNS']) : 50;
 const settings = { seed: SEED, numRuns: RUNS, endOnFailure: true };
 const MAX_BODY = 256 * 1024;

@@ -1,4 +1,4 @@
-import { compareValues, MAX_KEY as MAX } from '../query/compareValues.js';
+import { compareNumbers, compareValues, MAX_KEY as MAX } from '../query/compareValues.js';
 import type { IndexSpec } from './indexKey.js';
 import { compileKeys } from './indexKey.js';
 import type { Bound } from './SortedList.js';
@@ -97,10 +97,8 @@ export class OrderedIndex {
     if (numbers) {
       const nums = keys as number[];
       order.sort((a, b) => {
-        const x = nums[a] as number;
-        const y = nums[b] as number;
-        // NaN sorts like compareValues does: equal to everything, then by id.
-        return x < y ? -1 : x > y ? 1 : compareIds(ids[a] as string, ids[b] as string);
+        const c = compareNumbers(nums[a] as number, nums[b] as number);
+        return c !== 0 ? c : compareIds(ids[a] as string, ids[b] as string);
       });
     } else order.sort((a, b) => comparePair(keys[a], ids[a] as string, keys[b], ids[b] as string));
     this.list.load(

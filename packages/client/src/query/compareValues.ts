@@ -11,7 +11,7 @@ export function compareValues(a: unknown, b: unknown): number {
   const ta = typeof a;
   // Fast paths for the kinds indexes see 99% of the time.
   if (ta === typeof b) {
-    if (ta === 'number') return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+    if (ta === 'number') return compareNumbers(a as number, b as number);
     if (ta === 'string') return (a as string) < (b as string) ? -1 : 1;
   }
   const ra = rank(a);
@@ -21,7 +21,7 @@ export function compareValues(a: unknown, b: unknown): number {
     case 0:
       return 0;
     case 1:
-      return (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+      return compareNumbers(a as number, b as number);
     case 2:
       return (a as string) < (b as string) ? -1 : (a as string) > (b as string) ? 1 : 0;
     case 3:
@@ -35,6 +35,18 @@ export function compareValues(a: unknown, b: unknown): number {
     default:
       return 0;
   }
+}
+
+/**
+ * Numbers in their order, NaN before every other number (as MongoDB sorts it). NaN must have a
+ * place: "equal to everything" is not an order, and a sort or an index built from one depends on
+ * the order documents arrived in.
+ */
+export function compareNumbers(x: number, y: number): number {
+  if (x < y) return -1;
+  if (x > y) return 1;
+  if (x === y) return 0;
+  return x !== x ? (y !== y ? 0 : -1) : 1;
 }
 
 /** null/undefined < numbers < strings < objects < arrays < booleans < dates. */

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError, FieldsyncError, ValidationError } from '../../src/errors.js';
 import { crc32 } from '../../src/sequence/crc32.js';
 import { List, SequenceRangeError, Text } from '../../src/sequence/index.js';
-import { fcParams } from './fcConfig.js';
+import { fcParams } from '../../../../testing/fcSeed.js';
 
 function sample(): Text {
   const t = new Text('a');

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { List, Text } from '../../src/sequence/index.js';
-import { fcParams } from './fcConfig.js';
+import { fcParams } from '../../../../testing/fcSeed.js';
 
 type Action =
   | { t: 'ins'; r: number; at: number; text: string }

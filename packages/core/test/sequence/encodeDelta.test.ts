@@ -7,7 +7,7 @@ import { encodeDelta } from '../../src/sequence/encodeDelta.js';
 import { encodeUpdate } from '../../src/sequence/encodeUpdate.js';
 import { List, Text } from '../../src/sequence/index.js';
 import type { SequenceCore } from '../../src/sequence/SequenceCore.js';
-import { fcParams } from './fcConfig.js';
+import { fcParams } from '../../../../testing/fcSeed.js';
 
 // encodeSince writes a delta straight from the log (encodeDelta) and falls back to the general
 // encoder (collectSince + encodeUpdate); both must produce the same bytes for every version.

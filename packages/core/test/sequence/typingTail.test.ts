@@ -7,7 +7,7 @@ import { encodeDelta } from '../../src/sequence/encodeDelta.js';
 import { encodeUpdate } from '../../src/sequence/encodeUpdate.js';
 import { List, Text } from '../../src/sequence/index.js';
 import type { SequenceCore } from '../../src/sequence/SequenceCore.js';
-import { fcParams } from './fcConfig.js';
+import { fcParams } from '../../../../testing/fcSeed.js';
 
 // A delta's newest characters come from the pieces typed into the run typing extends (see
 // typingTail.ts), not from slicing the run. Typing is where that path is taken, so these edits

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logSeed } from '../../../../../packages/core/test/support/fcSettings.js';
+import { logSeed } from '../../../../../testing/fcSeed.js';
 import { mapCaret, splice } from './caret.js';
 
 beforeAll(() => logSeed('app caret'));

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { SchemaError } from '../errors.js';
-import { migrateType, validateMigration, validateTypeHistory } from './migration.js';
-import type { MigrationStep } from './typeDef.js';
-import { convertValue } from './migrationSteps.js';
-import type { TypeDef } from './typeDef.js';
-import { TypeRegistry } from './typeRegistry.js';
+import { SchemaError } from '../../src/errors.js';
+import { migrateType, validateMigration, validateTypeHistory } from '../../src/schema/migration.js';
+import type { MigrationStep } from '../../src/schema/typeDef.js';
+import { convertValue } from '../../src/schema/migrationSteps.js';
+import type { TypeDef } from '../../src/schema/typeDef.js';
+import { TypeRegistry } from '../../src/schema/typeRegistry.js';
 
 const v1: TypeDef = {
   name: 'Inspection',

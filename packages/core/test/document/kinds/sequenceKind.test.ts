@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { WorkOrder } from '../../../test/support/workOrder.js';
-import { applyChange } from '../../change/applyChange.js';
-import type { Change } from '../../change/change.js';
-import { createChange } from '../../change/createChange.js';
-import { HybridLogicalClock } from '../../clock/hybridLogicalClock.js';
-import { Text } from '../../sequence/Text.js';
-import { toBase64 } from '../../util/base64.js';
-import { docFromJSON, docToJSON } from '../docJson.js';
-import type { DocState } from '../docState.js';
-import { encodeDoc } from '../encodeDoc.js';
-import { materialize } from '../materialize.js';
-import { mergeDocs } from '../mergeDocs.js';
+import { WorkOrder } from '../../support/workOrder.js';
+import { applyChange } from '../../../src/change/applyChange.js';
+import type { Change } from '../../../src/change/change.js';
+import { createChange } from '../../../src/change/createChange.js';
+import { HybridLogicalClock } from '../../../src/clock/hybridLogicalClock.js';
+import { Text } from '../../../src/sequence/Text.js';
+import { toBase64 } from '../../../src/util/base64.js';
+import { docFromJSON, docToJSON } from '../../../src/document/docJson.js';
+import type { DocState } from '../../../src/document/docState.js';
+import { encodeDoc } from '../../../src/document/encodeDoc.js';
+import { materialize } from '../../../src/document/materialize.js';
+import { mergeDocs } from '../../../src/document/mergeDocs.js';
 
 let now = 1_764_000_000_000;
 const anna = new HybridLogicalClock({ replica: 'anna', now: () => now });

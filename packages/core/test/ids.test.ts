@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createDocId, isDocId } from './ids.js';
+import { createDocId, isDocId } from '../src/ids.js';
 
 describe('createDocId', () => {
   it('makes 22-character url-safe ids without collisions in 200,000 draws', () => {

@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logSeed } from '../../test/support/fcSettings.js';
-import { assertMergeLaws } from '../../test/support/laws.js';
-import { runSimulation, scriptArb } from '../../test/support/simulation.js';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { applyChange } from '../change/applyChange.js';
-import type { Change } from '../change/change.js';
-import type { DocState } from './docState.js';
-import { encodeDoc } from './encodeDoc.js';
-import { materialize } from './materialize.js';
-import { mergeDocs } from './mergeDocs.js';
+import { logSeed } from '../../../../testing/fcSeed.js';
+import { assertMergeLaws } from '../support/laws.js';
+import { runSimulation, scriptArb } from '../support/simulation.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { applyChange } from '../../src/change/applyChange.js';
+import type { Change } from '../../src/change/change.js';
+import type { DocState } from '../../src/document/docState.js';
+import { encodeDoc } from '../../src/document/encodeDoc.js';
+import { materialize } from '../../src/document/materialize.js';
+import { mergeDocs } from '../../src/document/mergeDocs.js';
 
 beforeAll(() => logSeed('document convergence'));
 

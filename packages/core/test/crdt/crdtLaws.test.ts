@@ -1,15 +1,15 @@
 import fc from 'fast-check';
 import { beforeAll, describe, it } from 'vitest';
-import { logSeed } from '../../test/support/fcSettings.js';
-import { assertMergeLaws, triplesFromPool } from '../../test/support/laws.js';
-import { stampArb, valueArb, REPLICAS } from '../../test/support/stamps.js';
-import type { Stamp } from '../clock/stamp.js';
-import { canonicalJson } from '../util/json.js';
-import { logAppend, mergeLog, type LogState } from './log.js';
-import { lwwWrite, mergeLww, type LwwState } from './lww.js';
-import { mergeObject, emptyObject, type ObjectState } from './object.js';
-import { emptySet, mergeSet, setDelta, type SetState } from './orSet.js';
-import { mergeCounter, type CounterState } from './pnCounter.js';
+import { logSeed } from '../../../../testing/fcSeed.js';
+import { assertMergeLaws, triplesFromPool } from '../support/laws.js';
+import { stampArb, valueArb, REPLICAS } from '../support/stamps.js';
+import type { Stamp } from '../../src/clock/stamp.js';
+import { canonicalJson } from '../../src/util/json.js';
+import { logAppend, mergeLog, type LogState } from '../../src/crdt/log.js';
+import { lwwWrite, mergeLww, type LwwState } from '../../src/crdt/lww.js';
+import { mergeObject, emptyObject, type ObjectState } from '../../src/crdt/object.js';
+import { emptySet, mergeSet, setDelta, type SetState } from '../../src/crdt/orSet.js';
+import { mergeCounter, type CounterState } from '../../src/crdt/pnCounter.js';
 
 beforeAll(() => logSeed('crdt laws'));
 

@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logSeed } from '../../test/support/fcSettings.js';
-import type { Change, Intent } from '../change/change.js';
-import { createChange } from '../change/createChange.js';
-import { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
-import { conflicts } from '../document/conflicts.js';
-import { docFromJSON, docToJSON } from '../document/docJson.js';
-import type { DocState } from '../document/docState.js';
-import { encodeDoc } from '../document/encodeDoc.js';
-import { materialize } from '../document/materialize.js';
-import { migrateType } from './migration.js';
-import type { TypeDef } from './typeDef.js';
-import { TypeRegistry } from './typeRegistry.js';
+import { logSeed } from '../../../../testing/fcSeed.js';
+import type { Change, Intent } from '../../src/change/change.js';
+import { createChange } from '../../src/change/createChange.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { conflicts } from '../../src/document/conflicts.js';
+import { docFromJSON, docToJSON } from '../../src/document/docJson.js';
+import type { DocState } from '../../src/document/docState.js';
+import { encodeDoc } from '../../src/document/encodeDoc.js';
+import { materialize } from '../../src/document/materialize.js';
+import { migrateType } from '../../src/schema/migration.js';
+import type { TypeDef } from '../../src/schema/typeDef.js';
+import { TypeRegistry } from '../../src/schema/typeRegistry.js';
 
 beforeAll(() => logSeed('schema upgrades'));
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
-import { materialize } from '../document/materialize.js';
-import { ValidationError } from '../errors.js';
-import type { TypeDef } from '../schema/typeDef.js';
-import { applyChange } from './applyChange.js';
-import type { Intent } from './change.js';
-import { createChange, createInsertChange } from './createChange.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { materialize } from '../../src/document/materialize.js';
+import { ValidationError } from '../../src/errors.js';
+import type { TypeDef } from '../../src/schema/typeDef.js';
+import { applyChange } from '../../src/change/applyChange.js';
+import type { Intent } from '../../src/change/change.js';
+import { createChange, createInsertChange } from '../../src/change/createChange.js';
 
 const clockAt = (now: number) => new HybridLogicalClock({ replica: 'anna', now: () => now });
 

@@ -1,11 +1,11 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logSeed } from '../../test/support/fcSettings.js';
-import { runSimulation, scriptArb } from '../../test/support/simulation.js';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { docFromJSON, docToJSON } from './docJson.js';
-import { encodeDoc } from './encodeDoc.js';
-import { materialize } from './materialize.js';
+import { logSeed } from '../../../../testing/fcSeed.js';
+import { runSimulation, scriptArb } from '../support/simulation.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { docFromJSON, docToJSON } from '../../src/document/docJson.js';
+import { encodeDoc } from '../../src/document/encodeDoc.js';
+import { materialize } from '../../src/document/materialize.js';
 
 beforeAll(() => logSeed('document JSON'));
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { SchemaError, ValidationError } from '../errors.js';
-import { defaultPolicy } from './typeDef.js';
-import { validateDocument } from './validateDocument.js';
-import { MAX_TYPE_NESTING, isFieldName, validateType } from './validateType.js';
-import { validateValue } from './validateValue.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { SchemaError, ValidationError } from '../../src/errors.js';
+import { defaultPolicy } from '../../src/schema/typeDef.js';
+import { validateDocument } from '../../src/schema/validateDocument.js';
+import { MAX_TYPE_NESTING, isFieldName, validateType } from '../../src/schema/validateType.js';
+import { validateValue } from '../../src/schema/validateValue.js';
 
 function schemaError(def: unknown): { path: string; rule: string } {
   try {

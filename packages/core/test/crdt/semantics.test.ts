@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { formatStamp } from '../clock/stamp.js';
-import { logAppend, logEntries, mergeLog } from './log.js';
-import { lwwSuperseded, lwwWrite, MAX_SUPERSEDED, mergeLww } from './lww.js';
-import { mergeSet, setDelta, setTags, setValues } from './orSet.js';
-import { counterInc, counterValue, emptyCounter, mergeCounter } from './pnCounter.js';
+import { formatStamp } from '../../src/clock/stamp.js';
+import { logAppend, logEntries, mergeLog } from '../../src/crdt/log.js';
+import { lwwSuperseded, lwwWrite, MAX_SUPERSEDED, mergeLww } from '../../src/crdt/lww.js';
+import { mergeSet, setDelta, setTags, setValues } from '../../src/crdt/orSet.js';
+import { counterInc, counterValue, emptyCounter, mergeCounter } from '../../src/crdt/pnCounter.js';
 
 const T = 1_764_000_000_000;
 const st = (ms: number, replica: string, counter = 0): string => formatStamp(T + ms, counter, replica);

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { applyChange } from '../change/applyChange.js';
-import type { Change, Intent } from '../change/change.js';
-import { createChange } from '../change/createChange.js';
-import { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
-import { conflicts } from './conflicts.js';
-import { isDeleted, type DocState } from './docState.js';
-import { encodeDoc } from './encodeDoc.js';
-import { materialize } from './materialize.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { applyChange } from '../../src/change/applyChange.js';
+import type { Change, Intent } from '../../src/change/change.js';
+import { createChange } from '../../src/change/createChange.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { conflicts } from '../../src/document/conflicts.js';
+import { isDeleted, type DocState } from '../../src/document/docState.js';
+import { encodeDoc } from '../../src/document/encodeDoc.js';
+import { materialize } from '../../src/document/materialize.js';
 
 /**
  * The examples of docs/crdt.md, executed: two technicians, Anna and Ben, edit work order #42

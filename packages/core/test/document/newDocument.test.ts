@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { applyChange } from '../change/applyChange.js';
-import { createChange, createInsertChange } from '../change/createChange.js';
-import { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
-import { ValidationError } from '../errors.js';
-import { conflicts } from './conflicts.js';
-import { materialize } from './materialize.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { applyChange } from '../../src/change/applyChange.js';
+import { createChange, createInsertChange } from '../../src/change/createChange.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { ValidationError } from '../../src/errors.js';
+import { conflicts } from '../../src/document/conflicts.js';
+import { materialize } from '../../src/document/materialize.js';
 
 const clock = () => new HybridLogicalClock({ replica: 'anna', now: () => 1_764_000_000_000 });
 

@@ -1,17 +1,17 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logSeed } from '../../test/support/fcSettings.js';
-import { runSimulation, scriptArb } from '../../test/support/simulation.js';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
-import { docFromJSON, docToJSON } from '../document/docJson.js';
-import type { DocState } from '../document/docState.js';
-import { encodeDoc } from '../document/encodeDoc.js';
-import { FieldsyncError, ValidationError } from '../errors.js';
-import { canonicalJson } from '../util/json.js';
-import { applyChange } from './applyChange.js';
-import type { Change } from './change.js';
-import { createChange } from './createChange.js';
+import { logSeed } from '../../../../testing/fcSeed.js';
+import { runSimulation, scriptArb } from '../support/simulation.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { docFromJSON, docToJSON } from '../../src/document/docJson.js';
+import type { DocState } from '../../src/document/docState.js';
+import { encodeDoc } from '../../src/document/encodeDoc.js';
+import { FieldsyncError, ValidationError } from '../../src/errors.js';
+import { canonicalJson } from '../../src/util/json.js';
+import { applyChange } from '../../src/change/applyChange.js';
+import type { Change } from '../../src/change/change.js';
+import { createChange } from '../../src/change/createChange.js';
 
 beforeAll(() => logSeed('bad input'));
 

@@ -1,9 +1,9 @@
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logSeed } from '../../test/support/fcSettings.js';
-import { ClockDriftError, ValidationError } from '../errors.js';
-import { HybridLogicalClock } from './hybridLogicalClock.js';
-import { formatStamp, isStamp, MAX_COUNTER, parseStamp } from './stamp.js';
+import { logSeed } from '../../../../testing/fcSeed.js';
+import { ClockDriftError, ValidationError } from '../../src/errors.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { formatStamp, isStamp, MAX_COUNTER, parseStamp } from '../../src/clock/stamp.js';
 
 beforeAll(() => logSeed('clock'));
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { WorkOrder } from '../../test/support/workOrder.js';
-import { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
-import { ChangeLog } from './changeLog.js';
-import { createChange } from './createChange.js';
+import { WorkOrder } from '../support/workOrder.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { ChangeLog } from '../../src/change/changeLog.js';
+import { createChange } from '../../src/change/createChange.js';
 
 describe('ChangeLog', () => {
   it('answers "all changes since version V" by arrival, ignoring duplicates', () => {
