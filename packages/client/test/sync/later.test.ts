@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { later } from './later.js';
+import { later } from '../../src/sync/later.js';
 
 describe('later', () => {
   afterEach(() => vi.restoreAllMocks());

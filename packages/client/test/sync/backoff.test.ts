@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Backoff } from './backoff.js';
+import { Backoff } from '../../src/sync/backoff.js';
 
 describe('Backoff (full jitter, as docs/protocol.md states)', () => {
   it('draws each delay uniformly from [0, cap], the cap doubling from initialMs up to maxMs', () => {
