@@ -7,7 +7,7 @@ import { SqliteStorage } from '@fieldsync/client/sqlite';
 import type { TypeDef } from '@fieldsync/core';
 import { testServer, waitFor, type TestServer } from './harness.js';
 import pg from 'pg';
-import { PostgresEngine } from '../src/storage/PostgresEngine.js';
+import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
 import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
