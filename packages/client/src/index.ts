@@ -55,3 +55,16 @@ export {
   type SyncOptions,
   type SyncStatus,
 } from './sync/index.js';
+
+// Per-document sync state and server acknowledgements (db.syncState, WritePromise.server)
+export { SyncStates } from './syncstate/SyncStates.js';
+export { SYNCED } from './syncstate/SyncState.js';
+export type {
+  PendingState,
+  RejectedState,
+  SyncedState,
+  SyncState,
+  WaitingDoc,
+} from './syncstate/SyncState.js';
+export type { WritePromise } from './syncstate/WritePromise.js';
+export { DiscardedWriteError, RejectedWriteError } from './syncstate/errors.js';
