@@ -1,7 +1,10 @@
 import {
   createDatabase,
   IndexedDbStorage,
+  requestStoragePersistence,
+  storagePersistence,
   type Database,
+  type StoragePersistence,
   type RejectedChange,
   type SyncStatus,
   type TypeDef,
@@ -33,6 +36,12 @@ class AppState {
   rejected = $state.raw<readonly RejectedChange[]>([]);
   /** Local changes not yet acknowledged, counted from the outbox (also without a sync client). */
   waiting = $state(0);
+  /**
+   * Whether the browser may evict this origin's IndexedDB (and with it unsent changes), and the
+   * usage/quota; persistent storage is requested when the database opens.
+   */
+  persistence = $state.raw<StoragePersistence | undefined>(undefined);
+  #persistenceReadAt = 0;
   #stop: Array<() => void> = [];
 
   /** Opens the user's own database and starts syncing with the app's own origin. */
@@ -46,6 +55,8 @@ class AppState {
       sync: { url: location.origin, token: () => this.session?.token ?? session.token },
     });
     indexWorkOrders(db);
+    void requestStoragePersistence().then((p) => (this.persistence = p));
+    this.#persistenceReadAt = Date.now();
     this.session = session;
     this.db = db;
     this.types = db.types.list();
@@ -89,6 +100,11 @@ class AppState {
     if (!db) return;
     this.rejected = db.rejectedChanges();
     void db.outbox.count().then((n) => (this.waiting = n));
+    // Usage grows with the outbox; re-read now and then (the persisted flag can change too).
+    if (Date.now() - this.#persistenceReadAt > 30_000) {
+      this.#persistenceReadAt = Date.now();
+      void storagePersistence().then((p) => (this.persistence = p));
+    }
   }
 
   async close(): Promise<void> {
