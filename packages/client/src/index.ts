@@ -40,7 +40,7 @@ export type {
   StoredDoc,
 } from './storage/StorageAdapter.js';
 export { MemoryStorage } from './storage/memory/MemoryStorage.js';
-export { IndexedDbStorage } from './storage/indexeddb/IndexedDbStorage.js';
+export { IndexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb/IndexedDbStorage.js';
 
 // Sync
 export type { SyncHost, SyncOutbox } from './sync/SyncHost.js';
