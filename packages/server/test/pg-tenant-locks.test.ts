@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PostgresEngine } from '../src/storage/PostgresEngine.js';
-import { tenantLockKeys } from '../src/storage/pgTenantSequences.js';
+import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
+import { tenantLockKeys } from '../src/storage/postgres/pgTenantSequences.js';
 import type { StorageEngine, StoredDoc } from '../src/storage/StorageEngine.js';
 import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
 

@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PostgresEngine } from '../src/storage/PostgresEngine.js';
+import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
 import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
 
 const hasPg = await pgReachable();

@@ -1,8 +1,8 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { PostgresEngine } from '../src/storage/PostgresEngine.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import type { StorageEngine } from '../src/storage/StorageEngine.js';
 import { PG_URL, dropSchema, uniqueSchema } from './pgTest.js';
 

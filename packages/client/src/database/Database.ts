@@ -35,6 +35,9 @@ import { DatabaseClosedError } from './errors.js';
 import { jsonEqual } from './jsonEqual.js';
 import { maxStamp } from './maxStamp.js';
 import { InsertRun } from './InsertRuns.js';
+import { SyncStateIndex } from '../syncstate/SyncStateIndex.js';
+import { SyncStates } from '../syncstate/SyncStates.js';
+import { trackWrite, type WritePromise } from '../syncstate/WritePromise.js';
 import { Outbox } from './Outbox.js';
 import { renameCounterReplica, restamp } from './restamp.js';
 import { ServerTime } from './ServerTime.js';
@@ -84,6 +87,9 @@ export interface DatabaseInit {
 export class Database implements SyncHost, WriteHost {
   readonly name: string;
   readonly outbox: Outbox;
+  /** Per-document sync state and each write's server acknowledgement (docs/client.md). */
+  readonly syncState: SyncStates;
+  private readonly syncIndex: SyncStateIndex;
   /** The wall clock of stamps: local time, corrected by the server's once it answered. */
   readonly time: ServerTime;
   #clock: HybridLogicalClock;
@@ -150,6 +156,9 @@ export class Database implements SyncHost, WriteHost {
       loaded.outbox,
       (docId, run) => this.insertValues(docId, run),
     );
+    this.syncIndex = new SyncStateIndex(() => this.outbox.scan);
+    this.outbox.observer = this.syncIndex;
+    this.syncState = new SyncStates(this.syncIndex);
     for (const d of loaded.docs)
       this.collection(d.collection).applyState(d.id, live ? (d.state as DocState) : docFromJSON(d.state));
     if (live && init.storage.attach) {
@@ -698,7 +707,19 @@ export class Database implements SyncHost, WriteHost {
    * storage or the outbox, and subscribers see nothing. `fn` must be synchronous (like an
    * IndexedDB transaction). Resolves when all its writes are durable.
    */
-  transaction(fn: () => void): Promise<void> {
+  transaction(fn: () => void): WritePromise<void> {
+    return this.track(() => this.runTransaction(fn));
+  }
+
+  /**
+   * WriteHost: makes a write (`run` writes synchronously and returns its local promise) and
+   * attaches its server acknowledgement (`WritePromise.server`).
+   */
+  track<T>(run: () => Promise<T>): WritePromise<T> {
+    return trackWrite(this.syncIndex, this.follower, run);
+  }
+
+  private runTransaction(fn: () => void): Promise<void> {
     this.assertOpen();
     if (this.follower && !this.forwardTx) {
       this.forwardTx = [];
@@ -865,7 +886,10 @@ export class Database implements SyncHost, WriteHost {
     this.batch(() => {
       for (const id of [...ids].sort()) {
         const change = this.outbox.take(id) as Change | undefined;
-        if (change !== undefined) out.push(this.restampChange(change, rotated));
+        if (change === undefined) continue;
+        const next = this.restampChange(change, rotated);
+        this.syncIndex.reissued(id, next);
+        out.push(next);
       }
     });
     await this.queue.durable();

@@ -1,7 +1,7 @@
 import pg from 'pg';
-import { newEpoch } from './epoch.js';
+import { newEpoch } from '../epoch.js';
 import { createTenantSequences, tenantLockKeys } from './pgTenantSequences.js';
-import { ALL_TENANTS } from './StorageEngine.js';
+import { ALL_TENANTS } from '../StorageEngine.js';
 import type {
   CommitPlan,
   CommitRequest,
@@ -13,7 +13,7 @@ import type {
   StorageEngine,
   StoreMaintenance,
   StoredDoc,
-} from './StorageEngine.js';
+} from '../StorageEngine.js';
 
 export interface PostgresEngineOptions {
   /** e.g. `postgres://postgres@127.0.0.1:5432/test`. */
@@ -50,7 +50,7 @@ const IDENT = /^[a-z_][a-z0-9_]{0,50}$/;
 const localKey = (tenant: string, from: number): string => `${tenant}\u0000${from}`;
 
 /**
- * PostgreSQL engine (JSONB) for scale-out: several server processes share one database.
+ * PostgreSQL engine (JSON columns) for scale-out: several server processes share one database.
  *
  * Why an advisory lock per write: a PostgreSQL SEQUENCE hands out numbers in *start* order, but
  * transactions become visible in *commit* order, so a reader could see 11 before 10 commits and
@@ -115,7 +115,18 @@ export class PostgresEngine implements StorageEngine {
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.docs (
         tenant text NOT NULL, id text NOT NULL, type text NOT NULL, seq bigint NOT NULL,
-        deleted boolean NOT NULL, state jsonb NOT NULL, view jsonb NOT NULL, PRIMARY KEY (tenant, id))`);
+        deleted boolean NOT NULL, state json NOT NULL, view json NOT NULL, PRIMARY KEY (tenant, id))`);
+      // Documents and type definitions are stored as `json` (the text as written), not `jsonb`,
+      // which re-sorts object keys: a type's field order is part of the type (docs/schema.md).
+      // A schema made when the columns were jsonb is converted once, in place.
+      const stateType = await c.query<{ t: string }>(
+        "SELECT data_type AS t FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'docs' AND column_name = 'state'",
+        [s],
+      );
+      if (stateType.rows[0]?.t === 'jsonb')
+        await c.query(
+          `ALTER TABLE ${s}.docs ALTER COLUMN state TYPE json USING state::json, ALTER COLUMN view TYPE json USING view::json`,
+        );
       if (await missing('docs_tenant_seq'))
         await c.query(`CREATE INDEX IF NOT EXISTS docs_tenant_seq ON ${s}.docs (tenant, seq)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.changes (
@@ -240,7 +251,7 @@ export class PostgresEngine implements StorageEngine {
         `WITH s AS (INSERT INTO ${s}.tenants AS t (tenant, seq) VALUES ($1, $2::bigint)
                ON CONFLICT (tenant) DO UPDATE SET seq = t.seq + excluded.seq RETURNING t.seq - $2::bigint AS base),
          d AS (INSERT INTO ${s}.docs (tenant, id, type, seq, deleted, state, view)
-               SELECT $1, u.id, u.type, (SELECT base FROM s) + u.ord, u.deleted, u.state::jsonb, u.view::jsonb
+               SELECT $1, u.id, u.type, (SELECT base FROM s) + u.ord, u.deleted, u.state::json, u.view::json
                FROM unnest($3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[]) WITH ORDINALITY AS u(id, type, deleted, state, view, ord)
                ON CONFLICT (tenant, id) DO UPDATE SET type = excluded.type, seq = excluded.seq,
                  deleted = excluded.deleted, state = excluded.state, view = excluded.view),
@@ -420,7 +431,7 @@ export class PostgresEngine implements StorageEngine {
       rewrite: async (tenant, rows) =>
         (
           await q(
-            `UPDATE ${s}.docs AS d SET state = u.state::jsonb
+            `UPDATE ${s}.docs AS d SET state = u.state::json
              FROM unnest($2::text[], $3::bigint[], $4::text[]) AS u(id, seq, state)
              WHERE d.tenant = $1 AND d.id = u.id AND d.seq = u.seq`,
             [tenant, rows.map((r) => r.id), rows.map((r) => r.seq), rows.map((r) => r.state)],

@@ -1,8 +1,8 @@
 import type Database from 'better-sqlite3';
 import { newHashBase } from './docKeyHash.js';
-import { newEpoch } from './epoch.js';
+import { newEpoch } from '../epoch.js';
 import { TENANT_TABLES, migrateToLayout3 } from './sqliteTenantSequences.js';
-import type { StoredDoc } from './StorageEngine.js';
+import type { StoredDoc } from '../StorageEngine.js';
 
 /** A `docs` row as SQLite returns it. */
 export interface DocRow {
