@@ -1,7 +1,8 @@
-import type { Change, DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
+import type { AppliedChange, Change, DocState, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
 import {
-  applyChange,
   ClockDriftError,
+  createAndApply,
+  createAndApplyInsert,
   createChange,
   createDocId,
   createInsertChange,
@@ -14,7 +15,6 @@ import {
   materialize,
   mergeDocs,
   SchemaError,
-  typeHash,
   validateType,
 } from '@fieldsync/core';
 import { Collection, existsError } from '../collection/Collection.js';
@@ -436,7 +436,7 @@ export class Database implements SyncHost, WriteHost {
     const stored = collection.states.get(id);
     // Lazy migration: a document still at an older version is upgraded now, and the upgraded
     // state is what this write persists. `upgraded` is pure, so `stored` stays intact for undo.
-    let prev = stored && this.upgradeTo(stored, type);
+    const prev = stored && this.upgradeTo(stored, type);
     if (this.follower) {
       // Validated here (same errors, thrown now), made by the leader tab.
       createChange({ clock: this.scratchClock(), type, doc: prev, docId: id, intents });
@@ -450,19 +450,17 @@ export class Database implements SyncHost, WriteHost {
       });
       return;
     }
-    // Stamped with the type's version and hash (`th`) by core.
-    const change = createChange({ clock: this.clock, type, doc: prev, docId: id, intents });
+    // Stamped with the type's version and hash (`th`) by core. Pure: `stored` stays intact for undo.
+    const { change, state } = createAndApply({ clock: this.clock, type, doc: prev, docId: id, intents });
     if (this.undo) {
       const key = `${collection.name}\u0000${id}`;
       if (!this.undoKeys.has(key)) {
         this.undoKeys.add(key);
         this.undo.push({ collection, id, before: stored, doc: collection.docs.get(id) });
       }
-      // applyChange works in place; keep the pre-transaction object intact for a rollback.
-      if (prev && prev === stored) prev = docFromJSON(structuredClone(docToJSON(prev)));
       this.undoChanges.push(change.id);
     }
-    collection.applyState(id, applyChange(prev, change, type));
+    collection.applyState(id, state);
     this.outbox.push(change.id, change);
     this.queue.putDoc(collection.name, id);
     this.queue.setMeta(META_CLOCK, this.clock.last as string);
@@ -497,19 +495,9 @@ export class Database implements SyncHost, WriteHost {
       return;
     }
     const clock = this.clock;
-    const th = typeHash(type);
-    const build = (i: number): Change => {
-      const change = createInsertChange(
-        clock,
-        type,
-        ids[i] as string,
-        records[i] as Record<string, unknown>,
-        'id',
-      );
-      change.th = th;
-      return change;
-    };
-    let changes: Change[] | undefined;
+    const build = (i: number): AppliedChange =>
+      createAndApplyInsert(clock, type, ids[i] as string, records[i] as Record<string, unknown>, 'id');
+    let changes: AppliedChange[] | undefined;
     if (this.undo) {
       for (const id of ids) if (collection.states.has(id)) throw existsError(id);
       if (new Set(ids).size !== ids.length) throw new ModifierError('insertMany got the same id twice', 'id');
@@ -523,8 +511,7 @@ export class Database implements SyncHost, WriteHost {
           try {
             for (; done < ids.length; done++) {
               const id = ids[done] as string;
-              const change = changes?.[done] ?? build(done);
-              const state = applyChange(undefined, change, type);
+              const { change, state } = changes?.[done] ?? build(done);
               const row = collection.insertState(id, state);
               if (row < 0) {
                 throw ids.indexOf(id) < done
@@ -543,7 +530,13 @@ export class Database implements SyncHost, WriteHost {
                 rowStamps(state) === undefined
               ) {
                 if (run === undefined || !sameNames(run.names, state.r))
-                  run = new InsertRun(collection.name, change.type, change.v, th, Object.keys(state.r));
+                  run = new InsertRun(
+                    collection.name,
+                    change.type,
+                    change.v,
+                    change.th as string,
+                    Object.keys(state.r),
+                  );
                 this.outbox.pushRef(run, id, change, row);
               } else {
                 this.outbox.push(change.id, change);
