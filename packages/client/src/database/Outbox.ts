@@ -1,3 +1,4 @@
+import type { RowWatcher } from '../collection/RowStore.js';
 import type { SyncOutbox } from '../sync/SyncHost.js';
 import type { StoredChange } from '../storage/StorageAdapter.js';
 import type { CommitQueue } from './CommitQueue.js';
@@ -89,6 +90,17 @@ export class Outbox implements SyncOutbox {
   /** True while some insert is held by reference (writes must then call `release`). */
   get holdsRefs(): boolean {
     return this.refs > 0;
+  }
+
+  /** What a collection's rows tell the outbox before a row an insert may be held by changes. */
+  rowWatcher(collection: string): RowWatcher {
+    const outbox = this;
+    return {
+      get active() {
+        return outbox.refs > 0;
+      },
+      beforeChange: (id, stamp, row) => outbox.release(stamp, id, collection, row),
+    };
   }
 
   /** The document `docId`, whose row `row` has stamp `stamp`, is about to change: keep its insert as a change. */
