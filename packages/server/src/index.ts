@@ -19,8 +19,8 @@ export type {
   StoreMaintenance,
 } from './storage/StorageEngine.js';
 export { EPOCH_HEADER, HEAD_HEADER, TIME_HEADER, STORE_HEADERS } from './http/storeHeaders.js';
-export { SqliteEngine, type SqliteEngineOptions } from './storage/SqliteEngine.js';
-export { PostgresEngine, type PostgresEngineOptions } from './storage/PostgresEngine.js';
+export { SqliteEngine, type SqliteEngineOptions } from './storage/sqlite/SqliteEngine.js';
+export { PostgresEngine, type PostgresEngineOptions } from './storage/postgres/PostgresEngine.js';
 export { openStorage } from './storage/openStorage.js';
 export type { ChangeResult } from './sync/applyPush.js';
 export type { MergeResult } from './sync/applyMerge.js';

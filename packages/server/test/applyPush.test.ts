@@ -11,7 +11,7 @@ import {
   type Change,
   type DocState,
 } from '@fieldsync/core';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import { applyPush, type PushContext } from '../src/sync/applyPush.js';
 import type { TypeRegistry } from '../src/sync/TypeRegistry.js';
 import { WORK_ORDER } from './harness.js';

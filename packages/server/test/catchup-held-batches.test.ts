@@ -8,7 +8,7 @@ import { signToken } from '../src/auth/jwt.js';
 import type { AppEnv, ServerContext } from '../src/http/context.js';
 import { createApp } from '../src/http/createApp.js';
 import { createContext } from '../src/server.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import { SseParser } from '../../client/src/sync/SseParser.js';
 import { SECRET, WORK_ORDER, waitFor, type PullBody } from './harness.js';
 

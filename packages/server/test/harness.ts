@@ -16,8 +16,8 @@ import { signToken } from '../src/auth/jwt.js';
 import type { Permissions } from '../src/auth/rules.js';
 import type { Limits } from '../src/http/context.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { PostgresEngine } from '../src/storage/PostgresEngine.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import { SseParser, type SseMessage } from '../../client/src/sync/SseParser.js';
 import { PG_URL, dropSchema, uniqueSchema } from './pgTest.js';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PostgresEngine } from '../src/storage/PostgresEngine.js';
+import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
 import { CorePeer, testServer, type TestServer } from './harness.js';
 import { PG_URL, pgReachable } from './pgTest.js';
 

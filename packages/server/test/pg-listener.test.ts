@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { PostgresEngine } from '../src/storage/PostgresEngine.js';
+import type { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
 import { CorePeer, SseClient, testServer, type TestServer } from './harness.js';
 import { PG_URL, pgReachable } from './pgTest.js';
 

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { CommittedBatch, StoredDoc } from '../src/storage/StorageEngine.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 
 // The engine writes a small group on the main thread while its writer thread is idle and no
 // commit happened just before (always true for an engine's first write), and other groups from

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { docKeyHash } from '../src/storage/docKeyHash.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { docKeyHash } from '../src/storage/sqlite/docKeyHash.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 
 const dirs: string[] = [];
 const newFile = (): string => {

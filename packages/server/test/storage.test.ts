@@ -1,8 +1,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PostgresEngine } from '../src/storage/PostgresEngine.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
 import { storageSuite } from './storageSuite.js';
 

@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../src/auth/jwt.js';
 import { startServer } from '../src/server.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
-import { sqliteGroupWrite, type WritePush } from '../src/storage/sqliteGroupWrite.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
+import { sqliteGroupWrite, type WritePush } from '../src/storage/sqlite/sqliteGroupWrite.js';
 import { CorePeer, SECRET, SseClient, WORK_ORDER, testServer, type TestServer } from './harness.js';
 import { pgReachable } from './pgTest.js';
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../../client/test/browser/chromium.js';
 import { signToken } from '../src/auth/jwt.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import { SECRET, WORK_ORDER } from './harness.js';
 import { TcpProxy } from './tcpProxy.js';
 

@@ -7,7 +7,7 @@ import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../src/auth/jwt.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { SqliteEngine } from '../src/storage/SqliteEngine.js';
+import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 
 /*
  * Leader election between tabs (packages/client/src/tab) in real Chromium: real Web Locks, real

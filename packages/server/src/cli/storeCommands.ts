@@ -1,7 +1,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_HISTORY_HORIZON_MS, HistoryCompactor } from '../history/HistoryCompactor.js';
 import { openStorage } from '../storage/openStorage.js';
-import { backupSqlite, restoreSqlite } from '../storage/sqliteBackup.js';
+import { backupSqlite, restoreSqlite } from '../storage/sqlite/sqliteBackup.js';
 import { parseCommandArgs } from './parseCommandArgs.js';
 import { USAGE, UsageError } from './usage.js';
 

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { SQLITE_FILE } from './checkDataDir.js';
-import { PostgresEngine } from './PostgresEngine.js';
-import { SqliteEngine } from './SqliteEngine.js';
+import { PostgresEngine } from './postgres/PostgresEngine.js';
+import { SqliteEngine } from './sqlite/SqliteEngine.js';
 import type { StorageEngine } from './StorageEngine.js';
 
 /** `{ postgres: url }` selects PostgreSQL; otherwise SQLite in `data` (default `./data`). */

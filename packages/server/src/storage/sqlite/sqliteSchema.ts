@@ -1,7 +1,7 @@
 import type Database from 'better-sqlite3';
 import { newHashBase } from './docKeyHash.js';
-import { newEpoch } from './epoch.js';
-import type { StoredDoc } from './StorageEngine.js';
+import { newEpoch } from '../epoch.js';
+import type { StoredDoc } from '../StorageEngine.js';
 
 /** A `docs` row as SQLite returns it. */
 export interface DocRow {

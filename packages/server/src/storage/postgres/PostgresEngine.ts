@@ -1,6 +1,6 @@
 import pg from 'pg';
-import { newEpoch } from './epoch.js';
-import { ALL_TENANTS } from './StorageEngine.js';
+import { newEpoch } from '../epoch.js';
+import { ALL_TENANTS } from '../StorageEngine.js';
 import type {
   CommitPlan,
   CommitRequest,
@@ -12,7 +12,7 @@ import type {
   StorageEngine,
   StoreMaintenance,
   StoredDoc,
-} from './StorageEngine.js';
+} from '../StorageEngine.js';
 
 export interface PostgresEngineOptions {
   /** e.g. `postgres://postgres@127.0.0.1:5432/test`. */

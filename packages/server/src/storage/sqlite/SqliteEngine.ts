@@ -2,11 +2,11 @@ import Database from 'better-sqlite3';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { describeFsError } from './checkDataDir.js';
+import { describeFsError } from '../checkDataDir.js';
 import type { Worker } from 'node:worker_threads';
 import { startCheckpointer, stopWorker } from './sqliteCheckpointer.js';
 import { docKeyHash } from './docKeyHash.js';
-import { newEpoch } from './epoch.js';
+import { newEpoch } from '../epoch.js';
 import type { MaintenanceOp } from './sqliteMaintenance.js';
 import { openLayout, toDoc, type DocRow } from './sqliteSchema.js';
 import type { WriteOutcome, WritePush } from './sqliteGroupWrite.js';
@@ -23,7 +23,7 @@ import type {
   StorageEngine,
   StoreMaintenance,
   StoredDoc,
-} from './StorageEngine.js';
+} from '../StorageEngine.js';
 
 export interface SqliteEngineOptions {
   /** Database file (created with its directory), or `:memory:` for a private temporary file. */
