@@ -94,12 +94,12 @@ export class Outbox implements SyncOutbox {
 
   /** What a collection's rows tell the outbox before a row an insert may be held by changes. */
   rowWatcher(collection: string): RowWatcher {
-    const outbox = this;
+    const holds = (): boolean => this.refs > 0;
     return {
       get active() {
-        return outbox.refs > 0;
+        return holds();
       },
-      beforeChange: (id, stamp, row) => outbox.release(stamp, id, collection, row),
+      beforeChange: (id, stamp, row) => this.release(stamp, id, collection, row),
     };
   }
 

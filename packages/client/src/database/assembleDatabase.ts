@@ -52,11 +52,7 @@ export interface DatabaseHooks {
 export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
   const { storage, loaded, types, sync } = h;
   const live = storage.keepsLiveState === true;
-  // Assigned below; the closures reading them run only after assembly.
-  let collections: Collections;
-  let writes: LocalWrites;
-  let merge: RemoteMerge;
-  let tabs: TabSync | undefined;
+  // The closures below read parts made further down; none runs before assembly is done.
   const queue = new CommitQueue(
     storage,
     (c, id) => {
@@ -87,14 +83,14 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
       return values;
     },
   );
-  collections = new Collections((name) => new Collection(name, writes));
+  const collections: Collections = new Collections((name) => new Collection(name, writes));
   const tx = new Transactions(queue, outbox, collections);
   const resetDocs = (ids: readonly string[], docs: readonly unknown[], hint?: string): void =>
     merge.resetDocs(ids, docs, hint);
   const typeSync = new TypeSync({ queue, outbox, collections, types, sync, resetDocs });
-  merge = new RemoteMerge({ queue, outbox, collections, clock, types, typeSync });
+  const merge: RemoteMerge = new RemoteMerge({ queue, outbox, collections, clock, types, typeSync });
   const reissue = new Reissue({ queue, outbox, collections, clock, types, merge, sync });
-  tabs =
+  const tabs: TabSync | undefined =
     storage.sharedName === undefined
       ? undefined
       : new TabSync(storage.sharedName, elect, {
@@ -111,7 +107,7 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
           retryRejected: h.retryRejected,
           discardRejected: h.discardRejected,
         });
-  writes = new LocalWrites({
+  const writes: LocalWrites = new LocalWrites({
     queue,
     outbox,
     collections,
