@@ -1,4 +1,4 @@
-import type { DocState, HybridLogicalClock, MigrationStep, TypeDef } from '@fieldsync/core';
+import type { DocState, HybridLogicalClock, Intent, MigrationStep, TypeDef } from '@fieldsync/core';
 import type { Collection } from '../collection/Collection.js';
 import type { TabSyncPort } from '../tab/TabSyncClient.js';
 import { DatabaseSyncHost, type DatabaseInit } from './DatabaseSyncHost.js';
@@ -135,6 +135,11 @@ export class Database extends DatabaseSyncHost {
   /** The collection of documents of type `name` (created on first use). */
   collection(name: string): Collection {
     return this.parts.collections.get(name);
+  }
+
+  /** Writes core intents to document `id` of `collection` (see `Collection.write`). */
+  write(collection: Collection, id: string, intents: Intent[]): void {
+    collection.write(id, intents);
   }
 
   /** Resolves when everything written so far is durable (and, in a follower tab, made by the leader). */
