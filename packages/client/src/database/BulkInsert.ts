@@ -2,11 +2,10 @@ import type { AppliedChange, TypeDef } from '@fieldsync/core';
 import { createAndApplyInsert } from '@fieldsync/core';
 import type { Collection } from '../collection/Collection.js';
 import { existsError } from '../collection/Collection.js';
-import { isPlainState, rowStamps } from '../collection/RowStore.js';
 import { ModifierError } from '../query/errors.js';
 import type { Collections } from './Collections.js';
 import type { CommitQueue } from './CommitQueue.js';
-import { InsertRun } from './InsertRuns.js';
+import type { InsertQueue } from './InsertQueue.js';
 import type { Outbox } from './Outbox.js';
 import type { ReplicaClock } from './ReplicaClock.js';
 import type { Transactions } from './Transactions.js';
@@ -18,6 +17,8 @@ export interface BulkInsertHost {
   readonly collections: Collections;
   readonly clock: ReplicaClock;
   readonly tx: Transactions;
+  /** How the inserts wait in the outbox. */
+  readonly inserts: InsertQueue;
 }
 
 /**
@@ -36,7 +37,7 @@ export function insertNew(
   ids: readonly string[],
   records: readonly Record<string, unknown>[],
 ): void {
-  const { queue, outbox, collections, tx } = host;
+  const { queue, outbox, collections, tx, inserts } = host;
   const clock = host.clock.clock;
   const build = (i: number): AppliedChange =>
     createAndApplyInsert(clock, type, ids[i] as string, records[i] as Record<string, unknown>, 'id');
@@ -50,7 +51,6 @@ export function insertNew(
   collections.batch(() => {
     collection.bulk(
       () => {
-        let run: InsertRun | undefined;
         try {
           for (; done < ids.length; done++) {
             const id = ids[done] as string;
@@ -63,28 +63,7 @@ export function insertNew(
             }
             tx.recordInsert(collection, id);
             tx.recordChange(change.id);
-            // The outbox keeps a reference to the row instead of the change when the row holds
-            // exactly the change's values: a plain row at the change's stamp.
-            if (
-              state.s === change.stamp &&
-              isPlainState(state, collection.name) &&
-              rowStamps(state) === undefined
-            ) {
-              if (run === undefined || !sameNames(run.names, state.r)) {
-                run = new InsertRun(
-                  collection.name,
-                  change.type,
-                  change.v,
-                  change.th as string,
-                  Object.keys(state.r),
-                );
-                collection.watchRows(outbox.rowWatcher(collection.name));
-              }
-              outbox.pushRef(run, id, change, row);
-            } else {
-              outbox.push(change.id, change);
-              run = undefined; // a run's inserts are consecutive in the outbox
-            }
+            inserts.push(collection, id, change, state, row);
             queue.putDoc(collection.name, id);
           }
         } catch (e) {
@@ -101,11 +80,4 @@ export function insertNew(
     if (built === undefined) queue.endStaging(true);
     host.clock.persist();
   });
-}
-
-/** True if `record`'s keys are `names`, in order (no array built: this runs once per inserted document). */
-function sameNames(names: readonly string[], record: Record<string, unknown>): boolean {
-  let i = 0;
-  for (const key in record) if (names[i++] !== key) return false;
-  return i === names.length;
 }

@@ -87,6 +87,11 @@ export class Outbox implements SyncOutbox {
     this.changed();
   }
 
+  /** True while `run` may take more inserts (it is the last entry: nothing was queued after it). */
+  takesInto(run: InsertRun): boolean {
+    return run === this.openRun;
+  }
+
   /** True while some insert is held by reference (writes must then call `release`). */
   get holdsRefs(): boolean {
     return this.refs > 0;

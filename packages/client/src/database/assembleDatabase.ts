@@ -6,6 +6,7 @@ import type { SyncClient } from '../sync/SyncClient.js';
 import { TabLeader } from '../tab/TabLeader.js';
 import { Collections } from './Collections.js';
 import { CommitQueue } from './CommitQueue.js';
+import { InsertsByReference } from './InsertQueue.js';
 import { LocalWrites } from './LocalWrites.js';
 import { Outbox } from './Outbox.js';
 import { Reissue } from './Reissue.js';
@@ -107,12 +108,15 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
           retryRejected: h.retryRejected,
           discardRejected: h.discardRejected,
         });
+  // How bulk inserts wait in the outbox: by reference to their rows (see `InsertsByReference`).
+  const inserts = new InsertsByReference(outbox);
   const writes: LocalWrites = new LocalWrites({
     queue,
     outbox,
     collections,
     clock,
     tx,
+    inserts,
     typeSync,
     tabs,
     assertOpen: h.assertOpen,
