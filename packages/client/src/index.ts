@@ -40,7 +40,7 @@ export type {
   StoredDoc,
 } from './storage/StorageAdapter.js';
 export { MemoryStorage } from './storage/memory/MemoryStorage.js';
-export { IndexedDbStorage } from './storage/indexeddb/IndexedDbStorage.js';
+export { IndexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb/IndexedDbStorage.js';
 
 // Sync
 export type { SyncHost, SyncOutbox } from './sync/SyncHost.js';
@@ -55,3 +55,16 @@ export {
   type SyncOptions,
   type SyncStatus,
 } from './sync/index.js';
+
+// Per-document sync state and server acknowledgements (db.syncState, WritePromise.server)
+export { SyncStates } from './syncstate/SyncStates.js';
+export { SYNCED } from './syncstate/SyncState.js';
+export type {
+  PendingState,
+  RejectedState,
+  SyncedState,
+  SyncState,
+  WaitingDoc,
+} from './syncstate/SyncState.js';
+export type { WritePromise } from './syncstate/WritePromise.js';
+export { DiscardedWriteError, RejectedWriteError } from './syncstate/errors.js';

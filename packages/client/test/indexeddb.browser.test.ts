@@ -89,6 +89,171 @@ describe.skipIf(!chromiumAvailable())('IndexedDB in real Chromium', () => {
     await ctx.close();
   });
 
+  /** Records in the log store of IndexedDB database `name` (layout 2). */
+  const logRecords = (p: Page, name: string): Promise<number> =>
+    p.evaluate(
+      (name) =>
+        new Promise<number>((resolve, reject) => {
+          const req = indexedDB.open(name);
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const count = req.result.transaction('log').objectStore('log').count();
+            count.onsuccess = () => {
+              req.result.close();
+              resolve(count.result);
+            };
+          };
+        }),
+      name,
+    );
+
+  it('folds its log into a snapshot once most of it is superseded, and reopens the same', async () => {
+    const ctx = await browser.newContext();
+    const p = await page(ctx);
+    const open = (p: Page) =>
+      p.evaluate(async (type) => {
+        const { createDatabase, IndexedDbStorage } = (window as unknown as { fieldsync: FS }).fieldsync;
+        const storage = new (IndexedDbStorage as unknown as new (n: string, o: unknown) => unknown)(
+          'compact-db',
+          {
+            compactAfter: 50,
+          },
+        );
+        const db = await createDatabase({ name: 'compact', storage });
+        await db.defineType(type);
+        (window as unknown as { db: unknown }).db = db;
+      }, TYPE);
+    await open(p);
+    const written = await p.evaluate(async () => {
+      const db = (window as unknown as { db: any }).db; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const orders = db.collection('workOrders');
+      const ids: string[] = await orders.insertMany(
+        Array.from({ length: 40 }, (_, i) => ({ title: `t${i}` })),
+      );
+      // 300 single commits, each superseding the document, the clock and (after the ack) the change.
+      for (let i = 0; i < 300; i++) {
+        await orders.update(ids[i % 40], { $set: { status: i % 2 ? 'open' : 'done' }, $inc: { visits: 1 } });
+        if (i % 10 === 9) await db.outbox.ack((await db.outbox.peek(5)).map((c: { id: string }) => c.id));
+      }
+      await db.setMeta('cursor', '99');
+      return {
+        docs: orders.find({}, { sort: { title: 1 } }).fetch(),
+        outbox: await db.outbox.peek(1000),
+        clock: db.clock.last,
+      };
+    });
+    // 300+ commits, folded: far fewer records than commits.
+    const records = await logRecords(p, 'compact-db');
+    expect(records).toBeLessThan(150);
+    await p.reload();
+    await p.waitForFunction(() => 'fieldsync' in window);
+    await open(p);
+    const restored = await p.evaluate(async () => {
+      const db = (window as unknown as { db: any }).db; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const out = {
+        docs: db
+          .collection('workOrders')
+          .find({}, { sort: { title: 1 } })
+          .fetch(),
+        outbox: await db.outbox.peek(1000),
+        clock: db.clock.last,
+        cursor: await db.getMeta('cursor'),
+      };
+      await db.close();
+      return out;
+    });
+    expect(restored).toEqual({ ...written, cursor: '99' });
+    await ctx.close();
+  });
+
+  it('migrates a layout-1 database (a record per document, change and meta key) to the log', async () => {
+    const ctx = await browser.newContext();
+    const p = await page(ctx);
+    const stamp = '0mxbef59w:0000:oldreplica';
+    // Written with the raw IndexedDB API exactly as IndexedDbStorage stored it before issue 15.
+    await p.evaluate(
+      ({ stamp, type }) =>
+        new Promise<void>((resolve, reject) => {
+          const req = indexedDB.open('old-db', 1);
+          req.onupgradeneeded = () => {
+            const db = req.result;
+            db.createObjectStore('docs', { keyPath: ['c', 'id'] });
+            db.createObjectStore('outbox', { keyPath: 'id' });
+            db.createObjectStore('meta');
+          };
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const db = req.result;
+            const tx = db.transaction(['docs', 'outbox', 'meta'], 'readwrite');
+            const fields = { title: { v: 'from layout 1', s: stamp }, status: { v: 'open', s: stamp } };
+            tx.objectStore('docs').put({
+              c: 'workOrders',
+              id: 'old1',
+              state: { id: 'old1', type: 'workOrders', v: 1, fields },
+            });
+            tx.objectStore('outbox').put({
+              id: stamp,
+              change: {
+                id: stamp,
+                doc: 'old1',
+                type: 'workOrders',
+                v: 1,
+                stamp,
+                ops: { title: { v: 'from layout 1' }, status: { v: 'open' } },
+              },
+            });
+            tx.objectStore('meta').put('oldreplica', 'replicaId');
+            tx.objectStore('meta').put(stamp, 'clock');
+            tx.objectStore('meta').put('7', 'sync:cursor');
+            tx.objectStore('meta').put(JSON.stringify([type]), 'types-unused');
+            tx.oncomplete = () => {
+              db.close();
+              resolve();
+            };
+          };
+        }),
+      { stamp, type: TYPE },
+    );
+    const opened = await p.evaluate(async (type) => {
+      const { createDatabase, IndexedDbStorage } = (window as unknown as { fieldsync: FS }).fieldsync;
+      const db = await createDatabase({ name: 'old', storage: new IndexedDbStorage('old-db') });
+      await db.defineType(type);
+      const out = {
+        doc: db.collection('workOrders').findOne('old1'),
+        outbox: await db.outbox.peek(10),
+        clock: db.clock.last,
+        replica: db.replicaId,
+        cursor: await db.getMeta('cursor'),
+        version: await new Promise<number>((resolve) => {
+          const r = indexedDB.open('old-db');
+          r.onsuccess = () => {
+            resolve(r.result.version);
+            r.result.close();
+          };
+        }),
+      };
+      await db.close();
+      return out;
+    }, TYPE);
+    expect(opened.doc).toMatchObject({ id: 'old1', title: 'from layout 1', status: 'open' });
+    expect(opened.outbox).toEqual([
+      {
+        id: stamp,
+        doc: 'old1',
+        type: 'workOrders',
+        v: 1,
+        stamp,
+        ops: { title: { v: 'from layout 1' }, status: { v: 'open' } },
+      },
+    ]);
+    expect(opened.replica.startsWith('oldreplica')).toBe(true);
+    expect(opened.clock >= stamp).toBe(true);
+    expect(opened.cursor).toBe('7');
+    expect(opened.version).toBe(2);
+    expect(await logRecords(p, 'old-db')).toBe(2); // the migrated snapshot, then defineType's commit
+    await ctx.close();
+  });
+
   it('two tabs on one IndexedDB database see each other’s writes', async () => {
     const ctx = await browser.newContext();
     const [a, b] = [await page(ctx), await page(ctx)];

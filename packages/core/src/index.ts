@@ -94,6 +94,8 @@ export {
 } from './schema/upgrade.js';
 export { TypeRegistry } from './schema/typeRegistry.js';
 export { typeHash } from './schema/typeHash.js';
+export { fieldsJson, typeJson } from './schema/typeJson.js';
+export { fieldValueInOrder, inFieldOrder } from './document/fieldOrder.js';
 
 // Utilities shared with client and server
 export type { Json } from './util/json.js';

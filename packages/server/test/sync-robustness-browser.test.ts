@@ -1,10 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { chromiumAvailable, launchChromium } from '../../client/test/browser/chromium.js';
+import { writeClientApp } from '../../client/test/browser/serve.js';
 import { signToken } from '../src/auth/jwt.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
@@ -35,27 +35,7 @@ describe.skipIf(!available)('browser: the online event recovers within 1 s', () 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fieldsync-online-'));
     const app = join(dir, 'app');
-    const out = await build({
-      stdin: {
-        contents:
-          "import { createDatabase } from '@fieldsync/client';\nglobalThis.fieldsync = { createDatabase };",
-        resolveDir: import.meta.dirname,
-        loader: 'ts',
-      },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['source'],
-      write: false,
-      logLevel: 'silent',
-    });
-    mkdirSync(app);
-    writeFileSync(join(app, 'client.js'), out.outputFiles[0]!.text);
-    writeFileSync(
-      join(app, 'index.html'),
-      '<!doctype html><meta charset="utf-8"><title>fieldsync</title><script type="module" src="/client.js"></script>',
-    );
+    await writeClientApp(app);
     server = await startServer({
       storage: new SqliteEngine({ file: join(dir, 'db.sqlite'), synchronous: 'NORMAL' }),
       secret: SECRET,

@@ -1,10 +1,10 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chromiumAvailable, launchChromium } from '../../client/test/browser/chromium.js';
+import { writeClientApp } from '../../client/test/browser/serve.js';
 import { signToken } from '../src/auth/jwt.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
@@ -16,7 +16,6 @@ import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
  * source and is served by the sync server itself (`app`), so it syncs with its own origin.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const SECRET = 'tabs-leader-test-secret-0123456789abcdef';
 const TYPE = {
   name: 'workOrders',
@@ -29,11 +28,7 @@ const TYPE = {
   },
 };
 
-const missing = !existsSync(CHROMIUM) && process.env['CI'] !== 'true';
-if (missing)
-  console.warn(
-    `tabs-leader.browser.test: skipped, no Chromium at ${CHROMIUM} (CI=true makes this a failure)`,
-  );
+const missing = !chromiumAvailable();
 
 /** What the test calls in a page (the real client, bundled by esbuild). */
 interface Tab {
@@ -64,28 +59,7 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'fieldsync-tabs-'));
     const app = join(dir, 'app');
-    const out = await build({
-      stdin: {
-        contents:
-          "import { createDatabase, IndexedDbStorage } from '@fieldsync/client';\n" +
-          'globalThis.fieldsync = { createDatabase, IndexedDbStorage };',
-        resolveDir: import.meta.dirname,
-        loader: 'ts',
-      },
-      bundle: true,
-      format: 'esm',
-      platform: 'browser',
-      target: 'es2022',
-      conditions: ['source'],
-      write: false,
-      logLevel: 'silent',
-    });
-    mkdirSync(app);
-    writeFileSync(join(app, 'client.js'), out.outputFiles[0]!.text);
-    writeFileSync(
-      join(app, 'index.html'),
-      '<!doctype html><meta charset="utf-8"><title>fieldsync</title><script type="module" src="/client.js"></script>',
-    );
+    await writeClientApp(app);
     server = await startServer({
       storage: new SqliteEngine({ file: join(dir, 'db.sqlite'), synchronous: 'NORMAL' }),
       secret: SECRET,
@@ -97,10 +71,7 @@ describe.skipIf(missing)('leader tab: one sync connection and one replica id per
       permissions: { types: { workOrders: { write: (_u, doc) => doc['title'] !== 'forbidden' } } },
     });
     token = await signToken(SECRET, { user: 'anna', tenant: 'acme' });
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
-    });
+    browser = await launchChromium();
   });
 
   afterAll(async () => {

@@ -13,6 +13,7 @@ import type { Doc, FindOptions, Selector } from '../query/types.js';
 import { Cursor } from './Cursor.js';
 import { TextField } from './TextField.js';
 import type { QuerySource } from './runQuery.js';
+import type { WritePromise } from '../syncstate/WritePromise.js';
 import { NotFoundError } from './errors.js';
 import { RowStore, type RowWatcher } from './RowStore.js';
 import { DocsView, StatesView } from './rowViews.js';
@@ -65,6 +66,8 @@ export interface WriteHost {
   ): void;
   /** Like `batch`, and undoes every write of `fn` if it throws. */
   transaction(fn: () => void): Promise<void>;
+  /** Makes a write (`run`: synchronously, returning its local promise) and attaches `server`. */
+  track<T>(run: () => Promise<T>): WritePromise<T>;
 }
 
 /**
@@ -103,41 +106,52 @@ export class Collection implements QuerySource {
     return this.changes;
   }
 
-  /** Inserts a document; `id` is generated if absent. Resolves once durable. */
-  async insert(doc: Record<string, unknown>): Promise<string> {
-    const { id, intents } = this.insertIntents(doc);
-    this.write(id, intents);
-    await this.host.durable();
-    return id;
+  /**
+   * Inserts a document; `id` is generated if absent. Resolves once durable; `.server` once the
+   * server stored it (see `WritePromise`).
+   */
+  insert(doc: Record<string, unknown>): WritePromise<string> {
+    return this.host.track(async () => {
+      const { id, intents } = this.insertIntents(doc);
+      this.write(id, intents);
+      await this.host.durable();
+      return id;
+    });
   }
 
   /**
    * Inserts many documents as one batch (one storage commit, one notification). Indexes are
    * rebuilt once at the end instead of being updated per document when the batch is large.
    */
-  async insertMany(docs: readonly Record<string, unknown>[]): Promise<string[]> {
-    // No intents per document: core builds each change straight from the record (same checks).
-    // An id already stored, or the same id twice, is caught by insertNew as it stores each one.
-    const ids = docs.map((d) => this.newId(d, false));
-    this.host.insertNew(this, ids, docs);
-    await this.host.durable();
-    return ids;
+  insertMany(docs: readonly Record<string, unknown>[]): WritePromise<string[]> {
+    return this.host.track(async () => {
+      // No intents per document: core builds each change straight from the record (same checks).
+      // An id already stored, or the same id twice, is caught by insertNew as it stores each one.
+      const ids = docs.map((d) => this.newId(d, false));
+      this.host.insertNew(this, ids, docs);
+      await this.host.durable();
+      return ids;
+    });
   }
 
   /** Applies a Mongo-style modifier (`$set $unset $inc $push $addToSet $pull`). */
-  async update(id: string, modifier: Record<string, unknown>): Promise<void> {
-    const current = this.docs.get(id);
-    if (!current) throw new NotFoundError(this.name, id);
-    const intents = parseModifier(modifier, this.host.typeOf(this.name).fields, current);
-    this.write(id, intents);
-    await this.host.durable();
+  update(id: string, modifier: Record<string, unknown>): WritePromise<void> {
+    return this.host.track(async () => {
+      const current = this.docs.get(id);
+      if (!current) throw new NotFoundError(this.name, id);
+      const intents = parseModifier(modifier, this.host.typeOf(this.name).fields, current);
+      this.write(id, intents);
+      await this.host.durable();
+    });
   }
 
   /** Deletes with a stamped tombstone (so a late remote update cannot resurrect it silently). */
-  async remove(id: string): Promise<void> {
-    if (!this.docs.has(id)) throw new NotFoundError(this.name, id);
-    this.write(id, [{ op: 'delete' }]);
-    await this.host.durable();
+  remove(id: string): WritePromise<void> {
+    return this.host.track(async () => {
+      if (!this.docs.has(id)) throw new NotFoundError(this.name, id);
+      this.write(id, [{ op: 'delete' }]);
+      await this.host.durable();
+    });
   }
 
   /**
@@ -209,6 +223,7 @@ export class Collection implements QuerySource {
         write: (docId, intents) => this.write(docId, intents),
         writeSeq: (docId, build) => host.writeSeq(this, docId, build),
         durable: () => host.durable(),
+        track: (run) => host.track(run),
       },
       id,
       field,

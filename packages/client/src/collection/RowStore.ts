@@ -1,5 +1,5 @@
 import type { DocState, FieldDef, TypeDef } from '@fieldsync/core';
-import { emptyDoc, isDeleted, readDefault } from '@fieldsync/core';
+import { emptyDoc, fieldValueInOrder, isDeleted, readDefault } from '@fieldsync/core';
 import type { Doc } from '../query/types.js';
 import { compileFiller, compileReader, compileRowCodec, type ReadPlan, type RowCodec } from './rowReader.js';
 
@@ -406,19 +406,22 @@ export class RowStore {
       const keys: string[] = [];
       const cols: number[] = [];
       const defaults: unknown[] = [];
+      const order: (((v: unknown) => unknown) | undefined)[] = [];
       for (const key in type.fields) {
         keys.push(key);
         cols.push(this.columnOf.get(key) ?? -1);
         // Never-written collection, text and counter fields read as [], '' or 0 (core's
         // `materialize` does the same): compiled into the reader as literals, not a loop per read.
         const def = type.fields[key] as FieldDef;
-        defaults.push(readDefault(def));
+        defaults.push(fieldValueInOrder(def, readDefault(def)));
+        // A whole-value object with declared sub-fields reads in their order (as `materialize`).
+        order.push(def.fields === undefined ? undefined : (v) => fieldValueInOrder(def, v));
       }
       this.plan = plan = {
         version: type.version,
         columns: this.names.length,
         keys,
-        read: compileReader(keys, cols, defaults),
+        read: compileReader(keys, cols, defaults, order),
         fill: compileFiller(keys, cols, defaults),
       };
     }

@@ -2,6 +2,7 @@ import type { DocState, Intent, TypeDef } from '@fieldsync/core';
 import { Text, toBase64 } from '@fieldsync/core';
 import { ModifierError } from '../query/errors.js';
 import { NotFoundError } from './errors.js';
+import type { WritePromise } from '../syncstate/WritePromise.js';
 
 /**
  * What a text field needs from its collection: the stored states, whether the document is live,
@@ -18,6 +19,7 @@ export interface TextFieldHost {
   /** Writes the edit `build` makes from the current state (rebuilt if a follower tab's copy was stale). */
   writeSeq(id: string, build: () => Intent[]): Promise<void>;
   durable(): Promise<void>;
+  track<T>(run: () => Promise<T>): WritePromise<T>;
 }
 
 /**
@@ -45,13 +47,13 @@ export class TextField {
   }
 
   /** Inserts `text` at `index` (UTF-16 offsets, like JavaScript strings). */
-  insert(index: number, text: string): Promise<void> {
-    return this.edit((t) => t.insert(index, text));
+  insert(index: number, text: string): WritePromise<void> {
+    return this.host.track(() => this.edit((t) => t.insert(index, text)));
   }
 
   /** Deletes `length` characters from `index`. */
-  delete(index: number, length: number): Promise<void> {
-    return this.edit((t) => t.delete(index, length));
+  delete(index: number, length: number): WritePromise<void> {
+    return this.host.track(() => this.edit((t) => t.delete(index, length)));
   }
 
   private state(): Text | undefined {

@@ -17,7 +17,8 @@ export type RowFiller = (view: Record<string, unknown>, cells: readonly unknown[
 
 /**
  * A reader for one type's fields, as `materialize(state, type)` shows a plain row: the id, each
- * declared field's value, or a copy of its default (`defaults[i]`: the declared default or the
+ * declared field's value in the type's order (`order[i]`, when given, puts an object value's
+ * keys in its sub-fields' order), or a copy of its default (`defaults[i]`: the declared default or the
  * field's typed empty value), or nothing. Compiled to straight-line code
  * with constant property names when the page allows it: a store with a fixed name is
  * monomorphic, where one store in a loop sees every name and goes megamorphic, which made
@@ -28,8 +29,9 @@ export function compileReader(
   keys: readonly string[],
   cols: readonly number[],
   defaults: readonly unknown[],
+  order: readonly (((v: unknown) => unknown) | undefined)[] = [],
 ): RowReader {
-  if (evalBlocked) return (id, cells, base) => readGeneric(keys, cols, defaults, id, cells, base);
+  if (evalBlocked) return (id, cells, base) => readGeneric(keys, cols, defaults, order, id, cells, base);
   try {
     // Fast path: every field that may be absent is present, so the document is one object
     // literal (all properties in the object itself, one allocation). Otherwise added one by one.
@@ -43,7 +45,10 @@ export function compileReader(
       const copy = fallbackCode(defaults[i], i);
       const hasDefault = defaults[i] !== undefined;
       if (col >= 0) {
-        load += `const v${i} = cells[base + ${col}];\n`;
+        load +=
+          order[i] === undefined
+            ? `const v${i} = cells[base + ${col}];\n`
+            : `const v${i} = order[${i}](cells[base + ${col}]);\n`;
         if (!hasDefault) required.push(`v${i} !== undefined`);
         literal.push(`${name}: ${hasDefault ? `v${i} !== undefined ? v${i} : ${copy}` : `v${i}`}`);
         slow += `if (v${i} !== undefined) o[${name}] = v${i};${hasDefault ? ` else o[${name}] = ${copy};` : ''}\n`;
@@ -55,13 +60,15 @@ export function compileReader(
     const fast = `return { ${literal.join(', ')} };`;
     const body = `${load}${required.length === 0 ? fast : `if (${required.join(' && ')}) ${fast}\n${slow}return o;`}`;
     // Property names are JSON-quoted string literals; no other input reaches the code.
-    const make = new Function('defaults', `return function readRow(id, cells, base) {\n${body}\n};`) as (
-      d: readonly unknown[],
-    ) => RowReader;
-    return make(defaults);
+    const make = new Function(
+      'defaults',
+      'order',
+      `return function readRow(id, cells, base) {\n${body}\n};`,
+    ) as (d: readonly unknown[], o: readonly (((v: unknown) => unknown) | undefined)[]) => RowReader;
+    return make(defaults, order);
   } catch {
     evalBlocked = true;
-    return (id, cells, base) => readGeneric(keys, cols, defaults, id, cells, base);
+    return (id, cells, base) => readGeneric(keys, cols, defaults, order, id, cells, base);
   }
 }
 
@@ -120,6 +127,7 @@ function readGeneric(
   keys: readonly string[],
   cols: readonly number[],
   defaults: readonly unknown[],
+  order: readonly (((v: unknown) => unknown) | undefined)[],
   id: string,
   cells: readonly unknown[],
   base: number,
@@ -127,7 +135,9 @@ function readGeneric(
   const out: Record<string, unknown> = { id };
   for (let i = 0; i < keys.length; i++) {
     const col = cols[i] as number;
-    const v = col < 0 ? undefined : cells[base + col];
+    const raw = col < 0 ? undefined : cells[base + col];
+    const fix = order[i];
+    const v = fix === undefined || raw === undefined ? raw : fix(raw);
     if (v !== undefined) out[keys[i] as string] = v;
     else if (defaults[i] !== undefined) out[keys[i] as string] = structuredClone(defaults[i]);
   }

@@ -2,6 +2,8 @@ import type { DocState, HybridLogicalClock, Intent, MigrationStep, TypeDef } fro
 import type { Collection } from '../collection/Collection.js';
 import type { TabSyncPort } from '../tab/TabSyncClient.js';
 import { DatabaseSyncHost, type DatabaseInit } from './DatabaseSyncHost.js';
+import { SyncStates } from '../syncstate/SyncStates.js';
+import type { WritePromise } from '../syncstate/WritePromise.js';
 import type { ServerTime } from './ServerTime.js';
 import type { RejectedType } from './TypeStore.js';
 
@@ -32,10 +34,13 @@ export class Database extends DatabaseSyncHost {
   readonly name: string;
   /** Called by `close()`; set by `createDatabase` when a sync client is attached. */
   onClose: Array<() => void | Promise<void>> = [];
+  /** Per-document sync state and each write's server acknowledgement (docs/client.md). */
+  readonly syncState: SyncStates;
 
   constructor(init: DatabaseInit) {
     super(init);
     this.name = init.name;
+    this.syncState = new SyncStates(this.parts.syncIndex);
   }
 
   /**
@@ -157,7 +162,7 @@ export class Database extends DatabaseSyncHost {
    * storage or the outbox, and subscribers see nothing. `fn` must be synchronous (like an
    * IndexedDB transaction). Resolves when all its writes are durable.
    */
-  transaction(fn: () => void): Promise<void> {
+  transaction(fn: () => void): WritePromise<void> {
     return this.parts.writes.transaction(fn);
   }
 

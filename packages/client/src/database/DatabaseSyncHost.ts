@@ -6,6 +6,7 @@ import { assembleDatabase, type DatabaseParts } from './assembleDatabase.js';
 import { DatabaseClosedError } from './errors.js';
 import type { Outbox } from './Outbox.js';
 import { TypeStore } from './TypeStore.js';
+import type { WritePromise } from '../syncstate/WritePromise.js';
 
 const META_SYNC = 'sync:';
 
@@ -63,7 +64,7 @@ export abstract class DatabaseSyncHost implements SyncHost {
     this.outbox = this.parts.outbox;
   }
 
-  abstract transaction(fn: () => void): Promise<void>;
+  abstract transaction(fn: () => void): WritePromise<void>;
   abstract retryRejected(id: string): Promise<void>;
   abstract discardRejected(id: string): Promise<void>;
 

@@ -1,5 +1,7 @@
 import type { Change, DocState, HybridLogicalClock, Intent, TypeDef } from '@fieldsync/core';
 import type { Collection, WriteHost } from '../collection/Collection.js';
+import { trackWrite, type WritePromise } from '../syncstate/WritePromise.js';
+import type { SyncStateIndex } from '../syncstate/SyncStateIndex.js';
 import { insertNew, type BulkInsertHost } from './BulkInsert.js';
 import type { TabSync } from './TabSync.js';
 import type { Transactions } from './Transactions.js';
@@ -9,6 +11,8 @@ import type { TypeSync } from './TypeSync.js';
 export interface LocalWritesHost extends BulkInsertHost {
   readonly typeSync: TypeSync;
   readonly tx: Transactions;
+  /** Records each write's change ids for its server promise (`WritePromise.server`). */
+  readonly syncIndex: SyncStateIndex;
   /** Tab sync, when tabs share the storage. */
   readonly tabs: TabSync | undefined;
   /** Throws `DatabaseClosedError` once closed or after storage failed. */
@@ -107,7 +111,16 @@ export class LocalWrites implements WriteHost {
     return this.host.collections.batch(fn);
   }
 
-  transaction(fn: () => void): Promise<void> {
+  /** Makes a write (`run` writes synchronously and returns its local promise) and attaches `server`. */
+  track<T>(run: () => Promise<T>): WritePromise<T> {
+    return trackWrite(this.host.syncIndex, this.host.tabs?.follower ?? false, run);
+  }
+
+  transaction(fn: () => void): WritePromise<void> {
+    return this.track(() => this.#transaction(fn));
+  }
+
+  #transaction(fn: () => void): Promise<void> {
     this.host.assertOpen();
     const tabs = this.host.tabs;
     if (tabs?.follower) {

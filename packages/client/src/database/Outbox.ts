@@ -1,6 +1,7 @@
 import type { RowWatcher } from '../collection/RowStore.js';
 import type { SyncOutbox } from '../sync/SyncHost.js';
 import type { StoredChange } from '../storage/StorageAdapter.js';
+import type { OutboxObserver, OutboxScan } from '../syncstate/SyncStateIndex.js';
 import type { CommitQueue } from './CommitQueue.js';
 import { CapturedInsert, InsertRun, InsertRuns } from './InsertRuns.js';
 
@@ -37,6 +38,8 @@ export class Outbox implements SyncOutbox {
   private readonly rejectedChanges = new Map<string, { change: unknown; reason: string }>();
   private readonly listeners = new Set<() => void>();
   private notifyScheduled = false;
+  /** The per-document sync state index (syncstate/), told of every change entering or leaving. */
+  observer: OutboxObserver | undefined;
 
   constructor(
     private readonly queue: () => CommitQueue,
@@ -52,6 +55,7 @@ export class Outbox implements SyncOutbox {
   /** Queues a local change (called by the write path; persisted in the same batch as the doc). */
   push(id: string, change: unknown): void {
     this.add(id, change);
+    this.observer?.queued(id, (change as ChangeHead).doc, (change as ChangeHead).type);
     this.queue().addChange(id, change);
     this.changed();
   }
@@ -83,6 +87,7 @@ export class Outbox implements SyncOutbox {
     run.size++;
     this.size++;
     this.refs++;
+    this.observer?.queued(change.id, docId, run.collection);
     this.queue().addChange(change.id, change);
     this.changed();
   }
@@ -171,6 +176,7 @@ export class Outbox implements SyncOutbox {
   /** Forgets a change of a rolled-back transaction (its storage write was staged and dropped). */
   drop(id: string): void {
     this.delete(id);
+    this.observer?.removed([id]);
   }
 
   /** Forgets the `n` most recently queued changes (a bulk insert that failed part way). */
@@ -178,6 +184,7 @@ export class Outbox implements SyncOutbox {
     if (n === 0) return;
     const ids = [...this.entries()].slice(-n).map(([id]) => id);
     for (const id of ids) this.delete(id);
+    this.observer?.removed(ids);
   }
 
   /** Removes a pending change; false if it is not pending. */
@@ -213,6 +220,7 @@ export class Outbox implements SyncOutbox {
   async ack(ids: readonly string[]): Promise<void> {
     const known = ids.filter((id) => this.delete(id) || this.rejectedChanges.delete(id));
     if (known.length === 0) return;
+    this.observer?.acked(known);
     this.queue().removeChanges(known);
     await this.queue().durable();
   }
@@ -236,6 +244,7 @@ export class Outbox implements SyncOutbox {
     if (at === undefined) return undefined;
     const change = at.run === undefined ? at.change : this.change(id, at.run.entries[at.i], at.run);
     this.delete(id);
+    this.observer?.removed([id]);
     this.queue().removeChanges([id]);
     return change;
   }
@@ -245,6 +254,7 @@ export class Outbox implements SyncOutbox {
     const r = this.rejectedChanges.get(id);
     if (r === undefined) return undefined;
     this.rejectedChanges.delete(id);
+    this.observer?.removed([id]);
     this.queue().removeChanges([id]);
     return r;
   }
@@ -277,6 +287,7 @@ export class Outbox implements SyncOutbox {
 
   /** Removes a pending or set-aside change (dropped for good); false if there is none. */
   discard(id: string): boolean {
+    this.observer?.discarded(id);
     if (this.take(id) !== undefined) return true;
     return this.takeRejected(id) !== undefined;
   }
@@ -298,6 +309,16 @@ export class Outbox implements SyncOutbox {
     return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
   }
 
+  /** Visits every pending and set-aside change's id and document, without building changes. */
+  readonly scan: OutboxScan = (visit) => {
+    for (const [id, entry, run] of this.entries()) {
+      if (run === undefined) visit(id, (entry as ChangeHead).doc, (entry as ChangeHead).type);
+      else visit(id, this.docOf(entry), run.collection);
+    }
+    for (const [id, r] of this.rejectedChanges)
+      visit(id, (r.change as ChangeHead).doc, (r.change as ChangeHead).type, r.reason);
+  };
+
   /** Changes the server refused, with its reason, so the app can show them. */
   rejected(): Array<{ id: string; change: unknown; reason: string }> {
     return [...this.rejectedChanges].map(([id, r]) => ({ id, ...r }));
@@ -309,12 +330,17 @@ export class Outbox implements SyncOutbox {
     remove: readonly string[],
     rejected: ReadonlyArray<{ id: string; reason: string }>,
   ): void {
-    for (const c of add) this.add(c.id, c.change);
+    for (const c of add) {
+      this.add(c.id, c.change);
+      this.observer?.queued(c.id, (c.change as ChangeHead).doc, (c.change as ChangeHead).type);
+    }
     if (add.length > 0) this.changed();
     for (const id of remove) {
       this.delete(id);
       this.rejectedChanges.delete(id);
     }
+    // The leader's removals are acknowledgements (or, rarely, re-issues and discards).
+    if (remove.length > 0) this.observer?.acked(remove);
     for (const r of rejected) this.setAside(r.id, r.reason);
   }
 
@@ -325,6 +351,7 @@ export class Outbox implements SyncOutbox {
     const change = at.run === undefined ? at.change : this.change(id, at.run.entries[at.i], at.run);
     this.delete(id);
     this.rejectedChanges.set(id, { change, reason });
+    this.observer?.setAside(id, (change as ChangeHead).doc, (change as ChangeHead).type, reason);
     return true;
   }
 }

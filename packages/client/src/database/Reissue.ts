@@ -1,6 +1,7 @@
 import type { Change } from '@fieldsync/core';
 import { docFromJSON, docToJSON, parseStamp } from '@fieldsync/core';
 import type { SyncClient } from '../sync/SyncClient.js';
+import type { SyncStateIndex } from '../syncstate/SyncStateIndex.js';
 import type { Collections } from './Collections.js';
 import type { CommitQueue } from './CommitQueue.js';
 import type { Outbox } from './Outbox.js';
@@ -17,6 +18,8 @@ export interface ReissueHost {
   readonly clock: ReplicaClock;
   readonly types: TypeStore;
   readonly merge: RemoteMerge;
+  /** Re-issued changes keep their writes' server promises (`WritePromise.server`). */
+  readonly syncIndex: SyncStateIndex;
   sync(): SyncClient | undefined;
 }
 
@@ -45,7 +48,10 @@ export class Reissue {
     collections.batch(() => {
       for (const id of [...ids].sort()) {
         const change = outbox.take(id) as Change | undefined;
-        if (change !== undefined) out.push(this.#restamp(change, rotated));
+        if (change === undefined) continue;
+        const next = this.#restamp(change, rotated);
+        this.host.syncIndex.reissued(id, next);
+        out.push(next);
       }
     });
     return out;

@@ -1,6 +1,7 @@
 import type { DocState } from '@fieldsync/core';
 import { docFromJSON, docToJSON } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
+import { SyncStateIndex } from '../syncstate/SyncStateIndex.js';
 import type { LoadedState, StorageAdapter } from '../storage/StorageAdapter.js';
 import type { SyncClient } from '../sync/SyncClient.js';
 import { TabLeader } from '../tab/TabLeader.js';
@@ -21,6 +22,7 @@ import { META_TYPES, TypeSync } from './TypeSync.js';
 export interface DatabaseParts {
   queue: CommitQueue;
   outbox: Outbox;
+  syncIndex: SyncStateIndex;
   clock: ReplicaClock;
   collections: Collections;
   typeSync: TypeSync;
@@ -84,13 +86,16 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
       return values;
     },
   );
+  // Per-document sync state, fed by the outbox (docs/client.md, "Sync state").
+  const syncIndex = new SyncStateIndex(() => outbox.scan);
+  outbox.observer = syncIndex;
   const collections: Collections = new Collections((name) => new Collection(name, writes));
   const tx = new Transactions(queue, outbox, collections);
   const resetDocs = (ids: readonly string[], docs: readonly unknown[], hint?: string): void =>
     merge.resetDocs(ids, docs, hint);
   const typeSync = new TypeSync({ queue, outbox, collections, types, sync, resetDocs });
   const merge: RemoteMerge = new RemoteMerge({ queue, outbox, collections, clock, types, typeSync });
-  const reissue = new Reissue({ queue, outbox, collections, clock, types, merge, sync });
+  const reissue = new Reissue({ queue, outbox, collections, clock, types, merge, sync, syncIndex });
   const tabs: TabSync | undefined =
     storage.sharedName === undefined
       ? undefined
@@ -117,6 +122,7 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
     clock,
     tx,
     inserts,
+    syncIndex,
     typeSync,
     tabs,
     assertOpen: h.assertOpen,
@@ -129,5 +135,5 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
     storage.attach({ docs: () => all.liveDocs(), outbox: () => outbox.stored() });
     queue.readFromMemory();
   }
-  return { queue, outbox, clock, collections, typeSync, merge, reissue, writes, tabs };
+  return { queue, outbox, syncIndex, clock, collections, typeSync, merge, reissue, writes, tabs };
 }

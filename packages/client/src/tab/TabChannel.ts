@@ -1,4 +1,5 @@
 import type { Intent } from '@fieldsync/core';
+import { decodeBatch, encodeBatch } from '../storage/batchCodec.js';
 import type { CommitBatch } from '../storage/StorageAdapter.js';
 import type { SyncStatus } from '../sync/SyncStatus.js';
 
@@ -7,6 +8,13 @@ export interface TabMessage {
   t: 'commit';
   batch: CommitBatch;
   /** The sender's clock after the commit, so receivers never stamp behind it. */
+  clock: string | undefined;
+}
+
+/** A `TabMessage` on the wire. */
+interface EncodedCommit {
+  t: 'commit';
+  b: string;
   clock: string | undefined;
 }
 
@@ -67,11 +75,21 @@ export class TabChannel {
   constructor(name: string, onMessage: (msg: TabEnvelope) => void) {
     if (typeof BroadcastChannel === 'undefined') return;
     this.channel = new BroadcastChannel(`fieldsync:${name}`);
-    this.channel.onmessage = (e: MessageEvent<TabEnvelope>) => onMessage(e.data);
+    this.channel.onmessage = (e: MessageEvent<TabEnvelope | EncodedCommit>) => {
+      const m = e.data;
+      onMessage(m.t === 'commit' && 'b' in m ? { t: 'commit', batch: decodeBatch(m.b), clock: m.clock } : m);
+    };
   }
 
+  /**
+   * A commit travels as the string `batchCodec` makes (the one IndexedDB stored, reused): one
+   * block to clone instead of an object graph of every state in it.
+   */
   post(msg: TabEnvelope): void {
-    this.channel?.postMessage(msg);
+    const ch = this.channel;
+    if (!ch) return;
+    if (msg.t === 'commit') ch.postMessage({ t: 'commit', b: encodeBatch(msg.batch), clock: msg.clock });
+    else ch.postMessage(msg);
   }
 
   close(): void {

@@ -2,6 +2,7 @@ import { fillEmpty, readDefault } from '../schema/emptyValue.js';
 import { policyOf, type FieldDef, type TypeDef } from '../schema/typeDef.js';
 import { isRecord } from '../util/json.js';
 import { UNSET, type DocState } from './docState.js';
+import { fieldValueInOrder } from './fieldOrder.js';
 import { materializeField } from './fields.js';
 
 /** What apps read: the document's id and its fields as plain values. */
@@ -13,7 +14,9 @@ export type Materialized = { id: string } & Record<string, unknown>;
  * absent from the state take the type's `default` (so a field added by a migration reads its
  * default without rewriting old documents), else, for list, set, log, text and counter fields,
  * their typed empty value (`[]`, `''`, `0`: see `emptyValue`; also for the declared sub-fields of
- * a per-key object), and fields the type does not declare are left out (they stay in the state). Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
+ * a per-key object), and fields the type does not declare are left out (they stay in the state).
+ * With `type` the fields come in the type's order, and objects in the order of their declared
+ * sub-fields (field order is part of the type: docs/schema.md), whatever order they were written in. Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
  * Values are shared with the state, not copied: do not mutate them.
  */
 export function materialize(doc: DocState, type?: TypeDef): Materialized {
@@ -42,7 +45,7 @@ export function materialize(doc: DocState, type?: TypeDef): Materialized {
       if (def.fields !== undefined && policyOf(def) === 'object' && isRecord(v)) fillEmpty(v, def.fields);
     }
     if (v === undefined) v = readDefault(def);
-    if (v !== undefined) out[key] = v;
+    if (v !== undefined) out[key] = fieldValueInOrder(def, v);
   }
   return out;
 }

@@ -1,5 +1,5 @@
 import { SchemaError } from '../errors.js';
-import { canonicalJson, isRecord } from '../util/json.js';
+import { isRecord } from '../util/json.js';
 import {
   policyOf,
   SCALAR_TYPES,
@@ -9,6 +9,7 @@ import {
   type TypeDef,
   type ValueMap,
 } from './typeDef.js';
+import { fieldsJson } from './typeJson.js';
 import { isFieldName, validateFieldDef, validateType } from './validateType.js';
 import { validateValue } from './validateValue.js';
 
@@ -73,6 +74,50 @@ function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | un
 }
 
 /**
+ * Where an `addField` step puts its field: undefined for the end, else next to an existing field.
+ * `after` and `before` are exclusive; the named field must exist at that point of the steps.
+ */
+function addPosition(
+  step: { after?: unknown; before?: unknown },
+  path: string,
+  need: (name: unknown, at: string) => FieldDef,
+): { anchor: string; after: boolean } | undefined {
+  const { after, before } = step;
+  if (after !== undefined && before !== undefined)
+    fail(`${path}.before`, 'position', 'give `after` or `before`, not both');
+  if (after === undefined && before === undefined) return undefined;
+  const key = after !== undefined ? 'after' : 'before';
+  const anchor = after ?? before;
+  if (typeof anchor !== 'string') fail(`${path}.${key}`, 'position', `${key} must name a field`);
+  need(anchor, key);
+  return { anchor, after: after !== undefined };
+}
+
+/** A copy of `fields` with `name` inserted right after (or before) `anchor`. */
+function insertAt(
+  fields: Record<string, FieldDef>,
+  anchor: string,
+  after: boolean,
+  name: string,
+  def: FieldDef,
+): Record<string, FieldDef> {
+  const out: Record<string, FieldDef> = {};
+  for (const key in fields) {
+    if (key === anchor && !after) out[name] = def;
+    out[key] = fields[key] as FieldDef;
+    if (key === anchor && after) out[name] = def;
+  }
+  return out;
+}
+
+/** A copy of `fields` with `from` renamed to `to` in the same position. */
+function renameKey(fields: Record<string, FieldDef>, from: string, to: string): Record<string, FieldDef> {
+  const out: Record<string, FieldDef> = {};
+  for (const key in fields) out[key === from ? to : key] = fields[key] as FieldDef;
+  return out;
+}
+
+/**
  * Applies migration steps to a version's fields and returns the next version's fields, checking
  * every step on the way: rename onto an existing field, unknown fields, re-adding a field, type
  * changes without a (complete) mapping, disallowed policies. Throws `SchemaError` naming the step.
@@ -82,7 +127,7 @@ export function applySteps(
   steps: readonly unknown[],
   version: number,
 ): Record<string, FieldDef> {
-  const out: Record<string, FieldDef> = { ...fields };
+  let out: Record<string, FieldDef> = { ...fields };
   if (!Array.isArray(steps) || steps.length === 0)
     fail('migrations', 'migration', 'a new version needs at least one step');
   steps.forEach((raw, i) => {
@@ -103,14 +148,15 @@ export function applySteps(
       case 'addField': {
         const name = fresh(step.field, 'field');
         validateFieldDef(step.def, `${path}.def`);
-        out[name] = step.def;
+        const at = addPosition(step, path, (f, where) => need(f, where));
+        if (at === undefined) out[name] = step.def;
+        else out = insertAt(out, at.anchor, at.after, name, step.def);
         break;
       }
       case 'renameField': {
-        const def = need(step.from, 'from');
+        need(step.from, 'from');
         const to = fresh(step.to, 'to');
-        delete out[step.from];
-        out[to] = def;
+        out = renameKey(out, step.from, to);
         break;
       }
       case 'removeField':
@@ -177,11 +223,12 @@ export function validateMigration(prev: TypeDef, next: TypeDef): void {
   if (next.version !== prev.version + 1)
     fail('version', 'version-gap', `version ${next.version} does not follow ${prev.version}`);
   const derived = applySteps(prev.fields, next.migrations ?? [], next.version);
-  if (canonicalJson(derived) !== canonicalJson(next.fields))
+  // Field order is part of the type: the same fields in another order are not what the steps make.
+  if (fieldsJson(derived) !== fieldsJson(next.fields))
     fail(
       'fields',
       'migration',
-      `the fields of version ${next.version} are not what its steps make of version ${prev.version}`,
+      `the fields of version ${next.version} (names, definitions and order) are not what its steps make of version ${prev.version}`,
     );
 }
 

@@ -52,7 +52,11 @@ export interface TypeDef {
  * Each step is a pure function of the previous version's fields; see docs/schema.md.
  */
 export type MigrationStep =
-  | { op: 'addField'; field: string; def: FieldDef }
+  /**
+   * The new field goes at the end of `fields`, or right after / before the named field (at most
+   * one of the two): field order is part of the type (docs/schema.md, "Field order").
+   */
+  | { op: 'addField'; field: string; def: FieldDef; after?: string; before?: string }
   | { op: 'renameField'; from: string; to: string }
   | { op: 'removeField'; field: string }
   | { op: 'changeType'; field: string; def: FieldDef; map?: ValueMap }

@@ -2,10 +2,10 @@ import { applyChange } from '../change/applyChange.js';
 import type { Change } from '../change/change.js';
 import type { DocState } from '../document/docState.js';
 import { SchemaError } from '../errors.js';
-import { canonicalJson } from '../util/json.js';
 import { validateMigration } from './migration.js';
 import type { TypeDef } from './typeDef.js';
 import { typeHash } from './typeHash.js';
+import { typeJson } from './typeJson.js';
 import { translateChangeOps, translateDocState, upgradeChangeOps, upgradeDocState } from './upgrade.js';
 import { validateType } from './validateType.js';
 
@@ -17,7 +17,8 @@ import { validateType } from './validateType.js';
  * Concurrent definitions: migrations are identified by (type, version) and immutable, but two
  * offline clients can both define version n+1 (say, one renames `notes` to `findings`, the other
  * to `remarks`). Every replica then picks the same one: among the definitions of a version that
- * are valid successors of the chosen previous version, the one with the smallest canonical JSON.
+ * are valid successors of the chosen previous version, the one with the smallest canonical JSON
+ * (`typeJson`: field order counts).
  * Changes record the hash of the definition they were written under (`th`), so a change written
  * under the losing definition is translated (its steps undone, the winner's applied, anything
  * that does not fit kept hidden); documents upgraded under it are rebased with `rebaseDoc`.
@@ -71,7 +72,7 @@ export class TypeRegistry {
         prev === undefined ? !c.migrations?.length : validSuccessor(prev, c),
       );
       if (candidates.length === 0) break;
-      candidates.sort((a, b) => (canonicalJson(a) < canonicalJson(b) ? -1 : 1));
+      candidates.sort((a, b) => (typeJson(a) < typeJson(b) ? -1 : 1));
       chain.push(candidates[0] as TypeDef);
     }
     this.chains.set(name, chain);

@@ -47,7 +47,7 @@ const toDoc = (r: DocRow): StoredDoc => ({
 const IDENT = /^[a-z_][a-z0-9_]{0,50}$/;
 
 /**
- * PostgreSQL engine (JSONB) for scale-out: several server processes share one database.
+ * PostgreSQL engine (JSON columns) for scale-out: several server processes share one database.
  *
  * Why an advisory lock per write: a PostgreSQL SEQUENCE hands out numbers in *start* order, but
  * transactions become visible in *commit* order, so a reader could see 11 before 10 commits and
@@ -111,7 +111,18 @@ export class PostgresEngine implements StorageEngine {
       await c.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.docs (
         tenant text NOT NULL, id text NOT NULL, type text NOT NULL, seq bigint NOT NULL,
-        deleted boolean NOT NULL, state jsonb NOT NULL, view jsonb NOT NULL, PRIMARY KEY (tenant, id))`);
+        deleted boolean NOT NULL, state json NOT NULL, view json NOT NULL, PRIMARY KEY (tenant, id))`);
+      // Documents and type definitions are stored as `json` (the text as written), not `jsonb`,
+      // which re-sorts object keys: a type's field order is part of the type (docs/schema.md).
+      // A schema made when the columns were jsonb is converted once, in place.
+      const stateType = await c.query<{ t: string }>(
+        "SELECT data_type AS t FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'docs' AND column_name = 'state'",
+        [s],
+      );
+      if (stateType.rows[0]?.t === 'jsonb')
+        await c.query(
+          `ALTER TABLE ${s}.docs ALTER COLUMN state TYPE json USING state::json, ALTER COLUMN view TYPE json USING view::json`,
+        );
       if (await missing('docs_tenant_seq'))
         await c.query(`CREATE INDEX IF NOT EXISTS docs_tenant_seq ON ${s}.docs (tenant, seq)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.changes (
@@ -239,7 +250,7 @@ export class PostgresEngine implements StorageEngine {
       const wrote = await c.query<{ base: string }>(
         `WITH s AS (UPDATE ${s}.meta SET value = value + $2::bigint WHERE key = 'seq' RETURNING value - $2::bigint AS base),
          d AS (INSERT INTO ${s}.docs (tenant, id, type, seq, deleted, state, view)
-               SELECT $1, u.id, u.type, (SELECT base FROM s) + u.ord, u.deleted, u.state::jsonb, u.view::jsonb
+               SELECT $1, u.id, u.type, (SELECT base FROM s) + u.ord, u.deleted, u.state::json, u.view::json
                FROM unnest($3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[]) WITH ORDINALITY AS u(id, type, deleted, state, view, ord)
                ON CONFLICT (tenant, id) DO UPDATE SET type = excluded.type, seq = excluded.seq,
                  deleted = excluded.deleted, state = excluded.state, view = excluded.view),
@@ -418,7 +429,7 @@ export class PostgresEngine implements StorageEngine {
       rewrite: async (tenant, rows) =>
         (
           await q(
-            `UPDATE ${s}.docs AS d SET state = u.state::jsonb
+            `UPDATE ${s}.docs AS d SET state = u.state::json
              FROM unnest($2::text[], $3::bigint[], $4::text[]) AS u(id, seq, state)
              WHERE d.tenant = $1 AND d.id = u.id AND d.seq = u.seq`,
             [tenant, rows.map((r) => r.id), rows.map((r) => r.seq), rows.map((r) => r.state)],
