@@ -5,6 +5,7 @@ import {
   type RejectedChange,
   type SyncStatus,
   type TypeDef,
+  type WaitingDoc,
 } from '@fieldsync/client';
 import { indexWorkOrders } from './model/workOrders.js';
 import {
@@ -33,6 +34,8 @@ class AppState {
   rejected = $state.raw<readonly RejectedChange[]>([]);
   /** Local changes not yet acknowledged, counted from the outbox (also without a sync client). */
   waiting = $state(0);
+  /** Records whose changes the server does not have yet (`db.syncState.waiting()`), live. */
+  waitingRecords = $state.raw<readonly WaitingDoc[]>([]);
   #stop: Array<() => void> = [];
 
   /** Opens the user's own database and starts syncing with the app's own origin. */
@@ -50,6 +53,8 @@ class AppState {
     this.db = db;
     this.types = db.types.list();
     this.#stop.push(db.types.subscribe(() => (this.types = db.types.list())));
+    this.waitingRecords = db.syncState.waiting();
+    this.#stop.push(db.syncState.subscribe(() => (this.waitingRecords = db.syncState.waiting())));
     const outboxChanged = (): void => this.refreshOutbox();
     outboxChanged();
     this.#stop.push(db.outbox.onChange(outboxChanged));
@@ -96,6 +101,7 @@ class AppState {
     const db = this.db;
     this.db = undefined;
     this.status = undefined;
+    this.waitingRecords = [];
     if (db) await db.close();
   }
 
