@@ -73,4 +73,35 @@ describe.skipIf(skipReason !== undefined)('unsynced work orders are marked (issu
     await shot(anna, 'syncstate-4-synced');
     await ctx.close();
   });
+
+  it('an admin adds a field at a position; every record form shows it there (field order is part of the type)', async () => {
+    const ctx = await phone(env.browser);
+    const adam = await signIn(ctx, env.server.url, 'Adam');
+    await settled(adam);
+    await adam
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Types', exact: true })
+      .click();
+    await adam.getByRole('combobox', { name: 'Type to evolve' }).selectOption('site');
+    await adam.getByRole('textbox', { name: 'New field name' }).fill('phone');
+    await adam.getByRole('combobox', { name: 'Position in forms' }).selectOption({ label: 'After Name' });
+    await adam.getByRole('button', { name: 'Add field' }).click();
+    await adam.getByRole('status').filter({ hasText: 'site is now version 2' }).waitFor();
+    await settled(adam);
+    await adam
+      .getByRole('navigation', { name: 'Main' })
+      .getByRole('link', { name: 'Records', exact: true })
+      .click();
+    await adam.getByRole('list', { name: 'Types' }).getByRole('link', { name: /^Site/ }).click();
+    await adam.getByRole('link', { name: 'Harbour Pumping Station' }).click();
+    await adam.getByRole('heading', { level: 1, name: 'Harbour Pumping Station' }).waitFor();
+    const labels = await adam
+      .locator('main label')
+      .evaluateAll((els) => els.map((e) => (e.firstChild?.textContent ?? '').trim()).filter((t) => t !== ''));
+    const at = (l: string) => labels.indexOf(l);
+    expect(at('Name')).toBeGreaterThanOrEqual(0);
+    expect(at('Phone')).toBe(at('Name') + 1);
+    await shot(adam, 'syncstate-5-field-position');
+    await ctx.close();
+  });
 });
