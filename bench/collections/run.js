@@ -43,6 +43,8 @@ export async function run({ runs = 3, only = ['fieldsync', 'tinybase', 'signaldb
       `| ${name} | ${ms(r.load)} | ${ms(r.eq)} | ${ms(r.range)} | ${ms(r.live)}${r.liveDurable !== undefined ? ` (durable ${ms(r.liveDurable)})` : ''} | ${mb(r.heap)} | ${(r.heap / rawBytes).toFixed(2)}× |`,
     );
   }
+  // fieldsync only: what showing each row's sync state adds to a list (issue 17).
+  if (only.includes('fieldsync')) await (await import('./syncState.js')).run();
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1]).href) {

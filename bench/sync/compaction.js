@@ -66,8 +66,8 @@ async function seed(file, n) {
       const id = formatStamp(wall + Math.floor(i / 10), i % 10, `seed${i % 50}`);
       insert.run('bench', id, `doc${i % 100_000}`, i, 'AAAAAAAAAAAAAAAAAAAAAA');
     }
-    db.prepare("UPDATE meta SET value = ? WHERE key = 'seq'").run(n);
-    db.prepare('INSERT INTO marks (at, head) VALUES (?, ?)').run(wall, n);
+    db.prepare("INSERT INTO tenants (tenant, seq) VALUES ('bench', ?)").run(n); // the tenant's own sequence
+    db.prepare("INSERT INTO tenant_marks (tenant, at, head) VALUES ('bench', ?, ?)").run(wall, n);
   })();
   db.close();
 }

@@ -6,6 +6,7 @@
 //   4. bytes of a delta sync after 100 changes
 //   5. resync of 100,000 documents after the server was restored from a backup (new epoch)
 //   6. history compaction of 1,000,000 change ids while devices push (compaction.js)
+//   7. 1 busy tenant vs 8 busy tenants, SQLite and PostgreSQL (tenants.js)
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -16,6 +17,7 @@ import { SqliteEngine, signToken } from '../../packages/server/dist/index.js';
 import { createDatabase } from '../../packages/client/dist/index.js';
 import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta } from './common.js';
 import { compactionUnderPushes } from './compaction.js';
+import { tenantsThroughput } from './tenants.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-sync-'));
 const typesFile = join(dir, 'types.json');
@@ -410,7 +412,7 @@ const TOTAL = Number(process.env.BENCH_SYNC_CHANGES ?? 200_000);
 log(
   `fieldsync sync benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
 );
-const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'initial' | 'resync' | 'compaction' (default: all)
+const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'initial' | 'resync' | 'compaction' | 'tenants' (default: all)
 const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 try {
   if (!ONLY || ONLY === 'throughput') await throughputs();
@@ -418,6 +420,7 @@ try {
   if (!ONLY || ONLY === 'initial') await initialAndDelta(100_000);
   if (!ONLY || ONLY === 'resync') await resyncAfterRestore(100_000);
   if (!ONLY || ONLY === 'compaction') await compactionUnderPushes(dir, 1_000_000, results, log);
+  if (!ONLY || ONLY === 'tenants') await tenantsThroughput(dir, results, log);
 } finally {
   rmSync(dir, { recursive: true, force: true });
 }

@@ -53,6 +53,9 @@ describe.skipIf(skipReason !== undefined)('offline reload and tabs', () => {
     );
     expect(await syncState(anna)).toBe('offline');
     expect(await anna.getByRole('status', { name: 'Sync status' }).textContent()).toMatch(/\d+ waiting/);
+    // Unsent work on storage the browser may evict: the app says so (issue 15).
+    const persisted = await anna.evaluate(() => navigator.storage.persisted());
+    await expect.poll(() => anna.getByTestId('storage-risk').count()).toBe(persisted ? 0 : 1);
     await shot(anna, 'offline-1-reloaded-detail');
     await anna.getByRole('link', { name: '← All work orders' }).click();
     await anna.getByRole('status').filter({ hasText: '50 work orders' }).waitFor();
@@ -62,6 +65,7 @@ describe.skipIf(skipReason !== undefined)('offline reload and tabs', () => {
     // Back online, the edits made offline reach the server.
     await ctx.setOffline(false);
     await settled(anna, 30_000);
+    await expect.poll(() => anna.getByTestId('storage-risk').count()).toBe(0); // nothing left at risk
     await ctx.close();
   });
 

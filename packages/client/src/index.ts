@@ -41,6 +41,11 @@ export type {
 } from './storage/StorageAdapter.js';
 export { MemoryStorage } from './storage/memory/MemoryStorage.js';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb/IndexedDbStorage.js';
+export {
+  requestStoragePersistence,
+  storagePersistence,
+  type StoragePersistence,
+} from './storage/persistence.js';
 
 // Sync
 export type { SyncHost, SyncOutbox } from './sync/SyncHost.js';
@@ -53,6 +58,7 @@ export {
   DEFAULT_REQUEST_TIMEOUT_MS,
   type ServerInfo,
   type SyncOptions,
+  type SyncProgress,
   type SyncStatus,
 } from './sync/index.js';
 

@@ -254,6 +254,26 @@ describe.skipIf(!chromiumAvailable())('IndexedDB in real Chromium', () => {
     await ctx.close();
   });
 
+  it('reports persistent storage and usage/quota, and asks for it', async () => {
+    const ctx = await browser.newContext();
+    const p = await page(ctx);
+    const out = await p.evaluate(async () => {
+      const fs = (window as unknown as { fieldsync: any }).fieldsync; // eslint-disable-line @typescript-eslint/no-explicit-any
+      const before = await fs.storagePersistence();
+      const db = await fs.createDatabase({ name: 'quota', storage: new fs.IndexedDbStorage('quota-db') });
+      await db.setMeta('filler', 'x'.repeat(200_000));
+      const after = await fs.requestStoragePersistence();
+      await db.close();
+      return { before, after, browser: await navigator.storage.persisted() };
+    });
+    // What the browser says, as the browser says it (headless Chromium decides by its own heuristics).
+    expect(typeof out.before.persisted).toBe('boolean');
+    expect(out.after.persisted).toBe(out.browser);
+    expect(out.after.quota).toBeGreaterThan(0);
+    expect(out.after.usage).toBeGreaterThan(0);
+    await ctx.close();
+  });
+
   it('two tabs on one IndexedDB database see each other’s writes', async () => {
     const ctx = await browser.newContext();
     const [a, b] = [await page(ctx), await page(ctx)];

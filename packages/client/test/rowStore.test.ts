@@ -91,7 +91,7 @@ describe('RowStore', () => {
     const rows = store();
     rows.set('a', write(undefined, 'a', [{ op: 'set', path: ['title'], value: 'one' }]));
     const copy = rows.state('a') as DocState;
-    write(copy, 'a', [{ op: 'set', path: ['title'], value: 'two' }]);
+    copy.r.title = 'two';
     expect(rows.doc('a')?.title).toBe('one');
     rows.set('a', copy);
     expect(rows.doc('a')?.title).toBe('two');
@@ -100,8 +100,12 @@ describe('RowStore', () => {
     rows.set('a', write(rows.state('a'), 'a', [{ op: 'set', path: ['n'], value: 1 }]));
     expect(rows.state('a')).not.toBe(rows.state('a'));
     const stored = bytes(rows.state('a') as DocState);
-    write(rows.state('a'), 'a', [{ op: 'set', path: ['n'], value: 2 }]);
-    write(rows.state('a'), 'a', [{ op: 'set', path: ['title'], value: 'three' }]);
+    const other = rows.state('a') as DocState;
+    other.r.n = 2;
+    other.r.title = 'three';
+    expect(other.t.n).toBeDefined(); // n has its own stamp: the record is the row's, copied
+    other.t.n = other.s;
+    other.s = '0';
     expect(bytes(rows.state('a') as DocState)).toBe(stored);
   });
 

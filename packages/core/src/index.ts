@@ -70,6 +70,8 @@ export { DELETED_KEY } from './change/change.js';
 export type { CreateChangeInput } from './change/createChange.js';
 export { createChange, createInsertChange } from './change/createChange.js';
 export { applyChange } from './change/applyChange.js';
+export type { AppliedChange } from './change/createAndApply.js';
+export { createAndApply, createAndApplyInsert } from './change/createAndApply.js';
 export { validateChange } from './change/validateChange.js';
 export { ChangeLog } from './change/changeLog.js';
 

@@ -40,10 +40,10 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
 
     // First pass: records (now, head). After the horizon, the second pass compacts up to head.
     const first = await srv.context.history.run();
-    expect(first.compacted).toBe(0);
+    expect(first.compacted['acme']).toBeUndefined();
     await sleep(HORIZON + 200);
     const report = await srv.context.history.run();
-    expect(report).toMatchObject({ compacted: head, deletedDocs: 1, setDocs: 1 });
+    expect(report).toMatchObject({ compacted: { acme: head }, deletedDocs: 1, setDocs: 1 });
     // Change ids go by the wall time in them (a slow first pass may already have taken some).
     expect(first.changeIds + report.changeIds).toBe(6);
     expect((await srv.context.history.run()).changeIds).toBe(0); // idempotent
@@ -100,6 +100,59 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     }
   });
 
+  it('per tenant: each tenant is compacted up to its own cut, in its own sequence; a quiet tenant keeps its history', async () => {
+    const busy = new CorePeer(srv.url, await srv.token('anna', 'c-busy'), 'cb');
+    const quiet = new CorePeer(srv.url, await srv.token('ben', 'c-quiet'), 'cq');
+    const later = new CorePeer(srv.url, await srv.token('carl', 'c-later'), 'cl');
+    const writes = async (p: CorePeer, n: number): Promise<number> => {
+      const cs = Array.from({ length: n }, (_, i) =>
+        p.change(undefined, [{ op: 'set', path: ['title'], value: `t${i}` }]),
+      );
+      const r = await p.push(cs);
+      expect(r.body.results.every((x) => x.status === 'ok')).toBe(true);
+      return r.body.cursor;
+    };
+    const busyHead = await writes(busy, 12);
+    const quietHead = await writes(quiet, 2);
+    expect([busyHead, quietHead]).toEqual([12, 2]); // each in its own sequence
+    const gone = busy.change([...busy.docs.keys()][0], [{ op: 'delete' }]);
+    expect((await busy.push([gone])).body.cursor).toBe(13);
+    await srv.context.history.run(); // marks every tenant's head
+    await sleep(HORIZON + 200);
+    // Written after the mark: younger than the horizon at the next pass.
+    expect(await writes(quiet, 1)).toBe(3);
+    expect(await writes(later, 4)).toBe(4);
+    const report = await srv.context.history.run();
+    expect(report.compacted).toMatchObject({ 'c-busy': 13, 'c-quiet': 2 });
+    expect(report.compacted['c-later']).toBeUndefined();
+    for (const [p, cut] of [
+      [busy, 13],
+      [quiet, 2],
+    ] as const) {
+      const below = await fetch(`${srv.url}/v1/pull?since=${cut - 1}`, {
+        headers: { authorization: `Bearer ${p.token}` },
+      });
+      expect(below.status).toBe(410);
+      expect(((await below.json()) as { error: { horizon: number } }).error.horizon).toBe(cut);
+      const at = await fetch(`${srv.url}/v1/pull?since=${cut}`, {
+        headers: { authorization: `Bearer ${p.token}` },
+      });
+      expect(at.status).toBe(200);
+      await at.body?.cancel();
+    }
+    // c-later's history is young: any cursor of it is served, whatever the others' cuts.
+    const young = await fetch(`${srv.url}/v1/pull?since=1`, {
+      headers: { authorization: `Bearer ${later.token}` },
+    });
+    expect(young.status).toBe(200);
+    expect(((await young.json()) as { docs: unknown[] }).docs).toHaveLength(3);
+    // The busy tenant's deleted document is gone; the quiet one's rows are all there.
+    const all = await fetch(`${srv.url}/v1/pull?since=0`, {
+      headers: { authorization: `Bearer ${busy.token}` },
+    });
+    expect(((await all.json()) as { docs: unknown[] }).docs).toHaveLength(11);
+  });
+
   it('history younger than the horizon is not touched', async () => {
     const anna = new CorePeer(srv.url, await srv.token('anna', 'young'), 'anna-y');
     const c = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'x' }]);
@@ -107,7 +160,7 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     const del = anna.change(c.doc, [{ op: 'delete' }]);
     const after = (await anna.push([del])).body.cursor;
     const r = await srv.context.history.run();
-    expect(r.compacted).toBeLessThan(after);
+    expect(r.compacted['young'] ?? 0).toBeLessThan(after);
     const res = await fetch(`${srv.url}/v1/pull?since=${after - 1}`, {
       headers: { authorization: `Bearer ${anna.token}` },
     });

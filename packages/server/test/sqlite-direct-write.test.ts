@@ -131,7 +131,7 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     await close();
     const again = new SqliteEngine({ file });
     cleanup.push(() => again.close());
-    expect(await again.head()).toBe(526);
+    expect(await again.tenantHead('t')).toBe(526);
     expect((await again.pull('t', { since: 0, limit: 1000 })).docs).toHaveLength(505);
   });
 
@@ -148,10 +148,10 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
         probe
           .transaction(() => {
             const seq = probe
-              .prepare<[], { value: number }>(
-                "UPDATE meta SET value = value + 1 WHERE key = 'seq' RETURNING value",
+              .prepare<[], { seq: number }>(
+                "UPDATE tenants SET seq = seq + 1 WHERE tenant = 't' RETURNING seq",
               )
-              .get()?.value;
+              .get()?.seq;
             const state = JSON.stringify({ id: 'a', marks: [1, 99] });
             probe
               .prepare("UPDATE docs SET seq = ?, state = ?, view = ? WHERE tenant = 't' AND id = 'a'")

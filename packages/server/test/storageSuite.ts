@@ -56,7 +56,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(a.docs.map((d) => d.seq)).toEqual([1, 2]);
       expect(a.cursor).toBe(2);
       expect(b.docs[0]?.seq).toBe(3);
-      expect(await e.head()).toBe(3);
+      expect(await e.tenantHead('t1')).toBe(3);
       const stored = await e.getDoc('t1', 'a');
       expect(stored?.seq).toBe(3);
       expect(JSON.parse(stored?.state ?? '{}')).toEqual({ id: 'a', n: 2 });
@@ -79,7 +79,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
         changes: [],
       }));
       expect(r).toEqual({ docs: [], cursor: 1 });
-      expect(await e.head()).toBe(1);
+      expect(await e.tenantHead('t1')).toBe(1);
     });
 
     it('a plan that throws rolls back everything', async () => {
@@ -97,7 +97,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
         })),
       ).rejects.toThrow();
       expect(await e.getDoc('t1', 'b')).toBeUndefined();
-      expect(await e.head()).toBe(1);
+      expect(await e.tenantHead('t1')).toBe(1);
       const ok = await put(e, 't1', [doc('c', 1)]);
       expect(ok.cursor).toBe(2);
     });
@@ -176,7 +176,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       await waitFor(() => seen.length === 2);
       expect(seen.map((b) => [b.tenant, b.from, b.to])).toEqual([
         ['t1', 1, 2],
-        ['t2', 3, 3],
+        ['t2', 1, 1], // t2's own sequence
       ]);
       expect(seen[0]?.docs?.map((d) => d.id)).toEqual(['a', 'b']);
     });
@@ -198,14 +198,15 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       const [ra, rbad, rhalf, rb] = await Promise.allSettled([a, bad, half, b]);
       expect(rbad.status === 'rejected' && String(rbad.reason)).toContain('plan failed');
       expect(rhalf.status).toBe('rejected');
-      // (PostgreSQL may commit b before a: each push's range is contiguous, together gap-free.)
+      // Each tenant's sequence is gap-free on its own: the failed t1 writes took no number.
       const seqA = ra.status === 'fulfilled' ? ra.value.docs.map((d) => d.seq) : [];
       const seqB = rb.status === 'fulfilled' ? rb.value.docs.map((d) => d.seq) : [];
-      expect(seqA[1]).toBe((seqA[0] ?? NaN) + 1);
-      expect([...seqA, ...seqB].sort()).toEqual([1, 2, 3]);
+      expect(seqA).toEqual([1, 2]);
+      expect(seqB).toEqual([1]);
+      expect(await e.tenantHead('t2')).toBe(1);
       expect(await e.getDoc('t1', 'c')).toBeUndefined();
       expect(await e.getDoc('t1', 'd')).toBeUndefined();
-      expect(await e.head()).toBe(3);
+      expect(await e.tenantHead('t1')).toBe(2);
       const page = await e.pull('t1', { since: 0, limit: 10 });
       expect(page.docs.map((d) => [d.id, d.seq])).toEqual([
         ['a', seqA[0]],
@@ -243,7 +244,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect([...marks].sort((a, b) => a - b)).toEqual(Array.from({ length: 30 }, (_, i) => i));
       // Every commit wrote exactly one new version, in a distinct sequence.
       expect(new Set(results.map((r) => r.cursor)).size).toBe(30);
-      expect(await e.head()).toBe(30);
+      expect(await e.tenantHead('t1')).toBe(30);
       expect((await e.pull('t1', { since: 0, limit: 100 })).docs.map((d) => d.id)).toEqual(['n']);
     });
 
@@ -258,7 +259,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect([a.docs.length, b.docs.length].sort()).toEqual([0, 1]);
       const stored = [await e.getDoc('t1', 'x'), await e.getDoc('t1', 'y')].filter((d) => d !== undefined);
       expect(stored).toHaveLength(1);
-      expect(await e.head()).toBe(1);
+      expect(await e.tenantHead('t1')).toBe(1);
     });
 
     it('keeps each change id with its content hash and each replica with the user that first used it', async () => {
@@ -322,23 +323,32 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(claims.some((c) => c.owner !== undefined)).toBe(true);
     });
 
-    it('maintenance: time marks, a compacted cursor that only rises, batched removal of change id ranges', async () => {
+    it('maintenance: time marks per tenant, a compacted cursor per tenant that only rises, batched removal of change id ranges', async () => {
       const m = e.maintenance;
-      await put(e, 't1', [doc('a', 1), doc('b', 1)]); // seq 1, 2
+      await put(e, 't1', [doc('a', 1), doc('b', 1)]); // t1: 1, 2
       await m.mark(1_000);
-      await put(e, 't1', [doc('c', 1)]); // seq 3
+      await put(e, 't1', [doc('c', 1)]); // t1: 3
+      await put(e, 't2', [doc('z', 1)]); // t2: 1
       await m.mark(2_000);
-      expect(await m.headAt(999)).toBe(0);
-      expect(await m.headAt(1_500)).toBe(2);
-      expect(await m.headAt(2_000)).toBe(3);
-      await m.pruneMarks(1_500); // keeps the newest mark at or before 1,500
-      expect(await m.headAt(1_500)).toBe(2);
-      expect(await m.compacted()).toBe(0);
-      await m.setCompacted(2);
-      await m.setCompacted(1);
-      expect(await m.compacted()).toBe(2);
+      expect(await m.headAt('t1', 999)).toBe(0);
+      expect(await m.headAt('t1', 1_500)).toBe(2);
+      expect(await m.headAt('t1', 2_000)).toBe(3);
+      expect(await m.headAt('t2', 1_500)).toBe(0);
+      expect(await m.headAt('t2', 2_000)).toBe(1);
+      await m.mark(3_000); // nothing moved: the heads at 3,000 are those of 2,000
+      expect(await m.headAt('t1', 3_000)).toBe(3);
+      await m.pruneMarks(2_500); // keeps each tenant's newest mark at or before 2,500
+      expect(await m.headAt('t1', 1_500)).toBe(0);
+      expect(await m.headAt('t1', 2_500)).toBe(3);
+      expect(await m.headAt('t2', 2_500)).toBe(1);
+      expect(await m.compacted('t1')).toBe(0);
+      await m.setCompacted('t1', 2);
+      await m.setCompacted('t1', 1);
+      expect(await m.compacted('t1')).toBe(2);
+      expect(await m.compacted('t2')).toBe(0); // per tenant
+      await m.setSwept('t2', 1);
+      expect([await m.swept('t1'), await m.swept('t2')]).toEqual([0, 1]);
       // Change ids go by ranges of their key (ids are stamps: below = made earlier), per tenant.
-      await put(e, 't2', [doc('z', 1)]);
       expect(await m.deleteChanges('t1', 'c-c', 1)).toBe(1);
       expect(await m.deleteChanges('t1', 'c-c', 10)).toBe(1);
       expect(await m.deleteChanges('t1', 'c-c', 10)).toBe(0);
@@ -348,28 +358,35 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
         return { docs: [], changes: [] };
       });
       expect(known).toEqual(['c-c']);
+      expect((await m.tenants()).sort()).toEqual(['t1', 't2']);
       // Persisted.
       await e.close();
       e = await f.reopen();
       await e.init();
-      expect(await e.maintenance.compacted()).toBe(2);
-      expect(await e.maintenance.headAt(2_000)).toBe(3);
+      expect(await e.maintenance.compacted('t1')).toBe(2);
+      expect(await e.maintenance.swept('t2')).toBe(1);
+      expect(await e.maintenance.headAt('t1', 2_000)).toBe(3);
     });
 
-    it("maintenance: deleted documents up to a cursor are removed, except each tenant's newest row", async () => {
+    it("maintenance: a tenant's deleted documents up to its cursor are removed; its head stays", async () => {
       const gone = (id: string) => ({ ...doc(id, 0), deleted: true });
-      await put(e, 't1', [gone('a'), doc('b', 1), gone('c')]); // 1..3: c is t1's newest
-      await put(e, 't2', [gone('x')]); // 4: t2's only row
-      await put(e, 't1', [gone('d')], 'late'); // 5
-      expect(await e.tenantHead('t1')).toBe(5);
-      expect(await e.maintenance.deleteTombstones(4, 1)).toBe(1);
-      expect(await e.maintenance.deleteTombstones(4, 10)).toBe(1);
-      expect(await e.maintenance.deleteTombstones(4, 10)).toBe(0);
+      await put(e, 't1', [gone('a'), doc('b', 1), gone('c')]); // t1: 1..3
+      await put(e, 't2', [gone('x'), gone('y')]); // t2: 1, 2
+      await put(e, 't1', [gone('d')], 'late'); // t1: 4
+      expect(await e.tenantHead('t1')).toBe(4);
+      expect(await e.maintenance.deleteTombstones('t1', 3, 1)).toBe(1);
+      expect(await e.maintenance.deleteTombstones('t1', 3, 10)).toBe(1);
+      expect(await e.maintenance.deleteTombstones('t1', 3, 10)).toBe(0);
       expect((await e.pull('t1', { since: 0, limit: 10 })).docs.map((d) => d.id)).toEqual(['b', 'd']);
-      expect((await e.pull('t2', { since: 0, limit: 10 })).docs.map((d) => d.id)).toEqual(['x']);
-      expect(await e.tenantHead('t2')).toBe(4);
+      // t2's rows with the same sequences are another tenant's: untouched.
+      expect((await e.pull('t2', { since: 0, limit: 10 })).docs.map((d) => d.id)).toEqual(['x', 'y']);
+      expect(await e.maintenance.deleteTombstones('t2', 2, 10)).toBe(2);
+      expect((await e.pull('t2', { since: 0, limit: 10 })).docs).toEqual([]);
+      // The head is the tenant's sequence, not its newest row: it stays when every row is gone.
+      expect(await e.tenantHead('t2')).toBe(2);
       expect((await e.maintenance.tenants()).sort()).toEqual(['t1', 't2']);
       expect(await e.tenantHead('nobody')).toBe(0);
+      expect((await put(e, 't2', [doc('w', 1)])).cursor).toBe(3);
     });
 
     it('maintenance: rewrite replaces a state at the same sequence, and skips a document written since', async () => {
@@ -383,7 +400,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       expect(await e.getDoc('t1', 'a')).toMatchObject({ seq: 1 });
       expect(JSON.parse((await e.getDoc('t1', 'a'))!.state)).toEqual({ id: 'a', n: 'compacted' });
       expect(JSON.parse((await e.getDoc('t1', 'b'))!.state)).toEqual({ id: 'b', n: 2 });
-      expect(await e.head()).toBe(3);
+      expect(await e.tenantHead('t1')).toBe(3);
     });
 
     it('maintenance: a new epoch is persisted and answered from then on', async () => {
@@ -396,6 +413,75 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       e = await f.reopen();
       await e.init();
       expect(e.epoch()).toBe(next);
+    });
+
+    it("every tenant has its own sequence: one tenant's writes move neither another's head nor its cursors", async () => {
+      const a1 = await put(e, 'acme', [doc('a', 1), doc('b', 1)]);
+      const b1 = await put(e, 'beta', [doc('a', 1)]);
+      expect(a1.docs.map((d) => d.seq)).toEqual([1, 2]);
+      expect(b1.docs.map((d) => d.seq)).toEqual([1]);
+      const bPage = await e.pull('beta', { since: 0, limit: 10 });
+      expect(bPage.cursor).toBe(1);
+      // acme writes a lot; beta's head, its pull cursor and what it sees after its cursor stay put.
+      for (let i = 0; i < 5; i++) await put(e, 'acme', [doc(`n${i}`, i)], `x${i}`);
+      expect(await e.tenantHead('acme')).toBe(7);
+      expect(await e.tenantHead('beta')).toBe(1);
+      expect(await e.pull('beta', { since: bPage.cursor, limit: 10 })).toEqual({
+        docs: [],
+        cursor: 1,
+        more: false,
+      });
+      const empty = await e.commit({ tenant: 'beta', changeIds: [], docIds: [] }, () => ({
+        docs: [],
+        changes: [],
+      }));
+      expect(empty.cursor).toBe(1);
+      // beta's next write continues its own sequence.
+      const b2 = await put(e, 'beta', [doc('c', 1)], 'y');
+      expect(b2.docs[0]?.seq).toBe(2);
+      expect((await e.pull('beta', { since: 1, limit: 10 })).docs.map((d) => [d.id, d.seq])).toEqual([
+        ['c', 2],
+      ]);
+      // Survives a reopen.
+      await e.close();
+      e = await f.reopen();
+      await e.init();
+      expect([await e.tenantHead('acme'), await e.tenantHead('beta')]).toEqual([7, 2]);
+      expect((await put(e, 'beta', [doc('d', 1)], 'z')).cursor).toBe(3);
+    });
+
+    it('concurrent writers of several tenants through two engines: every tenant gap-free, no cursor hole', async () => {
+      const e2 = await f.reopen();
+      await e2.init();
+      extra.push(e2);
+      const tenants = ['t1', 't2', 't3'];
+      const writes: Promise<unknown>[] = [];
+      for (let i = 0; i < 60; i++)
+        writes.push(put(i % 2 ? e : e2, tenants[i % 3]!, [doc(`d${i}`, i), doc(`e${i}`, i)], `w${i}`));
+      const got = new Map(tenants.map((t) => [t, new Set<string>()]));
+      const cursors = new Map(tenants.map((t) => [t, 0]));
+      const done = Promise.all(writes);
+      let finished = false;
+      void done.then(() => (finished = true));
+      for (let rounds = 0; rounds < 10_000; rounds++) {
+        const wasFinished = finished;
+        let more = false;
+        for (const t of tenants) {
+          const p = await e.pull(t, { since: cursors.get(t)!, limit: 5 });
+          for (const d of p.docs) got.get(t)!.add(d.id);
+          cursors.set(t, p.cursor);
+          more ||= p.more;
+        }
+        if (wasFinished && !more) break;
+        await new Promise((r) => setImmediate(r));
+      }
+      await done;
+      for (const t of tenants) {
+        expect(got.get(t)!.size).toBe(40);
+        expect(await e.tenantHead(t)).toBe(40);
+        const seqs = (await e.pull(t, { since: 0, limit: 100 })).docs.map((d) => d.seq);
+        expect(seqs).toEqual(Array.from({ length: 40 }, (_, i) => i + 1));
+      }
     });
 
     it('concurrent writers through two engines never leave a cursor hole for a reader', async () => {
@@ -422,7 +508,7 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       }
       await done;
       expect(got.size).toBe(40);
-      expect(await e.head()).toBe(40);
+      expect(await e.tenantHead('t1')).toBe(40);
     });
   });
 }

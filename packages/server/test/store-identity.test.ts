@@ -176,8 +176,9 @@ describe('the epoch is persisted with the store and differs between stores', () 
     old.close();
     const e = new SqliteEngine({ file });
     expect(e.epoch()).toMatch(/^[A-Za-z0-9_-]{22}$/);
-    expect(await e.head()).toBe(1);
-    expect(await e.maintenance.compacted()).toBe(0);
+    // (Then migrated to layout 3: the tenant's sequence starts at the old global head.)
+    expect(await e.tenantHead('acme')).toBe(1);
+    expect(await e.maintenance.compacted('acme')).toBe(0);
     // The old change id is still known (a retry of it stays a duplicate), without a hash.
     let loaded: { known: string[]; hashes: number } | undefined;
     await e.commit({ tenant: 'acme', changeIds: ['old-change'], docIds: [] }, (l) => {

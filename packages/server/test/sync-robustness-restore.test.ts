@@ -1,78 +1,18 @@
-import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
 import { signToken } from '../src/auth/jwt.js';
 import { startServer, type RunningServer } from '../src/server.js';
-import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import type { StorageEngine } from '../src/storage/StorageEngine.js';
 import { SECRET, WORK_ORDER, waitFor } from './harness.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { pgReachable } from './pgTest.js';
+import { pgStore, sqliteStore } from './restoreStores.js';
 import { TcpProxy } from './tcpProxy.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');
-
-/**
- * A server store that can be backed up and restored the way an operator would: SQLite by copying
- * the file while the server is stopped, PostgreSQL by copying the schema's tables in one
- * repeatable-read transaction while it serves.
- */
-interface Store {
-  open(): StorageEngine;
-  /** Takes a backup; returns the store it restores to. */
-  backup(stopServer: () => Promise<void>, startServer: () => Promise<void>): Promise<Store>;
-  cleanup(): Promise<void>;
-}
-
-function sqliteStore(dir: string, name = 'db.sqlite'): Store {
-  const file = join(dir, name);
-  return {
-    open: () => new SqliteEngine({ file, synchronous: 'NORMAL' }),
-    async backup(stop, start) {
-      await stop();
-      const copy = `backup-${Date.now()}.sqlite`;
-      copyFileSync(file, join(dir, copy));
-      for (const ext of ['-wal', '-shm'])
-        if (existsSync(file + ext)) copyFileSync(file + ext, join(dir, copy + ext));
-      await start();
-      return sqliteStore(dir, copy);
-    },
-    cleanup: async () => undefined,
-  };
-}
-
-function pgStore(schema = uniqueSchema()): Store {
-  return {
-    open: () => new PostgresEngine({ url: PG_URL, schema }),
-    async backup() {
-      const copy = uniqueSchema();
-      const c = new pg.Client({ connectionString: PG_URL });
-      await c.connect();
-      try {
-        await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
-        const tables = await c.query<{ t: string }>(
-          'SELECT table_name AS t FROM information_schema.tables WHERE table_schema = $1',
-          [schema],
-        );
-        await c.query(`CREATE SCHEMA ${copy}`);
-        for (const { t } of tables.rows) {
-          await c.query(`CREATE TABLE ${copy}.${t} (LIKE ${schema}.${t} INCLUDING ALL)`);
-          await c.query(`INSERT INTO ${copy}.${t} SELECT * FROM ${schema}.${t}`);
-        }
-        await c.query('COMMIT');
-      } finally {
-        await c.end();
-      }
-      return pgStore(copy);
-    },
-    cleanup: () => dropSchema(schema),
-  };
-}
 
 /**
  * Issue 11, case 3: a server restored from a backup. Devices hold cursors past the restored log

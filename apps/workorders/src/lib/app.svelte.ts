@@ -1,10 +1,14 @@
 import {
   createDatabase,
   IndexedDbStorage,
+  requestStoragePersistence,
+  storagePersistence,
   type Database,
+  type StoragePersistence,
   type RejectedChange,
   type SyncStatus,
   type TypeDef,
+  type WaitingDoc,
 } from '@fieldsync/client';
 import { indexWorkOrders } from './model/workOrders.js';
 import {
@@ -33,6 +37,14 @@ class AppState {
   rejected = $state.raw<readonly RejectedChange[]>([]);
   /** Local changes not yet acknowledged, counted from the outbox (also without a sync client). */
   waiting = $state(0);
+  /**
+   * Whether the browser may evict this origin's IndexedDB (and with it unsent changes), and the
+   * usage/quota; persistent storage is requested when the database opens.
+   */
+  persistence = $state.raw<StoragePersistence | undefined>(undefined);
+  #persistenceReadAt = 0;
+  /** Records whose changes the server does not have yet (`db.syncState.waiting()`), live. */
+  waitingRecords = $state.raw<readonly WaitingDoc[]>([]);
   #stop: Array<() => void> = [];
 
   /** Opens the user's own database and starts syncing with the app's own origin. */
@@ -46,10 +58,14 @@ class AppState {
       sync: { url: location.origin, token: () => this.session?.token ?? session.token },
     });
     indexWorkOrders(db);
+    void requestStoragePersistence().then((p) => (this.persistence = p));
+    this.#persistenceReadAt = Date.now();
     this.session = session;
     this.db = db;
     this.types = db.types.list();
     this.#stop.push(db.types.subscribe(() => (this.types = db.types.list())));
+    this.waitingRecords = db.syncState.waiting();
+    this.#stop.push(db.syncState.subscribe(() => (this.waitingRecords = db.syncState.waiting())));
     const outboxChanged = (): void => this.refreshOutbox();
     outboxChanged();
     this.#stop.push(db.outbox.onChange(outboxChanged));
@@ -89,6 +105,11 @@ class AppState {
     if (!db) return;
     this.rejected = db.rejectedChanges();
     void db.outbox.count().then((n) => (this.waiting = n));
+    // Usage grows with the outbox; re-read now and then (the persisted flag can change too).
+    if (Date.now() - this.#persistenceReadAt > 30_000) {
+      this.#persistenceReadAt = Date.now();
+      void storagePersistence().then((p) => (this.persistence = p));
+    }
   }
 
   async close(): Promise<void> {
@@ -96,6 +117,7 @@ class AppState {
     const db = this.db;
     this.db = undefined;
     this.status = undefined;
+    this.waitingRecords = [];
     if (db) await db.close();
   }
 

@@ -1,5 +1,5 @@
-import type { DocState, Intent, Superseded, TypeDef } from '@fieldsync/core';
-import { conflicts, createDocId } from '@fieldsync/core';
+import type { Change, DocState, HybridLogicalClock, Intent, Superseded, TypeDef } from '@fieldsync/core';
+import { conflicts, createAndApply, createDocId } from '@fieldsync/core';
 import { HashIndex } from '../index/HashIndex.js';
 import type { IndexSpec } from '../index/indexKey.js';
 import { OrderedIndex } from '../index/OrderedIndex.js';
@@ -15,10 +15,10 @@ import { TextField } from './TextField.js';
 import type { QuerySource } from './runQuery.js';
 import type { WritePromise } from '../syncstate/WritePromise.js';
 import { NotFoundError } from './errors.js';
-import { RowStore } from './RowStore.js';
+import { RowStore, type RowWatcher } from './RowStore.js';
 import { DocsView, StatesView } from './rowViews.js';
 
-/** What a collection needs from its database: the one write path every local write takes. */
+/** What a collection needs from its database: types, and recording the writes it makes. */
 export interface WriteHost {
   /** This replica's id (sequence edits are attributed to it). */
   readonly replicaId: string;
@@ -31,27 +31,33 @@ export interface WriteHost {
   /** The state at the newest known version of its type (pure; the stored state is left as is). */
   upgrade(state: DocState): DocState;
   /**
-   * Validates, builds the core change, applies it in memory and queues it for storage. Throws
-   * (synchronously, before any change) on invalid input.
+   * A local write of `intents` to document `id` (now `prev`, upgraded) begins: the clock to stamp
+   * it with, or undefined when another tab makes this tab's writes (it was validated here, and
+   * forwarded). Throws once the database is closed.
    */
-  write(collection: Collection, id: string, intents: Intent[]): void;
+  beginWrite(
+    collection: Collection,
+    id: string,
+    intents: Intent[],
+    type: TypeDef,
+    prev: DocState | undefined,
+  ): HybridLogicalClock | undefined;
+  /**
+   * Records a local write before its new state is applied: for undo (`stored` is the state it
+   * replaces), in the outbox, and in the next storage batch with the clock.
+   */
+  recordWrite(collection: Collection, id: string, stored: DocState | undefined, change: Change): void;
+  /** Delivers live-query results (deferred to the end of a batch). */
+  notify(): void;
   /** Resolves when everything written so far is durable. */
   durable(): Promise<void>;
-  /** Writes the sequence edit `build` makes from the current state (see `Database.writeSeq`). */
+  /** Writes the sequence edit `build` makes from the current state (one at a time in a follower tab). */
   writeSeq(collection: Collection, id: string, build: () => Intent[]): Promise<void>;
-  /**
-   * Called before the stored state of a document that exists is replaced or removed, with the
-   * stamp of its plain row and the row's number (as `insertState` returned it): the outbox may
-   * hold the document's insert by reference to that row.
-   */
-  beforeChange(collection: Collection, id: string, stamp: string, row: number): void;
-  /** True while `beforeChange` has work to do (some insert is held by reference). */
-  readonly watchesRows: boolean;
   /** Runs `fn` with notifications deferred to its end (one notification per query). */
   batch<T>(fn: () => T): T;
   /**
-   * Inserts new documents all-or-nothing, notifying once (see `Database.insertNew`): `records[i]`
-   * holds the field values of document `ids[i]` (its `id` key, if any, is not a field).
+   * Inserts new documents all-or-nothing, notifying once: `records[i]` holds the field values of
+   * document `ids[i]` (its `id` key, if any, is not a field).
    */
   insertNew(
     collection: Collection,
@@ -107,7 +113,7 @@ export class Collection implements QuerySource {
   insert(doc: Record<string, unknown>): WritePromise<string> {
     return this.host.track(async () => {
       const { id, intents } = this.insertIntents(doc);
-      this.host.write(this, id, intents);
+      this.write(id, intents);
       await this.host.durable();
       return id;
     });
@@ -134,7 +140,7 @@ export class Collection implements QuerySource {
       const current = this.docs.get(id);
       if (!current) throw new NotFoundError(this.name, id);
       const intents = parseModifier(modifier, this.host.typeOf(this.name).fields, current);
-      this.host.write(this, id, intents);
+      this.write(id, intents);
       await this.host.durable();
     });
   }
@@ -143,9 +149,30 @@ export class Collection implements QuerySource {
   remove(id: string): WritePromise<void> {
     return this.host.track(async () => {
       if (!this.docs.has(id)) throw new NotFoundError(this.name, id);
-      this.host.write(this, id, [{ op: 'delete' }]);
+      this.write(id, [{ op: 'delete' }]);
       await this.host.durable();
     });
+  }
+
+  /**
+   * The local write path, synchronous: validate → change → state. Errors throw before anything
+   * changed; memory, indexes and live queries are updated at once (reads are instant); the
+   * change, the new state and the clock go into one storage batch (`durable()` resolves when it
+   * is on disk). A document stored at an older type version is upgraded first (lazy migration):
+   * the upgraded state is what this write persists. The stored state itself is never modified
+   * (core's `applyChange` is pure), so a transaction's undo keeps it as it is.
+   */
+  write(id: string, intents: Intent[]): void {
+    const host = this.host;
+    const type = host.typeOf(this.name);
+    const stored = this.states.get(id);
+    const prev = stored && host.upgrade(stored);
+    const clock = host.beginWrite(this, id, intents, type, prev);
+    if (clock === undefined) return; // another tab makes it
+    const { change, state } = createAndApply({ clock, type, doc: prev, docId: id, intents });
+    host.recordWrite(this, id, stored, change);
+    this.applyState(id, state);
+    host.notify();
   }
 
   /** The register values of a plain row, by name (undefined if the document is absent or promoted). */
@@ -193,7 +220,7 @@ export class Collection implements QuerySource {
         replicaId: host.replicaId,
         typeOf: (name) => host.typeOf(name),
         upgrade: (state) => host.upgrade(state),
-        write: (docId, intents) => host.write(this, docId, intents),
+        write: (docId, intents) => this.write(docId, intents),
         writeSeq: (docId, build) => host.writeSeq(this, docId, build),
         durable: () => host.durable(),
         track: (run) => host.track(run),
@@ -233,12 +260,6 @@ export class Collection implements QuerySource {
    */
   applyState(id: string, next: DocState | undefined, materialized?: Doc): void {
     this.changes++;
-    if (this.host.watchesRows) {
-      // A document whose insert the outbox holds by reference is unchanged since: its registers
-      // all have the insert's stamp (after any write some have their own, and this is skipped).
-      const stamp = this.rows.stampOf(id);
-      if (stamp !== undefined) this.host.beforeChange(this, id, stamp, this.rows.rowNumber(id) as number);
-    }
     // Materialized documents are built on read: only when an index or a live query needs them.
     const track = this.live.size > 0 || (this.bulkDepth === 0 && this.indexes.length > 0);
     const before = track ? this.rows.doc(id) : undefined;
@@ -250,6 +271,14 @@ export class Collection implements QuerySource {
       if (before || after) for (const index of this.indexes) index.update(before, after);
     }
     if (this.live.size > 0 && (before || after)) this.live.write(id, before, after);
+  }
+
+  /**
+   * Lets `watcher` see a plain row's values before they change (a bulk-insert strategy holding
+   * inserts by reference to rows; see `RowStore.watch`). The write path does not take part.
+   */
+  watchRows(watcher: RowWatcher): void {
+    this.rows.watch(watcher);
   }
 
   /**

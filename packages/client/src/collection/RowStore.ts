@@ -11,6 +11,14 @@ export interface RowHost {
   view(state: DocState): Record<string, unknown>;
 }
 
+/** Sees a plain row before it changes (see `RowStore.watch`). */
+export interface RowWatcher {
+  /** False while the watcher holds nothing: the store then skips its lookups. */
+  readonly active: boolean;
+  /** Row `row` of document `id` — plain, every register at `stamp` — is about to change or go. */
+  beforeChange(id: string, stamp: string, row: number): void;
+}
+
 /** Materialized plain documents kept for reuse: two generations of up to this many each. */
 const CACHE_SIZE = 8192;
 
@@ -31,8 +39,8 @@ const CACHE_SIZE = 8192;
  * Materialized documents of plain rows are built on read. Those read by id (and written) are
  * frozen and a bounded number cached (the same object is returned while cached; a live query
  * keeps its own, frozen, until the document changes); a query's candidates are built fresh for
- * the caller and not cached. Promoted documents keep their materialized document, because their
- * state object is updated in place by the write path and the previous view must survive it.
+ * the caller and not cached. Promoted documents keep their materialized document (built once per
+ * state: a state is never modified, a write replaces it).
  */
 export class RowStore {
   private readonly rowOf = new Map<string, number>();
@@ -69,6 +77,7 @@ export class RowStore {
   private plan: ReadPlan | undefined;
   /** Moves plain rows between their cells and states (remade when a column is added). */
   private codecFor: RowCodec | undefined;
+  private watcher: RowWatcher | undefined;
 
   constructor(
     private readonly typeName: string,
@@ -92,6 +101,15 @@ export class RowStore {
   /** Every id, deleted documents included. */
   allIds(): IterableIterator<string> {
     return this.rowOf.keys();
+  }
+
+  /**
+   * Lets `watcher` see the values of a plain row unchanged since it was written at one stamp
+   * before they are overwritten or deleted: what holding a bulk insert by reference to its row
+   * needs (`BulkInsert`'s by-reference strategy), and nothing else does.
+   */
+  watch(watcher: RowWatcher): void {
+    this.watcher = watcher;
   }
 
   /** The state of `id`: the promoted object itself, or a fresh copy of a plain row. */
@@ -172,13 +190,13 @@ export class RowStore {
   }
 
   /**
-   * The stamp of a plain row whose registers all have it (a document unchanged since it was
-   * inserted, as far as its row shows); undefined otherwise.
+   * Tells the watcher a plain row whose registers all have the row's stamp (a document unchanged
+   * since it was written at once, as far as its row shows) is about to change.
    */
-  stampOf(id: string): string | undefined {
-    const row = this.rowOf.get(id);
-    if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
-    return this.restamped.size > 0 && this.restamped.has(row) ? undefined : this.stamps[row];
+  private beforeChange(id: string, row: number): void {
+    if (this.promoted.size > 0 && this.promoted.has(row)) return;
+    if (this.restamped.size > 0 && this.restamped.has(row)) return;
+    this.watcher?.beforeChange(id, this.stamps[row] as string, row);
   }
 
   /** True if `id` exists and is not deleted. */
@@ -236,6 +254,7 @@ export class RowStore {
     const row = this.rowOf.get(id);
     if (row === undefined) this.add(id, state);
     else {
+      if (this.watcher?.active) this.beforeChange(id, row);
       this.forget(id, row);
       this.write(row, id, state, materialized);
     }
@@ -255,11 +274,6 @@ export class RowStore {
     this.ids[row] = id;
     this.write(row, id, state, undefined);
     return row;
-  }
-
-  /** The row of `id` (rows of a bulk load are consecutive; the outbox uses them as a hint). */
-  rowNumber(id: string): number | undefined {
-    return this.rowOf.get(id);
   }
 
   private write(row: number, id: string, state: DocState, materialized: Doc | undefined): void {
@@ -289,6 +303,7 @@ export class RowStore {
   delete(id: string): void {
     const row = this.rowOf.get(id);
     if (row === undefined) return;
+    if (this.watcher?.active) this.beforeChange(id, row);
     this.forget(id, row);
     this.clearRow(row);
     this.rowOf.delete(id);
@@ -363,7 +378,7 @@ export class RowStore {
     const r = this.codec().registers(this.cells, row * this.names.length);
     if (r !== undefined) doc.r = r;
     const stamps = this.restamped.get(row);
-    // Copies: the write path updates a state's records in place (their entries it replaces).
+    // Copies: a caller may change the state it gets (see `state`); the row must not follow.
     if (stamps?.t !== undefined) doc.t = { ...stamps.t };
     if (stamps?.x !== undefined) doc.x = { ...stamps.x };
     return doc;

@@ -1,3 +1,4 @@
+import type { RowWatcher } from '../collection/RowStore.js';
 import type { SyncOutbox } from '../sync/SyncHost.js';
 import type { StoredChange } from '../storage/StorageAdapter.js';
 import type { OutboxObserver, OutboxScan } from '../syncstate/SyncStateIndex.js';
@@ -91,9 +92,25 @@ export class Outbox implements SyncOutbox {
     this.changed();
   }
 
+  /** True while `run` may take more inserts (it is the last entry: nothing was queued after it). */
+  takesInto(run: InsertRun): boolean {
+    return run === this.openRun;
+  }
+
   /** True while some insert is held by reference (writes must then call `release`). */
   get holdsRefs(): boolean {
     return this.refs > 0;
+  }
+
+  /** What a collection's rows tell the outbox before a row an insert may be held by changes. */
+  rowWatcher(collection: string): RowWatcher {
+    const holds = (): boolean => this.refs > 0;
+    return {
+      get active() {
+        return holds();
+      },
+      beforeChange: (id, stamp, row) => this.release(stamp, id, collection, row),
+    };
   }
 
   /** The document `docId`, whose row `row` has stamp `stamp`, is about to change: keep its insert as a change. */

@@ -86,6 +86,8 @@ export class SyncClient {
   #serverEpoch: string | undefined;
   /** The persisted cursor, cached for the head check on every answer. */
   #cursorCache = 0;
+  /** The server's head (`Fieldsync-Head`) as last answered: the end a pull's progress is measured to. */
+  #head: number | undefined;
   /** A resync the server's answers called for (see `resync.ts`). */
   #resync: ResyncKind | undefined;
   #session: Promise<void> | undefined;
@@ -162,6 +164,7 @@ export class SyncClient {
       this.#serverEpoch = info.epoch;
       if (this.#epoch !== undefined && info.epoch !== this.#epoch) this.#needResync('merge');
     }
+    if (info.head !== undefined) this.#head = info.head;
     // A head below our cursor: the server lost history we already pulled (restored, reset).
     if (info.head !== undefined && info.head < this.#cursorCache) this.#needResync('merge');
   }
@@ -563,20 +566,35 @@ export class SyncClient {
   }
 
   async #pullAll(signal: AbortSignal): Promise<void> {
-    this.#set({ pulling: true });
+    const start = await this.#cursor();
+    let received = 0;
+    this.#set({ pulling: true, progress: { docs: 0, pages: 0, fraction: this.#fraction(start, start) } });
+    /** The next page, requested while this one is merged and stored (used if the cursor matches). */
+    let ahead: { since: number; page: Promise<Delta> } | undefined;
     try {
       for (let pages = 0; pages < 1_000_000; pages++) {
         if (this.#resync !== undefined) await this.#runResync(signal);
+        const since = await this.#cursor();
+        const request = ahead?.since === since ? ahead.page : this.#t.pull(since, this.#o.pullLimit, signal);
+        ahead = undefined;
         let d: Delta;
         try {
-          d = await this.#t.pull(await this.#cursor(), this.#o.pullLimit, signal);
+          d = await request;
         } catch (e) {
           if (!(e instanceof SyncHttpError && e.code === 'history_gone')) throw e;
           this.#needResync('replace');
           continue;
         }
         if (this.#resync !== undefined) continue; // this answer came from another history
+        if (d.more) {
+          const page = this.#t.pull(d.cursor, this.#o.pullLimit, signal);
+          page.catch(() => undefined); // awaited (and its error thrown) only if used
+          ahead = { since: d.cursor, page };
+        }
         await this.#apply(d, signal);
+        received += d.docs.length;
+        const fraction = d.more ? this.#fraction(start, d.cursor) : 1;
+        this.#set({ progress: { docs: received, pages: pages + 1, fraction } });
         if (!d.more) break;
       }
       if (this.#resync !== undefined) await this.#runResync(signal);
@@ -586,8 +604,16 @@ export class SyncClient {
         await this.#host.setMeta(EPOCH_KEY, this.#epoch);
       }
     } finally {
-      this.#set({ pulling: false });
+      this.#set({ pulling: false, progress: undefined });
     }
+  }
+
+  /** How far `cursor` is on the way from `start` to the server's head (undefined: head unknown). */
+  #fraction(start: number, cursor: number): number | undefined {
+    const head = this.#head;
+    if (head === undefined) return undefined;
+    if (head <= start) return 1;
+    return Math.min(1, Math.max(0, (cursor - start) / (head - start)));
   }
 
   /** Merges one delta, then (and only then) persists its cursor. */

@@ -24,6 +24,26 @@ export interface SyncStatus {
   lastSyncedAt: number | undefined;
   /** Last failure, e.g. "network: fetch failed" or "401 bad_token: invalid token: …". */
   lastError: string | undefined;
+  /**
+   * While pulling (a first sync of 100,000 documents takes seconds): how far it got, so an app
+   * can show a progress bar instead of an empty list. Undefined when not pulling.
+   */
+  progress: SyncProgress | undefined;
+}
+
+/** How far a pull (catching up with the server) has got. */
+export interface SyncProgress {
+  /** Documents received (and stored) since this pull started. */
+  docs: number;
+  /** Pages received since this pull started. */
+  pages: number;
+  /**
+   * Estimated fraction done, 0–1: the cursor's way from where this pull started to the server's
+   * head (`Fieldsync-Head`, the tenant's latest sequence). An estimate: sequences count stored
+   * versions, not documents, and the head moves on while others write. Undefined until the
+   * server has told its head.
+   */
+  fraction: number | undefined;
 }
 
 export const initialStatus = (): SyncStatus => ({
@@ -37,4 +57,5 @@ export const initialStatus = (): SyncStatus => ({
   rejected: 0,
   lastSyncedAt: undefined,
   lastError: undefined,
+  progress: undefined,
 });

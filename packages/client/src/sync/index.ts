@@ -1,7 +1,7 @@
 /** The sync client: what `createDatabase({ sync })` uses, and what tests drive directly. */
 export { SyncClient, CURSOR_KEY, type SyncOptions } from './SyncClient.js';
 export type { SyncHost, SyncOutbox } from './SyncHost.js';
-export type { SyncStatus } from './SyncStatus.js';
+export type { SyncProgress, SyncStatus } from './SyncStatus.js';
 export {
   SyncHttpError,
   SyncNetworkError,

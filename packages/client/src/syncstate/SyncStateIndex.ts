@@ -57,6 +57,8 @@ const GONE_LIMIT = 10_000;
  */
 export class SyncStateIndex implements OutboxObserver {
   private active = false;
+  /** While the first scan runs: states are built, nobody is told (nobody could have subscribed). */
+  private activating = false;
   private readonly docs = new Map<string, DocEntry>();
   private readonly entryOf = new Map<string, DocEntry>();
   private readonly waiters = new Map<string, Waiter[]>();
@@ -230,10 +232,15 @@ export class SyncStateIndex implements OutboxObserver {
   private activate(): void {
     if (this.active) return;
     this.active = true;
-    this.scan()((id, doc, collection, rejected) => {
-      if (rejected === undefined) this.queued(id, doc, collection);
-      else this.setAside(id, doc, collection, rejected);
-    });
+    this.activating = true;
+    try {
+      this.scan()((id, doc, collection, rejected) => {
+        if (rejected === undefined) this.queued(id, doc, collection);
+        else this.setAside(id, doc, collection, rejected);
+      });
+    } finally {
+      this.activating = false;
+    }
   }
 
   private entry(doc: string, collection: string): DocEntry {
@@ -284,6 +291,7 @@ export class SyncStateIndex implements OutboxObserver {
     e.state = next;
     if (next === SYNCED) this.docs.delete(e.id);
     this.changes++;
+    if (this.activating) return;
     this.changed.add(e.id);
     if (this.scheduled) return;
     this.scheduled = true;

@@ -1,58 +1,83 @@
 import { lwwWrite } from '../crdt/lww.js';
 import { EMPTY, emptyDoc, type DocState } from '../document/docState.js';
-import { joinRegister, writeRegisterValue } from '../document/registers.js';
-import { applyFieldDelta, kindOfState } from '../document/fields.js';
+import { copyRegisters, joinRegister, writeRegisterValue } from '../document/registers.js';
+import { applyFieldDelta, cloneField } from '../document/fields.js';
 import { lwwKind } from '../document/kinds/lwwKind.js';
 import type { TypeDef } from '../schema/typeDef.js';
 import { DELETED_KEY, type Change } from './change.js';
-import { CreatedChange, trustedType } from './trusted.js';
 import { validateChange } from './validateChange.js';
 
 /**
- * Validates `change` completely, then joins it into `doc` (or into a new document if `doc` is
- * undefined) and returns the result. Validation happens first, so a throw leaves `doc`
- * unchanged; on success `doc` is updated in place and returned (callers treat the argument as
- * consumed — in-place is what makes bulk loads fast). Applying the same change twice, or
- * changes in any order, gives the same state.
+ * Validates `change` completely, then returns its join into `doc` (or into a new document if
+ * `doc` is undefined). Pure: `doc` is left exactly as it was, so a caller may keep it (undo,
+ * a reader's snapshot, a write rule's "before") without copying it first. The result shares
+ * with `doc` only what is never updated in place: register values and stamps, immutable field
+ * states, and the sequence fields the change does not touch (a touched one is cloned, which
+ * costs O(size of that field)). Applying the same change twice, or changes in any order, gives
+ * the same state. A throw leaves everything unchanged.
  *
  * Remote changes: call `clock.receive(change.stamp)` first; it enforces the drift bound.
  */
 export function applyChange(doc: DocState | undefined, change: Change, type?: TypeDef): DocState {
-  const trusted = type !== undefined && trustedType(change) === type;
-  if (!trusted) validateChange(change, doc, type);
-  else if (doc !== undefined) checkTrustedAgainst(doc, change);
+  validateChange(change, doc, type);
+  return joinValidated(doc, change, type);
+}
+
+/**
+ * The pure join of an already validated `change` into `doc` (left unchanged). Internal to core:
+ * every public entry validates first (`createAndApply` is the one that built the change itself).
+ */
+export function joinValidated(
+  doc: DocState | undefined,
+  change: Change,
+  type: TypeDef | undefined,
+): DocState {
+  // A copy's field states are still shared with `doc`: a touched one is cloned before its delta
+  // is joined (only sequence states, which join in place, really copy).
+  const copied = doc !== undefined;
   const target =
-    doc ??
-    emptyDoc(
-      change.doc,
-      change.type,
-      type !== undefined && change.v > type.version ? type.version : change.v,
-    );
+    doc === undefined
+      ? emptyDoc(
+          change.doc,
+          change.type,
+          type !== undefined && change.v > type.version ? type.version : change.v,
+        )
+      : writableCopy(doc);
   // A change from a newer type version than we know does not move the document's version: when
   // we learn that version, upgrading the document still runs its steps.
   if (change.v > target.v && (type === undefined || change.v <= type.version)) target.v = change.v;
   const stamp = change.stamp;
-  // A compact insert (see `CreatedChange`): plain values, written straight into the columns of
-  // the new document, exactly as their `{ v }` deltas would be below.
-  const names =
-    trusted && doc === undefined ? CreatedChange.compactNames(change as CreatedChange) : undefined;
-  if (names !== undefined) {
-    const values = CreatedChange.compactValues(change as CreatedChange);
-    for (let i = 0; i < names.length; i++) {
-      const key = names[i] as string;
-      if (key.charCodeAt(0) !== 36 && target.r[key] === undefined)
-        writeRegisterValue(target, key, values[i], stamp);
-      else applyDelta(target, key, { v: values[i] }, stamp);
-    }
-    return target;
-  }
   const ops = change.ops;
-  for (const key in ops) applyDelta(target, key, ops[key] as Record<string, unknown>, stamp);
+  for (const key in ops) applyDelta(target, key, ops[key] as Record<string, unknown>, stamp, copied);
   return target;
 }
 
+/**
+ * A shallow copy of `doc` that the join may write into: its own register, stamp, history and
+ * field records (the values in them are shared until replaced).
+ */
+function writableCopy(doc: DocState): DocState {
+  return {
+    id: doc.id,
+    type: doc.type,
+    v: doc.v,
+    s: doc.s,
+    r: doc.r === EMPTY ? EMPTY : copyRegisters(doc.r),
+    t: doc.t === EMPTY ? EMPTY : { ...doc.t },
+    x: doc.x === EMPTY ? EMPTY : { ...doc.x },
+    fields: doc.fields === EMPTY ? EMPTY : { ...doc.fields },
+    deleted: doc.deleted,
+  };
+}
+
 /** Joins one field's delta into `target`. */
-function applyDelta(target: DocState, key: string, delta: Record<string, unknown>, stamp: string): void {
+function applyDelta(
+  target: DocState,
+  key: string,
+  delta: Record<string, unknown>,
+  stamp: string,
+  copied: boolean,
+): void {
   if (key === DELETED_KEY) {
     target.deleted = lwwKind.applyDelta(target.deleted, delta, stamp);
   } else if (delta.k === undefined && key.charCodeAt(0) !== 36) {
@@ -62,30 +87,11 @@ function applyDelta(target: DocState, key: string, delta: Record<string, unknown
     else joinRegister(target, key, lwwWrite(delta.v, stamp, p !== undefined && p < stamp ? p : undefined));
   } else {
     if (target.fields === EMPTY) target.fields = {};
-    target.fields[key] = applyFieldDelta(target.fields[key], delta, stamp);
-  }
-}
-
-/**
- * A trusted change was validated against the type but maybe against another state of `doc`:
- * re-check what depends on the state (same document, and each field's stored merge policy).
- */
-function checkTrustedAgainst(doc: DocState, change: Change): void {
-  if (doc.id !== change.doc || doc.type !== change.type || doc.v !== change.v) {
-    validateChange(change, doc);
-    return;
-  }
-  const ops = change.ops; // read once: a compact change builds its record on each read
-  for (const key in ops) {
-    if (key === DELETED_KEY) continue;
-    const k = (ops[key] as { k?: string }).k;
-    const stored = doc.fields[key];
-    if (
-      k === undefined
-        ? stored !== undefined
-        : doc.r[key] !== undefined || (stored !== undefined && kindOfState(stored).tag !== k)
-    ) {
-      validateChange(change, doc);
-    }
+    const current = target.fields[key];
+    target.fields[key] = applyFieldDelta(
+      copied && current !== undefined ? cloneField(current) : current,
+      delta,
+      stamp,
+    );
   }
 }

@@ -8,6 +8,7 @@ import { ValidationError } from '../errors.js';
 import { createDocId, isDocId } from '../ids.js';
 import { joinPath, validateItem, validateValue } from '../schema/validateValue.js';
 import { policyOf, SCALAR_TYPES, type FieldDef, type TypeDef } from '../schema/typeDef.js';
+import { typeHash } from '../schema/typeHash.js';
 import {
   buildAdd,
   buildAppend,
@@ -18,7 +19,6 @@ import {
   type Delta,
 } from './buildDelta.js';
 import { DELETED_KEY, type Change, type Intent } from './change.js';
-import { CreatedChange } from './trusted.js';
 
 /** Arguments of {@link createChange}. */
 export interface CreateChangeInput {
@@ -40,8 +40,8 @@ function bad(path: string, rule: string, message: string): never {
  * tags, counter totals and the register values the writer saw are read from `doc`). Does not
  * apply it: pass the result to `applyChange`, locally first, then to the outbox. Throws
  * `ValidationError` naming the path and rule; nothing is consumed on a throw (the clock ticks
- * only after validation). Do not mutate the returned change (copies are fine); its values are
- * shared with the intents, not copied.
+ * only after validation). The change is a plain object; its values are shared with the intents,
+ * not copied. `createAndApply` builds and applies it in one step.
  *
  * Creating a document (`doc` undefined) requires every required field without a default, and
  * writes defaults for fields the intents leave out.
@@ -106,7 +106,7 @@ export function createChange(input: CreateChangeInput): Change {
     if (seen !== '' && (last === undefined || seen > last)) clock.receive(seen);
   }
   const stamp = clock.now();
-  return new CreatedChange(stamp, docId, type, ops);
+  return changeOf(stamp, docId, type, ops);
 }
 
 /**
@@ -123,53 +123,6 @@ export function createInsertChange(
   skip?: string,
 ): Change {
   if (!isDocId(docId)) bad('docId', 'format', 'bad document id');
-  // Compact form when every value is a plain scalar and no default has to be filled in: names
-  // (shared with the previous insert when they are the same) and values instead of an ops record.
-  let names = lastNames;
-  let shared = true;
-  // Sized like the last insert: an array grown by push() would keep ~3× the slots it uses.
-  const cap = names.length;
-  let vals: unknown[] = new Array(cap);
-  let n = 0;
-  for (const name in values) {
-    if (name === skip) continue;
-    const value = values[name];
-    if (value === undefined) continue;
-    const def = type.fields[name];
-    if (def === undefined) bad(name, 'unknown-field', `${type.name} has no field ${JSON.stringify(name)}`);
-    if (!SCALAR_TYPES.has(def.type)) return insertWithOps(clock, type, docId, values, skip);
-    validateValue(def, value, name);
-    if (shared && names[n] !== name) {
-      shared = false;
-      names = names.slice(0, n);
-    }
-    if (!shared) (names as string[]).push(name);
-    vals[n++] = value;
-  }
-  if (n !== cap) vals = vals.slice(0, n);
-  if (shared && names.length !== n) names = names.slice(0, n);
-  else if (!shared) names = names.slice(); // exact size: it is kept by this change and the next ones
-  for (const name in type.fields) {
-    if (name !== skip && values[name] !== undefined) continue;
-    const def = type.fields[name] as FieldDef;
-    if (def.default !== undefined) return insertWithOps(clock, type, docId, values, skip);
-    if (def.required) bad(name, 'required', 'missing required field');
-  }
-  lastNames = names;
-  return new CreatedChange(clock.now(), docId, type, undefined, names, vals);
-}
-
-/** The field names of the last compact insert (consecutive inserts usually share them). */
-let lastNames: readonly string[] = [];
-
-/** `createInsertChange` with an ops record (non-scalar values, or defaults to fill in). */
-function insertWithOps(
-  clock: HybridLogicalClock,
-  type: TypeDef,
-  docId: string,
-  values: Readonly<Record<string, unknown>>,
-  skip: string | undefined,
-): Change {
   const replica = clock.replica;
   const ops: Record<string, Delta> = {};
   for (const name in values) {
@@ -188,7 +141,12 @@ function insertWithOps(
     }
   }
   fillNew(type, ops, replica);
-  return new CreatedChange(clock.now(), docId, type, ops);
+  return changeOf(clock.now(), docId, type, ops);
+}
+
+/** The change, in the key order every change has (id, doc, type, v, stamp, ops, th). */
+function changeOf(stamp: string, doc: string, type: TypeDef, ops: Record<string, Delta>): Change {
+  return { id: stamp, doc, type: type.name, v: type.version, stamp, ops, th: typeHash(type) };
 }
 
 /** Descends `path` through object fields and builds the delta for the intent at its end. */

@@ -41,11 +41,21 @@ function isBase36Lower(s: string, from: number, to: number): boolean {
   return true;
 }
 
+/**
+ * The last stamp found well-formed: the registers of a stored or received document mostly share
+ * one stamp (a bulk insert writes all its fields at one), so checking 100,000 documents of five
+ * fields does 100,000 checks instead of 500,000. Stamps are immutable strings: equal is valid.
+ */
+let lastValid = '';
+
 /** True if `s` is a well-formed stamp. Checked on every incoming change, so no regex. */
 export function isStamp(s: unknown): s is Stamp {
   if (typeof s !== 'string' || s.length < 16) return false;
+  if (s === lastValid) return true;
   if (s.charCodeAt(9) !== 58 || s.charCodeAt(14) !== 58) return false;
-  return isBase36Lower(s, 0, 9) && isBase36Lower(s, 10, 14) && isReplicaId(s.slice(15));
+  if (!(isBase36Lower(s, 0, 9) && isBase36Lower(s, 10, 14) && isReplicaId(s.slice(15)))) return false;
+  lastValid = s;
+  return true;
 }
 
 /** Builds a stamp. Throws `ValidationError` for out-of-range parts. */

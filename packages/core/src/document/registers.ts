@@ -19,6 +19,13 @@ class Registers {
   [name: string]: unknown;
 }
 
+/** A copy of a register record (same class, so it keeps the compact layout); cleared entries dropped. */
+export function copyRegisters(r: Record<string, unknown>): Record<string, unknown> {
+  const out = new Registers();
+  for (const name in r) if (r[name] !== undefined) out[name] = r[name];
+  return out;
+}
+
 /** Stamp of register `name`, or undefined if the document has no such register. */
 export function registerStamp(doc: DocState, name: string): Stamp | undefined {
   if (doc.r[name] === undefined) return undefined;

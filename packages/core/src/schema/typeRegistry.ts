@@ -132,7 +132,8 @@ export class TypeRegistry {
   /**
    * Applies a change of any known version: translates and upgrades it, upgrades the document to
    * the same version, validates against the chosen definition, applies. Offline edits made at an
-   * old version land in renamed fields instead of being dropped.
+   * old version land in renamed fields instead of being dropped. Pure, like core's `applyChange`:
+   * `doc` is left unchanged.
    */
   applyChange(doc: DocState | undefined, change: Change): DocState {
     const latest = this.latestVersion(change.type);

@@ -7,8 +7,13 @@ export const DEFAULT_HISTORY_HORIZON_MS = 30 * 24 * 3_600_000;
 
 /** What one compaction pass did. */
 export interface CompactionReport {
-  /** History up to this cursor is compacted (pulls from below it get 410). */
-  compacted: number;
+  /**
+   * Per tenant (every tenant has its own sequence), the cursor up to which its history is
+   * compacted (pulls from below it get 410); tenants with nothing compacted are left out.
+   */
+  compacted: Record<string, number>;
+  /** Tenants the pass looked at. */
+  tenants: number;
   changeIds: number;
   deletedDocs: number;
   /** Documents whose set tombstones were dropped. */
@@ -42,8 +47,9 @@ const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
  * thus forgotten at the next pass — a retry of it is merged again, answered `ok`.
  *
  * Which sequences are "older than the horizon" is learned from time marks: every pass records
- * (now, head) and the cut is the highest head recorded at or before `now − horizon` — sequences
- * are assigned at commit, so everything up to that head was committed before then. (Stamps cannot
+ * (now, head) per tenant, and a tenant's cut is its highest head recorded at or before
+ * `now − horizon` — sequences are assigned at commit, so everything up to that head was
+ * committed before then. Every tenant has its own sequence, so its own cut and `compacted`. (Stamps cannot
  * be used: they are the devices' clocks, and a change made offline a month ago may have arrived
  * a minute ago.) The `compacted` cursor is raised BEFORE anything is removed, so a pull that may
  * have missed a removed row always sees the raised cursor and answers 410.
@@ -90,22 +96,33 @@ export class HistoryCompactor {
   async #pass(now: number): Promise<CompactionReport> {
     const start = performance.now();
     const m = this.#storage.maintenance;
+    const finite = Number.isFinite(this.horizonMs);
     await m.mark(now);
-    const cut = Number.isFinite(this.horizonMs) ? await m.headAt(now - this.horizonMs) : 0;
-    const before = await m.compacted();
-    if (cut > before) await m.setCompacted(cut);
-    const upTo = Math.max(before, cut);
-    const report: CompactionReport = { compacted: upTo, changeIds: 0, deletedDocs: 0, setDocs: 0, ms: 0 };
-    if (Number.isFinite(this.horizonMs)) {
-      const below = stampsBelow(now - this.horizonMs);
-      for (const tenant of await m.tenants())
+    const tenants = await m.tenants();
+    const report: CompactionReport = {
+      compacted: {},
+      tenants: tenants.length,
+      changeIds: 0,
+      deletedDocs: 0,
+      setDocs: 0,
+      ms: 0,
+    };
+    const below = stampsBelow(now - this.horizonMs);
+    for (const tenant of tenants) {
+      // Each tenant's cut is in its own sequence, from its own marks.
+      const cut = finite ? await m.headAt(tenant, now - this.horizonMs) : 0;
+      const before = await m.compacted(tenant);
+      if (cut > before) await m.setCompacted(tenant, cut);
+      const upTo = Math.max(before, cut);
+      if (upTo > 0) report.compacted[tenant] = upTo;
+      if (finite)
         report.changeIds += await this.#drain(CHANGE_STEP, (n) => m.deleteChanges(tenant, below, n));
+      if (upTo > 0) {
+        report.deletedDocs += await this.#drain(DOC_STEP, (n) => m.deleteTombstones(tenant, upTo, n));
+        report.setDocs += await this.#sweepSets(tenant, upTo);
+      }
     }
-    if (upTo > 0) {
-      report.deletedDocs = await this.#drain(DOC_STEP, (n) => m.deleteTombstones(upTo, n));
-      report.setDocs = await this.#sweepSets(upTo);
-      if (Number.isFinite(this.horizonMs)) await m.pruneMarks(now - this.horizonMs);
-    }
+    if (finite) await m.pruneMarks(now - this.horizonMs);
     report.ms = performance.now() - start;
     return report;
   }
@@ -125,30 +142,28 @@ export class HistoryCompactor {
   }
 
   /**
-   * Drops set tombstones of documents that became older than the horizon since the last sweep
-   * (`swept < seq ≤ upTo`): a document written since keeps them until it is quiet again.
+   * Drops set tombstones of the tenant's documents that became older than the horizon since its
+   * last sweep (`swept < seq ≤ upTo`): a document written since keeps them until it is quiet again.
    */
-  async #sweepSets(upTo: number): Promise<number> {
+  async #sweepSets(tenant: string, upTo: number): Promise<number> {
     const m = this.#storage.maintenance;
-    const from = await m.swept();
+    const from = await m.swept(tenant);
     if (from >= upTo) return 0;
     let n = 0;
-    for (const tenant of await m.tenants()) {
-      for (let since = from; ;) {
-        const page = await this.#storage.pull(tenant, { since, upTo, limit: 500 });
-        const rows: Array<{ id: string; seq: number; state: string }> = [];
-        for (const d of page.docs) {
-          if (!mayHoldSetTombstones(d.state)) continue;
-          const state = withoutSetTombstones(d.state);
-          if (state !== undefined) rows.push({ id: d.id, seq: d.seq, state });
-        }
-        if (rows.length > 0) n += await m.rewrite(tenant, rows);
-        if (!page.more) break;
-        since = page.cursor;
-        await yieldTurn();
+    for (let since = from; ;) {
+      const page = await this.#storage.pull(tenant, { since, upTo, limit: 500 });
+      const rows: Array<{ id: string; seq: number; state: string }> = [];
+      for (const d of page.docs) {
+        if (!mayHoldSetTombstones(d.state)) continue;
+        const state = withoutSetTombstones(d.state);
+        if (state !== undefined) rows.push({ id: d.id, seq: d.seq, state });
       }
+      if (rows.length > 0) n += await m.rewrite(tenant, rows);
+      if (!page.more) break;
+      since = page.cursor;
+      await yieldTurn();
     }
-    await m.setSwept(upTo);
+    await m.setSwept(tenant, upTo);
     return n;
   }
 }

@@ -37,11 +37,11 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
   // First, so that it wraps every response: errors, 401s, 404s and health included.
   app.use('*', storeHeadersMiddleware(ctx));
   // Liveness for load balancers: it reads storage (so a dead database is not "ok") but tells an
-  // anonymous caller nothing else. The global cursor and stream count are never shown: cursors
-  // are global, so they would let one tenant watch another's write volume. (A caller with a valid
-  // token gets its tenant's Fieldsync-Head, like on every other route.)
+  // anonymous caller nothing else, and nobody anything about other tenants (no stream count, no
+  // figure across tenants). A caller with a valid token gets its tenant's Fieldsync-Head, like on
+  // every other route.
   app.get('/v1/health', async (c) => {
-    await ctx.storage.head();
+    await ctx.storage.ping();
     const m = /^Bearer\s+(\S+)$/i.exec(c.req.header('authorization') ?? '');
     const verified = m?.[1] ? await ctx.verifier(m[1]).catch(() => undefined) : undefined;
     // The same id rules as authentication: no head of a tenant an engine would rewrite.

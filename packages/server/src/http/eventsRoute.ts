@@ -32,7 +32,7 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
         `this user already holds ${ctx.limits.maxStreamsPerUser} event streams; close one or retry later`,
       );
     }
-    await checkHistory(ctx, since);
+    await checkHistory(ctx, user.tenant, since);
     const headers = await storeHeaders(ctx, user.tenant);
     const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
     let sink: SseSink;
@@ -106,7 +106,7 @@ async function sendPage(
   const page = await ctx.storage.pull(s.tenant, types ? { ...q, types } : q);
   // History compacted while catching up: this page may lack removed rows. End the stream; the
   // client reconnects from its last event id and gets the 410.
-  if (since > 0 && since < (await ctx.storage.maintenance.compacted())) {
+  if (since > 0 && since < (await ctx.storage.maintenance.compacted(s.tenant))) {
     ctx.hub.remove(s);
     s.close();
     return 'gone';

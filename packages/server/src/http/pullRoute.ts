@@ -37,7 +37,7 @@ export function pullRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     const page = await ctx.storage.pull(user.tenant, types ? { ...q, types } : q);
     // Checked after the read: compaction raises `compacted` before it removes anything, so a read
     // that may have missed a removed row always sees the raised value here.
-    await checkHistory(ctx, since);
+    await checkHistory(ctx, user.tenant, since);
     const delta = renderDelta(page.docs, vis, since > 0);
     return c.body(deltaJSON(delta, page.cursor, page.more), 200, { 'content-type': 'application/json' });
   });

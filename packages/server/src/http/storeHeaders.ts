@@ -22,8 +22,8 @@ export async function storeHeaders(
   ctx: ServerContext,
   tenant: string | undefined,
 ): Promise<Record<string, string>> {
-  // The tenant's head, not the global one: cursors are global, and the global head would let one
-  // tenant watch another's write volume. An anonymous response (no valid token) has no head.
+  // The tenant's own head (every tenant has its own sequence). An anonymous response (no valid
+  // token) has no head.
   const head = tenant === undefined ? undefined : await ctx.storage.tenantHead(tenant);
   return {
     [EPOCH_HEADER]: ctx.storage.epoch(),
@@ -49,12 +49,12 @@ export function storeHeadersMiddleware(ctx: ServerContext): MiddlewareHandler<Ap
 }
 
 /**
- * Refuses a read from a cursor whose history was compacted: `0 < since < compacted` → 410
- * `history_gone` (the device resyncs in full; docs/protocol.md, "History horizon").
+ * Refuses a read from a cursor whose history was compacted: `0 < since < compacted` (the
+ * tenant's) → 410 `history_gone` (the device resyncs in full; docs/protocol.md, "History horizon").
  */
-export async function checkHistory(ctx: ServerContext, since: number): Promise<void> {
+export async function checkHistory(ctx: ServerContext, tenant: string, since: number): Promise<void> {
   if (since === 0) return;
-  const compacted = await ctx.storage.maintenance.compacted();
+  const compacted = await ctx.storage.maintenance.compacted(tenant);
   if (since < compacted) {
     throw new HttpError(
       410,

@@ -1,4 +1,9 @@
-import type { CommittedBatch, StorageEngine, StoredDoc } from '../storage/StorageEngine.js';
+import {
+  ALL_TENANTS,
+  type CommittedBatch,
+  type StorageEngine,
+  type StoredDoc,
+} from '../storage/StorageEngine.js';
 import { deltaJSON, renderDelta } from '../sync/renderDelta.js';
 import type { Visibility } from '../sync/SyncFilter.js';
 import { sseComment, sseEvent } from './sseFormat.js';
@@ -93,8 +98,8 @@ export class SseHub {
   readonly #byTenant = new Map<string, Set<Subscriber>>();
   readonly #timer: NodeJS.Timeout;
   #chain: Promise<void> = Promise.resolve();
-  /** Highest sequence dispatched so far (gap detection). */
-  #lastTo: number | undefined;
+  /** Per tenant (each has its own sequence), the highest sequence dispatched so far (gap detection). */
+  readonly #lastTo = new Map<string, number>();
   readonly #unlisten: () => void;
   readonly #maxBytes: number;
   /** Open streams per user (`tenant NUL user`), for the per-user limit. */
@@ -152,11 +157,12 @@ export class SseHub {
   }
 
   async #dispatch(b: CommittedBatch): Promise<void> {
-    // A notification was lost (e.g. the LISTEN connection dropped): read the missed range from
-    // storage for every tenant with streams, so no stream's cursor ever jumps over a write.
-    if (this.#lastTo !== undefined && b.from > this.#lastTo + 1)
-      await this.#fillGap(this.#lastTo, b.from - 1);
-    this.#lastTo = Math.max(this.#lastTo ?? 0, b.to);
+    if (b.tenant === ALL_TENANTS) return this.#refill();
+    // A notification of this tenant was lost: read the missed range from storage, so no stream's
+    // cursor ever jumps over a write.
+    const last = this.#lastTo.get(b.tenant);
+    if (last !== undefined && b.from > last + 1) await this.#fillGap(b.tenant, last, b.from - 1);
+    this.#lastTo.set(b.tenant, Math.max(this.#lastTo.get(b.tenant) ?? 0, b.to));
     const subs = this.#byTenant.get(b.tenant);
     if (!subs || subs.size === 0) return;
     if (b.docs) {
@@ -225,18 +231,33 @@ export class SseHub {
     s.pendingChars = chars;
   }
 
-  async #fillGap(after: number, upTo: number): Promise<void> {
-    for (const [tenant, subs] of this.#byTenant) {
-      let since = after;
-      for (let pages = 0; pages < 1_000_000; pages++) {
-        const page = await this.#storage.pull(tenant, { since, upTo, limit: 1000, maxBytes: this.#maxBytes });
-        for (const s of subs) {
-          if (s.pending) this.#hold(s, page.more ? page.cursor : upTo, page.docs);
-          else this.#deliver(s, page.more ? page.cursor : upTo, page.docs);
-        }
-        if (!page.more) break;
-        since = page.cursor;
+  /**
+   * Notifications may have been lost (PostgreSQL's LISTEN connection dropped and came back):
+   * every tenant with streams is read from where its streams are up to its head now. A batch
+   * whose notification arrives later is then below what was delivered, and skipped.
+   */
+  async #refill(): Promise<void> {
+    for (const [tenant, subs] of [...this.#byTenant]) {
+      let after = this.#lastTo.get(tenant);
+      if (after === undefined) for (const s of subs) after = Math.min(after ?? s.cursor, s.cursor);
+      const head = await this.#storage.tenantHead(tenant);
+      if (after !== undefined && head > after) await this.#fillGap(tenant, after, head);
+      this.#lastTo.set(tenant, Math.max(this.#lastTo.get(tenant) ?? 0, head));
+    }
+  }
+
+  /** Reads the tenant's sequences `after+1..upTo` from storage and sends them to its streams. */
+  async #fillGap(tenant: string, after: number, upTo: number): Promise<void> {
+    let since = after;
+    for (let pages = 0; pages < 1_000_000; pages++) {
+      const page = await this.#storage.pull(tenant, { since, upTo, limit: 1000, maxBytes: this.#maxBytes });
+      // (Streams opened or closed meanwhile are looked up again per page.)
+      for (const s of this.#byTenant.get(tenant) ?? []) {
+        if (s.pending) this.#hold(s, page.more ? page.cursor : upTo, page.docs);
+        else this.#deliver(s, page.more ? page.cursor : upTo, page.docs);
       }
+      if (!page.more) break;
+      since = page.cursor;
     }
   }
 

@@ -5,15 +5,18 @@
  * `commit` loads what the merge needs (known change ids, current doc states) inside the write
  * transaction, hands it to a synchronous `plan` callback (core's CRDT merge, validation,
  * permission checks) and writes the result with freshly assigned sequence numbers before
- * committing. Writers are serialized, so sequence numbers become visible in commit order: a
- * reader that has seen sequence N has seen every sequence below N (no cursor holes).
+ * committing. Every tenant has a sequence of its own (1, 2, 3 … per tenant): a tenant's cursor
+ * moves only with its own writes, so it tells nothing about other tenants, and writers of
+ * different tenants never wait for one sequence. A tenant's writers are serialized, so its
+ * sequence numbers become visible in commit order: a reader that has seen sequence N of its
+ * tenant has seen every sequence below N (no cursor holes).
  */
 
 /** One document as stored: its CRDT state (core `docToJSON`) and its materialized view. */
 export interface StoredDoc {
   id: string;
   type: string;
-  /** Server-assigned sequence of the last accepted write to this document (the cursor). */
+  /** Server-assigned sequence (of its tenant) of the last accepted write to this document (the cursor). */
   seq: number;
   deleted: boolean;
   /** core `docToJSON(doc)` — what clients merge. Kept as a JSON string to avoid re-encoding. */
@@ -63,12 +66,14 @@ export interface CommitRequest {
 }
 
 /**
- * Tenant of a synthetic batch announcing "notifications may have been lost up to `to`" (after a
- * PostgreSQL LISTEN reconnect): listeners re-read what they need; caches for all tenants are stale.
+ * Tenant of a synthetic batch announcing "notifications may have been lost" (after a PostgreSQL
+ * LISTEN reconnect; its `from`/`to` mean nothing): listeners re-read what they need from each
+ * tenant's head; caches for all tenants are stale. Empty, because a tenant id never is (the
+ * protocol boundary refuses it), so no real tenant's batch can be taken for it.
  */
-export const ALL_TENANTS = '*';
+export const ALL_TENANTS = '';
 
-/** A committed write, as seen by realtime listeners. Sequences `from..to` belong to it. */
+/** A committed write, as seen by realtime listeners. Sequences `from..to` of `tenant` belong to it. */
 export interface CommittedBatch {
   tenant: string;
   from: number;
@@ -80,7 +85,7 @@ export interface CommittedBatch {
 export interface CommitResult {
   /** Written documents with their assigned sequences (empty when nothing changed). */
   docs: StoredDoc[];
-  /** Highest sequence of this write, or the previous head when nothing was written. */
+  /** Highest sequence of this write, or the tenant's head when nothing was written. */
   cursor: number;
 }
 
@@ -114,14 +119,13 @@ export interface StorageEngine {
   commit(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): Promise<CommitResult>;
   pull(tenant: string, query: PullQuery): Promise<PullPage>;
   getDoc(tenant: string, id: string): Promise<StoredDoc | undefined>;
-  /** Highest committed sequence (all tenants). */
-  head(): Promise<number>;
   /**
-   * Highest sequence of the tenant's documents (0 if none): the head a tenant's devices are shown.
-   * Never below a cursor pull or SSE handed to the tenant — compaction keeps each tenant's newest
-   * row — and, unlike the global head, it does not reveal other tenants' write volume.
+   * The tenant's head: its highest committed sequence (0 for a tenant that never wrote). Never
+   * below a cursor pull or SSE handed to the tenant, and it moves only with the tenant's writes.
    */
   tenantHead(tenant: string): Promise<number>;
+  /** Reads storage once (health checks: a dead database must not look alive); tells nothing. */
+  ping(): Promise<void>;
   /**
    * Identity of this store: random, created when the store is first initialised, replaced by a
    * backup copy or a restore (docs/protocol.md, "Epoch"). Valid after `init()`.
@@ -140,30 +144,35 @@ export interface StorageEngine {
 /**
  * What horizon compaction needs from an engine. Every write is small (a batch of at most `limit`
  * rows in its own transaction, serialized with pushes), so compaction never holds the write path
- * for long; the caller yields between batches.
+ * for long; the caller yields between batches. Sequences are per tenant, so everything that
+ * names a sequence (marks, `compacted`, `swept`, tombstone removal) is per tenant too.
  */
 export interface StoreMaintenance {
-  /** Records that every sequence up to the current head was committed by `now` (ms). */
+  /**
+   * Records that every tenant's sequence up to its current head was committed by `now` (ms).
+   * (An engine may skip a tenant whose head did not move since its last mark: `headAt` answers
+   * the same.)
+   */
   mark(now: number): Promise<void>;
-  /** The highest head recorded at or before `time` (0 if none): all of it committed by then. */
-  headAt(time: number): Promise<number>;
-  /** Drops time marks older than `time`, keeping the newest of them (headAt still answers). */
+  /** The tenant's highest head recorded at or before `time` (0 if none): all of it committed by then. */
+  headAt(tenant: string, time: number): Promise<number>;
+  /** Drops time marks older than `time`, keeping each tenant's newest of them (headAt still answers). */
   pruneMarks(time: number): Promise<void>;
-  /** Highest cursor whose history may have been compacted (0: none). Pulls below it get 410. */
-  compacted(): Promise<number>;
-  /** Raises `compacted` to `upTo` (never lowers it). Set BEFORE removing anything up to it. */
-  setCompacted(upTo: number): Promise<void>;
-  /** Highest sequence up to which documents were swept for set tombstones. */
-  swept(): Promise<number>;
-  setSwept(upTo: number): Promise<void>;
+  /** The tenant's highest cursor whose history may have been compacted (0: none). Pulls below it get 410. */
+  compacted(tenant: string): Promise<number>;
+  /** Raises the tenant's `compacted` to `upTo` (never lowers it). Set BEFORE removing anything up to it. */
+  setCompacted(tenant: string, upTo: number): Promise<void>;
+  /** The tenant's highest sequence up to which documents were swept for set tombstones. */
+  swept(tenant: string): Promise<number>;
+  setSwept(tenant: string, upTo: number): Promise<void>;
   /**
    * Deletes at most `limit` of the tenant's change ids below `below` (ids are stamps, so this is
    * "made before a wall time"); returns how many. A range of the (tenant, id) key: no other index.
    */
   deleteChanges(tenant: string, below: string, limit: number): Promise<number>;
-  /** Deletes at most `limit` deleted documents whose last write has sequence ≤ `upTo`. */
-  deleteTombstones(upTo: number, limit: number): Promise<number>;
-  /** Every tenant that has documents. */
+  /** Deletes at most `limit` of the tenant's deleted documents whose last write has sequence ≤ `upTo`. */
+  deleteTombstones(tenant: string, upTo: number, limit: number): Promise<number>;
+  /** Every tenant that ever wrote (has a sequence). */
   tenants(): Promise<string[]>;
   /**
    * Replaces documents' states without giving them a new sequence (their meaning is unchanged:

@@ -104,7 +104,8 @@ export class TypeRegistry {
     if (def.name.startsWith('_'))
       throw new HttpError(422, 'reserved_type', `type names starting with "_" are reserved`, 'name');
     let reg = await this.registry(tenant);
-    if (reg.byTypeHash(typeHash(def))) return { cursor: await this.#storage.head(), changed: false };
+    if (reg.byTypeHash(typeHash(def)))
+      return { cursor: await this.#storage.tenantHead(tenant), changed: false };
     if (!mayDefine) throw new HttpError(403, 'forbidden', 'you may not define or change types');
     const latest = reg.get(def.name);
     if (def.version === 1) {

@@ -5,7 +5,6 @@ import {
   ValidationError,
   type TypeRegistry as CoreTypeRegistry,
   docFromJSON,
-  docToJSON,
   encodeDoc,
   isDeleted,
   isStamp,
@@ -69,7 +68,7 @@ interface Working {
   /** The stored row before this push (for the "before" write check and the tombstone flag). */
   before: StoredDoc | undefined;
   touched: boolean;
-  /** Changes of this push already merged into `doc` (to rebuild it after an unexpected failure). */
+  /** Changes of this push already merged into `doc` (the size limit and the horizon check replay them). */
   applied: Change[];
 }
 
@@ -90,8 +89,8 @@ const reject = (
  *
  * Each change is validated (envelope, known type, clock drift, write rules, core schema
  * validation inside `applyChange`) and either merged or rejected with a reason; a rejected change
- * leaves its document exactly as it was (core validates before it mutates; a write-rule failure
- * after the merge restores the previous state), so one bad change never drops or half-applies
+ * leaves its document exactly as it was (core's `applyChange` is pure: the merged state replaces
+ * the working one only once every check passed), so one bad change never drops or half-applies
  * another. The caller answers only after `commit` resolved, i.e. after the transaction committed.
  */
 export async function applyPush(
@@ -301,30 +300,20 @@ function mergeOne(
     if (may instanceof RuleError) return ruleFailed(c, i);
     if (!may) return reject(c.id, 'forbidden', `not allowed to change document "${c.doc}"`, `changes[${i}]`);
   }
-  // docToJSON shares field objects with the live state, so the snapshot must be a string.
-  const snapshot = writeRule && w ? JSON.stringify(docToJSON(w.doc)) : undefined;
   let next: DocState;
   try {
     // Core's registry translates a change written under a losing concurrent definition, upgrades
     // changes and the stored document to the newest version (an offline edit of a renamed field
     // lands in its new name), then validates and merges: old-version changes are never dropped.
+    // Pure: `w.doc` stays as it was until `next` is accepted below, whatever happens.
     next = registry.applyChange(w?.doc, c);
   } catch (e) {
     if (e instanceof ValidationError)
       return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`, { rule: e.rule });
     if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
     if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
-    // Not a typed validation error: the merge itself failed and may have left `w.doc` half
-    // updated. Rebuild it from the stored state plus this push's accepted changes, and reject
-    // only this change — one bad change never drops or corrupts the others.
-    if (w) {
-      if (!w.before && w.applied.length === 0) work.delete(c.doc);
-      else {
-        let doc: DocState | undefined = w.before ? docFromJSON(JSON.parse(w.before.state)) : undefined;
-        for (const a of w.applied) doc = registry.applyChange(doc, a);
-        if (doc) w.doc = doc;
-      }
-    }
+    // Not a typed validation error: the merge itself failed. Only this change is rejected; the
+    // document keeps the changes of this push accepted so far.
     return reject(
       c.id,
       'merge_failed',
@@ -332,9 +321,6 @@ function mergeOne(
       `changes[${i}]`,
     );
   }
-  const restore = (): void => {
-    if (w && snapshot !== undefined) w.doc = docFromJSON(JSON.parse(snapshot));
-  };
   // A change that creates a document must satisfy `required` like an insert on a client does:
   // the server is a peer, and a document stored without its required fields reaches every device.
   const missing = w ? undefined : missingRequired(next, registry.get(c.type, next.v) ?? def);
@@ -354,7 +340,6 @@ function mergeOne(
       user,
       materialize(next, registry.get(c.type, next.v) ?? def),
     );
-    if (may !== true) restore();
     if (may instanceof RuleError) return ruleFailed(c, i);
     if (!may)
       return reject(

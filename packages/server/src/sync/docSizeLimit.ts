@@ -40,11 +40,11 @@ export function fitDocSize(
   const state = JSON.stringify(docToJSON(merged));
   if (Buffer.byteLength(state) <= maxBytes) return { doc: merged, state, dropped: [] };
   let good = before;
+  let goodDoc = before === undefined ? undefined : docFromJSON(JSON.parse(before));
   let goodBytes = before === undefined ? 0 : Buffer.byteLength(before);
   const dropped: FittedDoc['dropped'] = [];
   for (const c of applied) {
-    // Applying may update the state in place, so each step starts from the last good JSON.
-    const next = registry.applyChange(good === undefined ? undefined : docFromJSON(JSON.parse(good)), c);
+    const next = registry.applyChange(goodDoc, c); // pure: `goodDoc` stays the last good state
     const json = JSON.stringify(docToJSON(next));
     const bytes = Buffer.byteLength(json);
     if (bytes > maxBytes && bytes > goodBytes) {
@@ -52,11 +52,8 @@ export function fitDocSize(
       continue;
     }
     good = json;
+    goodDoc = next;
     goodBytes = bytes;
   }
-  return {
-    doc: good === undefined ? undefined : docFromJSON(JSON.parse(good)),
-    state: good ?? '',
-    dropped,
-  };
+  return { doc: goodDoc, state: good ?? '', dropped };
 }

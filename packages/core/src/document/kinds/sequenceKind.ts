@@ -10,9 +10,9 @@ type Delta = Record<string, unknown>;
 
 /**
  * A sequence kind (text or list) plugs the sequence CRDT (packages/core/src/sequence) into the
- * document model. Its state is a live `Text`/`List` owned by one document: `applyChange` (which
- * consumes its document) updates it in place, O(size of the update); `merge` and `mergeDocs`,
- * which are pure, work on copies.
+ * document model. Its state is a live `Text`/`List` owned by one document. `applyDelta` updates
+ * it in place, O(size of the update); the pure `applyChange` clones a touched sequence first
+ * (O(size of the field)), and `merge`/`mergeDocs` work on copies, so no state anyone holds changes.
  * A delta is `{ k, u: [base64 update] }`: updates from `encodeSince`, which any replica can
  * apply in any order and any number of times.
  */

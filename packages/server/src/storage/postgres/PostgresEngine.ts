@@ -1,5 +1,6 @@
 import pg from 'pg';
 import { newEpoch } from '../epoch.js';
+import { createTenantSequences, tenantLockKeys } from './pgTenantSequences.js';
 import { ALL_TENANTS } from '../StorageEngine.js';
 import type {
   CommitPlan,
@@ -46,14 +47,17 @@ const toDoc = (r: DocRow): StoredDoc => ({
 
 const IDENT = /^[a-z_][a-z0-9_]{0,50}$/;
 
+const localKey = (tenant: string, from: number): string => `${tenant}\u0000${from}`;
+
 /**
  * PostgreSQL engine (JSON columns) for scale-out: several server processes share one database.
  *
  * Why an advisory lock per write: a PostgreSQL SEQUENCE hands out numbers in *start* order, but
  * transactions become visible in *commit* order, so a reader could see 11 before 10 commits and
  * skip 10 forever. Taking `pg_advisory_xact_lock` before assigning sequences makes assignment
- * order equal commit order across all processes. The lock is held only for the write itself
- * (one round of batched statements), which keeps throughput high.
+ * order equal commit order across all processes. The lock is the tenant's (every tenant has a
+ * sequence of its own, `tenants.seq`), so writes of different tenants commit in parallel; it is
+ * held only for the write itself (one round of batched statements).
  *
  * Realtime across processes: the write transaction issues `pg_notify` with its sequence range;
  * PostgreSQL delivers notifications only after commit, in commit order, to every listener —
@@ -66,8 +70,8 @@ export class PostgresEngine implements StorageEngine {
   readonly #url: string;
   readonly #channel: string;
   readonly #listeners = new Set<(batch: CommittedBatch) => void>();
-  /** Documents this process wrote, keyed by the first sequence of the batch, until NOTIFY arrives. */
-  readonly #local = new Map<number, StoredDoc[]>();
+  /** Documents this process wrote, keyed by tenant and first sequence of the batch, until NOTIFY arrives. */
+  readonly #local = new Map<string, StoredDoc[]>();
   #listen: pg.Client | undefined;
   #closed = false;
   #epoch = '';
@@ -128,21 +132,15 @@ export class PostgresEngine implements StorageEngine {
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.changes (
         tenant text NOT NULL, id text NOT NULL, doc text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tenant, id))`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value bigint NOT NULL)`);
-      await c.query(`INSERT INTO ${s}.meta (key, value) VALUES ('seq', 0) ON CONFLICT DO NOTHING`);
       // Issue 11 additions, applied in place to a schema created before them.
       if (await noColumn('changes', 'hash'))
         await c.query(`ALTER TABLE ${s}.changes ADD COLUMN IF NOT EXISTS hash text`);
       // changes_seq existed briefly (change ids are now compacted by key ranges): dropped if present.
       if (!(await missing('changes_seq'))) await c.query(`DROP INDEX IF EXISTS ${s}.changes_seq`);
-      if (await missing('docs_deleted'))
-        await c.query(`CREATE INDEX IF NOT EXISTS docs_deleted ON ${s}.docs (seq) WHERE deleted`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.info (key text PRIMARY KEY, value text NOT NULL)`);
       await c.query(`CREATE TABLE IF NOT EXISTS ${s}.replicas (
         tenant text NOT NULL, replica text NOT NULL, owner text NOT NULL, PRIMARY KEY (tenant, replica))`);
-      await c.query(`CREATE TABLE IF NOT EXISTS ${s}.marks (at bigint PRIMARY KEY, head bigint NOT NULL)`);
-      await c.query(
-        `INSERT INTO ${s}.meta (key, value) VALUES ('compacted', 0), ('swept', 0) ON CONFLICT DO NOTHING`,
-      );
+      if (await missing('tenants')) await createTenantSequences(c, s);
       await c.query(`INSERT INTO ${s}.info (key, value) VALUES ('epoch', $1) ON CONFLICT DO NOTHING`, [
         newEpoch(),
       ]);
@@ -177,8 +175,8 @@ export class PostgresEngine implements StorageEngine {
     client.on('notification', (msg) => {
       if (msg.channel !== this.#channel || !msg.payload) return;
       const { t, f, to } = JSON.parse(msg.payload) as { t: string; f: number; to: number };
-      const docs = this.#local.get(f);
-      this.#local.delete(f);
+      const docs = this.#local.get(localKey(t, f));
+      this.#local.delete(localKey(t, f));
       this.#emit(docs ? { tenant: t, from: f, to, docs } : { tenant: t, from: f, to });
     });
     try {
@@ -190,10 +188,8 @@ export class PostgresEngine implements StorageEngine {
       return;
     }
     this.#listen = client;
-    if (!initial) {
-      const head = await this.head();
-      this.#emit({ tenant: ALL_TENANTS, from: head + 1, to: head });
-    }
+    // Listeners re-read every tenant they serve from its head (see SseHub).
+    if (!initial) this.#emit({ tenant: ALL_TENANTS, from: 0, to: 0 });
   }
 
   #emit(batch: CommittedBatch): void {
@@ -207,18 +203,20 @@ export class PostgresEngine implements StorageEngine {
   }
 
   /**
-   * One write in four round trips (latency under the lock is what bounds throughput across
-   * processes): BEGIN + lock, one read of known change ids and current docs, one statement that
-   * bumps the sequence, upserts the docs, inserts the change ids and queues the NOTIFY, COMMIT.
+   * One write in four round trips (latency under the lock is what bounds a tenant's throughput
+   * across processes): BEGIN + the tenant's lock, one read of known change ids and current docs,
+   * one statement that bumps the tenant's sequence, upserts the docs, inserts the change ids and
+   * queues the NOTIFY, COMMIT.
    */
   async commit(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): Promise<CommitResult> {
     const s = this.schema;
     const { tenant } = req;
     const c = await this.#pool.connect();
-    let from = -1;
+    let local: string | undefined;
     try {
-      // The schema name is validated against IDENT in the constructor, so inlining it is safe.
-      await c.query(`BEGIN; SELECT pg_advisory_xact_lock(hashtext('seq:${s}'))`);
+      // Both keys are integers computed here, so inlining them is safe (and saves a round trip).
+      const [k1, k2] = tenantLockKeys(s, tenant);
+      await c.query(`BEGIN; SELECT pg_advisory_xact_lock(${k1}, ${k2})`);
       // Change ids come back with their content hash (in `state`), replicas with their owner.
       const read = await c.query<DocRow & { k: string }>(
         `SELECT 'd' AS k, id, type, seq, deleted, state::text AS state, view::text AS view FROM ${s}.docs WHERE tenant = $1 AND id = ANY($2::text[])
@@ -241,14 +239,17 @@ export class PostgresEngine implements StorageEngine {
       }
       const out = plan({ known, hashes, owners, docs });
       if (out.docs.length === 0) {
-        const head = await c.query<{ value: string }>(`SELECT value FROM ${s}.meta WHERE key = 'seq'`);
+        const head = await c.query<{ seq: string }>(`SELECT seq FROM ${s}.tenants WHERE tenant = $1`, [
+          tenant,
+        ]);
         await c.query('COMMIT');
-        return { docs: [], cursor: Number(head.rows[0]?.value ?? 0) };
+        return { docs: [], cursor: Number(head.rows[0]?.seq ?? 0) };
       }
       const n = out.docs.length;
       const ordOf = new Map(out.docs.map((d, i) => [d.id, i + 1] as const));
       const wrote = await c.query<{ base: string }>(
-        `WITH s AS (UPDATE ${s}.meta SET value = value + $2::bigint WHERE key = 'seq' RETURNING value - $2::bigint AS base),
+        `WITH s AS (INSERT INTO ${s}.tenants AS t (tenant, seq) VALUES ($1, $2::bigint)
+               ON CONFLICT (tenant) DO UPDATE SET seq = t.seq + excluded.seq RETURNING t.seq - $2::bigint AS base),
          d AS (INSERT INTO ${s}.docs (tenant, id, type, seq, deleted, state, view)
                SELECT $1, u.id, u.type, (SELECT base FROM s) + u.ord, u.deleted, u.state::json, u.view::json
                FROM unnest($3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[]) WITH ORDINALITY AS u(id, type, deleted, state, view, ord)
@@ -278,14 +279,14 @@ export class PostgresEngine implements StorageEngine {
         ],
       );
       const base = Number(wrote.rows[0]?.base ?? 0);
-      from = base + 1;
       const written = out.docs.map((d, i) => ({ ...d, seq: base + i + 1 }));
-      this.#local.set(from, written);
+      local = localKey(tenant, base + 1);
+      this.#local.set(local, written);
       if (this.#local.size > 10_000) this.#local.clear(); // no listener draining it: bounded memory
       await c.query('COMMIT');
       return { docs: written, cursor: base + n };
     } catch (e) {
-      if (from !== -1) this.#local.delete(from);
+      if (local !== undefined) this.#local.delete(local);
       await c.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
@@ -355,19 +356,16 @@ export class PostgresEngine implements StorageEngine {
     return row ? toDoc(row) : undefined;
   }
 
-  async head(): Promise<number> {
-    const res = await this.#pool.query<{ value: string }>(
-      `SELECT value FROM ${this.schema}.meta WHERE key = 'seq'`,
-    );
-    return Number(res.rows[0]?.value ?? 0);
-  }
-
   async tenantHead(tenant: string): Promise<number> {
-    const res = await this.#pool.query<{ s: string | null }>(
-      `SELECT max(seq) AS s FROM ${this.schema}.docs WHERE tenant = $1`,
+    const res = await this.#pool.query<{ seq: string }>(
+      `SELECT seq FROM ${this.schema}.tenants WHERE tenant = $1`,
       [tenant],
     );
-    return Number(res.rows[0]?.s ?? 0);
+    return Number(res.rows[0]?.seq ?? 0);
+  }
+
+  async ping(): Promise<void> {
+    await this.#pool.query(`SELECT 1 FROM ${this.schema}.info LIMIT 1`);
   }
 
   epoch(): string {
@@ -378,29 +376,41 @@ export class PostgresEngine implements StorageEngine {
     const s = this.schema;
     const q = async (sql: string, params: unknown[] = []): Promise<pg.QueryResult> =>
       this.#pool.query(sql, params);
-    const meta = async (key: string): Promise<number> =>
-      Number((await q(`SELECT value FROM ${s}.meta WHERE key = $1`, [key])).rows[0]?.value ?? 0);
-    const raise = async (key: string, upTo: number): Promise<void> =>
-      void (await q(`UPDATE ${s}.meta SET value = GREATEST(value, $2) WHERE key = $1`, [key, upTo]));
+    const tenantColumn = async (tenant: string, col: 'compacted' | 'swept'): Promise<number> =>
+      Number((await q(`SELECT ${col} AS v FROM ${s}.tenants WHERE tenant = $1`, [tenant])).rows[0]?.v ?? 0);
+    const raise = async (tenant: string, col: 'compacted' | 'swept', upTo: number): Promise<void> =>
+      void (await q(`UPDATE ${s}.tenants SET ${col} = GREATEST(${col}, $2) WHERE tenant = $1`, [
+        tenant,
+        upTo,
+      ]));
     return {
+      // Only tenants whose head moved since their last mark: headAt answers the same for the others.
       mark: async (now) =>
         void (await q(
-          `INSERT INTO ${s}.marks (at, head) SELECT $1, value FROM ${s}.meta WHERE key = 'seq'
-           ON CONFLICT (at) DO UPDATE SET head = excluded.head`,
+          `INSERT INTO ${s}.tenant_marks (tenant, at, head) SELECT t.tenant, $1, t.seq FROM ${s}.tenants AS t
+           WHERE NOT EXISTS (SELECT 1 FROM ${s}.tenant_marks AS m WHERE m.tenant = t.tenant AND m.head >= t.seq)
+           ON CONFLICT (tenant, at) DO UPDATE SET head = excluded.head`,
           [now],
         )),
-      headAt: async (time) =>
+      headAt: async (tenant, time) =>
         Number(
-          (await q(`SELECT max(head) AS head FROM ${s}.marks WHERE at <= $1`, [time])).rows[0]?.head ?? 0,
+          (
+            await q(`SELECT max(head) AS head FROM ${s}.tenant_marks WHERE tenant = $1 AND at <= $2`, [
+              tenant,
+              time,
+            ])
+          ).rows[0]?.head ?? 0,
         ),
       pruneMarks: async (time) =>
-        void (await q(`DELETE FROM ${s}.marks WHERE at < (SELECT max(at) FROM ${s}.marks WHERE at <= $1)`, [
-          time,
-        ])),
-      compacted: () => meta('compacted'),
-      setCompacted: (upTo) => raise('compacted', upTo),
-      swept: () => meta('swept'),
-      setSwept: (upTo) => raise('swept', upTo),
+        void (await q(
+          `DELETE FROM ${s}.tenant_marks AS d WHERE at < (SELECT max(at) FROM ${s}.tenant_marks AS k
+           WHERE k.tenant = d.tenant AND k.at <= $1)`,
+          [time],
+        )),
+      compacted: (tenant) => tenantColumn(tenant, 'compacted'),
+      setCompacted: (tenant, upTo) => raise(tenant, 'compacted', upTo),
+      swept: (tenant) => tenantColumn(tenant, 'swept'),
+      setSwept: (tenant, upTo) => raise(tenant, 'swept', upTo),
       deleteChanges: async (tenant, below, limit) =>
         (
           await q(
@@ -408,24 +418,16 @@ export class PostgresEngine implements StorageEngine {
             [tenant, below, limit],
           )
         ).rowCount ?? 0,
-      deleteTombstones: async (upTo, limit) =>
+      deleteTombstones: async (tenant, upTo, limit) =>
         (
           await q(
-            // Each tenant's newest row stays: it holds up the tenant's head (see tenantHead).
-            `DELETE FROM ${s}.docs WHERE (tenant, id) IN (SELECT tenant, id FROM ${s}.docs AS d WHERE deleted AND seq <= $1
-             AND seq < (SELECT max(seq) FROM ${s}.docs AS m WHERE m.tenant = d.tenant) ORDER BY seq LIMIT $2)`,
-            [upTo, limit],
+            `DELETE FROM ${s}.docs WHERE tenant = $1 AND id IN (SELECT id FROM ${s}.docs
+             WHERE tenant = $1 AND deleted AND seq <= $2 ORDER BY seq LIMIT $3)`,
+            [tenant, upTo, limit],
           )
         ).rowCount ?? 0,
       tenants: async () =>
-        (
-          await q(
-            // Skip-scan over the (tenant, seq) index: one seek per tenant.
-            `WITH RECURSIVE t(x) AS (SELECT min(tenant) FROM ${s}.docs UNION ALL
-             SELECT (SELECT min(tenant) FROM ${s}.docs WHERE tenant > x) FROM t WHERE x IS NOT NULL)
-             SELECT x AS t FROM t WHERE x IS NOT NULL`,
-          )
-        ).rows.map((r: { t: string }) => r.t),
+        (await q(`SELECT tenant FROM ${s}.tenants`)).rows.map((r: { tenant: string }) => r.tenant),
       rewrite: async (tenant, rows) =>
         (
           await q(

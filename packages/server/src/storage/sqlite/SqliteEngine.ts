@@ -97,9 +97,8 @@ export class SqliteEngine implements StorageEngine {
     getDocs: Database.Statement<[string, string], DocRow & { rowid: number }>;
     knownChanges: Database.Statement<[string, string], { id: string; hash: string | null }>;
     owners: Database.Statement<[string, string], { replica: string; owner: string }>;
-    head: Database.Statement<[], { value: number }>;
-    tenantHead: Database.Statement<[string], { s: number | null }>;
-    meta: Database.Statement<[string], { value: number }>;
+    tenant: Database.Statement<[string], { seq: number; compacted: number; swept: number }>;
+    ping: Database.Statement<[], { value: number }>;
   };
   readonly #writer: Worker;
   readonly #main: SqliteMainWriter;
@@ -166,9 +165,8 @@ export class SqliteEngine implements StorageEngine {
       owners: this.#db.prepare(
         'SELECT replica, owner FROM replicas WHERE tenant = ? AND replica IN (SELECT value FROM json_each(?))',
       ),
-      head: this.#db.prepare("SELECT value FROM meta WHERE key = 'seq'"),
-      tenantHead: this.#db.prepare('SELECT max(seq) AS s FROM docs WHERE tenant = ?'),
-      meta: this.#db.prepare('SELECT value FROM meta WHERE key = ?'),
+      tenant: this.#db.prepare('SELECT seq, compacted, swept FROM tenants WHERE tenant = ?'),
+      ping: this.#db.prepare("SELECT value FROM meta WHERE key = 'layout'"),
     };
     this.maintenance = this.#maintenance();
     const background = options.backgroundCheckpoints !== false;
@@ -269,7 +267,7 @@ export class SqliteEngine implements StorageEngine {
         if (!askedReplicas.has(b.replica) || owners.has(b.replica))
           throw new Error(`plan bound replica "${b.replica}" that was not requested or is already bound`);
       if (out.docs.length === 0) {
-        p.resolve({ docs: [], cursor: this.#stmt.head.get()?.value ?? 0 });
+        p.resolve({ docs: [], cursor: this.#stmt.tenant.get(tenant)?.seq ?? 0 });
         return;
       }
     } catch (e) {
@@ -465,12 +463,12 @@ export class SqliteEngine implements StorageEngine {
     return undefined;
   }
 
-  async head(): Promise<number> {
-    return this.#stmt.head.get()?.value ?? 0;
+  async tenantHead(tenant: string): Promise<number> {
+    return this.#stmt.tenant.get(tenant)?.seq ?? 0;
   }
 
-  async tenantHead(tenant: string): Promise<number> {
-    return this.#stmt.tenantHead.get(tenant)?.s ?? 0;
+  async ping(): Promise<void> {
+    this.#stmt.ping.get();
   }
 
   epoch(): string {
@@ -487,27 +485,22 @@ export class SqliteEngine implements StorageEngine {
   }
 
   #maintenance(): StoreMaintenance {
-    const meta = (key: string): number => this.#stmt.meta.get(key)?.value ?? 0;
-    const headAt = this.#db.prepare<[number], { head: number | null }>(
-      'SELECT max(head) AS head FROM marks WHERE at <= ?',
+    const headAt = this.#db.prepare<[string, number], { head: number | null }>(
+      'SELECT max(head) AS head FROM tenant_marks WHERE tenant = ? AND at <= ?',
     );
-    const tenants = this.#db.prepare<[], { t: string }>(
-      // Skip-scan over the (tenant, seq) index: one seek per tenant, not a scan of every document.
-      `WITH RECURSIVE t(x) AS (SELECT min(tenant) FROM docs UNION ALL
-       SELECT (SELECT min(tenant) FROM docs WHERE tenant > x) FROM t WHERE x IS NOT NULL)
-       SELECT x AS t FROM t WHERE x IS NOT NULL`,
-    );
+    const tenants = this.#db.prepare<[], string>('SELECT tenant FROM tenants').pluck();
     return {
       mark: async (now) => void (await this.#step({ op: 'mark', now })),
-      headAt: async (time) => headAt.get(time)?.head ?? 0,
+      headAt: async (tenant, time) => headAt.get(tenant, time)?.head ?? 0,
       pruneMarks: async (time) => void (await this.#step({ op: 'pruneMarks', time })),
-      compacted: async () => meta('compacted'),
-      setCompacted: async (upTo) => void (await this.#step({ op: 'raise', key: 'compacted', upTo })),
-      swept: async () => meta('swept'),
-      setSwept: async (upTo) => void (await this.#step({ op: 'raise', key: 'swept', upTo })),
+      compacted: async (tenant) => this.#stmt.tenant.get(tenant)?.compacted ?? 0,
+      setCompacted: async (tenant, upTo) =>
+        void (await this.#step({ op: 'raise', key: 'compacted', tenant, upTo })),
+      swept: async (tenant) => this.#stmt.tenant.get(tenant)?.swept ?? 0,
+      setSwept: async (tenant, upTo) => void (await this.#step({ op: 'raise', key: 'swept', tenant, upTo })),
       deleteChanges: (tenant, below, limit) => this.#step({ op: 'deleteChanges', tenant, below, limit }),
-      deleteTombstones: (upTo, limit) => this.#step({ op: 'deleteTombstones', upTo, limit }),
-      tenants: async () => tenants.all().map((r) => r.t),
+      deleteTombstones: (tenant, upTo, limit) => this.#step({ op: 'deleteTombstones', tenant, upTo, limit }),
+      tenants: async () => tenants.all(),
       rewrite: (tenant, rows) => {
         const flat: Array<string | number> = [];
         for (const r of rows) flat.push(docKeyHash(this.#hashBase, tenant, r.id), r.id, r.seq, r.state);

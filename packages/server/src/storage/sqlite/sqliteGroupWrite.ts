@@ -44,7 +44,7 @@ export interface GroupWriteOptions {
  *
  * A group is ONE transaction (`BEGIN IMMEDIATE`, one WAL sync at COMMIT), each push in its own
  * savepoint. A push is verified against what the main thread read: an existing document is
- * updated only if it still carries the sequence that was read (sequences are unique, so
+ * updated only if it still carries the sequence that was read (sequences are unique within a tenant, so
  * `rowid = ? AND seq = ?` names exactly the version that was merged), a new document or a change
  * id must still be absent. If anything moved (another connection wrote since the read), the push
  * is rolled back alone and reported as a conflict, and the main thread merges it again. Never
@@ -59,8 +59,9 @@ export function sqliteGroupWrite(
   db.pragma(`synchronous = ${o.synchronous}`);
   db.pragma(`busy_timeout = ${o.busyTimeoutMs}`);
   if (!o.autoCheckpoint) db.pragma('wal_autocheckpoint = 0');
-  const bumpSeq = db.prepare<[number], { value: number }>(
-    "UPDATE meta SET value = value + ? WHERE key = 'seq' RETURNING value",
+  // The tenant's own sequence (a tenant's first write creates it).
+  const bumpSeq = db.prepare<[string, number], { seq: number }>(
+    'INSERT INTO tenants (tenant, seq) VALUES (?, ?) ON CONFLICT (tenant) DO UPDATE SET seq = seq + excluded.seq RETURNING seq',
   );
   const update = db.prepare(
     'UPDATE docs SET type = ?, seq = ?, deleted = ?, state = ?, view = ? WHERE rowid = ? AND seq = ?',
@@ -99,7 +100,8 @@ export function sqliteGroupWrite(
   const writeOne = (p: WritePush): number => {
     const d = p.docs;
     const n = d.length / FIELDS;
-    const to = bumpSeq.get(n)?.value ?? 0;
+    const to = bumpSeq.get(p.tenant, n)?.seq;
+    if (to === undefined) throw new Error('the sequence was not assigned');
     const base = to - n;
     const seqOf = new Map<string, number>();
     const fresh: unknown[] = [];

@@ -4,9 +4,9 @@ import type Database from 'better-sqlite3';
 export type MaintenanceOp =
   | { op: 'mark'; now: number }
   | { op: 'pruneMarks'; time: number }
-  | { op: 'raise'; key: 'compacted' | 'swept'; upTo: number }
+  | { op: 'raise'; key: 'compacted' | 'swept'; tenant: string; upTo: number }
   | { op: 'deleteChanges'; tenant: string; below: string; limit: number }
-  | { op: 'deleteTombstones'; upTo: number; limit: number }
+  | { op: 'deleteTombstones'; tenant: string; upTo: number; limit: number }
   /** `rows`: `[h, id, seq, state]` flattened. */
   | { op: 'rewrite'; tenant: string; rows: Array<string | number> }
   | { op: 'epoch'; epoch: string };
@@ -20,9 +20,19 @@ export type MaintenanceOp =
  */
 export function sqliteMaintenance(db: Database.Database): (m: MaintenanceOp) => number {
   const st = {
-    mark: db.prepare("INSERT OR REPLACE INTO marks (at, head) SELECT ?, value FROM meta WHERE key = 'seq'"),
-    prune: db.prepare('DELETE FROM marks WHERE at < (SELECT max(at) FROM marks WHERE at <= ?)'),
-    raise: db.prepare('UPDATE meta SET value = max(value, ?) WHERE key = ?'),
+    // Only tenants whose head moved since their last mark: headAt answers the same for the others.
+    mark: db.prepare(
+      `INSERT OR REPLACE INTO tenant_marks (tenant, at, head) SELECT t.tenant, ?, t.seq FROM tenants AS t
+       WHERE NOT EXISTS (SELECT 1 FROM tenant_marks AS m WHERE m.tenant = t.tenant AND m.head >= t.seq)`,
+    ),
+    prune: db.prepare(
+      `DELETE FROM tenant_marks WHERE at < (SELECT max(at) FROM tenant_marks AS k
+       WHERE k.tenant = tenant_marks.tenant AND k.at <= ?)`,
+    ),
+    raise: {
+      compacted: db.prepare('UPDATE tenants SET compacted = max(compacted, ?) WHERE tenant = ?'),
+      swept: db.prepare('UPDATE tenants SET swept = max(swept, ?) WHERE tenant = ?'),
+    },
     // A step removes one contiguous range of the (tenant, id) key: find its end, delete up to it.
     changesEnd: db
       .prepare<[string, string, number], string>(
@@ -31,9 +41,8 @@ export function sqliteMaintenance(db: Database.Database): (m: MaintenanceOp) => 
       .pluck(),
     changes: db.prepare('DELETE FROM changes WHERE tenant = ? AND id < ?'),
     tombstones: db.prepare(
-      // Each tenant's newest row stays: it holds up the tenant's head (SqliteEngine.tenantHead).
-      `DELETE FROM docs WHERE rowid IN (SELECT rowid FROM docs AS d INDEXED BY docs_deleted WHERE d.deleted = 1 AND d.seq <= ?
-       AND d.seq < (SELECT max(seq) FROM docs AS m WHERE m.tenant = d.tenant) ORDER BY d.seq LIMIT ?)`,
+      `DELETE FROM docs WHERE rowid IN (SELECT rowid FROM docs INDEXED BY docs_deleted
+       WHERE tenant = ? AND deleted = 1 AND seq <= ? ORDER BY seq LIMIT ?)`,
     ),
     rewrite: db.prepare(
       'UPDATE docs SET state = ? WHERE rowid = (SELECT rowid FROM docs INDEXED BY docs_h WHERE h = ? AND tenant = ? AND id = ?) AND seq = ?',
@@ -82,11 +91,11 @@ export function sqliteMaintenance(db: Database.Database): (m: MaintenanceOp) => 
         case 'pruneMarks':
           return st.prune.run(m.time).changes;
         case 'raise':
-          return st.raise.run(m.upTo, m.key).changes;
+          return st.raise[m.key].run(m.upTo, m.tenant).changes;
         case 'deleteChanges':
           return deleteChanges.immediate(m.tenant, m.below, m.limit);
         case 'deleteTombstones':
-          return st.tombstones.run(m.upTo, m.limit).changes;
+          return st.tombstones.run(m.tenant, m.upTo, m.limit).changes;
         case 'rewrite':
           return rewrite.immediate(m.tenant, m.rows);
         case 'epoch':

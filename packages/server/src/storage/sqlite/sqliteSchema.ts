@@ -1,6 +1,7 @@
 import type Database from 'better-sqlite3';
 import { newHashBase } from './docKeyHash.js';
 import { newEpoch } from '../epoch.js';
+import { TENANT_TABLES, migrateToLayout3 } from './sqliteTenantSequences.js';
 import type { StoredDoc } from '../StorageEngine.js';
 
 /** A `docs` row as SQLite returns it. */
@@ -15,10 +16,12 @@ export interface DocRow {
 
 /**
  * Version of the table layout. 2: documents are found through `docs_h` (a hashed lookup key,
- * see docKeyHash.ts) instead of a (tenant, id) primary key. Pre-1.0, older data directories are
- * not migrated: the engine refuses to open them and says so.
+ * see docKeyHash.ts) instead of a (tenant, id) primary key. 3: a sequence per tenant (`tenants`,
+ * `tenant_marks`); a layout-2 store is migrated in place when opened
+ * (sqliteTenantSequences.ts). Pre-1.0,
+ * a layout-1 data directory is not migrated: the engine refuses to open it and says so.
  */
-export const LAYOUT = 2;
+export const LAYOUT = 3;
 
 // docs is a rowid table on purpose: its rows (two JSON texts) are large, and a WITHOUT ROWID
 // B-tree moves whole rows on every page split — measured 5x slower upserts here. (tenant, id) is
@@ -33,45 +36,47 @@ CREATE TABLE IF NOT EXISTS changes (
   tenant TEXT NOT NULL, id TEXT NOT NULL, doc TEXT NOT NULL, seq INTEGER NOT NULL, hash TEXT,
   PRIMARY KEY (tenant, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('seq', 0);
 `;
 
 // Added to layout 2 in place (issue 11): a store without them gets them when it is opened.
-// docs_deleted holds deleted documents only, so live documents pay nothing for it. (Change ids
-// are compacted by ranges of their key — ids are stamps — so they need no index of their own;
-// changes_seq existed briefly and is dropped.)
+// (Change ids are compacted by ranges of their key — ids are stamps — so they need no index of
+// their own; changes_seq existed briefly and is dropped.)
 const ADDITIONS = `
 DROP INDEX IF EXISTS changes_seq;
-CREATE INDEX IF NOT EXISTS docs_deleted ON docs (seq) WHERE deleted = 1;
 CREATE TABLE IF NOT EXISTS info (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS replicas (
   tenant TEXT NOT NULL, replica TEXT NOT NULL, owner TEXT NOT NULL, PRIMARY KEY (tenant, replica)) WITHOUT ROWID;
-CREATE TABLE IF NOT EXISTS marks (at INTEGER PRIMARY KEY, head INTEGER NOT NULL);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('compacted', 0);
-INSERT OR IGNORE INTO meta (key, value) VALUES ('swept', 0);
 `;
 
 /**
- * Creates the tables of a new database or checks the layout of an existing one; returns the
- * database's secret hash base and its epoch (created here for a store that has none yet).
+ * Creates the tables of a new database, or checks the layout of an existing one and brings a
+ * layout-2 store up to date in place; returns the database's secret hash base and its epoch
+ * (created here for a store that has none yet).
  */
 export function openLayout(db: Database.Database): { hashBase: number; epoch: string } {
   return db
     .transaction((): { hashBase: number; epoch: string } => {
       const hasDocs =
         db.prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'docs'").get() !== undefined;
-      const layout = () =>
-        db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'layout'").get()?.value;
-      if (hasDocs && layout() !== LAYOUT) {
+      const layout = hasDocs
+        ? (db.prepare<[], { value: number }>("SELECT value FROM meta WHERE key = 'layout'").get()?.value ?? 1)
+        : LAYOUT;
+      if (layout > LAYOUT)
         throw new Error(
-          `this SQLite database was written by an older fieldsync server (table layout ${layout() ?? 1}, this server needs ${LAYOUT}); ` +
-            'pre-1.0 data directories are not migrated: start with an empty --data directory and let clients push again',
+          `this SQLite database was written by a newer fieldsync server (table layout ${layout}, this server knows up to ${LAYOUT}); upgrade this server`,
+        );
+      if (layout < 2) {
+        throw new Error(
+          `this SQLite database was written by an older fieldsync server (table layout ${layout}, this server needs ${LAYOUT}); ` +
+            'pre-1.0 data directories of layout 1 are not migrated: start with an empty --data directory and let clients push again',
         );
       }
       db.exec(SCHEMA);
       const cols = db.prepare<[], { name: string }>('PRAGMA table_info(changes)').all();
       if (!cols.some((c) => c.name === 'hash')) db.exec('ALTER TABLE changes ADD COLUMN hash TEXT');
       db.exec(ADDITIONS);
+      if (layout === 2) migrateToLayout3(db);
+      else db.exec(TENANT_TABLES);
       const put = db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)');
       put.run('layout', LAYOUT);
       put.run('hash_base', newHashBase());

@@ -1,16 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { HybridLogicalClock } from '../clock/hybridLogicalClock.js';
-import { applyChange } from '../change/applyChange.js';
-import { createChange } from '../change/createChange.js';
-import { inFieldOrder } from '../document/fieldOrder.js';
-import { materialize } from '../document/materialize.js';
-import { SchemaError } from '../errors.js';
-import { canonicalJson } from '../util/json.js';
-import { migrateType, validateMigration } from './migration.js';
-import type { TypeDef } from './typeDef.js';
-import { typeHash } from './typeHash.js';
-import { TypeRegistry } from './typeRegistry.js';
-import { typeJson } from './typeJson.js';
+import { HybridLogicalClock } from '../../src/clock/hybridLogicalClock.js';
+import { applyChange } from '../../src/change/applyChange.js';
+import { createChange } from '../../src/change/createChange.js';
+import { inFieldOrder } from '../../src/document/fieldOrder.js';
+import { materialize } from '../../src/document/materialize.js';
+import { SchemaError } from '../../src/errors.js';
+import { canonicalJson } from '../../src/util/json.js';
+import { migrateType, validateMigration } from '../../src/schema/migration.js';
+import type { TypeDef } from '../../src/schema/typeDef.js';
+import { typeHash } from '../../src/schema/typeHash.js';
+import { TypeRegistry } from '../../src/schema/typeRegistry.js';
+import { typeJson } from '../../src/schema/typeJson.js';
 
 const V1: TypeDef = {
   name: 'Visit',
