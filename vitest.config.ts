@@ -1,5 +1,10 @@
 import { defineConfig } from 'vitest/config';
 
+// Vitest transforms the TypeScript that tests import, but Node loads a worker thread's modules
+// itself (the SQLite writer and checkpoint threads): this preload lets a worker started from
+// `src/` load `.ts` modules (scripts/vitest/registerWorkerTs.mjs; docs/internals.md, "Tests").
+const workerTs = ['--import', new URL('./scripts/vitest/registerWorkerTs.mjs', import.meta.url).href];
+
 // One runner for the whole repository. Tests import workspace packages through the
 // `source` export condition, so they run against `src/` without a prior build.
 export default defineConfig({
@@ -19,6 +24,7 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    execArgv: workerTs,
     projects: [
       // Everything runs with the settings above, except the Svelte binding, which needs the
       // Svelte compiler plugin and the browser runtime (packages/svelte/vitest.config.js).
@@ -37,6 +43,7 @@ export default defineConfig({
         test: {
           name: 'app',
           pool: 'forks',
+          execArgv: workerTs,
           include: ['apps/workorders/test/**/*.test.ts'],
           globalSetup: ['apps/workorders/test/svelteKitSync.js'],
           exclude: ['**/node_modules/**'],

@@ -4,14 +4,16 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describeFsError } from '../checkDataDir.js';
 import type { Worker } from 'node:worker_threads';
-import { startCheckpointer, stopWorker } from './sqliteCheckpointer.js';
+import { startCheckpointer } from './sqliteCheckpointer.js';
+import { stopWorker } from './stopWorker.js';
 import { docKeyHash } from './docKeyHash.js';
 import { newEpoch } from '../epoch.js';
 import type { MaintenanceOp } from './sqliteMaintenance.js';
 import { openLayout, toDoc, type DocRow } from './sqliteSchema.js';
-import type { WriteOutcome, WritePush } from './sqliteGroupWrite.js';
+import type { GroupResult, WriteOutcome, WritePush } from './sqliteGroupWrite.js';
 import { SqliteMainWriter } from './sqliteMainWriter.js';
-import { startWriter, type WriterMessage } from './sqliteWriter.js';
+import { WriterThread } from './sqliteWriter.js';
+import type { WriterMessage } from './sqliteWriterProtocol.js';
 import type {
   CommitPlan,
   CommitRequest,
@@ -100,7 +102,7 @@ export class SqliteEngine implements StorageEngine {
     tenant: Database.Statement<[string], { seq: number; compacted: number; swept: number }>;
     ping: Database.Statement<[], { value: number }>;
   };
-  readonly #writer: Worker;
+  readonly #writer: WriterThread;
   readonly #main: SqliteMainWriter;
   readonly #checkpointer: Worker | undefined;
   readonly #tempDir: string | undefined;
@@ -172,14 +174,17 @@ export class SqliteEngine implements StorageEngine {
     const background = options.backgroundCheckpoints !== false;
     const synchronous = options.synchronous ?? 'FULL';
     this.#main = new SqliteMainWriter(file, { synchronous, autoCheckpoint: !background });
-    this.#writer = startWriter({ file, synchronous, autoCheckpoint: !background });
-    this.#writer.on('message', (m: WriterMessage) => this.#onWriter(m));
-    this.#writer.on('error', (e) => this.#fail(e));
-    this.#writer.on('exit', () => this.#fail(new Error('the SQLite writer thread exited')));
-    this.#writer.unref();
+    this.#writer = new WriterThread(
+      { file, synchronous, autoCheckpoint: !background },
+      {
+        message: (m) => this.#onWriter(m),
+        error: (e) => this.#fail(e),
+        exit: () => this.#fail(new Error('the SQLite writer thread exited')),
+      },
+    );
     // The worker checkpoints instead; if it cannot, SQLite's own automatic checkpoint comes back on.
     const autoCheckpoint = (): void => {
-      this.#writer.postMessage('autocheckpoint');
+      this.#writer.send({ type: 'autoCheckpoint' });
       this.#main.autoCheckpoint();
     };
     this.#checkpointer = background ? startCheckpointer(file, autoCheckpoint) : undefined;
@@ -307,7 +312,7 @@ export class SqliteEngine implements StorageEngine {
       this.#maintInFlight = job;
       this.#lastWasMaint = true;
       this.#writer.ref();
-      this.#writer.postMessage({ maint: job.op });
+      this.#writer.send({ type: 'maint', op: job.op });
       return;
     }
     if (this.#planned.length === 0) return;
@@ -323,29 +328,39 @@ export class SqliteEngine implements StorageEngine {
     this.#planned = this.#planned.slice(take);
     if (this.#main.wants(n)) {
       const r = this.#main.write(this.#inFlight.map((g) => g.write));
-      if (r) return this.#onWriter(r); // else another process writes: the writer thread waits for it
+      if (r) return this.#written(r); // else another process writes: the writer thread waits for it
     }
     this.#writer.ref(); // pending acknowledgements keep the process alive; an idle engine does not
-    this.#writer.postMessage({ pushes: this.#inFlight.map((g) => g.write) });
+    this.#writer.send({ type: 'write', pushes: this.#inFlight.map((g) => g.write) });
   }
 
   #onWriter(m: WriterMessage): void {
-    if ('fatal' in m) return this.#fail(new Error(`the SQLite writer thread could not start: ${m.fatal}`));
-    if ('maint' in m || 'maintError' in m) {
-      const job = this.#maintInFlight;
-      this.#maintInFlight = undefined;
-      if ('maint' in m) {
-        const s = this.maintenanceStats;
-        s.steps++;
-        s.totalMs += m.ms;
-        s.maxMs = Math.max(s.maxMs, m.ms);
-        job?.resolve(m.maint);
-      } else job?.reject(new Error(`compaction step failed: ${m.maintError}`));
-      this.#send();
-      if (this.#waiting.length > 0) this.#schedule();
-      this.#checkIdle();
-      return;
+    switch (m.type) {
+      case 'written':
+        return this.#written(m.result);
+      case 'fatal':
+        return this.#fail(new Error(`the SQLite writer thread could not start: ${m.error}`));
+      case 'maint':
+      case 'maintError': {
+        const job = this.#maintInFlight;
+        this.#maintInFlight = undefined;
+        if (m.type === 'maint') {
+          const s = this.maintenanceStats;
+          s.steps++;
+          s.totalMs += m.ms;
+          s.maxMs = Math.max(s.maxMs, m.ms);
+          job?.resolve(m.rows);
+        } else job?.reject(new Error(`compaction step failed: ${m.error}`));
+        this.#send();
+        if (this.#waiting.length > 0) this.#schedule();
+        this.#checkIdle();
+        return;
+      }
     }
+  }
+
+  /** A group committed (or failed as a whole: nothing stored). */
+  #written(m: GroupResult): void {
     this.#main.committed();
     const group = this.#inFlight ?? [];
     this.#inFlight = undefined;
@@ -531,10 +546,9 @@ export class SqliteEngine implements StorageEngine {
     this.#listeners.clear();
     const failed = this.#failure;
     this.#failure ??= new Error('the database is closed');
-    this.#writer.removeAllListeners('exit');
-    if (!failed) await stopWorker(this.#writer, 'close');
+    if (!failed) await this.#writer.stop();
     else await this.#writer.terminate();
-    if (this.#checkpointer) await stopWorker(this.#checkpointer, 'close');
+    if (this.#checkpointer) await stopWorker(this.#checkpointer, { type: 'close' });
     this.#main.close();
     if (this.#db.open) this.#db.close();
     if (this.#tempDir) rmSync(this.#tempDir, { recursive: true, force: true });

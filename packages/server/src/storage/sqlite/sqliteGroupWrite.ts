@@ -39,8 +39,7 @@ export interface GroupWriteOptions {
  * Prepares `db` (a connection of its own, used for nothing else) to write groups of merged
  * pushes and returns the function that writes one group. The ONE implementation of the write and
  * its checks: the writer thread calls it, and so does the main thread for a small group while
- * the writer thread is idle. It is shipped to the writer thread as source text
- * (`Function.prototype.toString`), so it must not reference anything outside its body.
+ * the writer thread is idle.
  *
  * A group is ONE transaction (`BEGIN IMMEDIATE`, one WAL sync at COMMIT), each push in its own
  * savepoint. A push is verified against what the main thread read: an existing document is

@@ -13,8 +13,7 @@ export type MaintenanceOp =
 
 /**
  * Prepares `db` (the writer thread's connection) for compaction steps and returns the function
- * that runs one. Shipped to the writer thread as source text like `sqliteGroupWrite`, so it must
- * not reference anything outside its body. Each step is one short transaction of at most `limit`
+ * that runs one. Each step is one short transaction of at most `limit`
  * rows: the writer runs it between two groups of pushes, so a push waits at most one step.
  * Returns the number of rows changed.
  */
