@@ -3,8 +3,10 @@ import tseslint from 'typescript-eslint';
 
 /**
  * Package boundaries (docs/internals.md): core imports no package of ours; client and server never
- * import each other; the bindings build on the client only. A relative import that climbs into
- * another package's folder is refused too, so the boundary cannot be walked around.
+ * import each other, in their sources and in their tests (tests that need both live in the
+ * tests/integration workspace, which may import both); the bindings build on the client only. A
+ * relative import that climbs into another package's folder is refused too, so the boundary cannot
+ * be walked around.
  */
 const crossPackage = {
   regex: String.raw`^(\.\./)+(packages/)?(core|client|server|svelte|react)/(src|dist|test)(/|$)`,
@@ -41,7 +43,7 @@ export default tseslint.config(
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },
   {
-    files: ['packages/**/*.ts', 'packages/**/*.tsx'],
+    files: ['packages/**/*.ts', 'packages/**/*.tsx', 'tests/**/*.ts'],
     languageOptions: {
       parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
     },
@@ -77,9 +79,26 @@ export default tseslint.config(
     'The client never imports the server or a binding.',
   ),
   boundary(
-    ['packages/server/src/**/*.ts'],
+    ['packages/server/**/*.ts'],
+    [
+      '@fieldsync/client',
+      '@fieldsync/client/*',
+      '@fieldsync/svelte',
+      '@fieldsync/react',
+      // Test helpers that load the client (a bundled client page).
+      '**/testing/browser/*',
+    ],
+    'The server and its tests never import the client or a binding; a test that needs client and server belongs in tests/integration.',
+  ),
+  boundary(
+    ['testing/server/**/*.ts'],
     ['@fieldsync/client', '@fieldsync/client/*', '@fieldsync/svelte', '@fieldsync/react'],
-    'The server never imports the client or a binding.',
+    "The server's test helpers are used by the server's own tests, which never load the client.",
+  ),
+  boundary(
+    ['tests/integration/**/*.ts'],
+    ['@fieldsync/svelte', '@fieldsync/react'],
+    'Integration tests use the client and the server; the bindings have their own tests.',
   ),
   boundary(
     ['packages/svelte/**/*.ts', 'packages/react/**/*.ts', 'packages/react/**/*.tsx'],

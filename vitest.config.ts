@@ -33,6 +33,21 @@ export default defineConfig({
         test: { name: 'node', exclude: ['**/node_modules/**', '**/dist/**', 'packages/svelte/**'] },
       },
       'packages/svelte/vitest.config.js',
+      // Client and server together: real clients syncing through a real server (tests/integration,
+      // a workspace that depends on both). Its own project, so `--project integration` runs them.
+      {
+        resolve: { conditions: ['source'] },
+        ssr: { resolve: { conditions: ['source'] } },
+        test: {
+          name: 'integration',
+          include: ['tests/integration/**/*.test.ts'],
+          exclude: ['**/node_modules/**', '**/dist/**'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          pool: 'forks',
+          execArgv: workerTs,
+        },
+      },
       // The work-orders app in real Chromium against a real server (apps/workorders/test). The
       // files share one machine's CPU with a vite build on first run: one file at a time.
       // Not `extends: true`: that would concatenate the root `include`, and every package test

@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './browser/chromium.js';
-import { serveClient } from './browser/serve.js';
+import { chromiumAvailable, launchChromium } from '../../../testing/browser/chromium.js';
+import { serveClient } from '../../../testing/browser/serve.js';
 
 type FS = {
   createDatabase: (o: unknown) => Promise<any>; // eslint-disable-line @typescript-eslint/no-explicit-any

@@ -3,8 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromiumProcess, type ChromiumProcess } from './browser/chromium.js';
-import { serveClient } from './browser/serve.js';
+import {
+  chromiumAvailable,
+  launchChromiumProcess,
+  type ChromiumProcess,
+} from '../../../testing/browser/chromium.js';
+import { serveClient } from '../../../testing/browser/serve.js';
 
 /*
  * Issue 15: a killed browser loses no acknowledged write, at 10,000 records. Real Chromium on an

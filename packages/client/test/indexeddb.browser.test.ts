@@ -1,7 +1,7 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from './browser/chromium.js';
-import { serveClient } from './browser/serve.js';
+import { chromiumAvailable, launchChromium } from '../../../testing/browser/chromium.js';
+import { serveClient } from '../../../testing/browser/serve.js';
 
 // Real Chromium, real IndexedDB, real BroadcastChannel: no fakes.
 describe.skipIf(!chromiumAvailable())('IndexedDB in real Chromium', () => {

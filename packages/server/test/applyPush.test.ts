@@ -14,7 +14,7 @@ import {
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import { applyPush, type PushContext } from '../src/sync/applyPush.js';
 import type { TypeRegistry } from '../src/sync/TypeRegistry.js';
-import { WORK_ORDER } from './harness.js';
+import { WORK_ORDER } from '../../../testing/server/harness.js';
 
 describe('applyPush when core fails unexpectedly in the middle of a merge', () => {
   const dir = mkdtempSync(join(tmpdir(), 'fieldsync-apply-'));

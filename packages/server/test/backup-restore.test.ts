@@ -7,8 +7,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../src/server.js';
 import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import { CorePeer, SECRET, WORK_ORDER } from './harness.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { CorePeer, SECRET, WORK_ORDER } from '../../../testing/server/harness.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from '../../../testing/pgTest.js';
 import { signToken } from '../src/auth/jwt.js';
 
 /** The built CLI in a child process, as an operator runs it (`npm run build` first). */

@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { hmacVerifier } from '../src/auth/jwt.js';
-import { SECRET } from './harness.js';
+import { SECRET } from '../../../testing/server/harness.js';
 
 const root = resolve(import.meta.dirname, '../../..');
 const serverPkg = JSON.parse(readFileSync(join(root, 'packages/server/package.json'), 'utf8')) as {

@@ -9,8 +9,8 @@ import type { AppEnv, ServerContext } from '../src/http/context.js';
 import { createApp } from '../src/http/createApp.js';
 import { createContext } from '../src/server.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import { SseParser } from '../../client/src/sync/SseParser.js';
-import { SECRET, WORK_ORDER, waitFor, type PullBody } from './harness.js';
+import { SseParser } from '@fieldsync/core';
+import { SECRET, WORK_ORDER, waitFor, type PullBody } from '../../../testing/server/harness.js';
 
 /**
  * The moment that decides whether a stream skips writes: catch-up has read its last page from

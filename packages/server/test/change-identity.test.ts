@@ -8,8 +8,14 @@ import {
   type Change,
   type Intent,
 } from '@fieldsync/core';
-import { CorePeer, WORK_ORDER, testServer, type PushBody, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import {
+  CorePeer,
+  WORK_ORDER,
+  testServer,
+  type PushBody,
+  type TestServer,
+} from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

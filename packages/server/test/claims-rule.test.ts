@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signToken } from '../src/auth/jwt.js';
 import { runCli, serveCli, type ServedCli } from './cliProcess.js';
-import { CorePeer, SECRET, WORK_ORDER } from './harness.js';
+import { CorePeer, SECRET, WORK_ORDER } from '../../../testing/server/harness.js';
 
 /** The permission example of docs/protocol.md, verbatim: a documented rule must not leak. */
 function documentedRules(): string {

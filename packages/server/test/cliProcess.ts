@@ -1,7 +1,7 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { SECRET } from './harness.js';
+import { SECRET } from '../../../testing/server/harness.js';
 
 /** The built CLI (`npm test` builds first); tests run it in real child processes. */
 export const CLI = resolve(import.meta.dirname, '../dist/cli.js');

@@ -8,7 +8,7 @@ import { DEV_SECRET } from '../src/auth/jwt.js';
 import { DEMO_TYPES } from '../src/demo/demoData.js';
 import { startServer, type RunningServer } from '../src/server.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import { SECRET } from './harness.js';
+import { SECRET } from '../../../testing/server/harness.js';
 
 const CLI = resolve(import.meta.dirname, '../dist/cli.js');
 const dirs: string[] = [];

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { signToken } from '../src/auth/jwt.js';
 import { serveCli } from './cliProcess.js';
-import { CorePeer, SECRET, WORK_ORDER } from './harness.js';
+import { CorePeer, SECRET, WORK_ORDER } from '../../../testing/server/harness.js';
 
 /**
  * docs/deploy.md, "Backing up the SQLite data directory while it serves", done as written: copies

@@ -2,8 +2,8 @@ import fc from 'fast-check';
 import { FC_SEED } from '../../../testing/fcSeed.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridLogicalClock, createChange, type Change } from '@fieldsync/core';
-import { WORK_ORDER, testServer, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { WORK_ORDER, testServer, type TestServer } from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const wanted = (process.env['FUZZ_ENGINES'] ?? 'sqlite,postgres').split(',');
 const engines: Array<'sqlite' | 'postgres'> = wanted.includes('sqlite') ? ['sqlite'] : [];

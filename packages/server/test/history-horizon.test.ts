@@ -1,7 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { materialize } from '@fieldsync/core';
-import { CorePeer, SseClient, WORK_ORDER, testServer, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import {
+  CorePeer,
+  SseClient,
+  WORK_ORDER,
+  testServer,
+  type TestServer,
+} from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

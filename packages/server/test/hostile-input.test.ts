@@ -1,8 +1,15 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { TypeDef } from '@fieldsync/core';
 import type { Permissions } from '../src/auth/rules.js';
-import { CorePeer, SseClient, WORK_ORDER, testServer, type PullBody, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import {
+  CorePeer,
+  SseClient,
+  WORK_ORDER,
+  testServer,
+  type PullBody,
+  type TestServer,
+} from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

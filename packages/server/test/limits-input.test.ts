@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SignJWT } from 'jose';
-import { CorePeer, testServer, type PullBody, type TestServer } from './harness.js';
+import { CorePeer, testServer, type PullBody, type TestServer } from '../../../testing/server/harness.js';
 
 /** Bad input and limits: always a 4xx JSON error naming the problem; the server keeps serving. */
 describe('limits and bad input', () => {

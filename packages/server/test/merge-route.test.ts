@@ -9,8 +9,15 @@ import {
   type DocState,
   type Intent,
 } from '@fieldsync/core';
-import { CorePeer, SseClient, WORK_ORDER, testServer, type PullBody, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import {
+  CorePeer,
+  SseClient,
+  WORK_ORDER,
+  testServer,
+  type PullBody,
+  type TestServer,
+} from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { CorePeer, testServer, type TestServer } from './harness.js';
-import { PG_URL, pgReachable } from './pgTest.js';
+import { CorePeer, testServer, type TestServer } from '../../../testing/server/harness.js';
+import { PG_URL, pgReachable } from '../../../testing/pgTest.js';
 
 const hasPg = await pgReachable();
 

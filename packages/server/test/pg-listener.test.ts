@@ -1,8 +1,8 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { CorePeer, SseClient, testServer, type TestServer } from './harness.js';
-import { PG_URL, pgReachable } from './pgTest.js';
+import { CorePeer, SseClient, testServer, type TestServer } from '../../../testing/server/harness.js';
+import { PG_URL, pgReachable } from '../../../testing/pgTest.js';
 
 const hasPg = await pgReachable();
 

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
 import { tenantLockKeys } from '../src/storage/postgres/pgTenantSequences.js';
 import type { StorageEngine, StoredDoc } from '../src/storage/StorageEngine.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from '../../../testing/pgTest.js';
 
 const hasPg = await pgReachable();
 

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from '../../../testing/pgTest.js';
 
 const hasPg = await pgReachable();
 

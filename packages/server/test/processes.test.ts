@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { signToken } from '../src/auth/jwt.js';
-import { CorePeer, SECRET, SseClient, WORK_ORDER } from './harness.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { CorePeer, SECRET, SseClient, WORK_ORDER } from '../../../testing/server/harness.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from '../../../testing/pgTest.js';
 
 /** These tests run the built CLI in real child processes (`npm test` builds first). */
 const CLI = resolve(import.meta.dirname, '../dist/cli.js');

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conflicts, materialize, formatStamp } from '@fieldsync/core';
-import { CorePeer, testServer, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { CorePeer, testServer, type TestServer } from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

@@ -1,7 +1,13 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Permissions } from '../src/auth/rules.js';
-import { CorePeer, SseClient, testServer, type PullBody, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import {
+  CorePeer,
+  SseClient,
+  testServer,
+  type PullBody,
+  type TestServer,
+} from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HybridLogicalClock, createChange } from '@fieldsync/core';
 import { signToken } from '../src/auth/jwt.js';
 import { MAX_BUFFERED_BYTES } from '../src/realtime/sseSinks.js';
-import { SseParser } from '../../client/src/sync/SseParser.js';
+import { SseParser } from '@fieldsync/core';
 import {
   SECRET,
   SseClient,
@@ -16,7 +16,7 @@ import {
   waitFor,
   type PullBody,
   type TestServer,
-} from './harness.js';
+} from '../../../testing/server/harness.js';
 
 /** The server runs built (`npm test` builds first) in a child process, so its memory is its own. */
 const FIXTURE = resolve(import.meta.dirname, 'fixtures/memoryServer.mjs');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from '../../../testing/pgTest.js';
 import { storageSuite } from './storageSuite.js';
 
 storageSuite('sqlite', () => {

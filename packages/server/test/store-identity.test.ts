@@ -7,8 +7,15 @@ import { signToken } from '../src/auth/jwt.js';
 import { startServer } from '../src/server.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 import { sqliteGroupWrite, type WritePush } from '../src/storage/sqlite/sqliteGroupWrite.js';
-import { CorePeer, SECRET, SseClient, WORK_ORDER, testServer, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import {
+  CorePeer,
+  SECRET,
+  SseClient,
+  WORK_ORDER,
+  testServer,
+  type TestServer,
+} from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

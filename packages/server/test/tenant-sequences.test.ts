@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CorePeer, SseClient, testServer, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { CorePeer, SseClient, testServer, type TestServer } from '../../../testing/server/harness.js';
+import { pgReachable } from '../../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

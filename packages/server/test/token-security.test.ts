@@ -5,7 +5,7 @@ import { DEV_SECRET, hmacVerifier, signToken } from '../src/auth/jwt.js';
 import { isLoopbackHost } from '../src/http/loopback.js';
 import { startServer } from '../src/server.js';
 import type { StorageEngine } from '../src/storage/StorageEngine.js';
-import { SECRET, testServer, type TestServer } from './harness.js';
+import { SECRET, testServer, type TestServer } from '../../../testing/server/harness.js';
 
 const errorOf = async (res: Response) =>
   ((await res.json()) as { error: { code: string; message: string } }).error;

@@ -1,7 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database, type SyncOptions } from '@fieldsync/client';
-import { WORK_ORDER, testServer, waitFor, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { WORK_ORDER, testServer, waitFor, type TestServer } from '../../testing/server/harness.js';
+import { pgReachable } from '../../testing/pgTest.js';
 import { TcpProxy } from './tcpProxy.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];

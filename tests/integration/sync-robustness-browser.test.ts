@@ -3,12 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../../client/test/browser/chromium.js';
-import { writeClientApp } from '../../client/test/browser/serve.js';
-import { signToken } from '../src/auth/jwt.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import { SECRET, WORK_ORDER } from './harness.js';
+import { chromiumAvailable, launchChromium } from '../../testing/browser/chromium.js';
+import { writeClientApp } from '../../testing/browser/serve.js';
+import { signToken, startServer, type RunningServer, SqliteEngine } from '@fieldsync/server';
+import { SECRET, WORK_ORDER } from '../../testing/server/harness.js';
 import { TcpProxy } from './tcpProxy.js';
 
 const available = chromiumAvailable();

@@ -4,7 +4,7 @@ import {
   IndexedDbStorage,
   requestStoragePersistence,
   storagePersistence,
-} from '../../src/index.js';
+} from '@fieldsync/client';
 
 (globalThis as unknown as { fieldsync: unknown }).fieldsync = {
   createDatabase,

@@ -5,11 +5,11 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SYNCED, createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
-import { WORK_ORDER, testServer, type TestServer } from './harness.js';
+import { WORK_ORDER, testServer, type TestServer } from '../../testing/server/harness.js';
 
 /** The device runs built (`npm test` builds first) in a child process that is killed for real. */
 const CHILD = resolve(import.meta.dirname, 'fixtures/syncUntilKilled.mjs');
-const CLIENT_DIST = resolve(import.meta.dirname, '../../client/dist/index.js');
+const CLIENT_DIST = resolve(import.meta.dirname, '../../packages/client/dist/index.js');
 
 let srv: TestServer;
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-synckill-'));

@@ -1,10 +1,8 @@
 import { copyFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import type { StorageEngine } from '../src/storage/StorageEngine.js';
-import { PG_URL, dropSchema, uniqueSchema } from './pgTest.js';
+import { PostgresEngine, SqliteEngine, type StorageEngine } from '@fieldsync/server';
+import { PG_URL, dropSchema, uniqueSchema } from '../../testing/pgTest.js';
 
 /**
  * A server store that can be backed up and restored the way an operator would: SQLite by copying

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
 import type { TypeDef } from '@fieldsync/core';
-import { testServer, waitFor, type TestServer } from './harness.js';
+import { testServer, waitFor, type TestServer } from '../../testing/server/harness.js';
 import pg from 'pg';
-import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { PostgresEngine } from '@fieldsync/server';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from '../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RejectedWriteError, SYNCED, createDatabase, type Database, type SyncState } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
-import { WORK_ORDER, testServer, waitFor, type TestServer } from './harness.js';
+import { WORK_ORDER, testServer, waitFor, type TestServer } from '../../testing/server/harness.js';
 
 /**
  * Issue 17, part 2: per-document sync state and each write's server acknowledgement, with real

@@ -3,11 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { chromiumAvailable, launchChromium } from '../../client/test/browser/chromium.js';
-import { writeClientApp } from '../../client/test/browser/serve.js';
-import { signToken } from '../src/auth/jwt.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
+import { chromiumAvailable, launchChromium } from '../../testing/browser/chromium.js';
+import { writeClientApp } from '../../testing/browser/serve.js';
+import { signToken, startServer, type RunningServer, SqliteEngine } from '@fieldsync/server';
 
 /*
  * Leader election between tabs (packages/client/src/tab) in real Chromium: real Web Locks, real

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { createDatabase, type SyncProgress } from '@fieldsync/client';
-import { WORK_ORDER, testServer, type TestServer } from './harness.js';
+import { WORK_ORDER, testServer, type TestServer } from '../../testing/server/harness.js';
 
 /** Issue 15: a long catch-up pull reports its progress (documents, pages, fraction of the head). */
 let srv: TestServer;

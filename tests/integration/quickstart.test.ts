@@ -13,7 +13,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase } from '@fieldsync/client';
-import { chromiumAvailable, launchChromium } from '../../client/test/browser/chromium.js';
+import { chromiumAvailable, launchChromium } from '../../testing/browser/chromium.js';
 
 /**
  * docs/quickstart.md, executed: every fenced block marked `quickstart:NAME` is used as written.
@@ -25,7 +25,7 @@ import { chromiumAvailable, launchChromium } from '../../client/test/browser/chr
  * repository's own built binaries (never the registry), the server listens on port 0, and its
  * URL replaces `http://127.0.0.1:8787`.
  */
-const ROOT = resolve(import.meta.dirname, '../../..');
+const ROOT = resolve(import.meta.dirname, '../..');
 const CLI = join(ROOT, 'packages/server/dist/cli.js');
 const BIN = join(ROOT, 'node_modules/.bin');
 for (const built of [CLI, join(ROOT, 'packages/client/dist/index.js')])

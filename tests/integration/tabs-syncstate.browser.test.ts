@@ -5,9 +5,7 @@ import { build } from 'esbuild';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signToken } from '../src/auth/jwt.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
+import { signToken, startServer, type RunningServer, SqliteEngine } from '@fieldsync/server';
 
 /*
  * Sync state across tabs (issue 17) in real Chromium: the leader tab owns the outbox and the sync;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SseParser, type SseMessage } from '../../src/sync/SseParser.js';
+import { SseParser, type SseMessage } from '../../src/sse/SseParser.js';
 
 const parseAll = (chunks: string[]): SseMessage[] => {
   const out: SseMessage[] = [];

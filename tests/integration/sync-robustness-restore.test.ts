@@ -4,10 +4,9 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
-import { signToken } from '../src/auth/jwt.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { SECRET, WORK_ORDER, waitFor } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { signToken, startServer, type RunningServer } from '@fieldsync/server';
+import { SECRET, WORK_ORDER, waitFor } from '../../testing/server/harness.js';
+import { pgReachable } from '../../testing/pgTest.js';
 import { pgStore, sqliteStore } from './restoreStores.js';
 import { TcpProxy } from './tcpProxy.js';
 

@@ -3,10 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
-import { startServer, type RunningServer } from '../src/server.js';
-import { CorePeer, SECRET, WORK_ORDER } from './harness.js';
-import { signToken } from '../src/auth/jwt.js';
-import { pgReachable } from './pgTest.js';
+import { startServer, type RunningServer, signToken } from '@fieldsync/server';
+import { CorePeer, SECRET, WORK_ORDER } from '../../testing/server/harness.js';
+import { pgReachable } from '../../testing/pgTest.js';
 import { pgStore, sqliteStore, type Store } from './restoreStores.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];

@@ -12,14 +12,17 @@ import {
   type Intent,
   type TypeDef,
 } from '@fieldsync/core';
-import { signToken } from '../src/auth/jwt.js';
-import type { Permissions } from '../src/auth/rules.js';
-import type { Limits } from '../src/http/context.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
-import { SseParser, type SseMessage } from '../../client/src/sync/SseParser.js';
-import { PG_URL, dropSchema, uniqueSchema } from './pgTest.js';
+import {
+  signToken,
+  type Permissions,
+  type Limits,
+  startServer,
+  type RunningServer,
+  PostgresEngine,
+  SqliteEngine,
+} from '@fieldsync/server';
+import { SseParser, type SseMessage } from '@fieldsync/core';
+import { PG_URL, dropSchema, uniqueSchema } from '../pgTest.js';
 
 /** Polls `cond` every 5 ms until it holds; throws after `ms`. */
 export const waitFor = async (cond: () => boolean, ms = 5000): Promise<void> => {

@@ -1,9 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { HybridLogicalClock, createChange, type Change } from '@fieldsync/core';
-import { SseParser } from '../../client/src/sync/SseParser.js';
-import { CorePeer, SseClient, WORK_ORDER, testServer, type PullBody, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { SseParser } from '@fieldsync/core';
+import {
+  CorePeer,
+  SseClient,
+  WORK_ORDER,
+  testServer,
+  type PullBody,
+  type TestServer,
+} from '../../testing/server/harness.js';
+import { pgReachable } from '../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

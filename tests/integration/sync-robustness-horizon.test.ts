@@ -1,14 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
-import { signToken } from '../src/auth/jwt.js';
-import { startServer, type RunningServer } from '../src/server.js';
-import { PostgresEngine } from '../src/storage/postgres/PostgresEngine.js';
-import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
+import { signToken, startServer, type RunningServer, PostgresEngine, SqliteEngine } from '@fieldsync/server';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SECRET, WORK_ORDER } from './harness.js';
-import { PG_URL, dropSchema, pgReachable, uniqueSchema } from './pgTest.js';
+import { SECRET, WORK_ORDER } from '../../testing/server/harness.js';
+import { PG_URL, dropSchema, pgReachable, uniqueSchema } from '../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

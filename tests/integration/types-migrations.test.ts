@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
 import { SchemaError, docToJSON, validateDocument, type MigrationStep, type TypeDef } from '@fieldsync/core';
-import { testServer, waitFor, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { testServer, waitFor, type TestServer } from '../../testing/server/harness.js';
+import { pgReachable } from '../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');

@@ -5,8 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '@fieldsync/client';
 import { SqliteStorage } from '@fieldsync/client/sqlite';
 import { Text, toBase64, type TypeDef } from '@fieldsync/core';
-import { CorePeer, WORK_ORDER, testServer, waitFor, type TestServer } from './harness.js';
-import { pgReachable } from './pgTest.js';
+import { CorePeer, WORK_ORDER, testServer, waitFor, type TestServer } from '../../testing/server/harness.js';
+import { pgReachable } from '../../testing/pgTest.js';
 
 const engines: Array<'sqlite' | 'postgres'> = ['sqlite'];
 if (await pgReachable()) engines.push('postgres');
