@@ -11,8 +11,8 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { chromium } from 'playwright-core';
-import { HybridLogicalClock, createInsertChange } from '../../packages/core/dist/index.js';
-import { signToken } from '../../packages/server/dist/index.js';
+import { HybridLogicalClock, createInsertChange } from '@fieldsync/core';
+import { signToken } from '@fieldsync/server';
 import { SECRET, serve } from '../sync/common.js';
 import { workOrderType, workOrders } from '../collections/data.js';
 

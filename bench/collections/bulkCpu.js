@@ -3,7 +3,7 @@
 // median of `--runs` loads in one process. CPU time is steadier than wall time on a shared machine.
 //   node --expose-gc bench/collections/bulkCpu.js [--runs 7]
 import { pathToFileURL } from 'node:url';
-import { createDatabase } from '../../packages/client/dist/index.js';
+import { createDatabase } from '@fieldsync/client';
 import { workOrders, workOrderType as type } from './data.js';
 import { gc, median, now } from './measure.js';
 

@@ -9,7 +9,7 @@ import {
   createInsertChange,
   HybridLogicalClock,
   materialize,
-} from '../../packages/core/dist/index.js';
+} from '@fieldsync/core';
 import { workOrders, workOrderType as type } from './data.js';
 import { heapUsed, now } from './measure.js';
 

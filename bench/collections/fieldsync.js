@@ -1,6 +1,6 @@
 // fieldsync: memory storage, type defined, compound hash index (status, site) and an ordered
 // index on updatedAt. All writes go through the real write path (core change, outbox, commit).
-import { createDatabase } from '../../packages/client/dist/index.js';
+import { createDatabase } from '@fieldsync/client';
 import { SITES, STATUSES, workOrderType as type } from './data.js';
 import { gc, heapUsed, now, timeMedian, median } from './measure.js';
 

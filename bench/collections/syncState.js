@@ -5,7 +5,7 @@
 //   node --expose-gc bench/collections/syncState.js [--runs 5]
 // Needs built packages: npm run build -w @fieldsync/core -w @fieldsync/client
 import { pathToFileURL } from 'node:url';
-import { createDatabase } from '../../packages/client/dist/index.js';
+import { createDatabase } from '@fieldsync/client';
 import { workOrders, workOrderType as type } from './data.js';
 import { gc, median, now } from './measure.js';
 

@@ -6,8 +6,8 @@ import { fork } from 'node:child_process';
 import Database from 'better-sqlite3';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HybridLogicalClock, createChange, formatStamp } from '../../packages/core/dist/index.js';
-import { SqliteEngine, signToken, startServer } from '../../packages/server/dist/index.js';
+import { HybridLogicalClock, createChange, formatStamp } from '@fieldsync/core';
+import { SqliteEngine, signToken, startServer } from '@fieldsync/server';
 import { SECRET, WORK_ORDER, fmt, percentile } from './common.js';
 
 const HOUR = 3_600_000;

@@ -12,9 +12,9 @@ import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { HybridLogicalClock, createChange } from '../../packages/core/dist/index.js';
-import { SqliteEngine, signToken } from '../../packages/server/dist/index.js';
-import { createDatabase } from '../../packages/client/dist/index.js';
+import { HybridLogicalClock, createChange } from '@fieldsync/core';
+import { SqliteEngine, signToken } from '@fieldsync/server';
+import { createDatabase } from '@fieldsync/client';
 import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta } from './common.js';
 import { compactionUnderPushes } from './compaction.js';
 import { tenantsThroughput } from './tenants.js';
@@ -122,12 +122,7 @@ async function latencyWithSseClients(nClients, writes) {
   const srv = await serve(['--data', join(dir, 'latency'), '--types', typesFile]);
   const load = spawn(
     process.execPath,
-    [
-      new URL('./sseLoad.js', import.meta.url).pathname,
-      srv.url,
-      await signToken(SECRET, { user: 'load', tenant: 'live' }),
-      String(nClients - 1),
-    ],
+    [new URL('./sseLoad.js', import.meta.url).pathname, srv.url, SECRET, String(nClients - 1)],
     {
       stdio: ['pipe', 'pipe', 'inherit'],
     },

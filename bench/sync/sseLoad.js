@@ -5,9 +5,12 @@
 // the parent sends `{ "<n>": startWallMs, ... }` and gets back the receive latency over ALL
 // streams, not only the one measured client.
 import http from 'node:http';
-import { SseParser } from '../../packages/client/dist/sync/SseParser.js';
+import { SseParser } from '@fieldsync/core';
+import { signToken } from '@fieldsync/server';
 
-const [url, token, nRaw] = process.argv.slice(2);
+// `secret`: each stream signs in as a user of its own (`load-<i>`, tenant `live`), since the server
+// allows one user only a few streams (Limits.maxStreamsPerUser).
+const [url, secret, nRaw] = process.argv.slice(2);
 const n = Number(nRaw);
 let ready = 0;
 let events = 0;
@@ -28,7 +31,10 @@ for (let i = 0; i < n; i++) {
   });
   const req = http.get(
     `${url}/v1/events`,
-    { agent, headers: { authorization: `Bearer ${token}` } },
+    {
+      agent,
+      headers: { authorization: `Bearer ${await signToken(secret, { user: `load-${i}`, tenant: 'live' })}` },
+    },
     (res) => {
       res.setEncoding('utf8');
       res.on('data', (chunk) => parser.push(chunk));

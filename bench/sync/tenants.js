@@ -7,8 +7,8 @@
 import pg from 'pg';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { HybridLogicalClock, createChange } from '../../packages/core/dist/index.js';
-import { signToken } from '../../packages/server/dist/index.js';
+import { HybridLogicalClock, createChange } from '@fieldsync/core';
+import { signToken } from '@fieldsync/server';
 import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve } from './common.js';
 
 const PUSHERS = Number(process.env.BENCH_TENANTS_PUSHERS ?? 8);

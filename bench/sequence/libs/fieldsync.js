@@ -1,4 +1,4 @@
-import { Text } from '../../../packages/core/dist/index.js';
+import { Text } from '@fieldsync/core';
 
 export default {
   name: 'fieldsync',
