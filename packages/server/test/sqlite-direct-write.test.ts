@@ -6,10 +6,10 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { CommittedBatch, StoredDoc } from '../src/storage/StorageEngine.js';
 import { SqliteEngine } from '../src/storage/sqlite/SqliteEngine.js';
 
-// The engine writes a small group on the main thread while its writer thread is idle and no
-// commit happened just before (always true for an engine's first write), and other groups from
-// the writer thread. These tests pin down both paths in one engine, seen from a second connection
-// ("another process").
+// Every group of pushes is written by the engine's writer thread (sqliteWriterWorker.ts); the
+// main thread only reads and merges. These tests pin down that path, seen from a second
+// connection ("another process"): acks after COMMIT, the re-check of what the merge read, and
+// waiting for another connection's write lock off the main thread.
 
 const cleanup: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -51,30 +51,19 @@ function committedSeq(probe: Database.Database, id: string): number | undefined 
     .get(id)?.seq;
 }
 
-describe('SQLite engine: main-thread and writer-thread writes', () => {
-  it('a small push to an idle engine is committed before commit() returns; a large one goes to the writer thread', async () => {
+describe('SQLite engine: writes on the writer thread', () => {
+  it('a push, small or large, is committed by the writer thread: nothing when commit() returns, all of it when it resolves', async () => {
     const { e, probe } = open();
     const small = push(e, ['a', 'b'], 1);
-    // Committed synchronously on the main thread: another connection sees it already.
+    expect(committedSeq(probe, 'a')).toBeUndefined();
+    expect((await small).cursor).toBe(2);
     expect(committedSeq(probe, 'a')).toBe(1);
     expect(committedSeq(probe, 'b')).toBe(2);
-    expect((await small).cursor).toBe(2);
 
     const large = push(e, range('L', 2000), 2);
-    // Handed to the writer thread: nothing of it can be committed yet.
     expect(committedSeq(probe, 'L0')).toBeUndefined();
     expect((await large).cursor).toBe(2002);
     expect(committedSeq(probe, 'L1999')).toBe(2002);
-  });
-
-  it('a small push right after a commit goes to the writer thread, so back-to-back pushes share commits', async () => {
-    const { e, probe } = open();
-    const pushes = [push(e, ['a'], 1), push(e, ['b'], 2), push(e, ['c'], 3)];
-    expect(committedSeq(probe, 'a')).toBe(1); // main thread: the engine was quiet
-    // b and c came while a commit had just finished: queued for the writer thread (one group).
-    expect(committedSeq(probe, 'b')).toBeUndefined();
-    expect(committedSeq(probe, 'c')).toBeUndefined();
-    expect((await Promise.all(pushes)).map((r) => r.cursor)).toEqual([1, 2, 3]);
   });
 
   it('small and large pushes at once: both paths used, acks after COMMIT, sequence order, no lost update', async () => {
@@ -91,9 +80,8 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
         for (const d of r.docs) expect(committedSeq(probe, d.id)).toBeGreaterThanOrEqual(d.seq);
         return r;
       });
-    const first = acked(push(e, ['s0'], 0));
-    expect(committedSeq(probe, 's0')).toBe(1); // main thread
-    await first;
+    await acked(push(e, ['s0'], 0));
+    expect(committedSeq(probe, 's0')).toBe(1);
     // The large push goes to the writer thread; the small ones are merged while it commits. One
     // touches a document of the large push (must wait for it and merge onto it), the others not.
     const all = [
@@ -104,8 +92,8 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     ];
     expect(committedSeq(probe, 'x')).toBeUndefined(); // queued behind the writer thread's group
     const results = await Promise.all(all);
-    // x and y/shared2 form the next group (main thread, once the writer thread answered); the push
-    // on `shared` merges after that group, onto what the large push wrote.
+    // x and y/shared2 form the next group, sent once the writer thread answered; the push on
+    // `shared` merges after that group, onto what the large push wrote.
     expect(results.map((r) => r.cursor)).toEqual([502, 503, 506, 505]);
 
     // Then a burst of small pushes on one document, all at once.
@@ -135,11 +123,11 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     expect((await again.pull('t', { since: 0, limit: 1000 })).docs).toHaveLength(505);
   });
 
-  it('a main-thread write rechecks what was read: a write by another connection in between is merged again', async () => {
+  it('the writer thread rechecks what was read: a write by another connection in between is merged again', async () => {
     const { e: seeded, probe, file, close } = open();
     await push(seeded, ['a'], 1);
     await close();
-    const e = new SqliteEngine({ file }); // its first write: main thread
+    const e = new SqliteEngine({ file });
     cleanup.push(() => e.close());
     let calls = 0;
     const r = await e.commit({ tenant: 't', changeIds: ['c2'], docIds: ['a'] }, (loaded) => {
@@ -175,7 +163,7 @@ describe('SQLite engine: main-thread and writer-thread writes', () => {
     probe.prepare('BEGIN IMMEDIATE').run();
     const started = performance.now();
     const p = push(e, ['a'], 1);
-    expect(performance.now() - started).toBeLessThan(200); // BEGIN failed at once (busy_timeout 0 here)
+    expect(performance.now() - started).toBeLessThan(200); // handed to the writer thread, not written here
     let done = false;
     void p.then(() => (done = true));
     await new Promise((r) => setTimeout(r, 100));

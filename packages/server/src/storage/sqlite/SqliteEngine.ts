@@ -11,7 +11,6 @@ import { newEpoch } from '../epoch.js';
 import type { MaintenanceOp } from './sqliteMaintenance.js';
 import { openLayout, toDoc, type DocRow } from './sqliteSchema.js';
 import type { GroupResult, WriteOutcome, WritePush } from './sqliteGroupWrite.js';
-import { SqliteMainWriter } from './sqliteMainWriter.js';
 import { WriterThread } from './sqliteWriter.js';
 import type { WriterMessage } from './sqliteWriterProtocol.js';
 import type {
@@ -88,8 +87,9 @@ const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
  * write before it reads); it guards against another process writing the same file.
  * Acknowledgements and realtime batches are released only after the writer's COMMIT returned.
  *
- * A small group while the writer thread is idle and commits are rare is written on the main
- * thread instead, with the same code on a third connection (sqliteMainWriter.ts).
+ * Every group is written by the writer thread, even a lone small push while it is idle. Writing
+ * such a push on the main thread instead (a third connection; removed) saved ~0.3 ms per push
+ * with synchronous=NORMAL and nothing measurable with FULL or end to end (docs/benchmarks.md).
  */
 export class SqliteEngine implements StorageEngine {
   readonly kind = 'sqlite' as const;
@@ -103,7 +103,6 @@ export class SqliteEngine implements StorageEngine {
     ping: Database.Statement<[], { value: number }>;
   };
   readonly #writer: WriterThread;
-  readonly #main: SqliteMainWriter;
   readonly #checkpointer: Worker | undefined;
   readonly #tempDir: string | undefined;
   /** Secret base of this database's lookup keys (docKeyHash). */
@@ -173,7 +172,6 @@ export class SqliteEngine implements StorageEngine {
     this.maintenance = this.#maintenance();
     const background = options.backgroundCheckpoints !== false;
     const synchronous = options.synchronous ?? 'FULL';
-    this.#main = new SqliteMainWriter(file, { synchronous, autoCheckpoint: !background });
     this.#writer = new WriterThread(
       { file, synchronous, autoCheckpoint: !background },
       {
@@ -183,10 +181,7 @@ export class SqliteEngine implements StorageEngine {
       },
     );
     // The worker checkpoints instead; if it cannot, SQLite's own automatic checkpoint comes back on.
-    const autoCheckpoint = (): void => {
-      this.#writer.send({ type: 'autoCheckpoint' });
-      this.#main.autoCheckpoint();
-    };
+    const autoCheckpoint = (): void => this.#writer.send({ type: 'autoCheckpoint' });
     this.#checkpointer = background ? startCheckpointer(file, autoCheckpoint) : undefined;
     if (background && !this.#checkpointer) autoCheckpoint();
   }
@@ -326,10 +321,6 @@ export class SqliteEngine implements StorageEngine {
       n += this.#planned[take++]!.docs.length;
     this.#inFlight = this.#planned.slice(0, take);
     this.#planned = this.#planned.slice(take);
-    if (this.#main.wants(n)) {
-      const r = this.#main.write(this.#inFlight.map((g) => g.write));
-      if (r) return this.#written(r); // else another process writes: the writer thread waits for it
-    }
     this.#writer.ref(); // pending acknowledgements keep the process alive; an idle engine does not
     this.#writer.send({ type: 'write', pushes: this.#inFlight.map((g) => g.write) });
   }
@@ -361,7 +352,6 @@ export class SqliteEngine implements StorageEngine {
 
   /** A group committed (or failed as a whole: nothing stored). */
   #written(m: GroupResult): void {
-    this.#main.committed();
     const group = this.#inFlight ?? [];
     this.#inFlight = undefined;
     // The next group (merged meanwhile) goes out first: the writer is never idle needlessly.
@@ -549,7 +539,6 @@ export class SqliteEngine implements StorageEngine {
     if (!failed) await this.#writer.stop();
     else await this.#writer.terminate();
     if (this.#checkpointer) await stopWorker(this.#checkpointer, { type: 'close' });
-    this.#main.close();
     if (this.#db.open) this.#db.close();
     if (this.#tempDir) rmSync(this.#tempDir, { recursive: true, force: true });
   }

@@ -37,9 +37,8 @@ export interface GroupWriteOptions {
 
 /**
  * Prepares `db` (a connection of its own, used for nothing else) to write groups of merged
- * pushes and returns the function that writes one group. The ONE implementation of the write and
- * its checks: the writer thread calls it, and so does the main thread for a small group while
- * the writer thread is idle.
+ * pushes and returns the function that writes one group: the write and its checks, run by the
+ * writer thread (sqliteWriterWorker.ts).
  *
  * A group is ONE transaction (`BEGIN IMMEDIATE`, one WAL sync at COMMIT), each push in its own
  * savepoint. A push is verified against what the main thread read: an existing document is
