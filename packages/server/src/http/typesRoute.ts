@@ -1,3 +1,4 @@
+import type { DefineTypeResponse } from '@fieldsync/core';
 import type { Hono } from 'hono';
 import type { AppEnv, ServerContext } from './context.js';
 import { HttpError } from './HttpError.js';
@@ -26,6 +27,7 @@ export function typesRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
         'name',
       );
     }
-    return c.json(await ctx.types.define(user.tenant, def, mayDefine));
+    const answer: DefineTypeResponse = await ctx.types.define(user.tenant, def, mayDefine);
+    return c.json(answer);
   });
 }
