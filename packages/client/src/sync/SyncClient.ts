@@ -70,10 +70,10 @@ const kindOf = (e: unknown): SyncStatus['lastErrorKind'] =>
  * `ProtocolError` under `where` (`docs`, `types`). Nothing was merged: the host parses a whole
  * page before it merges any of it.
  */
-function received(e: unknown, where: string): unknown {
+function received(e: unknown, where: string, what: string): unknown {
   if (e instanceof ValidationError || e instanceof SchemaError)
-    return new ProtocolError(e.path ? `${where}.${e.path}` : where, e.rule, e.message);
-  if (e instanceof DecodeError) return new ProtocolError(where, 'decode', e.message);
+    return inAnswerTo(new ProtocolError(e.path ? `${where}.${e.path}` : where, e.rule, e.message), what);
+  if (e instanceof DecodeError) return inAnswerTo(new ProtocolError(where, 'decode', e.message), what);
   return e;
 }
 const DEFAULT_HEARTBEAT_MS = 15_000;
@@ -407,7 +407,7 @@ export class SyncClient {
       if (ev.kind !== 'sync') return;
       const signal = this.#life.signal;
       const delta = ev.delta;
-      this.#exclusive(() => this.#apply(delta, signal)).then(
+      this.#exclusive(() => this.#apply(delta, signal, 'GET /v1/events')).then(
         () => this.#set({ lastSyncedAt: Date.now() }),
         (e: unknown) => {
           failure ??= e;
@@ -638,7 +638,7 @@ export class SyncClient {
           page.catch(() => undefined); // awaited (and its error thrown) only if used
           ahead = { since: d.cursor, page };
         }
-        await this.#apply(d, signal);
+        await this.#apply(d, signal, 'GET /v1/pull');
         received += d.docs.length;
         const fraction = d.more ? this.#fraction(start, d.cursor) : 1;
         this.#set({ progress: { docs: received, pages: pages + 1, fraction } });
@@ -664,17 +664,17 @@ export class SyncClient {
   }
 
   /** Merges one delta, then (and only then) persists its cursor. */
-  async #apply(d: Delta, signal: AbortSignal): Promise<void> {
+  async #apply(d: Delta, signal: AbortSignal, what: string): Promise<void> {
     if (signal.aborted) throw new SyncAbortedError();
     try {
       if (d.types.length > 0 && this.#host.applyTypes) await this.#host.applyTypes(d.types);
     } catch (e) {
-      throw received(e, 'types');
+      throw received(e, 'types', what);
     }
     try {
       if (d.docs.length > 0) await this.#host.applyRemote(d.docs);
     } catch (e) {
-      throw received(e, 'docs');
+      throw received(e, 'docs', what);
     }
     if (d.gone.length > 0) await this.#host.evict(d.gone);
     if (d.cursor > (await this.#cursor())) {

@@ -138,9 +138,10 @@ describe('protocol validators accept every valid message', () => {
 
 describe('protocol validators reject each malformed shape, naming path and rule', () => {
   it('non-JSON and truncated text', () => {
-    expect(refusal(wireJson, '<html>502 Bad Gateway</html>')).toEqual({ path: '', rule: 'json' });
-    expect(refusal(wireJson, JSON.stringify(delta()).slice(0, 30))).toEqual({ path: '', rule: 'json' });
-    expect(refusal(wireJson, '')).toEqual({ path: '', rule: 'json' });
+    const text = (v: unknown): unknown => wireJson(String(v));
+    expect(refusal(text, '<html>502 Bad Gateway</html>')).toEqual({ path: '', rule: 'json' });
+    expect(refusal(text, JSON.stringify(delta()).slice(0, 30))).toEqual({ path: '', rule: 'json' });
+    expect(refusal(text, '')).toEqual({ path: '', rule: 'json' });
     expect(wireJson('{"cursor":1e400}')).toEqual({ cursor: Infinity });
   });
 
