@@ -1,8 +1,5 @@
 import {
-  DecodeError,
   ProtocolError,
-  SchemaError,
-  ValidationError,
   parseSseEvent,
   type Delta,
   type DocsResponse,
@@ -14,12 +11,12 @@ import { resync, type ResyncKind } from './resync.js';
 import { later, type Cancel } from './later.js';
 import type { SseMessage } from './SseParser.js';
 import type { SyncHost } from './SyncHost.js';
+import { inAnswerTo, receiving } from './protocolFailure.js';
 import { initialStatus, type SyncStatus } from './SyncStatus.js';
 import {
   SyncHttpError,
   SyncNetworkError,
   SyncTransport,
-  inAnswerTo,
   type ServerInfo,
   type TransportOptions,
 } from './SyncTransport.js';
@@ -64,18 +61,6 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : Stri
 const kindOf = (e: unknown): SyncStatus['lastErrorKind'] =>
   e instanceof SyncHttpError ? 'http' : e instanceof ProtocolError ? 'protocol' : 'network';
 
-/**
- * A received state or type the host refused to merge (core's full check in `docFromJSON` /
- * `validateType`, deeper than the wire envelope): the answer was garbage, so it is a
- * `ProtocolError` under `where` (`docs`, `types`). Nothing was merged: the host parses a whole
- * page before it merges any of it.
- */
-function received(e: unknown, where: string, what: string): unknown {
-  if (e instanceof ValidationError || e instanceof SchemaError)
-    return inAnswerTo(new ProtocolError(e.path ? `${where}.${e.path}` : where, e.rule, e.message), what);
-  if (e instanceof DecodeError) return inAnswerTo(new ProtocolError(where, 'decode', e.message), what);
-  return e;
-}
 const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Rejection codes a fresh stamp cures: the change is re-issued, not set aside (PROTOCOL-11). */
 const REISSUE_CODES = new Set(['clock_drift', 'id_conflict', 'replica_taken']);
@@ -666,16 +651,10 @@ export class SyncClient {
   /** Merges one delta, then (and only then) persists its cursor. */
   async #apply(d: Delta, signal: AbortSignal, what: string): Promise<void> {
     if (signal.aborted) throw new SyncAbortedError();
-    try {
-      if (d.types.length > 0 && this.#host.applyTypes) await this.#host.applyTypes(d.types);
-    } catch (e) {
-      throw received(e, 'types', what);
-    }
-    try {
-      if (d.docs.length > 0) await this.#host.applyRemote(d.docs);
-    } catch (e) {
-      throw received(e, 'docs', what);
-    }
+    const host = this.#host;
+    if (d.types.length > 0 && host.applyTypes)
+      await receiving('types', what, () => host.applyTypes!(d.types));
+    if (d.docs.length > 0) await receiving('docs', what, () => host.applyRemote(d.docs));
     if (d.gone.length > 0) await this.#host.evict(d.gone);
     if (d.cursor > (await this.#cursor())) {
       await this.#host.setMeta(CURSOR_KEY, String(d.cursor));

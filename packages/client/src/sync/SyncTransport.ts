@@ -15,6 +15,7 @@ import {
   type PushResponse,
 } from '@fieldsync/core';
 import { deadline, SyncAbortedError } from './deadline.js';
+import { inAnswerTo } from './protocolFailure.js';
 import { SseParser, type SseMessage } from './SseParser.js';
 
 /**
@@ -86,10 +87,6 @@ async function readChecked<T>(res: Response, what: string, check: (json: unknown
     throw e instanceof ProtocolError ? inAnswerTo(e, what) : e;
   }
 }
-
-/** The same error, saying which answer it was found in. */
-export const inAnswerTo = (e: ProtocolError, what: string): ProtocolError =>
-  new ProtocolError(e.path, e.rule, `${e.reason} (in the answer to ${what})`);
 
 const idsOf = (items: readonly unknown[]): string[] => items.map((c) => String((c as { id?: unknown }).id));
 
