@@ -364,6 +364,49 @@ describe('a server answering garbage', () => {
     await anna.sync!.stop();
   });
 
+  it('merge answers during a resync: a ProtocolError each; the resync stays pending, then completes against the real server', async () => {
+    const before = await snapshot(anna);
+    // A well-formed, empty page from "another store" (a new epoch): the client resyncs, finds the
+    // server lacks every document it holds and pushes them back whole (POST /v1/merge).
+    front.garbage(
+      'GET /v1/pull',
+      json(200, { cursor: 0, types: [], docs: [], gone: [] }, { 'Fieldsync-Epoch': 'restored-elsewhere' }),
+    );
+    const cases: Array<[string, GarbageAnswer, string, string]> = [
+      ['not JSON', json(200, 'merged!', { 'content-type': 'text/plain' }), '', 'json'],
+      ['no results', json(200, { results: [], cursor: 1 }), 'results', 'count'],
+      [
+        'an unknown status',
+        (_q, res, b) =>
+          send(
+            res,
+            200,
+            JSON.stringify({
+              results: (JSON.parse(b) as { docs: Array<{ id: string }> }).docs.map((d) => ({
+                id: d.id,
+                status: 'duplicate',
+              })),
+              cursor: 1,
+            }),
+          ),
+        'results[0].status',
+        'enum',
+      ],
+    ];
+    for (const [name, answer, path, rule] of cases) {
+      front.garbage('POST /v1/merge', answer);
+      const e = await refused(anna.sync!.flush(), path, rule);
+      expect(e.message, name).toContain('POST /v1/merge');
+      expect(await snapshot(anna), name).toEqual(before);
+      expect(await anna.getMeta('sync.resync'), name).toBe('merge'); // persisted: runs again
+    }
+    front.garbage('GET /v1/pull', undefined);
+    front.garbage('POST /v1/merge', undefined);
+    await anna.sync!.flush();
+    expect(await anna.getMeta('sync.resync')).toBe('');
+    expect(await snapshot(anna)).toEqual(before);
+  });
+
   it('the local store on disk kept everything, and syncs once the garbage server is replaced by a real one', async () => {
     await anna.collection('workOrder').insert({ title: 'Written while the server is broken' });
     front.garbage('POST /v1/push', json(200, '{"results":[{"id":1}]}'));
