@@ -5,6 +5,7 @@ import {
   HEAD_HEADER,
   ProtocolError,
   TIME_HEADER,
+  parseDefineTypeRequest,
   parseDefineTypeResponse,
   parseDelta,
   parseDocsResponse,
@@ -241,6 +242,9 @@ describe('protocol validators reject each malformed shape, naming path and rule'
     });
     expect(refusal(parsePushRequest, { changes: {} })).toEqual({ path: 'changes', rule: 'array' });
     expect(refusal(parseMergeRequest, null)).toEqual({ path: 'docs', rule: 'array' });
+    expect(parseDefineTypeRequest(type, 'workOrder')).toBe(type);
+    expect(refusal((v) => parseDefineTypeRequest(v, 'job'), type)).toEqual({ path: 'name', rule: 'match' });
+    expect(refusal((v) => parseDefineTypeRequest(v, 'job'), 'job')).toEqual({ path: 'name', rule: 'match' });
   });
 
   it('SSE events: the path starts with the event name', () => {
