@@ -54,6 +54,7 @@ export {
   SyncHttpError,
   SyncNetworkError,
   SyncAbortedError,
+  ProtocolError,
   CURSOR_KEY,
   DEFAULT_REQUEST_TIMEOUT_MS,
   type ServerInfo,

@@ -104,3 +104,28 @@ export { fromBase64, toBase64 } from './util/base64.js';
 
 // The wire format of the server's realtime stream, read by the client and by tests of the server
 export { SseParser, type SseMessage } from './sse/SseParser.js';
+// Wire protocol /v1: the message types client and server share, and their runtime checks
+export { ProtocolError } from './protocol/ProtocolError.js';
+export type { ErrorBody, ErrorInfo } from './protocol/errorBody.js';
+export { parseErrorBody, parseErrorInfo } from './protocol/errorBody.js';
+export type { ChangeResult, PushRequest, PushResponse } from './protocol/push.js';
+export { parsePushRequest, parsePushResponse } from './protocol/push.js';
+export type { MergeRequest, MergeResponse, MergeResult } from './protocol/merge.js';
+export { parseMergeRequest, parseMergeResponse } from './protocol/merge.js';
+export type { Delta } from './protocol/delta.js';
+export { checkWireDoc, checkWireType, parseDelta } from './protocol/delta.js';
+export type { DocsResponse } from './protocol/docs.js';
+export { parseDocsResponse } from './protocol/docs.js';
+export type { DefineTypeRequest, DefineTypeResponse } from './protocol/defineType.js';
+export { parseDefineTypeRequest, parseDefineTypeResponse } from './protocol/defineType.js';
+export type { ReadyEvent, SseEvent } from './protocol/events.js';
+export { parseReadyEvent, parseSseEvent } from './protocol/events.js';
+export type { StoreHeaders } from './protocol/storeHeaders.js';
+export {
+  EPOCH_HEADER,
+  HEAD_HEADER,
+  STORE_HEADERS,
+  TIME_HEADER,
+  parseStoreHeaders,
+} from './protocol/storeHeaders.js';
+export { wireJson } from './protocol/wireCheck.js';

@@ -18,12 +18,14 @@ export type {
   PullQuery,
   StoreMaintenance,
 } from './storage/StorageEngine.js';
-export { EPOCH_HEADER, HEAD_HEADER, TIME_HEADER, STORE_HEADERS } from './http/storeHeaders.js';
+export { EPOCH_HEADER, HEAD_HEADER, TIME_HEADER, STORE_HEADERS } from '@fieldsync/core';
 export { SqliteEngine, type SqliteEngineOptions } from './storage/sqlite/SqliteEngine.js';
 export { PostgresEngine, type PostgresEngineOptions } from './storage/postgres/PostgresEngine.js';
 export { openStorage } from './storage/openStorage.js';
-export type { ChangeResult } from './sync/applyPush.js';
-export type { MergeResult } from './sync/applyMerge.js';
+// The wire contract is core's (`ChangeResult`, `MergeResult`, … and their validators); re-exported.
+export type { ChangeResult, MergeResult } from '@fieldsync/core';
+export { DomainError, type DomainErrorCode } from './sync/DomainError.js';
+export { httpErrorOf } from './http/errorResponse.js';
 export type { SyncFilter } from './sync/SyncFilter.js';
 export { staticApp } from './http/staticApp.js';
 export { hostFetch, type HostOptions } from './http/hostApp.js';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HttpError } from '../src/http/HttpError.js';
+import { httpErrorOf } from '../src/http/errorResponse.js';
+import { DomainError } from '../src/sync/DomainError.js';
 import { compileWhere } from '../src/sync/whereCondition.js';
 
 const docs = [
@@ -40,12 +41,16 @@ describe('partial-sync where', () => {
     expect(ids({ toString: { $exists: true } })).toEqual([]);
   });
 
-  it('bad conditions are a 400 naming the field and operator', () => {
+  it('bad conditions are a domain error naming the field, operator and rule, answered 400 by http/', () => {
+    const rules: string[] = [];
     const err = (where: Record<string, unknown>): unknown => {
       try {
         compileWhere(where);
       } catch (e) {
-        return e instanceof HttpError ? { status: e.status, code: e.code, path: e.path } : e;
+        if (!(e instanceof DomainError)) return e;
+        rules.push(String(e.rule));
+        const h = httpErrorOf(e);
+        return { status: h?.status, code: h?.code, path: h?.path };
       }
       return undefined;
     };
@@ -66,5 +71,6 @@ describe('partial-sync where', () => {
       path: 'where.priority.$exists',
     });
     expect(err({ priority: {} })).toEqual({ status: 400, code: 'bad_filter', path: 'where.priority' });
+    expect(rules).toEqual(['operator', 'array', 'orderable', 'boolean', 'operator']);
   });
 });

@@ -1,15 +1,22 @@
+import {
+  ProtocolError,
+  parseSseEvent,
+  type Delta,
+  type DocsResponse,
+  type ReadyEvent,
+} from '@fieldsync/core';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { SyncAbortedError } from './deadline.js';
 import { resync, type ResyncKind } from './resync.js';
 import { later, type Cancel } from './later.js';
 import type { SseMessage } from './SseParser.js';
 import type { SyncHost } from './SyncHost.js';
+import { inAnswerTo, receiving } from './protocolFailure.js';
 import { initialStatus, type SyncStatus } from './SyncStatus.js';
 import {
   SyncHttpError,
+  SyncNetworkError,
   SyncTransport,
-  type Delta,
-  type DocsResponse,
   type ServerInfo,
   type TransportOptions,
 } from './SyncTransport.js';
@@ -50,6 +57,10 @@ export const EPOCH_KEY = 'sync.epoch';
 export const RESYNC_KEY = 'sync.resync';
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+/** What kind of failure `e` is, for `status.lastErrorKind`. */
+const kindOf = (e: unknown): SyncStatus['lastErrorKind'] =>
+  e instanceof SyncHttpError ? 'http' : e instanceof ProtocolError ? 'protocol' : 'network';
+
 const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Rejection codes a fresh stamp cures: the change is re-issued, not set aside (PROTOCOL-11). */
 const REISSUE_CODES = new Set(['clock_drift', 'id_conflict', 'replica_taken']);
@@ -303,7 +314,7 @@ export class SyncClient {
         if (!(e instanceof SyncAbortedError && signal.reason === RETRY_NOW)) throw e;
       }
     }
-    this.#set({ lastSyncedAt: Date.now(), lastError: undefined, online: true });
+    this.#set({ lastSyncedAt: Date.now(), lastError: undefined, lastErrorKind: undefined, online: true });
   }
 
   /** Runs `fn` after every earlier sync step, never concurrently with one. */
@@ -334,15 +345,23 @@ export class SyncClient {
           continue;
         }
         this.#fail(e);
-        await this.#pause(this.#backoff.next(), !(e instanceof SyncHttpError));
+        // Probe early only when the network failed: a server that answers garbage (or an error)
+        // is reachable, and probing it would retry it every `probeMs` instead of backing off.
+        await this.#pause(this.#backoff.next(), e instanceof SyncNetworkError);
       }
     }
   }
 
+  /**
+   * Reports a failed sync step. A network failure also means offline; an HTTP error or a
+   * malformed answer (`ProtocolError`) came from a server that did answer.
+   */
   #fail(e: unknown): void {
-    const network = !(e instanceof SyncHttpError);
+    const lastErrorKind = kindOf(e);
+    const network = lastErrorKind === 'network';
     this.#set({
-      lastError: messageOf(e),
+      lastError: lastErrorKind === 'protocol' ? `protocol: ${messageOf(e)}` : messageOf(e),
+      lastErrorKind,
       live: false,
       pushing: false,
       pulling: false,
@@ -355,16 +374,28 @@ export class SyncClient {
     this.#stream = ctrl;
     let failure: unknown;
     const onMessage = (m: SseMessage): void => {
-      if (m.event === 'ready') {
-        this.#ready(m.data);
+      // After a failure nothing more of this stream is applied: a later event's cursor would
+      // skip the range of the one that failed.
+      if (failure !== undefined) return;
+      let ev;
+      try {
+        ev = parseSseEvent(m.event, m.data);
+      } catch (e) {
+        failure = e instanceof ProtocolError ? inAnswerTo(e, 'GET /v1/events') : e;
+        ctrl.abort();
         return;
       }
-      if (m.event !== 'sync') return;
+      if (ev.kind === 'ready') {
+        this.#ready(ev.ready);
+        return;
+      }
+      if (ev.kind !== 'sync') return;
       const signal = this.#life.signal;
-      this.#exclusive(() => this.#apply(JSON.parse(m.data) as Delta, signal)).then(
+      const delta = ev.delta;
+      this.#exclusive(() => this.#apply(delta, signal, 'GET /v1/events')).then(
         () => this.#set({ lastSyncedAt: Date.now() }),
         (e: unknown) => {
-          failure = e;
+          failure ??= e;
           ctrl.abort();
         },
       );
@@ -389,15 +420,16 @@ export class SyncClient {
   }
 
   /** The stream caught up: it is live; learn the server's heartbeat if it states it. */
-  #ready(data: string): void {
-    try {
-      const d = JSON.parse(data) as { heartbeatMs?: unknown };
-      if (typeof d.heartbeatMs === 'number' && d.heartbeatMs > 0) this.#heartbeatMs = d.heartbeatMs;
-    } catch {
-      // an older server: keep the configured heartbeat
-    }
+  #ready(r: ReadyEvent): void {
+    if (r.heartbeatMs !== undefined) this.#heartbeatMs = r.heartbeatMs;
     this.#backoff.reset();
-    this.#set({ live: true, online: true, lastSyncedAt: Date.now(), lastError: undefined });
+    this.#set({
+      live: true,
+      online: true,
+      lastSyncedAt: Date.now(),
+      lastError: undefined,
+      lastErrorKind: undefined,
+    });
   }
 
   /** A stream silent this long is dead: two heartbeats, plus a margin for a slow network. */
@@ -534,9 +566,9 @@ export class SyncClient {
     const acked: string[] = [];
     const reissue = new Map<string, string[]>();
     for (let i = 0; i < batch.length; i++) {
-      const r = res.results[i];
+      // One result per change, naming it (checked by `parsePushResponse`).
+      const r = res.results[i] as (typeof res.results)[number];
       const id = idOf(batch[i]);
-      if (!r) throw new Error(`server answered ${res.results.length} results for ${batch.length} changes`);
       if (r.status !== 'rejected') {
         acked.push(id);
         continue;
@@ -591,7 +623,7 @@ export class SyncClient {
           page.catch(() => undefined); // awaited (and its error thrown) only if used
           ahead = { since: d.cursor, page };
         }
-        await this.#apply(d, signal);
+        await this.#apply(d, signal, 'GET /v1/pull');
         received += d.docs.length;
         const fraction = d.more ? this.#fraction(start, d.cursor) : 1;
         this.#set({ progress: { docs: received, pages: pages + 1, fraction } });
@@ -617,10 +649,12 @@ export class SyncClient {
   }
 
   /** Merges one delta, then (and only then) persists its cursor. */
-  async #apply(d: Delta, signal: AbortSignal): Promise<void> {
+  async #apply(d: Delta, signal: AbortSignal, what: string): Promise<void> {
     if (signal.aborted) throw new SyncAbortedError();
-    if (d.types.length > 0 && this.#host.applyTypes) await this.#host.applyTypes(d.types);
-    if (d.docs.length > 0) await this.#host.applyRemote(d.docs);
+    const host = this.#host;
+    if (d.types.length > 0 && host.applyTypes)
+      await receiving('types', what, () => host.applyTypes!(d.types));
+    if (d.docs.length > 0) await receiving('docs', what, () => host.applyRemote(d.docs));
     if (d.gone.length > 0) await this.#host.evict(d.gone);
     if (d.cursor > (await this.#cursor())) {
       await this.#host.setMeta(CURSOR_KEY, String(d.cursor));

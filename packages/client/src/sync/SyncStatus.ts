@@ -25,6 +25,13 @@ export interface SyncStatus {
   /** Last failure, e.g. "network: fetch failed" or "401 bad_token: invalid token: …". */
   lastError: string | undefined;
   /**
+   * What kind of failure `lastError` is: `network` (no answer: offline, timeout), `http` (the
+   * server answered with an error status) or `protocol` (it answered something that is not
+   * protocol /v1: garbage JSON, a wrong shape — a `ProtocolError`, retried with backoff; nothing
+   * of it was applied). Undefined when `lastError` is.
+   */
+  lastErrorKind: 'network' | 'http' | 'protocol' | undefined;
+  /**
    * While pulling (a first sync of 100,000 documents takes seconds): how far it got, so an app
    * can show a progress bar instead of an empty list. Undefined when not pulling.
    */
@@ -57,5 +64,6 @@ export const initialStatus = (): SyncStatus => ({
   rejected: 0,
   lastSyncedAt: undefined,
   lastError: undefined,
+  lastErrorKind: undefined,
   progress: undefined,
 });

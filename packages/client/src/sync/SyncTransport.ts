@@ -1,27 +1,22 @@
+import {
+  ProtocolError,
+  parseDefineTypeResponse,
+  parseDelta,
+  parseDocsResponse,
+  parseErrorBody,
+  parseMergeResponse,
+  parsePushResponse,
+  parseStoreHeaders,
+  wireJson,
+  type DefineTypeResponse,
+  type Delta,
+  type DocsResponse,
+  type MergeResponse,
+  type PushResponse,
+} from '@fieldsync/core';
 import { deadline, SyncAbortedError } from './deadline.js';
+import { inAnswerTo } from './protocolFailure.js';
 import { SseParser, type SseMessage } from './SseParser.js';
-
-/** Wire shapes of protocol /v1 (docs/protocol.md). */
-export interface ChangeResult {
-  id: string;
-  status: 'ok' | 'duplicate' | 'rejected';
-  error?: { code: string; message: string; path?: string };
-}
-export interface PushResponse {
-  results: ChangeResult[];
-  cursor: number;
-}
-/** `POST /v1/merge` answer: one result per document state pushed back during a resync. */
-export interface MergeResponse {
-  results: Array<{ id: string; status: 'ok' | 'unchanged' | 'rejected'; error?: ChangeResult['error'] }>;
-  cursor: number;
-}
-
-/** `GET /v1/docs?ids=…` answer: the server's current states, and the ids it does not have. */
-export interface DocsResponse {
-  docs: unknown[];
-  missing: string[];
-}
 
 /**
  * What every response says about the server (PROTOCOL-11): its store's identity, its head
@@ -34,14 +29,6 @@ export interface ServerInfo {
   time: number | undefined;
   sentAt: number;
   receivedAt: number;
-}
-
-export interface Delta {
-  cursor: number;
-  types: unknown[];
-  docs: unknown[];
-  gone: string[];
-  more?: boolean;
 }
 
 /** A request the server answered with an error status (body `{ error: { code, message } }`). */
@@ -87,11 +74,21 @@ export interface TransportOptions {
 /** Default `requestTimeoutMs`. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 15_000;
 
-const num = (h: string | null): number | undefined => {
-  if (h === null || h === '') return undefined;
-  const n = Number(h);
-  return Number.isSafeInteger(n) ? n : undefined;
-};
+/**
+ * Reads a response body as JSON and checks it with one of core's protocol validators. Malformed
+ * JSON, a truncated body or a wrong shape throws `ProtocolError` naming the path and rule, and
+ * the request it answered (the caller retries it later, like a network failure).
+ */
+async function readChecked<T>(res: Response, what: string, check: (json: unknown) => T): Promise<T> {
+  const text = await res.text();
+  try {
+    return check(wireJson(text));
+  } catch (e) {
+    throw e instanceof ProtocolError ? inAnswerTo(e, what) : e;
+  }
+}
+
+const idsOf = (items: readonly unknown[]): string[] => items.map((c) => String((c as { id?: unknown }).id));
 
 /**
  * HTTP calls of protocol /v1. Stateless: the cursor lives in the caller. Every call has a
@@ -150,7 +147,7 @@ export class SyncTransport {
         // a fresh connection is safe, within the same deadline.
         res = await this.#fetch(`${this.#base}${path}`, { ...init, signal: d.signal });
       }
-      this.#seen(res, sentAt);
+      this.#seen(res, sentAt, `${init.method ?? 'GET'} ${path.replace(/\?.*/, '')}`);
       return await read(res);
     } catch (e) {
       throw this.#failure(e, signal, d.expired, timeoutMs);
@@ -162,31 +159,36 @@ export class SyncTransport {
   #failure(e: unknown, signal: AbortSignal | undefined, expired: boolean, timeoutMs: number): unknown {
     if (signal?.aborted) return new SyncAbortedError();
     if (expired) return new SyncNetworkError(new Error(`no answer within ${timeoutMs} ms`));
-    if (e instanceof SyncHttpError || e instanceof SyncNetworkError) return e;
+    if (e instanceof SyncHttpError || e instanceof SyncNetworkError || e instanceof ProtocolError) return e;
     return new SyncNetworkError(e);
   }
 
-  #seen(res: Response, sentAt: number): void {
-    if (!this.#observe) return;
-    const h = res.headers;
-    this.#observe({
-      epoch: h.get('fieldsync-epoch') ?? undefined,
-      head: num(h.get('fieldsync-head')),
-      time: num(h.get('fieldsync-time')),
-      sentAt,
-      receivedAt: Date.now(),
-    });
+  /** Reads the store headers (a malformed one throws `ProtocolError`) and reports them. */
+  #seen(res: Response, sentAt: number, what: string): void {
+    let h;
+    try {
+      h = parseStoreHeaders((name) => res.headers.get(name));
+    } catch (e) {
+      throw e instanceof ProtocolError ? inAnswerTo(e, what) : e;
+    }
+    this.#observe?.({ ...h, sentAt, receivedAt: Date.now() });
   }
 
+  /**
+   * The error an answer with an error status stands for. Its body is checked with core's
+   * `parseErrorBody`; one that is not a fieldsync error body (a proxy's HTML page, a truncated
+   * body) keeps the status and its text with code `http_error`: the status alone says what to
+   * do (retry a 502, set aside a 400), so it is not a protocol error.
+   */
   static async errorOf(res: Response): Promise<SyncHttpError> {
     let code = 'http_error';
     let message = res.statusText;
     try {
-      const body = (await res.json()) as { error?: { code?: string; message?: string } };
-      code = body.error?.code ?? code;
-      message = body.error?.message ?? message;
+      const { error } = parseErrorBody(wireJson(await res.text()));
+      code = error.code;
+      message = error.message;
     } catch {
-      // not JSON: keep the status text
+      // not a fieldsync error body: keep the status text
     }
     return new SyncHttpError(res.status, code, message);
   }
@@ -199,11 +201,8 @@ export class SyncTransport {
       body: JSON.stringify({ changes }),
     };
     return this.#call('/v1/push', init, signal, async (res) => {
-      if (res.status === 200 || res.status === 422) {
-        const body = (await res.json()) as Partial<PushResponse>;
-        if (Array.isArray(body.results)) return body as PushResponse;
-      }
-      throw await SyncTransport.errorOf(res);
+      if (res.status !== 200 && res.status !== 422) throw await SyncTransport.errorOf(res);
+      return readChecked(res, 'POST /v1/push', (b) => parsePushResponse(b, idsOf(changes)));
     });
   }
 
@@ -215,16 +214,13 @@ export class SyncTransport {
       body: JSON.stringify({ docs }),
     };
     return this.#call('/v1/merge', init, signal, async (res) => {
-      if (res.status === 200 || res.status === 422) {
-        const body = (await res.json()) as Partial<MergeResponse>;
-        if (Array.isArray(body.results)) return body as MergeResponse;
-      }
-      throw await SyncTransport.errorOf(res);
+      if (res.status !== 200 && res.status !== 422) throw await SyncTransport.errorOf(res);
+      return readChecked(res, 'POST /v1/merge', (b) => parseMergeResponse(b, idsOf(docs)));
     });
   }
 
   /** `PUT /v1/types/:name`: defines a type version (with its migrations) on the server. */
-  async putType(def: unknown, signal?: AbortSignal): Promise<{ cursor: number; changed: boolean }> {
+  async putType(def: unknown, signal?: AbortSignal): Promise<DefineTypeResponse> {
     const name = String((def as { name?: unknown }).name);
     const init = {
       method: 'PUT',
@@ -233,15 +229,26 @@ export class SyncTransport {
     };
     return this.#call(`/v1/types/${encodeURIComponent(name)}`, init, signal, async (res) => {
       if (res.status !== 200) throw await SyncTransport.errorOf(res);
-      return (await res.json()) as { cursor: number; changed: boolean };
+      return readChecked(res, 'PUT /v1/types', parseDefineTypeResponse);
     });
   }
 
+  /**
+   * One pull page after `since`. Besides its shape, a page that says `more` must move the cursor
+   * forward: one that does not would make the caller ask for the same page forever.
+   */
   async pull(since: number, limit?: number, signal?: AbortSignal): Promise<Delta> {
     const path = `/v1/pull?since=${since}${limit ? `&limit=${limit}` : ''}${this.#filterQuery()}`;
     return this.#call(path, { headers: await this.#headers() }, signal, async (res) => {
       if (res.status !== 200) throw await SyncTransport.errorOf(res);
-      return (await res.json()) as Delta;
+      const d = await readChecked(res, 'GET /v1/pull', parseDelta);
+      if (d.more === true && d.cursor <= since)
+        throw new ProtocolError(
+          'cursor',
+          'progress',
+          `"more" with cursor ${d.cursor}, not past ${since} (in the answer to GET /v1/pull)`,
+        );
+      return d;
     });
   }
 
@@ -250,7 +257,7 @@ export class SyncTransport {
     const path = `/v1/docs?ids=${encodeURIComponent(ids.join(','))}`;
     return this.#call(path, { headers: await this.#headers() }, signal, async (res) => {
       if (res.status !== 200) throw await SyncTransport.errorOf(res);
-      return (await res.json()) as DocsResponse;
+      return readChecked(res, 'GET /v1/docs', parseDocsResponse);
     });
   }
 
@@ -314,7 +321,7 @@ export class SyncTransport {
         headers,
         signal: ctrl.signal,
       });
-      this.#seen(res, sentAt);
+      this.#seen(res, sentAt, 'GET /v1/events');
       connected = true;
       if (res.status !== 200 || !res.body) throw await SyncTransport.errorOf(res);
       lastByte = Date.now();
@@ -334,7 +341,8 @@ export class SyncTransport {
     } catch (e) {
       if (signal.aborted) return;
       if (idle) throw new SyncNetworkError(new Error(`event stream silent for ${limit()} ms`));
-      throw e instanceof SyncHttpError || e instanceof SyncNetworkError ? e : new SyncNetworkError(e);
+      if (e instanceof SyncHttpError || e instanceof SyncNetworkError || e instanceof ProtocolError) throw e;
+      throw new SyncNetworkError(e);
     } finally {
       clearInterval(watchdog);
       signal.removeEventListener('abort', onStop);

@@ -7,13 +7,17 @@ export {
   SyncNetworkError,
   SyncTransport,
   DEFAULT_REQUEST_TIMEOUT_MS,
+  type ServerInfo,
+} from './SyncTransport.js';
+// The wire shapes are core's (one contract for client and server); re-exported for callers of SyncTransport.
+export {
+  ProtocolError,
   type ChangeResult,
+  type Delta,
   type DocsResponse,
   type MergeResponse,
-  type ServerInfo,
-  type Delta,
   type PushResponse,
-} from './SyncTransport.js';
+} from '@fieldsync/core';
 export { SseParser, type SseMessage } from './SseParser.js';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { SyncAbortedError, deadline, type Deadline } from './deadline.js';

@@ -1,3 +1,4 @@
+import { receiving } from './protocolFailure.js';
 import type { SyncHost } from './SyncHost.js';
 import { SyncHttpError, type SyncTransport } from './SyncTransport.js';
 
@@ -45,13 +46,17 @@ export async function resync(
   let cursor = 0;
   for (let pages = 0; pages < 1_000_000; pages++) {
     const d = await t.pull(cursor, pullLimit, signal);
-    if (d.types.length > 0 && host.applyTypes) await host.applyTypes(d.types);
-    if (kind === 'merge' && host.resyncMerge) await host.resyncMerge(d.docs, seen, ahead);
-    else if (kind === 'replace' && host.resyncReplace) {
-      const ids = d.docs.map((doc) => String((doc as { id?: unknown }).id));
-      for (const id of ids) seen.add(id);
-      await host.resyncReplace(ids, d.docs);
-    } else await host.applyRemote(d.docs);
+    const what = 'GET /v1/pull';
+    if (d.types.length > 0 && host.applyTypes)
+      await receiving('types', what, () => host.applyTypes!(d.types));
+    await receiving('docs', what, async () => {
+      if (kind === 'merge' && host.resyncMerge) await host.resyncMerge(d.docs, seen, ahead);
+      else if (kind === 'replace' && host.resyncReplace) {
+        const ids = d.docs.map((doc) => String((doc as { id?: unknown }).id));
+        for (const id of ids) seen.add(id);
+        await host.resyncReplace(ids, d.docs);
+      } else await host.applyRemote(d.docs);
+    });
     cursor = Math.max(cursor, d.cursor);
     if (!d.more) break;
   }

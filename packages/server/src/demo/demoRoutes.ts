@@ -1,7 +1,8 @@
 import { Hono } from 'hono';
 import { signToken } from '../auth/jwt.js';
-import { HttpError } from '../http/HttpError.js';
+import { errorResponse } from '../http/errorResponse.js';
 import { readJson } from '../http/readJson.js';
+import { DomainError } from '../sync/DomainError.js';
 import { DEMO_TENANT, DEMO_USERS } from './demoData.js';
 
 /** How long a demo token lives: a working day; the app signs in again after that. */
@@ -14,11 +15,7 @@ const DEMO_TOKEN_LIFETIME = '12h';
  */
 export function demoRoutes(secret: string): Hono {
   const app = new Hono();
-  app.onError((err, c) => {
-    if (err instanceof HttpError) return c.json(err.toJSON(), err.status);
-    console.error('[fieldsync] unexpected error', err);
-    return c.json({ error: { code: 'internal', message: 'internal server error' } }, 500);
-  });
+  app.onError((err, c) => errorResponse(err, c, 'internal server error'));
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );
@@ -30,14 +27,14 @@ export function demoRoutes(secret: string): Hono {
         ? (body as { user?: unknown }).user
         : undefined;
     if (typeof id !== 'string')
-      throw new HttpError(400, 'bad_request', 'body must be { "user": "<demo user id>" }', 'user');
+      throw new DomainError('bad_request', 'body must be { "user": "<demo user id>" }', 'user', 'string');
     const user = DEMO_USERS.find((u) => u.id === id);
     if (!user) {
-      throw new HttpError(
-        404,
+      throw new DomainError(
         'unknown_user',
         `no demo user "${id}"; one of ${DEMO_USERS.map((u) => u.id).join(', ')}`,
         'user',
+        'known-user',
       );
     }
     const token = await signToken(secret, {

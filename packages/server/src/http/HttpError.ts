@@ -1,3 +1,5 @@
+import type { ErrorBody } from '@fieldsync/core';
+
 /**
  * An error that becomes a 4xx/5xx response with a JSON body `{ error: { code, message, path? } }`.
  * `code` is stable for programs, `message` names the problem for people, `path` points into
@@ -24,7 +26,8 @@ export class HttpError extends Error {
     this.details = details;
   }
 
-  toJSON(): { error: { code: string; message: string; path?: string } } {
+  /** The body of the wire contract (`ErrorBody`); `details` add fields (`horizon`, `rule`). */
+  toJSON(): ErrorBody {
     return {
       error: {
         ...this.details,

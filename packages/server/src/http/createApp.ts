@@ -3,6 +3,7 @@ import { bodyLimit } from 'hono/body-limit';
 import { authMiddleware } from './authMiddleware.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { eventsRoute } from './eventsRoute.js';
+import { errorResponse } from './errorResponse.js';
 import { HttpError } from './HttpError.js';
 import { idProblem } from './protocolBoundary.js';
 import { mergeRoute } from './mergeRoute.js';
@@ -22,14 +23,7 @@ export const PROTOCOL_VERSION = 1;
 export function createApp(ctx: ServerContext): Hono<AppEnv> {
   const app = new Hono<AppEnv>();
 
-  app.onError((err, c) => {
-    if (err instanceof HttpError) return c.json(err.toJSON(), err.status);
-    console.error('[fieldsync] unexpected error', err);
-    return c.json(
-      { error: { code: 'internal', message: 'internal server error; nothing was acknowledged' } },
-      500,
-    );
-  });
+  app.onError((err, c) => errorResponse(err, c, 'internal server error; nothing was acknowledged'));
   app.notFound((c) =>
     c.json({ error: { code: 'not_found', message: `no route ${c.req.method} ${c.req.path}` } }, 404),
   );

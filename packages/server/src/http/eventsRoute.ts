@@ -1,3 +1,4 @@
+import type { ReadyEvent } from '@fieldsync/core';
 import type { Hono } from 'hono';
 import type { ServerResponse } from 'node:http';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
@@ -84,9 +85,8 @@ async function catchUp(ctx: ServerContext, s: Subscriber, types: string[] | unde
     done = next === 'done';
   }
   const head = Math.max(s.cursor, await ctx.storage.tenantHead(s.tenant));
-  s.write(
-    sseEvent('ready', s.cursor, JSON.stringify({ cursor: s.cursor, epoch: ctx.storage.epoch(), head })),
-  );
+  const ready: ReadyEvent = { cursor: s.cursor, epoch: ctx.storage.epoch(), head };
+  s.write(sseEvent('ready', s.cursor, JSON.stringify(ready)));
   ctx.hub.goLive(s);
 }
 

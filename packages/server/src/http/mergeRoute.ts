@@ -1,3 +1,4 @@
+import { parseMergeRequest, type MergeResponse } from '@fieldsync/core';
 import type { Hono } from 'hono';
 import { applyMerge } from '../sync/applyMerge.js';
 import type { AppEnv, ServerContext } from './context.js';
@@ -12,10 +13,7 @@ import { readJson } from './readJson.js';
  */
 export function mergeRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
   app.post('/v1/merge', async (c) => {
-    const body = await readJson(c);
-    const docs = typeof body === 'object' && body !== null ? (body as { docs?: unknown }).docs : undefined;
-    if (!Array.isArray(docs))
-      throw new HttpError(400, 'bad_request', 'body must be { "docs": [ ... ] }', 'docs');
+    const { docs } = parseMergeRequest(await readJson(c));
     if (docs.length > ctx.limits.maxBatch) {
       throw new HttpError(
         413,
@@ -24,8 +22,8 @@ export function mergeRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
         'docs',
       );
     }
-    const { results, cursor } = await applyMerge(ctx, c.get('user'), docs);
-    const stored = results.some((r) => r.status !== 'rejected');
-    return c.json({ results, cursor }, stored || docs.length === 0 ? 200 : 422);
+    const answer: MergeResponse = await applyMerge(ctx, c.get('user'), docs);
+    const stored = answer.results.some((r) => r.status !== 'rejected');
+    return c.json(answer, stored || docs.length === 0 ? 200 : 422);
   });
 }

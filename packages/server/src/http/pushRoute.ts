@@ -1,3 +1,4 @@
+import { parsePushRequest, type PushResponse } from '@fieldsync/core';
 import type { Hono } from 'hono';
 import { applyPush } from '../sync/applyPush.js';
 import type { AppEnv, ServerContext } from './context.js';
@@ -11,15 +12,8 @@ import { readJson } from './readJson.js';
  */
 export function pushRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
   app.post('/v1/push', async (c) => {
-    const body = await readJson(c);
-    if (
-      typeof body !== 'object' ||
-      body === null ||
-      !Array.isArray((body as { changes?: unknown }).changes)
-    ) {
-      throw new HttpError(400, 'bad_request', 'body must be { "changes": [ ... ] }', 'changes');
-    }
-    const changes = (body as { changes: unknown[] }).changes;
+    // The wire contract's request check: a body of the wrong shape is 400 bad_request (errorResponse).
+    const { changes } = parsePushRequest(await readJson(c));
     if (changes.length > ctx.limits.maxBatch) {
       throw new HttpError(
         413,
@@ -28,8 +22,8 @@ export function pushRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
         'changes',
       );
     }
-    const { results, cursor } = await applyPush(ctx, c.get('user'), changes);
-    const stored = results.some((r) => r.status !== 'rejected');
-    return c.json({ results, cursor }, stored || changes.length === 0 ? 200 : 422);
+    const answer: PushResponse = await applyPush(ctx, c.get('user'), changes);
+    const stored = answer.results.some((r) => r.status !== 'rejected');
+    return c.json(answer, stored || changes.length === 0 ? 200 : 422);
   });
 }

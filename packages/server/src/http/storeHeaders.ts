@@ -1,14 +1,12 @@
+import { EPOCH_HEADER, HEAD_HEADER, TIME_HEADER } from '@fieldsync/core';
 import type { MiddlewareHandler } from 'hono';
 import { RESPONSE_ALREADY_SENT } from '@hono/node-server/utils/response';
 import type { User } from '../auth/User.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { HttpError } from './HttpError.js';
 
-/** Names of the store headers every `/v1` response carries (docs/protocol.md, "Epoch, head, time"). */
-export const EPOCH_HEADER = 'Fieldsync-Epoch';
-export const HEAD_HEADER = 'Fieldsync-Head';
-export const TIME_HEADER = 'Fieldsync-Time';
-export const STORE_HEADERS = [EPOCH_HEADER, HEAD_HEADER, TIME_HEADER] as const;
+// The header names are core's (`EPOCH_HEADER` …; docs/protocol.md, "Epoch, head and time"): the
+// client reads them with core's `parseStoreHeaders`.
 
 /**
  * The store's identity, the caller's head and the wall clock as response headers (the head only

@@ -1,6 +1,6 @@
+import { parseDefineTypeRequest, type DefineTypeResponse } from '@fieldsync/core';
 import type { Hono } from 'hono';
 import type { AppEnv, ServerContext } from './context.js';
-import { HttpError } from './HttpError.js';
 import { readJson } from './readJson.js';
 
 /**
@@ -16,16 +16,9 @@ export function typesRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
     // Checked inside `define`, after the no-op test: re-sending a definition the tenant already
     // has changes nothing, so a client without the right can still confirm what it holds.
     const mayDefine = !ctx.permissions?.defineTypes || ctx.permissions.defineTypes(user);
-    const def = await readJson(c);
-    const name = c.req.param('name');
-    if (typeof def !== 'object' || def === null || (def as { name?: unknown }).name !== name) {
-      throw new HttpError(
-        400,
-        'bad_request',
-        `body must be a type definition whose "name" is "${name}"`,
-        'name',
-      );
-    }
-    return c.json(await ctx.types.define(user.tenant, def, mayDefine));
+    // The wire contract's request check: another name is 400 bad_request (errorResponse).
+    const def = parseDefineTypeRequest(await readJson(c), c.req.param('name'));
+    const answer: DefineTypeResponse = await ctx.types.define(user.tenant, def, mayDefine);
+    return c.json(answer);
   });
 }

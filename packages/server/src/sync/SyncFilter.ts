@@ -1,4 +1,4 @@
-import { HttpError } from '../http/HttpError.js';
+import { DomainError } from './DomainError.js';
 import { valueProblem } from '../http/protocolBoundary.js';
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
@@ -24,7 +24,7 @@ const TYPE_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
 /** `{ field: { $in: [values] } }` is 3 levels; values are scalars. */
 const MAX_WHERE_DEPTH = 8;
 
-/** Parses `?types=a,b&where={json}` into a filter; throws a 400 naming the problem. */
+/** Parses `?types=a,b&where={json}` into a filter; throws `DomainError` `bad_filter` naming the problem. */
 export function parseFilter(types: string | undefined, where: string | undefined): SyncFilter {
   const filter: SyncFilter = {};
   if (types !== undefined && types !== '') {
@@ -33,11 +33,11 @@ export function parseFilter(types: string | undefined, where: string | undefined
     // and, as text with NUL, would fail a PostgreSQL query instead of answering 400.
     const bad = filter.types.find((t) => !TYPE_NAME.test(t));
     if (bad !== undefined)
-      throw new HttpError(
-        400,
+      throw new DomainError(
         'bad_filter',
         `"types" holds ${JSON.stringify(bad)}, which is not a type name`,
         'types',
+        'type-name',
       );
   }
   if (where !== undefined && where !== '') {
@@ -45,13 +45,23 @@ export function parseFilter(types: string | undefined, where: string | undefined
     try {
       parsed = JSON.parse(where);
     } catch {
-      throw new HttpError(400, 'bad_filter', '"where" is not valid JSON', 'where');
+      throw new DomainError('bad_filter', '"where" is not valid JSON', 'where', 'json');
     }
     const hostile = valueProblem(parsed, 'where', MAX_WHERE_DEPTH);
     if (hostile)
-      throw new HttpError(400, 'bad_filter', `${hostile.message} (rule ${hostile.rule})`, hostile.path);
+      throw new DomainError(
+        'bad_filter',
+        `${hostile.message} (rule ${hostile.rule})`,
+        hostile.path,
+        hostile.rule,
+      );
     if (!isRecord(parsed))
-      throw new HttpError(400, 'bad_filter', '"where" must be a JSON object of field conditions', 'where');
+      throw new DomainError(
+        'bad_filter',
+        '"where" must be a JSON object of field conditions',
+        'where',
+        'object',
+      );
     compileWhere(parsed); // validates: a bad condition is a 400 naming it
     filter.where = parsed;
   }

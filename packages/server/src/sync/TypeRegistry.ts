@@ -10,7 +10,7 @@ import {
   type TypeDef,
 } from '@fieldsync/core';
 import { ALL_TENANTS, type StorageEngine, type StoredDoc } from '../storage/StorageEngine.js';
-import { HttpError } from '../http/HttpError.js';
+import { DomainError } from './DomainError.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
 /**
@@ -20,8 +20,8 @@ import { TYPES_COLLECTION } from './renderDelta.js';
 export const typeDocId = (def: TypeDef): string =>
   `${TYPES_COLLECTION}/${def.name}/${def.version}/${typeHash(def)}`;
 
-const schemaToHttp = (e: unknown, code: string): unknown =>
-  e instanceof SchemaError ? new HttpError(422, code, e.message, e.path || undefined) : e;
+const schemaRefusal = (e: unknown, code: 'invalid_type' | 'invalid_migration'): unknown =>
+  e instanceof SchemaError ? new DomainError(code, e.message, e.path || undefined, e.rule) : e;
 
 /**
  * The server's view of each tenant's types: a core `TypeRegistry` (the same deterministic pick
@@ -98,49 +98,54 @@ export class TypeRegistry {
     try {
       validateType(raw as TypeDef);
     } catch (e) {
-      throw schemaToHttp(e, 'invalid_type');
+      throw schemaRefusal(e, 'invalid_type');
     }
     const def = raw as TypeDef;
     if (def.name.startsWith('_'))
-      throw new HttpError(422, 'reserved_type', `type names starting with "_" are reserved`, 'name');
+      throw new DomainError('reserved_type', `type names starting with "_" are reserved`, 'name', 'reserved');
     let reg = await this.registry(tenant);
     if (reg.byTypeHash(typeHash(def)))
       return { cursor: await this.#storage.tenantHead(tenant), changed: false };
-    if (!mayDefine) throw new HttpError(403, 'forbidden', 'you may not define or change types');
+    if (!mayDefine) throw new DomainError('forbidden', 'you may not define or change types');
     const latest = reg.get(def.name);
     if (def.version === 1) {
       if (def.migrations?.length)
-        throw new HttpError(422, 'invalid_migration', 'version 1 has no migrations', 'migrations');
+        throw new DomainError(
+          'invalid_migration',
+          'version 1 has no migrations',
+          'migrations',
+          'first-version',
+        );
       if (latest) {
-        throw new HttpError(
-          409,
+        throw new DomainError(
           'type_version',
           `type "${def.name}" already exists (version ${latest.version}); change it with a migration to version ${latest.version + 1}`,
           'version',
+          'version-order',
         );
       }
     } else {
       const prev = reg.get(def.name, def.version - 1);
       if (!prev) {
-        throw new HttpError(
-          409,
+        throw new DomainError(
           'type_version',
           `type "${def.name}" has no version ${def.version - 1} here (latest: ${latest?.version ?? 'none'}); define versions in order`,
           'version',
+          'version-order',
         );
       }
       try {
         validateMigration(prev, def);
       } catch (e) {
-        throw schemaToHttp(e, 'invalid_migration');
+        throw schemaRefusal(e, 'invalid_migration');
       }
     }
     if (latest && def.version < latest.version) {
-      throw new HttpError(
-        409,
+      throw new DomainError(
         'type_version',
         `type "${def.name}" is already at version ${latest.version}; version ${def.version} cannot be redefined`,
         'version',
+        'version-order',
       );
     }
     const before = latest && latest.version === def.version ? latest : undefined;

@@ -10,6 +10,7 @@ import {
   mergeDocs,
   type DocJSON,
   type DocState,
+  type MergeResult,
   type TypeDef,
 } from '@fieldsync/core';
 import { rulesFor, type DocView } from '../auth/rules.js';
@@ -21,14 +22,6 @@ import { docSchemaProblem } from './docSchemaProblem.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 import { RuleError, runRule } from './ruleGuard.js';
 import { newestStamp } from './stateStamps.js';
-
-/** Outcome of one merged document state. */
-export interface MergeResult {
-  id: string;
-  /** `ok`: the server's state changed and is committed; `unchanged`: it already held all of it. */
-  status: 'ok' | 'unchanged' | 'rejected';
-  error?: { code: string; message: string; path?: string; rule?: string };
-}
 
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -13,6 +13,7 @@ import {
   type Change,
   type DocState,
   type HybridLogicalClock,
+  type ChangeResult,
   type TypeDef,
 } from '@fieldsync/core';
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
@@ -25,14 +26,6 @@ import { valueProblem } from '../http/protocolBoundary.js';
 import { fitDocSize } from './docSizeLimit.js';
 import { RuleError, runRule } from './ruleGuard.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
-
-/** Outcome of one pushed change. */
-export interface ChangeResult {
-  id: string;
-  /** `ok`: merged and committed; `duplicate`: already stored earlier (idempotent retry). */
-  status: 'ok' | 'duplicate' | 'rejected';
-  error?: { code: string; message: string; path?: string; rule?: string; limit?: number };
-}
 
 export interface PushContext {
   storage: StorageEngine;

@@ -5,8 +5,11 @@ import type { Visibility } from './SyncFilter.js';
 /** The system collection holding type definitions (types are data; see docs/protocol.md). */
 export const TYPES_COLLECTION = '_types';
 
-/** A batch of stored rows rendered for one reader. JSON fragments are pre-serialized strings. */
-export interface Delta {
+/**
+ * A batch of stored rows rendered for one reader: core's wire `Delta` (docs/protocol.md, pull and
+ * `sync` events) before serialization, its states and types kept as the stored JSON text.
+ */
+export interface RenderedDelta {
   /** core `docToJSON` states, as JSON text. */
   docs: string[];
   /** Ids of documents the reader must evict (they left its scope). */
@@ -29,8 +32,8 @@ export function renderDelta(
   vis: Visibility,
   sendGone: boolean,
   afterSeq = 0,
-): Delta {
-  const out: Delta = { docs: [], gone: [], types: [] };
+): RenderedDelta {
+  const out: RenderedDelta = { docs: [], gone: [], types: [] };
   for (const row of rows) {
     if (row.seq <= afterSeq) continue;
     if (row.type === TYPES_COLLECTION) {
@@ -46,7 +49,7 @@ export function renderDelta(
 }
 
 /** Serializes a delta plus cursor as the JSON body shared by pull responses and SSE events. */
-export function deltaJSON(d: Delta, cursor: number, more?: boolean): string {
+export function deltaJSON(d: RenderedDelta, cursor: number, more?: boolean): string {
   const tail = more === undefined ? '' : `,"more":${more}`;
   return `{"cursor":${cursor},"types":[${d.types.join(',')}],"docs":[${d.docs.join(',')}],"gone":${JSON.stringify(d.gone)}${tail}}`;
 }

@@ -1,4 +1,4 @@
-import { HttpError } from '../http/HttpError.js';
+import { DomainError } from './DomainError.js';
 import type { DocView } from '../auth/rules.js';
 
 /** A compiled partial-sync condition: does this document's materialized view match? */
@@ -29,12 +29,12 @@ function compare(op: '$gt' | '$gte' | '$lt' | '$lte', bound: number | string): (
   }
 }
 
-function bad(field: string, op: string | undefined, message: string): never {
-  throw new HttpError(
-    400,
+function bad(field: string, op: string | undefined, rule: string, message: string): never {
+  throw new DomainError(
     'bad_filter',
     message,
     op === undefined ? `where.${field}` : `where.${field}.${op}`,
+    rule,
   );
 }
 
@@ -47,7 +47,7 @@ function operator(field: string, op: string, arg: unknown): (v: unknown) => bool
       return (v) => !same(arg, v);
     case '$in':
     case '$nin': {
-      if (!Array.isArray(arg)) bad(field, op, `${op} on "${field}" needs an array of values`);
+      if (!Array.isArray(arg)) bad(field, op, 'array', `${op} on "${field}" needs an array of values`);
       const values: readonly unknown[] = arg;
       return op === '$in' ? (v) => values.some((x) => same(x, v)) : (v) => !values.some((x) => same(x, v));
     }
@@ -55,15 +55,16 @@ function operator(field: string, op: string, arg: unknown): (v: unknown) => bool
     case '$gte':
     case '$lt':
     case '$lte':
-      if (!orderable(arg)) bad(field, op, `${op} on "${field}" needs a number or a string`);
+      if (!orderable(arg)) bad(field, op, 'orderable', `${op} on "${field}" needs a number or a string`);
       return compare(op, arg);
     case '$exists':
-      if (typeof arg !== 'boolean') bad(field, op, `$exists on "${field}" needs true or false`);
+      if (typeof arg !== 'boolean') bad(field, op, 'boolean', `$exists on "${field}" needs true or false`);
       return arg ? (v) => v !== undefined && v !== null : (v) => v === undefined || v === null;
     default:
       return bad(
         field,
         op,
+        'operator',
         `unknown operator ${op} on "${field}" (allowed: $eq $ne $in $nin $gt $gte $lt $lte $exists)`,
       );
   }
@@ -72,8 +73,8 @@ function operator(field: string, op: string, arg: unknown): (v: unknown) => bool
 /**
  * Parses and compiles a partial-sync `where`: `{ field: value | { $op: arg, … }, … }`, every field
  * and every operator must hold. Top-level fields only (the server matches materialized views, and
- * the filter is part of the SSE grouping key, so it stays small and exact). Bad input is a 400
- * naming `where.<field>[.<op>]`.
+ * the filter is part of the SSE grouping key, so it stays small and exact). Bad input throws
+ * `DomainError` `bad_filter` naming `where.<field>[.<op>]` and the rule (http/ answers 400).
  */
 export function compileWhere(where: Readonly<Record<string, unknown>>): WhereTest {
   const tests: Array<{ field: string; test: (v: unknown) => boolean }> = [];
@@ -83,7 +84,7 @@ export function compileWhere(where: Readonly<Record<string, unknown>>): WhereTes
       continue;
     }
     const ops = Object.entries(cond);
-    if (ops.length === 0) bad(field, undefined, `condition on "${field}" has no operator`);
+    if (ops.length === 0) bad(field, undefined, 'operator', `condition on "${field}" has no operator`);
     for (const [op, arg] of ops) tests.push({ field, test: operator(field, op, arg) });
   }
   return (view) =>

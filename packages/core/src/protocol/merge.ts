@@ -1,0 +1,57 @@
+import { ProtocolError } from './ProtocolError.js';
+import { parseErrorInfo, type ErrorInfo } from './errorBody.js';
+import { at, wireArray, wireCursor, wireObject, wireOneOf, wireString } from './wireCheck.js';
+
+/**
+ * `POST /v1/merge` body: full document states (core `docToJSON`) a device pushes back when it
+ * resynchronises with a store that lost history. The server checks each state itself and
+ * rejects a malformed one alone (`invalid_doc`).
+ */
+export interface MergeRequest {
+  docs: unknown[];
+}
+
+/** Outcome of one merged state: `ok` stored, `unchanged` already held, `rejected` with a reason. */
+export interface MergeResult {
+  id: string;
+  status: 'ok' | 'unchanged' | 'rejected';
+  error?: ErrorInfo;
+}
+
+/** `POST /v1/merge` answer (200 or 422): one result per state, in request order. */
+export interface MergeResponse {
+  results: MergeResult[];
+  cursor: number;
+}
+
+const MERGE_STATUSES = ['ok', 'unchanged', 'rejected'] as const;
+
+/** Checks a merge request body (server side). */
+export function parseMergeRequest(v: unknown): MergeRequest {
+  const docs = typeof v === 'object' && v !== null ? (v as { docs?: unknown }).docs : undefined;
+  if (!Array.isArray(docs)) throw new ProtocolError('docs', 'array', 'body must be { "docs": [ ... ] }');
+  return v as MergeRequest;
+}
+
+/** Checks a merge answer; with `sent` (the ids pushed back, in order), one result per state. */
+export function parseMergeResponse(v: unknown, sent?: readonly string[]): MergeResponse {
+  const body = wireObject(v, '');
+  const results = wireArray(body['results'], 'results');
+  wireCursor(body['cursor'], 'cursor');
+  if (sent && results.length !== sent.length)
+    throw new ProtocolError('results', 'count', `${results.length} results for ${sent.length} documents`);
+  for (let i = 0; i < results.length; i++) {
+    const p = at('results', i);
+    const o = wireObject(results[i], p);
+    const id = wireString(o['id'], at(p, 'id'));
+    if (sent && id !== sent[i])
+      throw new ProtocolError(
+        at(p, 'id'),
+        'order',
+        `result for ${JSON.stringify(id)} where ${JSON.stringify(sent[i])} was sent`,
+      );
+    const status = wireOneOf(o['status'], at(p, 'status'), MERGE_STATUSES);
+    if (status === 'rejected' || o['error'] !== undefined) parseErrorInfo(o['error'], at(p, 'error'));
+  }
+  return body as unknown as MergeResponse;
+}
