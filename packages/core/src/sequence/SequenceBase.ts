@@ -2,6 +2,7 @@ import { ValidationError } from '../errors.js';
 import { createDocId } from '../ids.js';
 import { applyRemote } from './applyRemote.js';
 import { collectSince } from './collectSince.js';
+import { compactedUpdate } from './compactedUpdate.js';
 import type { ContentOps } from './content.js';
 import type { ContentCodec } from './contentCodec.js';
 import { decodeUpdate, releaseOps } from './decodeUpdate.js';
@@ -134,6 +135,14 @@ export abstract class SequenceBase<C> {
     fresh.log.trim();
     this.core = fresh;
     if (changed) this.emit('remote');
+  }
+
+  /**
+   * @internal The state without its tombstones, as snapshot bytes; see `compactTombstones`,
+   * the public way in.
+   */
+  compactedBytes(): Uint8Array {
+    return encodeUpdate(compactedUpdate(this.core), this.core.names, this.codec);
   }
 
   /** Merges another replica's state into this one (a join: commutative, idempotent). */
