@@ -108,7 +108,9 @@ export abstract class SequenceBase<C> {
     const { agents, update, pooled } = decodeUpdate(bytes, this.codec);
     let changed: boolean;
     try {
-      remap(update, this.core.agentMap(agents));
+      const map = this.core.agentMap(agents);
+      if (update.base) this.core.mergeBase(update.base, map);
+      remap(update, map);
       changed = applyRemote(this.core, update);
     } finally {
       if (pooled) releaseOps();
@@ -127,7 +129,9 @@ export abstract class SequenceBase<C> {
     let changed: boolean;
     try {
       const { agents, update } = decodeUpdate(bytes, this.codec, sink);
-      remap(update, sink.map ?? fresh.agentMap(agents));
+      const map = sink.map ?? fresh.agentMap(agents);
+      if (update.base) fresh.mergeBase(update.base, map);
+      remap(update, map);
       changed = applyRemote(fresh, update) || sink.changed;
     } finally {
       sink.release();
@@ -145,9 +149,24 @@ export abstract class SequenceBase<C> {
     return encodeUpdate(compactedUpdate(this.core), this.core.names, this.codec);
   }
 
-  /** Merges another replica's state into this one (a join: commutative, idempotent). */
+  /**
+   * Merges another replica's state into this one (a join: commutative, idempotent). A side
+   * compacted further than the other (see `compactTombstones`) is the one the result is built on.
+   */
   merge(other: SequenceBase<C>): void {
+    if (other.core.compactedPast(this.core)) {
+      // The other side was compacted past us: take its state and put what only we have on top,
+      // so that no tombstone it dropped comes back. Inserts of ours naming one are placed by the
+      // compacted-origin rule, as the server places them (docs/crdt.md, "Compacting tombstones").
+      const ours = this.encodeSince(other.version);
+      this.load(other.encode());
+      this.applyUpdate(ours);
+      return;
+    }
     this.applyUpdate(other.encodeSince(this.version));
+    // A delta carries no compacted base (a snapshot does): take the other's here.
+    const base = other.core.base;
+    if (base !== null) this.core.mergeBase(base, other.core.names.map((n) => this.core.agentIndex(n)));
   }
 
   /** Calls `listener` after every change; returns a function that unsubscribes it. */

@@ -67,6 +67,8 @@ export function compactedUpdate<C>(core: SequenceCore<C>): Update<C> {
     pending: core.pending.slice(),
     tombstones: core.pendingDeletes.slice(),
     ends: core.agents.map((st) => st.next),
+    // Everything this replica has is the base now (none if it has nothing).
+    base: core.agents.some((st) => st.next > 0) ? core.agents.map((st) => st.next) : null,
   };
 }
 
