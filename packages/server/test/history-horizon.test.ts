@@ -185,7 +185,11 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     const doc = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'notes' }]);
     const other = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'other' }]);
     // A note typed and corrected for a long time: 120 lines typed and deleted again.
-    const edits: Change[] = [doc, other, editNotes(anna, doc.doc, 'anna', (t) => t.insert(0, 'alpha beta gamma'))];
+    const edits: Change[] = [
+      doc,
+      other,
+      editNotes(anna, doc.doc, 'anna', (t) => t.insert(0, 'alpha beta gamma')),
+    ];
     for (let i = 0; i < 120; i++) {
       edits.push(editNotes(anna, doc.doc, 'anna', (t) => t.insert(t.length, ` scratch line ${i}`)));
       edits.push(editNotes(anna, doc.doc, 'anna', (t) => t.delete(16, t.length - 16)));
@@ -199,9 +203,15 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     const touch = anna.change(other.doc, [{ op: 'set', path: ['site'], value: 'S' }]);
     await anna.push([cut, touch]);
     const stored = async (): Promise<string> => {
-      const res = await fetch(`${srv.url}/v1/pull?since=0`, { headers: { authorization: `Bearer ${anna.token}` } });
-      const page = (await res.json()) as { docs: Array<{ id: string; fields: Record<string, { b: string }> }> };
-      return (page.docs.find((d) => d.id === doc.doc) as { fields: Record<string, { b: string }> }).fields['notes']!.b;
+      const res = await fetch(`${srv.url}/v1/pull?since=0`, {
+        headers: { authorization: `Bearer ${anna.token}` },
+      });
+      const page = (await res.json()) as {
+        docs: Array<{ id: string; fields: Record<string, { b: string }> }>;
+      };
+      return (page.docs.find((d) => d.id === doc.doc) as { fields: Record<string, { b: string }> }).fields[
+        'notes'
+      ]!.b;
     };
     const before = await stored();
 

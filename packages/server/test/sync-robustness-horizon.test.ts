@@ -147,7 +147,8 @@ describe.each(engines)('a device back after the history horizon (%s)', (engine) 
     const fresh = await device('fresh-text');
     await fresh.sync!.flush();
     const want = 'pump leaks at left its seal';
-    for (const db of [dora, carl, fresh]) expect(db.collection('workOrder').findOne(id)?.['notes']).toBe(want);
+    for (const db of [dora, carl, fresh])
+      expect(db.collection('workOrder').findOne(id)?.['notes']).toBe(want);
     expect(dora.sync!.status).toMatchObject({ pending: 0, resyncing: false, lastError: undefined });
     // Nothing compacted came back with her push.
     expect(await stored()).toBeLessThan(before / 10);

@@ -166,7 +166,11 @@ export abstract class SequenceBase<C> {
     this.applyUpdate(other.encodeSince(this.version));
     // A delta carries no compacted base (a snapshot does): take the other's here.
     const base = other.core.base;
-    if (base !== null) this.core.mergeBase(base, other.core.names.map((n) => this.core.agentIndex(n)));
+    if (base !== null)
+      this.core.mergeBase(
+        base,
+        other.core.names.map((n) => this.core.agentIndex(n)),
+      );
   }
 
   /** Calls `listener` after every change; returns a function that unsubscribes it. */

@@ -96,7 +96,15 @@ function visibleUnits<C>(core: SequenceCore<C>): Unit<C>[] {
         prev.len += r.len;
         continue;
       }
-      out.push({ agent: r.entry.agent, seq: r.seq, len: r.len, content: r.content, run: r, rank: 0, owned: false });
+      out.push({
+        agent: r.entry.agent,
+        seq: r.seq,
+        len: r.len,
+        content: r.content,
+        run: r,
+        rank: 0,
+        owned: false,
+      });
     }
   }
   return out;

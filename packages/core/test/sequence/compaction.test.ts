@@ -4,7 +4,6 @@ import { compactTombstones, List, Text } from '../../src/sequence/index.js';
 import { fcParams } from '../../../../testing/fcSeed.js';
 import { apply, copy, edits, hex, history, rounds, state } from './editHistory.js';
 
-
 describe('compacting sequence tombstones', () => {
   it('keeps the visible text and the version, drops the tombstones, round-trips and is idempotent', () => {
     fc.assert(
