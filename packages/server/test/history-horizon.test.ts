@@ -202,6 +202,9 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     const cut = editNotes(anna, doc.doc, 'anna', (t) => t.delete(6, 5));
     const touch = anna.change(other.doc, [{ op: 'set', path: ['site'], value: 'S' }]);
     await anna.push([cut, touch]);
+    // Dora syncs now (before the sweep): her copy keeps the tombstones, her cursor stays valid.
+    const dora = new CorePeer(srv.url, await srv.token('dora', 'texts'), 'dora-t');
+    await dora.pull();
     const stored = async (): Promise<string> => {
       const res = await fetch(`${srv.url}/v1/pull?since=0`, {
         headers: { authorization: `Bearer ${anna.token}` },
@@ -245,10 +248,22 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     await carla.pull();
     for (const p of [ben, anna, carla])
       expect(materialize(p.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha BEN gamma');
+    // Dora, in sync but holding the tombstones, types after "alpha " (before the compacted "beta"):
+    // no 410; the server places it by the same rule, and her next pull builds on its state.
+    const late = editNotes(dora, doc.doc, 'dora', (t) => t.insert(6, 'D '));
+    expect(materialize(dora.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha D gamma');
+    expect((await dora.push([late])).body.results.map((r) => r.status)).toEqual(['ok']);
+    await dora.pull();
+    await carla.pull();
+    for (const p of [dora, carla])
+      expect(materialize(p.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha BEN D gamma');
+    expect(((dora.docs.get(doc.doc) as DocState).fields['notes'] as Text).encode().length).toBe(
+      ((carla.docs.get(doc.doc) as DocState).fields['notes'] as Text).encode().length,
+    );
     // ...and everyone holds the same state, which keeps converging with further edits.
     const more = editNotes(carla, doc.doc, 'carla', (t) => t.insert(t.length, '!'));
     await carla.push([more]);
     await ben.pull();
-    expect(materialize(ben.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha BEN gamma!');
+    expect(materialize(ben.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha BEN D gamma!');
   });
 });
