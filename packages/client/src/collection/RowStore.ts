@@ -1,7 +1,10 @@
-import type { DocState, FieldDef, TypeDef } from '@fieldsync/core';
-import { emptyDoc, fieldValueInOrder, isDeleted, readDefault } from '@fieldsync/core';
+import type { DocState, TypeDef } from '@fieldsync/core';
+import { emptyDoc, isDeleted } from '@fieldsync/core';
 import type { Doc } from '../query/types.js';
-import { compileFiller, compileReader, compileRowCodec, type ReadPlan, type RowCodec } from './rowReader.js';
+import { DocCache } from './DocCache.js';
+import { isPlainState, rowStamps, type RowStamps } from './plainRow.js';
+import { readPlanFor } from './readPlan.js';
+import { compileRowCodec, type ReadPlan, type RowCodec } from './rowReader.js';
 
 /** What a row store needs from its collection to show documents as readers see them. */
 export interface RowHost {
@@ -68,9 +71,8 @@ export class RowStore {
   private readonly columnsOf = new WeakMap<readonly string[], number[]>();
   /** Materialized documents of promoted rows that are not deleted. */
   private readonly pinned = new Map<string, Doc>();
-  /** Recently read documents of plain rows; `older` is the previous generation (see `cached`). */
-  private cache = new Map<string, Doc>();
-  private older = new Map<string, Doc>();
+  /** Recently read documents of plain rows. */
+  private readonly cache = new DocCache(CACHE_SIZE);
   private readonly free: number[] = [];
   private deletedCount = 0;
   /** Per type object: the column of each declared field and its default, for direct reads. */
@@ -121,12 +123,12 @@ export class RowStore {
 
   /** The materialized document of `id`, or undefined if absent or deleted. */
   doc(id: string): Doc | undefined {
-    const cached = this.cached(id) ?? (this.pinned.size > 0 ? this.pinned.get(id) : undefined);
+    const cached = this.cache.get(id) ?? (this.pinned.size > 0 ? this.pinned.get(id) : undefined);
     if (cached !== undefined) return cached;
     const row = this.rowOf.get(id);
     if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
     const doc = Object.freeze(this.materializeRow(row, id));
-    this.remember(id, doc);
+    this.cache.set(id, doc);
     return doc;
   }
 
@@ -137,8 +139,7 @@ export class RowStore {
    * more than building it); every document shared between readers is.
    */
   peekDoc(id: string): Doc | undefined {
-    const cached =
-      this.cache.size + this.older.size > 0 ? (this.cache.get(id) ?? this.older.get(id)) : undefined;
+    const cached = this.cache.peek(id);
     if (cached !== undefined) return cached;
     if (this.pinned.size > 0) {
       const pinned = this.pinned.get(id);
@@ -147,27 +148,6 @@ export class RowStore {
     const row = this.rowOf.get(id);
     if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
     return this.materializeRow(row, id);
-  }
-
-  /**
-   * A cached document: in the current generation, or in the previous one (then carried over).
-   * Two generations instead of evicting one entry at a time: deleting from the front of a `Map`
-   * leaves holes its iterator has to skip, which made each eviction slower than the read.
-   */
-  private cached(id: string): Doc | undefined {
-    const doc = this.cache.get(id);
-    if (doc !== undefined || this.older.size === 0) return doc;
-    const old = this.older.get(id);
-    if (old !== undefined) this.remember(id, old);
-    return old;
-  }
-
-  private remember(id: string, doc: Doc): void {
-    if (this.cache.size >= CACHE_SIZE) {
-      this.older = this.cache;
-      this.cache = new Map();
-    }
-    this.cache.set(id, doc);
   }
 
   /** The values of registers `names` of a plain row (undefined for an absent or promoted document). */
@@ -209,8 +189,7 @@ export class RowStore {
   *allDocs(): IterableIterator<Doc> {
     for (const [id, row] of this.rowOf) {
       const doc =
-        this.cache.get(id) ??
-        this.older.get(id) ??
+        this.cache.peek(id) ??
         this.pinned.get(id) ??
         (this.promoted.has(row) ? undefined : this.materializeRow(row, id));
       if (doc !== undefined) yield doc;
@@ -291,7 +270,7 @@ export class RowStore {
       const stamps = rowStamps(state);
       if (stamps !== undefined) this.restamped.set(row, stamps);
       else if (this.restamped.size > 0) this.restamped.delete(row);
-      if (materialized !== undefined) this.remember(id, materialized);
+      if (materialized !== undefined) this.cache.set(id, materialized);
       return;
     }
     this.clearRow(row);
@@ -323,7 +302,6 @@ export class RowStore {
   /** Drops every materialized document (the type changed); promoted ones are rebuilt. */
   invalidate(): void {
     this.cache.clear();
-    this.older.clear();
     this.plan = undefined;
     for (const id of this.pinned.keys()) {
       const row = this.rowOf.get(id) as number;
@@ -335,7 +313,6 @@ export class RowStore {
   /** Clears what row `row` holds besides its columns and stamp (before it is rewritten). */
   private forget(id: string, row: number): void {
     this.cache.delete(id);
-    if (this.older.size > 0) this.older.delete(id);
     const promoted = this.promoted.get(row);
     if (promoted === undefined) return;
     this.promoted.delete(row);
@@ -403,27 +380,7 @@ export class RowStore {
     if (plan === undefined || plan.columns !== this.names.length) {
       const type = this.host.typeFor();
       if (type === undefined) return undefined;
-      const keys: string[] = [];
-      const cols: number[] = [];
-      const defaults: unknown[] = [];
-      const order: (((v: unknown) => unknown) | undefined)[] = [];
-      for (const key in type.fields) {
-        keys.push(key);
-        cols.push(this.columnOf.get(key) ?? -1);
-        // Never-written collection, text and counter fields read as [], '' or 0 (core's
-        // `materialize` does the same): compiled into the reader as literals, not a loop per read.
-        const def = type.fields[key] as FieldDef;
-        defaults.push(fieldValueInOrder(def, readDefault(def)));
-        // A whole-value object with declared sub-fields reads in their order (as `materialize`).
-        order.push(def.fields === undefined ? undefined : (v) => fieldValueInOrder(def, v));
-      }
-      this.plan = plan = {
-        version: type.version,
-        columns: this.names.length,
-        keys,
-        read: compileReader(keys, cols, defaults, order),
-        fill: compileFiller(keys, cols, defaults),
-      };
+      this.plan = plan = readPlanFor(type, this.columnOf, this.names.length);
     }
     return plan;
   }
@@ -439,50 +396,4 @@ export class RowStore {
       return this.host.view(this.build(row)) as Doc;
     return plan.read(id, this.cells, row * this.names.length) as Doc;
   }
-}
-
-/**
- * Plain: registers only, without superseded values, tombstone or unset value, of type
- * `typeName` — a state a row of that collection stores in its cells (registers at their own
- * stamps, and the stamps their writers had seen, included).
- */
-export function isPlainState(state: DocState, typeName: string): boolean {
-  if (state.deleted !== undefined || state.type !== typeName) return false;
-  for (const k in state.fields) if (state.fields[k] !== undefined) return false;
-  for (const k in state.x) if (state.x[k]?.h !== undefined) return false;
-  for (const k in state.r) if (typeof state.r[k] === 'symbol') return false;
-  return true;
-}
-
-/** What a plain row keeps besides its values and stamp (see `RowStore.restamped`). */
-interface RowStamps {
-  t?: DocState['t'];
-  x?: DocState['x'];
-}
-
-/**
- * The registers' own and seen stamps of a plain state, or undefined if none. Its records are
- * kept as they are unless they hold cleared (undefined) entries: a stored state is the row
- * store's from then on, as a promoted one is, and `build` hands out copies.
- */
-export function rowStamps(state: DocState): RowStamps | undefined {
-  const t = withoutCleared(state.t);
-  const x = withoutCleared(state.x);
-  if (t === undefined && x === undefined) return undefined;
-  return x === undefined ? { t } : t === undefined ? { x } : { t, x };
-}
-
-/** `rec` itself when every entry is set, else a copy of the set ones; undefined when none is. */
-function withoutCleared<T>(rec: Record<string, T>): Record<string, T> | undefined {
-  let set = 0;
-  let cleared = false;
-  for (const k in rec) {
-    if (rec[k] === undefined) cleared = true;
-    else set++;
-  }
-  if (set === 0) return undefined;
-  if (!cleared) return rec;
-  const out: Record<string, T> = {};
-  for (const k in rec) if (rec[k] !== undefined) out[k] = rec[k];
-  return out;
 }

@@ -1,6 +1,6 @@
 import type { Change, DocState } from '@fieldsync/core';
 import type { Collection } from '../collection/Collection.js';
-import { isPlainState, rowStamps } from '../collection/RowStore.js';
+import { isPlainState, rowStamps } from '../collection/plainRow.js';
 import { InsertRun } from './InsertRuns.js';
 import type { Outbox } from './Outbox.js';
 

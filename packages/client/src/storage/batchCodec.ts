@@ -8,7 +8,9 @@ import type { CommitBatch, StoredChange, StoredDoc } from './StorageAdapter.js';
  *   `id, stamp, value…` in its group's flat row array; the group names its collection, type,
  *   version and field names once;
  * - a pending insert change (`ops` are `{ v }` per field, `th` set) is `id, doc, value…` in its
- *   group's flat array (`stamp` = `id`);
+ *   group's flat array (`stamp` = `id`); when the same batch holds its document as a plain row
+ *   still at the insert's stamp (a bulk insert: document and change are written together), only
+ *   `id, doc` — the values are the document's, since one stamp is one write;
  * - anything else is stored whole (the same JSON the SQLite adapter stores).
  *
  * Structured clone of 100,000 states costs one object graph of ~1.2 million objects; this string
@@ -26,6 +28,8 @@ interface EncodedBatch {
   x?: string[][];
   /** Plain inserts: [type, v, th, names, ...(id, doc, ...values)]. */
   o?: unknown[][];
+  /** Plain inserts whose values are their document's in `d`: [type, v, th, names, ...(id, doc)]. */
+  i?: unknown[][];
   /** Other changes: [id, change, rejected?]. */
   O?: unknown[][];
   /** Removed outbox ids. */
@@ -97,6 +101,8 @@ export function encodeBatch(batch: CommitBatch): string {
 
 function encodeUncached(batch: CommitBatch): string {
   const out: EncodedBatch = { f: 1 };
+  /** Plain documents of this batch: id → their group key and stamp (see `i`). */
+  const plainDocs = new Map<string, { key: string; stamp: string }>();
   if (batch.docs?.length) {
     const groups = new Map<string, unknown[]>();
     const other: unknown[][] = [];
@@ -108,11 +114,14 @@ function encodeUncached(batch: CommitBatch): string {
         continue;
       }
       const { names, stamp } = plain;
-      const g = group(
-        groups,
-        `${d.collection}\u0000${String(state['type'])}\u0000${String(state['v'])}\u0000${names.join('\u0000')}`,
-        () => [d.collection, state['type'], state['v'], names],
-      );
+      const shape = `${String(state['type'])}\u0000${String(state['v'])}\u0000${names.join('\u0000')}`;
+      const g = group(groups, `${d.collection}\u0000${shape}`, () => [
+        d.collection,
+        state['type'],
+        state['v'],
+        names,
+      ]);
+      plainDocs.set(d.id, { key: shape, stamp });
       const fields = state['fields'] as Record<string, Json>;
       g.push(d.id, stamp);
       for (const name of names) g.push((fields[name] as Json)['v']);
@@ -123,6 +132,7 @@ function encodeUncached(batch: CommitBatch): string {
   if (batch.deleteDocs?.length) out.x = batch.deleteDocs.map((d) => [d.collection, d.id]);
   if (batch.outboxAdd?.length) {
     const groups = new Map<string, unknown[]>();
+    const byRef = new Map<string, unknown[]>();
     const other: unknown[][] = [];
     for (const c of batch.outboxAdd) {
       const change = c.change as Json;
@@ -131,16 +141,20 @@ function encodeUncached(batch: CommitBatch): string {
         other.push(c.rejected === undefined ? [c.id, c.change] : [c.id, c.change, c.rejected]);
         continue;
       }
+      const shape = `${String(change['type'])}\u0000${String(change['v'])}\u0000${names.join('\u0000')}`;
+      const head = () => [change['type'], change['v'], change['th'], names];
+      const doc = plainDocs.get(change['doc'] as string);
+      if (doc !== undefined && doc.stamp === c.id && doc.key === shape) {
+        group(byRef, `${shape}\u0000${String(change['th'])}`, head).push(c.id, change['doc']);
+        continue;
+      }
       const ops = change['ops'] as Record<string, Json>;
-      const g = group(
-        groups,
-        `${String(change['type'])}\u0000${String(change['v'])}\u0000${String(change['th'])}\u0000${names.join('\u0000')}`,
-        () => [change['type'], change['v'], change['th'], names],
-      );
+      const g = group(groups, `${shape}\u0000${String(change['th'])}`, head);
       g.push(c.id, change['doc']);
       for (const name of names) g.push((ops[name] as Json)['v']);
     }
     if (groups.size) out.o = [...groups.values()];
+    if (byRef.size) out.i = [...byRef.values()];
     if (other.length) out.O = other;
   }
   if (batch.outboxRemove?.length) out.r = batch.outboxRemove;
@@ -154,6 +168,8 @@ export function decodeBatch(text: string): CommitBatch {
   const e = JSON.parse(text) as EncodedBatch;
   if (!isRecord(e) || e.f !== 1) throw new Error('storage: unknown commit record format');
   const batch: CommitBatch = {};
+  /** Where each plain document's values start in its group (for inserts stored by reference). */
+  const valuesOf = new Map<string, { g: unknown[]; at: number }>();
   if (e.d || e.D) {
     const docs: StoredDoc[] = [];
     for (const g of e.d ?? []) {
@@ -161,6 +177,7 @@ export function decodeBatch(text: string): CommitBatch {
       const width = 2 + names.length;
       for (let i = 4; i < g.length; i += width) {
         const id = g[i] as string;
+        if (e.i) valuesOf.set(id, { g, at: i + 2 });
         const s = g[i + 1];
         const fields: Json = {};
         for (let k = 0; k < names.length; k++) fields[names[k] as string] = { v: g[i + 2 + k], s };
@@ -176,8 +193,24 @@ export function decodeBatch(text: string): CommitBatch {
       collection: collection as string,
       id: id as string,
     }));
-  if (e.o || e.O) {
+  if (e.o || e.O || e.i) {
     const add: StoredChange[] = [];
+    for (const g of e.i ?? []) {
+      const [type, v, th, names] = g as [string, number, string, string[]];
+      for (let i = 4; i < g.length; i += 2) {
+        const id = g[i] as string;
+        const doc = g[i + 1] as string;
+        const at = valuesOf.get(doc);
+        if (at === undefined) throw new Error('storage: commit record refers to a document it lacks');
+        const ops: Json = {};
+        // A copy of an object value: the document and the change must not share one.
+        for (let k = 0; k < names.length; k++) {
+          const value = at.g[at.at + k];
+          ops[names[k] as string] = { v: typeof value === 'object' ? structuredClone(value) : value };
+        }
+        add.push({ id, change: { id, doc, type, v, stamp: id, ops, th } });
+      }
+    }
     for (const g of e.o ?? []) {
       const [type, v, th, names] = g as [string, number, string, string[]];
       const width = 2 + names.length;

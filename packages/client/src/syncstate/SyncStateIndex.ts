@@ -126,8 +126,10 @@ export class SyncStateIndex implements OutboxObserver {
 
   /** The state of document `id` (`SYNCED` for one with nothing waiting, or unknown). */
   of(id: string): SyncState {
-    this.activate();
-    return this.docs.get(id)?.state ?? SYNCED;
+    // Called once per rendered row: kept to one branch and one map probe.
+    if (!this.active) this.activate();
+    const e = this.docs.get(id);
+    return e === undefined ? SYNCED : e.state;
   }
 
   /** Every document that is not synced: set aside first, then by oldest waiting change. */
