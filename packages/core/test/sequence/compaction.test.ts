@@ -1,6 +1,8 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compactTombstones, List, Text } from '../../src/sequence/index.js';
+import { DecodeError } from '../../src/errors.js';
+import { crc32 } from '../../src/sequence/crc32.js';
 import { fcParams } from '../../../../testing/fcSeed.js';
 import { apply, copy, edits, hex, history, rounds, state } from './editHistory.js';
 
@@ -121,5 +123,28 @@ describe('compacting sequence tombstones', () => {
     const c = compactTombstones(t);
     expect(c.toString()).toBe(t.toString());
     expect(c.encode().length).toBeLessThan(t.encode().length / 10);
+  });
+
+  it('a compacted snapshot carries its base (flag 2 after the full-snapshot flag); bad flags are refused', () => {
+    const t = new Text('a');
+    t.insert(0, 'abcdef');
+    t.delete(1, 3);
+    const bytes = compactTombstones(t).encode();
+    expect(bytes[3]).toBe(3); // F_FULL | F_BASE
+    expect(t.encode()[3]).toBe(1);
+    // Flag 2 without 1 (a delta with a base) does not exist.
+    const bad = bytes.slice();
+    bad[3] = 2;
+    const sum = crc32(bad, bad.length - 4);
+    for (let i = 0; i < 4; i++) bad[bad.length - 4 + i] = (sum >>> (8 * i)) & 0xff;
+    const r = new Text('r');
+    r.insert(0, 'x');
+    expect(() => r.applyUpdate(bad)).toThrow(DecodeError);
+    expect(r.toString()).toBe('x');
+    // A delta from a compacted replica carries no base; a merge still takes it in.
+    const c = compactTombstones(t);
+    const v = c.version;
+    c.insert(0, 'z');
+    expect(c.encodeSince(v)[3]).toBe(0);
   });
 });
