@@ -2,6 +2,7 @@ import { ValidationError } from '../errors.js';
 import { createDocId } from '../ids.js';
 import { applyRemote } from './applyRemote.js';
 import { collectSince } from './collectSince.js';
+import { compactedPast, mergeBase } from './compactedBase.js';
 import { compactedUpdate } from './compactedUpdate.js';
 import type { ContentOps } from './content.js';
 import type { ContentCodec } from './contentCodec.js';
@@ -109,7 +110,7 @@ export abstract class SequenceBase<C> {
     let changed: boolean;
     try {
       const map = this.core.agentMap(agents);
-      if (update.base) this.core.mergeBase(update.base, map);
+      if (update.base) mergeBase(this.core, update.base, map);
       remap(update, map);
       changed = applyRemote(this.core, update);
     } finally {
@@ -130,7 +131,7 @@ export abstract class SequenceBase<C> {
     try {
       const { agents, update } = decodeUpdate(bytes, this.codec, sink);
       const map = sink.map ?? fresh.agentMap(agents);
-      if (update.base) fresh.mergeBase(update.base, map);
+      if (update.base) mergeBase(fresh, update.base, map);
       remap(update, map);
       changed = applyRemote(fresh, update) || sink.changed;
     } finally {
@@ -154,7 +155,7 @@ export abstract class SequenceBase<C> {
    * compacted further than the other (see `compactTombstones`) is the one the result is built on.
    */
   merge(other: SequenceBase<C>): void {
-    if (other.core.compactedPast(this.core)) {
+    if (compactedPast(other.core, this.core)) {
       // The other side was compacted past us: take its state and put what only we have on top,
       // so that no tombstone it dropped comes back. Inserts of ours naming one are placed by the
       // compacted-origin rule, as the server places them (docs/crdt.md, "Compacting tombstones").
@@ -167,7 +168,8 @@ export abstract class SequenceBase<C> {
     // A delta carries no compacted base (a snapshot does): take the other's here.
     const base = other.core.base;
     if (base !== null)
-      this.core.mergeBase(
+      mergeBase(
+        this.core,
         base,
         other.core.names.map((n) => this.core.agentIndex(n)),
       );

@@ -89,46 +89,6 @@ export class SequenceCore<C> {
     return map;
   }
 
-  /** Takes in a compacted sender's base (`update` agent indices mapped by `map`): the maximum. */
-  mergeBase(base: readonly number[], map: readonly number[]): void {
-    if (!base.some((v) => v > 0)) return; // nothing compacted: no base (so equal states encode equally)
-    const own = (this.base ??= []);
-    for (let i = 0; i < base.length; i++) {
-      const a = map[i] as number;
-      const v = base[i] as number;
-      while (own.length <= a) own.push(0);
-      if (v > (own[a] as number)) own[a] = v;
-    }
-  }
-
-  /**
-   * Whether this replica was compacted past `other`: its base covers `other`'s (by replica name)
-   * and goes further. The server is the one that compacts, so two bases are always ordered.
-   */
-  compactedPast(other: SequenceCore<C>): boolean {
-    const mine = this.base;
-    if (mine === null) return false;
-    const theirs = other.base;
-    let further = false;
-    for (let a = 0; a < this.agents.length; a++) {
-      const v = mine[a] ?? 0;
-      const j = theirs === null ? undefined : other.agentIdx.get((this.agents[a] as AgentState<C>).name);
-      const w = j === undefined || theirs === null ? 0 : (theirs[j] ?? 0);
-      if (v > w) further = true;
-    }
-    if (theirs !== null)
-      for (let j = 0; j < other.agents.length; j++) {
-        const a = this.agentIdx.get((other.agents[j] as AgentState<C>).name);
-        if ((theirs[j] ?? 0) > (a === undefined ? 0 : (mine[a] ?? 0))) return false;
-      }
-    return further;
-  }
-
-  /** Whether item `a:s` belongs to the compacted base (every item does on a replica never compacted). */
-  inBase(a: number, s: number): boolean {
-    return this.base === null || s < (this.base[a] ?? 0);
-  }
-
   /** The run holding item `a:s`, or null if this replica has no such item. */
   findRun(a: number, s: number): Run<C> | null {
     const e = this.findEntry(a, s);
@@ -285,7 +245,20 @@ export class SequenceCore<C> {
   }
 }
 
+/**
+ * The first id of the agent's first insert after id `s`, or its next id. A binary search: after
+ * compaction most of an agent's ids are gaps, and a merged snapshot that still lists them as
+ * deleted parts asks once per part.
+ */
 function nextEntryStart<C>(st: AgentState<C>, s: number): number {
-  for (const e of st.entries) if (e.seq > s) return e.seq;
-  return st.next;
+  const es = st.entries;
+  let lo = 0;
+  let hi = es.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((es[mid] as InsertEntry<C>).seq > s) hi = mid;
+    else lo = mid + 1;
+  }
+  const e = es[lo];
+  return e === undefined ? st.next : e.seq;
 }

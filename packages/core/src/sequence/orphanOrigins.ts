@@ -1,3 +1,4 @@
+import { inBase } from './compactedBase.js';
 import type { Block, InsertEntry, Run } from './Run.js';
 import type { SequenceCore } from './SequenceCore.js';
 import type { InsertOp } from './updateOps.js';
@@ -106,7 +107,7 @@ function firstBaseAfter<C>(core: SequenceCore<C>, from: Run<C> | null, s: number
   let i = 0;
   if (from !== null) {
     // A run's ids increase: the rest of it is base if the next id is.
-    if (s + 1 < from.seq + from.len && core.inBase(from.entry.agent, s + 1)) {
+    if (s + 1 < from.seq + from.len && inBase(core, from.entry.agent, s + 1)) {
       baseSeq = s + 1;
       return from;
     }
@@ -117,7 +118,7 @@ function firstBaseAfter<C>(core: SequenceCore<C>, from: Run<C> | null, s: number
     const runs = (blocks[b] as Block<C>).runs;
     for (; i < runs.length; i++) {
       const r = runs[i] as Run<C>;
-      if (core.inBase(r.entry.agent, r.seq)) {
+      if (inBase(core, r.entry.agent, r.seq)) {
         baseSeq = r.seq;
         return r;
       }
@@ -149,7 +150,7 @@ function lastBaseBefore<C>(core: SequenceCore<C>, from: Run<C> | null, s: number
     for (i = Math.min(i, runs.length - 1); i >= 0; i--) {
       const r = runs[i] as Run<C>;
       const a = r.entry.agent;
-      if (core.inBase(a, r.seq)) {
+      if (inBase(core, a, r.seq)) {
         const end = core.base === null ? r.seq + r.len : Math.min(r.seq + r.len, core.base[a] ?? 0);
         baseSeq = end - 1;
         return r;

@@ -21,6 +21,9 @@ describe('compacting sequence tombstones', () => {
         expect(state(d)).toEqual(state(c));
         expect(hex(d.encode())).toBe(hex(c.encode()));
         expect(hex(compactTombstones(c).encode())).toBe(hex(c.encode()));
+        // The uncompacted snapshot applied to it brings no tombstone back.
+        c.applyUpdate(t.encode());
+        expect(hex(c.encode())).toBe(hex(d.encode()));
       }),
       fcParams('compaction keeps content', 300),
     );
