@@ -101,4 +101,53 @@ describe.each(engines)('a device back after the history horizon (%s)', (engine) 
     expect(f.findOne(tagged)?.['tags']).toEqual(['pump']);
     expect(f.find().count()).toBe(a.find().count());
   });
+
+  it('a text field: the server drops its tombstones; an offline text edit survives the 410 and converges', async () => {
+    const carl = await device('carl');
+    const dora = await device('dora');
+    const wo = carl.collection('workOrder');
+    const id = await wo.insert({ title: 'notes', notes: 'pump leaks at the valve' });
+    const notes = wo.text(id, 'notes');
+    // A note corrected over and over: 200 words typed and deleted again.
+    for (let i = 0; i < 200; i++) {
+      await notes.insert(notes.length, ` draft ${i}`);
+      await notes.delete(23, notes.length - 23);
+    }
+    await carl.sync!.flush();
+    await dora.sync!.flush();
+    expect(dora.collection('workOrder').findOne(id)?.['notes']).toBe('pump leaks at the valve');
+
+    // Dora goes offline and types before "valve"; Carl replaces "the valve" meanwhile.
+    await dora.collection('workOrder').text(id, 'notes').insert(18, 'left ');
+    await notes.delete(14, 9);
+    await notes.insert(14, 'its seal');
+    await carl.sync!.flush();
+    const stored = async (): Promise<number> => {
+      const page = (await srv.context.storage.pull('acme', { since: 0, limit: 1000 })).docs;
+      const doc = JSON.parse(page.find((d) => d.id === id)!.state) as { fields: { notes: { b: string } } };
+      return doc.fields.notes.b.length;
+    };
+    const before = await stored();
+    const now = Date.now();
+    await srv.context.history.run(now);
+    const report = await srv.context.history.run(now + HORIZON + 1000);
+    expect(report.sequenceDocs).toBe(1);
+    const after = await stored();
+    expect(after).toBeLessThan(before / 10);
+
+    // Dora is back: 410, full resync; her edit named "valve" (deleted, compacted) as origin-right.
+    let resynced = false;
+    dora.sync!.subscribe((s) => (resynced ||= s.resyncing));
+    await dora.sync!.flush();
+    expect(resynced).toBe(true);
+    await carl.sync!.flush();
+    const fresh = await device('fresh-text');
+    await fresh.sync!.flush();
+    const want = 'pump leaks at left its seal';
+    for (const db of [dora, carl, fresh])
+      expect(db.collection('workOrder').findOne(id)?.['notes']).toBe(want);
+    expect(dora.sync!.status).toMatchObject({ pending: 0, resyncing: false, lastError: undefined });
+    // Nothing compacted came back with her push.
+    expect(await stored()).toBeLessThan(before / 10);
+  });
 });

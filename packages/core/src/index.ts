@@ -40,7 +40,7 @@ export type { CounterState } from './crdt/pnCounter.js';
 export { counterInc, counterValue, emptyCounter, mergeCounter } from './crdt/pnCounter.js';
 
 // Sequence CRDT: collaborative Text and List (owned by sequence/)
-export { List, SequenceRangeError, Text } from './sequence/index.js';
+export { compactTombstones, List, SequenceRangeError, Text } from './sequence/index.js';
 export type { SequenceChangeOrigin, SequenceVersion } from './sequence/index.js';
 
 // Documents

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HttpError } from '../src/http/HttpError.js';
 import { httpErrorOf } from '../src/http/errorResponse.js';
 import { DomainError, type DomainErrorCode } from '../src/sync/DomainError.js';
-import { testServer, type TestServer } from './harness.js';
+import { testServer, type TestServer } from '../../../testing/server/harness.js';
 
 /**
  * Domain code throws `DomainError`; only http/ turns it into a status and a JSON body, and every

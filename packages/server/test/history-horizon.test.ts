@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { materialize } from '@fieldsync/core';
+import { materialize, Text, toBase64, type Change, type DocState } from '@fieldsync/core';
 import {
   CorePeer,
   SseClient,
@@ -14,6 +14,16 @@ if (await pgReachable()) engines.push('postgres');
 
 const HORIZON = 1500;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A change editing a document's `notes` text as `replica` (the intent a TextField makes). */
+function editNotes(p: CorePeer, id: string, replica: string, edit: (t: Text) => void): Change {
+  const t = new Text(replica);
+  const cur = (p.docs.get(id) as DocState).fields['notes'] as Text | undefined;
+  if (cur) t.applyUpdate(cur.encode());
+  const v = t.version;
+  edit(t);
+  return p.change(id, [{ op: 'seq', path: ['notes'], update: toBase64(t.encodeSince(v)) }]);
+}
 
 describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', (engine) => {
   let srv: TestServer;
@@ -173,5 +183,93 @@ describe.each(engines)('history horizon: compaction and 410 history_gone (%s)', 
     expect(res.status).toBe(200);
     // A retry of the (young) change is still recognised.
     expect((await anna.push([del])).body.results.map((x) => x.status)).toEqual(['duplicate']);
+  });
+
+  it('compacts the tombstones of a quiet text field; a device back after the horizon keeps its text edit', async () => {
+    const anna = new CorePeer(srv.url, await srv.token('anna', 'texts'), 'anna-t');
+    const ben = new CorePeer(srv.url, await srv.token('ben', 'texts'), 'ben-t');
+    const doc = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'notes' }]);
+    const other = anna.change(undefined, [{ op: 'set', path: ['title'], value: 'other' }]);
+    // A note typed and corrected for a long time: 120 lines typed and deleted again.
+    const edits: Change[] = [
+      doc,
+      other,
+      editNotes(anna, doc.doc, 'anna', (t) => t.insert(0, 'alpha beta gamma')),
+    ];
+    for (let i = 0; i < 120; i++) {
+      edits.push(editNotes(anna, doc.doc, 'anna', (t) => t.insert(t.length, ` scratch line ${i}`)));
+      edits.push(editNotes(anna, doc.doc, 'anna', (t) => t.delete(16, t.length - 16)));
+    }
+    expect((await anna.push(edits)).body.results.every((r) => r.status === 'ok')).toBe(true);
+    await ben.pull();
+    const benCursor = ben.cursor;
+    // Ben goes offline and types before "beta"; meanwhile Anna deletes "beta " (his origin).
+    const offline = editNotes(ben, doc.doc, 'ben', (t) => t.insert(6, 'BEN '));
+    const cut = editNotes(anna, doc.doc, 'anna', (t) => t.delete(6, 5));
+    const touch = anna.change(other.doc, [{ op: 'set', path: ['site'], value: 'S' }]);
+    await anna.push([cut, touch]);
+    // Dora syncs now (before the sweep): her copy keeps the tombstones, her cursor stays valid.
+    const dora = new CorePeer(srv.url, await srv.token('dora', 'texts'), 'dora-t');
+    await dora.pull();
+    const stored = async (): Promise<string> => {
+      const res = await fetch(`${srv.url}/v1/pull?since=0`, {
+        headers: { authorization: `Bearer ${anna.token}` },
+      });
+      const page = (await res.json()) as {
+        docs: Array<{ id: string; fields: Record<string, { b: string }> }>;
+      };
+      return (page.docs.find((d) => d.id === doc.doc) as { fields: Record<string, { b: string }> }).fields[
+        'notes'
+      ]!.b;
+    };
+    const before = await stored();
+
+    await srv.context.history.run();
+    await sleep(HORIZON + 200);
+    const report = await srv.context.history.run();
+    expect(report.sequenceDocs).toBe(1);
+    const after = await stored();
+    // 241 inserts' worth of tombstones are gone: the field is a few dozen bytes.
+    expect(after.length).toBeLessThan(before.length / 10);
+    expect((await srv.context.history.run()).sequenceDocs).toBe(0); // nothing left to compact
+
+    // A fresh device gets the right text.
+    const carla = new CorePeer(srv.url, await srv.token('carla', 'texts'), 'carla-t');
+    await carla.pull();
+    expect(materialize(carla.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha gamma');
+
+    // Ben comes back: 410, full resync, and his offline edit (whose origin-right was compacted)
+    // lands where he typed it, next to "alpha ".
+    const gone = await fetch(`${srv.url}/v1/pull?since=${benCursor}`, {
+      headers: { authorization: `Bearer ${ben.token}` },
+    });
+    expect(gone.status).toBe(410);
+    await gone.body?.cancel();
+    ben.docs.clear();
+    ben.cursor = 0;
+    await ben.pull();
+    expect((await ben.push([offline])).body.results.map((r) => r.status)).toEqual(['ok']);
+    await ben.pull();
+    await anna.pull();
+    await carla.pull();
+    for (const p of [ben, anna, carla])
+      expect(materialize(p.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha BEN gamma');
+    // Dora, in sync but holding the tombstones, types after "alpha " (before the compacted "beta"):
+    // no 410; the server places it by the same rule, and her next pull builds on its state.
+    const late = editNotes(dora, doc.doc, 'dora', (t) => t.insert(6, 'D '));
+    expect(materialize(dora.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha D gamma');
+    expect((await dora.push([late])).body.results.map((r) => r.status)).toEqual(['ok']);
+    await dora.pull();
+    await carla.pull();
+    for (const p of [dora, carla])
+      expect(materialize(p.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha BEN D gamma');
+    expect(((dora.docs.get(doc.doc) as DocState).fields['notes'] as Text).encode().length).toBe(
+      ((carla.docs.get(doc.doc) as DocState).fields['notes'] as Text).encode().length,
+    );
+    // ...and everyone holds the same state, which keeps converging with further edits.
+    const more = editNotes(carla, doc.doc, 'carla', (t) => t.insert(t.length, '!'));
+    await carla.push([more]);
+    await ben.pull();
+    expect(materialize(ben.docs.get(doc.doc)!, WORK_ORDER)['notes']).toBe('alpha BEN D gamma!');
   });
 });

@@ -2,6 +2,8 @@ import { ValidationError } from '../errors.js';
 import { createDocId } from '../ids.js';
 import { applyRemote } from './applyRemote.js';
 import { collectSince } from './collectSince.js';
+import { compactedPast, mergeBase } from './compactedBase.js';
+import { compactedUpdate } from './compactedUpdate.js';
 import type { ContentOps } from './content.js';
 import type { ContentCodec } from './contentCodec.js';
 import { decodeUpdate, releaseOps } from './decodeUpdate.js';
@@ -107,7 +109,9 @@ export abstract class SequenceBase<C> {
     const { agents, update, pooled } = decodeUpdate(bytes, this.codec);
     let changed: boolean;
     try {
-      remap(update, this.core.agentMap(agents));
+      const map = this.core.agentMap(agents);
+      if (update.base) mergeBase(this.core, update.base, map);
+      remap(update, map);
       changed = applyRemote(this.core, update);
     } finally {
       if (pooled) releaseOps();
@@ -126,7 +130,9 @@ export abstract class SequenceBase<C> {
     let changed: boolean;
     try {
       const { agents, update } = decodeUpdate(bytes, this.codec, sink);
-      remap(update, sink.map ?? fresh.agentMap(agents));
+      const map = sink.map ?? fresh.agentMap(agents);
+      if (update.base) mergeBase(fresh, update.base, map);
+      remap(update, map);
       changed = applyRemote(fresh, update) || sink.changed;
     } finally {
       sink.release();
@@ -136,9 +142,37 @@ export abstract class SequenceBase<C> {
     if (changed) this.emit('remote');
   }
 
-  /** Merges another replica's state into this one (a join: commutative, idempotent). */
+  /**
+   * @internal The state without its tombstones, as snapshot bytes; see `compactTombstones`,
+   * the public way in.
+   */
+  compactedBytes(): Uint8Array {
+    return encodeUpdate(compactedUpdate(this.core), this.core.names, this.codec);
+  }
+
+  /**
+   * Merges another replica's state into this one (a join: commutative, idempotent). A side
+   * compacted further than the other (see `compactTombstones`) is the one the result is built on.
+   */
   merge(other: SequenceBase<C>): void {
+    if (compactedPast(other.core, this.core)) {
+      // The other side was compacted past us: take its state and put what only we have on top,
+      // so that no tombstone it dropped comes back. Inserts of ours naming one are placed by the
+      // compacted-origin rule, as the server places them (docs/crdt.md, "Compacting tombstones").
+      const ours = this.encodeSince(other.version);
+      this.load(other.encode());
+      this.applyUpdate(ours);
+      return;
+    }
     this.applyUpdate(other.encodeSince(this.version));
+    // A delta carries no compacted base (a snapshot does): take the other's here.
+    const base = other.core.base;
+    if (base !== null)
+      mergeBase(
+        this.core,
+        base,
+        other.core.names.map((n) => this.core.agentIndex(n)),
+      );
   }
 
   /** Calls `listener` after every change; returns a function that unsubscribes it. */

@@ -39,6 +39,11 @@ export class SequenceCore<C> {
   pendingDeletes: number[] = [];
   /** Lamport clock for list moves. */
   maxStamp = 0;
+  /**
+   * Set once compacted (or given a compacted snapshot): per agent, its next id at compaction.
+   * Items below it are the base that inserts naming a compacted origin are placed against.
+   */
+  base: number[] | null = null;
   private readonly agentIdx = new Map<string, number>();
   private readonly mapIdx: number[] = [];
   /** The slots written by list moves (absent for every other insert). */
@@ -240,7 +245,20 @@ export class SequenceCore<C> {
   }
 }
 
+/**
+ * The first id of the agent's first insert after id `s`, or its next id. A binary search: after
+ * compaction most of an agent's ids are gaps, and a merged snapshot that still lists them as
+ * deleted parts asks once per part.
+ */
 function nextEntryStart<C>(st: AgentState<C>, s: number): number {
-  for (const e of st.entries) if (e.seq > s) return e.seq;
-  return st.next;
+  const es = st.entries;
+  let lo = 0;
+  let hi = es.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((es[mid] as InsertEntry<C>).seq > s) hi = mid;
+    else lo = mid + 1;
+  }
+  const e = es[lo];
+  return e === undefined ? st.next : e.seq;
 }

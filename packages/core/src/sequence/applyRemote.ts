@@ -1,5 +1,6 @@
 import type { ContentOps } from './content.js';
 import { placeInsert } from './integrate.js';
+import { MISSING, originStatus, PRESENT, resolveOrphans } from './orphanOrigins.js';
 import { type Block, InsertEntry, Run } from './Run.js';
 import type { AgentState, SequenceCore } from './SequenceCore.js';
 import type { InsertOp, Update, UpdateOp } from './updateOps.js';
@@ -86,9 +87,18 @@ function tryApply<C>(core: SequenceCore<C>, op0: UpdateOp<C>): number {
   if (op0.seq > st.next) return BLOCKED;
   const op = op0.seq < st.next ? trimOp(op0, st.next - op0.seq, core.ops) : op0;
   if (op.kind === 0) {
-    const left = op.oLa >= 0 ? core.findRun(op.oLa, op.oLs) : null;
-    if (op.oLa >= 0 && left === null) return BLOCKED;
-    if (op.oRa >= 0 && core.findRun(op.oRa, op.oRs) === null) return BLOCKED;
+    let left = op.oLa >= 0 ? core.findRun(op.oLa, op.oLs) : null;
+    if (op.oLa >= 0 && left === null) {
+      const l = originStatus(core, op.oLa, op.oLs);
+      const r = originStatus(core, op.oRa, op.oRs);
+      if (l === MISSING || r === MISSING) return BLOCKED;
+      resolveOrphans(core, op, l, r);
+      left = op.oLa >= 0 ? core.findRun(op.oLa, op.oLs) : null;
+    } else if (op.oRa >= 0 && core.findRun(op.oRa, op.oRs) === null) {
+      const r = originStatus(core, op.oRa, op.oRs);
+      if (r === MISSING) return BLOCKED;
+      resolveOrphans(core, op, PRESENT, r);
+    }
     integrate(core, op, left);
     return APPLIED;
   }

@@ -47,6 +47,7 @@ export function collectSince<C>(core: SequenceCore<C>, version: Readonly<Record<
     pending: core.pending.length > 0 ? core.pending.slice() : NONE_PENDING,
     tombstones,
     ends: full ? agents.map((st) => st.next) : null,
+    base: full ? core.base : null,
   };
 }
 

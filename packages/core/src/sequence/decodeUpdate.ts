@@ -4,6 +4,7 @@ import { DecodeState, type OpSink } from './decodeState.js';
 import type { ContentCodec, ContentSource } from './contentCodec.js';
 import type { ClaimOp, InsertOp, Update, UpdateOp } from './updateOps.js';
 import {
+  F_BASE,
   F_FULL,
   FORMAT,
   MAGIC,
@@ -95,8 +96,8 @@ function decodeWith<C>(
       `update is for a ${kind === 0 ? 'text' : 'list'}, not a ${codec.kind === 0 ? 'text' : 'list'}`,
     );
   const flags = r.byte();
-  if (flags > F_FULL) throw new DecodeError(`unknown update flags ${flags}`);
-  const full = flags === F_FULL;
+  if (flags > (F_FULL | F_BASE) || flags === F_BASE) throw new DecodeError(`unknown update flags ${flags}`);
+  const full = (flags & F_FULL) !== 0;
   const nAgents = r.bounded(r.end, 'agent count');
   // Arrays are made at their exact size: an empty array's first push reserves 17 slots, and an
   // update is decoded per keystroke.
@@ -154,10 +155,15 @@ function decodeWith<C>(
     }
     const nTomb = r.bounded(r.end, 'tombstone count');
     const tombstones = nTomb > 0 ? readTriples(r, nTomb, nAgents) : (NO_TRIPLES as number[]);
+    let base: number[] | null = null;
+    if (flags & F_BASE) {
+      base = new Array<number>(nAgents);
+      for (let a = 0; a < nAgents; a++) base[a] = r.bounded(Number.MAX_SAFE_INTEGER, 'base');
+    }
     if (content.left !== 0) throw new DecodeError('content block longer than its operations');
     if (!r.done) throw new DecodeError('trailing bytes after sequence update');
     ok = true;
-    return { agents, update: { ops, pending, tombstones, ends }, pooled };
+    return { agents, update: { ops, pending, tombstones, ends, base }, pooled };
   } finally {
     if (pooled && !ok) releaseOps();
     content.close();

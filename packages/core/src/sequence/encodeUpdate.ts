@@ -2,6 +2,7 @@ import { ByteWriter } from './bytes.js';
 import type { ContentCodec } from './contentCodec.js';
 import type { Update, UpdateOp } from './updateOps.js';
 import {
+  F_BASE,
   F_FULL,
   FORMAT,
   MAGIC,
@@ -107,7 +108,8 @@ function encodeWith<C>(
   const ends = update.ends;
   if (ends !== null) for (let a = 0; a < ends.length; a++) if ((ends[a] as number) > 0) t.ref(a);
 
-  const w = writeHeader(t, names, codec, ends !== null ? F_FULL : 0);
+  const base = ends !== null ? (update.base ?? null) : null;
+  const w = writeHeader(t, names, codec, ends === null ? 0 : base === null ? F_FULL : F_FULL | F_BASE);
   writeOps(w, update.ops, t);
   // A snapshot closes every agent: the ids after its last insert were deletes.
   if (ends !== null) {
@@ -124,6 +126,7 @@ function encodeWith<C>(
     w.u(update.tombstones[i + 1]!);
     w.u(update.tombstones[i + 2]!);
   }
+  if (base !== null) for (let x = 0; x < t.nUsed; x++) w.u(base[t.used[x] as number] ?? 0);
   return w.finish();
 }
 

@@ -1,7 +1,7 @@
 /**
  * Shared constants of the sequence update format (see docs/crdt.md, "Sequence CRDT"). Layout:
  * CRC-protected bytes `magic, format, content kind, flags, agents, content, ops, [ends],
- * pending ops, tombstones`. The tag bits used by nearly every insert of a single-writer document fit
+ * pending ops, tombstones, [base]`. The tag bits used by nearly every insert of a single-writer document fit
  * in the first varint byte; rare ones (other agent, seq jump, move) cost a second byte.
  */
 export const MAGIC = 0xf5;
@@ -9,6 +9,11 @@ export const FORMAT = 1;
 
 /** Header flag: a full snapshot (ids between inserts are deletes, `ends` closes each agent). */
 export const F_FULL = 1;
+/**
+ * Header flag (snapshots only): the sender was compacted; its base (per agent, the next id at
+ * compaction) follows the tombstones. Inserts naming a compacted origin are placed against it.
+ */
+export const F_BASE = 2;
 
 // Operation tag bits (the tag is a varint). Bits 0-1 hold the kind.
 export const T_OL = 1 << 2; // has origin-left

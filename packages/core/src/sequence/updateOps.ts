@@ -55,4 +55,10 @@ export interface Update<C> {
   ends: number[] | null;
   /** Flat triples agent, seq, len: items known to be deleted. */
   tombstones: number[];
+  /**
+   * Set in a snapshot of a compacted replica: per agent, its next id when the replica was
+   * compacted. Items below it are the compacted base, which inserts naming a compacted origin are
+   * placed against (`orphanOrigins.ts`).
+   */
+  base?: number[] | null;
 }

@@ -100,7 +100,7 @@ export async function storeCommand(command: string | undefined, argv: string[]):
         await storage.init();
         const r = await new HistoryCompactor(storage, horizon).run();
         console.log(
-          `compacted the history of ${Object.keys(r.compacted).length} of ${r.tenants} tenants: ${r.changeIds} change ids, ${r.deletedDocs} deleted documents, set tombstones of ${r.setDocs} documents (${Math.round(r.ms)} ms)`,
+          `compacted the history of ${Object.keys(r.compacted).length} of ${r.tenants} tenants: ${r.changeIds} change ids, ${r.deletedDocs} deleted documents, set tombstones of ${r.setDocs} and text/list tombstones of ${r.sequenceDocs} documents (${Math.round(r.ms)} ms)`,
         );
       } finally {
         await storage.close();

@@ -1,5 +1,6 @@
 import { formatStamp } from '@fieldsync/core';
 import type { StorageEngine } from '../storage/StorageEngine.js';
+import { mayHoldSequences, withoutSequenceTombstones } from './sequenceTombstones.js';
 import { mayHoldSetTombstones, withoutSetTombstones } from './setTombstones.js';
 
 /** Default history horizon: 30 days (docs/protocol.md, "History horizon"). */
@@ -18,6 +19,8 @@ export interface CompactionReport {
   deletedDocs: number;
   /** Documents whose set tombstones were dropped. */
   setDocs: number;
+  /** Documents whose text or list fields were compacted (sequence tombstones dropped). */
+  sequenceDocs: number;
   ms: number;
 }
 
@@ -29,6 +32,8 @@ export interface CompactionReport {
  */
 const CHANGE_STEP = 50_000;
 const DOC_STEP = 1_000;
+/** Main-thread time the quiet-document sweep takes before it lets other work run. */
+const SWEEP_SLICE_MS = 8;
 
 /** The smallest stamp prefix of wall time `ms`: every change id made before `ms` sorts below it. */
 export const stampsBelow = (ms: number): string =>
@@ -37,8 +42,8 @@ export const stampsBelow = (ms: number): string =>
 const yieldTurn = (): Promise<void> => new Promise((r) => setImmediate(r));
 
 /**
- * Compacts history older than the horizon: change ids made before it, and deleted documents and
- * set tombstones whose last write is older than `horizonMs`.
+ * Compacts history older than the horizon: change ids made before it, and deleted documents, set
+ * tombstones and sequence (text, list) tombstones whose last write is older than `horizonMs`.
  *
  * Change ids are kept to answer a retried push `duplicate` (and a claim of another's id
  * `id_conflict`); they are compacted by the wall time in the id (ids are stamps), in ranges of
@@ -105,6 +110,7 @@ export class HistoryCompactor {
       changeIds: 0,
       deletedDocs: 0,
       setDocs: 0,
+      sequenceDocs: 0,
       ms: 0,
     };
     const below = stampsBelow(now - this.horizonMs);
@@ -119,7 +125,9 @@ export class HistoryCompactor {
         report.changeIds += await this.#drain(CHANGE_STEP, (n) => m.deleteChanges(tenant, below, n));
       if (upTo > 0) {
         report.deletedDocs += await this.#drain(DOC_STEP, (n) => m.deleteTombstones(tenant, upTo, n));
-        report.setDocs += await this.#sweepSets(tenant, upTo);
+        const swept = await this.#sweepQuiet(tenant, upTo);
+        report.setDocs += swept.sets;
+        report.sequenceDocs += swept.sequences;
       }
     }
     if (finite) await m.pruneMarks(now - this.horizonMs);
@@ -142,28 +150,47 @@ export class HistoryCompactor {
   }
 
   /**
-   * Drops set tombstones of the tenant's documents that became older than the horizon since its
-   * last sweep (`swept < seq ≤ upTo`): a document written since keeps them until it is quiet again.
+   * Drops set tombstones and compacts text and list fields (sequence tombstones) of the tenant's
+   * documents that became older than the horizon since its last sweep (`swept < seq ≤ upTo`): a
+   * document written since keeps them until it is quiet again. Each document is swept once per
+   * quiet period; a rewrite keeps its sequence (`seq`), so nobody pulls it again.
    */
-  async #sweepSets(tenant: string, upTo: number): Promise<number> {
+  async #sweepQuiet(tenant: string, upTo: number): Promise<{ sets: number; sequences: number }> {
     const m = this.#storage.maintenance;
     const from = await m.swept(tenant);
-    if (from >= upTo) return 0;
-    let n = 0;
+    const out = { sets: 0, sequences: 0 };
+    if (from >= upTo) return out;
     for (let since = from; ;) {
       const page = await this.#storage.pull(tenant, { since, upTo, limit: 500 });
       const rows: Array<{ id: string; seq: number; state: string }> = [];
+      let turn = performance.now();
       for (const d of page.docs) {
-        if (!mayHoldSetTombstones(d.state)) continue;
-        const state = withoutSetTombstones(d.state);
+        // Compacting a long-edited text costs ~1 ms per 1,000 edits (decode, compact, encode):
+        // a turn of the event loop every few ms keeps pushes and reads moving.
+        if (performance.now() - turn > SWEEP_SLICE_MS) {
+          await yieldTurn();
+          turn = performance.now();
+        }
+        let state: string | undefined;
+        if (mayHoldSetTombstones(d.state)) {
+          state = withoutSetTombstones(d.state);
+          if (state !== undefined) out.sets++;
+        }
+        if (mayHoldSequences(state ?? d.state)) {
+          const compacted = withoutSequenceTombstones(state ?? d.state);
+          if (compacted !== undefined) {
+            state = compacted;
+            out.sequences++;
+          }
+        }
         if (state !== undefined) rows.push({ id: d.id, seq: d.seq, state });
       }
-      if (rows.length > 0) n += await m.rewrite(tenant, rows);
+      if (rows.length > 0) await m.rewrite(tenant, rows);
       if (!page.more) break;
       since = page.cursor;
       await yieldTurn();
     }
     await m.setSwept(tenant, upTo);
-    return n;
+    return out;
   }
 }

@@ -79,7 +79,8 @@ function makeKind(
     owns: isMine,
     merge(a, b) {
       const out = copy(a);
-      out.applyUpdate((b as Seq).encodeSince(out.version));
+      // Text.merge: the same for a List (both are SequenceBase); it builds on a compacted side.
+      (out as Text).merge(b as Text);
       return out;
     },
     materialize: (s) => read(s as Seq),
