@@ -1,6 +1,6 @@
 import { ProtocolError } from './ProtocolError.js';
-import { parseErrorInfo, type ErrorInfo } from './errorBody.js';
-import { at, wireArray, wireCursor, wireObject, wireOneOf, wireString } from './wireCheck.js';
+import type { ErrorInfo } from './errorBody.js';
+import { parseResultsAnswer } from './resultsAnswer.js';
 
 /**
  * `POST /v1/merge` body: full document states (core `docToJSON`) a device pushes back when it
@@ -35,23 +35,10 @@ export function parseMergeRequest(v: unknown): MergeRequest {
 
 /** Checks a merge answer; with `sent` (the ids pushed back, in order), one result per state. */
 export function parseMergeResponse(v: unknown, sent?: readonly string[]): MergeResponse {
-  const body = wireObject(v, '');
-  const results = wireArray(body['results'], 'results');
-  wireCursor(body['cursor'], 'cursor');
-  if (sent && results.length !== sent.length)
-    throw new ProtocolError('results', 'count', `${results.length} results for ${sent.length} documents`);
-  for (let i = 0; i < results.length; i++) {
-    const p = at('results', i);
-    const o = wireObject(results[i], p);
-    const id = wireString(o['id'], at(p, 'id'));
-    if (sent && id !== sent[i])
-      throw new ProtocolError(
-        at(p, 'id'),
-        'order',
-        `result for ${JSON.stringify(id)} where ${JSON.stringify(sent[i])} was sent`,
-      );
-    const status = wireOneOf(o['status'], at(p, 'status'), MERGE_STATUSES);
-    if (status === 'rejected' || o['error'] !== undefined) parseErrorInfo(o['error'], at(p, 'error'));
-  }
-  return body as unknown as MergeResponse;
+  return parseResultsAnswer(
+    v,
+    MERGE_STATUSES,
+    { plural: 'documents', prefix: '' },
+    sent,
+  ) as unknown as MergeResponse;
 }

@@ -1,6 +1,6 @@
 import { ProtocolError } from './ProtocolError.js';
-import { parseErrorInfo, type ErrorInfo } from './errorBody.js';
-import { at, wireArray, wireCursor, wireObject, wireOneOf, wireString } from './wireCheck.js';
+import type { ErrorInfo } from './errorBody.js';
+import { parseResultsAnswer } from './resultsAnswer.js';
 
 /**
  * `POST /v1/push` body. Each change is core's `Change`; the server checks each one's envelope
@@ -40,23 +40,10 @@ export function parsePushRequest(v: unknown): PushRequest {
  * acknowledges by position, so an answer for other changes must never drop these.
  */
 export function parsePushResponse(v: unknown, sent?: readonly string[]): PushResponse {
-  const body = wireObject(v, '');
-  const results = wireArray(body['results'], 'results');
-  wireCursor(body['cursor'], 'cursor');
-  if (sent && results.length !== sent.length)
-    throw new ProtocolError('results', 'count', `${results.length} results for ${sent.length} changes`);
-  for (let i = 0; i < results.length; i++) {
-    const p = at('results', i);
-    const o = wireObject(results[i], p);
-    const id = wireString(o['id'], at(p, 'id'));
-    if (sent && id !== sent[i])
-      throw new ProtocolError(
-        at(p, 'id'),
-        'order',
-        `result for ${JSON.stringify(id)} where change ${JSON.stringify(sent[i])} was sent`,
-      );
-    const status = wireOneOf(o['status'], at(p, 'status'), CHANGE_STATUSES);
-    if (status === 'rejected' || o['error'] !== undefined) parseErrorInfo(o['error'], at(p, 'error'));
-  }
-  return body as unknown as PushResponse;
+  return parseResultsAnswer(
+    v,
+    CHANGE_STATUSES,
+    { plural: 'changes', prefix: 'change ' },
+    sent,
+  ) as unknown as PushResponse;
 }
