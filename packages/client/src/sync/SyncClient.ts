@@ -654,10 +654,21 @@ export class SyncClient {
     const host = this.#host;
     if (d.types.length > 0 && host.applyTypes)
       await receiving('types', what, () => host.applyTypes!(d.types));
-    if (d.docs.length > 0) await receiving('docs', what, () => host.applyRemote(d.docs));
-    if (d.gone.length > 0) await this.#host.evict(d.gone);
-    if (d.cursor > (await this.#cursor())) {
-      await this.#host.setMeta(CURSOR_KEY, String(d.cursor));
+    // Deltas are applied one at a time (`#exclusive`): nothing moves the cursor meanwhile.
+    const cursor = d.cursor > (await this.#cursor()) ? String(d.cursor) : undefined;
+    // The cursor is stored with the documents when nothing follows them (evictions do).
+    const withDocs =
+      cursor !== undefined &&
+      d.docs.length > 0 &&
+      d.gone.length === 0 &&
+      host.applyRemoteWithMeta !== undefined;
+    if (d.docs.length > 0)
+      await receiving('docs', what, () =>
+        withDocs ? host.applyRemoteWithMeta!(d.docs, [CURSOR_KEY, cursor]) : host.applyRemote(d.docs),
+      );
+    if (d.gone.length > 0) await host.evict(d.gone);
+    if (cursor !== undefined) {
+      if (!withDocs) await host.setMeta(CURSOR_KEY, cursor);
       this.#cursorCache = d.cursor;
     }
   }
