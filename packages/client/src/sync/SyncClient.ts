@@ -4,12 +4,12 @@ import {
   type Delta,
   type DocsResponse,
   type ReadyEvent,
+  type SseMessage,
 } from '@fieldsync/core';
 import { Backoff, type BackoffOptions } from './backoff.js';
 import { SyncAbortedError } from './deadline.js';
 import { resync, type ResyncKind } from './resync.js';
 import { later, type Cancel } from './later.js';
-import type { SseMessage } from './SseParser.js';
 import type { SyncHost } from './SyncHost.js';
 import { inAnswerTo, receiving } from './protocolFailure.js';
 import { initialStatus, type SyncStatus } from './SyncStatus.js';

@@ -18,6 +18,7 @@ export {
   type MergeResponse,
   type PushResponse,
 } from '@fieldsync/core';
-export { SseParser, type SseMessage } from './SseParser.js';
+// The text/event-stream parser is core's (the server's tests read streams with it too).
+export { SseParser, type SseMessage } from '@fieldsync/core';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { SyncAbortedError, deadline, type Deadline } from './deadline.js';
