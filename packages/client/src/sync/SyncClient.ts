@@ -1,4 +1,5 @@
 import {
+  MAX_DOCS_IDS,
   ProtocolError,
   parseSseEvent,
   type Delta,
@@ -229,7 +230,14 @@ export class SyncClient {
   async fetchDocs(ids: readonly string[]): Promise<DocsResponse> {
     const signal = this.#life.signal;
     try {
-      return await this.#t.docs(ids, signal);
+      // In batches of the most ids one request may name (the server refuses more).
+      const out: DocsResponse = { docs: [], missing: [] };
+      for (let i = 0; i < ids.length; i += MAX_DOCS_IDS) {
+        const part = await this.#t.docs(ids.slice(i, i + MAX_DOCS_IDS), signal);
+        out.docs.push(...part.docs);
+        out.missing.push(...part.missing);
+      }
+      return out;
     } catch (e) {
       if (!(e instanceof SyncHttpError && e.status === 404)) throw e;
     }
