@@ -1,5 +1,7 @@
 /** The sync client: what `createDatabase({ sync })` uses, and what tests drive directly. */
-export { SyncClient, CURSOR_KEY, type SyncOptions } from './SyncClient.js';
+export { SyncClient } from './SyncClient.js';
+export { CURSOR_KEY } from './SyncPosition.js';
+export type { SyncOptions } from './SyncOptions.js';
 export type { SyncHost, SyncOutbox } from './SyncHost.js';
 export type { SyncProgress, SyncStatus } from './SyncStatus.js';
 export {
