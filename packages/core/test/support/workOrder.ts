@@ -98,7 +98,9 @@ export const intentArb: fc.Arbitrary<IntentTemplate> = fc.oneof(
 
 /**
  * Turns the templates of one change into intents against `doc` as `replica` sees it. Text edits
- * of one change are made on one editor copy, one after the other, as an editor would.
+ * of one change are made on one editor copy, one after the other, as an editor would; a `set` of
+ * the text earlier in the change is made on that copy too (delete all, insert, as `createChange`
+ * builds it), so an edit after it builds on the text the set left — as `createChange` requires.
  */
 export function realizeAll(
   ts: readonly IntentTemplate[],
@@ -106,13 +108,22 @@ export function realizeAll(
   replica: string,
 ): Intent[] {
   let editor: Text | undefined;
-  return ts.map((t) => {
-    if (t.op !== 'textEdit') return t;
+  const open = (): Text => {
     if (editor === undefined) {
       const current = doc?.fields.body;
       editor = current instanceof Text ? Text.decode(current.encode(), replica) : new Text(replica);
     }
-    return realize(t, editor);
+    return editor;
+  };
+  return ts.map((t) => {
+    if (t.op === 'set' && t.path[0] === 'body' && typeof t.value === 'string') {
+      const text = open();
+      text.delete(0, text.length);
+      text.insert(0, t.value);
+      return t;
+    }
+    if (t.op !== 'textEdit') return t;
+    return realize(t, open());
   });
 }
 

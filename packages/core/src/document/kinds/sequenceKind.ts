@@ -1,5 +1,8 @@
 import { DecodeError, ValidationError } from '../../errors.js';
+import type { ContentCodec } from '../../sequence/contentCodec.js';
+import { listCodec, textCodec } from '../../sequence/contentCodec.js';
 import { List } from '../../sequence/List.js';
+import { sharedId } from '../../sequence/sharedId.js';
 import { Text } from '../../sequence/Text.js';
 import { fromBase64, toBase64 } from '../../util/base64.js';
 import { canonicalJson } from '../../util/json.js';
@@ -56,7 +59,19 @@ function makeKind(
   create: (replica?: string) => Seq,
   isMine: (x: unknown) => boolean,
   read: (s: Seq) => unknown,
+  codec: ContentCodec<unknown>,
 ): SequenceKind {
+  /** Refuses updates of one change that give one id to two operations (see `sharedId`). */
+  const distinct = (updates: readonly string[], path: string): void => {
+    if (updates.length < 2) return;
+    const id = sharedId(updates.map(fromBase64), codec);
+    if (id !== null)
+      bad(
+        path,
+        'overlap',
+        `two updates of this field in one change both use id ${id}: build each edit on the text or list as the previous edits of the change left it`,
+      );
+  };
   /** A private copy of `current` (or an empty sequence) writing as `replica`. */
   const copy = (current: unknown, replica?: string): Seq => {
     const out = create(replica);
@@ -115,6 +130,7 @@ function makeKind(
           throw e;
         }
       }
+      distinct(delta.u as string[], path);
     },
     applyDelta(current, delta) {
       // In place: O(update), not O(field), per keystroke. The document owns its Text/List.
@@ -150,7 +166,9 @@ function makeKind(
         if (e instanceof DecodeError) bad(path, 'decode', e.message);
         throw e;
       }
-      return { k: tag, u: [...((pending?.u as string[] | undefined) ?? []), update] };
+      const u = [...((pending?.u as string[] | undefined) ?? []), update];
+      distinct(u, path);
+      return { k: tag, u };
     },
   };
 }
@@ -161,6 +179,7 @@ export const textKind: SequenceKind = makeKind(
   (r) => new Text(r),
   (x) => x instanceof Text,
   (s) => s.toString(),
+  textCodec as ContentCodec<unknown>,
 );
 /** List fields (`k: 'L'`): materialize to an array. */
 export const listKind: SequenceKind = makeKind(
@@ -168,4 +187,5 @@ export const listKind: SequenceKind = makeKind(
   (r) => new List<unknown>(r),
   (x) => x instanceof List,
   (s) => (s as List<unknown>).toArray(),
+  listCodec as ContentCodec<unknown>,
 );
