@@ -32,6 +32,9 @@ const serve = (dataDir: string): Promise<RunningServer> =>
     storage: new SqliteEngine({ file: join(dataDir, 'fieldsync.sqlite'), synchronous: 'NORMAL' }),
     secret: SECRET,
     port: 0,
+    // The writer below pushes for as long as the backup process runs (seconds on a busy
+    // machine): past the default 50/s it would be answered 429, which is not what this tests.
+    limits: { rate: { perSecond: 100_000, burst: 100_000 } },
     types: [WORK_ORDER],
   });
 
@@ -50,6 +53,7 @@ describe('fieldsync backup / restore (SQLite)', () => {
     const push = async () => {
       const c = anna.change(undefined, [{ op: 'set', path: ['title'], value: `wo ${acked.length}` }]);
       const r = await anna.push([c]);
+      if (r.status !== 200) throw new Error(`push answered ${r.status}: ${JSON.stringify(r.body)}`);
       if (r.body.results[0]?.status === 'ok') acked.push(c.doc);
     };
     for (let i = 0; i < 20; i++) await push();

@@ -462,8 +462,13 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       const cursors = new Map(tenants.map((t) => [t, 0]));
       const done = Promise.all(writes);
       let finished = false;
-      void done.then(() => (finished = true));
-      for (let rounds = 0; rounds < 10_000; rounds++) {
+      void done.then(
+        () => (finished = true),
+        () => (finished = true),
+      );
+      // Until every write has finished (however long a loaded machine takes to start the writer
+      // threads), and then until nothing more is left to read.
+      for (;;) {
         const wasFinished = finished;
         let more = false;
         for (const t of tenants) {
@@ -496,8 +501,13 @@ export function storageSuite(name: string, factory: () => EngineFactory): void {
       let cursor = 0;
       const done = Promise.all(writes);
       let finished = false;
-      void done.then(() => (finished = true));
-      for (let rounds = 0; rounds < 10_000; rounds++) {
+      void done.then(
+        () => (finished = true),
+        () => (finished = true),
+      );
+      // Until every write has finished (however long a loaded machine takes to start the writer
+      // threads), and then until nothing more is left to read.
+      for (;;) {
         const wasFinished = finished;
         const p = await e.pull('t1', { since: cursor, limit: 7 });
         for (const d of p.docs) got.add(d.id);
