@@ -17,6 +17,7 @@ import { SqliteEngine, signToken } from '@fieldsync/server';
 import { createDatabase } from '@fieldsync/client';
 import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta } from './common.js';
 import { compactionUnderPushes } from './compaction.js';
+import { keepAliveAgent, postJson } from './httpPost.js';
 import { tenantsThroughput } from './tenants.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-sync-'));
@@ -56,21 +57,20 @@ function buildBodies(replica, total, batch) {
 async function pushAll(url, token, bodies, concurrency) {
   let next = 0;
   let ok = 0;
+  const agent = keepAliveAgent(concurrency);
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
-      const res = await fetch(`${url}/v1/push`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body,
-      });
-      const json = await res.json();
-      if (res.status !== 200)
-        throw new Error(`push failed ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
-      for (const r of json.results) if (r.status === 'ok') ok++;
+      const res = await postJson(agent, `${url}/v1/push`, token, body);
+      if (res.status !== 200) throw new Error(`push failed ${res.status}: ${res.text.slice(0, 300)}`);
+      for (const r of JSON.parse(res.text).results) if (r.status === 'ok') ok++;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    agent.destroy();
+  }
   return ok;
 }
 
