@@ -12,7 +12,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { createDatabase } from '@fieldsync/client';
 import { signToken } from '@fieldsync/server';
-import { SECRET, WORK_ORDER, fmt, percentile, serve } from './common.js';
+import { SECRET, WORK_ORDER, fmt, percentile, processCpu, serve } from './common.js';
 
 const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 const PUSHERS = Number(process.env.BENCH_LOAD_PUSHERS ?? 50);
@@ -20,6 +20,8 @@ const RATE = Number(process.env.BENCH_LOAD_RATE ?? 2); // pushes/s per device
 const SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 60);
 const NEVER_READING = Number(process.env.BENCH_LOAD_NEVER_READING ?? 50);
 const PROBE_MS = 250;
+// `normal` runs the server with synchronous=NORMAL (no fsync per commit): separates disk waits from CPU.
+const SQLITE_SYNC = process.env.BENCH_LOAD_SQLITE_SYNC;
 
 /** Resident set size of a process in MB (Linux), NaN elsewhere. */
 function rssMb(pid) {
@@ -64,7 +66,13 @@ function expectLine(child, re, ms, what) {
 }
 
 async function round(dir, typesFile, neverReading, results, log) {
-  const srv = await serve(['--data', join(dir, `load-${neverReading}`), '--types', typesFile]);
+  const srv = await serve([
+    '--data',
+    join(dir, `load-${neverReading}`),
+    '--types',
+    typesFile,
+    ...(SQLITE_SYNC ? ['--sqlite-sync', SQLITE_SYNC] : []),
+  ]);
   const sse = spawn(
     process.execPath,
     [new URL('./sseLoad.js', import.meta.url).pathname, srv.url, SECRET, String(SSE_CLIENTS - 1)],
@@ -122,6 +130,7 @@ async function round(dir, typesFile, neverReading, results, log) {
     let rssPeak = rss0;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(srv.pid))), 500);
     const cpu0 = srv.cpu();
+    const sseCpu0 = processCpu(sse.pid);
     const devices = spawn(
       process.execPath,
       [
@@ -150,6 +159,7 @@ async function round(dir, typesFile, neverReading, results, log) {
     const pushed = await devicesDone;
     const wall = (performance.now() - t0) / 1000;
     const cpu = srv.cpu() - cpu0;
+    const sseCpu = processCpu(sse.pid) - sseCpu0;
     for (let i = 0; i < 300 && lat.length < probes; i++) await new Promise((r) => setTimeout(r, 10));
     clearInterval(sampler);
     const rss1 = rssMb(srv.pid);
@@ -180,7 +190,7 @@ async function round(dir, typesFile, neverReading, results, log) {
     log(
       `load (${label}, ${SECONDS} s): devices ${fmt(pushed.pushes / wall, 1)} pushes/s (${fmt(pushed.changes)} ok, ${pushed.errors} failed${pushed.firstError ? `: ${pushed.firstError}` : ''}; push p50 ${fmt(pushed.p50, 1)} ms, p99 ${fmt(pushed.p99, 1)} ms); ` +
         `live query ${lat.length}/${probes} probes p50 ${fmt(p50, 1)} ms, p99 ${fmt(p99, 1)} ms; other streams: ${fmt(all.received)} receipts, p50 ${fmt(all.p50, 1)} ms, p99 ${fmt(all.p99, 1)} ms, ${all.failed} refused, ${all.dropped} cut; client sync errors ${syncErrors}${firstSyncError ? ` (${firstSyncError})` : ''}; ` +
-        `server RSS ${fmt(rss0)} MB before the devices, peak +${fmt(rssPeak - rss0)} MB, end +${fmt(rss1 - rss0)} MB; server CPU ${fmt(cpu, 1)} s`,
+        `server RSS ${fmt(rss0)} MB before the devices, peak +${fmt(rssPeak - rss0)} MB, end +${fmt(rss1 - rss0)} MB; server CPU ${fmt(cpu, 1)} s, SSE load process ${fmt(sseCpu, 1)} s, devices process ${fmt(pushed.cpu, 1)} s (${SQLITE_SYNC ? `synchronous=${SQLITE_SYNC}` : 'synchronous=FULL'})`,
     );
     results.push({
       metric: `load: pushes/s (${label})`,

@@ -2,7 +2,7 @@
 // steady rate for a fixed time, so the measuring process and the SSE load process do not also
 // pay for it. Each device signs in as its own user with its own replica id (a device), and
 // writes new work orders and updates of its own earlier ones. Prints one JSON line at the end:
-// { pushes, changes, errors, firstError, p50, p99 } (push round trip, ms).
+// { pushes, changes, errors, firstError, p50, p99 (push round trip, ms), cpu (this process, s) }.
 import { HybridLogicalClock, createChange, applyChange } from '@fieldsync/core';
 import { signToken } from '@fieldsync/server';
 import { WORK_ORDER } from './common.js';
@@ -67,6 +67,8 @@ await Promise.all(Array.from({ length: n }, (_, i) => device(i)));
 agent.destroy();
 lat.sort((a, b) => a - b);
 const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : NaN);
+const used = process.cpuUsage();
+const cpu = (used.user + used.system) / 1e6;
 process.stdout.write(
-  JSON.stringify({ pushes, changes, errors, firstError, p50: pct(50), p99: pct(99) }) + '\n',
+  JSON.stringify({ pushes, changes, errors, firstError, p50: pct(50), p99: pct(99), cpu }) + '\n',
 );
