@@ -52,6 +52,9 @@ export interface SqliteEngineOptions {
  * write before it reads); it guards against another process writing the same file.
  * Acknowledgements and realtime batches are released only after the writer's COMMIT returned.
  *
+ * Parts: `PlanReads` (the main thread's reads for a push), `SqliteWriteQueue` (the group commit and
+ * compaction steps at the writer), `sqliteStoreMaintenance` (compaction as queued steps).
+ *
  * Every group is written by the writer thread, even a lone small push while it is idle. Writing
  * such a push on the main thread instead (a third connection; removed) saved ~0.3 ms per push
  * with synchronous=NORMAL and nothing measurable with FULL or end to end (docs/benchmarks.md).
