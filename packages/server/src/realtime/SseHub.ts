@@ -54,10 +54,11 @@ export class SseHub {
   /** Open streams per user (`tenant NUL user`), for the per-user limit. */
   readonly #perUser = new Map<string, number>();
   /**
-   * Live batches committed during this turn of the event loop, per tenant, merged while their
-   * sequences are consecutive; fanned out at the end of the turn (setImmediate).
+   * Live batches committed together (one group commit: the engine hands them over in one go),
+   * per tenant, merged while their sequences are consecutive; fanned out once the current
+   * microtasks are done (process.nextTick), so nothing waits for another event-loop turn.
    */
-  readonly #turn = new Map<string, { from: number; to: number; rows: StoredDoc[]; merged: boolean }>();
+  readonly #queued = new Map<string, { from: number; to: number; rows: StoredDoc[]; merged: boolean }>();
   #flushScheduled = false;
 
   /** `maxBytes`: largest `sync` event (see `Limits.maxPageBytes`); also bounds catch-up's pending batches. */
@@ -141,13 +142,13 @@ export class SseHub {
   }
 
   /**
-   * Why batches of one turn go out together: with N streams every fan-out costs N socket writes
-   * (N syscalls), whatever it carries. Under load many pushes commit in one turn (a group commit
-   * answers all its pushes at once); merged, they cost N writes and one event per stream instead
-   * of N per push. An idle server still sends a lone batch at the end of the same turn.
+   * Why batches committed together go out together: with N streams every fan-out costs N socket
+   * writes (N syscalls), whatever it carries. Under load many pushes commit in one group (the
+   * engine answers all of them at once); merged, they cost N writes and one event per stream
+   * instead of N per push. A lone batch is sent as soon as the current microtasks are done.
    */
   #queueLive(tenant: string, from: number, to: number, rows: StoredDoc[]): void {
-    const q = this.#turn.get(tenant);
+    const q = this.#queued.get(tenant);
     if (q && q.to + 1 === from) {
       if (!q.merged) q.rows = [...q.rows]; // the committed batch's own array is never changed
       q.merged = true;
@@ -156,20 +157,20 @@ export class SseHub {
       return;
     }
     if (q) this.#flushTenant(tenant);
-    this.#turn.set(tenant, { from, to, rows, merged: false });
+    this.#queued.set(tenant, { from, to, rows, merged: false });
     if (this.#flushScheduled) return;
     this.#flushScheduled = true;
-    setImmediate(() => {
+    process.nextTick(() => {
       this.#flushScheduled = false;
-      for (const t of [...this.#turn.keys()]) this.#flushTenant(t);
+      for (const t of [...this.#queued.keys()]) this.#flushTenant(t);
     });
   }
 
-  /** Fans out the tenant's batches of this turn (before anything later of that tenant is sent). */
+  /** Fans out the tenant's queued batches (before anything later of that tenant is sent). */
   #flushTenant(tenant: string): void {
-    const q = this.#turn.get(tenant);
+    const q = this.#queued.get(tenant);
     if (!q) return;
-    this.#turn.delete(tenant);
+    this.#queued.delete(tenant);
     const subs = this.#byTenant.get(tenant);
     if (subs && subs.size > 0) this.#fanOut(subs, q.from, q.to, q.rows);
   }
@@ -281,7 +282,7 @@ export class SseHub {
     clearInterval(this.#timer);
     this.#unlisten();
     await this.#chain;
-    for (const tenant of [...this.#turn.keys()]) this.#flushTenant(tenant);
+    for (const tenant of [...this.#queued.keys()]) this.#flushTenant(tenant);
     for (const set of this.#byTenant.values()) for (const s of set) s.close();
     this.#byTenant.clear();
   }

@@ -43,7 +43,7 @@ function stream(cursor: number): Subscriber & { sent: string[] } {
 const turn = (): Promise<void> => new Promise((r) => setImmediate(r));
 const ids = (events: string[]): number[] => events.map((e) => Number(/^id: (\d+)/.exec(e)?.[1]));
 
-describe('SSE hub: batches committed in one turn', () => {
+describe('SSE hub: batches committed together', () => {
   it('reach a live stream as one event (one write), every document once, in sequence order', async () => {
     const { storage, emit } = fakeStorage();
     const hub = new SseHub(storage, 60_000);
@@ -75,7 +75,7 @@ describe('SSE hub: batches committed in one turn', () => {
     expect(ids(ahead.sent)).toEqual([3]);
     const data = JSON.parse(ahead.sent[0]!.split('\ndata: ')[1]!) as { docs: Array<{ id: string }> };
     expect(data.docs.map((d) => d.id)).toEqual(['doc3']);
-    // A later turn is an event of its own.
+    // A batch committed later is an event of its own.
     emit({ tenant: 't', from: 4, to: 4, docs: [doc(4)] });
     await turn();
     await turn();
