@@ -90,6 +90,14 @@ export default tseslint.config(
     ],
     'The server and its tests never import the client or a binding; a test that needs client and server belongs in tests/integration.',
   ),
+  // Server domain code never depends on the transport: only http/ (and the demo's routes) map to
+  // HTTP (docs/internals.md, "Server errors"). Repeats the server's bans, since a later
+  // no-restricted-imports replaces an earlier one for the same file.
+  boundary(
+    ['packages/server/src/{sync,storage,history,auth,realtime,limits,validation}/**/*.ts'],
+    ['@fieldsync/client', '@fieldsync/client/*', '@fieldsync/svelte', '@fieldsync/react', '**/http/*'],
+    'Server domain code (sync, storage, history, auth, realtime, limits, validation) never imports http/; shared checks live in validation/.',
+  ),
   boundary(
     ['testing/server/**/*.ts'],
     ['@fieldsync/client', '@fieldsync/client/*', '@fieldsync/svelte', '@fieldsync/react'],

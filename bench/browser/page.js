@@ -91,6 +91,12 @@ window.bench = {
    */
   async fieldsyncFirstSync(name, token, expected) {
     const progress = [];
+    // Whether the page stays usable meanwhile: the main thread's long tasks (> 50 ms) during the sync.
+    const longTasks = [];
+    const observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) longTasks.push(e.duration);
+    });
+    observer.observe({ type: 'longtask' });
     const t0 = performance.now();
     const { db, orders } = await fieldsyncOpen(name, {
       sync: { url: location.origin, token, autoStart: false, live: false, pullLimit: 5000 },
@@ -100,11 +106,21 @@ window.bench = {
     });
     await db.sync.flush();
     const ms = performance.now() - t0;
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the observer's last entries
+    for (const e of observer.takeRecords()) longTasks.push(e.duration);
+    observer.disconnect();
     stop?.();
     const count = orders.find({}).count();
     if (count !== expected) throw new Error(`first sync: ${count} documents, expected ${expected}`);
     await db.close();
-    return { ms, check: count, progress: progress.slice(-3) };
+    const longest = Math.max(0, ...longTasks);
+    const blocked = longTasks.reduce((a, d) => a + d, 0);
+    return {
+      ms,
+      check: count,
+      progress: progress.slice(-3),
+      longTasks: { count: longTasks.length, longest, blocked, all: longTasks.map(Math.round) },
+    };
   },
 };
 window.benchReady = true;

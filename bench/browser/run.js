@@ -1,7 +1,8 @@
 // Browser storage benchmark (issue 15): fieldsync on IndexedDB and TinyBase 10 with its IndexedDB
 // persister side by side in ONE headless Chromium (Debian /usr/bin/chromium, playwright-core) with
 // an on-disk profile, plus the first sync of 100,000 documents from `fieldsync serve` into an
-// empty browser database. Run: `npm run bench:browser` (builds first). Options:
+// empty browser database (its time, and the main thread's long tasks meanwhile). Run:
+// `npm run bench:browser` (builds first). Options:
 //   BENCH_BROWSER_RUNS=5 (runs per size, median reported), BENCH_BROWSER_SIZES=10000,100000,
 //   BENCH_BROWSER_SYNC=100000 (0 skips the first-sync part), BENCH_BROWSER_PROFILE=1 (CPU profiles
 //   of fieldsync's load and open into bench/browser/profiles/, via the DevTools protocol).
@@ -139,6 +140,8 @@ async function main() {
       const token = await signToken(SECRET, { user: 'seed', tenant: 'bench' });
       await seed(srv.url, token, SYNC_DOCS);
       const times = [];
+      /** Main-thread tasks over 50 ms during each sync (how usable the page stayed). */
+      const tasks = [];
       for (let i = 0; i < Math.max(1, Math.ceil(RUNS / 2)); i++) {
         await open();
         const name = `first-sync-${i}`;
@@ -146,12 +149,14 @@ async function main() {
           call('fieldsyncFirstSync', name, token, SYNC_DOCS),
         );
         times.push(s.ms);
+        tasks.push(s.longTasks);
         await call('drop', name);
         log(
-          `first sync of ${SYNC_DOCS} #${i + 1}: ${s.ms.toFixed(0)} ms, last progress ${JSON.stringify(s.progress.at(-1))} (load avg ${load()})`,
+          `first sync of ${SYNC_DOCS} #${i + 1}: ${s.ms.toFixed(0)} ms, last progress ${JSON.stringify(s.progress.at(-1))}, ` +
+            `long tasks ${s.longTasks.count} (longest ${s.longTasks.longest.toFixed(0)} ms, ${s.longTasks.blocked.toFixed(0)} ms in all: ${s.longTasks.all.join(' ')}) (load avg ${load()})`,
         );
       }
-      results.firstSync = { docs: SYNC_DOCS, ms: times };
+      results.firstSync = { docs: SYNC_DOCS, ms: times, longTasks: tasks };
     }
   } finally {
     await ctx?.close();
@@ -171,7 +176,8 @@ async function main() {
       );
   if (results.firstSync)
     log(
-      `first sync of ${results.firstSync.docs.toLocaleString('en-US')} documents: median ${median(results.firstSync.ms).toFixed(0)} ms (${results.firstSync.ms.map((x) => x.toFixed(0)).join(', ')})`,
+      `first sync of ${results.firstSync.docs.toLocaleString('en-US')} documents: median ${median(results.firstSync.ms).toFixed(0)} ms (${results.firstSync.ms.map((x) => x.toFixed(0)).join(', ')}); ` +
+        `longest main-thread task ${results.firstSync.longTasks.map((t) => t.longest.toFixed(0)).join(', ')} ms`,
     );
   writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
 }

@@ -38,7 +38,9 @@ export type {
   StorageAdapter,
   StoredChange,
   StoredDoc,
+  StoredRows,
 } from './storage/StorageAdapter.js';
+export { batchDocs, rowsToDocs } from './storage/storedRows.js';
 export { MemoryStorage } from './storage/memory/MemoryStorage.js';
 export { IndexedDbStorage, type IndexedDbStorageOptions } from './storage/indexeddb/IndexedDbStorage.js';
 export {

@@ -166,6 +166,125 @@ describe.skipIf(!chromiumAvailable())('IndexedDB in real Chromium', () => {
     await ctx.close();
   });
 
+  it('reopens documents stored by column (format 2) beside a format-1 record, exactly', async () => {
+    const ctx = await browser.newContext();
+    const p = await page(ctx);
+    const stamp = '0mxbef59w:0000:oldreplica';
+    // A log holding one record as written before rows existed (format 1: `d` and `i` groups).
+    await p.evaluate(
+      (stamp) =>
+        new Promise<void>((resolve, reject) => {
+          const req = indexedDB.open('rows-db', 2);
+          req.onupgradeneeded = () => req.result.createObjectStore('log', { autoIncrement: true });
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const db = req.result;
+            const tx = db.transaction('log', 'readwrite');
+            const names = ['title', 'status'];
+            tx.objectStore('log').add(
+              JSON.stringify({
+                f: 1,
+                d: [['workOrders', 'workOrders', 1, names, 'old1', stamp, 'format 1', 'open']],
+                i: [['workOrders', 1, 'th-old', names, stamp, 'old1']],
+                m: [
+                  ['replicaId', 'oldreplica'],
+                  ['clock', stamp],
+                ],
+              }),
+            );
+            tx.oncomplete = () => {
+              db.close();
+              resolve();
+            };
+          };
+        }),
+      stamp,
+    );
+    /** Everything a reopen must give back: states (stamps included), outbox, rejections, clock, cursor. */
+    const read = async (p: Page, write: boolean) =>
+      p.evaluate(
+        async ({ type, write }) => {
+          const { createDatabase, IndexedDbStorage } = (window as unknown as { fieldsync: FS }).fieldsync;
+          const db = await createDatabase({ name: 'rows', storage: new IndexedDbStorage('rows-db') });
+          await db.defineType(type);
+          const orders = db.collection('workOrders');
+          if (write) {
+            // 50 documents; then 1,000 in three field sets in one bulk load, two of which change
+            // in the same tick (an update, a removal); then acks, a rejection and a cursor.
+            await orders.insertMany(Array.from({ length: 50 }, (_, i) => ({ id: `e${i}`, title: `e${i}` })));
+            const loading = orders.insertMany(
+              Array.from({ length: 1000 }, (_, i) => ({
+                id: `d${i}`,
+                title: `t${i}`,
+                ...(i % 3 === 0 ? { status: 'open' } : {}),
+                ...(i % 3 === 1 ? { status: 'done', tags: ['x'] } : {}),
+              })),
+            );
+            const changed = [orders.update('d0', { $set: { title: 'changed' } }), orders.remove('d3')];
+            await Promise.all([loading, ...changed]);
+            const pending = await db.outbox.peek(3);
+            await db.outbox.ack([pending[0].id]);
+            await db.outbox.reject(pending[2].id, 'forbidden');
+            await db.setMeta('cursor', '4242');
+          }
+          const states: Record<string, string> = {};
+          // Each register's value, stamp and seen stamp (which stamp a state keeps as its shared
+          // `s` is its own business), and the other fields and tombstone as they are.
+          for (const [id, st] of orders.states) {
+            const regs: Record<string, unknown> = {};
+            for (const k of Object.keys(st.r).sort()) regs[k] = [st.r[k], st.t[k] ?? st.s, st.x[k] ?? null];
+            states[id] = JSON.stringify({ v: st.v, regs, fields: st.fields, deleted: st.deleted });
+          }
+          const out = {
+            states,
+            docs: orders.find({}).count(),
+            outbox: await db.outbox.peek(100_000),
+            rejected: db.rejectedChanges(),
+            clock: db.clock.last,
+            cursor: await db.getMeta('cursor'),
+          };
+          if (!write) await db.close(); // the writer goes away as a reloaded tab would
+          return out;
+        },
+        { type: TYPE, write },
+      );
+    const written = await read(p, true);
+    expect(written.docs).toBe(1050); // d3 removed, old1 kept
+    // old1, 1,050 inserts, an update and a removal; one acked, one rejected.
+    expect(written.outbox).toHaveLength(1053 - 2);
+    const formats = await p.evaluate(
+      () =>
+        new Promise<Array<{ f: number; R: number; I: number }>>((resolve, reject) => {
+          const req = indexedDB.open('rows-db');
+          req.onerror = () => reject(req.error);
+          req.onsuccess = () => {
+            const all = req.result.transaction('log').objectStore('log').getAll();
+            all.onsuccess = () => {
+              req.result.close();
+              resolve(
+                (all.result as string[]).map((r) => {
+                  const e = JSON.parse(r) as { f: number; R?: Array<unknown[]>; I?: unknown[][] };
+                  const rows = (e.R ?? []).reduce((n, g) => n + (g[4] as unknown[]).length, 0);
+                  return { f: e.f, R: rows, I: (e.I ?? []).reduce((n, g) => n + g.length - 2, 0) };
+                }),
+              );
+            };
+          };
+        }),
+    );
+    // The old record, then the bulk loads by column: rows, and inserts by row number.
+    expect(formats[0]).toEqual({ f: 1, R: 0, I: 0 });
+    // Of the 1,000: 333 have a set (tags) and d0, d3 changed, so they are stored whole.
+    expect(formats.filter((r) => r.f === 2)).toEqual([
+      { f: 2, R: 50, I: 50 },
+      { f: 2, R: 665, I: 665 },
+    ]);
+    await p.reload();
+    await p.waitForFunction(() => 'fieldsync' in window);
+    expect(await read(p, false)).toEqual(written);
+    await ctx.close();
+  });
+
   it('migrates a layout-1 database (a record per document, change and meta key) to the log', async () => {
     const ctx = await browser.newContext();
     const p = await page(ctx);

@@ -115,7 +115,7 @@ export { parseMergeRequest, parseMergeResponse } from './protocol/merge.js';
 export type { Delta } from './protocol/delta.js';
 export { checkWireDoc, checkWireType, parseDelta } from './protocol/delta.js';
 export type { DocsResponse } from './protocol/docs.js';
-export { parseDocsResponse } from './protocol/docs.js';
+export { MAX_DOCS_IDS, parseDocsResponse } from './protocol/docs.js';
 export type { DefineTypeRequest, DefineTypeResponse } from './protocol/defineType.js';
 export { parseDefineTypeRequest, parseDefineTypeResponse } from './protocol/defineType.js';
 export type { ReadyEvent, SseEvent } from './protocol/events.js';

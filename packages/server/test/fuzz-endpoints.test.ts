@@ -190,7 +190,7 @@ describe.each(engines)('fuzzing every endpoint (%s)', (engine) => {
   );
 
   it(
-    'GET /v1/pull and /v1/events: arbitrary cursors, limits, types and filters',
+    'GET /v1/pull, /v1/events and /v1/docs: arbitrary cursors, limits, types, filters and ids',
     async () => {
       const param = fc.oneof(
         edgeString,
@@ -199,11 +199,12 @@ describe.each(engines)('fuzzing every endpoint (%s)', (engine) => {
         anyJson.map((v) => JSON.stringify(v)),
       );
       const query = fc
-        .record({ since: param, limit: param, types: param, where: param }, { requiredKeys: [] })
+        .record({ since: param, limit: param, types: param, where: param, ids: param }, { requiredKeys: [] })
         .map((q) => new URLSearchParams(Object.entries(q).map(([k, v]) => [k, v.slice(0, 4000)])).toString());
       await fc.assert(
         fc.asyncProperty(query, async (q) => {
           await check('GET', `/v1/pull?${q}`);
+          await check('GET', `/v1/docs?${q}`);
           // Events: anything but a 200 is answered in full; a 200 is a stream, closed at once.
           const ctrl = new AbortController();
           const res = await fetch(`${srv.url}/v1/events?${q}`, {
@@ -275,6 +276,7 @@ describe.each(engines)('fuzzing every endpoint (%s)', (engine) => {
         ['POST', '/v1/push'],
         ['GET', '/v1/pull'],
         ['GET', '/v1/events'],
+        ['GET', '/v1/docs?ids=a'],
         ['PUT', '/v1/types/fz'],
       );
       await fc.assert(

@@ -17,6 +17,7 @@ import type { WritePromise } from '../syncstate/WritePromise.js';
 import { NotFoundError } from './errors.js';
 import { RowStore, type RowWatcher } from './RowStore.js';
 import { DocsView, StatesView } from './rowViews.js';
+import type { StoredRows } from '../storage/StorageAdapter.js';
 
 /** What a collection needs from its database: types, and recording the writes it makes. */
 export interface WriteHost {
@@ -178,6 +179,14 @@ export class Collection implements QuerySource {
   /** The register values of a plain row, by name (undefined if the document is absent or promoted). */
   rowValues(id: string, names: readonly string[]): unknown[] | undefined {
     return this.rows.values(id, names);
+  }
+
+  /**
+   * Documents `ids` as storage takes them: plain rows by column (`RowStore.exportRows`); the
+   * other ids that exist are appended to `others`, to be stored whole.
+   */
+  storedRows(ids: Iterable<string>, others: string[]): StoredRows[] {
+    return this.rows.exportRows(ids, others);
   }
 
   /** QuerySource: a query candidate, built from its row without being cached. */

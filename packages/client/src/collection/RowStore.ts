@@ -4,6 +4,8 @@ import type { Doc } from '../query/types.js';
 import { DocCache } from './DocCache.js';
 import { isPlainState, rowStamps, type RowStamps } from './plainRow.js';
 import { readPlanFor } from './readPlan.js';
+import { exportRows } from './rowExport.js';
+import type { StoredRows } from '../storage/StorageAdapter.js';
 import { compileRowCodec, type ReadPlan, type RowCodec } from './rowReader.js';
 
 /** What a row store needs from its collection to show documents as readers see them. */
@@ -148,6 +150,16 @@ export class RowStore {
     const row = this.rowOf.get(id);
     if (row === undefined || (this.promoted.size > 0 && this.promoted.has(row))) return undefined;
     return this.materializeRow(row, id);
+  }
+
+  /**
+   * The documents `ids` as storage takes them: plain rows at one stamp by column, read from the
+   * cells without building a state (see `exportRows`); other existing ids go to `others`.
+   */
+  exportRows(ids: Iterable<string>, others: string[]): StoredRows[] {
+    const { typeName, rowOf, stamps, names, cells, promoted, restamped, version, versions } = this;
+    const table = { typeName, rowOf, stamps, names, cells, promoted, restamped, version, versions };
+    return exportRows(table, ids, others);
   }
 
   /** The values of registers `names` of a plain row (undefined for an absent or promoted document). */

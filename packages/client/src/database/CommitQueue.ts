@@ -1,4 +1,18 @@
-import type { CommitBatch, StorageAdapter, StoredChange } from '../storage/StorageAdapter.js';
+import type { CommitBatch, StorageAdapter, StoredChange, StoredRows } from '../storage/StorageAdapter.js';
+
+/** Where a batch reads the documents it stores, when it is built. */
+export interface DocSource {
+  /**
+   * The current persisted form of a document, or undefined if the document no longer exists in
+   * memory (it was evicted after being queued).
+   */
+  serialize(collection: string, id: string): unknown;
+  /**
+   * For adapters that accept `rows`: the plain documents among `ids`, by column; every other id
+   * still in memory is appended to `others` (and then serialized).
+   */
+  rows(collection: string, ids: Iterable<string>, others: string[]): StoredRows[];
+}
 
 /**
  * One batch in the making. Its parts are created on first use: with an attached adapter only
@@ -37,13 +51,9 @@ export class CommitQueue {
    */
   private live = false;
 
-  /**
-   * @param serialize returns the current persisted form of a document, or undefined if the
-   *   document no longer exists in memory (it was evicted after being queued).
-   */
   constructor(
     private readonly storage: StorageAdapter,
-    private readonly serialize: (collection: string, id: string) => unknown,
+    private readonly source: DocSource,
     private readonly onCommitted: (batch: CommitBatch) => void,
   ) {}
 
@@ -171,9 +181,17 @@ export class CommitQueue {
 
   private build(p: Pending): CommitBatch {
     const batch: CommitBatch = {};
+    const byColumn = this.storage.acceptsRows === true;
     for (const [collection, ids] of p.docs ?? []) {
-      for (const id of ids) {
-        const state = this.serialize(collection, id);
+      let whole: Iterable<string> = ids;
+      if (byColumn) {
+        const others: string[] = [];
+        const rows = this.source.rows(collection, ids, others);
+        if (rows.length > 0) (batch.rows ??= []).push(...rows);
+        whole = others;
+      }
+      for (const id of whole) {
+        const state = this.source.serialize(collection, id);
         if (state !== undefined) (batch.docs ??= []).push({ collection, id, state });
       }
     }

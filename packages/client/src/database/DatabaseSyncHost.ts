@@ -116,6 +116,18 @@ export abstract class DatabaseSyncHost implements SyncHost {
     await this.parts.queue.durable();
   }
 
+  /** SyncHost: merges server states and sets a meta key in the same commit (`applyRemoteWithMeta`). */
+  async applyRemoteWithMeta(
+    docs: readonly unknown[],
+    [key, value]: readonly [string, string],
+  ): Promise<void> {
+    this.assertOpen();
+    this.parts.merge.applyRemote(docs); // validates every document first: a throw changes nothing
+    this.meta.set(META_SYNC + key, value);
+    this.parts.queue.setMeta(META_SYNC + key, value);
+    await this.parts.queue.durable();
+  }
+
   /** SyncHost: one page of a resync after the server's store was replaced (`RemoteMerge.resyncMerge`). */
   async resyncMerge(docs: readonly unknown[], seen: Set<string>, ahead: Set<string>): Promise<void> {
     this.assertOpen();

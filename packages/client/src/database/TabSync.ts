@@ -4,6 +4,7 @@ import type { Collection } from '../collection/Collection.js';
 import { existsError } from '../collection/Collection.js';
 import { ModifierError } from '../query/errors.js';
 import type { CommitBatch } from '../storage/StorageAdapter.js';
+import { batchDocs } from '../storage/storedRows.js';
 import type { SyncClient } from '../sync/SyncClient.js';
 import type { ForwardedWrite, TabEnvelope, TabMessage } from '../tab/TabChannel.js';
 import { TabChannel } from '../tab/TabChannel.js';
@@ -269,7 +270,7 @@ export class TabSync {
     const types = batch.meta?.find(([k]) => k === META_TYPES);
     if (types) typeSync.absorb(types[1]);
     collections.batch(() => {
-      for (const d of batch.docs ?? []) {
+      for (const d of batchDocs(batch)) {
         const incoming: DocState = docFromJSON(d.state);
         const c = collections.get(d.collection);
         const prev = merge.mergeIn(c, d.id, incoming);

@@ -58,9 +58,12 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
   // The closures below read parts made further down; none runs before assembly is done.
   const queue = new CommitQueue(
     storage,
-    (c, id) => {
-      const state = collections.state(c, id);
-      return state === undefined || live ? state : docToJSON(state);
+    {
+      serialize: (c, id) => {
+        const state = collections.state(c, id);
+        return state === undefined || live ? state : docToJSON(state);
+      },
+      rows: (c, ids, others) => collections.find(c)?.storedRows(ids, others) ?? [],
     },
     (b) => tabs?.announce(b),
   );

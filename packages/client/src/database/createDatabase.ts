@@ -1,6 +1,7 @@
 import { MemoryStorage } from '../storage/memory/MemoryStorage.js';
 import type { StorageAdapter } from '../storage/StorageAdapter.js';
-import { SyncClient, type SyncOptions } from '../sync/SyncClient.js';
+import { SyncClient } from '../sync/SyncClient.js';
+import type { SyncOptions } from '../sync/SyncOptions.js';
 import type { SyncHost } from '../sync/SyncHost.js';
 import { TabSyncClient } from '../tab/TabSyncClient.js';
 import { Database } from './Database.js';

@@ -8,6 +8,24 @@ export interface StoredDoc {
   state: unknown;
 }
 
+/**
+ * Documents of one collection made only of last-writer-wins registers written by one change
+ * (every register at the row's stamp: no history, no tombstone, no other field kind), by column.
+ * Row `i` stands for the `StoredDoc` `{ collection, id: ids[i], state: { id, type, v, fields } }`
+ * with `fields[names[k]] = { v: values[i * names.length + k], s: stamps[i] }` — core's
+ * `docToJSON` form (`rowsToDocs` builds it). Every row has every register of `names`.
+ */
+export interface StoredRows {
+  collection: string;
+  type: string;
+  v: number;
+  names: string[];
+  ids: string[];
+  stamps: string[];
+  /** Row-major: `names.length` values per row. */
+  values: unknown[];
+}
+
 /** A local change waiting for the server; `rejected` is set once the server refused it for good. */
 export interface StoredChange {
   id: string;
@@ -30,6 +48,11 @@ export interface LoadedState {
  */
 export interface CommitBatch {
   docs?: StoredDoc[];
+  /**
+   * More documents, by column (only for adapters that set `acceptsRows`): the common plain
+   * documents of a bulk insert or a pulled page without an object per document.
+   */
+  rows?: StoredRows[];
   /** Documents to forget (evicted: left the user's scope). */
   deleteDocs?: Array<{ collection: string; id: string }>;
   outboxAdd?: StoredChange[];
@@ -72,6 +95,11 @@ export interface StorageAdapter {
    * objects back. Such adapters must never be shared between live databases.
    */
   readonly keepsLiveState?: boolean;
+  /**
+   * Set by adapters that store `CommitBatch.rows` (IndexedDB: it encodes them by column). The
+   * others get every document in `docs`, so an adapter that predates `rows` loses nothing.
+   */
+  readonly acceptsRows?: boolean;
   /**
    * Offered by a `keepsLiveState` adapter that can hold the database itself instead of one
    * entry per document and per outbox change (the memory adapter: 100,000 documents are then

@@ -1,4 +1,6 @@
-import type { CommitBatch, StoredChange, StoredDoc } from './StorageAdapter.js';
+import { decodeRowInserts, decodeRows, encodeRows, InsertRows } from './rowCodec.js';
+import type { CommitBatch, StoredChange, StoredDoc, StoredRows } from './StorageAdapter.js';
+import { rowsToDocs } from './storedRows.js';
 
 /**
  * A commit batch as one JSON string, with the common shapes stored by column:
@@ -11,6 +13,8 @@ import type { CommitBatch, StoredChange, StoredDoc } from './StorageAdapter.js';
  *   group's flat array (`stamp` = `id`); when the same batch holds its document as a plain row
  *   still at the insert's stamp (a bulk insert: document and change are written together), only
  *   `id, doc` — the values are the document's, since one stamp is one write;
+ * - a batch's `rows` (documents already by column) as they come, and their pending inserts as
+ *   row numbers (`rowCodec.ts`);
  * - anything else is stored whole (the same JSON the SQLite adapter stores).
  *
  * Structured clone of 100,000 states costs one object graph of ~1.2 million objects; this string
@@ -18,8 +22,8 @@ import type { CommitBatch, StoredChange, StoredDoc } from './StorageAdapter.js';
  * to be for SQLite; decoding rebuilds exactly what was encoded (tested in batchCodec.test.ts).
  */
 interface EncodedBatch {
-  /** Format version. */
-  f: 1;
+  /** Format version: 2 when the record holds `R` or `I` (a decoder from before them refuses it). */
+  f: 1 | 2;
   /** Plain documents: [collection, type, v, names, ...(id, stamp, ...values)]. */
   d?: unknown[][];
   /** Other documents: [collection, id, state]. */
@@ -30,6 +34,10 @@ interface EncodedBatch {
   o?: unknown[][];
   /** Plain inserts whose values are their document's in `d`: [type, v, th, names, ...(id, doc)]. */
   i?: unknown[][];
+  /** Documents by column: [collection, type, v, names, ids, stamps, values] (`rowCodec.ts`). */
+  R?: unknown[][];
+  /** Plain inserts of rows of `R` at their stamp: [group, th, ...rows] (`rowCodec.ts`). */
+  I?: unknown[][];
   /** Other changes: [id, change, rejected?]. */
   O?: unknown[][];
   /** Removed outbox ids. */
@@ -129,12 +137,16 @@ function encodeUncached(batch: CommitBatch): string {
     if (groups.size) out.d = [...groups.values()];
     if (other.length) out.D = other;
   }
+  const rows = batch.rows?.length ? batch.rows : undefined;
+  if (rows) out.R = encodeRows(rows);
   if (batch.deleteDocs?.length) out.x = batch.deleteDocs.map((d) => [d.collection, d.id]);
   if (batch.outboxAdd?.length) {
+    const rowInserts = rows && new InsertRows(rows);
     const groups = new Map<string, unknown[]>();
     const byRef = new Map<string, unknown[]>();
     const other: unknown[][] = [];
     for (const c of batch.outboxAdd) {
+      if (rowInserts?.take(c)) continue;
       const change = c.change as Json;
       const names = c.rejected === undefined && isRecord(change) ? plainInsert(c.id, change) : undefined;
       if (names === undefined) {
@@ -156,21 +168,24 @@ function encodeUncached(batch: CommitBatch): string {
     if (groups.size) out.o = [...groups.values()];
     if (byRef.size) out.i = [...byRef.values()];
     if (other.length) out.O = other;
+    if (rowInserts?.out.length) out.I = rowInserts.out;
   }
   if (batch.outboxRemove?.length) out.r = batch.outboxRemove;
   if (batch.outboxReject?.length) out.j = batch.outboxReject.map((r) => [r.id, r.reason]);
   if (batch.meta?.length) out.m = batch.meta;
+  if (out.R || out.I) out.f = 2;
   return JSON.stringify(out);
 }
 
 /** The batch `encodeBatch` encoded. Throws on anything else (a damaged or foreign record). */
 export function decodeBatch(text: string): CommitBatch {
   const e = JSON.parse(text) as EncodedBatch;
-  if (!isRecord(e) || e.f !== 1) throw new Error('storage: unknown commit record format');
+  if (!isRecord(e) || (e.f !== 1 && e.f !== 2)) throw new Error('storage: unknown commit record format');
   const batch: CommitBatch = {};
   /** Where each plain document's values start in its group (for inserts stored by reference). */
   const valuesOf = new Map<string, { g: unknown[]; at: number }>();
-  if (e.d || e.D) {
+  const rows: StoredRows[] = e.R ? decodeRows(e.R) : [];
+  if (e.d || e.D || e.R) {
     const docs: StoredDoc[] = [];
     for (const g of e.d ?? []) {
       const [collection, type, v, names] = g as [string, string, number, string[]];
@@ -186,6 +201,7 @@ export function decodeBatch(text: string): CommitBatch {
     }
     for (const [collection, id, state] of e.D ?? [])
       docs.push({ collection: collection as string, id: id as string, state });
+    rowsToDocs(rows, docs);
     batch.docs = docs;
   }
   if (e.x)
@@ -193,8 +209,9 @@ export function decodeBatch(text: string): CommitBatch {
       collection: collection as string,
       id: id as string,
     }));
-  if (e.o || e.O || e.i) {
+  if (e.o || e.O || e.i || e.I) {
     const add: StoredChange[] = [];
+    if (e.I) decodeRowInserts(e.I, rows, add);
     for (const g of e.i ?? []) {
       const [type, v, th, names] = g as [string, number, string, string[]];
       for (let i = 4; i < g.length; i += 2) {

@@ -22,6 +22,13 @@ export interface SyncHost {
    * them would loop).
    */
   applyRemote(docs: readonly unknown[]): Promise<void>;
+  /**
+   * Optional: `applyRemote`, and `setMeta(key, value)` in the same durable commit, made only if
+   * the documents merged. The sync client stores a pull page's cursor with the page this way: the
+   * cursor is never durable without the documents it covers, and a page costs one storage
+   * transaction instead of two (a first sync of 100,000 documents is 20 of them, not 40).
+   */
+  applyRemoteWithMeta?(docs: readonly unknown[], meta: readonly [key: string, value: string]): Promise<void>;
   /** Remove documents that left this user's scope (server "gone" records). */
   evict(ids: readonly string[]): Promise<void>;
   /**

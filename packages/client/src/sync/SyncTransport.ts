@@ -1,5 +1,6 @@
 import {
   ProtocolError,
+  SseParser,
   parseDefineTypeResponse,
   parseDelta,
   parseDocsResponse,
@@ -13,10 +14,10 @@ import {
   type DocsResponse,
   type MergeResponse,
   type PushResponse,
+  type SseMessage,
 } from '@fieldsync/core';
 import { deadline, SyncAbortedError } from './deadline.js';
 import { inAnswerTo } from './protocolFailure.js';
-import { SseParser, type SseMessage } from './SseParser.js';
 
 /**
  * What every response says about the server (PROTOCOL-11): its store's identity, its head

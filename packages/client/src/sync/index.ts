@@ -1,5 +1,7 @@
 /** The sync client: what `createDatabase({ sync })` uses, and what tests drive directly. */
-export { SyncClient, CURSOR_KEY, type SyncOptions } from './SyncClient.js';
+export { SyncClient } from './SyncClient.js';
+export { CURSOR_KEY } from './SyncPosition.js';
+export type { SyncOptions } from './SyncOptions.js';
 export type { SyncHost, SyncOutbox } from './SyncHost.js';
 export type { SyncProgress, SyncStatus } from './SyncStatus.js';
 export {
@@ -18,6 +20,7 @@ export {
   type MergeResponse,
   type PushResponse,
 } from '@fieldsync/core';
-export { SseParser, type SseMessage } from './SseParser.js';
+// The text/event-stream parser is core's (the server's tests read streams with it too).
+export { SseParser, type SseMessage } from '@fieldsync/core';
 export { Backoff, type BackoffOptions } from './backoff.js';
 export { SyncAbortedError, deadline, type Deadline } from './deadline.js';

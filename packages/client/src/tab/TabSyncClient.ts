@@ -1,4 +1,5 @@
-import { SyncClient, type SyncOptions } from '../sync/SyncClient.js';
+import { SyncClient } from '../sync/SyncClient.js';
+import type { SyncOptions } from '../sync/SyncOptions.js';
 import type { SyncHost } from '../sync/SyncHost.js';
 import type { SyncStatus } from '../sync/SyncStatus.js';
 

@@ -11,6 +11,14 @@ export interface DocsResponse {
   missing: string[];
 }
 
+/**
+ * Most ids one `GET /v1/docs` may ask for; the server answers more with 400 `too_many_ids`, and the
+ * client asks in batches of this size. Why a bound: the ids travel in the URL (Node refuses request
+ * heads over 16 KiB; 100 ids of the longest 128 characters fit), and one request must not make the
+ * server read an unbounded number of documents.
+ */
+export const MAX_DOCS_IDS = 100;
+
 /** Checks a docs answer; throws `ProtocolError` naming the first broken place. */
 export function parseDocsResponse(v: unknown): DocsResponse {
   const body = wireObject(v, '');

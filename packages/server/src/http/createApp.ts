@@ -1,6 +1,7 @@
 import { Hono } from 'hono';
 import { authMiddleware } from './authMiddleware.js';
 import { bodyLimit } from './bodyLimit.js';
+import { docsRoute } from './docsRoute.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { eventsRoute } from './eventsRoute.js';
 import { errorResponse } from './errorResponse.js';
@@ -53,5 +54,6 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
   pullRoute(app, ctx);
   eventsRoute(app, ctx);
   typesRoute(app, ctx);
+  docsRoute(app, ctx);
   return app;
 }

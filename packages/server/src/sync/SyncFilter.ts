@@ -1,5 +1,5 @@
 import { DomainError } from './DomainError.js';
-import { valueProblem } from '../http/protocolBoundary.js';
+import { valueProblem } from '../validation/storableValues.js';
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
 import { runRule } from './ruleGuard.js';

@@ -15,7 +15,7 @@ import {
 } from '@fieldsync/core';
 import { rulesFor, type DocView } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
-import { valueProblem } from '../http/protocolBoundary.js';
+import { valueProblem } from '../validation/storableValues.js';
 import type { CommitPlan, StoredDoc } from '../storage/StorageEngine.js';
 import type { PushContext } from './applyPush.js';
 import { docSchemaProblem } from './docSchemaProblem.js';

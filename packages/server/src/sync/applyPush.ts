@@ -22,7 +22,7 @@ import type { StorageEngine, StoredDoc, CommitPlan } from '../storage/StorageEng
 import { stampsBelow } from '../history/HistoryCompactor.js';
 import { changeHash } from './changeHash.js';
 import type { TypeRegistry } from './TypeRegistry.js';
-import { valueProblem } from '../http/protocolBoundary.js';
+import { valueProblem } from '../validation/storableValues.js';
 import { fitDocSize } from './docSizeLimit.js';
 import { RuleError, runRule } from './ruleGuard.js';
 import { TYPES_COLLECTION } from './renderDelta.js';

@@ -1,4 +1,5 @@
 import type { CommitBatch, LoadedState, StoredChange, StoredDoc } from '../StorageAdapter.js';
+import { batchDocs } from '../storedRows.js';
 
 /**
  * The state a sequence of commit batches leaves behind, built by applying them in commit order
@@ -16,7 +17,7 @@ export class BatchReplay {
   apply(batch: CommitBatch): void {
     let last: string | undefined;
     let m: Map<string, unknown> | undefined;
-    for (const d of batch.docs ?? []) {
+    for (const d of batchDocs(batch)) {
       if (d.collection !== last || m === undefined) {
         last = d.collection;
         m = this.docs.get(last);

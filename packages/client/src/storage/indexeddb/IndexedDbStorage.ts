@@ -33,6 +33,8 @@ export interface IndexedDbStorageOptions {
  */
 export class IndexedDbStorage implements StorageAdapter {
   readonly sharedName: string;
+  /** Plain documents come by column and are encoded as such (`batchCodec`). */
+  readonly acceptsRows = true;
   private db: IDBPDatabase | undefined;
   private readonly redundancy = new LogRedundancy();
   /** A compaction in progress; the next commit waits for it (one transaction at a time). */

@@ -37,6 +37,15 @@ export class LogRedundancy {
       ids.add(d.id);
       if (ids.size === before) this.dead++;
     }
+    for (const r of batch.rows ?? []) {
+      let held = this.docs.get(r.collection);
+      if (held === undefined) this.docs.set(r.collection, (held = new Set()));
+      for (const id of r.ids) {
+        const before = held.size;
+        held.add(id);
+        if (held.size === before) this.dead++;
+      }
+    }
     for (const d of batch.deleteDocs ?? []) this.dead += this.docs.get(d.collection)?.delete(d.id) ? 2 : 1;
     for (const c of batch.outboxAdd ?? []) {
       const before = this.outbox.size;
