@@ -12,7 +12,6 @@ const [url, secret, nRaw, rateRaw, secondsRaw, tenant] = process.argv.slice(2);
 const n = Number(nRaw);
 const rate = Number(rateRaw); // pushes per second per device
 const seconds = Number(secondsRaw);
-const agent = keepAliveAgent(n);
 const lat = [];
 let pushes = 0;
 let changes = 0;
@@ -23,6 +22,10 @@ const end = performance.now() + seconds * 1000;
 
 async function device(i) {
   const token = await signToken(secret, { user: `pusher-${i}`, tenant });
+  // One connection per device, as on a phone: it is reused every push, so it never sits idle
+  // past the server's keep-alive timeout (a pool shared by all devices left spare sockets idle,
+  // and one push in 6,000 met a socket the server was closing: ECONNRESET).
+  const agent = keepAliveAgent(1);
   const clock = new HybridLogicalClock({ replica: `pusher-${i}-${process.pid}` });
   const mine = []; // [id, state] of this device's documents
   // Start spread over one period, so the devices do not push in lockstep.
@@ -30,7 +33,7 @@ async function device(i) {
   for (let k = 0; ; k++) {
     const wait = next - performance.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-    if (performance.now() >= end) return;
+    if (performance.now() >= end) return agent.destroy();
     next += 1000 / rate;
     const old = k % 2 === 1 && mine.length > 0 ? mine[Math.floor(Math.random() * mine.length)] : undefined;
     const change = createChange({
@@ -64,7 +67,6 @@ async function device(i) {
 }
 
 await Promise.all(Array.from({ length: n }, (_, i) => device(i)));
-agent.destroy();
 lat.sort((a, b) => a - b);
 const pct = (p) => (lat.length ? lat[Math.min(lat.length - 1, Math.floor((p / 100) * lat.length))] : NaN);
 const used = process.cpuUsage();
