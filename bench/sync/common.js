@@ -85,6 +85,11 @@ function statCpu(path) {
   return (Number(f[11]) + Number(f[12])) / 100;
 }
 
+/** CPU seconds (user + system, all threads) a process has used so far; NaN off Linux. */
+export function processCpu(pid) {
+  return serverCpu(pid);
+}
+
 function serverCpu(pid) {
   try {
     return statCpu(`/proc/${pid}/stat`);

@@ -7,6 +7,7 @@
 //   5. resync of 100,000 documents after the server was restored from a backup (new epoch)
 //   6. history compaction of 1,000,000 change ids while devices push (compaction.js)
 //   7. 1 busy tenant vs 8 busy tenants, SQLite and PostgreSQL (tenants.js)
+//   8. load: 1,000 SSE clients + 50 pushing devices for 60 s, then with 50 never-reading streams (load.js)
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir, cpus } from 'node:os';
@@ -17,7 +18,9 @@ import { SqliteEngine, signToken } from '@fieldsync/server';
 import { createDatabase } from '@fieldsync/client';
 import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta } from './common.js';
 import { compactionUnderPushes } from './compaction.js';
+import { keepAliveAgent, postJson } from './httpPost.js';
 import { tenantsThroughput } from './tenants.js';
+import { loadRuns } from './load.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-sync-'));
 const typesFile = join(dir, 'types.json');
@@ -56,21 +59,20 @@ function buildBodies(replica, total, batch) {
 async function pushAll(url, token, bodies, concurrency) {
   let next = 0;
   let ok = 0;
+  const agent = keepAliveAgent(concurrency);
   const worker = async () => {
     while (next < bodies.length) {
       const body = bodies[next++];
-      const res = await fetch(`${url}/v1/push`, {
-        method: 'POST',
-        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-        body,
-      });
-      const json = await res.json();
-      if (res.status !== 200)
-        throw new Error(`push failed ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
-      for (const r of json.results) if (r.status === 'ok') ok++;
+      const res = await postJson(agent, `${url}/v1/push`, token, body);
+      if (res.status !== 200) throw new Error(`push failed ${res.status}: ${res.text.slice(0, 300)}`);
+      for (const r of JSON.parse(res.text).results) if (r.status === 'ok') ok++;
     }
   };
-  await Promise.all(Array.from({ length: concurrency }, worker));
+  try {
+    await Promise.all(Array.from({ length: concurrency }, worker));
+  } finally {
+    agent.destroy();
+  }
   return ok;
 }
 
@@ -407,11 +409,12 @@ const TOTAL = Number(process.env.BENCH_SYNC_CHANGES ?? 200_000);
 log(
   `fieldsync sync benchmark — ${new Date().toISOString()} — ${cpus().length} × ${cpus()[0]?.model ?? 'cpu'}, Node ${process.version}`,
 );
-const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'initial' | 'resync' | 'compaction' | 'tenants' (default: all)
+const ONLY = process.env.BENCH_SYNC_ONLY; // 'throughput' | 'latency' | 'load' | 'initial' | 'resync' | 'compaction' | 'tenants' (default: all)
 const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 try {
   if (!ONLY || ONLY === 'throughput') await throughputs();
   if (!ONLY || ONLY === 'latency') await latencyWithSseClients(SSE_CLIENTS, 200);
+  if (!ONLY || ONLY === 'load') await loadRuns(dir, typesFile, results, log);
   if (!ONLY || ONLY === 'initial') await initialAndDelta(100_000);
   if (!ONLY || ONLY === 'resync') await resyncAfterRestore(100_000);
   if (!ONLY || ONLY === 'compaction') await compactionUnderPushes(dir, 1_000_000, results, log);

@@ -14,6 +14,10 @@ const [url, secret, nRaw] = process.argv.slice(2);
 const n = Number(nRaw);
 let ready = 0;
 let events = 0;
+// Streams refused (not 200, or no connection) and streams the server ended before we closed them.
+let failed = 0;
+let dropped = 0;
+let closing = false;
 const arrivals = []; // [n, wallMs] per stream and probe write
 const LAT = /"lat-(\d+)"/g;
 // node:http with a string decoder per socket rather than fetch + web streams: the load process
@@ -36,12 +40,14 @@ for (let i = 0; i < n; i++) {
       headers: { authorization: `Bearer ${await signToken(secret, { user: `load-${i}`, tenant: 'live' })}` },
     },
     (res) => {
+      if (res.statusCode !== 200) failed++;
       res.setEncoding('utf8');
       res.on('data', (chunk) => parser.push(chunk));
       res.on('error', () => undefined);
+      res.on('close', () => closing || dropped++);
     },
   );
-  req.on('error', () => undefined);
+  req.on('error', () => closing || failed++);
   reqs.push(req);
 }
 let input = '';
@@ -62,8 +68,9 @@ process.stdin.on('data', (b) => {
   }
   const spread = [...span.values()].map(([a, b]) => b - a).sort((a, b) => a - b);
   process.stdout.write(
-    `events ${events} received ${lat.length} p50 ${pct(lat, 50)} p99 ${pct(lat, 99)} spread ${pct(spread, 50)}\n`,
+    `events ${events} received ${lat.length} p50 ${pct(lat, 50)} p99 ${pct(lat, 99)} spread ${pct(spread, 50)} failed ${failed} dropped ${dropped}\n`,
   );
+  closing = true;
   for (const r of reqs) r.destroy();
   setTimeout(() => process.exit(0), 50);
 });

@@ -1,11 +1,10 @@
 import { Hono } from 'hono';
-import { bodyLimit } from 'hono/body-limit';
 import { authMiddleware } from './authMiddleware.js';
+import { bodyLimit } from './bodyLimit.js';
 import { docsRoute } from './docsRoute.js';
 import type { AppEnv, ServerContext } from './context.js';
 import { eventsRoute } from './eventsRoute.js';
 import { errorResponse } from './errorResponse.js';
-import { HttpError } from './HttpError.js';
 import { idProblem } from './protocolBoundary.js';
 import { mergeRoute } from './mergeRoute.js';
 import { pullRoute } from './pullRoute.js';
@@ -48,18 +47,7 @@ export function createApp(ctx: ServerContext): Hono<AppEnv> {
     return c.json(user ? { ok: true, protocol: PROTOCOL_VERSION, engine: ctx.storage.kind } : { ok: true });
   });
 
-  app.use(
-    '/v1/*',
-    bodyLimit({
-      maxSize: ctx.limits.maxBodyBytes,
-      onError: (c) => {
-        // The unread rest of the body is drained only briefly (then the socket is destroyed):
-        // a client must not reuse this connection for its next request, or that one fails.
-        c.header('Connection', 'close');
-        throw new HttpError(413, 'body_too_large', `request body exceeds ${ctx.limits.maxBodyBytes} bytes`);
-      },
-    }),
-  );
+  app.use('/v1/*', bodyLimit(ctx.limits.maxBodyBytes));
   app.use('/v1/*', authMiddleware(ctx));
   pushRoute(app, ctx);
   mergeRoute(app, ctx);

@@ -4,60 +4,9 @@ import {
   type StorageEngine,
   type StoredDoc,
 } from '../storage/StorageEngine.js';
-import { deltaJSON, renderDelta } from '../sync/renderDelta.js';
 import type { Visibility } from '../sync/SyncFilter.js';
-import { sseComment, sseEvent } from './sseFormat.js';
-
-/**
- * The `sync` events of what `vis` sees of `rows` (in sequence order) after sequence `after`, the
- * last one with id `to`. Split so that no event carries more than `maxBytes` of document rows
- * (a single larger row goes alone): one event holding a whole batch of large documents could
- * exceed what a JavaScript string can hold, and would fail the fan-out for every stream.
- */
-function syncEvents(
-  rows: StoredDoc[],
-  vis: Visibility,
-  after: number,
-  to: number,
-  maxBytes: number,
-): string[] {
-  const out: string[] = [];
-  for (const part of splitByBytes(rows, after, to, maxBytes)) {
-    const delta = renderDelta(part.rows, vis, true, after);
-    if (delta.docs.length + delta.gone.length + delta.types.length > 0)
-      out.push(sseEvent('sync', part.to, deltaJSON(delta, part.to)));
-  }
-  return out;
-}
-
-/** Rows split into runs of at most `maxBytes` (state + view); each run's `to` is its last sequence. */
-function splitByBytes(
-  rows: StoredDoc[],
-  after: number,
-  to: number,
-  maxBytes: number,
-): Array<{ rows: StoredDoc[]; to: number }> {
-  let chars = 0;
-  for (const r of rows) chars += r.state.length + r.view.length;
-  // A UTF-16 unit is at most 3 UTF-8 bytes: the common small batch needs no byte count.
-  if (chars * 3 <= maxBytes) return [{ rows, to }];
-  const parts: Array<{ rows: StoredDoc[]; to: number }> = [];
-  let cur: StoredDoc[] = [];
-  let bytes = 0;
-  for (const r of rows) {
-    if (r.seq <= after) continue;
-    const n = Buffer.byteLength(r.state) + Buffer.byteLength(r.view);
-    if (cur.length > 0 && bytes + n > maxBytes) {
-      parts.push({ rows: cur, to: (cur[cur.length - 1] as StoredDoc).seq });
-      cur = [];
-      bytes = 0;
-    }
-    cur.push(r);
-    bytes += n;
-  }
-  parts.push({ rows: cur, to });
-  return parts;
-}
+import { sseComment } from './sseFormat.js';
+import { syncEvents } from './syncEvents.js';
 
 /** One connected SSE stream. */
 export interface Subscriber {
@@ -104,6 +53,13 @@ export class SseHub {
   readonly #maxBytes: number;
   /** Open streams per user (`tenant NUL user`), for the per-user limit. */
   readonly #perUser = new Map<string, number>();
+  /**
+   * Live batches committed together (one group commit: the engine hands them over in one go),
+   * per tenant, merged while their sequences are consecutive; fanned out once the current
+   * microtasks are done (process.nextTick), so nothing waits for another event-loop turn.
+   */
+  readonly #queued = new Map<string, { from: number; to: number; rows: StoredDoc[]; merged: boolean }>();
+  #flushScheduled = false;
 
   /** `maxBytes`: largest `sync` event (see `Limits.maxPageBytes`); also bounds catch-up's pending batches. */
   constructor(storage: StorageEngine, heartbeatMs: number, maxBytes = 4 * 1024 * 1024) {
@@ -166,10 +122,11 @@ export class SseHub {
     const subs = this.#byTenant.get(b.tenant);
     if (!subs || subs.size === 0) return;
     if (b.docs) {
-      this.#fanOut(subs, b.from, b.to, b.docs);
+      this.#queueLive(b.tenant, b.from, b.to, b.docs);
       return;
     }
     // Written by another process: read it from storage, a byte-bounded page at a time.
+    this.#flushTenant(b.tenant);
     for (let since = b.from - 1; ;) {
       const page = await this.#storage.pull(b.tenant, {
         since,
@@ -182,6 +139,40 @@ export class SseHub {
       if (!page.more) return;
       since = page.cursor;
     }
+  }
+
+  /**
+   * Why batches committed together go out together: with N streams every fan-out costs N socket
+   * writes (N syscalls), whatever it carries. Under load many pushes commit in one group (the
+   * engine answers all of them at once); merged, they cost N writes and one event per stream
+   * instead of N per push. A lone batch is sent as soon as the current microtasks are done.
+   */
+  #queueLive(tenant: string, from: number, to: number, rows: StoredDoc[]): void {
+    const q = this.#queued.get(tenant);
+    if (q && q.to + 1 === from) {
+      if (!q.merged) q.rows = [...q.rows]; // the committed batch's own array is never changed
+      q.merged = true;
+      for (const r of rows) q.rows.push(r);
+      q.to = to;
+      return;
+    }
+    if (q) this.#flushTenant(tenant);
+    this.#queued.set(tenant, { from, to, rows, merged: false });
+    if (this.#flushScheduled) return;
+    this.#flushScheduled = true;
+    process.nextTick(() => {
+      this.#flushScheduled = false;
+      for (const t of [...this.#queued.keys()]) this.#flushTenant(t);
+    });
+  }
+
+  /** Fans out the tenant's queued batches (before anything later of that tenant is sent). */
+  #flushTenant(tenant: string): void {
+    const q = this.#queued.get(tenant);
+    if (!q) return;
+    this.#queued.delete(tenant);
+    const subs = this.#byTenant.get(tenant);
+    if (subs && subs.size > 0) this.#fanOut(subs, q.from, q.to, q.rows);
   }
 
   /** Sends the rows of sequences `from..to` to every stream of one tenant. */
@@ -248,6 +239,7 @@ export class SseHub {
 
   /** Reads the tenant's sequences `after+1..upTo` from storage and sends them to its streams. */
   async #fillGap(tenant: string, after: number, upTo: number): Promise<void> {
+    this.#flushTenant(tenant);
     let since = after;
     for (let pages = 0; pages < 1_000_000; pages++) {
       const page = await this.#storage.pull(tenant, { since, upTo, limit: 1000, maxBytes: this.#maxBytes });
@@ -290,6 +282,7 @@ export class SseHub {
     clearInterval(this.#timer);
     this.#unlisten();
     await this.#chain;
+    for (const tenant of [...this.#queued.keys()]) this.#flushTenant(tenant);
     for (const set of this.#byTenant.values()) for (const s of set) s.close();
     this.#byTenant.clear();
   }

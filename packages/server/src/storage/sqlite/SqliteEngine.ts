@@ -6,13 +6,11 @@ import { describeFsError } from '../checkDataDir.js';
 import type { Worker } from 'node:worker_threads';
 import { startCheckpointer } from './sqliteCheckpointer.js';
 import { stopWorker } from './stopWorker.js';
-import { docKeyHash } from './docKeyHash.js';
-import { newEpoch } from '../epoch.js';
-import type { MaintenanceOp } from './sqliteMaintenance.js';
 import { openLayout, toDoc, type DocRow } from './sqliteSchema.js';
-import type { GroupResult, WriteOutcome, WritePush } from './sqliteGroupWrite.js';
+import { PlanReads } from './sqlitePlanReads.js';
+import { sqliteStoreMaintenance } from './sqliteStoreMaintenance.js';
+import { SqliteWriteQueue } from './sqliteWriteQueue.js';
 import { WriterThread } from './sqliteWriter.js';
-import type { WriterMessage } from './sqliteWriterProtocol.js';
 import type {
   CommitPlan,
   CommitRequest,
@@ -38,39 +36,6 @@ export interface SqliteEngineOptions {
   backgroundCheckpoints?: boolean;
 }
 
-interface Pending {
-  req: CommitRequest;
-  plan: (loaded: LoadedState) => CommitPlan;
-  resolve: (r: CommitResult) => void;
-  reject: (e: unknown) => void;
-  conflicts: number;
-}
-
-/** A compaction step queued for the writer thread. */
-interface MaintJob {
-  op: MaintenanceOp;
-  resolve: (n: number) => void;
-  reject: (e: unknown) => void;
-}
-
-/** A merged push waiting for (or at) the writer thread. */
-interface Planned {
-  p: Pending;
-  docs: Array<Omit<StoredDoc, 'seq'>>;
-  write: WritePush;
-  keys: string[];
-}
-
-/** A push that keeps conflicting with writes of another process is refused after this many tries. */
-const MAX_CONFLICTS = 10;
-/**
- * Documents per group commit, at most (a single larger push still goes alone). Bounds how long a
- * push waits behind others that queued while the writer was busy.
- */
-const MAX_GROUP_DOCS = 20_000;
-
-const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
-
 /**
  * The embedded default engine: one SQLite file in WAL mode, written by a dedicated thread.
  *
@@ -87,6 +52,9 @@ const key = (tenant: string, id: string): string => `${tenant}\u0000${id}`;
  * write before it reads); it guards against another process writing the same file.
  * Acknowledgements and realtime batches are released only after the writer's COMMIT returned.
  *
+ * Parts: `PlanReads` (the main thread's reads for a push), `SqliteWriteQueue` (the group commit and
+ * compaction steps at the writer), `sqliteStoreMaintenance` (compaction as queued steps).
+ *
  * Every group is written by the writer thread, even a lone small push while it is idle. Writing
  * such a push on the main thread instead (a third connection; removed) saved ~0.3 ms per push
  * with synchronous=NORMAL and nothing measurable with FULL or end to end (docs/benchmarks.md).
@@ -95,41 +63,22 @@ export class SqliteEngine implements StorageEngine {
   readonly kind = 'sqlite' as const;
   readonly #db: Database.Database;
   readonly #listeners = new Set<(batch: CommittedBatch) => void>();
+  readonly #reads: PlanReads;
   readonly #stmt: {
-    getDocs: Database.Statement<[string, string], DocRow & { rowid: number }>;
-    knownChanges: Database.Statement<[string, string], { id: string; hash: string | null }>;
-    owners: Database.Statement<[string, string], { replica: string; owner: string }>;
     tenant: Database.Statement<[string], { seq: number; compacted: number; swept: number }>;
     ping: Database.Statement<[], { value: number }>;
   };
   readonly #writer: WriterThread;
+  readonly #queue: SqliteWriteQueue;
   readonly #checkpointer: Worker | undefined;
   readonly #tempDir: string | undefined;
-  /** Secret base of this database's lookup keys (docKeyHash). */
-  readonly #hashBase: number;
-  /** Pushes not merged yet (some wait for a document that is being written). */
-  #waiting: Pending[] = [];
-  /** Merged pushes for the next group. */
-  #planned: Planned[] = [];
-  /** The group the writer is committing. */
-  #inFlight: Planned[] | undefined;
-  /** Documents (tenant, id) of planned and in-flight pushes. */
-  readonly #busy = new Set<string>();
-  #scheduled = false;
-  /** Compaction steps waiting for the writer thread, and the one at it. */
-  #maint: MaintJob[] = [];
-  #maintInFlight: MaintJob | undefined;
-  /** The last thing sent to the writer was a compaction step (steps alternate with groups). */
-  #lastWasMaint = false;
   #epoch: string;
   readonly maintenance: StoreMaintenance;
   /**
    * Compaction steps run by the writer thread so far: how many, their total and longest time
    * there (ms). The longest step bounds what compaction added to any push's wait (benchmarks).
    */
-  readonly maintenanceStats = { steps: 0, totalMs: 0, maxMs: 0 };
-  #failure: Error | undefined;
-  #idle: (() => void) | undefined;
+  readonly maintenanceStats: { steps: number; totalMs: number; maxMs: number };
 
   constructor(options: SqliteEngineOptions) {
     let file = options.file;
@@ -152,34 +101,36 @@ export class SqliteEngine implements StorageEngine {
     }
     this.#db.pragma('busy_timeout = 5000');
     const layout = openLayout(this.#db);
-    this.#hashBase = layout.hashBase;
     this.#epoch = layout.epoch;
+    this.#reads = new PlanReads(this.#db, layout.hashBase);
     this.#stmt = {
-      // One read per push for all its documents (by lookup key; a colliding key may bring another
-      // document, which the caller drops) and one for all its change ids (JSON array parameters).
-      getDocs: this.#db.prepare(
-        'SELECT rowid, id, type, seq, deleted, state, view FROM docs INDEXED BY docs_h WHERE h IN (SELECT value FROM json_each(?)) AND tenant = ?',
-      ),
-      knownChanges: this.#db.prepare(
-        'SELECT id, hash FROM changes WHERE tenant = ? AND id IN (SELECT value FROM json_each(?))',
-      ),
-      owners: this.#db.prepare(
-        'SELECT replica, owner FROM replicas WHERE tenant = ? AND replica IN (SELECT value FROM json_each(?))',
-      ),
       tenant: this.#db.prepare('SELECT seq, compacted, swept FROM tenants WHERE tenant = ?'),
       ping: this.#db.prepare("SELECT value FROM meta WHERE key = 'layout'"),
     };
-    this.maintenance = this.#maintenance();
     const background = options.backgroundCheckpoints !== false;
     const synchronous = options.synchronous ?? 'FULL';
     this.#writer = new WriterThread(
       { file, synchronous, autoCheckpoint: !background },
       {
-        message: (m) => this.#onWriter(m),
-        error: (e) => this.#fail(e),
-        exit: () => this.#fail(new Error('the SQLite writer thread exited')),
+        message: (m) => this.#queue.received(m),
+        error: (e) => this.#queue.fail(e),
+        exit: () => this.#queue.fail(new Error('the SQLite writer thread exited')),
       },
     );
+    this.#queue = new SqliteWriteQueue(this.#reads, this.#writer, {
+      head: (tenant) => this.#stmt.tenant.get(tenant)?.seq ?? 0,
+      committed: (batch) => {
+        for (const l of this.#listeners) l(batch);
+      },
+    });
+    this.maintenanceStats = this.#queue.maintenanceStats;
+    this.maintenance = sqliteStoreMaintenance({
+      db: this.#db,
+      hashBase: layout.hashBase,
+      step: (op) => this.#queue.step(op),
+      tenant: (tenant) => this.#stmt.tenant.get(tenant),
+      epochChanged: (epoch) => (this.#epoch = epoch),
+    });
     // The worker checkpoints instead; if it cannot, SQLite's own automatic checkpoint comes back on.
     const autoCheckpoint = (): void => this.#writer.send({ type: 'autoCheckpoint' });
     this.#checkpointer = background ? startCheckpointer(file, autoCheckpoint) : undefined;
@@ -189,242 +140,13 @@ export class SqliteEngine implements StorageEngine {
   async init(): Promise<void> {}
 
   /**
-   * Group commit: a push is merged at once and goes to the writer at once if it is idle; pushes
-   * merged while the writer commits form the next group (one transaction, one WAL sync, a
-   * savepoint each). Each push gets its own contiguous sequence range and is answered only after
-   * the shared COMMIT returned.
+   * Group commit (SqliteWriteQueue): a push is merged at once and goes to the writer at once if it
+   * is idle; pushes merged while the writer commits form the next group (one transaction, one WAL
+   * sync, a savepoint each). Each push gets its own contiguous sequence range and is answered
+   * only after the shared COMMIT returned.
    */
   commit(req: CommitRequest, plan: (loaded: LoadedState) => CommitPlan): Promise<CommitResult> {
-    return new Promise((resolve, reject) => {
-      if (this.#failure) return reject(this.#failure);
-      this.#waiting.push({ req, plan, resolve, reject, conflicts: 0 });
-      this.#pump();
-    });
-  }
-
-  #schedule(): void {
-    if (this.#scheduled) return;
-    this.#scheduled = true;
-    setImmediate(() => {
-      this.#scheduled = false;
-      this.#pump();
-    });
-  }
-
-  /** Merges every waiting push whose documents are not being written, then feeds the writer. */
-  #pump(): void {
-    const waiting = this.#waiting;
-    this.#waiting = []; // (a plan that commits again re-enters here; nothing is lost either way)
-    for (const p of waiting) {
-      if (p.req.docIds.some((id) => this.#busy.has(key(p.req.tenant, id)))) this.#waiting.push(p);
-      else this.#plan(p);
-    }
-    this.#send();
-    this.#checkIdle();
-  }
-
-  #plan(p: Pending): void {
-    const { tenant, changeIds, docIds, replicas = [] } = p.req;
-    let out: CommitPlan;
-    // rowid and sequence of each stored document as read: what the writer checks before writing.
-    const read = new Map<string, [rowid: number, seq: number]>();
-    const hashes = new Map<string, number>();
-    try {
-      if (this.#failure) throw this.#failure;
-      const known = new Set<string>();
-      const contentHashes = new Map<string, string>();
-      if (changeIds.length > 0)
-        for (const r of this.#stmt.knownChanges.all(tenant, JSON.stringify(changeIds))) {
-          known.add(r.id);
-          if (r.hash !== null) contentHashes.set(r.id, r.hash);
-        }
-      const owners = new Map<string, string>();
-      if (replicas.length > 0)
-        for (const r of this.#stmt.owners.all(tenant, JSON.stringify(replicas)))
-          owners.set(r.replica, r.owner);
-      const docs = new Map<string, StoredDoc>();
-      if (docIds.length > 0) {
-        for (const id of docIds) hashes.set(id, docKeyHash(this.#hashBase, tenant, id));
-        for (const r of this.#stmt.getDocs.all(JSON.stringify([...hashes.values()]), tenant)) {
-          if (!hashes.has(r.id)) continue;
-          docs.set(r.id, toDoc(r));
-          read.set(r.id, [r.rowid, r.seq]);
-        }
-      }
-      out = p.plan({ known, hashes: contentHashes, owners, docs });
-      // The writer verifies exactly what was read here, so a plan may only write what it asked for.
-      const askedDocs = new Set(docIds);
-      const askedChanges = new Set(changeIds);
-      for (const d of out.docs)
-        if (!askedDocs.has(d.id))
-          throw new Error(`plan wrote document "${d.id}" that was not in the request`);
-      for (const c of out.changes) {
-        if (!askedChanges.has(c.id) || known.has(c.id))
-          throw new Error(`plan wrote change "${c.id}" that was not requested or is already stored`);
-      }
-      const askedReplicas = new Set(replicas);
-      for (const b of out.bind ?? [])
-        if (!askedReplicas.has(b.replica) || owners.has(b.replica))
-          throw new Error(`plan bound replica "${b.replica}" that was not requested or is already bound`);
-      if (out.docs.length === 0) {
-        p.resolve({ docs: [], cursor: this.#stmt.tenant.get(tenant)?.seq ?? 0 });
-        return;
-      }
-    } catch (e) {
-      p.reject(e);
-      return;
-    }
-    const docs: WritePush['docs'] = [];
-    const keys: string[] = [];
-    for (const d of out.docs) {
-      const [rowid, seq] = read.get(d.id) ?? [0, 0];
-      docs.push(
-        rowid,
-        seq,
-        d.id,
-        hashes.get(d.id) ?? docKeyHash(this.#hashBase, tenant, d.id),
-        d.type,
-        d.deleted ? 1 : 0,
-        d.state,
-        d.view,
-      );
-      keys.push(key(tenant, d.id));
-    }
-    const changes: string[] = [];
-    for (const c of out.changes) changes.push(c.id, c.doc, c.hash ?? '');
-    const binds: string[] = [];
-    for (const b of out.bind ?? []) binds.push(b.replica, b.user);
-    for (const k of keys) this.#busy.add(k);
-    this.#planned.push({ p, docs: out.docs, write: { tenant, docs, changes, binds }, keys });
-  }
-
-  #send(): void {
-    if (this.#inFlight || this.#maintInFlight) return;
-    // Compaction steps alternate with groups of pushes: a push waits for at most one short step.
-    const job = this.#maint[0];
-    if (job && (this.#planned.length === 0 || !this.#lastWasMaint)) {
-      this.#maint.shift();
-      this.#maintInFlight = job;
-      this.#lastWasMaint = true;
-      this.#writer.ref();
-      this.#writer.send({ type: 'maint', op: job.op });
-      return;
-    }
-    if (this.#planned.length === 0) return;
-    this.#lastWasMaint = false;
-    let n = 0;
-    let take = 0;
-    while (
-      take < this.#planned.length &&
-      (take === 0 || n + this.#planned[take]!.docs.length <= MAX_GROUP_DOCS)
-    )
-      n += this.#planned[take++]!.docs.length;
-    this.#inFlight = this.#planned.slice(0, take);
-    this.#planned = this.#planned.slice(take);
-    this.#writer.ref(); // pending acknowledgements keep the process alive; an idle engine does not
-    this.#writer.send({ type: 'write', pushes: this.#inFlight.map((g) => g.write) });
-  }
-
-  #onWriter(m: WriterMessage): void {
-    switch (m.type) {
-      case 'written':
-        return this.#written(m.result);
-      case 'fatal':
-        return this.#fail(new Error(`the SQLite writer thread could not start: ${m.error}`));
-      case 'maint':
-      case 'maintError': {
-        const job = this.#maintInFlight;
-        this.#maintInFlight = undefined;
-        if (m.type === 'maint') {
-          const s = this.maintenanceStats;
-          s.steps++;
-          s.totalMs += m.ms;
-          s.maxMs = Math.max(s.maxMs, m.ms);
-          job?.resolve(m.rows);
-        } else job?.reject(new Error(`compaction step failed: ${m.error}`));
-        this.#send();
-        if (this.#waiting.length > 0) this.#schedule();
-        this.#checkIdle();
-        return;
-      }
-    }
-  }
-
-  /** A group committed (or failed as a whole: nothing stored). */
-  #written(m: GroupResult): void {
-    const group = this.#inFlight ?? [];
-    this.#inFlight = undefined;
-    // The next group (merged meanwhile) goes out first: the writer is never idle needlessly.
-    for (const g of group) for (const k of g.keys) this.#busy.delete(k);
-    const retry: Pending[] = [];
-    group.forEach((g, i) => {
-      const o: WriteOutcome | undefined =
-        'groupError' in m ? { error: m.groupError, ...(m.code ? { code: m.code } : {}) } : m.outcomes[i];
-      if (o && 'to' in o) this.#committed(g, o.to);
-      else if (o && 'conflict' in o) {
-        if (++g.p.conflicts >= MAX_CONFLICTS)
-          g.p.reject(
-            new Error(
-              'the documents kept changing under this push (another process writes the same database); retry later',
-            ),
-          );
-        else retry.push(g.p);
-      } else
-        g.p.reject(
-          Object.assign(
-            new Error(o?.error ?? 'the SQLite writer returned no outcome'),
-            o?.code ? { code: o.code } : {},
-          ),
-        );
-    });
-    this.#send();
-    this.#waiting.unshift(...retry);
-    if (this.#waiting.length > 0) this.#schedule();
-    this.#checkIdle();
-  }
-
-  #committed(g: Planned, to: number): void {
-    const n = g.docs.length;
-    const base = to - n;
-    const written: StoredDoc[] = new Array(n);
-    for (let i = 0; i < n; i++) written[i] = { ...g.docs[i]!, seq: base + i + 1 };
-    const batch: CommittedBatch = { tenant: g.write.tenant, from: base + 1, to, docs: written };
-    for (const l of this.#listeners) l(batch);
-    g.p.resolve({ docs: written, cursor: to });
-  }
-
-  #fail(e: unknown): void {
-    if (this.#failure) return;
-    this.#failure = e instanceof Error ? e : new Error(String(e));
-    console.error('[fieldsync] SQLite storage stopped; every write is refused from now on', this.#failure);
-    for (const g of [...(this.#inFlight ?? []), ...this.#planned]) g.p.reject(this.#failure);
-    for (const p of this.#waiting) p.reject(this.#failure);
-    for (const j of [...(this.#maintInFlight ? [this.#maintInFlight] : []), ...this.#maint])
-      j.reject(this.#failure);
-    this.#maint = [];
-    this.#maintInFlight = undefined;
-    this.#inFlight = undefined;
-    this.#planned = [];
-    this.#waiting = [];
-    this.#busy.clear();
-    this.#checkIdle();
-  }
-
-  #busyWriting(): boolean {
-    return (
-      this.#inFlight !== undefined ||
-      this.#maintInFlight !== undefined ||
-      this.#planned.length > 0 ||
-      this.#waiting.length > 0 ||
-      this.#maint.length > 0
-    );
-  }
-
-  #checkIdle(): void {
-    if (this.#busyWriting()) return;
-    this.#writer.unref();
-    this.#idle?.();
-    this.#idle = undefined;
+    return this.#queue.commit(req, plan);
   }
 
   async pull(tenant: string, q: PullQuery): Promise<PullPage> {
@@ -463,9 +185,7 @@ export class SqliteEngine implements StorageEngine {
   }
 
   async getDoc(tenant: string, id: string): Promise<StoredDoc | undefined> {
-    for (const r of this.#stmt.getDocs.all(JSON.stringify([docKeyHash(this.#hashBase, tenant, id)]), tenant))
-      if (r.id === id) return toDoc(r);
-    return undefined;
+    return this.#reads.getDoc(tenant, id);
   }
 
   async tenantHead(tenant: string): Promise<number> {
@@ -480,46 +200,6 @@ export class SqliteEngine implements StorageEngine {
     return this.#epoch;
   }
 
-  /** Queues one compaction step for the writer thread. */
-  #step(op: MaintenanceOp): Promise<number> {
-    return new Promise((resolve, reject) => {
-      if (this.#failure) return reject(this.#failure);
-      this.#maint.push({ op, resolve, reject });
-      this.#send();
-    });
-  }
-
-  #maintenance(): StoreMaintenance {
-    const headAt = this.#db.prepare<[string, number], { head: number | null }>(
-      'SELECT max(head) AS head FROM tenant_marks WHERE tenant = ? AND at <= ?',
-    );
-    const tenants = this.#db.prepare<[], string>('SELECT tenant FROM tenants').pluck();
-    return {
-      mark: async (now) => void (await this.#step({ op: 'mark', now })),
-      headAt: async (tenant, time) => headAt.get(tenant, time)?.head ?? 0,
-      pruneMarks: async (time) => void (await this.#step({ op: 'pruneMarks', time })),
-      compacted: async (tenant) => this.#stmt.tenant.get(tenant)?.compacted ?? 0,
-      setCompacted: async (tenant, upTo) =>
-        void (await this.#step({ op: 'raise', key: 'compacted', tenant, upTo })),
-      swept: async (tenant) => this.#stmt.tenant.get(tenant)?.swept ?? 0,
-      setSwept: async (tenant, upTo) => void (await this.#step({ op: 'raise', key: 'swept', tenant, upTo })),
-      deleteChanges: (tenant, below, limit) => this.#step({ op: 'deleteChanges', tenant, below, limit }),
-      deleteTombstones: (tenant, upTo, limit) => this.#step({ op: 'deleteTombstones', tenant, upTo, limit }),
-      tenants: async () => tenants.all(),
-      rewrite: (tenant, rows) => {
-        const flat: Array<string | number> = [];
-        for (const r of rows) flat.push(docKeyHash(this.#hashBase, tenant, r.id), r.id, r.seq, r.state);
-        return this.#step({ op: 'rewrite', tenant, rows: flat });
-      },
-      resetEpoch: async () => {
-        const epoch = newEpoch();
-        await this.#step({ op: 'epoch', epoch });
-        this.#epoch = epoch;
-        return epoch;
-      },
-    };
-  }
-
   onCommit(listener: (batch: CommittedBatch) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
@@ -527,15 +207,9 @@ export class SqliteEngine implements StorageEngine {
 
   /** Answers every queued push (after its commit), then stops the threads and closes the file. */
   async close(): Promise<void> {
-    if (this.#busyWriting()) {
-      await new Promise<void>((resolve) => {
-        this.#idle = resolve;
-        this.#checkIdle();
-      });
-    }
+    await this.#queue.drained();
     this.#listeners.clear();
-    const failed = this.#failure;
-    this.#failure ??= new Error('the database is closed');
+    const failed = this.#queue.close();
     if (!failed) await this.#writer.stop();
     else await this.#writer.terminate();
     if (this.#checkpointer) await stopWorker(this.#checkpointer, { type: 'close' });
