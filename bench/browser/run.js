@@ -6,6 +6,7 @@
 //   BENCH_BROWSER_RUNS=5 (runs per size, median reported), BENCH_BROWSER_SIZES=10000,100000,
 //   BENCH_BROWSER_SYNC=100000 (0 skips the first-sync part), BENCH_BROWSER_PROFILE=1 (CPU profiles
 //   of fieldsync's load and open into bench/browser/profiles/, via the DevTools protocol).
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -179,7 +180,10 @@ async function main() {
       `first sync of ${results.firstSync.docs.toLocaleString('en-US')} documents: median ${median(results.firstSync.ms).toFixed(0)} ms (${results.firstSync.ms.map((x) => x.toFixed(0)).join(', ')}); ` +
         `longest main-thread task ${results.firstSync.longTasks.map((t) => t.longest.toFixed(0)).join(', ')} ms`,
     );
-  writeFileSync(join(here, 'results.json'), JSON.stringify(results, null, 2) + '\n');
+  const out = join(here, 'results.json');
+  writeFileSync(out, JSON.stringify(results, null, 2) + '\n');
+  // Laid out as the repository's formatter wants it, so a rerun leaves format:check green.
+  spawnSync(process.execPath, [join(here, '../../node_modules/prettier/bin/prettier.cjs'), '--write', out]);
 }
 
 export async function run() {
