@@ -31,7 +31,9 @@ export function sharedId<C>(updates: readonly Uint8Array[], codec: ContentCodec<
         }
         return null;
       };
-      const hit = visit(update.ops) ?? visit(update.pending);
+      // Only the operations the sender applied: `pending` repeats, in every update it encodes,
+      // the operations it still waits on itself (the same ones each time, not new ones).
+      const hit = visit(update.ops);
       if (hit !== null) return hit;
       for (const [name, s, e] of mine) {
         const ranges = claimed.get(name);
