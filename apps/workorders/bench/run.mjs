@@ -15,7 +15,9 @@
 // Prints a table and writes apps/workorders/bench/results.json. Note the machine load (`uptime`).
 // BENCH_ORDERS=100000 changes the number of extra work orders; BENCH_APP_PROFILE=1 writes CPU
 // profiles (DevTools protocol, 200 µs sampling) of the first sync and of the first cold reload into
-// apps/workorders/bench/profiles/ (summarise them with bench/profileSummary.mjs).
+// apps/workorders/bench/profiles/ (summarise them with bench/profileSummary.mjs);
+// BENCH_APP_TRACE=1 a Chromium trace of the first sync there (bench/traceSummary.mjs: what the
+// main thread did, JavaScript or not).
 /* global window, document, performance, requestAnimationFrame, MessageChannel, PerformanceObserver, location, fetch */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -31,6 +33,14 @@ const APP = resolve(import.meta.dirname, '..');
 const EXTRA = Number(process.env.BENCH_ORDERS ?? 10_000);
 const TOTAL = EXTRA + 50;
 const PROFILE = process.env.BENCH_APP_PROFILE === '1';
+const TRACE = process.env.BENCH_APP_TRACE === '1';
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'blink',
+  'IndexedDB',
+];
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-app-'));
@@ -139,6 +149,11 @@ try {
   await page.goto(url);
   await page.getByRole('button', { name: /Sign in as Anna/ }).waitFor();
   const stopSyncProfile = await startProfile(ctx, page, 'first-sync');
+  const tracePath = join(import.meta.dirname, 'profiles', `first-sync-${TOTAL}.trace.json`);
+  if (TRACE) {
+    mkdirSync(join(import.meta.dirname, 'profiles'), { recursive: true });
+    await browser.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
+  }
   const start = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: /Sign in as Anna/ }).click();
   await page.waitForFunction(
@@ -151,6 +166,7 @@ try {
   );
   const synced = await page.evaluate(() => performance.now());
   await stopSyncProfile();
+  if (TRACE) await browser.stopTracing();
   results.firstSyncMs = round(synced - start);
   const during = await page.evaluate(() => {
     window.__sync.done = true;
