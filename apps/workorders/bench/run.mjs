@@ -13,9 +13,14 @@
 //   4. JavaScript of the first screen: gzip-encoded bytes of every script loaded up to the first
 //      list screen, as served (the server gzips) (target ≤ 150 KB).
 // Prints a table and writes apps/workorders/bench/results.json. Note the machine load (`uptime`).
+// BENCH_ORDERS=100000 changes the number of extra work orders; BENCH_APP_PROFILE=1 writes CPU
+// profiles (DevTools protocol, 200 µs sampling) of the first sync and of the first cold reload into
+// apps/workorders/bench/profiles/ (summarise them with bench/profileSummary.mjs);
+// BENCH_APP_TRACE=1 a Chromium trace of the first sync there (bench/traceSummary.mjs: what the
+// main thread did, JavaScript or not).
 /* global window, document, performance, requestAnimationFrame, MessageChannel, PerformanceObserver, location, fetch */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import process from 'node:process';
@@ -27,6 +32,15 @@ import { chromium } from 'playwright-core';
 const APP = resolve(import.meta.dirname, '..');
 const EXTRA = Number(process.env.BENCH_ORDERS ?? 10_000);
 const TOTAL = EXTRA + 50;
+const PROFILE = process.env.BENCH_APP_PROFILE === '1';
+const TRACE = process.env.BENCH_APP_TRACE === '1';
+const TRACE_CATEGORIES = [
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'v8',
+  'blink',
+  'IndexedDB',
+];
 const FLAGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 const dir = mkdtempSync(join(tmpdir(), 'fieldsync-bench-app-'));
@@ -87,6 +101,22 @@ const pct = (xs, p) => {
 };
 const round = (x) => Math.round(x * 10) / 10;
 
+/** Starts the sampling profiler on `page` when BENCH_APP_PROFILE=1; the returned stop saves it. */
+async function startProfile(ctx, page, label) {
+  if (!PROFILE) return async () => undefined;
+  const cdp = await ctx.newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+  await cdp.send('Profiler.start');
+  return async () => {
+    const { profile } = await cdp.send('Profiler.stop');
+    const to = join(import.meta.dirname, 'profiles');
+    mkdirSync(to, { recursive: true });
+    writeFileSync(join(to, `${label}-${TOTAL}.cpuprofile`), JSON.stringify(profile));
+    await cdp.detach();
+  };
+}
+
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: FLAGS });
 const results = {};
 try {
@@ -118,6 +148,12 @@ try {
   });
   await page.goto(url);
   await page.getByRole('button', { name: /Sign in as Anna/ }).waitFor();
+  const stopSyncProfile = await startProfile(ctx, page, 'first-sync');
+  const tracePath = join(import.meta.dirname, 'profiles', `first-sync-${TOTAL}.trace.json`);
+  if (TRACE) {
+    mkdirSync(join(import.meta.dirname, 'profiles'), { recursive: true });
+    await browser.startTracing(page, { path: tracePath, categories: TRACE_CATEGORIES });
+  }
   const start = await page.evaluate(() => performance.now());
   await page.getByRole('button', { name: /Sign in as Anna/ }).click();
   await page.waitForFunction(
@@ -129,6 +165,8 @@ try {
     { timeout: 120_000, polling: 'raf' },
   );
   const synced = await page.evaluate(() => performance.now());
+  await stopSyncProfile();
+  if (TRACE) await browser.stopTracing();
   results.firstSyncMs = round(synced - start);
   const during = await page.evaluate(() => {
     window.__sync.done = true;
@@ -145,6 +183,7 @@ try {
   // 2. cold reload with everything stored (median of 5).
   const reloads = [];
   for (let i = 0; i < 5; i++) {
+    const stopReloadProfile = i === 0 ? await startProfile(ctx, page, 'cold-reload') : async () => undefined;
     await page.reload();
     const t = await page.waitForFunction(
       () => (document.querySelector('ul[aria-label="Work orders"] a') ? performance.now() : 0),
@@ -152,6 +191,7 @@ try {
       { timeout: 60_000, polling: 'raf' },
     );
     reloads.push(await t.jsonValue());
+    await stopReloadProfile();
   }
   results.coldReloadMs = { median: round(pct(reloads, 50)), all: reloads.map(round) };
 

@@ -9,6 +9,7 @@ import type { SecondaryIndex } from '../src/index/planner.js';
 import { LiveQuery } from '../src/live/LiveQuery.js';
 import { LiveRegistry } from '../src/live/LiveRegistry.js';
 import type { ResultChange } from '../src/live/ResultChange.js';
+import { diffMatches, diffResults } from '../src/live/diffResults.js';
 import { compileQuery } from '../src/query/compileQuery.js';
 import type { Doc } from '../src/query/types.js';
 
@@ -70,7 +71,7 @@ describe('live queries', () => {
       updatedAt: fc.integer({ min: 0, max: 50 }),
     });
     fc.assert(
-      fc.property(fc.array(fc.array(op, { minLength: 1, maxLength: 4 }), { maxLength: 40 }), (commits) => {
+      fc.property(fc.array(fc.array(op, { minLength: 1, maxLength: 12 }), { maxLength: 40 }), (commits) => {
         const store = new Store();
         const lives = QUERIES.map(([s, o]) => {
           const q = new LiveQuery(compileQuery(s, o), store);
@@ -150,5 +151,58 @@ describe('live queries', () => {
     store.write('y', { id: 'y', status: 'done', site: 's2', priority: 1, updatedAt: 1 });
     store.registry.flush();
     expect(visits).toEqual(['s1']);
+  });
+
+  it('a commit of 200,000 writes is merged once, not shifted into the results per write (a first sync)', () => {
+    // Each document sorts first (newest number first, numbers arriving in ascending order), the
+    // worst case of placing writes one by one: every write shifted all the results.
+    const compiled = compileQuery({}, { sort: { number: -1 } });
+    const docs: Doc[] = [];
+    for (let i = 0; i < 200_000; i++) docs.push({ id: `d${String(i).padStart(7, '0')}`, number: i });
+    let best = Infinity;
+    for (let run = 0; run < 2; run++) {
+      const q = new LiveQuery(compiled, new Store());
+      const t = performance.now();
+      for (const d of docs) q.apply(d.id, undefined, d);
+      q.flush();
+      best = Math.min(best, performance.now() - t);
+      expect(q.results.map((d) => d.number)).toEqual(docs.map((d) => d.number).reverse());
+    }
+    console.log(`live query, one commit of 200,000 writes: ${best.toFixed(1)} ms (best of 2)`);
+    // Measured 236 ms merged once per commit, 5,791 ms spliced per write (load 3.4): a bound
+    // with room for a loaded machine.
+    expect(best).toBeLessThan(1_000);
+  });
+
+  it('diffMatches gives diffResults’ answer for two complete result lists', () => {
+    const write = fc.record({
+      id: fc.integer({ min: 0, max: 40 }),
+      remove: fc.boolean(),
+      rank: fc.integer({ min: 0, max: 20 }),
+    });
+    fc.assert(
+      fc.property(
+        fc.uniqueArray(fc.integer({ min: 0, max: 40 }), { maxLength: 30 }),
+        fc.array(write, { maxLength: 25 }),
+        (start, writes) => {
+          const byRank = (a: Doc, b: Doc): number =>
+            (a.rank as number) - (b.rank as number) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
+          const docs = new Map<string, Doc>(start.map((n) => [`d${n}`, { id: `d${n}`, rank: n % 7 }]));
+          const prev = [...docs.values()].sort(byRank);
+          const touched = new Set<string>();
+          for (const w of writes) {
+            const id = `d${w.id}`;
+            touched.add(id);
+            if (w.remove) docs.delete(id);
+            else docs.set(id, { id, rank: w.rank });
+          }
+          const next = [...docs.values()].sort(byRank);
+          const changes = diffMatches(prev, next, touched);
+          expect(changes).toEqual(diffResults(prev, next, touched));
+          expect(replay(prev, changes, next.length)).toEqual(next.map((d) => d.id));
+        },
+      ),
+      fcParams('diffMatches', 200),
+    );
   });
 });

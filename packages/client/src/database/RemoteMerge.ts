@@ -6,6 +6,7 @@ import type { CommitQueue } from './CommitQueue.js';
 import { jsonEqual } from './jsonEqual.js';
 import { maxStamp } from './maxStamp.js';
 import type { Outbox } from './Outbox.js';
+import type { ReceivedJson } from './ReceivedJson.js';
 import type { ReplicaClock } from './ReplicaClock.js';
 import type { TypeStore } from './TypeStore.js';
 import type { TypeSync } from './TypeSync.js';
@@ -18,6 +19,8 @@ export interface RemoteMergeHost {
   readonly clock: ReplicaClock;
   readonly types: TypeStore;
   readonly typeSync: TypeSync;
+  /** Where a document adopted as it arrived leaves its JSON for storage. */
+  readonly received: ReceivedJson;
 }
 
 /**
@@ -34,11 +37,14 @@ export class RemoteMerge {
   applyRemote(docs: readonly unknown[]): void {
     const parsed = docs.map((d) => docFromJSON(d));
     this.#receiveStamps(docs);
-    const { collections, queue } = this.host;
+    const { collections, queue, received } = this.host;
     collections.batch(() => {
-      for (const incoming of parsed) {
+      for (let i = 0; i < parsed.length; i++) {
+        const incoming = parsed[i] as DocState;
         const c = collections.get(incoming.type);
-        this.mergeIn(c, incoming.id, incoming);
+        // New here: stored as it came (the state is `incoming` itself unless the row store took
+        // it apart, and then it is stored by column).
+        if (this.mergeIn(c, incoming.id, incoming) === undefined) received.remember(incoming, docs[i]);
         queue.putDoc(c.name, incoming.id);
       }
     });

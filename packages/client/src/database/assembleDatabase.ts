@@ -1,5 +1,5 @@
 import type { DocState } from '@fieldsync/core';
-import { docFromJSON, docToJSON } from '@fieldsync/core';
+import { docFromJSON } from '@fieldsync/core';
 import { Collection } from '../collection/Collection.js';
 import { SyncStateIndex } from '../syncstate/SyncStateIndex.js';
 import type { LoadedState, StorageAdapter } from '../storage/StorageAdapter.js';
@@ -11,6 +11,7 @@ import { InsertsByReference } from './InsertQueue.js';
 import { LocalWrites } from './LocalWrites.js';
 import { Outbox } from './Outbox.js';
 import { Reissue } from './Reissue.js';
+import { ReceivedJson } from './ReceivedJson.js';
 import { RemoteMerge } from './RemoteMerge.js';
 import { ReplicaClock } from './ReplicaClock.js';
 import { TabSync } from './TabSync.js';
@@ -55,13 +56,14 @@ export interface DatabaseHooks {
 export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
   const { storage, loaded, types, sync } = h;
   const live = storage.keepsLiveState === true;
+  const received = new ReceivedJson();
   // The closures below read parts made further down; none runs before assembly is done.
   const queue = new CommitQueue(
     storage,
     {
       serialize: (c, id) => {
         const state = collections.state(c, id);
-        return state === undefined || live ? state : docToJSON(state);
+        return state === undefined || live ? state : received.serialize(state);
       },
       rows: (c, ids, others) => collections.find(c)?.storedRows(ids, others) ?? [],
     },
@@ -97,7 +99,15 @@ export function assembleDatabase(h: DatabaseHooks): DatabaseParts {
   const resetDocs = (ids: readonly string[], docs: readonly unknown[], hint?: string): void =>
     merge.resetDocs(ids, docs, hint);
   const typeSync = new TypeSync({ queue, outbox, collections, types, sync, resetDocs });
-  const merge: RemoteMerge = new RemoteMerge({ queue, outbox, collections, clock, types, typeSync });
+  const merge: RemoteMerge = new RemoteMerge({
+    queue,
+    outbox,
+    collections,
+    clock,
+    types,
+    typeSync,
+    received,
+  });
   const reissue = new Reissue({ queue, outbox, collections, clock, types, merge, sync, syncIndex });
   const tabs: TabSync | undefined =
     storage.sharedName === undefined

@@ -2,7 +2,8 @@ import type { QuerySource } from '../collection/runQuery.js';
 import { runQuery } from '../collection/runQuery.js';
 import type { CompiledQuery } from '../query/compileQuery.js';
 import type { Doc } from '../query/types.js';
-import { diffResults } from './diffResults.js';
+import { diffMatches, diffResults } from './diffResults.js';
+import { PendingMerge } from './PendingMerge.js';
 import type { QueryListener, ResultChange } from './ResultChange.js';
 
 /**
@@ -25,9 +26,9 @@ export function startLive(query: CompiledQuery, source: QuerySource): LiveStart 
 }
 
 /**
- * One maintained query. It keeps every match in result order and applies each write with a
- * binary search (no re-run of the query), then, once per commit, publishes the visible window
- * (`skip`/`limit`) and how it changed.
+ * One maintained query. It keeps every match in result order and applies the first write of a
+ * commit with a binary search, the rest in one merge at the end of the commit (no re-run of the
+ * query), then, once per commit, publishes the visible window (`skip`/`limit`) and how it changed.
  */
 export class LiveQuery {
   private readonly matched: Doc[];
@@ -42,6 +43,12 @@ export class LiveQuery {
   private lastTo = -1;
   /** Writes applied since the last flush that concerned this query. */
   private events = 0;
+  /**
+   * Writes after the first of a commit are merged into `matched` once, at `flush` (see
+   * `PendingMerge`): a first sync adds thousands of documents per commit, and splicing each into
+   * an array of 100,000 was quadratic.
+   */
+  private readonly pending = new PendingMerge();
   /** Copied on change (rare), so a notification iterates it without a copy. */
   private listeners: readonly QueryListener[] = [];
   /** Bookkeeping of `LiveRegistry.write`: the number of the write that last visited this query. */
@@ -86,6 +93,16 @@ export class LiveQuery {
     const was = before !== undefined && this.members.has(id);
     const is = after !== undefined && this.query.predicate(after);
     if (!was && !is) return;
+    if (this.events > 0) {
+      // Not the commit's first write: `flush` diffs, so no positions are needed now.
+      if (this.events === 1) this.touched.add(this.lastId);
+      this.touched.add(id);
+      if (was) this.members.delete(id);
+      if (is) this.members.add(id);
+      this.pending.write(id, was, is ? after : undefined);
+      this.events++;
+      return;
+    }
     let from = -1;
     let to = -1;
     if (was) {
@@ -98,10 +115,6 @@ export class LiveQuery {
       this.matched.splice(to, 0, after);
       this.members.add(id);
     }
-    if (this.events > 0) {
-      if (this.events === 1) this.touched.add(this.lastId);
-      this.touched.add(id);
-    }
     this.lastId = id;
     this.lastFrom = from;
     this.lastTo = to;
@@ -111,12 +124,15 @@ export class LiveQuery {
   /** Publishes the accumulated writes (once per commit). Returns true if listeners were called. */
   flush(): boolean {
     if (this.events === 0) return false;
+    this.pending.mergeInto(this.matched, this.query.compare);
     const next = windowOf(this.matched, this.query);
     let changes: ResultChange[];
     if (this.events === 1 && this.unwindowed()) changes = this.singleChange(next);
     else {
       if (this.events === 1) this.touched.add(this.lastId);
-      changes = diffResults(this.visible, next, this.touched);
+      changes = this.unwindowed()
+        ? diffMatches(this.visible, next, this.touched)
+        : diffResults(this.visible, next, this.touched);
       this.touched.clear();
     }
     this.events = 0;
