@@ -169,9 +169,10 @@ describe('live queries', () => {
       expect(q.results.map((d) => d.number)).toEqual(docs.map((d) => d.number).reverse());
     }
     console.log(`live query, one commit of 200,000 writes: ${best.toFixed(1)} ms (best of 2)`);
-    // Measured 236 ms merged once per commit, 5,791 ms spliced per write (load 3.4): a bound
-    // with room for a loaded machine.
-    expect(best).toBeLessThan(1_000);
+    // A guard against going back to quadratic, not a speed target (that is bench:app's): measured
+    // 236 ms merged once per commit, 5,791 ms spliced per write (load 3.4). The bound leaves a
+    // loaded CI machine 12× room and still fails the quadratic path by half.
+    expect(best).toBeLessThan(3_000);
   });
 
   it('diffMatches gives diffResults’ answer for two complete result lists', () => {
