@@ -106,7 +106,15 @@ function encodeWith<C>(
   for (const op of update.pending) t.refOp(op);
   for (let i = 0; i < update.tombstones.length; i += 3) t.ref(update.tombstones[i]!);
   const ends = update.ends;
-  if (ends !== null) for (let a = 0; a < ends.length; a++) if ((ends[a] as number) > 0) t.ref(a);
+  if (ends !== null) {
+    // Agents with ids but no operation here (everything they wrote was deleted, or compacted
+    // away) by name, not by this replica's agent numbers: a compacted snapshot must be the same
+    // bytes on every replica in the same state (compactedUpdate.ts).
+    const rest: number[] = [];
+    for (let a = 0; a < ends.length; a++) if ((ends[a] as number) > 0 && !(t.table[a]! >= 0)) rest.push(a);
+    if (rest.length > 1) rest.sort((x, y) => ((names[x] as string) < (names[y] as string) ? -1 : 1));
+    for (const a of rest) t.ref(a);
+  }
 
   const base = ends !== null ? (update.base ?? null) : null;
   const w = writeHeader(t, names, codec, ends === null ? 0 : base === null ? F_FULL : F_FULL | F_BASE);
