@@ -1,6 +1,5 @@
 import { DecodeError, ValidationError } from '../../errors.js';
-import type { ContentCodec } from '../../sequence/contentCodec.js';
-import { listCodec, textCodec } from '../../sequence/contentCodec.js';
+import { type ContentCodec, listCodec, textCodec } from '../../sequence/contentCodec.js';
 import { List } from '../../sequence/List.js';
 import { sharedId } from '../../sequence/sharedId.js';
 import { Text } from '../../sequence/Text.js';
