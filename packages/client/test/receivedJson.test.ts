@@ -1,35 +1,14 @@
-import { docFromJSON, docToJSON, encodeDoc } from '@fieldsync/core';
+import { docToJSON } from '@fieldsync/core';
 import { describe, expect, it } from 'vitest';
-import type { CommitBatch, LoadedState, StorageAdapter } from '../src/index.js';
 import { createDatabase, MemoryStorage } from '../src/index.js';
-import { decodeBatch, encodeBatch } from '../src/storage/batchCodec.js';
-import { BatchReplay } from '../src/storage/indexeddb/BatchReplay.js';
 import { workOrderType } from './fixtures.js';
+import { canonicalState, LogStorage } from './logStorage.js';
 
 /**
  * A pulled document new to this device is stored as the JSON it arrived as, not encoded back
  * (`ReceivedJson`): a work order with a text field cost a `docToJSON` (its text re-encoded) per
  * document of a first sync. Whatever is stored must still reopen to the state in memory.
  */
-
-/** IndexedDbStorage without IndexedDB: every batch one encoded record, replayed at open. */
-class LogStorage implements StorageAdapter {
-  readonly acceptsRows = true;
-  readonly records: string[] = [];
-  readonly batches: CommitBatch[] = [];
-  async open(): Promise<LoadedState> {
-    const replay = new BatchReplay();
-    for (const r of this.records) replay.apply(decodeBatch(r));
-    return replay.loaded();
-  }
-  async commit(batch: CommitBatch): Promise<void> {
-    this.batches.push(batch);
-    this.records.push(encodeBatch(batch));
-  }
-  async close(): Promise<void> {}
-}
-
-const bytes = (state: unknown): string => Buffer.from(encodeDoc(docFromJSON(state))).toString('hex');
 
 /** States of a document with a text, an object and a log field, written on another device. */
 async function remoteStates(n: number): Promise<unknown[]> {
@@ -63,14 +42,16 @@ describe('received JSON', () => {
     // The very objects received: nothing was encoded back.
     for (const [i, d] of stored.entries()) expect(d.state).toBe(received[i]);
     const orders = db.collection('workOrders');
-    const inMemory = received.map((r) => bytes(docToJSON(orders.states.get((r as { id: string }).id)!)));
+    const inMemory = received.map((r) =>
+      canonicalState(docToJSON(orders.states.get((r as { id: string }).id)!)),
+    );
     await db.close();
 
     const reopened = await createDatabase({ name: 'rx', storage, replicaId: 'rx' });
     const again = reopened.collection('workOrders');
-    expect(received.map((r) => bytes(docToJSON(again.states.get((r as { id: string }).id)!)))).toEqual(
-      inMemory,
-    );
+    expect(
+      received.map((r) => canonicalState(docToJSON(again.states.get((r as { id: string }).id)!))),
+    ).toEqual(inMemory);
     expect(again.findOne((received[1] as { id: string }).id)?.body).toBe('Notes of order 1.');
     await reopened.close();
   });
@@ -88,7 +69,7 @@ describe('received JSON', () => {
     await db.applyRemote([first]);
     const last = storage.batches.at(-1)!.docs!.find((d) => d.id === id)!;
     expect(last.state).not.toBe(first);
-    expect(bytes(last.state)).toBe(bytes(docToJSON(orders.states.get(id)!)));
+    expect(canonicalState(last.state)).toBe(canonicalState(docToJSON(orders.states.get(id)!)));
     expect(orders.findOne(id)?.title).toBe('local');
     await db.close();
   });

@@ -1,37 +1,18 @@
-import { docFromJSON, docToJSON, encodeDoc } from '@fieldsync/core';
+import { docToJSON } from '@fieldsync/core';
 import fc from 'fast-check';
 import { fcParams } from '../../../testing/fcSeed.js';
 import { describe, expect, it } from 'vitest';
-import type { CommitBatch, Database, LoadedState, StorageAdapter } from '../src/index.js';
+import type { CommitBatch, Database } from '../src/index.js';
 import { batchDocs, createDatabase, MemoryStorage, rowsToDocs } from '../src/index.js';
 import { decodeBatch, encodeBatch } from '../src/storage/batchCodec.js';
-import { BatchReplay } from '../src/storage/indexeddb/BatchReplay.js';
 import { workOrderType } from './fixtures.js';
+import { canonicalState, LogStorage } from './logStorage.js';
 
 /**
  * Documents stored by column (`CommitBatch.rows`, issue 15): what the row store exports stands
  * for exactly the states it holds, the commit record encodes rows and their inserts by number,
  * and a database reopened from such records is the one that wrote them.
  */
-
-/** IndexedDbStorage without IndexedDB: every batch one encoded record, replayed at open. */
-class LogStorage implements StorageAdapter {
-  readonly acceptsRows = true;
-  readonly records: string[] = [];
-  readonly batches: CommitBatch[] = [];
-  async open(): Promise<LoadedState> {
-    const replay = new BatchReplay();
-    for (const r of this.records) replay.apply(decodeBatch(r));
-    return replay.loaded();
-  }
-  async commit(batch: CommitBatch): Promise<void> {
-    this.batches.push(batch);
-    this.records.push(encodeBatch(batch));
-  }
-  async close(): Promise<void> {}
-}
-
-const canonicalState = (state: unknown): string => Buffer.from(encodeDoc(docFromJSON(state))).toString('hex');
 
 /** Everything a reopened database must restore: states (canonical bytes), outbox, rejections, clock. */
 async function snapshot(db: Database): Promise<unknown> {
