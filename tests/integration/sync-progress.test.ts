@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { createDatabase, MemoryStorage, type CommitBatch, type SyncProgress } from '@fieldsync/client';
+import {
+  createDatabase,
+  MemoryStorage,
+  type CommitBatch,
+  type Database,
+  type SyncProgress,
+} from '@fieldsync/client';
 import { WORK_ORDER, testServer, type TestServer } from '../../testing/server/harness.js';
 
 /** Issue 15: a long catch-up pull reports its progress (documents, pages, fraction of the head). */
@@ -11,16 +17,22 @@ afterAll(async () => {
   await srv.close();
 });
 
-it('a first sync of 2,500 documents in pages of 1,000 reports each page, ending at 1, then no progress', async () => {
+/** A device that has pushed 2,500 work orders to `tenant` (and stays open, to be closed). */
+async function writerOf2500(tenant: string): Promise<Database> {
   const writer = await createDatabase({
     name: 'writer',
-    sync: { url: srv.url, token: await srv.token('writer', 'acme'), autoStart: false, live: false },
+    sync: { url: srv.url, token: await srv.token('writer', tenant), autoStart: false, live: false },
   });
   await writer.defineType(WORK_ORDER);
   await writer
     .collection('workOrder')
     .insertMany(Array.from({ length: 2500 }, (_, i) => ({ title: `wo ${i}` })));
   await writer.sync!.flush();
+  return writer;
+}
+
+it('a first sync of 2,500 documents in pages of 1,000 reports each page, ending at 1, then no progress', async () => {
+  const writer = await writerOf2500('acme');
 
   const reader = await createDatabase({
     name: 'reader',
@@ -56,15 +68,7 @@ it('a first sync of 2,500 documents in pages of 1,000 reports each page, ending 
 });
 
 it('stores each pulled page with its cursor in one commit, never the cursor alone', async () => {
-  const writer = await createDatabase({
-    name: 'writer',
-    sync: { url: srv.url, token: await srv.token('writer', 'pages'), autoStart: false, live: false },
-  });
-  await writer.defineType(WORK_ORDER);
-  await writer
-    .collection('workOrder')
-    .insertMany(Array.from({ length: 2500 }, (_, i) => ({ title: `wo ${i}` })));
-  await writer.sync!.flush();
+  const writer = await writerOf2500('pages');
 
   /** Serialized storage (a copy per commit, as IndexedDB) that keeps every batch it commits. */
   class RecordingStorage extends MemoryStorage {
