@@ -124,3 +124,27 @@ export function threadDelta(before, after, pid) {
     .sort((a, b) => b - a);
   return `main thread ${main.toFixed(2)} s, other threads ${others.map((t) => t.toFixed(2)).join(' · ') || '—'} s`;
 }
+
+/**
+ * Write → remote live query latency: the reader's live query of the probe work orders
+ * (`site: 'lat'`); a writer puts `performance.now()` in `started` under a probe's title just
+ * before inserting it, and `lat` gets each probe's delay once, when the query first shows it.
+ */
+export function watchProbes(reader) {
+  const started = new Map();
+  const lat = [];
+  const seen = new Set();
+  const stop = reader
+    .collection('workOrder')
+    .find({ site: 'lat' })
+    .subscribe((docs) => {
+      const now = performance.now();
+      for (const d of docs) {
+        if (seen.has(d.id)) continue;
+        seen.add(d.id);
+        const t = started.get(d.title);
+        if (t !== undefined) lat.push(now - t);
+      }
+    });
+  return { started, lat, stop };
+}

@@ -12,7 +12,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import { createDatabase } from '@fieldsync/client';
 import { signToken } from '@fieldsync/server';
-import { SECRET, WORK_ORDER, fmt, percentile, processCpu, serve } from './common.js';
+import { SECRET, WORK_ORDER, fmt, percentile, processCpu, serve, watchProbes } from './common.js';
 
 const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 const PUSHERS = Number(process.env.BENCH_LOAD_PUSHERS ?? 50);
@@ -111,21 +111,7 @@ async function round(dir, typesFile, neverReading, results, log) {
         prev = s.lastError;
       });
     }
-    const started = new Map();
-    const lat = [];
-    const seen = new Set();
-    const stop = reader
-      .collection('workOrder')
-      .find({ site: 'lat' })
-      .subscribe((docs) => {
-        const now = performance.now();
-        for (const d of docs) {
-          if (seen.has(d.id)) continue;
-          seen.add(d.id);
-          const t = started.get(d.title);
-          if (t !== undefined) lat.push(now - t);
-        }
-      });
+    const { started, lat, stop } = watchProbes(reader);
     const rss0 = rssMb(srv.pid);
     let rssPeak = rss0;
     const sampler = setInterval(() => (rssPeak = Math.max(rssPeak, rssMb(srv.pid))), 500);

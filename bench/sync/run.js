@@ -16,7 +16,7 @@ import pg from 'pg';
 import { HybridLogicalClock, createChange } from '@fieldsync/core';
 import { SqliteEngine, signToken } from '@fieldsync/server';
 import { createDatabase } from '@fieldsync/client';
-import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta } from './common.js';
+import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta, watchProbes } from './common.js';
 import { compactionUnderPushes } from './compaction.js';
 import { keepAliveAgent, postJson } from './httpPost.js';
 import { tenantsThroughput } from './tenants.js';
@@ -152,21 +152,7 @@ async function latencyWithSseClients(nClients, writes) {
     const reader = await mk('reader');
     for (let i = 0; i < 500 && !(writer.sync.status.live && reader.sync.status.live); i++)
       await new Promise((r) => setTimeout(r, 20));
-    const started = new Map();
-    const lat = [];
-    const seen = new Set();
-    const stop = reader
-      .collection('workOrder')
-      .find({ site: 'lat' })
-      .subscribe((docs) => {
-        const now = performance.now();
-        for (const d of docs) {
-          if (seen.has(d.id)) continue;
-          seen.add(d.id);
-          const t = started.get(d.title);
-          if (t !== undefined) lat.push(now - t);
-        }
-      });
+    const { started, lat, stop } = watchProbes(reader);
     const warm = 20;
     for (let i = 0; i < writes + warm; i++) {
       const title = `lat-${i}`;
