@@ -91,9 +91,13 @@ async function throughput(
     await pushAll(
       srv.url,
       token,
-      buildBodies(`warm${label.replace(/\W/g, '')}`, batch * 4, batch),
+      buildBodies(
+        `warm${label.replace(/\W/g, '')}`,
+        batch * Math.max(4, Math.min(2000, total / batch / 10)),
+        batch,
+      ),
       concurrency,
-    ); // warm-up (JIT, caches)
+    ); // warm-up (JIT, caches): a tenth of the pushes, 4 to 2,000 of them
     const bodies = buildBodies(`bench${label.replace(/\W/g, '')}`, total, batch);
     const cpu0 = srv.cpu();
     const threads0 = srv.threads();
@@ -424,7 +428,14 @@ async function throughputs() {
   // Many devices each pushing one change (SQLite FULL): group commit must survive small pushes
   // (the engine writes an isolated small push on the main thread, but not back-to-back ones).
   if (engines.includes('small'))
-    await throughput('one change per push, SQLite', ['--data', join(dir, 'sqlite-small')], 6000, 1, 32, null);
+    await throughput(
+      'one change per push, SQLite',
+      ['--data', join(dir, 'sqlite-small')],
+      Number(process.env.BENCH_SMALL_PUSHES ?? 20_000),
+      1,
+      32,
+      5_000,
+    );
   if (!engines.includes('postgres')) return;
   const schema = `bench_${process.pid}`;
   let pgUp = false;

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { HybridLogicalClock, createChange } from '@fieldsync/core';
 import { signToken } from '@fieldsync/server';
 import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve } from './common.js';
+import { keepAliveAgent, postJson } from './httpPost.js';
 
 const PUSHERS = Number(process.env.BENCH_TENANTS_PUSHERS ?? 8);
 const PUSHES = Number(process.env.BENCH_TENANTS_PUSHES ?? 150); // per pusher and round
@@ -41,19 +42,23 @@ function bodies(replica, count) {
   return out;
 }
 
-/** One pusher: its bodies in order, one request at a time; latencies appended to `lat`. */
+/**
+ * One pusher: its bodies in order, one request at a time over its own keep-alive connection (the
+ * same generator as the one-change-per-push run, httpPost.js); latencies appended to `lat`.
+ */
 async function pusher(url, token, list, lat) {
-  for (const body of list) {
-    const t0 = performance.now();
-    const res = await fetch(`${url}/v1/push`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
-      body,
-    });
-    const json = await res.json();
-    lat.push(performance.now() - t0);
-    if (res.status !== 200 || json.results.some((r) => r.status !== 'ok'))
-      throw new Error(`push failed ${res.status}: ${JSON.stringify(json).slice(0, 300)}`);
+  const agent = keepAliveAgent(1);
+  try {
+    for (const body of list) {
+      const t0 = performance.now();
+      const res = await postJson(agent, `${url}/v1/push`, token, body);
+      lat.push(performance.now() - t0);
+      const json = JSON.parse(res.text);
+      if (res.status !== 200 || json.results.some((r) => r.status !== 'ok'))
+        throw new Error(`push failed ${res.status}: ${res.text.slice(0, 300)}`);
+    }
+  } finally {
+    agent.destroy();
   }
 }
 
