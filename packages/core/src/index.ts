@@ -99,7 +99,7 @@ export { fieldValueInOrder, inFieldOrder } from './document/fieldOrder.js';
 
 // Utilities shared with client and server
 export type { Json } from './util/json.js';
-export { canonicalJson, isJson } from './util/json.js';
+export { canonicalJson, isJson, isRecord } from './util/json.js';
 export { fromBase64, toBase64 } from './util/base64.js';
 
 // The wire format of the server's realtime stream, read by the client and by tests of the server

@@ -1,10 +1,7 @@
-import { compactTombstones, fromBase64, List, Text, toBase64 } from '@fieldsync/core';
+import { compactTombstones, fromBase64, List, Text, toBase64, isRecord } from '@fieldsync/core';
 
 /** Cheap pre-filter on a stored state's text: may it hold a text or list field? */
 export const mayHoldSequences = (state: string): boolean => /"k":\s*"[tL]"/.test(state);
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The stored state (core `docToJSON`, as JSON text) with its text and list fields — top level

@@ -1,8 +1,6 @@
+import { isRecord } from '@fieldsync/core';
 /** Cheap pre-filter on a stored state's text: may it hold a non-empty set tombstone list? */
 export const mayHoldSetTombstones = (state: string): boolean => /"r":\s*\[\s*"/.test(state);
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The stored state (core `docToJSON`, as JSON text) without the removed tags of its sets — top

@@ -3,7 +3,8 @@ import { valueProblem } from '../validation/storableValues.js';
 import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
 import { runRule } from './ruleGuard.js';
-import { compileWhere, isRecord, type WhereTest } from './whereCondition.js';
+import { isRecord } from '@fieldsync/core';
+import { compileWhere, type WhereTest } from './whereCondition.js';
 
 /**
  * Partial sync: what a client asked to replicate. The server's read rules are applied on top,

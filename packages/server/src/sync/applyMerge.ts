@@ -12,6 +12,7 @@ import {
   type DocState,
   type MergeResult,
   type TypeDef,
+  isRecord,
 } from '@fieldsync/core';
 import { rulesFor, type DocView } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
@@ -22,9 +23,6 @@ import { docSchemaProblem } from './docSchemaProblem.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 import { RuleError, runRule } from './ruleGuard.js';
 import { newestStamp } from './stateStamps.js';
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 const reject = (id: string, code: string, message: string, path?: string, rule?: string): MergeResult => ({
   id,

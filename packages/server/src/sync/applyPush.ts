@@ -1,30 +1,25 @@
 import {
   ClockDriftError,
-  FieldsyncError,
-  SchemaError,
-  ValidationError,
-  type TypeRegistry as CoreTypeRegistry,
-  docFromJSON,
-  encodeDoc,
+  isRecord,
   isDeleted,
-  isStamp,
   materialize,
   stampReplica,
   type Change,
-  type DocState,
   type HybridLogicalClock,
   type ChangeResult,
   type TypeDef,
 } from '@fieldsync/core';
-import { rulesFor, type DocView, type Permissions } from '../auth/rules.js';
+import type { Permissions } from '../auth/rules.js';
 import type { User } from '../auth/User.js';
-import type { StorageEngine, StoredDoc, CommitPlan } from '../storage/StorageEngine.js';
-import { stampsBelow } from '../history/HistoryCompactor.js';
+import type { StorageEngine, CommitPlan } from '../storage/StorageEngine.js';
 import { changeHash } from './changeHash.js';
+import { envelopeProblem } from './changeEnvelope.js';
+import { reject } from './changeResults.js';
+import { mergeChange, type Working } from './mergeChange.js';
+import { settleOldRetries } from './oldRetries.js';
 import type { TypeRegistry } from './TypeRegistry.js';
 import { valueProblem } from '../validation/storableValues.js';
 import { fitDocSize } from './docSizeLimit.js';
-import { RuleError, runRule } from './ruleGuard.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
 export interface PushContext {
@@ -37,45 +32,6 @@ export interface PushContext {
   /** `maxDocBytes`: largest stored document state (`doc_too_large` beyond). Default: no limit. */
   limits?: { maxDocBytes: number };
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
-
-/** Envelope check before anything else: a malformed entry is rejected, its neighbours proceed. */
-function envelopeProblem(c: unknown): { message: string; path: string } | undefined {
-  if (!isRecord(c)) return { message: 'a change must be a JSON object', path: '' };
-  for (const k of ['id', 'doc', 'type'] as const) {
-    if (typeof c[k] !== 'string' || c[k] === '')
-      return { message: `"${k}" must be a non-empty string`, path: k };
-  }
-  if (!isStamp(c['stamp'])) return { message: '"stamp" is not a valid HLC stamp', path: 'stamp' };
-  if (typeof c['v'] !== 'number') return { message: '"v" (type version) must be a number', path: 'v' };
-  if (c['ops'] === undefined || c['ops'] === null) return { message: '"ops" is missing', path: 'ops' };
-  return undefined;
-}
-
-interface Working {
-  type: string;
-  def: TypeDef;
-  doc: DocState;
-  /** The stored row before this push (for the "before" write check and the tombstone flag). */
-  before: StoredDoc | undefined;
-  touched: boolean;
-  /** Changes of this push already merged into `doc` (the size limit and the horizon check replay them). */
-  applied: Change[];
-}
-
-const reject = (
-  id: string,
-  code: string,
-  message: string,
-  path?: string,
-  extra?: { rule?: string; limit?: number },
-): ChangeResult => ({
-  id,
-  status: 'rejected',
-  error: { code, message, ...(path === undefined ? {} : { path }), ...extra },
-});
 
 /**
  * Merges a batch of changes into stored document states in ONE storage transaction.
@@ -190,7 +146,7 @@ export async function applyPush(
                 );
           continue;
         }
-        const res = mergeOne(ctx.permissions, user, registry, work, loaded.docs.get(c.doc), c, def, i);
+        const res = mergeChange(ctx.permissions, user, registry, work, loaded.docs.get(c.doc), c, def, i);
         results[i] = res;
         if (res.status === 'ok') {
           seen.set(c.id, hash);
@@ -201,23 +157,9 @@ export async function applyPush(
           }
         }
       }
-      // Changes made before the history horizon may be retries whose ids were compacted away: if
-      // merging them changed nothing, they are answered `duplicate` and nothing is written, so a
-      // retry (or a deterministic re-seed) never rewrites documents and wakes every device.
-      // (Only for old changes: the comparison costs an encode, off the hot path.)
       const horizon = ctx.history?.horizonMs;
-      if (horizon !== undefined && Number.isFinite(horizon)) {
-        const below = stampsBelow(Date.now() - horizon);
-        for (const w of work.values()) {
-          if (!w.touched || !w.before || w.applied.some((c) => c.stamp >= below)) continue;
-          const before = encodeDoc(docFromJSON(JSON.parse(w.before.state)));
-          if (!Buffer.from(before).equals(encodeDoc(w.doc))) continue;
-          w.touched = false;
-          const ids = new Set(w.applied.map((c) => c.id));
-          for (const { i, c } of valid) if (ids.has(c.id)) results[i] = { id: c.id, status: 'duplicate' };
-          for (let k = accepted.length - 1; k >= 0; k--) if (ids.has(accepted[k]!.id)) accepted.splice(k, 1);
-        }
-      }
+      if (horizon !== undefined && Number.isFinite(horizon))
+        settleOldRetries(horizon, work, valid, results, accepted);
       const docs: CommitPlan['docs'] = [];
       const tooLarge = new Set<string>();
       for (const [id, w] of work) {
@@ -254,118 +196,4 @@ export async function applyPush(
     results: results.map((r, i) => r ?? reject(`#${i}`, 'internal', 'change was not processed')),
     cursor: commit.cursor,
   };
-}
-
-function mergeOne(
-  perms: Permissions | undefined,
-  user: User,
-  registry: CoreTypeRegistry,
-  work: Map<string, Working>,
-  stored: StoredDoc | undefined,
-  c: Change,
-  def: TypeDef,
-  i: number,
-): ChangeResult {
-  let w = work.get(c.doc);
-  if (!w && stored) {
-    w = {
-      type: stored.type,
-      def,
-      doc: docFromJSON(JSON.parse(stored.state)),
-      before: stored,
-      touched: false,
-      applied: [],
-    };
-    work.set(c.doc, w);
-  }
-  if (w && w.type !== c.type) {
-    return reject(
-      c.id,
-      'type_mismatch',
-      // Not naming the stored type: the caller may not be allowed to read that document.
-      `document "${c.doc}" already exists with another type than "${c.type}"`,
-      `changes[${i}].type`,
-    );
-  }
-  const writeRule = rulesFor(perms, c.type).write;
-  if (writeRule && w?.before) {
-    const may = runRule('write', c.type, writeRule, user, JSON.parse(w.before.view) as DocView);
-    if (may instanceof RuleError) return ruleFailed(c, i);
-    if (!may) return reject(c.id, 'forbidden', `not allowed to change document "${c.doc}"`, `changes[${i}]`);
-  }
-  let next: DocState;
-  try {
-    // Core's registry translates a change written under a losing concurrent definition, upgrades
-    // changes and the stored document to the newest version (an offline edit of a renamed field
-    // lands in its new name), then validates and merges: old-version changes are never dropped.
-    // Pure: `w.doc` stays as it was until `next` is accepted below, whatever happens.
-    next = registry.applyChange(w?.doc, c);
-  } catch (e) {
-    if (e instanceof ValidationError)
-      return reject(c.id, 'invalid_change', e.message, `changes[${i}].${e.path}`, { rule: e.rule });
-    if (e instanceof SchemaError) return reject(c.id, 'type_version', e.message, `changes[${i}].v`);
-    if (e instanceof FieldsyncError) return reject(c.id, e.code, e.message, `changes[${i}]`);
-    // Not a typed validation error: the merge itself failed. Only this change is rejected; the
-    // document keeps the changes of this push accepted so far.
-    return reject(
-      c.id,
-      'merge_failed',
-      `change could not be merged: ${e instanceof Error ? e.message : String(e)}`,
-      `changes[${i}]`,
-    );
-  }
-  // A change that creates a document must satisfy `required` like an insert on a client does:
-  // the server is a peer, and a document stored without its required fields reaches every device.
-  const missing = w ? undefined : missingRequired(next, registry.get(c.type, next.v) ?? def);
-  if (missing !== undefined)
-    return reject(
-      c.id,
-      'invalid_change',
-      `changes[${i}].ops.${missing}: required: a new ${c.type} needs "${missing}"`,
-      `changes[${i}].ops.${missing}`,
-      { rule: 'required' },
-    );
-  if (writeRule) {
-    const may = runRule(
-      'write',
-      c.type,
-      writeRule,
-      user,
-      materialize(next, registry.get(c.type, next.v) ?? def),
-    );
-    if (may instanceof RuleError) return ruleFailed(c, i);
-    if (!may)
-      return reject(
-        c.id,
-        'forbidden',
-        `the change would put document "${c.doc}" outside what you may write`,
-        `changes[${i}]`,
-      );
-  }
-  if (w) {
-    w.doc = next;
-    w.touched = true;
-    w.applied.push(c);
-  } else {
-    work.set(c.doc, { type: c.type, def, doc: next, before: undefined, touched: true, applied: [c] });
-  }
-  return { id: c.id, status: 'ok' };
-}
-
-/** A write rule threw: this change alone is rejected (the reason is logged, not sent). */
-const ruleFailed = (c: Change, i: number): ChangeResult =>
-  reject(
-    c.id,
-    'rule_error',
-    `the write rule of type "${c.type}" failed on this change; it is rejected and the server logged why`,
-    `changes[${i}]`,
-  );
-
-/** The first required field (without a default) that a new, not deleted document lacks. */
-function missingRequired(doc: DocState, def: TypeDef): string | undefined {
-  if (isDeleted(doc)) return undefined;
-  const view = materialize(doc, def) as Record<string, unknown>;
-  for (const [name, f] of Object.entries(def.fields))
-    if (f.required && f.default === undefined && view[name] === undefined) return name;
-  return undefined;
 }

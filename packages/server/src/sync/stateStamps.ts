@@ -1,4 +1,4 @@
-import { isStamp, type DocJSON } from '@fieldsync/core';
+import { isStamp, type DocJSON, isRecord } from '@fieldsync/core';
 
 /** The newest stamp of a document state and where it is, for the drift check. */
 export interface NewestStamp {
@@ -6,9 +6,6 @@ export interface NewestStamp {
   /** Path inside the document JSON, e.g. `fields.tags.a["…/0"]`. */
   path: string;
 }
-
-const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /**
  * The newest wall-clock stamp anywhere in a (structurally valid, see core `docFromJSON`) document

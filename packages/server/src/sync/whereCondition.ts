@@ -1,11 +1,10 @@
+import { isRecord } from '@fieldsync/core';
 import { DomainError } from './DomainError.js';
 import type { DocView } from '../auth/rules.js';
 
 /** A compiled partial-sync condition: does this document's materialized view match? */
 export type WhereTest = (view: DocView) => boolean;
 
-export const isRecord = (v: unknown): v is Record<string, unknown> =>
-  typeof v === 'object' && v !== null && !Array.isArray(v);
 const same = (a: unknown, b: unknown): boolean =>
   a === b || (typeof a === 'object' && JSON.stringify(a) === JSON.stringify(b));
 const orderable = (v: unknown): v is number | string => typeof v === 'number' || typeof v === 'string';
