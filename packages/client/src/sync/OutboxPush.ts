@@ -17,13 +17,15 @@ export class OutboxPush {
   readonly #host: SyncHost;
   readonly #t: SyncTransport;
   readonly #board: SyncStatusBoard;
+  /** Changes per push now: halved when the server refuses a whole push, grown back after one it took. */
   #batchSize: number;
+  readonly #maxBatch: number;
 
   constructor(host: SyncHost, t: SyncTransport, board: SyncStatusBoard, batchSize: number | undefined) {
     this.#host = host;
     this.#t = t;
     this.#board = board;
-    this.#batchSize = batchSize ?? 500;
+    this.#maxBatch = this.#batchSize = batchSize ?? 500;
   }
 
   async pushAll(signal: AbortSignal): Promise<void> {
@@ -78,6 +80,9 @@ export class OutboxPush {
       await this.#host.outbox.reject(idOf(batch[0]), e.message);
       return;
     }
+    // The request fit: grow back toward the configured batch (a refusal may have been one
+    // batch's bad luck, e.g. a push touching many large documents).
+    this.#batchSize = Math.min(this.#maxBatch, this.#batchSize * 2);
     const acked: string[] = [];
     const reissue = new Map<string, string[]>();
     for (let i = 0; i < batch.length; i++) {

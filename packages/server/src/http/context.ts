@@ -25,6 +25,12 @@ export interface Limits {
   maxPageBytes: number;
   /** Largest stored document state (`docToJSON`, UTF-8 bytes); `doc_too_large` beyond. Default 4 MiB. */
   maxDocBytes: number;
+  /**
+   * Stored bytes (states + views) of the documents one push may touch; a push over it that
+   * touches more than one document is refused whole with 413 `push_too_large` (the client then
+   * sends smaller batches). Default 64 MiB.
+   */
+  maxPushStateBytes: number;
   /** Most SSE streams one user (tenant + user id) may hold open; 429 beyond. Default 16. */
   maxStreamsPerUser: number;
 }
@@ -37,6 +43,7 @@ export const DEFAULT_LIMITS: Limits = {
   rate: { perSecond: 50, burst: 200 },
   maxPageBytes: 4 * 1024 * 1024,
   maxDocBytes: 4 * 1024 * 1024,
+  maxPushStateBytes: 64 * 1024 * 1024,
   maxStreamsPerUser: 16,
 };
 

@@ -16,6 +16,7 @@ const STATUS: Record<DomainErrorCode, HttpError['status']> = {
   invalid_type: 422,
   invalid_migration: 422,
   reserved_type: 422,
+  push_too_large: 413,
 };
 
 /**

@@ -13,6 +13,7 @@ export type DomainErrorCode =
   | 'forbidden'
   | 'type_version'
   | 'bad_request'
+  | 'push_too_large'
   | 'unknown_user';
 
 /**

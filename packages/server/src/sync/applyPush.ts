@@ -20,6 +20,7 @@ import { settleOldRetries } from './oldRetries.js';
 import type { TypeRegistry } from './TypeRegistry.js';
 import { valueProblem } from '../validation/storableValues.js';
 import { fitDocSize } from './docSizeLimit.js';
+import { checkPushStateBudget } from './pushStateBudget.js';
 import { TYPES_COLLECTION } from './renderDelta.js';
 
 export interface PushContext {
@@ -29,8 +30,12 @@ export interface PushContext {
   permissions: Permissions | undefined;
   /** The history horizon: change ids made before it may have been forgotten (see below). */
   history?: { readonly horizonMs: number };
-  /** `maxDocBytes`: largest stored document state (`doc_too_large` beyond). Default: no limit. */
-  limits?: { maxDocBytes: number };
+  /**
+   * `maxDocBytes`: largest stored document state (`doc_too_large` beyond). `maxPushStateBytes`:
+   * stored bytes one push may touch (`push_too_large` beyond, see `checkPushStateBudget`).
+   * Default: no limit.
+   */
+  limits?: { maxDocBytes: number; maxPushStateBytes?: number };
 }
 
 /**
@@ -111,6 +116,7 @@ export async function applyPush(
       replicas: [...new Set(valid.map((x) => x.replica))],
     },
     (loaded): CommitPlan => {
+      checkPushStateBudget(loaded.docs, ctx.limits?.maxPushStateBytes ?? Infinity);
       // The plan may run again if the engine retries; start from a clean slate each time.
       for (const { i } of valid) results[i] = undefined;
       const seen = new Map<string, string>(loaded.hashes);
