@@ -1,6 +1,7 @@
 import type { SyncHost } from './SyncHost.js';
 import type { SyncStatusBoard } from './SyncStatusBoard.js';
-import { SyncHttpError, type SyncTransport } from './SyncTransport.js';
+import { SyncHttpError } from './syncErrors.js';
+import type { SyncTransport } from './SyncTransport.js';
 
 /** Rejection codes a fresh stamp cures: the change is re-issued, not set aside (PROTOCOL-11). */
 const REISSUE_CODES = new Set(['clock_drift', 'id_conflict', 'replica_taken']);

@@ -1,7 +1,8 @@
 import type { Delta } from '@fieldsync/core';
 import type { SyncPosition } from './SyncPosition.js';
 import type { SyncStatusBoard } from './SyncStatusBoard.js';
-import { SyncHttpError, type SyncTransport } from './SyncTransport.js';
+import { SyncHttpError } from './syncErrors.js';
+import type { SyncTransport } from './SyncTransport.js';
 
 /**
  * Pulls every page after the persisted cursor until the server says there is no more, running a

@@ -12,7 +12,8 @@ import type { SyncOptions } from './SyncOptions.js';
 import { SyncPosition } from './SyncPosition.js';
 import type { SyncStatus } from './SyncStatus.js';
 import { SyncStatusBoard } from './SyncStatusBoard.js';
-import { SyncHttpError, SyncNetworkError, SyncTransport, type ServerInfo } from './SyncTransport.js';
+import { SyncHttpError, SyncNetworkError } from './syncErrors.js';
+import { SyncTransport, type ServerInfo } from './SyncTransport.js';
 
 const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Abort reason of requests cut short because the network came back (retried at once). */

@@ -1,7 +1,7 @@
 import { ProtocolError } from '@fieldsync/core';
 import type { SyncOutbox } from './SyncHost.js';
 import { initialStatus, type SyncStatus } from './SyncStatus.js';
-import { SyncHttpError } from './SyncTransport.js';
+import { SyncHttpError } from './syncErrors.js';
 
 const messageOf = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 /** What kind of failure `e` is, for `status.lastErrorKind`. */

@@ -1,5 +1,6 @@
 import { MAX_DOCS_IDS, type DocsResponse } from '@fieldsync/core';
-import { SyncHttpError, type SyncTransport } from './SyncTransport.js';
+import { SyncHttpError } from './syncErrors.js';
+import type { SyncTransport } from './SyncTransport.js';
 
 /**
  * The server's current state of these documents (`GET /v1/docs`, in batches of the most ids one

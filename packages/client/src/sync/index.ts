@@ -4,13 +4,8 @@ export { CURSOR_KEY } from './SyncPosition.js';
 export type { SyncOptions } from './SyncOptions.js';
 export type { SyncHost, SyncOutbox } from './SyncHost.js';
 export type { SyncProgress, SyncStatus } from './SyncStatus.js';
-export {
-  SyncHttpError,
-  SyncNetworkError,
-  SyncTransport,
-  DEFAULT_REQUEST_TIMEOUT_MS,
-  type ServerInfo,
-} from './SyncTransport.js';
+export { SyncHttpError, SyncNetworkError } from './syncErrors.js';
+export { SyncTransport, DEFAULT_REQUEST_TIMEOUT_MS, type ServerInfo } from './SyncTransport.js';
 // The wire shapes are core's (one contract for client and server); re-exported for callers of SyncTransport.
 export {
   ProtocolError,

@@ -1,6 +1,7 @@
 import { receiving } from './protocolFailure.js';
 import type { SyncHost } from './SyncHost.js';
-import { SyncHttpError, type SyncTransport } from './SyncTransport.js';
+import { SyncHttpError } from './syncErrors.js';
+import type { SyncTransport } from './SyncTransport.js';
 
 /**
  * Why the client resynchronises:
