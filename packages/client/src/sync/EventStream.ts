@@ -65,15 +65,19 @@ export class EventStream {
       if (ev.kind !== 'sync') return;
       const signal = this.#p.life();
       const delta = ev.delta;
-      steps
-        .run(() => position.apply(delta, signal, 'GET /v1/events'))
-        .then(
-          () => board.set({ lastSyncedAt: Date.now() }),
-          (e: unknown) => {
-            failure ??= e;
-            ctrl.abort();
-          },
-        );
+      // Events received before a failure came to light are already queued behind it: each
+      // checks again when its turn comes, and a failure is recorded before the next one runs.
+      void steps.run(async () => {
+        if (failure !== undefined) return;
+        try {
+          await position.apply(delta, signal, 'GET /v1/events');
+        } catch (e) {
+          failure ??= e;
+          ctrl.abort();
+          return;
+        }
+        board.set({ lastSyncedAt: Date.now() });
+      });
     };
     // Learn the server's heartbeat from the gap between two pings of this stream.
     let lastPing: number | undefined;

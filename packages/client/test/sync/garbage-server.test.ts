@@ -349,6 +349,14 @@ describe('a server answering garbage', () => {
         'event: sync\ndata: {"cursor":3,"types":[],"docs":[{"id":"d1","type":"workOrder","v":1,"fields":{"title":5}}],"gone":[]}\n\n',
         'docs.title: state',
       ],
+      // A state the database refuses only when merging it (past the wire check), with a later
+      // event already received behind it: that one must not be applied either, or its cursor
+      // would skip the refused event's range.
+      [
+        'id: 4\nevent: sync\ndata: {"cursor":4,"types":[],"docs":[{"id":"d1","type":"workOrder","v":1,"fields":{"status":7}}],"gone":[]}\n\n' +
+          'id: 999999\nevent: sync\ndata: {"cursor":999999,"types":[],"docs":[],"gone":[]}\n\n',
+        'docs.status: state',
+      ],
     ];
     for (const [event, says] of more) {
       front.garbage('GET /v1/events', stream(event));
