@@ -24,7 +24,7 @@ describe('catch-up: held live batches let go after the last storage read', () =>
   let app: Hono<AppEnv>;
   let token: string;
   const clock = new HybridLogicalClock({ replica: 'held' });
-  const push = async (n: number): Promise<number> => {
+  const push = async (n: number, as = token): Promise<number> => {
     const changes = Array.from({ length: n }, (_, i) =>
       createChange({
         clock,
@@ -35,7 +35,7 @@ describe('catch-up: held live batches let go after the last storage read', () =>
     );
     const res = await app.request('/v1/push', {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      headers: { authorization: `Bearer ${as}`, 'content-type': 'application/json' },
       body: JSON.stringify({ changes }),
     });
     expect(res.status).toBe(200);
@@ -94,5 +94,59 @@ describe('catch-up: held live batches let go after the last storage read', () =>
     await waitFor(() => ids.size === 206);
     expect(last).toBeGreaterThan(5);
     await reader.cancel();
+  });
+  it('… also when they are let go while catch-up reads the head, after its last page', async () => {
+    const other = await signToken(SECRET, { user: 'anna', tenant: 'held-head' });
+    await push(5, other);
+    // The head read that follows the last page waits until the test lets it go.
+    let armed = false;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atHead = new Promise<void>((r) => (reached = r));
+    const storage = ctx.storage;
+    const tenantHead = storage.tenantHead.bind(storage);
+    storage.tenantHead = async (tenant: string): Promise<number> => {
+      if (armed && tenant === 'held-head') {
+        armed = false;
+        reached();
+        await gate;
+      }
+      return tenantHead(tenant);
+    };
+    try {
+      const res = await app.request('/v1/events?since=0', { headers: { authorization: `Bearer ${other}` } });
+      const reader = res.body!.getReader();
+      const text = new TextDecoder();
+      const ids = new Set<string>();
+      let ready = false;
+      const parser = new SseParser((m) => {
+        if (m.event === 'ready') ready = true;
+        if (m.event === 'sync')
+          for (const d of (JSON.parse(m.data) as PullBody).docs as Array<{ id: string }>) ids.add(d.id);
+      });
+      const read = async (): Promise<boolean> => {
+        const { value, done } = await reader.read();
+        if (!done) parser.push(text.decode(value, { stream: true }));
+        return !done;
+      };
+      armed = true;
+      // ': connected' and the only page: catch-up is then done with storage and reads the head.
+      while (ids.size < 5) await read();
+      await atHead;
+      await push(200, other); // held for the stream past its bound, and let go
+      await new Promise((r) => setTimeout(r, 300)); // the fan-out runs after the commit
+      release();
+      while (!ready && (await read()));
+      expect(ready).toBe(true);
+      while (
+        ids.size < 205 &&
+        (await Promise.race([read(), new Promise((r) => setTimeout(() => r(false), 2000))]))
+      );
+      expect(ids.size).toBe(205);
+      await reader.cancel();
+    } finally {
+      storage.tenantHead = tenantHead;
+    }
   });
 });

@@ -70,24 +70,30 @@ export function eventsRoute(app: Hono<AppEnv>, ctx: ServerContext): void {
 /**
  * Replays storage after the stream's cursor, one byte-bounded page at a time, each written only
  * once the previous one has left the socket: a reader that never reads costs one page of memory,
- * however large the tenant. Between the last check and `goLive` nothing awaits, so no committed
- * batch can fall between the pages read and the batches held for the switch.
+ * however large the tenant. Between the last check of `pendingDropped` and `goLive` nothing
+ * awaits, so no committed batch can fall between the pages read and the batches held for the
+ * switch.
  */
 async function catchUp(ctx: ServerContext, s: Subscriber, types: string[] | undefined): Promise<void> {
   const sendGone = s.cursor > 0;
   for (let done = false; ;) {
     if (!(await s.drained())) return; // closed while waiting
-    // Held batches were let go meanwhile (see SseHub #hold): they are in storage, read on.
-    if (done && !s.pendingDropped) break;
+    if (done) {
+      const head = Math.max(s.cursor, await ctx.storage.tenantHead(s.tenant));
+      // Held batches let go meanwhile (see SseHub #hold) are in storage: read on. Checked after
+      // the last await, so none can be let go between this check and goLive.
+      if (!s.pendingDropped) {
+        const ready: ReadyEvent = { cursor: s.cursor, epoch: ctx.storage.epoch(), head };
+        s.write(sseEvent('ready', s.cursor, JSON.stringify(ready)));
+        ctx.hub.goLive(s);
+        return;
+      }
+    }
     s.pendingDropped = false;
     const next = await sendPage(ctx, s, types, sendGone);
     if (next === 'gone') return;
     done = next === 'done';
   }
-  const head = Math.max(s.cursor, await ctx.storage.tenantHead(s.tenant));
-  const ready: ReadyEvent = { cursor: s.cursor, epoch: ctx.storage.epoch(), head };
-  s.write(sseEvent('ready', s.cursor, JSON.stringify(ready)));
-  ctx.hub.goLive(s);
 }
 
 /**
