@@ -82,4 +82,27 @@ describe('SSE hub: batches committed together', () => {
     expect(ids(s.sent)).toEqual([3, 4]);
     await hub.close();
   });
+  it('never sends a stream sequences past a gap in what it holds: it closes the stream instead', async () => {
+    const { storage, emit } = fakeStorage();
+    const hub = new SseHub(storage, 60_000);
+    // A live stream at 5 while the hub's first batch starts at 10 (as if 6..9 had been missed).
+    let closed = false;
+    const s = { ...stream(5), close: () => void (closed = true) };
+    hub.add(s);
+    const warn = console.warn;
+    const warned: string[] = [];
+    console.warn = (m: string) => void warned.push(m);
+    try {
+      emit({ tenant: 't', from: 10, to: 12, docs: [doc(10), doc(11), doc(12)] });
+      await turn();
+      await turn();
+    } finally {
+      console.warn = warn;
+    }
+    expect(s.sent).toEqual([]);
+    expect(closed).toBe(true);
+    expect(hub.size).toBe(0);
+    expect(warned.join()).toMatch(/at 5 was to receive from 10/);
+    await hub.close();
+  });
 });

@@ -25,7 +25,7 @@ export interface Subscriber {
    */
   drained(): Promise<boolean>;
   /** Batches that arrived while the stream was catching up from storage. */
-  pending?: Array<{ to: number; rows: StoredDoc[] }>;
+  pending?: Array<{ from: number; to: number; rows: StoredDoc[] }>;
   /** Characters of document rows held in `pending`. */
   pendingChars?: number;
   /**
@@ -109,7 +109,7 @@ export class SseHub {
     const pending = s.pending ?? [];
     delete s.pending;
     delete s.pendingChars;
-    for (const p of pending) this.#deliver(s, p.to, p.rows);
+    for (const p of pending) this.#deliver(s, p.from, p.to, p.rows);
   }
 
   async #dispatch(b: CommittedBatch): Promise<void> {
@@ -182,11 +182,15 @@ export class SseHub {
     const rendered = new Map<string, Buffer[]>();
     for (const s of subs) {
       if (s.pending) {
-        this.#hold(s, to, rows);
+        this.#hold(s, from, to, rows);
         continue;
       }
       if (s.cursor >= from) {
-        this.#deliver(s, to, rows); // already holds part of this batch: render for it alone
+        this.#deliver(s, from, to, rows); // already holds part of this batch: render for it alone
+        continue;
+      }
+      if (s.cursor < from - 1) {
+        this.#skipping(s, from);
         continue;
       }
       let chunks = rendered.get(s.visibility.key);
@@ -209,7 +213,7 @@ export class SseHub {
    * held batches are let go and catch-up reads them from storage, so a stream that never
    * leaves catch-up (its reader never reads) cannot pin every later write in memory.
    */
-  #hold(s: Subscriber, to: number, rows: StoredDoc[]): void {
+  #hold(s: Subscriber, from: number, to: number, rows: StoredDoc[]): void {
     let chars = s.pendingChars ?? 0;
     for (const r of rows) chars += r.state.length + r.view.length;
     if (chars > this.#maxBytes) {
@@ -218,7 +222,7 @@ export class SseHub {
       s.pendingDropped = true;
       return;
     }
-    s.pending?.push({ to, rows });
+    s.pending?.push({ from, to, rows });
     s.pendingChars = chars;
   }
 
@@ -245,16 +249,18 @@ export class SseHub {
       const page = await this.#storage.pull(tenant, { since, upTo, limit: 1000, maxBytes: this.#maxBytes });
       // (Streams opened or closed meanwhile are looked up again per page.)
       for (const s of this.#byTenant.get(tenant) ?? []) {
-        if (s.pending) this.#hold(s, page.more ? page.cursor : upTo, page.docs);
-        else this.#deliver(s, page.more ? page.cursor : upTo, page.docs);
+        if (s.pending) this.#hold(s, since + 1, page.more ? page.cursor : upTo, page.docs);
+        else this.#deliver(s, since + 1, page.more ? page.cursor : upTo, page.docs);
       }
       if (!page.more) break;
       since = page.cursor;
     }
   }
 
-  #deliver(s: Subscriber, to: number, rows: StoredDoc[]): void {
+  /** Sends the rows of sequences `from..to` that `s` lacks (it may hold a prefix of them). */
+  #deliver(s: Subscriber, from: number, to: number, rows: StoredDoc[]): void {
     if (to <= s.cursor) return;
+    if (s.cursor < from - 1) return this.#skipping(s, from);
     const events = syncEvents(rows, s.visibility, s.cursor, to, this.#maxBytes);
     s.cursor = to;
     for (const event of events) {
@@ -263,6 +269,20 @@ export class SseHub {
         return;
       }
     }
+  }
+
+  /**
+   * A stream is about to be sent sequences from `from` while it holds only up to its cursor:
+   * sending them would make its client's cursor jump over the ones between. That must never
+   * happen (batches reach the hub in sequence order and gaps are read from storage); if it does,
+   * the stream is closed instead, and its client resumes from its last event id, reading the
+   * missing range from storage. Logged, since it means a bug.
+   */
+  #skipping(s: Subscriber, from: number): void {
+    console.warn(
+      `[fieldsync] SSE stream of tenant ${JSON.stringify(s.tenant)} at ${s.cursor} was to receive from ${from}: closed, it resumes from storage`,
+    );
+    this.#drop(s);
   }
 
   /** A stream too slow to keep up is closed; the client reconnects with Last-Event-ID and catches up. */
