@@ -20,6 +20,7 @@ describe('domain errors become HTTP answers in http/ only', () => {
       invalid_type: 422,
       invalid_migration: 422,
       reserved_type: 422,
+      push_too_large: 413,
     };
     for (const [code, status] of Object.entries(expected) as Array<[DomainErrorCode, number]>) {
       const h = httpErrorOf(new DomainError(code, 'why', 'where.x', 'some-rule'));
