@@ -25,9 +25,8 @@ export async function pgPull(pool: pg.Pool, s: string, tenant: string, q: PullQu
   }
   // The byte budget is applied inside the database, on the rows' stored sizes (`docs.bytes`):
   // a running total over the candidates keeps every row that ends within the budget (the first
-  // row always, so a larger one goes alone), and only the kept rows' state and view are read,
-  // each by its key (LATERAL: one index lookup per kept row, whatever the planner estimates).
-  // `total` (the candidates, at most limit + 1) tells whether more follow. Rows whose size is
+  // row always, so a larger one goes alone), and only the kept rows' state and view are read
+  // (joined back by key). `total` (the candidates, at most limit + 1) tells whether more follow. Rows whose size is
   // unknown (written before the column existed) are sized here and the size is stored (`f`),
   // skipping rows a writer holds, which are sized for this page only; all of it one statement,
   // so the page is read from one snapshot. With no unknown sizes, `f` finds nothing in the
@@ -37,8 +36,9 @@ export async function pgPull(pool: pg.Pool, s: string, tenant: string, q: PullQu
   const res = await pool.query<DocRow & { total: string }>(
     `WITH f AS (
        UPDATE ${s}.docs AS u SET bytes = ${sqlDocBytes('u.state', 'u.view')}
-       WHERE u.tenant = $1 AND u.id IN (SELECT id FROM ${s}.docs WHERE ${where} AND bytes IS NULL
-                                        ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED)
+       FROM (SELECT id FROM ${s}.docs WHERE ${where} AND bytes IS NULL
+             ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED) AS x
+       WHERE u.tenant = $1 AND u.id = x.id
        RETURNING u.id, u.bytes),
      k AS (
        SELECT id, total FROM (
@@ -49,7 +49,7 @@ export async function pgPull(pool: pg.Pool, s: string, tenant: string, q: PullQu
          WINDOW w AS (ORDER BY l.seq ROWS UNBOUNDED PRECEDING)) AS r
        WHERE rn < $3 AND (rn = 1 OR run <= ${b}))
      SELECT d.id, d.type, d.seq, d.deleted, d.state::text AS state, d.view::text AS view, k.total
-     FROM k CROSS JOIN LATERAL (SELECT * FROM ${s}.docs WHERE tenant = $1 AND id = k.id) AS d
+     FROM k JOIN ${s}.docs AS d ON d.tenant = $1 AND d.id = k.id
      ORDER BY d.seq`,
     params,
   );
