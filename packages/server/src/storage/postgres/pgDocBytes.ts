@@ -21,7 +21,8 @@ export const sqlJsonBytes = (column: string): string => `octet_length(convert_to
  * writes no `bytes`; a new row would stay unknown (then sized on read), but an updated one would
  * keep its old, wrong size. So an insert without a size, and an update of `state` or `view` that
  * leaves the size as it was, get it computed here. This version's writes always set it, and a
- * changed size skips the trigger; an unchanged one is recomputed (the same value).
+ * changed size skips the trigger; an unchanged one is recomputed (the same value). The update
+ * trigger names `state` and `view`: a later change of their type must drop and recreate it.
  */
 export async function addDocBytes(c: pg.PoolClient, s: string): Promise<void> {
   await c.query(`ALTER TABLE ${s}.docs ADD COLUMN IF NOT EXISTS bytes bigint`);
