@@ -213,6 +213,8 @@ describe.runIf(engines.includes('postgres'))('PostgreSQL: a schema made when doc
     const c = new pg.Client({ connectionString: PG_URL });
     await c.connect();
     try {
+      // A jsonb-era schema had no stored row sizes either (their triggers would refuse the ALTER).
+      await c.query(`ALTER TABLE ${schema}.docs DROP COLUMN bytes CASCADE`);
       await c.query(
         `ALTER TABLE ${schema}.docs ALTER COLUMN state TYPE jsonb USING state::jsonb, ALTER COLUMN view TYPE jsonb USING view::jsonb`,
       );
@@ -226,7 +228,7 @@ describe.runIf(engines.includes('postgres'))('PostgreSQL: a schema made when doc
         [schema],
       );
       expect(types.rows.map((r) => r.data_type)).toEqual(['json', 'json']);
-      const page = await second.pull('t', { since: 0, limit: 10 });
+      const page = await second.pull('t', { since: 0, limit: 10, maxBytes: 1e6 });
       expect(page.docs.map((d) => JSON.parse(d.state) as unknown)).toEqual([{ a: 2, bb: 1 }]);
       await second.close();
     } finally {

@@ -36,9 +36,9 @@ const IDENT = /^[a-z_][a-z0-9_]{0,50}$/;
  * PostgreSQL engine (JSON columns) for scale-out: several server processes share one database.
  *
  * Its parts: `pgSchema.ts` creates and upgrades the tables, `pgCommit.ts` writes under the
- * tenant's advisory lock (why a lock: see there), `pgPull.ts` reads pages within a byte budget,
- * `PgCommitFeed.ts` delivers every process's commits through LISTEN/NOTIFY, and
- * `pgMaintenance.ts` does history compaction's small writes.
+ * tenant's advisory lock (why a lock: see there), `pgPull.ts` reads pages within a byte budget
+ * on each row's stored size (`pgDocBytes.ts`), `PgCommitFeed.ts` delivers every process's
+ * commits through LISTEN/NOTIFY, and `pgMaintenance.ts` does history compaction's small writes.
  */
 export class PostgresEngine implements StorageEngine {
   readonly kind = 'postgres' as const;

@@ -1,4 +1,5 @@
 import type pg from 'pg';
+import { docBytes } from '../docBytes.js';
 import type { CommitPlan, CommitRequest, CommitResult, LoadedState, StoredDoc } from '../StorageEngine.js';
 import type { PgCommitFeed } from './PgCommitFeed.js';
 import { toDoc, type DocRow } from './pgRows.js';
@@ -15,8 +16,8 @@ export interface PgWriteTarget {
 /**
  * One write in four round trips (latency under the lock is what bounds a tenant's throughput
  * across processes): BEGIN + the tenant's lock, one read of known change ids and current docs,
- * one statement that bumps the tenant's sequence, upserts the docs, inserts the change ids and
- * queues the NOTIFY, COMMIT.
+ * one statement that bumps the tenant's sequence, upserts the docs (with their sizes, which pull
+ * pages are cut by: `pgDocBytes.ts`), inserts the change ids and queues the NOTIFY, COMMIT.
  *
  * Why the tenant's advisory lock: a PostgreSQL SEQUENCE hands out numbers in *start* order, but
  * transactions become visible in *commit* order, so a reader could see 11 before 10 commits and
@@ -67,11 +68,11 @@ export async function pgCommit(
     const wrote = await c.query<{ base: string }>(
       `WITH s AS (INSERT INTO ${s}.tenants AS t (tenant, seq) VALUES ($1, $2::bigint)
              ON CONFLICT (tenant) DO UPDATE SET seq = t.seq + excluded.seq RETURNING t.seq - $2::bigint AS base),
-       d AS (INSERT INTO ${s}.docs (tenant, id, type, seq, deleted, state, view)
-             SELECT $1, u.id, u.type, (SELECT base FROM s) + u.ord, u.deleted, u.state::json, u.view::json
-             FROM unnest($3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[]) WITH ORDINALITY AS u(id, type, deleted, state, view, ord)
+       d AS (INSERT INTO ${s}.docs (tenant, id, type, seq, deleted, state, view, bytes)
+             SELECT $1, u.id, u.type, (SELECT base FROM s) + u.ord, u.deleted, u.state::json, u.view::json, u.bytes
+             FROM unnest($3::text[], $4::text[], $5::boolean[], $6::text[], $7::text[], $15::bigint[]) WITH ORDINALITY AS u(id, type, deleted, state, view, bytes, ord)
              ON CONFLICT (tenant, id) DO UPDATE SET type = excluded.type, seq = excluded.seq,
-               deleted = excluded.deleted, state = excluded.state, view = excluded.view),
+               deleted = excluded.deleted, state = excluded.state, view = excluded.view, bytes = excluded.bytes),
        c AS (INSERT INTO ${s}.changes (tenant, id, doc, seq, hash)
              SELECT $1, v.id, v.doc, (SELECT base FROM s) + v.ord, v.hash FROM unnest($8::text[], $9::text[], $10::bigint[], $12::text[]) AS v(id, doc, ord, hash)),
        r AS (INSERT INTO ${s}.replicas (tenant, replica, owner)
@@ -93,6 +94,7 @@ export async function pgCommit(
         out.changes.map((x) => x.hash ?? null),
         (out.bind ?? []).map((b) => b.replica),
         (out.bind ?? []).map((b) => b.user),
+        out.docs.map((d) => docBytes(d.state, d.view)),
       ],
     );
     const base = Number(wrote.rows[0]?.base ?? 0);

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { newEpoch } from '../epoch.js';
 import type { StoreMaintenance } from '../StorageEngine.js';
+import { sqlJsonBytes } from './pgDocBytes.js';
 
 /**
  * History maintenance of schema `s` (see `StoreMaintenance`): each call one small statement in
@@ -65,10 +66,17 @@ export function pgMaintenance(
     rewrite: async (tenant, rows) =>
       (
         await q(
-          `UPDATE ${s}.docs AS d SET state = u.state::json
-           FROM unnest($2::text[], $3::bigint[], $4::text[]) AS u(id, seq, state)
+          // The view is unchanged: the row's size is the new state's plus the view's.
+          `UPDATE ${s}.docs AS d SET state = u.state::json, bytes = u.bytes + ${sqlJsonBytes('d.view')}
+           FROM unnest($2::text[], $3::bigint[], $4::text[], $5::bigint[]) AS u(id, seq, state, bytes)
            WHERE d.tenant = $1 AND d.id = u.id AND d.seq = u.seq`,
-          [tenant, rows.map((r) => r.id), rows.map((r) => r.seq), rows.map((r) => r.state)],
+          [
+            tenant,
+            rows.map((r) => r.id),
+            rows.map((r) => r.seq),
+            rows.map((r) => r.state),
+            rows.map((r) => Buffer.byteLength(r.state)),
+          ],
         )
       ).rowCount ?? 0,
     resetEpoch: async () => {

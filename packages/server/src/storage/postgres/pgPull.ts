@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import type { PullPage, PullQuery } from '../StorageEngine.js';
+import { sqlDocBytes } from './pgDocBytes.js';
 import { DOC_COLUMNS, toDoc, type DocRow } from './pgRows.js';
 
 /** One pull page of `tenant` from schema `s` (see `StorageEngine.pull`). */
@@ -22,36 +23,38 @@ export async function pgPull(pool: pg.Pool, s: string, tenant: string, q: PullQu
     const last = docs[docs.length - 1];
     return { docs, cursor: last ? last.seq : q.since, more };
   }
-  // The byte budget is applied inside the database, so rows past it never reach this process.
-  // First a cheap cut on stored sizes (`pg_column_size`, no conversion; at most the text size
-  // for all but tiny values) drops rows that cannot fit, so only the rest are converted to text;
-  // then a running total of the text sizes keeps every row that ends within the budget (the
-  // first row always), and the one row that crosses it comes back without content, as the
-  // "more" mark. `total` tells whether the first cut dropped rows (then more follow too).
+  // The byte budget is applied inside the database, on the rows' stored sizes (`docs.bytes`):
+  // a running total over the candidates keeps every row that ends within the budget (the first
+  // row always, so a larger one goes alone), and only the kept rows' state and view are read
+  // (joined back by key). `total` (the candidates, at most limit + 1) tells whether more follow. Rows whose size is
+  // unknown (written before the column existed) are sized here and the size is stored (`f`),
+  // skipping rows a writer holds, which are sized for this page only; all of it one statement,
+  // so the page is read from one snapshot. With no unknown sizes, `f` finds nothing in the
+  // partial index `docs_bytes_unknown` and converts nothing.
   params.push(q.maxBytes);
   const b = `$${params.length}`;
-  const res = await pool.query<DocRow & { cut: boolean; total: string }>(
-    `SELECT id, type, seq, deleted, CASE WHEN cut THEN NULL ELSE state END AS state,
-            CASE WHEN cut THEN NULL ELSE view END AS view, cut, total
-     FROM (SELECT *, rn > 1 AND run > ${b} AS cut FROM (
-       SELECT t.*, row_number() OVER w AS rn,
-              sum(octet_length(t.state) + octet_length(t.view)) OVER w AS run
-       FROM (SELECT id, type, seq, deleted, state::text AS state, view::text AS view, total
-             FROM (SELECT l.*, row_number() OVER v AS prn, count(*) OVER () AS total,
-                          sum(pg_column_size(l.state) + pg_column_size(l.view)) OVER v AS prun
-                   FROM (SELECT id, type, seq, deleted, state, view FROM ${s}.docs
-                         WHERE ${where} ORDER BY seq LIMIT $3) l
-                   WINDOW v AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) s
-             WHERE prn <= 2 OR prun - pg_column_size(state) - pg_column_size(view) <= ${b}) t
-       WINDOW w AS (ORDER BY seq ROWS UNBOUNDED PRECEDING)) r
-     ) c WHERE rn <= 2 OR run - octet_length(state) - octet_length(view) <= ${b}
-     ORDER BY seq`,
+  const res = await pool.query<DocRow & { total: string }>(
+    `WITH f AS (
+       UPDATE ${s}.docs AS u SET bytes = ${sqlDocBytes('u.state', 'u.view')}
+       FROM (SELECT id FROM ${s}.docs WHERE ${where} AND bytes IS NULL
+             ORDER BY seq LIMIT $3 FOR UPDATE SKIP LOCKED) AS x
+       WHERE u.tenant = $1 AND u.id = x.id
+       RETURNING u.id, u.bytes),
+     k AS (
+       SELECT id, total FROM (
+         SELECT l.id, row_number() OVER w AS rn, count(*) OVER () AS total,
+                sum(COALESCE(l.bytes, f.bytes, ${sqlDocBytes('l.state', 'l.view')})) OVER w AS run
+         FROM (SELECT id, seq, bytes, state, view FROM ${s}.docs WHERE ${where} ORDER BY seq LIMIT $3) AS l
+         LEFT JOIN f ON f.id = l.id
+         WINDOW w AS (ORDER BY l.seq ROWS UNBOUNDED PRECEDING)) AS r
+       WHERE rn < $3 AND (rn = 1 OR run <= ${b}))
+     SELECT d.id, d.type, d.seq, d.deleted, d.state::text AS state, d.view::text AS view, k.total
+     FROM k JOIN ${s}.docs AS d ON d.tenant = $1 AND d.id = k.id
+     ORDER BY d.seq`,
     params,
   );
-  const kept = res.rows.filter((r) => !r.cut);
-  const examined = Number(res.rows[0]?.total ?? 0);
-  const more = kept.length < res.rows.length || kept.length > q.limit || res.rows.length < examined;
-  const docs = (kept.length > q.limit ? kept.slice(0, q.limit) : kept).map(toDoc);
+  const docs = res.rows.map(toDoc);
+  const more = docs.length < Number(res.rows[0]?.total ?? 0);
   const last = docs[docs.length - 1];
   return { docs, cursor: last ? last.seq : q.since, more };
 }

@@ -1,5 +1,6 @@
 import type pg from 'pg';
 import { newEpoch } from '../epoch.js';
+import { addDocBytes } from './pgDocBytes.js';
 import { createTenantSequences } from './pgTenantSequences.js';
 
 /**
@@ -42,6 +43,9 @@ export async function initSchema(c: pg.PoolClient, s: string): Promise<string> {
       );
     if (await missing('docs_tenant_seq'))
       await c.query(`CREATE INDEX IF NOT EXISTS docs_tenant_seq ON ${s}.docs (tenant, seq)`);
+    // Issue 13: each row's size for the byte budget of pull pages (after the json conversion,
+    // whose rewrite changes the text). Column, index and triggers come together, in this transaction.
+    if (await noColumn('docs', 'bytes')) await addDocBytes(c, s);
     await c.query(`CREATE TABLE IF NOT EXISTS ${s}.changes (
       tenant text NOT NULL, id text NOT NULL, doc text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tenant, id))`);
     await c.query(`CREATE TABLE IF NOT EXISTS ${s}.meta (key text PRIMARY KEY, value bigint NOT NULL)`);

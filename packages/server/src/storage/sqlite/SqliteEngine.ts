@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { describeFsError } from '../checkDataDir.js';
+import { docBytes } from '../docBytes.js';
 import type { Worker } from 'node:worker_threads';
 import { startCheckpointer } from './sqliteCheckpointer.js';
 import { stopWorker } from './stopWorker.js';
@@ -172,7 +173,7 @@ export class SqliteEngine implements StorageEngine {
         break;
       }
       if (q.maxBytes !== undefined) {
-        bytes += Buffer.byteLength(row.state) + Buffer.byteLength(row.view);
+        bytes += docBytes(row.state, row.view);
         if (docs.length > 0 && bytes > q.maxBytes) {
           more = true;
           break;
