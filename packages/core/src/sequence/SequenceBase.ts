@@ -140,7 +140,9 @@ export abstract class SequenceBase<C> {
    * Corrupt or truncated bytes throw `DecodeError` and leave the replica unchanged.
    */
   applyUpdate(bytes: Uint8Array): void {
-    if (this.core.isEmpty()) {
+    // A new replica (the usual `decode`) loads without building an empty engine first.
+    const fresh = this.#core === undefined && this.#encoded === undefined;
+    if (fresh || this.core.isEmpty()) {
       this.load(bytes, true);
       return;
     }
