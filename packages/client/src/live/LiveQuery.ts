@@ -1,6 +1,7 @@
 import type { QuerySource } from '../collection/runQuery.js';
 import { runQuery } from '../collection/runQuery.js';
 import type { CompiledQuery } from '../query/compileQuery.js';
+import type { Comparator } from '../query/compileSort.js';
 import type { Doc } from '../query/types.js';
 import { diffMatches, diffResults } from './diffResults.js';
 import { PendingMerge } from './PendingMerge.js';
@@ -37,6 +38,15 @@ export class LiveQuery {
   private output: readonly Doc[];
   /** Ids written since the last flush, kept only once there are two (one is `lastId`). */
   private readonly touched = new Set<string>();
+  /**
+   * Each id written since the last flush: its version in the published results (undefined if
+   * not there) and its latest version if it matches — where `diffMatches` looks for it.
+   */
+  private readonly touchedDocs: {
+    compare: Comparator;
+    before: Map<string, Doc | undefined>;
+    after: Map<string, Doc | undefined>;
+  };
   /** The last applied write and its positions, for the common one-write commit (see `flush`). */
   private lastId = '';
   private lastFrom = -1;
@@ -60,6 +70,7 @@ export class LiveQuery {
     source: QuerySource,
     start: LiveStart = startLive(query, source),
   ) {
+    this.touchedDocs = { compare: query.compare, before: new Map(), after: new Map() };
     this.matched = start.matched;
     for (const d of this.matched) this.members.add(d.id);
     this.visible = start.visible;
@@ -93,6 +104,9 @@ export class LiveQuery {
     const was = before !== undefined && this.members.has(id);
     const is = after !== undefined && this.query.predicate(after);
     if (!was && !is) return;
+    const { before: prior, after: latest } = this.touchedDocs;
+    if (!prior.has(id)) prior.set(id, was ? before : undefined);
+    latest.set(id, is ? after : undefined);
     if (this.events > 0) {
       // Not the commit's first write: `flush` diffs, so no positions are needed now.
       if (this.events === 1) this.touched.add(this.lastId);
@@ -131,10 +145,12 @@ export class LiveQuery {
     else {
       if (this.events === 1) this.touched.add(this.lastId);
       changes = this.unwindowed()
-        ? diffMatches(this.visible, next, this.touched)
+        ? diffMatches(this.visible, next, this.touched, this.touchedDocs)
         : diffResults(this.visible, next, this.touched);
       this.touched.clear();
     }
+    this.touchedDocs.before.clear();
+    this.touchedDocs.after.clear();
     this.events = 0;
     if (changes.length === 0) return false;
     this.visible = next;

@@ -1,3 +1,4 @@
+import type { Comparator } from '../query/compileSort.js';
 import type { Doc } from '../query/types.js';
 import type { ResultChange } from './ResultChange.js';
 
@@ -45,9 +46,12 @@ export function diffMatches(
   prev: readonly Doc[],
   next: readonly Doc[],
   touched: ReadonlySet<string>,
+  locate?: TouchedDocs,
 ): ResultChange[] {
-  const prevIndex = touchedPositions(prev, touched);
-  const nextIndex = touchedPositions(next, touched);
+  const prevIndex =
+    (locate && positionsBySearch(prev, locate.before, locate.compare)) ?? touchedPositions(prev, touched);
+  const nextIndex =
+    (locate && positionsBySearch(next, locate.after, locate.compare)) ?? touchedPositions(next, touched);
   const changes: ResultChange[] = [];
   for (const [id, i] of prevIndex) if (!nextIndex.has(id)) changes.push({ type: 'removed', id, index: i });
   // The untouched documents sit between the touched ones: the gap of a touched document is the
@@ -111,6 +115,45 @@ function gapsOf(
     else anchors++;
   }
   return gaps;
+}
+
+/**
+ * The touched documents as they are in each list, so that `diffMatches` can find them by binary
+ * search (O(k log n)) instead of scanning both lists (a first sync touches 5,000 of 100,000
+ * results per page, 20 times): each touched id maps to its version in `prev` (`before`) and in
+ * `next` (`after`), undefined where it is not in that list. `compare` is the lists' total order.
+ */
+export interface TouchedDocs {
+  readonly compare: Comparator;
+  readonly before: ReadonlyMap<string, Doc | undefined>;
+  readonly after: ReadonlyMap<string, Doc | undefined>;
+}
+
+/**
+ * `touchedPositions` by binary search for each document of `docs`; undefined (the caller then
+ * scans) if one is not where its sort key says, which a version not equal to the listed one
+ * would cause.
+ */
+function positionsBySearch(
+  list: readonly Doc[],
+  docs: ReadonlyMap<string, Doc | undefined>,
+  compare: Comparator,
+): Map<string, number> | undefined {
+  const found: Array<[string, number]> = [];
+  for (const [id, doc] of docs) {
+    if (doc === undefined) continue;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (compare(list[mid] as Doc, doc) < 0) lo = mid + 1;
+      else hi = mid;
+    }
+    if (list[lo]?.id !== id) return undefined;
+    found.push([id, lo]);
+  }
+  found.sort((a, b) => a[1] - b[1]);
+  return new Map(found);
 }
 
 /** Position of each touched document in `list`, in list order. */

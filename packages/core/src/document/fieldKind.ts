@@ -22,6 +22,13 @@ export interface FieldKind<S> {
   merge(a: S, b: S): S;
   /** The plain value apps see (string, array, number, record...). `undefined` means absent. */
   materialize(state: S): unknown;
+  /**
+   * For a state whose plain value is costly to build and often never read (a text field loaded
+   * from bytes and not used yet, `SequenceBase.loadLater`): a function giving the value
+   * `materialize` gives now, called when the value is first read. Undefined when the value is
+   * cheap or at hand; `materialize` is then used at once.
+   */
+  deferredValue?(state: S): (() => unknown) | undefined;
   /** JSON form for storage and transport (tagged, canonical when passed through canonicalJson). */
   toJSON(state: S): unknown;
   /**

@@ -3,6 +3,7 @@ import { policyOf, type FieldDef, type TypeDef } from '../schema/typeDef.js';
 import { isRecord } from '../util/json.js';
 import { UNSET, type DocState } from './docState.js';
 import { fieldValueInOrder } from './fieldOrder.js';
+import { defineDeferred, deferredField } from './deferredValue.js';
 import { materializeField } from './fields.js';
 
 /** What apps read: the document's id and its fields as plain values. */
@@ -17,7 +18,9 @@ export type Materialized = { id: string } & Record<string, unknown>;
  * a per-key object), and fields the type does not declare are left out (they stay in the state).
  * With `type` the fields come in the type's order, and objects in the order of their declared
  * sub-fields (field order is part of the type: docs/schema.md), whatever order they were written in. Hidden data of migrated fields (`$h:…`) is never shown. A deleted document still materializes; check `isDeleted`.
- * Values are shared with the state, not copied: do not mutate them.
+ * Values are shared with the state, not copied: do not mutate them. A text or list field whose
+ * state was loaded from bytes and not used yet is a property built on first read (see
+ * `defineDeferred`), with the value the state had when this was called.
  */
 export function materialize(doc: DocState, type?: TypeDef): Materialized {
   const out: Materialized = { id: doc.id };
@@ -30,6 +33,11 @@ export function materialize(doc: DocState, type?: TypeDef): Materialized {
     }
     for (const key in fields) {
       if (key.charCodeAt(0) === 36) continue; // hidden data of migrated fields
+      const later = deferredField(fields[key]);
+      if (later !== undefined) {
+        defineDeferred(out, key, later);
+        continue;
+      }
       const v = materializeField(fields[key]);
       if (v !== undefined) out[key] = v;
     }
@@ -40,6 +48,12 @@ export function materialize(doc: DocState, type?: TypeDef): Materialized {
     let v = r[key];
     if (v === UNSET) v = undefined;
     else if (v === undefined && fields[key] !== undefined) {
+      const later = deferredField(fields[key]);
+      if (later !== undefined) {
+        // Never undefined (a text or list), so no default applies.
+        defineDeferred(out, key, () => fieldValueInOrder(def, later()));
+        continue;
+      }
       v = materializeField(fields[key]);
       // A per-key object is materialized fresh: its unwritten declared sub-fields can be filled.
       if (def.fields !== undefined && policyOf(def) === 'object' && isRecord(v)) fillEmpty(v, def.fields);

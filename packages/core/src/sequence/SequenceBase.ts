@@ -13,6 +13,7 @@ import { LoadSink, remapOp } from './loadSink.js';
 import { deleteLocal } from './localEdits.js';
 import { SequenceCore } from './SequenceCore.js';
 import { SequenceRangeError } from './SequenceRangeError.js';
+import { checkUpdate } from './checkUpdate.js';
 import type { Update, UpdateOp } from './updateOps.js';
 
 /**
@@ -31,24 +32,61 @@ const REPLICA = /^[A-Za-z0-9_-]{1,64}$/;
  * deletion and change listeners. All state changes go through the engine after validation.
  */
 export abstract class SequenceBase<C> {
-  /** @internal */
-  protected core: SequenceCore<C>;
+  /** The engine; `undefined` while the state is still only `encoded` (see {@link loadLater}). */
+  #core: SequenceCore<C> | undefined;
+  /** Validated bytes not loaded yet: the whole state while `#core` is undefined. */
+  #encoded: Uint8Array | undefined;
+  /** The replica id; a random one is drawn when first needed. */
+  #replica: string | undefined;
   private readonly codec: ContentCodec<C>;
   private readonly ops: ContentOps<C>;
   private listeners: Array<(origin: SequenceChangeOrigin) => void> = [];
 
   protected constructor(replicaId: string | undefined, ops: ContentOps<C>, codec: ContentCodec<C>) {
-    const id = replicaId ?? createDocId();
-    if (typeof id !== 'string' || !REPLICA.test(id))
+    if (replicaId !== undefined && (typeof replicaId !== 'string' || !REPLICA.test(replicaId)))
       throw new ValidationError('replicaId', 'format', 'replica ids are 1-64 characters of [A-Za-z0-9_-]');
-    this.core = new SequenceCore(id, ops);
+    this.#replica = replicaId;
     this.codec = codec;
     this.ops = ops;
   }
 
+  /**
+   * @internal The engine, built from the bytes given to {@link loadLater} on first use. Every read
+   * and write goes through here, so a state loaded later behaves exactly like one loaded at once.
+   */
+  protected get core(): SequenceCore<C> {
+    const core = this.#core;
+    if (core !== undefined) return core;
+    const encoded = this.#encoded;
+    if (encoded === undefined) return (this.#core = new SequenceCore(this.replicaId, this.ops));
+    this.#encoded = undefined;
+    this.load(encoded, false); // cannot throw: `loadLater` checked the bytes
+    return this.#core as unknown as SequenceCore<C>;
+  }
+
+  /**
+   * Makes this (new, empty) replica the state `bytes` encode, checked now and built when first
+   * used: a document with a text field that is stored or shown but not edited (a pulled work
+   * order's notes) never builds its engine. Corrupt or truncated bytes throw `DecodeError` here,
+   * as {@link applyUpdate} would, and leave the replica empty. Until the state is built,
+   * {@link encode} returns `bytes` as they are (no caller may modify them afterwards), and
+   * {@link encodedIfUnloaded} gives them out.
+   */
+  loadLater(bytes: Uint8Array): void {
+    if (this.#core !== undefined || this.#encoded !== undefined)
+      throw new Error('loadLater: the replica is not new');
+    checkUpdate(bytes, this.codec);
+    this.#encoded = bytes;
+  }
+
+  /** The bytes of a state from {@link loadLater} that nobody has used yet, else undefined. */
+  encodedIfUnloaded(): Uint8Array | undefined {
+    return this.#encoded;
+  }
+
   /** This replica's id; its edits are ordered against concurrent ones by it. */
   get replicaId(): string {
-    return (this.core.agents[this.core.me] as { name: string }).name;
+    return (this.#replica ??= createDocId());
   }
 
   /** Number of visible items (for text: UTF-16 code units, i.e. JavaScript string length). */
@@ -82,7 +120,7 @@ export abstract class SequenceBase<C> {
    * copy with `bytes.slice()` before handing `bytes.buffer` to an API that takes whole buffers.
    */
   encode(): Uint8Array {
-    return this.encodeSince({});
+    return this.#encoded ?? this.encodeSince({});
   }
 
   /**
@@ -102,8 +140,10 @@ export abstract class SequenceBase<C> {
    * Corrupt or truncated bytes throw `DecodeError` and leave the replica unchanged.
    */
   applyUpdate(bytes: Uint8Array): void {
-    if (this.core.isEmpty()) {
-      this.load(bytes);
+    // A new replica (the usual `decode`) loads without building an empty engine first.
+    const fresh = this.#core === undefined && this.#encoded === undefined;
+    if (fresh || this.core.isEmpty()) {
+      this.load(bytes, true);
       return;
     }
     const { agents, update, pooled } = decodeUpdate(bytes, this.codec);
@@ -124,7 +164,7 @@ export abstract class SequenceBase<C> {
    * engine, with no intermediate operation objects; it replaces ours only once the whole update
    * has decoded, so a corrupt update still leaves this replica unchanged.
    */
-  private load(bytes: Uint8Array): void {
+  private load(bytes: Uint8Array, notify: boolean): void {
     const fresh = new SequenceCore(this.replicaId, this.ops);
     const sink = LoadSink.take(fresh);
     let changed: boolean;
@@ -138,8 +178,8 @@ export abstract class SequenceBase<C> {
       sink.release();
     }
     fresh.log.trim();
-    this.core = fresh;
-    if (changed) this.emit('remote');
+    this.#core = fresh;
+    if (changed && notify) this.emit('remote');
   }
 
   /**
@@ -160,7 +200,7 @@ export abstract class SequenceBase<C> {
       // so that no tombstone it dropped comes back. Inserts of ours naming one are placed by the
       // compacted-origin rule, as the server places them (docs/crdt.md, "Compacting tombstones").
       const ours = this.encodeSince(other.version);
-      this.load(other.encode());
+      this.load(other.encode(), true);
       this.applyUpdate(ours);
       return;
     }

@@ -49,6 +49,9 @@ export interface SequenceKind extends FieldKind<unknown> {
   updateDelta(pending: Delta | undefined, update: string, path: string): Delta;
 }
 
+/** Replica id of copies made only to be read (any valid id: they never write). */
+const READER = 'reader';
+
 function bad(path: string, rule: string, message: string): never {
   throw new ValidationError(path, rule, message);
 }
@@ -98,6 +101,19 @@ function makeKind(
       return out;
     },
     materialize: (s) => read(s as Seq),
+    deferredValue(s) {
+      const seq = s as Seq;
+      const bytes = seq.encodedIfUnloaded();
+      if (bytes === undefined) return undefined;
+      // Still the state `bytes` hold when read: build it. Edited since (edits build it first):
+      // the value of then comes from its bytes, in a throwaway replica that never writes.
+      return () => {
+        if (seq.encodedIfUnloaded() === bytes) return read(seq);
+        const then = create(READER);
+        then.applyUpdate(bytes);
+        return read(then);
+      };
+    },
     toJSON: (s) => ({ k: tag, b: toBase64((s as Seq).encode()) }),
     canonical: (s) => {
       const version = (s as Seq).version;
@@ -108,8 +124,9 @@ function makeKind(
     fromJSON(json, path) {
       if (typeof json.b !== 'string') bad(path, 'state', 'sequence state needs base64 `b`');
       try {
+        // Checked now, built on first use: most stored and pulled texts are shown, not edited.
         const out = create();
-        out.applyUpdate(fromBase64(json.b));
+        out.loadLater(fromBase64(json.b));
         return out;
       } catch (e) {
         if (e instanceof DecodeError) bad(path, 'decode', e.message);
