@@ -8,6 +8,7 @@ import type { TypeDef } from '../schema/typeDef.js';
 import { isRecord } from '../util/json.js';
 import { isHiddenKey } from '../schema/migrationSteps.js';
 import { DELETED_KEY, type Change } from './change.js';
+import { describeValue } from '../util/describeValue.js';
 
 const TYPE_HASH = /^[0-9a-f]{16}$/;
 
@@ -24,7 +25,7 @@ function bad(path: string, rule: string, message: string): never {
  */
 export function validateChange(change: unknown, doc?: DocState, type?: TypeDef): asserts change is Change {
   if (!isRecord(change)) bad('change', 'type', 'a change must be an object');
-  if (!isStamp(change.stamp)) bad('change.stamp', 'stamp', `malformed stamp ${JSON.stringify(change.stamp)}`);
+  if (!isStamp(change.stamp)) bad('change.stamp', 'stamp', `malformed stamp ${describeValue(change.stamp)}`);
   if (change.id !== change.stamp) bad('change.id', 'id', 'id must equal stamp');
   if (!isDocId(change.doc)) bad('change.doc', 'format', 'bad document id');
   if (typeof change.type !== 'string' || change.type.length === 0)

@@ -9,6 +9,7 @@ import { lwwKind } from './kinds/lwwKind.js';
 import { createObjectKind } from './kinds/objectKind.js';
 import { setKind } from './kinds/setKind.js';
 import { listKind, textKind } from './kinds/sequenceKind.js';
+import { describeValue } from '../util/describeValue.js';
 
 /**
  * Dispatch from a field state, a JSON state, a delta or a field definition to its
@@ -51,7 +52,7 @@ export function kindForTag(tag: unknown, path: string): AnyKind {
     case 'L':
       return listKind as AnyKind;
     default:
-      throw new DecodeError(`${path}: unknown field kind tag ${JSON.stringify(tag)}`);
+      throw new DecodeError(`${path}: unknown field kind tag ${describeValue(tag)}`);
   }
 }
 
@@ -132,7 +133,7 @@ export function validateFieldDelta(
   try {
     kind = kindForTag(delta.k, path);
   } catch {
-    throw new ValidationError(path, 'delta', `unknown delta kind ${JSON.stringify(delta.k)}`);
+    throw new ValidationError(path, 'delta', `unknown delta kind ${describeValue(delta.k)}`);
   }
   if (registerOnly && kind !== (lwwKind as AnyKind))
     throw new ValidationError(path, 'merge-policy', 'free-form object keys are last-writer-wins');

@@ -12,6 +12,7 @@ import {
 import { fieldsJson } from './typeJson.js';
 import { isFieldName, validateFieldDef, validateType } from './validateType.js';
 import { validateValue } from './validateValue.js';
+import { describeValue } from '../util/describeValue.js';
 
 function fail(path: string, rule: string, message: string): never {
   throw new SchemaError(path, rule, message);
@@ -69,7 +70,7 @@ function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | un
       return;
     }
     default:
-      fail(path, 'mapping', `unknown map kind ${JSON.stringify((map as { kind: unknown }).kind)}`);
+      fail(path, 'mapping', `unknown map kind ${describeValue((map as { kind: unknown }).kind)}`);
   }
 }
 
@@ -136,7 +137,7 @@ export function applySteps(
     const step = raw as MigrationStep;
     const need = (name: unknown, at: string): FieldDef => {
       if (typeof name !== 'string' || out[name] === undefined)
-        fail(`${path}.${at}`, 'unknown-field', `no field ${JSON.stringify(name)} in version ${version - 1}`);
+        fail(`${path}.${at}`, 'unknown-field', `no field ${describeValue(name)} in version ${version - 1}`);
       return out[name];
     };
     const fresh = (name: unknown, at: string): string => {
@@ -182,7 +183,7 @@ export function applySteps(
           fail(
             `${path}.merge`,
             'merge-policy',
-            `policy ${JSON.stringify(step.merge)} not allowed for ${old.type}`,
+            `policy ${describeValue(step.merge)} not allowed for ${old.type}`,
           );
         if (policyOf(old) === step.merge)
           fail(`${path}.merge`, 'merge-policy', 'the field already uses this policy');
@@ -190,7 +191,7 @@ export function applySteps(
         break;
       }
       default:
-        fail(`${path}.op`, 'migration', `unknown step ${JSON.stringify((step as { op: unknown }).op)}`);
+        fail(`${path}.op`, 'migration', `unknown step ${describeValue((step as { op: unknown }).op)}`);
     }
   });
   return out;

@@ -2,6 +2,7 @@ import { SchemaError } from '../errors.js';
 import { isRecord } from '../util/json.js';
 import { FIELD_TYPES, allowedPolicies, type FieldDef, type TypeDef } from './typeDef.js';
 import { joinPath, validateValue } from './validateValue.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** Type and field names: identifiers that are safe as JSON keys and never start with `$`. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -74,7 +75,7 @@ export function validateFieldDef(def: unknown, path: string, depth = 1): asserts
   for (const key of Object.keys(def))
     if (!FIELD_PROPS.has(key)) fail(joinPath(path, key), 'unknown-property', 'not a field property');
   if (typeof def.type !== 'string' || !FIELD_TYPES.has(def.type))
-    fail(joinPath(path, 'type'), 'field-type', `unknown field type ${JSON.stringify(def.type)}`);
+    fail(joinPath(path, 'type'), 'field-type', `unknown field type ${describeValue(def.type)}`);
   const f = def as unknown as FieldDef;
   if (def.required !== undefined && typeof def.required !== 'boolean')
     fail(joinPath(path, 'required'), 'type', 'required must be a boolean');
@@ -82,7 +83,7 @@ export function validateFieldDef(def: unknown, path: string, depth = 1): asserts
     fail(
       joinPath(path, 'merge'),
       'merge-policy',
-      `policy ${JSON.stringify(f.merge)} is not allowed for type ${f.type} (allowed: ${allowedPolicies(f.type).join(', ')})`,
+      `policy ${describeValue(f.merge)} is not allowed for type ${f.type} (allowed: ${allowedPolicies(f.type).join(', ')})`,
     );
   }
   if (f.type === 'enum') {

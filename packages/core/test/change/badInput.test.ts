@@ -10,8 +10,11 @@ import { encodeDoc } from '../../src/document/encodeDoc.js';
 import { FieldsyncError, ValidationError } from '../../src/errors.js';
 import { canonicalJson } from '../../src/util/json.js';
 import { applyChange } from '../../src/change/applyChange.js';
-import type { Change } from '../../src/change/change.js';
+import type { Change, Intent } from '../../src/change/change.js';
 import { createChange } from '../../src/change/createChange.js';
+import { parseStamp } from '../../src/clock/stamp.js';
+import { DecodeError } from '../../src/errors.js';
+import { deepValue } from '../support/deepValue.js';
 
 beforeAll(() => logSeed('bad input'));
 
@@ -228,6 +231,33 @@ describe('bad changes are rejected with a typed error and leave the state unchan
       'required',
     );
     expect(clock.last).toBe(last);
+  });
+
+  it('a value nested 30,000 levels where a stamp or a kind belongs is described, not serialised (fuzz seed 395540380)', () => {
+    // The error messages quoted the value with JSON.stringify: a RangeError instead of a rejection.
+    const { doc, change } = fixture();
+    const deep = deepValue(30_000);
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, stamp: deep } as unknown as Change, WorkOrder),
+      'change.stamp',
+      'stamp',
+    );
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { title: { k: deep } } } as unknown as Change),
+      'title',
+      'delta',
+    );
+    expect(() => docFromJSON({ ...docToJSON(doc), fields: { title: { k: deep } } })).toThrow(DecodeError);
+    expect(() => parseStamp(deep as string)).toThrow(ValidationError);
+    expect(() => clock.receive(deep as string)).toThrow(ValidationError);
+    expect(() =>
+      createChange({ clock, type: WorkOrder, doc, intents: [{ op: deep } as unknown as Intent] }),
+    ).toThrow(ValidationError);
+    expect(() =>
+      createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['status'], value: deep }] }),
+    ).toThrow(ValidationError);
   });
 
   it('docFromJSON rejects malformed documents', () => {

@@ -5,6 +5,7 @@ import type { MigrationStep } from '../../src/schema/typeDef.js';
 import { convertValue } from '../../src/schema/migrationSteps.js';
 import type { TypeDef } from '../../src/schema/typeDef.js';
 import { TypeRegistry } from '../../src/schema/typeRegistry.js';
+import { deepValue } from '../support/deepValue.js';
 
 const v1: TypeDef = {
   name: 'Inspection',
@@ -135,5 +136,17 @@ describe('TypeRegistry.add', () => {
     expect(reg.add(v2)).toBe(true);
     expect(reg.add(JSON.parse(JSON.stringify(v2)) as TypeDef)).toBe(false);
     expect(reg.get('Inspection')?.version).toBe(2);
+  });
+});
+
+describe('hostile migration steps', () => {
+  it('migration steps naming a field or op by a value nested 30,000 levels are a SchemaError (fuzz)', () => {
+    const deep = deepValue(30_000);
+    for (const step of [
+      { op: deep },
+      { op: 'removeField', field: deep },
+      { op: 'renameField', from: deep, to: 'x' },
+    ])
+      expect(() => migrateType(v1, [step] as unknown as MigrationStep[])).toThrow(SchemaError);
   });
 });
