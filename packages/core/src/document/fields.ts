@@ -110,16 +110,16 @@ export function fieldCanonical(state: FieldState): unknown {
   return kindOfState(state).canonical(state);
 }
 
-/** Parses and validates a field's JSON state. */
-export function fieldFromJSON(json: unknown, path: string): FieldState {
+/** Parses and validates a field's JSON state (`depth`: its nesting level, 1 at the top). */
+export function fieldFromJSON(json: unknown, path: string, depth = 1): FieldState {
   if (!isRecord(json)) throw new ValidationError(path, 'state', 'field state must be an object');
-  return kindForTag(json.k, path).fromJSON(json, path);
+  return kindForTag(json.k, path).fromJSON(json, path, depth);
 }
 
 /**
  * Validates a delta for a field with definition `def` (undefined: unknown to this replica, only
  * the structure is checked) and current state `current`. `registerOnly` restricts it to LWW
- * (keys of a free-form object).
+ * (keys of a free-form object); `depth` is the field's nesting level (1 at the top).
  */
 export function validateFieldDelta(
   delta: unknown,
@@ -127,6 +127,7 @@ export function validateFieldDelta(
   path: string,
   current: FieldState,
   registerOnly = false,
+  depth = 1,
 ): void {
   if (!isRecord(delta)) throw new ValidationError(path, 'delta', 'a field delta must be an object');
   let kind: AnyKind;
@@ -149,7 +150,7 @@ export function validateFieldDelta(
       'merge-policy',
       'the change and the stored state use different merge policies',
     );
-  kind.validateDelta(delta, def, path, current);
+  kind.validateDelta(delta, def, path, current, depth);
 }
 
 /** Joins a validated delta into a field state. */

@@ -15,6 +15,8 @@ import { createChange } from '../../src/change/createChange.js';
 import { parseStamp } from '../../src/clock/stamp.js';
 import { DecodeError } from '../../src/errors.js';
 import { deepValue } from '../support/deepValue.js';
+import { validateChange } from '../../src/change/validateChange.js';
+import { MAX_TYPE_NESTING } from '../../src/schema/validateType.js';
 
 beforeAll(() => logSeed('bad input'));
 
@@ -258,6 +260,29 @@ describe('bad changes are rejected with a typed error and leave the state unchan
     expect(() =>
       createChange({ clock, type: WorkOrder, doc, intents: [{ op: 'set', path: ['status'], value: deep }] }),
     ).toThrow(ValidationError);
+  });
+
+  it('an object field nested 30,000 levels is rejected (rule nesting), not a stack overflow (fuzz seeds 1395550023, 1298228937)', () => {
+    // `{ k: 'o', f: { a: { k: 'o', f: { a: … } } } }`: checked by recursion once per level.
+    const { doc, change } = fixture();
+    let deep: unknown = { v: 1 };
+    for (let i = 0; i < 30_000; i++) deep = { k: 'o', f: { a: deep } };
+    const nesting = 'meta' + '.a'.repeat(MAX_TYPE_NESTING);
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { meta: deep } } as unknown as Change),
+      nesting,
+      'nesting',
+    );
+    expect(() => validateChange({ ...change, ops: { x: deep } })).toThrow(/nesting/);
+    let error: unknown;
+    try {
+      docFromJSON({ ...docToJSON(doc), fields: { meta: deep } });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).rule).toBe('nesting');
   });
 
   it('docFromJSON rejects malformed documents', () => {
