@@ -149,4 +149,38 @@ describe('hostile migration steps', () => {
     ])
       expect(() => migrateType(v1, [step] as unknown as MigrationStep[])).toThrow(SchemaError);
   });
+
+  it('a step, map or fail rule with a key it does not have is refused (fuzz seed 1436770740)', () => {
+    // Unchecked, such a key was hashed with the type: 30,000 levels overflowed typeHash.
+    const deep = deepValue(30_000);
+    rejects([{ op: 'removeField', field: 'code', note: deep }], 'migrations[0].note', 'unknown-property');
+    rejects(
+      [
+        {
+          op: 'changeType',
+          field: 'code',
+          def: { type: 'number' },
+          map: { kind: 'toNumber', onFail: 'unset', x: 1 },
+        },
+      ],
+      'migrations[0].map.x',
+      'unknown-property',
+    );
+    rejects(
+      [
+        {
+          op: 'changeType',
+          field: 'code',
+          def: { type: 'number' },
+          map: { kind: 'toNumber', onFail: { default: 0, x: 1 } },
+        },
+      ],
+      'migrations[0].map.onFail.x',
+      'unknown-property',
+    );
+    const reg = new TypeRegistry();
+    reg.add(v1);
+    const v2 = { ...v1, version: 2, migrations: [{ op: 'removeField', field: 'code', note: deep }] };
+    expect(() => reg.add(v2 as unknown as TypeDef)).toThrow(SchemaError);
+  });
 });
