@@ -53,6 +53,8 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
   const strict = type !== undefined && (change.v as number) <= type.version;
   for (const key in ops) {
     const delta = ops[key];
+    // Joined in as `target[key] = …`, `__proto__` would replace the document's prototype.
+    if (key === '__proto__') bad(key, 'reserved', '`__proto__` is reserved by JavaScript');
     if (key === DELETED_KEY) {
       if (!isRecord(delta) || typeof delta.v !== 'boolean')
         bad(key, 'delta', 'tombstone delta is { v: boolean }');
@@ -65,7 +67,7 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
       validateFieldDelta(delta, undefined, key, doc === undefined ? undefined : currentField(doc, key));
       continue;
     }
-    const def = type?.fields[key];
+    const def = type !== undefined && Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;
     if (strict && def === undefined)
       bad(key, 'unknown-field', `${change.type} v${type.version} has no field ${key}`);
     validateFieldDelta(

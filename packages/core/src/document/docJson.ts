@@ -46,6 +46,9 @@ export function docFromJSON(json: unknown): DocState {
   const fields: Record<string, unknown> = {};
   const registers: [string, LwwState][] = [];
   for (const key in json.fields) {
+    // Stored as `fields[key] = …`, `__proto__` would replace the document's prototype.
+    if (key === '__proto__')
+      throw new ValidationError(key, 'reserved', '`__proto__` is reserved by JavaScript');
     const hidden = key.startsWith('$');
     if (hidden && !isHiddenKey(key))
       throw new ValidationError(key, 'name', 'field names cannot start with $');

@@ -78,7 +78,7 @@ function validateObject(def: FieldDef, value: unknown, path: string): void {
     return;
   }
   for (const key in value) {
-    const sub = def.fields[key];
+    const sub = Object.hasOwn(def.fields, key) ? def.fields[key] : undefined;
     if (!sub) fail(joinPath(path, key), 'unknown-field', 'not a field of this object');
     if (value[key] !== undefined) validateValue(sub, value[key], joinPath(path, key));
   }

@@ -285,6 +285,68 @@ describe('bad changes are rejected with a typed error and leave the state unchan
     expect((error as ValidationError).rule).toBe('nesting');
   });
 
+  it('a `__proto__` key in a change or a stored state is refused (rule reserved) (fuzz seed 149707366)', () => {
+    // Joined in as `f[key] = …`, it replaced the prototype of the document's field map: a
+    // TypeError later, or any key of the value showing up as a field.
+    const { doc, change } = fixture();
+    const own = (json: string): Record<string, unknown> => JSON.parse(json) as Record<string, unknown>;
+    const v = `{"v":"x"}`;
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: own(`{"__proto__":${v}}`) }),
+      '__proto__',
+      'reserved',
+    );
+    for (const field of ['address', 'meta']) {
+      const ops = { [field]: { k: 'o', f: own(`{"__proto__":${v}}`) } };
+      rejects(
+        doc,
+        () => applyChange(doc, { ...change, ops } as unknown as Change),
+        `${field}.__proto__`,
+        'reserved',
+      );
+      rejects(
+        doc,
+        () => applyChange(doc, { ...change, ops } as unknown as Change, WorkOrder),
+        `${field}.__proto__`,
+        'reserved',
+      );
+    }
+    // A name that only the prototype has is no field of the type either.
+    rejects(
+      doc,
+      () =>
+        applyChange(
+          doc,
+          { ...change, ops: { address: { k: 'o', f: { constructor: { v: 'x' } } } } },
+          WorkOrder,
+        ),
+      'address.constructor',
+      'unknown-field',
+    );
+    rejects(
+      doc,
+      () => applyChange(doc, { ...change, ops: { constructor: { v: 'x' } } }, WorkOrder),
+      'constructor',
+      'unknown-field',
+    );
+    const json = docToJSON(doc);
+    const stamp = (json.fields.status as { s: string }).s;
+    for (const fields of [
+      own(`{"__proto__":{"v":1,"s":"${stamp}"}}`),
+      { address: { k: 'o', f: own(`{"__proto__":{"v":1,"s":"${stamp}"}}`) } },
+    ]) {
+      let error: unknown;
+      try {
+        docFromJSON({ ...json, fields });
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect((error as ValidationError).rule).toBe('reserved');
+    }
+  });
+
   it('docFromJSON rejects malformed documents', () => {
     const { doc } = fixture();
     const json = docToJSON(doc);

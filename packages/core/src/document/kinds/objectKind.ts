@@ -20,6 +20,11 @@ function checkNesting(path: string, depth: number): void {
   if (depth > MAX_TYPE_NESTING) bad(path, 'nesting', `fields nest deeper than ${MAX_TYPE_NESTING} levels`);
 }
 
+/** Refuses the key `__proto__`: stored as `f[key] = …`, it would replace the map's prototype. */
+function checkKey(key: string, path: string): void {
+  if (key === '__proto__') bad(path, 'reserved', '`__proto__` is reserved by JavaScript');
+}
+
 /**
  * What the object kind does to the field state under each key: dispatch on that state's own kind
  * (see `fields.ts`), which may be an object again.
@@ -100,6 +105,7 @@ export function createObjectKind(fields: NestedFields): FieldKind<ObjectState> {
       const f: Record<string, unknown> = {};
       for (const key in json.f) {
         const sub = joinPath(path, key);
+        checkKey(key, sub);
         checkNesting(sub, depth + 1);
         f[key] = fieldFromJSON(json.f[key], sub, depth + 1);
       }
@@ -108,7 +114,8 @@ export function createObjectKind(fields: NestedFields): FieldKind<ObjectState> {
     validateDelta(delta, def, path, current, depth = 1) {
       if (!isRecord(delta.f)) bad(path, 'delta', 'object delta needs `f`');
       for (const key in delta.f) {
-        const sub = def?.fields ? def.fields[key] : undefined;
+        checkKey(key, joinPath(path, key));
+        const sub = def?.fields && Object.hasOwn(def.fields, key) ? def.fields[key] : undefined;
         if (def?.fields && !sub) bad(joinPath(path, key), 'unknown-field', 'not a field of this object');
         checkNesting(joinPath(path, key), depth + 1);
         validateFieldDelta(
