@@ -5,7 +5,7 @@ import type { DocState } from '../document/docState.js';
 import { validateFieldDelta } from '../document/fields.js';
 import { currentField } from '../document/registers.js';
 import type { TypeDef } from '../schema/typeDef.js';
-import { isRecord } from '../util/json.js';
+import { isInheritedKey, isRecord } from '../util/json.js';
 import { isHiddenKey } from '../schema/migrationSteps.js';
 import { DELETED_KEY, type Change } from './change.js';
 import { describeValue } from '../util/describeValue.js';
@@ -53,8 +53,8 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
   const strict = type !== undefined && (change.v as number) <= type.version;
   for (const key in ops) {
     const delta = ops[key];
-    // Joined in as `target[key] = …`, `__proto__` would replace the document's prototype.
-    if (key === '__proto__') bad(key, 'reserved', '`__proto__` is reserved by JavaScript');
+    // Stored by name in plain objects: see isInheritedKey.
+    if (isInheritedKey(key)) bad(key, 'reserved', `\`${key}\` is reserved by JavaScript`);
     if (key === DELETED_KEY) {
       if (!isRecord(delta) || typeof delta.v !== 'boolean')
         bad(key, 'delta', 'tombstone delta is { v: boolean }');

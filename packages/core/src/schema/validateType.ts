@@ -1,5 +1,5 @@
 import { SchemaError } from '../errors.js';
-import { isRecord } from '../util/json.js';
+import { isInheritedKey, isRecord } from '../util/json.js';
 import { FIELD_TYPES, allowedPolicies, type FieldDef, type TypeDef } from './typeDef.js';
 import { joinPath, validateValue } from './validateValue.js';
 import { describeValue } from '../util/describeValue.js';
@@ -27,10 +27,11 @@ const PROTO = '__proto__';
 
 /**
  * True for a valid field name. `$`-prefixed keys are reserved for the document model, `id`
- * for the document id that `materialize` puts next to the fields, and `__proto__` by JavaScript.
+ * for the document id that `materialize` puts next to the fields, and the names every object
+ * inherits (`__proto__`, `toString`, `constructor` …) by JavaScript (`isInheritedKey`).
  */
 export function isFieldName(name: string): boolean {
-  return NAME.test(name) && name !== 'id' && name !== PROTO;
+  return NAME.test(name) && name !== 'id' && !isInheritedKey(name);
 }
 
 /**
@@ -60,7 +61,7 @@ function validateFields(fields: Record<string, unknown>, base: string, depth: nu
     const path = joinPath(base, name);
     if (!NAME.test(name)) fail(path, 'name', 'field name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
     if (name === 'id' && base === '') fail(path, 'reserved', '`id` is the document id');
-    if (name === PROTO) fail(path, 'reserved', '`__proto__` is reserved by JavaScript');
+    if (isInheritedKey(name)) fail(path, 'reserved', `\`${name}\` is reserved by JavaScript`);
     validateFieldDef(fields[name], path, depth);
   }
 }

@@ -11,6 +11,16 @@ export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
+/**
+ * True for a name every plain object inherits (`toString`, `constructor`, `hasOwnProperty`,
+ * `__proto__` …). Documents keep fields and registers in plain objects looked up by name, so a
+ * field of such a name would read the inherited member where it is absent (a function taken for a
+ * stored state), and `__proto__` would replace the prototype when written.
+ */
+export function isInheritedKey(key: string): boolean {
+  return key in Object.prototype;
+}
+
 /** True if `x` is JSON-representable (finite numbers, plain objects, arrays, no undefined). */
 export function isJson(x: unknown, depth = 0): boolean {
   if (depth > 64) return false;

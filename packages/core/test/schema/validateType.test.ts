@@ -148,4 +148,13 @@ describe('hostile definitions', () => {
     );
     expect(() => validateValue({ type: 'enum', values: ['a'] }, deep, 'e')).toThrow(ValidationError);
   });
+
+  it('field names every object inherits are reserved (fuzz seed 1073273348)', () => {
+    for (const name of ['toString', 'constructor', 'valueOf'])
+      expect(schemaError({ name: 'T', version: 1, fields: { [name]: { type: 'string' } } })).toEqual({
+        path: name,
+        rule: 'reserved',
+      });
+    expect(isFieldName('toString')).toBe(false);
+  });
 });

@@ -4,7 +4,7 @@ import { ValidationError } from '../../errors.js';
 import { joinPath } from '../../schema/validateValue.js';
 import { MAX_TYPE_NESTING } from '../../schema/validateType.js';
 import type { FieldDef } from '../../schema/typeDef.js';
-import { isRecord } from '../../util/json.js';
+import { isInheritedKey, isRecord } from '../../util/json.js';
 import type { FieldKind } from '../fieldKind.js';
 
 function bad(path: string, rule: string, message: string): never {
@@ -20,9 +20,9 @@ function checkNesting(path: string, depth: number): void {
   if (depth > MAX_TYPE_NESTING) bad(path, 'nesting', `fields nest deeper than ${MAX_TYPE_NESTING} levels`);
 }
 
-/** Refuses the key `__proto__`: stored as `f[key] = …`, it would replace the map's prototype. */
+/** Refuses a key every object inherits (`__proto__`, `toString` …): see `isInheritedKey`. */
 function checkKey(key: string, path: string): void {
-  if (key === '__proto__') bad(path, 'reserved', '`__proto__` is reserved by JavaScript');
+  if (isInheritedKey(key)) bad(path, 'reserved', `\`${key}\` is reserved by JavaScript`);
 }
 
 /**
