@@ -117,8 +117,12 @@ function mutateOnce(root: unknown, mu: JsonMutation): unknown {
       continue;
     }
     if ('drop' in mu) {
-      if (Array.isArray(node)) node.splice(Number(k), 1);
-      else delete node[k];
+      // (Not splice: an earlier mutation may have given the array an own `constructor`.)
+      const at = Number(k);
+      if (Array.isArray(node) && String(at) === k) {
+        node.copyWithin(at, at + 1);
+        node.length -= 1;
+      } else delete node[k];
     } else node[k] = build(mu.to);
     break;
   }
