@@ -103,7 +103,10 @@ function mutateOnce(root: unknown, mu: JsonMutation): unknown {
       if (!isNode(child)) break;
       node = child;
     }
-    define(node, mu.key, build(mu.to));
+    // An array gets an extra item instead: a named key on an array is no JSON, and every
+    // message a decoder meets was JSON.
+    if (Array.isArray(node)) node.push(build(mu.to));
+    else define(node, mu.key, build(mu.to));
     return root;
   }
   // Descend; replace or drop at the walk's end or at the first leaf.
@@ -117,12 +120,8 @@ function mutateOnce(root: unknown, mu: JsonMutation): unknown {
       continue;
     }
     if ('drop' in mu) {
-      // (Not splice: an earlier mutation may have given the array an own `constructor`.)
-      const at = Number(k);
-      if (Array.isArray(node) && String(at) === k) {
-        node.copyWithin(at, at + 1);
-        node.length -= 1;
-      } else delete node[k];
+      if (Array.isArray(node)) node.splice(Number(k), 1);
+      else delete node[k];
     } else node[k] = build(mu.to);
     break;
   }
