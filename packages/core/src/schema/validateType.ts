@@ -1,5 +1,5 @@
 import { SchemaError } from '../errors.js';
-import { isInheritedKey, isRecord } from '../util/json.js';
+import { isInheritedKey, isJson, isRecord } from '../util/json.js';
 import { FIELD_TYPES, allowedPolicies, type FieldDef, type TypeDef } from './typeDef.js';
 import { joinPath, validateValue } from './validateValue.js';
 import { describeValue } from '../util/describeValue.js';
@@ -53,6 +53,14 @@ export function validateType(def: unknown): asserts def is TypeDef {
   }
   if (def.migrations !== undefined && !Array.isArray(def.migrations))
     fail('migrations', 'type', 'migrations must be an array');
+  // Steps are checked against the previous version (`validateMigration`), which may arrive later
+  // (`TypeRegistry.add` keeps such a version), but the type is hashed at once: bound them here.
+  if (def.migrations !== undefined && !isJson(def.migrations, 4 * MAX_TYPE_NESTING))
+    fail(
+      'migrations',
+      'nesting',
+      `migration steps must be JSON nested at most ${4 * MAX_TYPE_NESTING} levels`,
+    );
   validateFields(def.fields, '', 1);
 }
 

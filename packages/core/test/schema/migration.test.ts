@@ -5,6 +5,7 @@ import type { MigrationStep } from '../../src/schema/typeDef.js';
 import { convertValue } from '../../src/schema/migrationSteps.js';
 import type { TypeDef } from '../../src/schema/typeDef.js';
 import { TypeRegistry } from '../../src/schema/typeRegistry.js';
+import { validateType } from '../../src/schema/validateType.js';
 import { deepValue } from '../support/deepValue.js';
 
 const v1: TypeDef = {
@@ -182,5 +183,22 @@ describe('hostile migration steps', () => {
     reg.add(v1);
     const v2 = { ...v1, version: 2, migrations: [{ op: 'removeField', field: 'code', note: deep }] };
     expect(() => reg.add(v2 as unknown as TypeDef)).toThrow(SchemaError);
+  });
+
+  it('steps of a version whose predecessor is not known yet are bounded before hashing (fuzz seed 126726575)', () => {
+    // TypeRegistry.add keeps such a version unchecked against its predecessor, but hashes it.
+    const step = deepValue(30_000, 'object');
+    const v5 = { ...v1, version: 5, migrations: [{ op: 'removeField', field: 'code' }, step] };
+    expect(() => new TypeRegistry().add(v5 as unknown as TypeDef)).toThrow(SchemaError);
+    try {
+      validateType(v5);
+    } catch (e) {
+      expect({ path: (e as SchemaError).path, rule: (e as SchemaError).rule }).toEqual({
+        path: 'migrations',
+        rule: 'nesting',
+      });
+      return;
+    }
+    throw new Error('expected a SchemaError');
   });
 });
