@@ -19,6 +19,7 @@ import {
   type Delta,
 } from './buildDelta.js';
 import { DELETED_KEY, type Change, type Intent } from './change.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** Arguments of {@link createChange}. */
 export interface CreateChangeInput {
@@ -204,7 +205,7 @@ function buildAt(
       if (typeof intent.update !== 'string') bad(at, 'type', '`update` must be a base64 string');
       return (def?.type === 'text' ? textKind : listKind).updateDelta(pending, intent.update, at);
     default:
-      return bad(at, 'op', `unknown intent ${JSON.stringify((intent as { op: unknown }).op)}`);
+      return bad(at, 'op', `unknown intent ${describeValue((intent as { op: unknown }).op)}`);
   }
 }
 

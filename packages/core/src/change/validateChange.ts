@@ -5,9 +5,10 @@ import type { DocState } from '../document/docState.js';
 import { validateFieldDelta } from '../document/fields.js';
 import { currentField } from '../document/registers.js';
 import type { TypeDef } from '../schema/typeDef.js';
-import { isRecord } from '../util/json.js';
+import { isInheritedKey, isRecord } from '../util/json.js';
 import { isHiddenKey } from '../schema/migrationSteps.js';
 import { DELETED_KEY, type Change } from './change.js';
+import { describeValue } from '../util/describeValue.js';
 
 const TYPE_HASH = /^[0-9a-f]{16}$/;
 
@@ -24,7 +25,7 @@ function bad(path: string, rule: string, message: string): never {
  */
 export function validateChange(change: unknown, doc?: DocState, type?: TypeDef): asserts change is Change {
   if (!isRecord(change)) bad('change', 'type', 'a change must be an object');
-  if (!isStamp(change.stamp)) bad('change.stamp', 'stamp', `malformed stamp ${JSON.stringify(change.stamp)}`);
+  if (!isStamp(change.stamp)) bad('change.stamp', 'stamp', `malformed stamp ${describeValue(change.stamp)}`);
   if (change.id !== change.stamp) bad('change.id', 'id', 'id must equal stamp');
   if (!isDocId(change.doc)) bad('change.doc', 'format', 'bad document id');
   if (typeof change.type !== 'string' || change.type.length === 0)
@@ -52,6 +53,8 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
   const strict = type !== undefined && (change.v as number) <= type.version;
   for (const key in ops) {
     const delta = ops[key];
+    // Stored by name in plain objects: see isInheritedKey.
+    if (isInheritedKey(key)) bad(key, 'reserved', `\`${key}\` is reserved by JavaScript`);
     if (key === DELETED_KEY) {
       if (!isRecord(delta) || typeof delta.v !== 'boolean')
         bad(key, 'delta', 'tombstone delta is { v: boolean }');
@@ -64,7 +67,7 @@ export function validateChange(change: unknown, doc?: DocState, type?: TypeDef):
       validateFieldDelta(delta, undefined, key, doc === undefined ? undefined : currentField(doc, key));
       continue;
     }
-    const def = type?.fields[key];
+    const def = type !== undefined && Object.hasOwn(type.fields, key) ? type.fields[key] : undefined;
     if (strict && def === undefined)
       bad(key, 'unknown-field', `${change.type} v${type.version} has no field ${key}`);
     validateFieldDelta(

@@ -1,5 +1,6 @@
 import { ClockDriftError, ClockOverflowError, ValidationError } from '../errors.js';
 import { MAX_COUNTER, MAX_WALL, formatStamp, isReplicaId, isStamp, parseStamp, type Stamp } from './stamp.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** Options of {@link HybridLogicalClock}. */
 export interface HybridLogicalClockOptions {
@@ -81,7 +82,7 @@ export class HybridLogicalClock {
    */
   receive(remote: Stamp): void {
     if (!isStamp(remote))
-      throw new ValidationError('stamp', 'stamp', `malformed stamp ${JSON.stringify(remote)}`);
+      throw new ValidationError('stamp', 'stamp', `malformed stamp ${describeValue(remote)}`);
     const r = parseStamp(remote);
     const physical = Math.floor(this.wallNow());
     if (r.wall - physical > this.maxDrift)

@@ -1,4 +1,5 @@
 import { ValidationError } from '../errors.js';
+import { describeValue } from '../util/describeValue.js';
 
 /**
  * A hybrid-logical-clock timestamp: `WWWWWWWWW:CCCC:replica` — wall-clock milliseconds in base 36
@@ -67,7 +68,7 @@ export function formatStamp(wall: number, counter: number, replica: string): Sta
     throw new ValidationError('stamp.counter', 'range', `counter ${counter} out of range`);
   }
   if (!isReplicaId(replica))
-    throw new ValidationError('stamp.replica', 'format', `bad replica id ${JSON.stringify(replica)}`);
+    throw new ValidationError('stamp.replica', 'format', `bad replica id ${describeValue(replica)}`);
   const w = wall.toString(36);
   const c = counter.toString(36);
   return WALL_PAD.slice(w.length) + w + ':' + COUNTER_PAD.slice(c.length) + c + ':' + replica;
@@ -75,7 +76,7 @@ export function formatStamp(wall: number, counter: number, replica: string): Sta
 
 /** Splits a stamp into its parts. Throws `ValidationError` (rule `stamp`) if malformed. */
 export function parseStamp(s: string): StampParts {
-  if (!isStamp(s)) throw new ValidationError('stamp', 'stamp', `malformed stamp ${JSON.stringify(s)}`);
+  if (!isStamp(s)) throw new ValidationError('stamp', 'stamp', `malformed stamp ${describeValue(s)}`);
   return { wall: parseInt(s.slice(0, 9), 36), counter: parseInt(s.slice(10, 14), 36), replica: s.slice(15) };
 }
 

@@ -2,7 +2,7 @@ import { lwwKind } from './kinds/lwwKind.js';
 import type { LwwState } from '../crdt/lww.js';
 import { ValidationError } from '../errors.js';
 import { isDocId } from '../ids.js';
-import { isRecord } from '../util/json.js';
+import { isInheritedKey, isRecord } from '../util/json.js';
 import { isHiddenKey } from '../schema/migrationSteps.js';
 import { emptyDoc, type DocState } from './docState.js';
 import { fieldFromJSON, fieldToJSON, kindOfState } from './fields.js';
@@ -46,6 +46,9 @@ export function docFromJSON(json: unknown): DocState {
   const fields: Record<string, unknown> = {};
   const registers: [string, LwwState][] = [];
   for (const key in json.fields) {
+    // Stored by name in plain objects: see isInheritedKey.
+    if (isInheritedKey(key))
+      throw new ValidationError(key, 'reserved', `\`${key}\` is reserved by JavaScript`);
     const hidden = key.startsWith('$');
     if (hidden && !isHiddenKey(key))
       throw new ValidationError(key, 'name', 'field names cannot start with $');

@@ -37,8 +37,11 @@ export interface FieldKind<S> {
    * because their storage encoding depends on the order updates arrived in.
    */
   canonical(state: S): unknown;
-  /** Parses and fully validates a JSON state; throws `ValidationError`/`DecodeError`. */
-  fromJSON(json: Record<string, unknown>, path: string): S;
+  /**
+   * Parses and fully validates a JSON state; throws `ValidationError`/`DecodeError`. `depth` is
+   * the field's nesting level (1: a top-level field), which kinds holding fields (objects) bound.
+   */
+  fromJSON(json: Record<string, unknown>, path: string, depth?: number): S;
   /**
    * Validates a delta (structure, and values against `def` when the field is known) against the
    * current state it will be joined into, so that applying it cannot fail half-way.
@@ -48,6 +51,7 @@ export interface FieldKind<S> {
     def: FieldDef | undefined,
     path: string,
     current: S | undefined,
+    depth?: number,
   ): void;
   /**
    * A copy safe to hand to another document. Identity for kinds whose states are immutable;

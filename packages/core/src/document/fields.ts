@@ -9,6 +9,7 @@ import { lwwKind } from './kinds/lwwKind.js';
 import { createObjectKind } from './kinds/objectKind.js';
 import { setKind } from './kinds/setKind.js';
 import { listKind, textKind } from './kinds/sequenceKind.js';
+import { describeValue } from '../util/describeValue.js';
 
 /**
  * Dispatch from a field state, a JSON state, a delta or a field definition to its
@@ -51,7 +52,7 @@ export function kindForTag(tag: unknown, path: string): AnyKind {
     case 'L':
       return listKind as AnyKind;
     default:
-      throw new DecodeError(`${path}: unknown field kind tag ${JSON.stringify(tag)}`);
+      throw new DecodeError(`${path}: unknown field kind tag ${describeValue(tag)}`);
   }
 }
 
@@ -109,16 +110,16 @@ export function fieldCanonical(state: FieldState): unknown {
   return kindOfState(state).canonical(state);
 }
 
-/** Parses and validates a field's JSON state. */
-export function fieldFromJSON(json: unknown, path: string): FieldState {
+/** Parses and validates a field's JSON state (`depth`: its nesting level, 1 at the top). */
+export function fieldFromJSON(json: unknown, path: string, depth = 1): FieldState {
   if (!isRecord(json)) throw new ValidationError(path, 'state', 'field state must be an object');
-  return kindForTag(json.k, path).fromJSON(json, path);
+  return kindForTag(json.k, path).fromJSON(json, path, depth);
 }
 
 /**
  * Validates a delta for a field with definition `def` (undefined: unknown to this replica, only
  * the structure is checked) and current state `current`. `registerOnly` restricts it to LWW
- * (keys of a free-form object).
+ * (keys of a free-form object); `depth` is the field's nesting level (1 at the top).
  */
 export function validateFieldDelta(
   delta: unknown,
@@ -126,13 +127,14 @@ export function validateFieldDelta(
   path: string,
   current: FieldState,
   registerOnly = false,
+  depth = 1,
 ): void {
   if (!isRecord(delta)) throw new ValidationError(path, 'delta', 'a field delta must be an object');
   let kind: AnyKind;
   try {
     kind = kindForTag(delta.k, path);
   } catch {
-    throw new ValidationError(path, 'delta', `unknown delta kind ${JSON.stringify(delta.k)}`);
+    throw new ValidationError(path, 'delta', `unknown delta kind ${describeValue(delta.k)}`);
   }
   if (registerOnly && kind !== (lwwKind as AnyKind))
     throw new ValidationError(path, 'merge-policy', 'free-form object keys are last-writer-wins');
@@ -148,7 +150,7 @@ export function validateFieldDelta(
       'merge-policy',
       'the change and the stored state use different merge policies',
     );
-  kind.validateDelta(delta, def, path, current);
+  kind.validateDelta(delta, def, path, current, depth);
 }
 
 /** Joins a validated delta into a field state. */

@@ -12,6 +12,7 @@ import {
 import { fieldsJson } from './typeJson.js';
 import { isFieldName, validateFieldDef, validateType } from './validateType.js';
 import { validateValue } from './validateValue.js';
+import { describeValue } from '../util/describeValue.js';
 
 function fail(path: string, rule: string, message: string): never {
   throw new SchemaError(path, rule, message);
@@ -22,6 +23,17 @@ function scalarLww(def: FieldDef): boolean {
 }
 
 /** Checks a mapping against the old and new field definitions (coverage, targets, fail rule). */
+/**
+ * Refuses keys that a step, a map or a fail rule does not have. Nothing else would look at them,
+ * yet they are hashed and stored with the type: a key holding a value nested 30,000 levels
+ * passed validation and then overflowed the stack in `typeHash` (found by the decoder fuzzers,
+ * packages/core/test/fuzz).
+ */
+function onlyKeys(rec: object, allowed: readonly string[], path: string): void {
+  for (const key of Object.keys(rec))
+    if (!allowed.includes(key)) fail(`${path}.${key}`, 'unknown-property', 'not a property here');
+}
+
 function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | undefined): void {
   if (map === undefined) {
     // Without a map: same type (an enum only if every old value still exists), or to string.
@@ -43,18 +55,22 @@ function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | un
   const checkFail = (rule: unknown, at: string): void => {
     if (rule === 'unset') return;
     if (!isRecord(rule) || !('default' in rule)) fail(at, 'mapping', "onFail must be 'unset' or { default }");
+    onlyKeys(rule, ['default'], at);
     checkTarget(rule.default, at);
   };
   switch (map.kind) {
     case 'toString':
+      onlyKeys(map, ['kind'], path);
       if (to.type !== 'string') fail(path, 'mapping', 'toString needs a string target');
       return;
     case 'toNumber':
+      onlyKeys(map, ['kind', 'onFail'], path);
       if (to.type !== 'number') fail(path, 'mapping', 'toNumber needs a number target');
       if (from.type !== 'string') fail(path, 'mapping', 'toNumber converts strings');
       checkFail(map.onFail, `${path}.onFail`);
       return;
     case 'enum': {
+      onlyKeys(map, ['kind', 'values', 'onFail'], path);
       if (!isRecord(map.values)) fail(path, 'mapping', 'enum map needs `values`');
       for (const [k, v] of Object.entries(map.values)) checkTarget(v, `${path}.values.${k}`);
       if (from.type === 'enum') {
@@ -69,7 +85,7 @@ function checkMap(path: string, from: FieldDef, to: FieldDef, map: ValueMap | un
       return;
     }
     default:
-      fail(path, 'mapping', `unknown map kind ${JSON.stringify((map as { kind: unknown }).kind)}`);
+      fail(path, 'mapping', `unknown map kind ${describeValue((map as { kind: unknown }).kind)}`);
   }
 }
 
@@ -136,7 +152,7 @@ export function applySteps(
     const step = raw as MigrationStep;
     const need = (name: unknown, at: string): FieldDef => {
       if (typeof name !== 'string' || out[name] === undefined)
-        fail(`${path}.${at}`, 'unknown-field', `no field ${JSON.stringify(name)} in version ${version - 1}`);
+        fail(`${path}.${at}`, 'unknown-field', `no field ${describeValue(name)} in version ${version - 1}`);
       return out[name];
     };
     const fresh = (name: unknown, at: string): string => {
@@ -146,6 +162,7 @@ export function applySteps(
     };
     switch (step.op) {
       case 'addField': {
+        onlyKeys(step, ['op', 'field', 'def', 'after', 'before'], path);
         const name = fresh(step.field, 'field');
         validateFieldDef(step.def, `${path}.def`);
         const at = addPosition(step, path, (f, where) => need(f, where));
@@ -154,16 +171,19 @@ export function applySteps(
         break;
       }
       case 'renameField': {
+        onlyKeys(step, ['op', 'from', 'to'], path);
         need(step.from, 'from');
         const to = fresh(step.to, 'to');
         out = renameKey(out, step.from, to);
         break;
       }
       case 'removeField':
+        onlyKeys(step, ['op', 'field'], path);
         need(step.field, 'field');
         delete out[step.field];
         break;
       case 'changeType': {
+        onlyKeys(step, ['op', 'field', 'def', 'map'], path);
         const old = need(step.field, 'field');
         validateFieldDef(step.def, `${path}.def`);
         if (!scalarLww(old) || !scalarLww(step.def))
@@ -177,12 +197,13 @@ export function applySteps(
         break;
       }
       case 'changeMerge': {
+        onlyKeys(step, ['op', 'field', 'merge'], path);
         const old = need(step.field, 'field');
         if (!allowedPolicies(old.type).includes(step.merge))
           fail(
             `${path}.merge`,
             'merge-policy',
-            `policy ${JSON.stringify(step.merge)} not allowed for ${old.type}`,
+            `policy ${describeValue(step.merge)} not allowed for ${old.type}`,
           );
         if (policyOf(old) === step.merge)
           fail(`${path}.merge`, 'merge-policy', 'the field already uses this policy');
@@ -190,7 +211,7 @@ export function applySteps(
         break;
       }
       default:
-        fail(`${path}.op`, 'migration', `unknown step ${JSON.stringify((step as { op: unknown }).op)}`);
+        fail(`${path}.op`, 'migration', `unknown step ${describeValue((step as { op: unknown }).op)}`);
     }
   });
   return out;

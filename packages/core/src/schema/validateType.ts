@@ -1,7 +1,8 @@
 import { SchemaError } from '../errors.js';
-import { isRecord } from '../util/json.js';
+import { isInheritedKey, isJson, isRecord } from '../util/json.js';
 import { FIELD_TYPES, allowedPolicies, type FieldDef, type TypeDef } from './typeDef.js';
 import { joinPath, validateValue } from './validateValue.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** Type and field names: identifiers that are safe as JSON keys and never start with `$`. */
 const NAME = /^[A-Za-z_][A-Za-z0-9_]{0,63}$/;
@@ -26,10 +27,11 @@ const PROTO = '__proto__';
 
 /**
  * True for a valid field name. `$`-prefixed keys are reserved for the document model, `id`
- * for the document id that `materialize` puts next to the fields, and `__proto__` by JavaScript.
+ * for the document id that `materialize` puts next to the fields, and the names every object
+ * inherits (`__proto__`, `toString`, `constructor` …) by JavaScript (`isInheritedKey`).
  */
 export function isFieldName(name: string): boolean {
-  return NAME.test(name) && name !== 'id' && name !== PROTO;
+  return NAME.test(name) && name !== 'id' && !isInheritedKey(name);
 }
 
 /**
@@ -51,6 +53,14 @@ export function validateType(def: unknown): asserts def is TypeDef {
   }
   if (def.migrations !== undefined && !Array.isArray(def.migrations))
     fail('migrations', 'type', 'migrations must be an array');
+  // Steps are checked against the previous version (`validateMigration`), which may arrive later
+  // (`TypeRegistry.add` keeps such a version), but the type is hashed at once: bound them here.
+  if (def.migrations !== undefined && !isJson(def.migrations, 4 * MAX_TYPE_NESTING))
+    fail(
+      'migrations',
+      'nesting',
+      `migration steps must be JSON nested at most ${4 * MAX_TYPE_NESTING} levels`,
+    );
   validateFields(def.fields, '', 1);
 }
 
@@ -59,7 +69,7 @@ function validateFields(fields: Record<string, unknown>, base: string, depth: nu
     const path = joinPath(base, name);
     if (!NAME.test(name)) fail(path, 'name', 'field name must match [A-Za-z_][A-Za-z0-9_]{0,63}');
     if (name === 'id' && base === '') fail(path, 'reserved', '`id` is the document id');
-    if (name === PROTO) fail(path, 'reserved', '`__proto__` is reserved by JavaScript');
+    if (isInheritedKey(name)) fail(path, 'reserved', `\`${name}\` is reserved by JavaScript`);
     validateFieldDef(fields[name], path, depth);
   }
 }
@@ -74,7 +84,7 @@ export function validateFieldDef(def: unknown, path: string, depth = 1): asserts
   for (const key of Object.keys(def))
     if (!FIELD_PROPS.has(key)) fail(joinPath(path, key), 'unknown-property', 'not a field property');
   if (typeof def.type !== 'string' || !FIELD_TYPES.has(def.type))
-    fail(joinPath(path, 'type'), 'field-type', `unknown field type ${JSON.stringify(def.type)}`);
+    fail(joinPath(path, 'type'), 'field-type', `unknown field type ${describeValue(def.type)}`);
   const f = def as unknown as FieldDef;
   if (def.required !== undefined && typeof def.required !== 'boolean')
     fail(joinPath(path, 'required'), 'type', 'required must be a boolean');
@@ -82,7 +92,7 @@ export function validateFieldDef(def: unknown, path: string, depth = 1): asserts
     fail(
       joinPath(path, 'merge'),
       'merge-policy',
-      `policy ${JSON.stringify(f.merge)} is not allowed for type ${f.type} (allowed: ${allowedPolicies(f.type).join(', ')})`,
+      `policy ${describeValue(f.merge)} is not allowed for type ${f.type} (allowed: ${allowedPolicies(f.type).join(', ')})`,
     );
   }
   if (f.type === 'enum') {

@@ -2,6 +2,7 @@ import { ValidationError } from '../errors.js';
 import { isDocId } from '../ids.js';
 import { isJson, isRecord } from '../util/json.js';
 import type { FieldDef } from './typeDef.js';
+import { describeValue } from '../util/describeValue.js';
 
 /** ISO-8601 date or date-time (compiled once; dates are validated on every write). */
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:\d{2})?)?$/;
@@ -26,29 +27,29 @@ export function validateValue(def: FieldDef, value: unknown, path: string): void
   switch (def.type) {
     case 'string':
     case 'text':
-      if (typeof value !== 'string') fail(path, 'type', `expected a string, got ${describe(value)}`);
+      if (typeof value !== 'string') fail(path, 'type', `expected a string, got ${describeValue(value)}`);
       return;
     case 'number':
     case 'counter':
       if (typeof value !== 'number' || !Number.isFinite(value))
-        fail(path, 'type', `expected a finite number, got ${describe(value)}`);
+        fail(path, 'type', `expected a finite number, got ${describeValue(value)}`);
       return;
     case 'boolean':
-      if (typeof value !== 'boolean') fail(path, 'type', `expected a boolean, got ${describe(value)}`);
+      if (typeof value !== 'boolean') fail(path, 'type', `expected a boolean, got ${describeValue(value)}`);
       return;
     case 'date':
       if (typeof value !== 'string' || !ISO_DATE.test(value) || Number.isNaN(Date.parse(value))) {
-        fail(path, 'format', `expected an ISO-8601 date string, got ${describe(value)}`);
+        fail(path, 'format', `expected an ISO-8601 date string, got ${describeValue(value)}`);
       }
       return;
     case 'enum':
       if (typeof value !== 'string')
-        fail(path, 'type', `expected one of the enum values, got ${describe(value)}`);
+        fail(path, 'type', `expected one of the enum values, got ${describeValue(value)}`);
       if (!def.values?.includes(value))
-        fail(path, 'enum', `${JSON.stringify(value)} is not one of ${JSON.stringify(def.values)}`);
+        fail(path, 'enum', `${describeValue(value)} is not one of ${JSON.stringify(def.values)}`);
       return;
     case 'reference':
-      if (!isDocId(value)) fail(path, 'type', `expected a document id, got ${describe(value)}`);
+      if (!isDocId(value)) fail(path, 'type', `expected a document id, got ${describeValue(value)}`);
       return;
     case 'object':
       validateObject(def, value, path);
@@ -56,11 +57,11 @@ export function validateValue(def: FieldDef, value: unknown, path: string): void
     case 'list':
     case 'set':
     case 'log':
-      if (!Array.isArray(value)) fail(path, 'type', `expected an array, got ${describe(value)}`);
+      if (!Array.isArray(value)) fail(path, 'type', `expected an array, got ${describeValue(value)}`);
       for (let i = 0; i < value.length; i++) validateItem(def, value[i], joinPath(path, i));
       return;
     default:
-      fail(path, 'type', `unknown field type ${JSON.stringify((def as { type: unknown }).type)}`);
+      fail(path, 'type', `unknown field type ${describeValue((def as { type: unknown }).type)}`);
   }
 }
 
@@ -71,13 +72,13 @@ export function validateItem(def: FieldDef, item: unknown, path: string): void {
 }
 
 function validateObject(def: FieldDef, value: unknown, path: string): void {
-  if (!isRecord(value)) fail(path, 'type', `expected an object, got ${describe(value)}`);
+  if (!isRecord(value)) fail(path, 'type', `expected an object, got ${describeValue(value)}`);
   if (!def.fields) {
     if (!isJson(value)) fail(path, 'type', 'expected a JSON object');
     return;
   }
   for (const key in value) {
-    const sub = def.fields[key];
+    const sub = Object.hasOwn(def.fields, key) ? def.fields[key] : undefined;
     if (!sub) fail(joinPath(path, key), 'unknown-field', 'not a field of this object');
     if (value[key] !== undefined) validateValue(sub, value[key], joinPath(path, key));
   }
@@ -86,13 +87,4 @@ function validateObject(def: FieldDef, value: unknown, path: string): void {
       fail(joinPath(path, key), 'required', 'missing required field');
     }
   }
-}
-
-/** A short description of a value for error messages (never the whole value). */
-export function describe(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'an array';
-  if (typeof value === 'string') return value.length > 40 ? 'a string' : JSON.stringify(value);
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
-  return typeof value;
 }

@@ -62,6 +62,15 @@ export function releaseOps(): void {
 const MAX_LEN = 2 ** 31;
 
 /**
+ * Ids (a replica's seqs, origins, move stamps) stay below this. Whatever state an update leaves
+ * must encode again as bytes this decoder accepts — `encode`, deltas and compacted snapshots
+ * write ids relative to each other (zigzag doubles a difference) and a compacted snapshot closes
+ * each replica with one gap as long as all its dropped ids — so ids are bounded where all of
+ * those stay exact: 2^48 ids is 280 trillion operations of one replica.
+ */
+const MAX_ID = 2 ** 48;
+
+/**
  * Decodes an update into operations whose agents index `agents`. Everything is validated here:
  * checksum, structure, bounds, part lengths, content size, trailing bytes. Without a `sink` nothing
  * is applied before the whole update has been checked. With a `sink`, the first operation list is
@@ -135,8 +144,8 @@ function decodeWith<C>(
     if (full) {
       ends = [];
       for (let a = 0; a < nAgents; a++) {
-        const gap = r.bounded(MAX_LEN, 'trailing deletes');
         const from = st.expected[a] as number;
+        const gap = r.bounded(MAX_ID - from, 'trailing deletes');
         if (gap > 0) emit(st, { kind: 2, agent: a, seq: from, len: gap });
         st.expected[a] = from + gap;
         ends.push(from + gap);
@@ -158,7 +167,7 @@ function decodeWith<C>(
     let base: number[] | null = null;
     if (flags & F_BASE) {
       base = new Array<number>(nAgents);
-      for (let a = 0; a < nAgents; a++) base[a] = r.bounded(Number.MAX_SAFE_INTEGER, 'base');
+      for (let a = 0; a < nAgents; a++) base[a] = r.bounded(MAX_ID, 'base');
     }
     if (content.left !== 0) throw new DecodeError('content block longer than its operations');
     if (!r.done) throw new DecodeError('trailing bytes after sequence update');
@@ -195,8 +204,7 @@ function readOps<C>(st: DecodeState<C>, n: number, gapsAreDeletes: boolean): voi
     const exp = expected[a] as number;
     const seq = tag & T_SEQ ? exp + r.s() : exp;
     const len = r.bounded(MAX_LEN, 'operation length');
-    if (seq < 0 || len === 0 || seq + len > Number.MAX_SAFE_INTEGER)
-      throw new DecodeError('bad operation id range');
+    if (seq < 0 || len === 0 || seq + len > MAX_ID) throw new DecodeError('bad operation id range');
     if (gapsAreDeletes) {
       if (seq < exp) throw new DecodeError('snapshot operations out of order');
       if (opKind !== 0) throw new DecodeError('a snapshot holds only inserts');
@@ -307,7 +315,8 @@ function readInsert<C>(st: DecodeState<C>, tag: number, a: number, seq: number, 
       op.oRs = seq + r.s();
     }
   } else if (tag & (T_OR_NEXT | T_OR_OTHER)) throw new DecodeError('bad operation tag');
-  if (op.oLs < 0 || op.oRs < 0) throw new DecodeError('negative origin');
+  if (op.oLs < 0 || op.oRs < 0 || op.oLs >= MAX_ID || op.oRs >= MAX_ID)
+    throw new DecodeError('origin out of range');
   if (tag & T_PARTS) {
     const n = r.bounded(len, 'part count');
     if (fresh) op.parts = new Array<{ len: number; content: C | null }>(n);
@@ -336,7 +345,11 @@ function readInsert<C>(st: DecodeState<C>, tag: number, a: number, seq: number, 
   }
   if (tag & T_MOVE) {
     if (len !== 1) throw new DecodeError('a move slot has length 1');
-    op.move = { ea: r.bounded(st.nAgents - 1, 'agent index'), es: r.u(), stamp: r.u() };
+    op.move = {
+      ea: r.bounded(st.nAgents - 1, 'agent index'),
+      es: r.bounded(MAX_ID - 1, 'moved id'),
+      stamp: r.bounded(MAX_ID, 'move stamp'),
+    };
   }
   return op;
 }
@@ -344,7 +357,7 @@ function readTriples(r: ByteReader, n: number, nAgents: number): number[] {
   const out = new Array<number>(3 * n);
   for (let i = 0; i < 3 * n; i += 3) {
     out[i] = r.bounded(nAgents - 1, 'agent index');
-    out[i + 1] = r.u();
+    out[i + 1] = r.bounded(MAX_ID - 1, 'range start');
     out[i + 2] = r.bounded(MAX_LEN, 'range length');
   }
   return out;

@@ -11,19 +11,32 @@ export function isRecord(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x);
 }
 
-/** True if `x` is JSON-representable (finite numbers, plain objects, arrays, no undefined). */
-export function isJson(x: unknown, depth = 0): boolean {
-  if (depth > 64) return false;
+/**
+ * True for a name every plain object inherits (`toString`, `constructor`, `hasOwnProperty`,
+ * `__proto__` …). Documents keep fields and registers in plain objects looked up by name, so a
+ * field of such a name would read the inherited member where it is absent (a function taken for a
+ * stored state), and `__proto__` would replace the prototype when written.
+ */
+export function isInheritedKey(key: string): boolean {
+  return key in Object.prototype;
+}
+
+/**
+ * True if `x` is JSON-representable (finite numbers, plain objects, arrays, no undefined) and
+ * nested at most `maxDepth` levels (checking recurses once per level).
+ */
+export function isJson(x: unknown, maxDepth = 64): boolean {
+  if (maxDepth < 0) return false;
   if (x === null || typeof x === 'string' || typeof x === 'boolean') return true;
   if (typeof x === 'number') return Number.isFinite(x);
   if (Array.isArray(x)) {
-    for (const v of x) if (!isJson(v, depth + 1)) return false;
+    for (const v of x) if (!isJson(v, maxDepth - 1)) return false;
     return true;
   }
   if (isRecord(x)) {
     const proto = Object.getPrototypeOf(x) as unknown;
     if (proto !== Object.prototype && proto !== null) return false;
-    for (const k in x) if (!isJson(x[k], depth + 1)) return false;
+    for (const k in x) if (!isJson(x[k], maxDepth - 1)) return false;
     return true;
   }
   return false;

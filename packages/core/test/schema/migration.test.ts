@@ -5,6 +5,8 @@ import type { MigrationStep } from '../../src/schema/typeDef.js';
 import { convertValue } from '../../src/schema/migrationSteps.js';
 import type { TypeDef } from '../../src/schema/typeDef.js';
 import { TypeRegistry } from '../../src/schema/typeRegistry.js';
+import { validateType } from '../../src/schema/validateType.js';
+import { deepValue } from '../support/deepValue.js';
 
 const v1: TypeDef = {
   name: 'Inspection',
@@ -135,5 +137,68 @@ describe('TypeRegistry.add', () => {
     expect(reg.add(v2)).toBe(true);
     expect(reg.add(JSON.parse(JSON.stringify(v2)) as TypeDef)).toBe(false);
     expect(reg.get('Inspection')?.version).toBe(2);
+  });
+});
+
+describe('hostile migration steps', () => {
+  it('migration steps naming a field or op by a value nested 30,000 levels are a SchemaError (fuzz)', () => {
+    const deep = deepValue(30_000);
+    for (const step of [
+      { op: deep },
+      { op: 'removeField', field: deep },
+      { op: 'renameField', from: deep, to: 'x' },
+    ])
+      expect(() => migrateType(v1, [step] as unknown as MigrationStep[])).toThrow(SchemaError);
+  });
+
+  it('a step, map or fail rule with a key it does not have is refused (fuzz seed 1436770740)', () => {
+    // Unchecked, such a key was hashed with the type: 30,000 levels overflowed typeHash.
+    const deep = deepValue(30_000);
+    rejects([{ op: 'removeField', field: 'code', note: deep }], 'migrations[0].note', 'unknown-property');
+    rejects(
+      [
+        {
+          op: 'changeType',
+          field: 'code',
+          def: { type: 'number' },
+          map: { kind: 'toNumber', onFail: 'unset', x: 1 },
+        },
+      ],
+      'migrations[0].map.x',
+      'unknown-property',
+    );
+    rejects(
+      [
+        {
+          op: 'changeType',
+          field: 'code',
+          def: { type: 'number' },
+          map: { kind: 'toNumber', onFail: { default: 0, x: 1 } },
+        },
+      ],
+      'migrations[0].map.onFail.x',
+      'unknown-property',
+    );
+    const reg = new TypeRegistry();
+    reg.add(v1);
+    const v2 = { ...v1, version: 2, migrations: [{ op: 'removeField', field: 'code', note: deep }] };
+    expect(() => reg.add(v2 as unknown as TypeDef)).toThrow(SchemaError);
+  });
+
+  it('steps of a version whose predecessor is not known yet are bounded before hashing (fuzz seed 126726575)', () => {
+    // TypeRegistry.add keeps such a version unchecked against its predecessor, but hashes it.
+    const step = deepValue(30_000, 'object');
+    const v5 = { ...v1, version: 5, migrations: [{ op: 'removeField', field: 'code' }, step] };
+    expect(() => new TypeRegistry().add(v5 as unknown as TypeDef)).toThrow(SchemaError);
+    try {
+      validateType(v5);
+    } catch (e) {
+      expect({ path: (e as SchemaError).path, rule: (e as SchemaError).rule }).toEqual({
+        path: 'migrations',
+        rule: 'nesting',
+      });
+      return;
+    }
+    throw new Error('expected a SchemaError');
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { WorkOrder } from '../support/workOrder.js';
+import { deepValue } from '../support/deepValue.js';
 import { SchemaError, ValidationError } from '../../src/errors.js';
 import { defaultPolicy } from '../../src/schema/typeDef.js';
 import { validateDocument } from '../../src/schema/validateDocument.js';
@@ -132,5 +133,28 @@ describe('validateDocument', () => {
     expect(() => validateDocument({ title: 'Pump', colour: 'red' }, type)).toThrow(/colour: unknown-field/);
     expect(() => validateDocument({ status: 'open' }, type)).toThrow(/title: required/);
     expect(() => validateDocument({ title: 'Pump', status: 'lost' }, type)).toThrow(/status: enum/);
+  });
+});
+
+describe('hostile definitions', () => {
+  it('a type or policy nested 30,000 levels deep is a SchemaError, not a stack overflow (fuzz seed 530845174)', () => {
+    const deep = deepValue(30_000);
+    expect(schemaError({ name: 'T', version: 1, fields: { a: { type: deep } } })).toEqual({
+      path: 'a.type',
+      rule: 'field-type',
+    });
+    expect(schemaError({ name: 'T', version: 1, fields: { a: { type: 'string', merge: deep } } }).rule).toBe(
+      'merge-policy',
+    );
+    expect(() => validateValue({ type: 'enum', values: ['a'] }, deep, 'e')).toThrow(ValidationError);
+  });
+
+  it('field names every object inherits are reserved (fuzz seed 1073273348)', () => {
+    for (const name of ['toString', 'constructor', 'valueOf'])
+      expect(schemaError({ name: 'T', version: 1, fields: { [name]: { type: 'string' } } })).toEqual({
+        path: name,
+        rule: 'reserved',
+      });
+    expect(isFieldName('toString')).toBe(false);
   });
 });

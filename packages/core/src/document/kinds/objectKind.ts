@@ -2,12 +2,27 @@ import type { Stamp } from '../../clock/stamp.js';
 import { mergeObject, type ObjectState } from '../../crdt/object.js';
 import { ValidationError } from '../../errors.js';
 import { joinPath } from '../../schema/validateValue.js';
+import { MAX_TYPE_NESTING } from '../../schema/validateType.js';
 import type { FieldDef } from '../../schema/typeDef.js';
-import { isRecord } from '../../util/json.js';
+import { isInheritedKey, isRecord } from '../../util/json.js';
 import type { FieldKind } from '../fieldKind.js';
 
 function bad(path: string, rule: string, message: string): never {
   throw new ValidationError(path, rule, message);
+}
+
+/**
+ * Refuses a field nested below `MAX_TYPE_NESTING` levels. No type declares one (object fields
+ * nest at most that deep, `validateType`), and checking recurses once per level: a change or
+ * stored state nested 30,000 levels was a stack overflow here, not a rejection.
+ */
+function checkNesting(path: string, depth: number): void {
+  if (depth > MAX_TYPE_NESTING) bad(path, 'nesting', `fields nest deeper than ${MAX_TYPE_NESTING} levels`);
+}
+
+/** Refuses a key every object inherits (`__proto__`, `toString` …): see `isInheritedKey`. */
+function checkKey(key: string, path: string): void {
+  if (isInheritedKey(key)) bad(path, 'reserved', `\`${key}\` is reserved by JavaScript`);
 }
 
 /**
@@ -20,13 +35,14 @@ export interface NestedFields {
   materializeField(state: unknown): unknown;
   fieldToJSON(state: unknown): unknown;
   fieldCanonical(state: unknown): unknown;
-  fieldFromJSON(json: unknown, path: string): unknown;
+  fieldFromJSON(json: unknown, path: string, depth: number): unknown;
   validateFieldDelta(
     delta: unknown,
     def: FieldDef | undefined,
     path: string,
     current: unknown,
-    registerOnly?: boolean,
+    registerOnly: boolean,
+    depth: number,
   ): void;
   applyFieldDelta(current: unknown, delta: Record<string, unknown>, stamp: Stamp): unknown;
 }
@@ -84,23 +100,31 @@ export function createObjectKind(fields: NestedFields): FieldKind<ObjectState> {
       for (const key in o.f) f[key] = fieldCanonical(o.f[key]);
       return { k: 'o', f };
     },
-    fromJSON(json, path) {
+    fromJSON(json, path, depth = 1) {
       if (!isRecord(json.f)) bad(path, 'state', 'object state needs `f`');
       const f: Record<string, unknown> = {};
-      for (const key in json.f) f[key] = fieldFromJSON(json.f[key], joinPath(path, key));
+      for (const key in json.f) {
+        const sub = joinPath(path, key);
+        checkKey(key, sub);
+        checkNesting(sub, depth + 1);
+        f[key] = fieldFromJSON(json.f[key], sub, depth + 1);
+      }
       return { k: 'o', f };
     },
-    validateDelta(delta, def, path, current) {
+    validateDelta(delta, def, path, current, depth = 1) {
       if (!isRecord(delta.f)) bad(path, 'delta', 'object delta needs `f`');
       for (const key in delta.f) {
-        const sub = def?.fields ? def.fields[key] : undefined;
+        checkKey(key, joinPath(path, key));
+        const sub = def?.fields && Object.hasOwn(def.fields, key) ? def.fields[key] : undefined;
         if (def?.fields && !sub) bad(joinPath(path, key), 'unknown-field', 'not a field of this object');
+        checkNesting(joinPath(path, key), depth + 1);
         validateFieldDelta(
           delta.f[key],
           sub,
           joinPath(path, key),
           current?.f[key],
           def !== undefined && !def.fields,
+          depth + 1,
         );
       }
     },
