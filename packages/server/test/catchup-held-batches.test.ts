@@ -41,6 +41,32 @@ describe('catch-up: held live batches let go after the last storage read', () =>
     expect(res.status).toBe(200);
     return ((await res.json()) as { cursor: number }).cursor;
   };
+  /**
+   * Opens `GET /v1/events?since=0` and reads it only when the test says (no pipeThrough: a pipe
+   * would pull the stream eagerly): `read()` takes one chunk into the parser (false at the end).
+   */
+  const openEvents = async (as: string) => {
+    const res = await app.request('/v1/events?since=0', { headers: { authorization: `Bearer ${as}` } });
+    const reader = res.body!.getReader();
+    const text = new TextDecoder();
+    const ids = new Set<string>();
+    let ready = false;
+    const parser = new SseParser((m) => {
+      if (m.event === 'ready') ready = true;
+      if (m.event === 'sync')
+        for (const d of (JSON.parse(m.data) as PullBody).docs as Array<{ id: string }>) ids.add(d.id);
+    });
+    return {
+      ids,
+      ready: () => ready,
+      read: async (): Promise<boolean> => {
+        const { value, done } = await reader.read();
+        if (!done) parser.push(text.decode(value, { stream: true }));
+        return !done;
+      },
+      cancel: () => reader.cancel(),
+    };
+  };
   beforeAll(async () => {
     ctx = await createContext({
       storage: new SqliteEngine({ file: join(dir, 'db.sqlite'), synchronous: 'NORMAL' }),
@@ -60,40 +86,23 @@ describe('catch-up: held live batches let go after the last storage read', () =>
 
   it('a stream that goes live after its held batches were let go still receives every document', async () => {
     await push(5); // one page: catch-up reads it and is done with storage
-    const res = await app.request('/v1/events?since=0', { headers: { authorization: `Bearer ${token}` } });
-    // Read directly (no pipeThrough: a pipe would pull the stream eagerly, not when the test says).
-    const reader = res.body!.getReader();
-    const text = new TextDecoder();
-    const read = async (): Promise<string | undefined> => {
-      const { value, done } = await reader.read();
-      return done ? undefined : text.decode(value, { stream: true });
-    };
-    const ids = new Set<string>();
-    let ready = false;
-    const parser = new SseParser((m) => {
-      if (m.event === 'ready') ready = true;
-      if (m.event === 'sync')
-        for (const d of (JSON.parse(m.data) as PullBody).docs as Array<{ id: string }>) ids.add(d.id);
-    });
-    parser.push((await read()) ?? ''); // ': connected'
+    const stream = await openEvents(token);
+    const { ids } = stream;
+    await stream.read(); // ': connected'
     // Catch-up writes its only page, then waits for this reader (which does not read yet).
     await new Promise((r) => setTimeout(r, 300));
     expect(ctx.hub.size).toBe(1);
     const last = await push(200); // ~200 KB held for the stream: past its bound, let go
     await new Promise((r) => setTimeout(r, 300)); // the fan-out runs after the commit
-    while (!ready) {
-      const chunk = await read();
-      if (chunk === undefined) break;
-      parser.push(chunk);
-    }
-    expect(ready).toBe(true);
+    while (!stream.ready() && (await stream.read()));
+    expect(stream.ready()).toBe(true);
     expect(ids.size).toBe(205);
     // And live from there.
     await push(1);
-    parser.push((await read()) ?? '');
+    await stream.read();
     await waitFor(() => ids.size === 206);
     expect(last).toBeGreaterThan(5);
-    await reader.cancel();
+    await stream.cancel();
   });
   it('… also when they are let go while catch-up reads the head, after its last page', async () => {
     const other = await signToken(SECRET, { user: 'anna', tenant: 'held-head' });
@@ -115,21 +124,8 @@ describe('catch-up: held live batches let go after the last storage read', () =>
       return tenantHead(tenant);
     };
     try {
-      const res = await app.request('/v1/events?since=0', { headers: { authorization: `Bearer ${other}` } });
-      const reader = res.body!.getReader();
-      const text = new TextDecoder();
-      const ids = new Set<string>();
-      let ready = false;
-      const parser = new SseParser((m) => {
-        if (m.event === 'ready') ready = true;
-        if (m.event === 'sync')
-          for (const d of (JSON.parse(m.data) as PullBody).docs as Array<{ id: string }>) ids.add(d.id);
-      });
-      const read = async (): Promise<boolean> => {
-        const { value, done } = await reader.read();
-        if (!done) parser.push(text.decode(value, { stream: true }));
-        return !done;
-      };
+      const stream = await openEvents(other);
+      const { ids, read } = stream;
       armed = true;
       // ': connected' and the only page: catch-up is then done with storage and reads the head.
       while (ids.size < 5) await read();
@@ -137,14 +133,14 @@ describe('catch-up: held live batches let go after the last storage read', () =>
       await push(200, other); // held for the stream past its bound, and let go
       await new Promise((r) => setTimeout(r, 300)); // the fan-out runs after the commit
       release();
-      while (!ready && (await read()));
-      expect(ready).toBe(true);
+      while (!stream.ready() && (await read()));
+      expect(stream.ready()).toBe(true);
       while (
         ids.size < 205 &&
         (await Promise.race([read(), new Promise((r) => setTimeout(() => r(false), 2000))]))
       );
       expect(ids.size).toBe(205);
-      await reader.cancel();
+      await stream.cancel();
     } finally {
       storage.tenantHead = tenantHead;
     }
