@@ -1,3 +1,4 @@
+import { docBytes } from '../storage/docBytes.js';
 import type { StoredDoc } from '../storage/StorageEngine.js';
 import { DomainError } from './DomainError.js';
 
@@ -19,15 +20,17 @@ export function checkPushStateBudget(docs: ReadonlyMap<string, StoredDoc>, budge
   for (const d of docs.values()) chars += d.state.length + d.view.length;
   // A UTF-16 unit is 1 to 3 UTF-8 bytes: count bytes only when the characters leave it open.
   if (chars * 3 <= budget) return;
+  // Past the budget in characters already (a character is at least one byte): no need to count.
   let bytes = chars;
-  if (chars <= budget) {
+  const exact = chars <= budget;
+  if (exact) {
     bytes = 0;
-    for (const d of docs.values()) bytes += Buffer.byteLength(d.state) + Buffer.byteLength(d.view);
+    for (const d of docs.values()) bytes += docBytes(d.state, d.view);
     if (bytes <= budget) return;
   }
   throw new DomainError(
     'push_too_large',
-    `this push touches ${docs.size} stored documents holding ${chars === bytes ? 'at least ' : ''}${bytes} bytes; the limit per push is ${budget} bytes: send fewer changes per push`,
+    `this push touches ${docs.size} stored documents holding ${exact ? '' : 'at least '}${bytes} bytes; the limit per push is ${budget} bytes: send fewer changes per push`,
     'changes',
     'state-bytes',
   );
