@@ -3,6 +3,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { dirname, join } from 'node:path';
+import { createDatabase } from '@fieldsync/client';
+import { signToken } from '@fieldsync/server';
 
 const here = dirname(fileURLToPath(import.meta.url));
 export const ROOT = join(here, '..', '..');
@@ -147,4 +149,25 @@ export function watchProbes(reader) {
       }
     });
   return { started, lat, stop };
+}
+
+/**
+ * The probe writer and reader of the latency and load runs: two real client databases of tenant
+ * `live`, each its own user, connected last (so written to last); resolves once both are live.
+ */
+export async function probeClients(url) {
+  const mk = async (user) => {
+    const db = await createDatabase({
+      name: user,
+      replicaId: user,
+      sync: { url, token: await signToken(SECRET, { user, tenant: 'live' }) },
+    });
+    await db.defineType(WORK_ORDER);
+    return db;
+  };
+  const writer = await mk('writer');
+  const reader = await mk('reader');
+  for (let i = 0; i < 500 && !(writer.sync.status.live && reader.sync.status.live); i++)
+    await new Promise((r) => setTimeout(r, 20));
+  return { writer, reader };
 }

@@ -10,9 +10,8 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import { createDatabase } from '@fieldsync/client';
 import { signToken } from '@fieldsync/server';
-import { SECRET, WORK_ORDER, fmt, percentile, processCpu, serve, watchProbes } from './common.js';
+import { SECRET, fmt, percentile, probeClients, processCpu, serve, watchProbes } from './common.js';
 
 const SSE_CLIENTS = Number(process.env.BENCH_SSE_CLIENTS ?? 1000);
 const PUSHERS = Number(process.env.BENCH_LOAD_PUSHERS ?? 50);
@@ -85,20 +84,8 @@ async function round(dir, typesFile, neverReading, results, log) {
   try {
     await expectLine(sse, /ready/, 120_000, 'SSE clients');
     idle = await neverReadingStreams(srv.url, neverReading);
-    const mk = async (user) => {
-      const db = await createDatabase({
-        name: user,
-        replicaId: user,
-        sync: { url: srv.url, token: await signToken(SECRET, { user, tenant: 'live' }) },
-      });
-      await db.defineType(WORK_ORDER);
-      dbs.push(db);
-      return db;
-    };
-    const writer = await mk('writer');
-    const reader = await mk('reader');
-    for (let i = 0; i < 500 && !(writer.sync.status.live && reader.sync.status.live); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    const { writer, reader } = await probeClients(srv.url);
+    dbs.push(writer, reader);
     let syncErrors = 0;
     let firstSyncError;
     for (const db of dbs) {

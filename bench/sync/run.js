@@ -16,7 +16,17 @@ import pg from 'pg';
 import { HybridLogicalClock, createChange } from '@fieldsync/core';
 import { SqliteEngine, signToken } from '@fieldsync/server';
 import { createDatabase } from '@fieldsync/client';
-import { PG_URL, SECRET, WORK_ORDER, fmt, percentile, serve, threadDelta, watchProbes } from './common.js';
+import {
+  PG_URL,
+  SECRET,
+  WORK_ORDER,
+  fmt,
+  percentile,
+  probeClients,
+  serve,
+  threadDelta,
+  watchProbes,
+} from './common.js';
 import { compactionUnderPushes } from './compaction.js';
 import { keepAliveAgent, postJson } from './httpPost.js';
 import { tenantsThroughput } from './tenants.js';
@@ -143,19 +153,7 @@ async function latencyWithSseClients(nClients, writes) {
         }
       });
     });
-    const mk = async (user) => {
-      const db = await createDatabase({
-        name: user,
-        replicaId: user,
-        sync: { url: srv.url, token: await signToken(SECRET, { user, tenant: 'live' }) },
-      });
-      await db.defineType(WORK_ORDER);
-      return db;
-    };
-    const writer = await mk('writer');
-    const reader = await mk('reader');
-    for (let i = 0; i < 500 && !(writer.sync.status.live && reader.sync.status.live); i++)
-      await new Promise((r) => setTimeout(r, 20));
+    const { writer, reader } = await probeClients(srv.url);
     const { started, lat, stop } = watchProbes(reader);
     const warm = 20;
     for (let i = 0; i < writes + warm; i++) {
